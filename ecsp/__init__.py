@@ -1,0 +1,29 @@
+"""ecsp: Copilot-style ECS infrastructure (project, environments, applications) on Pulumi.
+
+The public API is :func:`load`, which returns an :class:`ecsp.api.Project`. Importing
+``ecsp`` itself is cheap: heavy modules load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ecsp.api import Project
+
+__all__ = ["load"]
+
+
+def load(path: str = "ecsp.yaml") -> Project:
+    """Load and validate a project file; see :class:`ecsp.api.Project`."""
+    from ecsp.api import load as _load
+
+    return _load(path)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("EcspError", "ConfigError"):
+        from ecsp import errors
+
+        return getattr(errors, name)
+    raise AttributeError(name)

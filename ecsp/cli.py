@@ -1,0 +1,115 @@
+"""The command line: a thin shell over :mod:`ecsp.api`.
+
+Only this module turns :class:`~ecsp.errors.EcspError` into exit codes and clean
+messages (``--debug`` shows the traceback). ``ecsp --help`` imports neither pulumi nor
+pydantic: each command module imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+# Command modules, in --help order. Each defines ``register(subparsers, common)``.
+COMMAND_MODULES = (
+    "ecsp.commands.config",  # validate, schema, init
+    "ecsp.commands.plan",  # plan
+)
+
+DESCRIPTION = """\
+ecsp: Copilot-style ECS infrastructure on the Pulumi Automation API.
+
+One ecsp.yaml describes a project: environments (a VPC, a shared load balancer and an
+ECS cluster each) and applications (a Fargate service behind that load balancer in
+every environment). ecsp turns it into Pulumi stacks: <project>-project/global,
+<project>-environment/<env> and <project>-<app>/<env>.
+"""
+
+EPILOG = """\
+start here:
+  ecsp init --name shop --region us-west-2     write a starter ecsp.yaml
+  ecsp validate                                check it (exit 2 on problems)
+  ecsp plan                                    show every stack's resources, offline
+
+Run `ecsp COMMAND --help` for a command's options.
+"""
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-f", "--file", default="ecsp.yaml", metavar="PATH",
+                        help="project file (default: ./ecsp.yaml)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecsp", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ecsp {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    common = _common()
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, common)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ecsp")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        from ecsp.errors import EcspError
+
+        if getattr(args, "debug", False) or os.environ.get("ECSP_DEBUG"):
+            raise
+        if isinstance(e, EcspError):
+            _print_error(e)
+            return e.exit_code
+        _print_error(e, unexpected=True)
+        return 1
+
+
+def _print_error(e: BaseException, *, unexpected: bool = False) -> None:
+    from ecsp.errors import ConfigError, EcspError
+
+    stream = sys.stderr
+    if isinstance(e, ConfigError):
+        for problem in e.problems:
+            print(f"error: {problem}", file=stream)
+        return
+    if isinstance(e, EcspError):
+        print(f"error: {e.message}", file=stream)
+        if e.fix:
+            print(f"  fix: {e.fix}", file=stream)
+        return
+    print(f"error: unexpected {type(e).__name__}: {e}", file=stream)
+    print("  fix: run again with --debug for the traceback, and report it", file=stream)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""``ecsp plan``: what every stack would create, evaluated offline under Pulumi's mocks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_targets(p: argparse.ArgumentParser) -> None:
+    """``--env``/``--app`` target options shared by the commands that act on stacks."""
+    p.add_argument("--env", action="append", default=[], metavar="NAME",
+                   help="only this environment (repeatable)")
+    p.add_argument("--app", action="append", default=[], metavar="NAME",
+                   help="only this application (repeatable)")
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "plan", parents=[common], help="show every stack's resources, offline (no AWS, no pulumi CLI)",
+        description="Evaluate every stack's Pulumi program in-process under Pulumi's mocks and show what it "
+        "would create: stacks in dependency order, each as a resource tree. Needs no AWS account, no "
+        "credentials and no pulumi CLI.",
+        epilog="examples:\n  ecsp plan\n  ecsp plan --env test --app web\n  ecsp plan --json | jq '.stacks[].name'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_targets(p)
+    p.add_argument("--json", action="store_true", help="print a machine-readable document")
+    p.add_argument("--inputs", action="store_true", help="show each resource's inputs in the tree")
+    p.set_defaults(handler=plan)
+
+
+def plan(args: argparse.Namespace) -> int:
+    import json
+
+    from ecsp import api, views
+
+    project = api.load(args.file)
+    result = project.plan(env=args.env, app=args.app)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, sort_keys=False))
+    else:
+        views.print_plan(result, views.console(), inputs=args.inputs)
+    return 0

@@ -1,0 +1,337 @@
+"""Run a Pulumi program in-process under Pulumi's own mocks and record its resource graph.
+
+Used by ``ecsp plan`` (no account, no credentials, no pulumi CLI) and by the tests.
+The mocks answer like AWS would, deterministically: ids and ARNs are derived from the
+resource's type and name, invokes such as ``aws.get_availability_zones`` return the
+region's real zone names, and ``pulumi.StackReference`` reads return the outputs that
+an upstream program produced under the same mocks.
+
+The mock runtime is process-global and not thread-safe: run one program at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+# Real zone names of common regions; others get <region>a/b/c.
+_ZONES: dict[str, tuple[str, ...]] = {
+    "us-east-1": ("us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"),
+    "us-east-2": ("us-east-2a", "us-east-2b", "us-east-2c"),
+    "us-west-1": ("us-west-1b", "us-west-1c"),
+    "us-west-2": ("us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"),
+    "eu-west-1": ("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+    "eu-central-1": ("eu-central-1a", "eu-central-1b", "eu-central-1c"),
+    "ap-northeast-1": ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"),
+}
+# Canonical hosted zone ids of Application Load Balancers per region.
+ALB_ZONE_IDS: dict[str, str] = {
+    "us-east-1": "Z35SXDOTRQ7X7K", "us-east-2": "Z3AADJGX6KTTL2", "us-west-1": "Z368ELLRRE2KJ0",
+    "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2", "eu-central-1": "Z215JYRZR1TBD5",
+    "ap-northeast-1": "Z14GRHDCWA56QT",
+}  # fmt: skip
+
+
+def zones(region: str) -> tuple[str, ...]:
+    return _ZONES.get(region, tuple(f"{region}{s}" for s in "abc"))
+
+
+def _hex(*parts: str, n: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:n]
+
+
+@dataclass
+class Node:
+    """One registered resource (or StackReference read)."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str | None
+    urn: str
+    custom: bool
+    provider: str
+    read: bool = False
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass
+class Recording:
+    """The resources a program registered and the stack outputs it exported."""
+
+    nodes: list[Node] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[Node]:
+        return [n for n in self.nodes if n.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> Node:
+        found = [n for n in self.nodes if n.type == type_ and (name is None or n.name == name)]
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_} {name or ''}, found {[n.name for n in found]}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Node:
+        for n in self.nodes:
+            if n.urn == urn:
+                return n
+        raise KeyError(urn)
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes like AWS, deterministically."""
+
+    def __init__(
+        self,
+        *,
+        account: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        self.account = account
+        self.region = region
+        self.stack_outputs = dict(stack_outputs or {})
+        self.provider_regions: dict[str, str] = {}
+        self.provider_accounts: dict[str, str] = {}
+        self.calls: list[MockCallArgs] = []
+
+    # -- helpers -------------------------------------------------------------
+
+    def _where(self, provider: str | None) -> tuple[str, str]:
+        """Region and account of the explicit provider a resource uses (``urn::id``)."""
+        urn = provider.rsplit("::", 1)[0] if provider else ""
+        return self.provider_regions.get(urn, self.region), self.provider_accounts.get(urn, self.account)
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            name = args.inputs.get("name") or args.name
+            outputs = self.stack_outputs.get(name, {})
+            return name, {**args.inputs, "outputs": dict(outputs)}
+        if args.typ == "pulumi:providers:aws":
+            region = args.inputs.get("region") or self.region
+            return f"{args.name}-provider", {**args.inputs, "region": region}
+        region, account = self._where(args.provider)
+        state = fake_state(args.typ, args.name, dict(args.inputs), region, account)
+        return state.pop("id"), state
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        self.calls.append(args)
+        return self._answer(args), []
+
+    def _answer(self, args: MockCallArgs) -> dict[str, Any]:
+        region, account = self._where(args.provider)
+        token = args.token
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = list(zones(region))
+            return {"names": names, "zoneIds": [f"{region[:3]}{region[-1]}-az{i + 1}" for i in range(len(names))],
+                    "id": region}
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": account, "arn": f"arn:aws:iam::{account}:user/ecsp", "userId": "AIDAECSP"}
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:route53/getZone:getZone":
+            name = str(args.args.get("name", "example.com")).rstrip(".")
+            return {"zoneId": "Z" + _hex("zone", name, n=13).upper(), "name": name, "id": name,
+                    "nameServers": [f"ns-{i}.awsdns-00.net" for i in range(4)]}
+        if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return {"json": json.dumps(args.args, sort_keys=True), "id": "policy"}
+        return {}
+
+
+def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    """What AWS would report for a new resource: inputs plus computed ids, ARNs and names."""
+    module = type_.split(":")[1].split("/")[0] if ":" in type_ else "x"
+    short = type_.rsplit(":", 1)[-1]
+    suffix = _hex(type_, name, n=7)
+    physical = inputs.get("name") or f"{name}-{suffix}"
+    rid = f"{short.lower()}-{_hex(type_, name)}"
+    arn = f"arn:aws:{module}:{region}:{account}:{short.lower()}/{physical}"
+    state: dict[str, Any] = {**inputs, "id": rid, "arn": arn, "name": physical}
+    extra: dict[str, Any] = {}
+    if type_ == "aws:ec2/vpc:Vpc":
+        state["id"] = f"vpc-{_hex(name)}"
+    elif type_ == "aws:ec2/subnet:Subnet":
+        state["id"] = f"subnet-{_hex(name)}"
+    elif type_ == "aws:ec2/securityGroup:SecurityGroup":
+        state["id"] = f"sg-{_hex(name)}"
+    elif type_ == "aws:lb/loadBalancer:LoadBalancer":
+        physical = inputs.get("name") or f"{name}-{suffix}"
+        state["arn"] = f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{physical}/{_hex(name, n=16)}"
+        state["id"] = state["arn"]
+        extra = {"dnsName": f"{physical}-{int(_hex(name, n=8), 16) % 10**10}.{region}.elb.amazonaws.com",
+                 "zoneId": ALB_ZONE_IDS.get(region, "Z00000000ALB")}
+    elif type_ == "aws:lb/targetGroup:TargetGroup":
+        state["arn"] = f"arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{physical}/{_hex(name, n=16)}"
+        state["id"] = state["arn"]
+        extra = {"arnSuffix": f"targetgroup/{physical}/{_hex(name, n=16)}"}
+    elif type_ in ("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
+        kind = "listener" if short == "Listener" else "listener-rule"
+        state["arn"] = f"arn:aws:elasticloadbalancing:{region}:{account}:{kind}/app/{name}/{_hex(name, n=16)}"
+        state["id"] = state["arn"]
+    elif type_ == "aws:ecs/cluster:Cluster":
+        state["arn"] = f"arn:aws:ecs:{region}:{account}:cluster/{physical}"
+        state["id"] = state["arn"]
+    elif type_ == "aws:ecs/service:Service":
+        state["arn"] = f"arn:aws:ecs:{region}:{account}:service/{physical}"
+        state["id"] = state["arn"]
+    elif type_ == "aws:ecs/taskDefinition:TaskDefinition":
+        family = inputs.get("family", name)
+        state["arn"] = f"arn:aws:ecs:{region}:{account}:task-definition/{family}:1"
+        extra = {"revision": 1, "arnWithoutRevision": f"arn:aws:ecs:{region}:{account}:task-definition/{family}"}
+    elif type_ == "aws:ecr/repository:Repository":
+        state["arn"] = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
+        extra = {"repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}", "registryId": account}
+    elif type_ == "aws:kms/key:Key":
+        key_id = f"{_hex(name, n=8)}-{_hex(name, 'k', n=4)}-{_hex(name, 'e', n=4)}-{_hex(name, 'y', n=4)}-" \
+                 f"{_hex(name, 'id', n=12)}"
+        state["id"] = key_id
+        state["arn"] = f"arn:aws:kms:{region}:{account}:key/{key_id}"
+        extra = {"keyId": key_id}
+    elif type_ == "aws:s3/bucket:Bucket" or type_ == "aws:s3/bucketV2:BucketV2":
+        bucket = inputs.get("bucket") or f"{name}-{suffix}"
+        state["id"] = bucket
+        state["arn"] = f"arn:aws:s3:::{bucket}"
+        extra = {"bucket": bucket, "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com"}
+    elif type_ == "aws:iam/role:Role":
+        state["arn"] = f"arn:aws:iam::{account}:role/{physical}"
+        state["id"] = physical
+    elif type_ == "aws:iam/policy:Policy":
+        state["arn"] = f"arn:aws:iam::{account}:policy/{physical}"
+    elif type_ == "aws:cloudwatch/logGroup:LogGroup":
+        state["arn"] = f"arn:aws:logs:{region}:{account}:log-group:{physical}"
+        state["id"] = physical
+    elif type_ == "aws:route53/zone:Zone":
+        zone_id = "Z" + _hex("zone", str(inputs.get("name", name)), n=13).upper()
+        state["id"] = zone_id
+        extra = {"zoneId": zone_id, "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in range(4)]}
+    elif type_ == "aws:acm/certificate:Certificate":
+        state["arn"] = f"arn:aws:acm:{region}:{account}:certificate/{_hex(name, n=8)}"
+        domains = [inputs.get("domainName", "example.com"), *inputs.get("subjectAlternativeNames", [])]
+        extra = {"domainValidationOptions": [
+            {"domainName": d, "resourceRecordName": f"_{_hex(d, n=10)}.{d.removeprefix('*.')}.",
+             "resourceRecordType": "CNAME", "resourceRecordValue": f"_{_hex(d, 'v', n=10)}.acm-validations.aws."}
+            for d in domains]}
+    elif type_ == "aws:ec2/eip:Eip":
+        state["id"] = f"eipalloc-{_hex(name)}"
+        extra = {"publicIp": f"203.0.113.{int(_hex(name, n=2), 16) % 250 + 1}", "allocationId": state["id"]}
+    elif type_ == "aws:ec2/natGateway:NatGateway":
+        state["id"] = f"nat-{_hex(name)}"
+    elif type_ == "aws:ec2/internetGateway:InternetGateway":
+        state["id"] = f"igw-{_hex(name)}"
+    elif type_ == "aws:ec2/routeTable:RouteTable":
+        state["id"] = f"rtb-{_hex(name)}"
+    elif type_ == "aws:appautoscaling/target:Target":
+        extra = {"resourceId": inputs.get("resourceId", "")}
+    return {**state, **extra}
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that also records every registration with its parent."""
+
+    def __init__(self, mocks: AwsMocks) -> None:
+        super().__init__(mocks)
+        self.aws = mocks
+        self.recording = Recording()
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:providers:aws":
+            props = rpc.deserialize_properties(request.object)
+            if props.get("region"):
+                self.aws.provider_regions[response.urn] = str(props["region"])
+            allowed = props.get("allowedAccountIds")
+            if allowed:
+                ids = json.loads(allowed) if isinstance(allowed, str) else allowed
+                if ids:
+                    self.aws.provider_accounts[response.urn] = str(ids[0])
+        if request.type != "pulumi:pulumi:Stack":
+            self.recording.nodes.append(Node(
+                type=request.type, name=request.name, inputs=_plain(rpc.deserialize_properties(request.object)),
+                parent=request.parent or None, urn=response.urn, custom=request.custom,
+                provider=request.provider, depends_on=tuple(request.dependencies)))
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        self.recording.nodes.append(Node(
+            type=request.type, name=request.name, inputs=_plain(rpc.deserialize_properties(request.properties)),
+            parent=request.parent or None, urn=response.urn, custom=True, provider=request.provider, read=True))
+        return response
+
+
+def _plain(value: Any) -> Any:
+    """Unwrap secrets and resource references into plain JSON-able values."""
+    if rpc.is_rpc_secret(value):
+        return {"secret": _plain(rpc.unwrap_rpc_secret(value))}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, pulumi.Resource):
+        return f"<resource {type(value).__name__}>"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class _InlineExecutor(ThreadPoolExecutor):
+    """Runs executor jobs inline: resource references as inputs need it under mocks."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as e:
+            future.set_exception(e)
+        return future
+
+
+def run(
+    program: Callable[[], None],
+    mocks: AwsMocks,
+    *,
+    project: str = "project",
+    stack: str = "stack",
+    organization: str = "organization",
+    config: Mapping[str, str] | None = None,
+    preview: bool = False,
+) -> Recording:
+    """Run ``program`` under ``mocks``; return what it registered and exported."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.set_default_executor(_InlineExecutor())
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(dict(config or {}))
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
+                             monitor=monitor, organization=organization)
+    exports: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def _run() -> Any:
+        program()
+        root = pulumi.runtime.settings.get_root_resource()
+        outs = dict(getattr(root, "outputs", None) or {})
+        return pulumi.Output.all(**outs).apply(exports.update) if outs else None
+
+    try:
+        _run()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    monitor.recording.outputs = _plain(exports)
+    return monitor.recording

@@ -1,0 +1,102 @@
+"""The offline plan: every stack's program evaluated in-process under Pulumi's mocks.
+
+No account, no credentials, no pulumi CLI. Stacks run in dependency order; a
+downstream program's ``StackReference`` reads get the outputs its upstream program
+produced under the same mocks, so the plan shows the real wiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecsp import graph as graphs
+from ecsp import mocks
+from ecsp.config import ProjectConfig
+from ecsp.context import LocalEmulator, StackContext
+from ecsp.graph import StackGraph, StackSpec
+
+
+@dataclass
+class PlannedResource:
+    type: str
+    name: str
+    parent: str | None
+    inputs: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
+
+
+@dataclass
+class PlannedStack:
+    spec: StackSpec
+    resources: list[PlannedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.spec
+        return {"name": s.name, "kind": s.kind, "environment": s.environment, "application": s.application,
+                "depends_on": list(s.depends_on), "resources": [r.to_json() for r in self.resources],
+                "outputs": self.outputs}
+
+
+@dataclass
+class Plan:
+    project: str
+    stacks: list[PlannedStack]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"project": self.project, "stacks": [s.to_json() for s in self.stacks]}
+
+    def stack(self, name: str) -> PlannedStack:
+        for s in self.stacks:
+            if s.spec.name == name:
+                return s
+        raise KeyError(name)
+
+
+def _account_region(config: ProjectConfig, spec: StackSpec) -> tuple[str, str]:
+    if spec.environment is not None:
+        env = config.environments[spec.environment]
+        return config.account_of(spec.environment) or mocks.DEFAULT_ACCOUNT, env.region
+    return config.project.account or mocks.DEFAULT_ACCOUNT, config.project.region
+
+
+def plan_stack(
+    config: ProjectConfig,
+    spec: StackSpec,
+    upstream_outputs: dict[str, dict[str, Any]] | None = None,
+    *,
+    local: LocalEmulator | None = None,
+) -> tuple[mocks.Recording, PlannedStack]:
+    """Evaluate one stack's program under mocks."""
+    from stacks import program_for
+
+    account, region = _account_region(config, spec)
+    ctx = StackContext(config=config, stack=spec, organization=config.state.organization, local=local)
+    recording = mocks.run(
+        program_for(ctx),
+        mocks.AwsMocks(account=account, region=region, stack_outputs=upstream_outputs or {}),
+        project=spec.pulumi_project,
+        stack=spec.stack,
+    )
+    by_urn = {n.urn: n for n in recording.nodes}
+    resources = []
+    for n in recording.nodes:
+        parent = by_urn.get(n.parent or "")
+        resources.append(PlannedResource(n.type, n.name, f"{parent.type}::{parent.name}" if parent else None,
+                                         n.inputs))
+    return recording, PlannedStack(spec, resources, recording.outputs)
+
+
+def plan(config: ProjectConfig, selection: StackGraph | None = None) -> Plan:
+    """Plan every stack of ``selection`` (default: the whole project) in dependency order."""
+    graph = selection if selection is not None else graphs.build(config)
+    outputs: dict[str, dict[str, Any]] = {}
+    planned: list[PlannedStack] = []
+    for spec in graph.order():
+        _, stack = plan_stack(config, spec, outputs)
+        outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
+        planned.append(stack)
+    return Plan(config.project.name, planned)

@@ -1,0 +1,68 @@
+"""Rich renderings of ecsp's results (plans now; deploy results later), console passed in."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from rich.console import Console, Group
+from rich.text import Text
+from rich.tree import Tree
+
+from ecsp.planner import Plan, PlannedStack
+
+
+def console(**kwargs: Any) -> Console:
+    return Console(highlight=False, **kwargs)
+
+
+def _short_type(type_: str) -> str:
+    """aws:ec2/vpc:Vpc -> aws:ec2:Vpc (what people read in the Pulumi console)."""
+    parts = type_.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
+    return type_
+
+
+def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
+    spec = stack.spec
+    counted = [r for r in stack.resources if not r.type.startswith("pulumi:")]
+    label = Text.assemble((spec.name, "bold"), f"  ({spec.kind}, {len(counted)} resources)")
+    if spec.depends_on:
+        label.append(f"  after {', '.join(spec.depends_on)}", style="dim")
+    tree = Tree(label)
+    nodes: dict[str | None, Tree] = {None: tree}
+    pending = list(stack.resources)
+    # Parents are registered before children; loop until every resource found its branch.
+    while pending:
+        progressed = False
+        for r in list(pending):
+            if r.parent in nodes or r.parent is None:
+                branch = nodes.get(r.parent, tree)
+                text = Text.assemble((_short_type(r.type), "cyan"), " ", r.name)
+                if r.type.startswith("pulumi:"):
+                    text.stylize("dim")
+                node = branch.add(text)
+                if inputs and r.inputs:
+                    node.add(Text(json.dumps(r.inputs, sort_keys=True, default=str), style="dim"))
+                nodes[f"{r.type}::{r.name}"] = node
+                pending.remove(r)
+                progressed = True
+        if not progressed:  # orphaned parent reference: show at the root rather than loop
+            for r in pending:
+                tree.add(Text.assemble((_short_type(r.type), "cyan"), " ", r.name))
+            break
+    return tree
+
+
+def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
+    out.print(Text.assemble("Plan for project ", (plan.project, "bold"),
+                            f": {len(plan.stacks)} stacks, in dependency order (offline, under mocks)"))
+    for stack in plan.stacks:
+        out.print(stack_tree(stack, inputs=inputs))
+    totals: Counter[str] = Counter()
+    for stack in plan.stacks:
+        totals[stack.spec.kind] += sum(1 for r in stack.resources if not r.type.startswith("pulumi:"))
+    out.print(Group(Text(
+        "total: " + ", ".join(f"{n} {kind} resources" for kind, n in totals.items()), style="bold")))

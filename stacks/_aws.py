@@ -1,0 +1,72 @@
+"""Explicit AWS providers for the stack programs.
+
+Every resource uses an explicit ``aws.Provider`` built here from the stack's region,
+account, profile or role, with ecsp's default tags, or pointed at a local emulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ecsp.context import StackContext
+
+# Services ecsp's programs call; each gets the emulator endpoint in local mode.
+EMULATED_SERVICES = (
+    "acm", "appautoscaling", "cloudwatch", "cloudwatchlogs", "ec2", "ecr", "ecs", "elbv2", "iam",
+    "kms", "route53", "s3", "secretsmanager", "ssm", "sts",
+)  # fmt: skip
+
+
+def tags(ctx: StackContext, environment: str | None = None, application: str | None = None) -> dict[str, str]:
+    """The ``ecsp:*`` tags of a stack's resources."""
+    out = {"ecsp:project": ctx.config.project.name}
+    if environment:
+        out["ecsp:environment"] = environment
+    if application:
+        out["ecsp:application"] = application
+    return out
+
+
+def provider(
+    ctx: StackContext,
+    name: str,
+    *,
+    region: str,
+    account: str | None = None,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    default_tags: Mapping[str, str] | None = None,
+) -> aws.Provider:
+    """An explicit provider for one region/account (or the local emulator)."""
+    default = aws.ProviderDefaultTagsArgs(tags=dict(default_tags or {}))
+    if ctx.local is not None:
+        url = ctx.local.endpoint
+        return aws.Provider(
+            name,
+            region=region,
+            default_tags=default,
+            access_key="test",
+            secret_key="test",
+            skip_credentials_validation=True,
+            skip_requesting_account_id=True,
+            skip_metadata_api_check=True,
+            skip_region_validation=True,
+            s3_use_path_style=True,
+            endpoints=[aws.ProviderEndpointArgs(**{service: url for service in EMULATED_SERVICES})],
+        )
+    return aws.Provider(
+        name,
+        region=region,
+        default_tags=default,
+        profile=profile,
+        allowed_account_ids=[account] if account else None,
+        assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=role_arn, session_name="ecsp")] if role_arn else None,
+    )
+
+
+def opts(p: aws.Provider, parent: pulumi.Resource | None = None, **kwargs: Any) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(provider=p, parent=parent, **kwargs)

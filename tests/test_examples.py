@@ -1,0 +1,40 @@
+"""Every example validates and plans; the plan has the documented JSON shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ecsp import api
+from ecsp.cli import main
+from tests.conftest import EXAMPLES
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)
+def test_example_validates_and_plans(path: Path) -> None:
+    project = api.load(path)
+    plan = project.plan()
+    names = [s.spec.name for s in plan.stacks]
+    assert names[0] == f"{project.name}-project/global"
+    expected = 1 + len(project.config.environments) * (1 + len(project.config.applications))
+    assert len(names) == expected
+    for stack in plan.stacks:
+        assert stack.resources, stack.spec.name
+
+
+def test_plan_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    hello = next(p for p in EXAMPLES if p.parent.name == "hello")
+    assert main(["plan", "-f", str(hello), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["project"] == "hello"
+    kinds = [s["kind"] for s in doc["stacks"]]
+    assert kinds == ["project", "environment", "application"]
+    app = doc["stacks"][2]
+    assert app["environment"] == "test" and app["application"] == "web"
+    assert app["depends_on"] == ["hello-environment/test", "hello-project/global"]
+    for stack in doc["stacks"]:
+        assert set(stack) == {"name", "kind", "environment", "application", "depends_on", "resources", "outputs"}
+        for r in stack["resources"]:
+            assert set(r) == {"type", "name", "parent", "inputs"}
