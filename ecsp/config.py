@@ -114,6 +114,13 @@ class StateConfig(Model):
         return v
 
 
+class EcrConfig(Model):
+    """Settings of the project's ECR repositories."""
+
+    keep_images: int = Field(50, ge=1, le=10000, description="Images each repository keeps (older ones expire).")
+    immutable_tags: bool = Field(False, description="Make image tags immutable.")
+
+
 class ProjectSection(Model):
     """The project: its name, home region and account, and an optional domain."""
 
@@ -133,6 +140,8 @@ class ProjectSection(Model):
         pattern=DOMAIN_PATTERN,
         max_length=200,
     )
+
+    ecr: EcrConfig = Field(default_factory=EcrConfig, description="ECR repository settings.")
 
     @field_validator("account", mode="before")
     @classmethod

@@ -1,0 +1,94 @@
+"""ecsp's own event model: what the engine adapter and the orchestrator report, and
+what progress reporters consume.
+
+The adapter (``ecsp.engine``) translates Pulumi engine events into these; the
+orchestrator adds stack-level :class:`StackStatus` events. Reporters never see Pulumi
+types. Every event names the stack it belongs to (``<pulumi project>/<stack>``).
+Callbacks arrive on worker threads: a :class:`Listener` must be thread-safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal, Protocol
+
+Operation = Literal["up", "preview", "destroy", "refresh"]
+
+
+class Status(str, Enum):
+    """Where a stack is in a run."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (Status.PENDING, Status.RUNNING)
+
+
+@dataclass(frozen=True)
+class StackStatus:
+    """A stack changed status (from the orchestrator)."""
+
+    stack: str
+    status: Status
+    operation: Operation
+    reason: str | None = None
+    outputs: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourceStep:
+    """A resource step started, finished or failed (from the engine)."""
+
+    stack: str
+    urn: str
+    type: str
+    name: str
+    op: str  # Pulumi's OpType value: create, update, delete, replace, same, read, refresh, ...
+    phase: Literal["start", "done", "failed"]
+    parent: str | None = None
+    diffs: tuple[str, ...] = ()
+    preview: bool = False
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A warning, error or info message from the engine or a provider."""
+
+    stack: str
+    severity: str  # info, info#err, warning, error
+    message: str
+    urn: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The engine finished an operation on a stack."""
+
+    stack: str
+    changes: dict[str, int]
+    duration_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    """A line the pulumi CLI printed (kept for logs; reporters may ignore it)."""
+
+    stack: str
+    text: str
+    stream: Literal["stdout", "stderr"] = "stdout"
+
+
+Event = StackStatus | ResourceStep | Diagnostic | Summary | OutputLine
+
+
+class Listener(Protocol):
+    """Receives events; called from worker threads, so implementations lock."""
+
+    def __call__(self, event: Event) -> None: ...
