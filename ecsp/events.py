@@ -10,13 +10,13 @@ Callbacks arrive on worker threads: a :class:`Listener` must be thread-safe.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Literal, Protocol
 
 Operation = Literal["up", "preview", "destroy", "refresh"]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Where a stack is in a run."""
 
     PENDING = "pending"
