@@ -55,6 +55,9 @@ class ResourceStep:
     parent: str | None = None
     diffs: tuple[str, ...] = ()
     preview: bool = False
+    # The engine's own op when ``op`` folds several steps into one (``op="replace"`` for the
+    # create-replacement, replace and delete-replaced steps of one URN); empty otherwise.
+    engine_op: str = ""
 
 
 @dataclass(frozen=True)
