@@ -1,0 +1,227 @@
+"""The local AWS emulator behind ``--local``: start (or find) a moto server and hand out its endpoint.
+
+``emulator(root)`` is a context manager yielding a :class:`~ecsp.context.LocalEmulator`.
+It uses ``ECSP_LOCAL_ENDPOINT`` when that is set (an emulator someone already runs);
+otherwise it starts moto's server as a child process on a free 127.0.0.1 port and stops
+it on exit.
+
+State across commands: moto keeps everything in memory, so on its own ``ecsp up --local``
+followed by ``ecsp status --local`` would find nothing. ecsp therefore turns on moto's
+request recorder (``MOTO_ENABLE_RECORDING``), writing to ``<root>/.ecsp/local/``, and
+replays that recording into each new server. moto's random ids are seeded once, before
+the first recorded request, and the seed call is itself recorded, so a replay recreates
+the same resource ids the Pulumi state refers to (best effort: requests that arrived
+concurrently may be replayed in a different order). Delete ``.ecsp/local`` to start over.
+
+ECS on moto never runs tasks: a service's running count is whatever
+``MOTO_ECS_SERVICE_RUNNING`` says when the service is created, so ecsp sets it to
+``running_tasks`` (callers pass the largest desired count of the project).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ecsp.context import LocalEmulator
+from ecsp.errors import EcspError
+
+ENDPOINT_VARIABLE = "ECSP_LOCAL_ENDPOINT"
+DATA_DIR = Path(".ecsp") / "local"
+RECORDING = "recording.jsonl"
+SERVER_LOG = "server.log"
+LOCK = "lock"
+# moto's default account; every ARN the emulator returns carries it.
+ACCOUNT = "123456789012"
+SEED = 20260612  # any fixed number: it only has to be the same for recording and replay
+START_TIMEOUT = 30.0
+
+NOTICE = "local mode: nothing real was created; everything ran against a local AWS emulator (moto)"
+
+
+class LocalEmulatorError(EcspError):
+    """The local emulator could not be started or reached."""
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def data_dir(root: Path) -> Path:
+    """Where the emulator keeps its recording and log for the project in ``root``."""
+    return root / DATA_DIR
+
+
+@contextlib.contextmanager
+def emulator(
+    root: Path,
+    *,
+    running_tasks: int = 1,
+    say: Callable[[str], None] | None = None,
+    start_timeout: float = START_TIMEOUT,
+) -> Iterator[LocalEmulator]:
+    """A local AWS emulator for the project in ``root``, for the duration of the ``with`` block.
+
+    ``running_tasks`` is the running count moto reports for ECS services created in this
+    session (moto never runs tasks). ``say`` receives the one-line notices (default: stderr).
+    """
+    say = say or _stderr
+    external = os.environ.get(ENDPOINT_VARIABLE)
+    if external:
+        endpoint = external.rstrip("/")
+        _wait_ready(endpoint, None, timeout=min(start_timeout, 5.0), log=None)
+        say(f"local mode: using the AWS emulator at {endpoint} ({ENDPOINT_VARIABLE})")
+        try:
+            yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
+        finally:
+            say(NOTICE)
+        return
+
+    if importlib.util.find_spec("moto") is None:
+        raise LocalEmulatorError(
+            "--local needs moto's server (an AWS API emulator), which is not installed",
+            fix=f"pip install 'moto[server]', or run an emulator yourself and set {ENDPOINT_VARIABLE}=URL",
+        )
+    folder = data_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _session_lock(folder), _server(folder, running_tasks, start_timeout) as endpoint:
+        # moto does not record the seed request, so seed before every replay: the replay then
+        # draws the same random ids, in the same order, as the session that was recorded.
+        _post(f"{endpoint}/moto-api/seed?a={SEED}")
+        recording = folder / RECORDING
+        if recording.exists() and recording.stat().st_size > 0:
+            _post(f"{endpoint}/moto-api/recorder/replay-recording")
+        say(f"local mode: AWS emulator (moto) at {endpoint}; its data is kept in {folder}")
+        try:
+            yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
+        finally:
+            say(f"{NOTICE}; delete {folder} to start from scratch")
+
+
+@contextlib.contextmanager
+def _session_lock(folder: Path) -> Iterator[None]:
+    # Two servers appending to one recording would interleave unrelated sessions.
+    with open(folder / LOCK, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LocalEmulatorError(
+                f"another ecsp --local command is using {folder}",
+                fix=f"wait for it to finish, or point this one at its emulator with {ENDPOINT_VARIABLE}=URL",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def _server(folder: Path, running_tasks: int, start_timeout: float) -> Iterator[str]:
+    env = dict(os.environ)
+    env.update({
+        "MOTO_ENABLE_RECORDING": "true",
+        "MOTO_RECORDER_FILEPATH": str(folder / RECORDING),
+        "MOTO_ECS_SERVICE_RUNNING": str(max(running_tasks, 0)),
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    })
+    log_path = folder / SERVER_LOG
+    # A free port can be taken between probing and binding; try a few.
+    for attempt in range(3):
+        port = free_port()
+        endpoint = f"http://127.0.0.1:{port}"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            )
+            try:
+                _wait_ready(endpoint, process, timeout=start_timeout, log=log_path)
+            except LocalEmulatorError:
+                _stop(process)
+                if attempt == 2 or "Address already in use" not in _tail(log_path):
+                    raise
+                continue
+            try:
+                yield endpoint
+            finally:
+                _stop(process)
+            return
+
+
+def _wait_ready(endpoint: str, process: subprocess.Popen[bytes] | None, *, timeout: float, log: Path | None) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            raise LocalEmulatorError(
+                f"the local AWS emulator exited at start (status {process.returncode}): {_tail(log)}",
+                fix="check that moto[server] is installed (pip install 'moto[server]')",
+            )
+        # A plain TCP connect: any HTTP request would land in the recording (and may not be moto).
+        try:
+            with socket.create_connection(_host_port(endpoint), timeout=2):
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise LocalEmulatorError(
+                f"no AWS emulator answers at {endpoint}",
+                fix=f"start one (moto_server -p PORT) and set {ENDPOINT_VARIABLE}, or unset it to let ecsp start one",
+            )
+        time.sleep(0.1)
+
+
+def _host_port(endpoint: str) -> tuple[str, int]:
+    parsed = urllib.parse.urlsplit(endpoint)
+    if not parsed.hostname:
+        raise LocalEmulatorError(f"{endpoint!r} is not a URL", fix=f"set {ENDPOINT_VARIABLE} to e.g. http://127.0.0.1:5000")
+    return parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)
+
+
+def _post(url: str) -> None:
+    request = urllib.request.Request(url, data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=600):
+        pass
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _tail(log: Path | None, lines: int = 3) -> str:
+    if log is None or not log.exists():
+        return ""
+    return " | ".join(log.read_text(errors="replace").strip().splitlines()[-lines:])
+
+
+def running_tasks(desired_counts: list[int]) -> int:
+    """What ``MOTO_ECS_SERVICE_RUNNING`` should be so every service's rollout looks complete."""
+    return max([1, *desired_counts])
+
+
+__all__ = ["ACCOUNT", "ENDPOINT_VARIABLE", "NOTICE", "LocalEmulatorError", "data_dir", "emulator", "free_port",
+           "running_tasks"]
