@@ -222,9 +222,13 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
         state["arn"] = f"arn:aws:acm:{region}:{account}:certificate/{_hex(name, n=8)}"
         domains = [inputs.get("domainName", "example.com"), *inputs.get("subjectAlternativeNames", [])]
         extra = {"domainValidationOptions": [
-            {"domainName": d, "resourceRecordName": f"_{_hex(d, n=10)}.{d.removeprefix('*.')}.",
-             "resourceRecordType": "CNAME", "resourceRecordValue": f"_{_hex(d, 'v', n=10)}.acm-validations.aws."}
+            # ACM validates a name and its wildcard with the same record, as here.
+            {"domainName": d, "resourceRecordName": f"_{_hex(d.removeprefix('*.'), n=10)}.{d.removeprefix('*.')}.",
+             "resourceRecordType": "CNAME",
+             "resourceRecordValue": f"_{_hex(d.removeprefix('*.'), 'v', n=10)}.acm-validations.aws."}
             for d in domains]}
+    elif type_ == "aws:route53/record:Record":
+        extra = {"fqdn": str(inputs.get("name", name)).rstrip(".")}
     elif type_ == "aws:ec2/eip:Eip":
         state["id"] = f"eipalloc-{_hex(name)}"
         extra = {"publicIp": f"203.0.113.{int(_hex(name, n=2), 16) % 250 + 1}", "allocationId": state["id"]}

@@ -156,6 +156,10 @@ class EnvNames:
     def cluster(self) -> str:
         return self.base
 
+    def tag(self, part: str) -> str:
+        """The ``Name`` tag of one of the environment's resources (what the AWS console lists)."""
+        return f"{self.base}-{part}"
+
 
 def ecr_repository(project: str, application: str) -> str:
     return f"{project}/{application}"
