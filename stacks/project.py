@@ -1,25 +1,81 @@
-"""The project stack: per-region ECR repositories (filled in by the project-stack issue)."""
+"""The project stack: per-region artifacts (ECR, KMS, S3) and, with a domain, the project DNS.
+
+Runs in the project account with one explicit provider per region that hosts an
+environment (plus the home region for Route 53 and IAM when a domain is set). Its outputs
+are a contract read by downstream stacks through ``pulumi.StackReference``:
+
+* ``regions``: ``{<region>: {repositories: {<app>: <repositoryUrl>}, kmsKeyArn, bucketName}}``
+  (the application stack pushes built images to ``regions[region].repositories[app]``);
+* ``projectZoneId`` and ``dnsDelegationRoleArn``: set with a domain, else ``None`` (the
+  environment stack assumes the role to write its NS record in the project zone).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from ecsp import naming
 from ecsp.context import StackContext
 from stacks import _aws
+from stacks import project_policies as policies
+from stacks.project_artifacts import RegionAccess, RegionalArtifacts
+from stacks.project_dns import ProjectDns
+
+
+class _Region:
+    """A region's provider and the project account as that provider sees it."""
+
+    def __init__(self, ctx: StackContext, region: str) -> None:
+        project = ctx.config.project
+        self.provider = _aws.provider(ctx, f"aws-{region}", region=region, account=project.account,
+                                      default_tags=_aws.tags(ctx))
+        invoke = pulumi.InvokeOutputOptions(provider=self.provider)
+        self.partition: pulumi.Output[str] = aws.get_partition_output(opts=invoke).partition
+        # Without a configured account, principals name whichever account the credentials reach.
+        self.project_account: pulumi.Output[str] = (
+            pulumi.Output.from_input(project.account) if project.account
+            else aws.get_caller_identity_output(opts=invoke).account_id)
+
+    def accounts(self, configured: list[str | None]) -> pulumi.Output[list[str]]:
+        """Environment account ids; an environment without one lives in the project account."""
+        return self.project_account.apply(lambda own: policies.accounts(a or own for a in configured))
 
 
 def program(ctx: StackContext) -> None:
     config = ctx.config
     project = config.project
-    repositories: dict[str, dict[str, pulumi.Output[str]]] = {}
+    regions: dict[str, _Region] = {}
+
+    def region_of(name: str) -> _Region:
+        if name not in regions:
+            regions[name] = _Region(ctx, name)
+        return regions[name]
+
+    exported: dict[str, dict[str, Any]] = {}
     for region in config.regions():
-        provider = _aws.provider(ctx, f"aws-{region}", region=region, account=project.account,
-                                 default_tags=_aws.tags(ctx))
-        repositories[region] = {}
-        for app in config.applications:
-            repo = aws.ecr.Repository(f"{app}-{region}", name=naming.ecr_repository(project.name, app),
-                                      opts=_aws.opts(provider))
-            repositories[region][app] = repo.repository_url
-    pulumi.export("repositories", repositories)
+        r = region_of(region)
+        in_region = [config.account_of(env) for env, cfg in config.environments.items() if cfg.region == region]
+        artifacts = RegionalArtifacts(
+            region, project=project.name, applications=list(config.applications), ecr=project.ecr,
+            access=RegionAccess(partition=r.partition, project_account=r.project_account,
+                                environment_accounts=r.accounts(in_region)),
+            provider=r.provider)
+        exported[region] = {"repositories": artifacts.repository_urls, "kmsKeyArn": artifacts.kms_key_arn,
+                            "bucketName": artifacts.bucket_name}
+    pulumi.export("regions", exported)
+
+    if project.domain:
+        # Route 53 and IAM are global; the home region's provider (shared with its
+        # artifacts when an environment lives there) manages them.
+        home = region_of(project.region)
+        dns = ProjectDns(
+            "dns", project=project.name, domain=project.domain, partition=home.partition,
+            environment_accounts=home.accounts([config.account_of(env) for env in config.environments]),
+            provider=home.provider)
+        pulumi.export("projectZoneId", dns.zone_id)
+        pulumi.export("dnsDelegationRoleArn", dns.delegation_role_arn)
+    else:
+        pulumi.export("projectZoneId", None)
+        pulumi.export("dnsDelegationRoleArn", None)
