@@ -1,20 +1,22 @@
 """The validated model of ecsp.yaml (Pydantic v2, frozen, ``extra="forbid"``).
 
-Structural rules (types, formats, ranges) live on the fields; cross-field rules live in
-named validators that raise :class:`FieldError` with the path of the field to fix, so
-the loader can point at the right line. Per-environment application overrides are
-merged and validated here too: :meth:`ProjectConfig.application` returns the effective
-settings of one application in one environment.
+Structural rules (types, formats, ranges) live on the fields and say how to fix a bad
+value; cross-field rules are named functions that return :class:`FieldError` with the
+path of the field to fix, so the loader can point at the right line. Per-environment
+application overrides are merged and validated here too: :meth:`ProjectConfig.application`
+returns the effective settings of one application in one environment.
 """
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
-from collections.abc import Iterator, Mapping
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Collection, Iterator, Mapping
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -22,6 +24,7 @@ from pydantic import (
     PrivateAttr,
     Tag,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -29,11 +32,13 @@ from pydantic import (
 from ecsp import fargate, naming, network
 
 NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$"
+# Partitions: aws (us-west-2), aws-us-gov (us-gov-west-1), iso (us-iso-east-1), sovereign (eusc-de-east-1).
+REGION_PATTERN = r"^[a-z]{2,4}(-[a-z]+)?-[a-z]+-\d{1,2}$"
 ACCOUNT_PATTERN = r"^\d{12}$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
 DOMAIN_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 PATH_PATTERN = r"^/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?$"
+HEALTHCHECK_PATH_PATTERN = r"^/[\x21-\x7e]*$"
 ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 SSM_NAME_PATTERN = r"^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
 SSM_ARN_PATTERN = r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_./-]+$"
@@ -44,6 +49,20 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 RESERVED_PREFIX = "ECSP_"
+# Only used to spot typos ("us-wset-2"); a well-formed region that is not listed is accepted, so
+# regions AWS opens after this release still work.
+KNOWN_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1",
+    "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1",
+    "eu-south-1", "eu-south-2", "il-central-1", "me-south-1", "me-central-1", "af-south-1",
+    "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "us-gov-east-1", "us-gov-west-1",
+    "cn-north-1", "cn-northwest-1",
+)  # fmt: skip
+_M = TypeVar("_M", bound=BaseModel)
+DEFAULT_CPU = 256
+DEFAULT_MEMORY = 512
 
 
 class FieldError(ValueError):
@@ -58,6 +77,15 @@ class FieldError(ValueError):
         self.path = path
         self.message = message
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldError) and (self.path, self.message) == (other.path, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message))
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.path!r}, {self.message!r})"
+
 
 class FieldErrors(ValueError):
     """Several :class:`FieldError` found by one validator (all are reported, not just the first)."""
@@ -68,14 +96,110 @@ class FieldErrors(ValueError):
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # strict: YAML already yields native types, and lax mode would turn `port: yes` into 1.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True)
 
 
 def _raise_all(errors: list[FieldError]) -> None:
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise FieldErrors(errors)
+    """Raise every distinct error at once (one cause seen from several environments is reported once)."""
+    unique = list(dict.fromkeys(errors))
+    if len(unique) == 1:
+        raise unique[0]
+    if unique:
+        raise FieldErrors(unique)
+
+
+def _matches(pattern: str, problem: Callable[[str], str]) -> AfterValidator:
+    """A validator that checks ``pattern`` and explains a mismatch with ``problem(value)``.
+
+    Used instead of ``Field(pattern=...)``, whose message cannot say how to fix the value; the
+    pattern still reaches the JSON Schema (:func:`_schema_pattern`) so editors flag bad values.
+    """
+
+    def check(value: str) -> str:
+        if not re.match(pattern, value):
+            raise ValueError(problem(value))
+        return value
+
+    return AfterValidator(check)
+
+
+def _schema_pattern(pattern: str) -> Any:
+    return Field(json_schema_extra={"pattern": pattern})
+
+
+def _region_problem(value: str) -> str:
+    close = difflib.get_close_matches(value, KNOWN_REGIONS, n=1, cutoff=0.6)
+    return f"'{value}' is not an AWS region; " + (f"did you mean {close[0]}?" if close else "use e.g. us-west-2")
+
+
+def _check_region_typo(value: str) -> str:
+    # A well-formed region whose name part is a near miss of a known one ("us-wset-2") is a typo; a
+    # known name part with a new number ("eu-west-4") or a brand-new name part is a future region.
+    stem = value.rsplit("-", 1)[0]
+    stems = {r.rsplit("-", 1)[0] for r in KNOWN_REGIONS}
+    if stem not in stems and difflib.get_close_matches(stem, stems, n=1, cutoff=0.8):
+        raise ValueError(_region_problem(value))
+    return value
+
+
+def _path_problem(value: str) -> str:
+    if not value.startswith("/"):
+        return f"'{value}' must start with '/'; use '/{value.lstrip('/')}'"
+    if value.endswith("/"):
+        return f"'{value}' must not end with '/'; use '{value.rstrip('/') or '/'}'"
+    if "//" in value:
+        return f"'{value}' has an empty segment ('//'); use '{re.sub('/+', '/', value)}'"
+    return (f"'{value}' may only use letters, digits and . _ ~ - between slashes; ecsp adds the "
+            "wildcard itself ('/api' matches /api and /api/*)")
+
+
+Region = Annotated[str, _matches(REGION_PATTERN, _region_problem), AfterValidator(_check_region_typo),
+                   _schema_pattern(REGION_PATTERN)]
+Account = Annotated[str, _matches(
+    ACCOUNT_PATTERN, lambda v: f"'{v}' is not an AWS account id; use the 12 digits in quotes, e.g. \"111111111111\""),
+    _schema_pattern(ACCOUNT_PATTERN)]
+Domain = Annotated[str, _matches(
+    DOMAIN_PATTERN, lambda v: f"'{v}' is not a domain name; use lowercase labels without a trailing dot, "
+    "e.g. example.com"), _schema_pattern(DOMAIN_PATTERN)]
+RoleArn = Annotated[str, _matches(
+    ROLE_ARN_PATTERN, lambda v: f"'{v}' is not an IAM role ARN; use arn:aws:iam::ACCOUNT:role/NAME"),
+    _schema_pattern(ROLE_ARN_PATTERN)]
+UrlPath = Annotated[str, _matches(PATH_PATTERN, _path_problem), _schema_pattern(PATH_PATTERN)]
+HealthCheckPath = Annotated[str, _matches(
+    HEALTHCHECK_PATH_PATTERN, lambda v: f"'{v}' must start with '/' and contain no spaces, e.g. /health"),
+    _schema_pattern(HEALTHCHECK_PATH_PATTERN)]
+SuccessCodes = Annotated[str, _matches(
+    SUCCESS_CODES_PATTERN, lambda v: f"'{v}' is not a list of HTTP codes; use e.g. 200, 200-299 or 200,302"),
+    _schema_pattern(SUCCESS_CODES_PATTERN)]
+
+
+class UnquotedNumber(ValueError):
+    """An account id written without quotes, which YAML read as a number.
+
+    The loader knows the text as written (YAML reads ``012345670123`` as an octal number) and
+    calls :meth:`explain` with it; without a file the number itself is all there is.
+    """
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        super().__init__(self.explain(str(value)))
+
+    @staticmethod
+    def explain(written: str) -> str:
+        if re.match(ACCOUNT_PATTERN, written):
+            return f"YAML reads unquoted digits as a number; put the account id in quotes: \"{written}\""
+        return f"{written} is not an AWS account id; use the 12 digits in quotes, e.g. \"111111111111\""
+
+
+def _account_before(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool):
+        raise UnquotedNumber(v)
+    return v
+
+
+def _raise(message: str) -> Any:
+    raise ValueError(message)
 
 
 # --------------------------------------------------------------------------- project
@@ -121,38 +245,49 @@ class EcrConfig(Model):
     immutable_tags: bool = Field(False, description="Make image tags immutable.")
 
 
+def _name_problem(kind: str, name: str, limit: int) -> str | None:
+    """Why ``name`` cannot name a ``kind`` (project, environment, application), or None."""
+    if not re.match(NAME_PATTERN, name):
+        hint = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", name.lower())).strip("-")
+        suggestion = f", e.g. '{hint}'" if hint and re.match(NAME_PATTERN, hint) and len(hint) <= limit else ""
+        return (f"'{name}' is not a valid {kind} name; use lowercase letters, digits and single hyphens, "
+                f"starting with a letter{suggestion}")
+    if len(name) > limit:
+        return (f"'{name}' is {len(name)} characters; {kind} names are at most {limit} so that the AWS names "
+                "derived from them fit AWS limits; use a shorter name")
+    if kind == "application" and name in naming.RESERVED_APPLICATION_NAMES:
+        return f"'{name}' is reserved for ecsp's own stacks; choose another application name"
+    return None
+
+
 class ProjectSection(Model):
     """The project: its name, home region and account, and an optional domain."""
 
     name: str = Field(
-        description="Project name: lowercase letters, digits and single hyphens, starting with a letter.",
-        min_length=1,
-        max_length=naming.MAX_PROJECT,
-        pattern=NAME_PATTERN,
+        description="Project name: lowercase letters, digits and single hyphens, starting with a letter "
+        f"(at most {naming.MAX_PROJECT} characters).",
+        examples=["shop"],
+        json_schema_extra={"pattern": NAME_PATTERN, "maxLength": naming.MAX_PROJECT},
     )
-    region: str = Field(description="Home region of the project stack, e.g. us-west-2.", pattern=REGION_PATTERN)
-    account: str | None = Field(
-        None, description="Project AWS account id (12 digits, quoted).", pattern=ACCOUNT_PATTERN
-    )
-    domain: str | None = Field(
+    region: Region = Field(description="Home region of the project stack, e.g. us-west-2.", examples=["us-west-2"])
+    account: Account | None = Field(None, description="Project AWS account id (12 digits, quoted).")
+    domain: Domain | None = Field(
         None,
         description="A domain whose hosted zone exists in the project account; enables HTTPS everywhere.",
-        pattern=DOMAIN_PATTERN,
         max_length=200,
     )
-
     ecr: EcrConfig = Field(default_factory=EcrConfig, description="ECR repository settings.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        problem = _name_problem("project", v, naming.MAX_PROJECT)
+        return _raise(problem) if problem else v
 
     @field_validator("account", mode="before")
     @classmethod
     def _account_str(cls, v: Any) -> Any:
         return _account_before(v)
-
-
-def _account_before(v: Any) -> Any:
-    if isinstance(v, int) and not isinstance(v, bool):
-        raise ValueError(f"{v} must be a quoted string of 12 digits, e.g. \"{v:012d}\"")
-    return v
 
 
 # --------------------------------------------------------------------------- environments
@@ -161,7 +296,7 @@ def _account_before(v: Any) -> Any:
 class NetworkConfig(Model):
     """The environment's VPC."""
 
-    cidr: str = Field("10.0.0.0/16", description="IPv4 CIDR of the VPC; needs room for four /24 subnets.")
+    cidr: str = Field("10.0.0.0/16", description="IPv4 CIDR of the VPC, /16 to /22 (room for four /24 subnets).")
     nat: Literal["none", "single", "per-az"] = Field(
         "none",
         description="NAT for private subnets: none (no egress from private subnets), single (one shared "
@@ -172,11 +307,20 @@ class NetworkConfig(Model):
     @classmethod
     def _cidr(cls, v: str) -> str:
         try:
-            net = ipaddress.IPv4Network(v, strict=True)
-        except ValueError as e:
-            raise ValueError(f"'{v}' is not a valid IPv4 network ({e}); use e.g. 10.0.0.0/16") from None
-        if not (16 <= net.prefixlen <= 22):
-            raise ValueError(f"'{v}' must have a prefix between /16 and /22 (room for four /24 subnets)")
+            net = ipaddress.IPv4Network(v, strict=False)
+        except ValueError:
+            raise ValueError(f"'{v}' is not an IPv4 CIDR block; use e.g. 10.0.0.0/16") from None
+        if str(net) != v and "/" in v:
+            raise ValueError(f"'{v}' has host bits set; use the network address: {net}")
+        if "/" not in v:
+            raise ValueError(f"'{v}' has no prefix length; use e.g. {v}/16")
+        if net.prefixlen < 16:
+            raise ValueError(f"'{v}' is larger than AWS allows for a VPC (/16 at most); use e.g. "
+                             f"{net.network_address}/16")
+        if net.prefixlen > 22:
+            raise ValueError(f"'{v}' has room for {2 ** max(0, 24 - net.prefixlen)} /24 subnet(s), and ecsp needs "
+                             f"four (two public, two private); use a /22 or larger, e.g. "
+                             f"{net.supernet(new_prefix=16).network_address}/16")
         network.carve(v)
         return v
 
@@ -184,16 +328,14 @@ class NetworkConfig(Model):
 class EnvironmentConfig(Model):
     """One environment: an isolated place (account and region) to run the applications."""
 
-    region: str = Field(description="AWS region, e.g. us-west-2.", pattern=REGION_PATTERN)
-    account: str | None = Field(
-        None, description="AWS account id (12 digits, quoted); defaults to the project account.",
-        pattern=ACCOUNT_PATTERN,
+    region: Region = Field(description="AWS region, e.g. us-west-2.", examples=["us-west-2"])
+    account: Account | None = Field(
+        None, description="AWS account id (12 digits, quoted); defaults to the project account."
     )
     profile: str | None = Field(None, description="AWS profile used for this environment.", min_length=1)
-    role_arn: str | None = Field(
-        None, description="IAM role to assume for this environment.", pattern=ROLE_ARN_PATTERN
-    )
-    network: NetworkConfig = Field(default_factory=NetworkConfig, description="VPC settings.")
+    role_arn: RoleArn | None = Field(None, description="IAM role to assume for this environment.")
+    network: NetworkConfig = Field(default_factory=NetworkConfig, description="VPC settings.",
+                                   examples=[{"cidr": "10.0.0.0/16", "nat": "none"}])
     container_insights: bool = Field(False, description="Enable CloudWatch Container Insights on the cluster.")
 
     @field_validator("account", mode="before")
@@ -203,6 +345,14 @@ class EnvironmentConfig(Model):
 
 
 # --------------------------------------------------------------------------- applications
+
+
+def _stringify(v: Any) -> Any:
+    # YAML turns `DEBUG: true` and `PORT: 80` into bool/int; environment values and build args are strings.
+    if isinstance(v, dict):
+        return {k: (str(x).lower() if isinstance(x, bool) else str(x)) if isinstance(x, int | float) else x
+                for k, x in v.items()}
+    return v
 
 
 class ImageConfig(Model):
@@ -215,24 +365,35 @@ class ImageConfig(Model):
     dockerfile: str | None = Field(None, description="Dockerfile path inside the build context.")
     args: dict[str, str] = Field(default_factory=dict, description="Docker build arguments.")
 
+    @field_validator("args", mode="before")
+    @classmethod
+    def _args(cls, v: Any) -> Any:
+        return _stringify(v)
+
     @model_validator(mode="after")
     def _exactly_one_source(self) -> ImageConfig:
-        if (self.location is None) == (self.build is None):
-            raise FieldError((), "set exactly one of image.location (an image URI) or image.build (a directory)")
+        if self.location is not None and self.build is not None:
+            raise FieldError((), "set only one of location (use an existing image) or build (build a Dockerfile "
+                                 "directory), not both")
+        if self.location is None and self.build is None:
+            raise FieldError((), "add location (an image URI, e.g. public.ecr.aws/nginx/nginx:stable) or build "
+                                 "(a directory with a Dockerfile, e.g. ./web)")
         if self.location is not None and (self.dockerfile or self.args):
-            raise FieldError(("dockerfile" if self.dockerfile else "args",), "only valid with image.build")
+            key = "dockerfile" if self.dockerfile else "args"
+            raise FieldError((key,), f"{key} only applies to images that ecsp builds; remove it, or replace "
+                                     "location with build")
         return self
 
 
 class HealthCheckConfig(Model):
     """Load balancer health check of the application's target group."""
 
-    path: str = Field("/", description="HTTP path the load balancer probes.", pattern=PATH_PATTERN)
+    path: HealthCheckPath = Field("/", description="HTTP path the load balancer probes.", max_length=1024)
     interval: int = Field(10, ge=5, le=300, description="Seconds between probes.")
     timeout: int = Field(5, ge=2, le=120, description="Seconds before a probe fails.")
     healthy_threshold: int = Field(2, ge=2, le=10, description="Consecutive successes to become healthy.")
     unhealthy_threshold: int = Field(2, ge=2, le=10, description="Consecutive failures to become unhealthy.")
-    success_codes: str = Field("200", pattern=SUCCESS_CODES_PATTERN, description="HTTP codes, e.g. 200 or 200-299.")
+    success_codes: SuccessCodes = Field("200", description="HTTP codes, e.g. 200 or 200-299.")
     grace_period: int = Field(
         60, ge=0, le=7200, description="Seconds ECS ignores failed health checks after a task starts."
     )
@@ -240,15 +401,16 @@ class HealthCheckConfig(Model):
     @model_validator(mode="after")
     def _timeout_below_interval(self) -> HealthCheckConfig:
         if self.timeout >= self.interval:
-            raise FieldError(("timeout",), f"{self.timeout}s must be less than the interval ({self.interval}s)")
+            raise FieldError(("timeout",), f"{self.timeout}s must be less than the interval ({self.interval}s); "
+                                           f"lower timeout or raise interval")
         return self
 
 
 class AutoscalingConfig(Model):
     """A task count range with target-tracking policies."""
 
-    min: int = Field(ge=0, le=1000, description="Fewest tasks.")
-    max: int = Field(ge=1, le=1000, description="Most tasks.")
+    min: int = Field(ge=0, le=1000, description="Fewest tasks.", examples=[1])
+    max: int = Field(ge=1, le=1000, description="Most tasks.", examples=[4])
     cpu_percentage: int | None = Field(None, ge=1, le=100, description="Target average CPU utilisation (%).")
     memory_percentage: int | None = Field(None, ge=1, le=100, description="Target average memory utilisation (%).")
     requests: int | None = Field(None, ge=1, description="Target requests per task per minute (ALB).")
@@ -258,7 +420,7 @@ class AutoscalingConfig(Model):
     @model_validator(mode="after")
     def _min_le_max(self) -> AutoscalingConfig:
         if self.min > self.max:
-            raise FieldError(("min",), f"{self.min} is greater than max ({self.max}); use min <= max")
+            raise FieldError(("min",), f"{self.min} is greater than max ({self.max}); lower min or raise max")
         return self
 
     @property
@@ -286,24 +448,31 @@ Count = Annotated[
 ]
 
 
+def _pair_message(cpu: int, memory: int) -> str:
+    return f"{memory} MiB is not valid with cpu {cpu}; use {fargate.describe_options(cpu)}"
+
+
 class _ApplicationFields(Model):
     """Fields an application may set, and that an environment may override."""
 
     image: ImageConfig | None = Field(None, description="The container image.")
     port: int | None = Field(None, ge=1, le=65535, description="Container port the load balancer forwards to.")
-    path: str | None = Field(
-        None, pattern=PATH_PATTERN, max_length=120,
+    path: UrlPath | None = Field(
+        None, max_length=120,
         description="URL path prefix routed to the application; '/' for at most one application.",
     )
-    healthcheck: HealthCheckConfig | None = Field(None, description="Load balancer health check.")
+    healthcheck: HealthCheckConfig | None = Field(None, description="Load balancer health check.",
+                                                  examples=[{"path": "/health"}])
     cpu: int | None = Field(None, description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
     memory: int | None = Field(None, description="Task memory (MiB); must suit the cpu (Fargate's table).")
     count: Count | None = Field(
         None, description="Tasks to run: a number, or {min, max, cpu_percentage, ...} to autoscale."
     )
-    variables: dict[str, str] | None = Field(None, description="Environment variables for the container.")
+    variables: dict[str, str] | None = Field(None, description="Environment variables for the container.",
+                                             examples=[{"LOG_LEVEL": "info"}])
     secrets: dict[str, str] | None = Field(
-        None, description="Secret environment variables: SSM parameter names or Secrets Manager/SSM ARNs."
+        None, description="Secret environment variables: SSM parameter names or Secrets Manager/SSM ARNs.",
+        examples=[{"DB_PASSWORD": "/shop/db-password"}],
     )
     placement: Literal["public", "private"] | None = Field(
         None, description="public subnets with a public IP, or private subnets (needs NAT)."
@@ -319,7 +488,19 @@ class _ApplicationFields(Model):
     @classmethod
     def _cpu(cls, v: int | None) -> int | None:
         if v is not None and v not in fargate.CPU_VALUES:
-            raise ValueError(f"{v} is not a Fargate cpu size; use one of {', '.join(map(str, fargate.CPU_VALUES))}")
+            near = min(fargate.CPU_VALUES, key=lambda c: abs(c - v))
+            raise ValueError(f"{v} is not a Fargate cpu size; use {_or_list(list(map(str, fargate.CPU_VALUES)))} "
+                             f"(1024 units = 1 vCPU; the nearest is {near})")
+        return v
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_fits_cpu(cls, v: int | None, info: ValidationInfo) -> int | None:
+        # Only when both are written side by side: a value that mixes the base and an override is
+        # checked after merging, where the message can say which environment and which line.
+        cpu = info.data.get("cpu")
+        if v is not None and cpu is not None and not fargate.is_valid(cpu, v):
+            raise ValueError(_pair_message(cpu, v))
         return v
 
     @field_validator("log_retention")
@@ -327,28 +508,27 @@ class _ApplicationFields(Model):
     def _retention(cls, v: int | None) -> int | None:
         if v is not None and v not in LOG_RETENTION_DAYS:
             near = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - v))
-            raise ValueError(f"{v} is not a CloudWatch Logs retention; use e.g. {near}")
+            raise ValueError(f"{v} is not a CloudWatch Logs retention; use {near} or another of "
+                             f"{', '.join(map(str, LOG_RETENTION_DAYS))}")
         return v
 
     @field_validator("variables")
     @classmethod
     def _variables(cls, v: dict[str, str] | None) -> dict[str, str] | None:
-        _check_env_names(v or {}, "variables")
+        _raise_all(_env_name_errors(v or {}))
         return v
 
     @field_validator("secrets")
     @classmethod
     def _secrets(cls, v: dict[str, str] | None) -> dict[str, str] | None:
-        if not v:
-            return v
-        _check_env_names(v, "secrets")
-        errors = [
+        errors = _env_name_errors(v or {})
+        errors += [
             FieldError(
                 (name,),
                 f"'{ref}' is not an SSM parameter name or an SSM/Secrets Manager ARN; "
-                "use e.g. /shop/test/db-password or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
+                "use e.g. /shop/db-password or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
             )
-            for name, ref in v.items()
+            for name, ref in (v or {}).items()
             if secret_kind(ref) is None
         ]
         _raise_all(errors)
@@ -357,21 +537,19 @@ class _ApplicationFields(Model):
     @field_validator("variables", "secrets", mode="before")
     @classmethod
     def _stringify(cls, v: Any) -> Any:
-        # YAML turns `DEBUG: true` and `PORT: 80` into bool/int; environment values are strings.
-        if isinstance(v, dict):
-            return {k: (str(x).lower() if isinstance(x, bool) else str(x)) if isinstance(x, int | float) else x
-                    for k, x in v.items()}
-        return v
+        return _stringify(v)
 
 
-def _check_env_names(values: Mapping[str, str], what: str) -> None:
+def _env_name_errors(values: Mapping[str, str]) -> list[FieldError]:
     errors = []
     for name in values:
         if not re.match(ENV_VAR_PATTERN, name):
-            errors.append(FieldError((name,), f"'{name}' is not a valid environment variable name"))
+            errors.append(FieldError((name,), f"'{name}' is not a valid environment variable name; use letters, "
+                                              "digits and _, not starting with a digit"))
         elif name.upper().startswith(RESERVED_PREFIX):
-            errors.append(FieldError((name,), f"names starting with {RESERVED_PREFIX} are reserved for ecsp"))
-    _raise_all(errors)
+            errors.append(FieldError((name,), f"names starting with {RESERVED_PREFIX} are reserved for the "
+                                              "variables ecsp sets; rename it"))
+    return errors
 
 
 def secret_kind(ref: str) -> Literal["ssm", "secretsmanager"] | None:
@@ -392,10 +570,10 @@ class Application(Model):
 
     image: ImageConfig = Field(description="The container image.")
     port: int = Field(ge=1, le=65535, description="Container port the load balancer forwards to.")
-    path: str = Field("/", pattern=PATH_PATTERN, max_length=120, description="URL path prefix.")
+    path: UrlPath = Field("/", max_length=120, description="URL path prefix.")
     healthcheck: HealthCheckConfig = Field(default_factory=HealthCheckConfig, description="Health check.")
-    cpu: int = Field(256, description="Task CPU units.")
-    memory: int = Field(512, description="Task memory (MiB).")
+    cpu: int = Field(DEFAULT_CPU, description="Task CPU units.")
+    memory: int = Field(DEFAULT_MEMORY, description="Task memory (MiB).")
     count: Count = Field(1, description="Tasks to run, or an autoscaling range.")
     variables: dict[str, str] = Field(default_factory=dict, description="Environment variables.")
     secrets: dict[str, str] = Field(default_factory=dict, description="Secret environment variables.")
@@ -408,10 +586,7 @@ class Application(Model):
     @model_validator(mode="after")
     def _cpu_memory_pair(self) -> Application:
         if not fargate.is_valid(self.cpu, self.memory):
-            raise FieldError(
-                ("memory",),
-                f"{self.memory} MiB is not valid with cpu {self.cpu}; use {fargate.describe_options(self.cpu)}",
-            )
+            raise FieldError(("memory",), _pair_message(self.cpu, self.memory))
         return self
 
     @property
@@ -426,8 +601,9 @@ class Application(Model):
 class ApplicationConfig(_ApplicationFields):
     """An application as written in ecsp.yaml: base settings plus per-environment overrides."""
 
-    image: ImageConfig = Field(description="The container image: {location: URI} or {build: DIR}.")
-    port: int = Field(ge=1, le=65535, description="Container port the load balancer forwards to.")
+    image: ImageConfig = Field(description="The container image: {location: URI} or {build: DIR}.",
+                               examples=[{"location": "public.ecr.aws/nginx/nginx:stable"}, {"build": "./web"}])
+    port: int = Field(ge=1, le=65535, description="Container port the load balancer forwards to.", examples=[80])
     environments: dict[str, ApplicationOverride] = Field(
         default_factory=dict, description="Per-environment overrides of any field above."
     )
@@ -438,97 +614,40 @@ class ApplicationConfig(_ApplicationFields):
 
 _MERGED_MAPS = ("variables", "secrets")
 _MERGED_MODELS = ("healthcheck",)
+Resolved = dict[tuple[str, str], Application]
 
 
 class ProjectConfig(Model):
     """A whole ecsp project: the project, its environments and its applications."""
 
-    project: ProjectSection = Field(description="The project.")
-    environments: dict[str, EnvironmentConfig] = Field(
-        description="Environments by name (e.g. test, prod).", min_length=1
-    )
+    project: ProjectSection = Field(description="The project.",
+                                    examples=[{"name": "shop", "region": "us-west-2"}])
+    environments: dict[str, EnvironmentConfig] = Field(description="Environments by name (e.g. test, prod).",
+                                                       examples=[{"test": {"region": "us-west-2"}}])
     applications: dict[str, ApplicationConfig] = Field(
         default_factory=dict, description="Applications by name."
     )
     state: StateConfig = Field(default_factory=StateConfig, description="Pulumi state backend and secrets.")
 
-    _resolved: dict[tuple[str, str], Application] = PrivateAttr(default_factory=dict)
+    _resolved: Resolved = PrivateAttr(default_factory=dict)
 
     @field_validator("environments", "applications")
     @classmethod
-    def _names(cls, v: dict[str, Any], info: Any) -> dict[str, Any]:
+    def _names(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         kind = "environment" if info.field_name == "environments" else "application"
+        if kind == "environment" and not v:
+            raise ValueError("define at least one environment, e.g. test: {region: us-west-2}")
         limit = naming.MAX_ENVIRONMENT if kind == "environment" else naming.MAX_APPLICATION
-        errors = []
-        for name in v:
-            if not re.match(NAME_PATTERN, name):
-                errors.append(FieldError((name,), f"'{name}' is not a valid {kind} name; use lowercase letters, "
-                                         "digits and single hyphens, starting with a letter"))
-            elif len(name) > limit:
-                errors.append(FieldError((name,), f"'{name}' is {len(name)} characters; {kind} names are at "
-                                         f"most {limit} so derived AWS names fit their limits"))
-            elif kind == "application" and name in naming.RESERVED_APPLICATION_NAMES:
-                errors.append(FieldError((name,), f"'{name}' is reserved; choose another application name"))
-        _raise_all(errors)
+        _raise_all([FieldError((name,), problem) for name in v if (problem := _name_problem(kind, name, limit))])
         return v
 
     @model_validator(mode="after")
-    def _overrides_name_known_environments(self) -> ProjectConfig:
-        _raise_all([
-            FieldError(("applications", app, "environments", env),
-                       f"no environment named '{env}'; known: {', '.join(self.environments)}")
-            for app, cfg in self.applications.items()
-            for env in cfg.environments
-            if env not in self.environments
-        ])
-        return self
-
-    @model_validator(mode="after")
-    def _resolve_applications(self) -> ProjectConfig:
-        errors: list[FieldError] = []
-        for app, cfg in self.applications.items():
-            for env in self.environments:
-                try:
-                    self._resolved[(env, app)] = _resolve(cfg, cfg.environments.get(env))
-                except ValidationError as e:
-                    errors.extend(_resolution_errors(e, app, env, cfg.environments.get(env)))
+    def _cross_field_rules(self) -> ProjectConfig:
+        # One validator runs every rule: pydantic skips the remaining model validators once one
+        # fails, and a user fixing a file wants to see all of its problems at once.
+        resolved, errors = check_project(self.project, self.environments, self.applications)
         _raise_all(errors)
-        return self
-
-    @model_validator(mode="after")
-    def _paths_unique_per_environment(self) -> ProjectConfig:
-        errors = []
-        for env in self.environments:
-            seen: dict[str, str] = {}
-            for app in self.applications:
-                path = self._resolved[(env, app)].path
-                if path in seen:
-                    where = _field_path(self.applications[app], env, "path", app)
-                    what = "the root path '/'" if path == "/" else f"path '{path}'"
-                    errors.append(FieldError(where, f"{what} is already used by application '{seen[path]}' "
-                                             f"in environment '{env}'; give each application its own path"
-                                             + ("" if path != "/" else " (only one may use '/')")))
-                else:
-                    seen[path] = app
-        _raise_all(errors)
-        return self
-
-    @model_validator(mode="after")
-    def _private_placement_needs_nat(self) -> ProjectConfig:
-        errors = []
-        for env, env_cfg in self.environments.items():
-            for app in self.applications:
-                if self._resolved[(env, app)].placement == "private" and env_cfg.network.nat == "none":
-                    errors.append(FieldError(
-                        _field_path(self.applications[app], env, "placement", app),
-                        f"private placement needs NAT, and environment '{env}' has network.nat: none; "
-                        f"set environments.{env}.network.nat to single or per-az, or use placement: public"))
-        _raise_all(errors)
-        return self
-
-    @model_validator(mode="after")
-    def _derived_names_fit(self) -> ProjectConfig:
-        _raise_all([FieldError(path, msg) for path, msg in naming.limit_problems(self)])
+        self._resolved.update(resolved)
         return self
 
     # ----------------------------------------------------------------- queries
@@ -551,6 +670,171 @@ class ProjectConfig(Model):
                 yield env, app
 
 
+# --------------------------------------------------------------------------- cross-field rules
+
+
+def check_project(
+    project: ProjectSection | None,
+    environments: Mapping[str, EnvironmentConfig],
+    applications: Mapping[str, ApplicationConfig],
+    known_environments: Collection[str] | None = None,
+) -> tuple[Resolved, list[FieldError]]:
+    """Run every cross-field rule; return the resolved applications and every problem found.
+
+    Works on a subset too (see :func:`partial_problems`): ``known_environments`` are all the
+    environment names written in the file, valid or not, so an override is not reported as
+    naming an unknown environment just because that environment has a problem of its own.
+    """
+    known = list(environments) if known_environments is None else list(known_environments)
+    errors = overrides_name_known_environments(applications, known)
+    resolved, resolution_errors = resolve_applications(environments, applications)
+    errors += resolution_errors
+    errors += paths_unique_per_environment(environments, applications, resolved)
+    errors += private_placement_needs_nat(environments, applications, resolved)
+    if project is not None:
+        errors += derived_names_fit(project, environments, applications)
+    return resolved, errors
+
+
+def overrides_name_known_environments(
+    applications: Mapping[str, ApplicationConfig], known: Collection[str]
+) -> list[FieldError]:
+    errors = []
+    for app, cfg in applications.items():
+        for env in cfg.environments:
+            if env not in known:
+                close = difflib.get_close_matches(env, list(known), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else "add it under environments, or remove this override"
+                errors.append(FieldError(("applications", app, "environments", env),
+                                         f"there is no environment '{env}' (environments: {', '.join(known)}); "
+                                         f"{hint}"))
+    return errors
+
+
+def resolve_applications(
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig]
+) -> tuple[Resolved, list[FieldError]]:
+    """Merge each application's overrides into its base for every environment, and validate the result."""
+    resolved: Resolved = {}
+    errors: list[FieldError] = []
+    for app, cfg in applications.items():
+        for env in environments:
+            override = cfg.environments.get(env)
+            pair = _cpu_memory_problem(cfg, app, env)
+            if pair is not None:
+                errors.append(pair)
+                continue
+            try:
+                resolved[(env, app)] = _resolve(cfg, override)
+            except ValidationError as e:
+                errors.extend(_resolution_errors(e, app, env, override))
+    return resolved, errors
+
+
+def paths_unique_per_environment(
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
+    resolved: Resolved,
+) -> list[FieldError]:
+    """Each path is routed to one application per load balancer (so at most one takes '/')."""
+    errors = []
+    for env in environments:
+        seen: dict[str, str] = {}
+        for app, cfg in applications.items():
+            if (env, app) not in resolved:
+                continue
+            path = resolved[(env, app)].path
+            if path not in seen:
+                seen[path] = app
+                continue
+            first = seen[path]
+            where = _field_path(cfg, env, "path", app)
+            overridden = _overridden(cfg, env, "path") or _overridden(applications[first], env, "path")
+            in_env = f" in environment '{env}'" if overridden else ""
+            if path != "/":
+                message = f"'{path}' is already the path of application '{first}'{in_env}; give '{app}' its own path"
+            elif _is_set(cfg, env, "path"):
+                message = (f"only one application may use the root path '/', and '{first}' already does{in_env}; "
+                           f"give '{app}' its own path, e.g. /{app}")
+            else:
+                message = (f"'{app}' has no path, so it gets the root path '/', which '{first}' already uses"
+                           f"{in_env}; set path, e.g. path: /{app}")
+            errors.append(FieldError(where, message))
+    return errors
+
+
+def private_placement_needs_nat(
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
+    resolved: Resolved,
+) -> list[FieldError]:
+    """Tasks in private subnets reach ECR and CloudWatch only through a NAT gateway."""
+    errors = []
+    for app, cfg in applications.items():
+        # Group by the line that asks for private placement: a base setting is one problem, however
+        # many environments lack NAT.
+        lacking: dict[tuple[str | int, ...], list[str]] = {}
+        for env, env_cfg in environments.items():
+            settings = resolved.get((env, app))
+            if settings is not None and settings.placement == "private" and env_cfg.network.nat == "none":
+                lacking.setdefault(_field_path(cfg, env, "placement", app), []).append(env)
+        for where, envs in lacking.items():
+            if len(envs) == 1:
+                what = f"environment '{envs[0]}' has network.nat: none"
+                fix = f"set environments.{envs[0]}.network.nat to single or per-az"
+            else:
+                what = f"environments {_quoted_list(envs)} have network.nat: none"
+                fix = "set network.nat to single or per-az in each"
+            errors.append(FieldError(where, f"private placement needs a NAT gateway, and {what}; {fix}, or use "
+                                            "placement: public"))
+    return errors
+
+
+def derived_names_fit(
+    project: ProjectSection, environments: Mapping[str, Any], applications: Mapping[str, Any]
+) -> list[FieldError]:
+    """Names built from the project, environment and application names (and domain) fit AWS limits."""
+    return [FieldError(path, msg) for path, msg in naming.name_limit_problems(
+        project.name, project.domain, list(environments), list(applications))]
+
+
+def partial_problems(data: Any) -> list[FieldError]:
+    """Cross-field problems among the parts of ``data`` that are valid on their own.
+
+    Pydantic runs no model validator once a field fails, so a file with one typo would hide
+    every cross-field problem (two applications on '/', private placement without NAT). The
+    loader calls this after a failed validation: each environment and application is
+    validated alone, and the rules run on those that passed. No false alarms: a rule only sees
+    valid parts, and overrides may name any environment written in the file.
+    """
+    if not isinstance(data, dict):
+        return []
+    project = _valid(ProjectSection, data.get("project"))
+    raw_envs = data.get("environments")
+    raw_apps = data.get("applications")
+    raw_envs = raw_envs if isinstance(raw_envs, dict) else {}
+    raw_apps = raw_apps if isinstance(raw_apps, dict) else {}
+    environments = {name: env for name, raw in raw_envs.items()
+                    if isinstance(name, str) and not _name_problem("environment", name, naming.MAX_ENVIRONMENT)
+                    and (env := _valid(EnvironmentConfig, raw)) is not None}
+    applications = {name: app for name, raw in raw_apps.items()
+                    if isinstance(name, str) and not _name_problem("application", name, naming.MAX_APPLICATION)
+                    and (app := _valid(ApplicationConfig, raw)) is not None}
+    known = [name for name in raw_envs if isinstance(name, str)]
+    # Name limits depend on every name; with some names invalid the check would be incomplete anyway.
+    complete = len(environments) == len(raw_envs) and len(applications) == len(raw_apps)
+    _, errors = check_project(project if complete else None, environments, applications, known)
+    return list(dict.fromkeys(errors))
+
+
+def _valid(model: type[_M], raw: Any) -> _M | None:
+    try:
+        return model.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
 def _resolve(base: ApplicationConfig, override: ApplicationOverride | None) -> Application:
     data = base.model_dump(exclude={"environments"}, exclude_none=True, exclude_unset=True)
     data["image"] = base.image
@@ -567,12 +851,59 @@ def _resolve(base: ApplicationConfig, override: ApplicationOverride | None) -> A
     return Application.model_validate(data)
 
 
+def _is_set(cfg: ApplicationConfig, env: str, field: str) -> bool:
+    return _overridden(cfg, env, field) or getattr(cfg, field) is not None
+
+
+def _overridden(cfg: ApplicationConfig, env: str, field: str) -> bool:
+    override = cfg.environments.get(env)
+    return override is not None and getattr(override, field) is not None
+
+
 def _field_path(cfg: ApplicationConfig, env: str, field: str, app: str) -> tuple[str | int, ...]:
     """Where a resolved field came from: the environment's override if it sets it, else the base."""
-    override = cfg.environments.get(env)
-    if override is not None and field in override.model_fields_set and getattr(override, field) is not None:
+    if _overridden(cfg, env, field):
         return ("applications", app, "environments", env, field)
     return ("applications", app, field)
+
+
+def _cpu_memory_problem(cfg: ApplicationConfig, app: str, env: str) -> FieldError | None:
+    """A cpu/memory pair that Fargate rejects, reported where the user can fix it.
+
+    The pair may mix the base, an override and the defaults; the message points at the value
+    that made it invalid (an override, when there is one) and says which memory sizes work.
+    """
+    override = cfg.environments.get(env)
+    cpu_source = "override" if _overridden(cfg, env, "cpu") else "base" if cfg.cpu is not None else "default"
+    memory_source = "override" if _overridden(cfg, env, "memory") else "base" if cfg.memory is not None else "default"
+    cpu = {"override": override.cpu if override else None, "base": cfg.cpu}.get(cpu_source) or DEFAULT_CPU
+    memory = {"override": override.memory if override else None, "base": cfg.memory}.get(memory_source) \
+        or DEFAULT_MEMORY
+    if fargate.is_valid(cpu, memory):
+        return None
+    options = fargate.describe_options(cpu)
+    in_env = f" in environment '{env}'"
+    if memory_source == "default":
+        return FieldError(_field_path(cfg, env, "cpu", app),
+                          f"cpu {cpu}{in_env if cpu_source == 'override' else ''} needs more memory than the "
+                          f"default {memory} MiB; set memory to {options}")
+    if cpu_source == "override" and memory_source == "base":
+        return FieldError(_field_path(cfg, env, "cpu", app),
+                          f"cpu {cpu}{in_env} does not fit memory {memory} MiB (from applications.{app}.memory); "
+                          f"override memory{in_env} too, with {options}")
+    if cpu_source == "default":
+        cpus = fargate.cpus_for(memory)
+        fix = f"or set cpu to {_or_list(list(map(str, cpus)))}" if cpus else "or pick a Fargate memory size"
+        return FieldError(_field_path(cfg, env, "memory", app),
+                          f"{memory} MiB{in_env if memory_source == 'override' else ''} is not valid with the "
+                          f"default cpu {cpu}; use {options}, {fix}")
+    if memory_source == "override" and cpu_source == "base":
+        return FieldError(_field_path(cfg, env, "memory", app),
+                          f"{memory} MiB{in_env} is not valid with cpu {cpu} (from applications.{app}.cpu); use "
+                          f"{options}, or override cpu{in_env} too")
+    # Both written side by side (base and base, or override and override).
+    return FieldError(_field_path(cfg, env, "memory", app),
+                      _pair_message(cpu, memory) + (in_env if memory_source == "override" else ""))
 
 
 def _resolution_errors(
@@ -587,10 +918,17 @@ def _resolution_errors(
         message = inner.message if isinstance(inner, FieldError) else err["msg"]
         field = str(loc[0]) if loc else ""
         if override is not None and field in override.model_fields_set:
-            where: tuple[str | int, ...] = ("applications", app, "environments", env, *loc)
+            out.append(FieldError(("applications", app, "environments", env, *loc),
+                                  f"{message} (in environment '{env}', after merging with the base settings)"))
         else:
-            where = ("applications", app, *loc)
-        if override is not None and field in override.model_fields_set:
-            message = f"{message} (in environment '{env}')"
-        out.append(FieldError(where, message))
+            out.append(FieldError(("applications", app, *loc), message))
     return out
+
+
+def _quoted_list(items: list[str]) -> str:
+    quoted = [f"'{i}'" for i in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" and {quoted[-1]}"
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" or {items[-1]}"

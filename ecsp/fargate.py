@@ -6,9 +6,9 @@ the 8 and 16 vCPU sizes.
 
 from __future__ import annotations
 
-# cpu units -> (min MiB, max MiB, step MiB)
+# cpu units -> (min MiB, max MiB, step MiB). 256 is irregular: 512, 1024 and 2048 only.
 _RANGES: dict[int, tuple[int, int, int]] = {
-    256: (512, 2048, 0),  # 512, 1024, 2048 only (handled below)
+    256: (512, 2048, 0),
     512: (1024, 4096, 1024),
     1024: (2048, 8192, 1024),
     2048: (4096, 16384, 1024),
@@ -34,9 +34,20 @@ def is_valid(cpu: int, memory: int) -> bool:
     return memory in memory_options(cpu)
 
 
+def cpus_for(memory: int) -> tuple[int, ...]:
+    """Every cpu size that accepts ``memory`` MiB, smallest first; empty when none does."""
+    return tuple(cpu for cpu in CPU_VALUES if is_valid(cpu, memory))
+
+
 def describe_options(cpu: int) -> str:
-    """A short human list of valid memory sizes for ``cpu``, e.g. '512, 1024 or 2048'."""
+    """A short human list of valid memory sizes for ``cpu``, e.g. '512, 1024 or 2048'.
+
+    Long lists are written as a range with its step ('2048 to 8192 in steps of 1024'), which
+    names exactly the same set.
+    """
     options = memory_options(cpu)
+    if not options:
+        raise ValueError(f"{cpu} is not a Fargate cpu size")
     if len(options) <= 4:
         return ", ".join(str(m) for m in options[:-1]) + f" or {options[-1]}"
     step = options[1] - options[0]

@@ -3,47 +3,96 @@
 Every problem becomes a :class:`~ecsp.errors.ConfigProblem` with the file, the line,
 the dotted field path and a fix, e.g.
 ``ecsp.yaml:14: applications.frontend.memory: 300 MiB is not valid with cpu 256; use 512, 1024 or 2048``.
+The rules themselves live in :mod:`ecsp.config`; this module turns pydantic's errors into
+those sentences and finds the line each one belongs to.
 """
 
 from __future__ import annotations
 
 import difflib
+import typing
 from pathlib import Path
 from typing import Any
 
+import annotated_types
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
-from ecsp.config import FieldError, FieldErrors, ProjectConfig
+from ecsp.config import FieldError, FieldErrors, ProjectConfig, UnquotedNumber, partial_problems
 from ecsp.errors import ConfigError, ConfigProblem
 
 Loc = tuple[str | int, ...]
 _UNION_TAGS = {"fixed", "range"}
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Lines:
-    """Maps a path in the YAML document to the line where it is written (1-based)."""
+    """Maps a path in the YAML document to the line where it is written (1-based).
+
+    Also keeps each scalar's source text (to quote what the user wrote, not what YAML made
+    of it: ``yes`` rather than ``True``) and the duplicate keys, which YAML silently drops.
+    """
 
     def __init__(self) -> None:
         self.keys: dict[Loc, int] = {}
+        self.text: dict[Loc, str] = {}
+        self.duplicates: list[tuple[Loc, int, int]] = []  # (loc, line, first line)
+        self._seen: set[int] = set()
 
     def walk(self, node: yaml.Node, loc: Loc = ()) -> None:
-        if isinstance(node, yaml.MappingNode):
+        # Anchors make a graph, not a tree: visit each node once (no loops, no blow-up).
+        if id(node) in self._seen:
+            return
+        self._seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            self.text[loc] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            merged: list[yaml.Node] = []
             for key_node, value_node in node.value:
-                key = key_node.value
-                self.keys[(*loc, key)] = key_node.start_mark.line + 1
+                if key_node.tag == _MERGE_TAG:
+                    merged.append(value_node)
+                    continue
+                key: str | int = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+                line = key_node.start_mark.line + 1
+                if (*loc, key) in self.keys:
+                    self.duplicates.append(((*loc, key), line, self.keys[(*loc, key)]))
+                    continue
+                self.keys[(*loc, key)] = line
                 self.walk(value_node, (*loc, key))
+            # After the explicit keys: a merge (<<: *anchor) only fills in keys the mapping lacks.
+            for value_node in merged:
+                self._merge(value_node, loc)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 self.keys[(*loc, i)] = item.start_mark.line + 1
                 self.walk(item, (*loc, i))
 
+    def _merge(self, node: yaml.Node, loc: Loc) -> None:
+        """Keys a ``<<: *anchor`` merge brings in: lines only where the mapping does not set them itself."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                continue
+            for key_node, _ in source.value:
+                if isinstance(key_node, yaml.ScalarNode) and (*loc, key_node.value) not in self.keys:
+                    self.keys[(*loc, key_node.value)] = key_node.start_mark.line + 1
+
     def line(self, loc: Loc) -> int | None:
         """The line of the deepest written prefix of ``loc`` (a missing key points at its parent)."""
         for end in range(len(loc), 0, -1):
-            if loc[:end] in self.keys:
-                return self.keys[loc[:end]]
+            found = self._get(self.keys, loc[:end])
+            if found is not None:
+                return found
         return 1 if self.keys else None
+
+    def source(self, loc: Loc) -> str | None:
+        return self._get(self.text, loc)
+
+    @staticmethod
+    def _get(table: dict[Loc, Any], loc: Loc) -> Any:
+        # YAML keys are recorded as written; pydantic reports a key `1:` as the int 1.
+        return table.get(loc, table.get(tuple(str(p) for p in loc)))
 
 
 def load(path: str | Path) -> ProjectConfig:
@@ -54,6 +103,9 @@ def load(path: str | Path) -> ProjectConfig:
     except FileNotFoundError:
         raise ConfigError([ConfigProblem(str(path), None, "", "file not found; create one with `ecsp init` "
                                          "or pass -f PATH")]) from None
+    except IsADirectoryError:
+        raise ConfigError([ConfigProblem(str(path), None, "", "is a directory; pass the YAML file, e.g. "
+                                         f"-f {Path(path) / 'ecsp.yaml'}")]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError([ConfigProblem(str(path), None, "", f"cannot read the file: {e}")]) from None
     return loads(text, str(path))
@@ -61,47 +113,116 @@ def load(path: str | Path) -> ProjectConfig:
 
 def loads(text: str, filename: str = "ecsp.yaml") -> ProjectConfig:
     """Validate YAML text as a project; ``filename`` is used in messages."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        what = " ".join(x for x in (e.context, e.problem) if x)
-        raise ConfigError([ConfigProblem(filename, line, "", f"invalid YAML: {what}; check the indentation "
-                                         "and quoting on this line")]) from None
-    except yaml.YAMLError as e:
-        raise ConfigError([ConfigProblem(filename, None, "", f"invalid YAML: {e}")]) from None
+    node, data = _parse(text, filename)
     if data is None:
         raise ConfigError([ConfigProblem(filename, 1, "", "the file is empty; start from `ecsp init`")])
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(filename, 1, "", "the top level must be a mapping with project, "
                                          "environments and applications")])
     lines = _Lines()
-    if node is not None:
-        lines.walk(node)
     try:
-        return ProjectConfig.model_validate(data)
+        if node is not None:
+            lines.walk(node)
+        config = ProjectConfig.model_validate(data)
+    except RecursionError:
+        raise ConfigError([ConfigProblem(filename, 1, "", "the document is nested too deeply to be a project "
+                                         "file")]) from None
     except ValidationError as e:
-        raise ConfigError(problems(e, data, lines, filename)) from None
+        raise ConfigError(_sorted(_duplicates(lines, filename) + problems(e, data, lines, filename))) from None
+    if lines.duplicates:
+        raise ConfigError(_duplicates(lines, filename))
+    return config
+
+
+def _duplicates(lines: _Lines, filename: str) -> list[ConfigProblem]:
+    return [
+        ConfigProblem(filename, line, _dotted(loc), f"duplicate key '{loc[-1]}' (first on line {first}); YAML "
+                      "keeps only the last one, so remove one of them")
+        for loc, line, first in lines.duplicates
+    ]
+
+
+def _parse(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (for lines) and its data, parsed once."""
+    parser = yaml.SafeLoader(text)
+    try:
+        node = parser.get_single_node()
+        data = parser.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError([ConfigProblem(filename, line, "", _yaml_message(e))]) from None
+    except RecursionError:
+        raise ConfigError([ConfigProblem(filename, None, "", "the document is nested too deeply to be a project "
+                                         "file")]) from None
+    except yaml.YAMLError as e:
+        raise ConfigError([ConfigProblem(filename, None, "", f"invalid YAML: {e}")]) from None
+    finally:
+        parser.dispose()
+    return node, data
+
+
+def _yaml_message(e: yaml.MarkedYAMLError) -> str:
+    problem = e.problem or ""
+    column = f" (column {e.problem_mark.column + 1})" if e.problem_mark else ""
+    if "'\\t'" in problem:
+        return f"invalid YAML{column}: a tab; YAML indents with spaces only, so replace the tab with spaces"
+    if "mapping values are not allowed" in problem:
+        return (f"invalid YAML{column}: a ':' where no key may start; fix the indentation, or quote a value "
+                "that contains ': '")
+    if "expected <block end>" in problem:
+        return (f"invalid YAML{column}: this line's indentation does not match the lines above; indent keys "
+                "of the same mapping equally")
+    if "could not find expected ':'" in problem:
+        return f"invalid YAML{column}: a key without ':' (or an unclosed quote above); write key: value"
+    if "found undefined alias" in problem or "found undefined tag" in problem:
+        return f"invalid YAML{column}: {problem}; define the anchor (&name) before using it (*name)"
+    what = " ".join(x for x in (e.context, problem) if x)
+    return f"invalid YAML{column}: {what}; check the indentation, brackets and quoting here and on the line above"
+
+
+# --------------------------------------------------------------------------- messages
 
 
 def problems(e: ValidationError, data: Any, lines: _Lines, filename: str) -> list[ConfigProblem]:
-    out: list[ConfigProblem] = []
-    for err in e.errors(include_url=False):
+    """Every problem in ``e``, plus the cross-field problems among the file's valid parts."""
+    found: list[tuple[Loc, str]] = []
+    raw = e.errors(include_url=False)
+    typo_for = _typo_suggestions(raw, data)
+    for err in raw:
+        loc = _clean_loc(tuple(err["loc"]))
         inner = err.get("ctx", {}).get("error")
-        inner_errors = inner.errors if isinstance(inner, FieldErrors) else [inner]
-        for one in inner_errors:
-            loc = _clean_loc(tuple(err["loc"]))
+        for one in inner.errors if isinstance(inner, FieldErrors) else [inner]:
             if isinstance(one, FieldError):
-                loc = loc + one.path
-                message = one.message
+                found.append((loc + one.path, one.message))
+            elif err["type"] == "missing" and loc in typo_for.values():
+                continue  # `regoin: x` already says "did you mean 'region'?"; "region is required" is noise
             else:
-                message = _message(err, loc, data)
-            out.append(ConfigProblem(filename, lines.line(loc), _dotted(loc), message))
-    # Stable order: by line, then path; drop duplicates (one cause seen by two validators).
-    unique = {(p.line or 0, p.path, p.message): p for p in out}
+                found.append((loc, _message(err, loc, lines, typo_for.get(loc))))
+    found += [(one.path, one.message) for one in partial_problems(data)]
+    return _sorted([ConfigProblem(filename, lines.line(loc), _dotted(loc), msg) for loc, msg in found])
+
+
+def _sorted(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    # Stable order: by line, then path; drop duplicates (one cause seen by two checks).
+    unique = {(p.line or 0, p.path, p.message): p for p in problems}
     return [unique[k] for k in sorted(unique)]
+
+
+def _typo_suggestions(raw: list[Any], data: Any) -> dict[Loc, Loc]:
+    """Unknown keys that are near misses of a valid key: unknown loc -> the loc it probably meant."""
+    out: dict[Loc, Loc] = {}
+    for err in raw:
+        if err["type"] != "extra_forbidden":
+            continue
+        loc = _clean_loc(tuple(err["loc"]))
+        key, valid = str(loc[-1]), _valid_keys(loc[:-1])
+        # Prefixes count too: `cpu` under count means cpu_percentage, though difflib finds them far apart.
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6) or [
+            v for v in valid if len(key) >= 3 and (v.startswith(key) or key.startswith(v))][:1]
+        if close:
+            out[loc] = (*loc[:-1], close[0])
+    return out
 
 
 def _clean_loc(loc: Loc) -> Loc:
@@ -109,85 +230,183 @@ def _clean_loc(loc: Loc) -> Loc:
     for i, part in enumerate(loc):
         if part in _UNION_TAGS and i > 0 and loc[i - 1] == "count":
             continue
+        if part == "[key]":
+            continue
         out.append(part)
     return tuple(out)
 
 
 def _dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    # The schema has no lists, so an int in a location is a mapping key written as a number.
+    return ".".join(str(part) for part in loc)
 
 
-def _message(err: Any, loc: Loc, data: Any) -> str:
+def _message(err: Any, loc: Loc, lines: _Lines, meant: Loc | None) -> str:
     kind = err["type"]
     value = err.get("input")
+    written = lines.source(loc)
+    shown = written if written is not None and not isinstance(value, dict | list) else value
+    key = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
-        key = str(loc[-1])
-        valid = _valid_keys(loc[:-1], data)
-        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(valid)}"
-        return f"unknown key '{key}'; {hint}"
+        return _unknown_key(loc, meant)
     if kind == "missing":
-        return f"'{loc[-1]}' is required; add it"
-    if kind == "string_pattern_mismatch":
-        return f"'{value}' {_pattern_hint(loc)}"
+        return _missing(loc)
+    if isinstance(value, bool) and kind not in ("bool_type", "bool_parsing") and written is not None:
+        # YAML 1.1 reads yes/no/on/off as booleans: say so, or `nat: yes` reads like nonsense.
+        return f"YAML reads {written} as {str(value).lower()}; " + _expected(err, loc, key)
+    if err["loc"] and err["loc"][-1] == "[key]":
+        return f"the name {shown!r} must be a string; quote it"
     if kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        return f"'{value}' is not allowed; use {expected}"
+        return f"'{shown}' is not allowed; use {err.get('ctx', {}).get('expected', '')}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return f"{value} is out of range: {err['msg'].lower().replace('input should be', 'must be')}"
+        return f"{shown} is out of range; {_range(err, loc)}"
     if kind in ("string_too_long", "too_long"):
-        return f"'{value}' is too long: {err['msg'].lower().replace('string should have', 'use')}"
+        limit = err.get("ctx", {}).get("max_length")
+        return f"'{shown}' is {len(str(value))} characters; use at most {limit}"
     if kind in ("string_too_short", "too_short"):
-        return f"must not be empty: {err['msg'].lower()}"
+        return "must not be empty; give it a value or remove the key"
     if kind == "value_error":
+        inner = err.get("ctx", {}).get("error")
+        if isinstance(inner, UnquotedNumber) and written is not None:
+            return inner.explain(written)
         return str(err["msg"]).removeprefix("Value error, ")
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"'{value}' is not a whole number"
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return f"'{value}' is quoted, so it is text; remove the quotes to make it a number"
+        return f"{_show(shown)} is not a whole number; " + _expected(err, loc, key)
     if kind in ("string_type",):
-        return f"{value!r} must be a string (quote it)"
+        if value is None:
+            return "has no value; give it one (write '' for an empty string)"
+        return f"{shown} is not text; quote it: \"{shown}\""
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"must be a mapping (key: value), not {type(value).__name__}"
-    if kind == "bool_parsing":
-        return f"'{value}' is not true or false"
+        if key == "image" and isinstance(value, str):
+            return f"must be a mapping; for an existing image write image: {{location: {value}}}"
+        return f"must be a mapping (key: value), not {_kind_of(value)}; " + _expected(err, loc, key)
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{_show(shown)} is not true or false; use true or false (without quotes)"
     return str(err["msg"])
 
 
-_PATTERN_HINTS: dict[str, str] = {
-    "name": "is not a valid name; use lowercase letters, digits and single hyphens, starting with a letter",
-    "region": "is not an AWS region; use e.g. us-west-2",
-    "account": "is not an AWS account id; use 12 digits in quotes, e.g. \"111111111111\"",
-    "domain": "is not a domain name; use e.g. example.com (lowercase, no trailing dot)",
-    "role_arn": "is not an IAM role ARN; use arn:aws:iam::ACCOUNT:role/NAME",
-    "path": "is not a URL path; start it with '/', no trailing '/', no wildcards (e.g. /api)",
-    "success_codes": "is not a list of HTTP codes; use e.g. 200 or 200-299,302",
-}
+def _show(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else str(value)
 
 
-def _pattern_hint(loc: Loc) -> str:
-    return _PATTERN_HINTS.get(str(loc[-1]), "has the wrong format")
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return {"str": "text", "list": "a list", "int": "a number", "float": "a number"}.get(type(value).__name__,
+                                                                                         type(value).__name__)
 
 
-def _valid_keys(loc: Loc, data: Any) -> list[str]:
-    """Field names of the model found at ``loc`` (walking the schema along the data)."""
+def _expected(err: Any, loc: Loc, key: str) -> str:
+    """How to write the value at ``loc`` correctly: an example when the schema has one."""
+    if key == "count":
+        return "use a number of tasks, or {min: 1, max: 4} to autoscale"
+    if err["type"] == "literal_error":
+        return f"use {err.get('ctx', {}).get('expected', '')}"
+    example = _example(loc)
+    if example is not None:
+        return f"use e.g. {key}: {_flow(example)}"
+    info = _field_info(loc)
+    if info is not None and info.description:
+        return f"expected: {info.description[0].lower()}{info.description[1:].rstrip('.')}"
+    return "check the value"
+
+
+def _example(loc: Loc) -> Any:
+    """An example value for ``loc``: the field's own, or one built from the required fields of its model."""
+    info = _field_info(loc)
+    if info is not None and info.examples:
+        return info.examples[0]
+    model, consumed = _model_at(loc)
+    if model is None or consumed != len(loc):
+        return None
+    example = {name: field.examples[0] for name, field in model.model_fields.items()
+               if field.is_required() and field.examples}
+    return example or None
+
+
+def _range(err: Any, loc: Loc) -> str:
+    info = _field_info(loc)
+    low = high = None
+    for meta in info.metadata if info is not None else []:
+        if isinstance(meta, annotated_types.Ge):
+            low = meta.ge
+        elif isinstance(meta, annotated_types.Le):
+            high = meta.le
+    if low is not None and high is not None:
+        return f"use {low} to {high}"
+    ctx = err.get("ctx", {})
+    if "ge" in ctx:
+        return f"use at least {ctx['ge']}"
+    if "le" in ctx:
+        return f"use at most {ctx['le']}"
+    return str(err["msg"]).lower().replace("input should be", "it must be")
+
+
+def _unknown_key(loc: Loc, meant: Loc | None) -> str:
+    key = str(loc[-1])
+    if meant is not None:
+        return f"unknown key '{key}'; did you mean '{meant[-1]}'?"
+    # A valid key one level too high (`cidr` next to `region` instead of under `network`).
+    model, _ = _model_at(loc[:-1])
+    if model is not None:
+        for name, field in model.model_fields.items():
+            inner, _ = _model_of(field.annotation)
+            if inner is not None and key in inner.model_fields:
+                return f"unknown key '{key}'; it belongs under '{name}' ({name}: {{{key}: ...}})"
+    return f"unknown key '{key}'; valid keys: {', '.join(_valid_keys(loc[:-1]))}"
+
+
+def _missing(loc: Loc) -> str:
+    key = str(loc[-1])
+    info = _field_info(loc)
+    if info is not None and info.examples:
+        return f"'{key}' is required; add it, e.g. {key}: {_flow(info.examples[0])}"
+    return f"'{key}' is required; add it"
+
+
+def _flow(value: Any) -> str:
+    """A value as YAML flow text, the way a user would write it inline."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- schema walking
+
+
+def _valid_keys(loc: Loc) -> list[str]:
+    """Field names of the model found at ``loc`` (walking the schema along the path)."""
+    model, _ = _model_at(loc)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _field_info(loc: Loc) -> FieldInfo | None:
+    """The field at ``loc``, or None when ``loc`` is not a model field (a dict key, say)."""
+    if not loc:
+        return None
+    model, consumed = _model_at(loc[:-1])
+    if model is None or consumed != len(loc) - 1:
+        return None
+    return model.model_fields.get(str(loc[-1]))
+
+
+def _model_at(loc: Loc) -> tuple[type[BaseModel] | None, int]:
+    """The model that ``loc`` points into, and how many parts of ``loc`` were consumed."""
     model: type[BaseModel] | None = ProjectConfig
     i = 0
     while model is not None and i < len(loc):
-        part = loc[i]
-        field = model.model_fields.get(str(part))
+        field = model.model_fields.get(str(loc[i]))
         if field is None:
-            return sorted(model.model_fields)
+            return model, i
         model, skip = _model_of(field.annotation)
         i += 1 + skip
-    return sorted(model.model_fields) if model is not None else []
+    return model, i
 
 
 def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, int]:
     """The model inside an annotation, and how many loc parts (dict keys) stand before it."""
-    import typing
-
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):

@@ -17,6 +17,7 @@ that the rest always fit, and :func:`limit_problems` checks what depends on the 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -191,20 +192,26 @@ def application_host(project: str, environment: str, application: str, domain: s
 
 def limit_problems(config: ProjectConfig) -> list[tuple[tuple[str | int, ...], str]]:
     """Names derived from ``config`` that would break an AWS limit, with the field to change."""
+    return name_limit_problems(config.project.name, config.project.domain, config.environments, config.applications)
+
+
+def name_limit_problems(project: str, domain: str | None, environments: Iterable[str],
+                        applications: Iterable[str]) -> list[tuple[tuple[str | int, ...], str]]:
+    """:func:`limit_problems` from the names alone (the config checks them before the model exists)."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
-    domain = config.project.domain
     if not domain:
         return problems
-    project = config.project.name
-    for env in config.environments:
+    applications = list(applications)
+    for env in environments:
         zone = environment_zone(project, env, domain)
         if len(zone) > ACM_DOMAIN_NAME_LIMIT:
             problems.append((("environments", env),
                              f"the certificate name '{zone}' is {len(zone)} characters; ACM allows "
                              f"{ACM_DOMAIN_NAME_LIMIT}: shorten the environment, project or domain name"))
-        for app in config.applications:
+        for app in applications:
             host = application_host(project, env, app, domain)
             if len(host) > DNS_NAME_LIMIT:
                 problems.append((("applications", app),
-                                 f"the host name '{host}' is longer than {DNS_NAME_LIMIT} characters"))
+                                 f"the host name '{host}' is {len(host)} characters; DNS allows {DNS_NAME_LIMIT}: "
+                                 "shorten the application, environment, project or domain name"))
     return problems
