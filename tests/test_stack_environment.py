@@ -7,14 +7,20 @@ project stack upstream to check the wiring end to end.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from typing import Any
 
+import pulumi
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ecsp import graph as graphs
 from ecsp import mocks, naming, planner
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
+from ecsp.network import carve
 from stacks import environment
 from stacks.environment_network import nat_gateway_count, nat_gateway_for
 from tests import harness
@@ -134,6 +140,28 @@ def provider_of(rec: mocks.Recording, node: mocks.Node) -> mocks.Node:
 # --------------------------------------------------------------------------- pure helpers
 
 
+@given(address=st.integers(0, 2**32 - 1), prefix=st.integers(16, 22), azs=st.integers(1, 4))
+def test_carve_takes_consecutive_24s_public_first(address: int, prefix: int, azs: int) -> None:
+    block = ipaddress.IPv4Network((address, prefix), strict=False)
+    if 2 * azs > 2 ** (24 - prefix):
+        with pytest.raises(ValueError, match="room for"):
+            carve(str(block), azs)
+        return
+    layout = carve(str(block), azs)
+    subnets = [ipaddress.IPv4Network(c) for c in (*layout.public, *layout.private)]
+    assert len(layout.public) == len(layout.private) == azs
+    assert all(s.prefixlen == 24 and s.subnet_of(block) for s in subnets)
+    # The n-th /24 of the block, in order: public subnets first, no gaps, no overlaps.
+    assert subnets == list(block.subnets(new_prefix=24))[: 2 * azs]
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/23", "10.0.0.0/24", "10.0.0.1/16"])
+def test_carve_refuses_blocks_without_room_or_with_host_bits(cidr: str) -> None:
+    with pytest.raises(ValueError):
+        carve(cidr)
+
+
+
 def test_nat_gateways_per_mode() -> None:
     assert [nat_gateway_count(m, 2) for m in ("none", "single", "per-az")] == [0, 1, 2]
     assert [nat_gateway_for("none", az) for az in (0, 1)] == [None, None]
@@ -175,13 +203,29 @@ def test_golden_graph(nat: str, domain: bool) -> None:
                           harness.graph_document(run(shop(nat, domain=domain, account="222222222222"))))
 
 
+def test_every_component_registers_its_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    registered: list[str] = []
+    original = pulumi.ComponentResource.register_outputs
+
+    def spy(self: pulumi.ComponentResource, outputs: Any) -> None:
+        if type(self).__module__.startswith("stacks."):  # not the root Stack
+            registered.append(type(self).__name__)
+        original(self, outputs)
+
+    monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", spy)
+    cfg = shop("single", domain=True)
+    planner.plan_stack(cfg, graphs.build(cfg)["shop-environment/test"],
+                       {"organization/shop-project/global": {"projectZoneId": PROJECT_ZONE_ID}})
+    assert sorted(registered) == ["Cluster", "Domain", "LoadBalancer", "Network"]
+
+
 def test_every_resource_uses_an_explicit_provider_with_the_environment_tags() -> None:
     rec = run(shop("single", domain=True, account="222222222222"))
     for node in rec.nodes:
         if node.custom and not node.read and node.type != "pulumi:providers:aws":
             provider = provider_of(rec, node)
             assert provider.type == "pulumi:providers:aws", node.name
-            tags = harness._normalise(provider.inputs["defaultTags"])["json"]["tags"]
+            tags = json.loads(provider.inputs["defaultTags"])["tags"]
             assert tags == {"ecsp:project": "shop", "ecsp:environment": "test"}, node.name
 
 
@@ -384,7 +428,7 @@ def test_zone_is_delegated_from_the_project_zone(cross: bool) -> None:
         assert writer.name == "dns-delegation"
         assert writer.inputs["region"] == "us-west-2"
         assert writer.inputs["allowedAccountIds"] == '["111111111111"]'
-        roles = harness._normalise(writer.inputs["assumeRoles"])["json"]
+        roles = json.loads(writer.inputs["assumeRoles"])
         assert [r["roleArn"] for r in roles] == [DELEGATION_ROLE]
     else:
         assert writer.name == "aws"
@@ -398,7 +442,7 @@ def test_zone_is_delegated_from_the_project_zone(cross: bool) -> None:
 
 def test_delegation_chains_the_environment_role_before_the_delegation_role() -> None:
     rec = run(shop(domain=True, account="222222222222", role=True))
-    roles = harness._normalise(rec.one("pulumi:providers:aws", "dns-delegation").inputs["assumeRoles"])["json"]
+    roles = json.loads(rec.one("pulumi:providers:aws", "dns-delegation").inputs["assumeRoles"])
     assert [r["roleArn"] for r in roles] == ["arn:aws:iam::222222222222:role/deployer", DELEGATION_ROLE]
 
 
@@ -453,7 +497,7 @@ def test_wired_to_the_real_project_stack() -> None:
     project = harness.run_stack(cfg, "shop-project/global").outputs
     rec = harness.run_stack(cfg, "shop-environment/prod")
     assert rec.one("aws:route53/record:Record", "delegation").inputs["zoneId"] == project["projectZoneId"]
-    roles = harness._normalise(rec.one("pulumi:providers:aws", "dns-delegation").inputs["assumeRoles"])["json"]
+    roles = json.loads(rec.one("pulumi:providers:aws", "dns-delegation").inputs["assumeRoles"])
     assert roles[-1]["roleArn"] == project["dnsDelegationRoleArn"]
     assert roles[-1]["roleArn"].split(":")[5] == f"role/{naming.dns_delegation_role('shop')}"
 
