@@ -65,6 +65,7 @@ class Node:
     provider: str
     read: bool = False
     depends_on: tuple[str, ...] = ()
+    ignore_changes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -149,6 +150,11 @@ class AwsMocks(pulumi.runtime.Mocks):
                     "nameServers": [f"ns-{i}.awsdns-00.net" for i in range(4)]}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": json.dumps(args.args, sort_keys=True), "id": "policy"}
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = str(args.args.get("registryId") or account)
+            return {"userName": "AWS", "password": "mock-ecr-password", "authorizationToken": "QVdTOm1vY2s=",
+                    "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
+                    "expiresAt": "2030-01-01T00:00:00Z", "id": region}
         return {}
 
 
@@ -240,6 +246,13 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
         state["id"] = f"rtb-{_hex(name)}"
     elif type_ == "aws:appautoscaling/target:Target":
         extra = {"resourceId": inputs.get("resourceId", "")}
+    elif type_ == "docker-build:index:Image":
+        # The digest follows what is built, so a different build yields a different ref (and task revision).
+        built = json.dumps({k: inputs.get(k) for k in ("context", "dockerfile", "buildArgs", "platforms", "tags")},
+                           sort_keys=True, default=str)
+        digest = f"sha256:{_hex('image', built, n=64)}"
+        tags = inputs.get("tags") or []
+        extra = {"digest": digest, "ref": f"{tags[0]}@{digest}" if tags else None, "contextHash": _hex(built)}
     return {**state, **extra}
 
 
@@ -266,7 +279,8 @@ class RecordingMonitor(MockMonitor):
             self.recording.nodes.append(Node(
                 type=request.type, name=request.name, inputs=_plain(rpc.deserialize_properties(request.object)),
                 parent=request.parent or None, urn=response.urn, custom=request.custom,
-                provider=request.provider, depends_on=tuple(request.dependencies)))
+                provider=request.provider, depends_on=tuple(request.dependencies),
+                ignore_changes=tuple(request.ignoreChanges)))
         return response
 
     def ReadResource(self, request: Any) -> Any:

@@ -1,0 +1,153 @@
+"""An application's IAM roles: the task execution role (image pull, logs, exactly its own secrets) and the task role.
+
+The policy documents are pure functions of plain values so their exact resources can be
+read and tested without Pulumi; the component resolves account and partition (Outputs)
+and calls them inside ``apply``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from ecsp import naming
+from ecsp.config import secret_kind
+from stacks import _aws
+
+VERSION = "2012-10-17"
+EXECUTION_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
+# What the SSM agent inside a task needs for `aws ecs execute-command`.
+EXEC_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+# A full Secrets Manager ARN ends with "-" and six random characters; a partial one does not.
+_SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """One secret environment variable: where ECS reads it and what IAM must allow."""
+
+    name: str
+    store: Literal["ssm", "secretsmanager"]
+    value_from: str  # what the container definition's `valueFrom` says
+    resource: str  # the IAM resource (and KMS encryption-context value) of the secret
+    region: str
+
+
+def secret_refs(secrets: Mapping[str, str], *, region: str, account: str, partition: str) -> list[SecretRef]:
+    """The application's secrets, sorted by variable name, with full ARNs.
+
+    SSM parameter names become parameter ARNs in the environment's account and region
+    (ECS accepts either, IAM needs the ARN). ARNs are used as they are; a Secrets
+    Manager ARN may carry ECS's ``:json-key:version-stage:version-id`` suffix, which IAM
+    does not know, and may be partial (no random suffix), which IAM matches with ``-??????``.
+    """
+    refs = []
+    for name in sorted(secrets):
+        ref = secrets[name]
+        store = secret_kind(ref)
+        if store is None:
+            raise ValueError(f"secret {name}: '{ref}' is neither an SSM parameter nor a Secrets Manager secret")
+        if store == "ssm":
+            arn = ref if ref.startswith("arn:") else \
+                f"arn:{partition}:ssm:{region}:{account}:parameter/{ref.removeprefix('/')}"
+            refs.append(SecretRef(name, store, arn, arn, arn.split(":")[3]))
+        else:
+            secret_arn = ":".join(ref.split(":")[:7])
+            resource = secret_arn if _SECRET_SUFFIX.search(secret_arn) else f"{secret_arn}-??????"
+            refs.append(SecretRef(name, store, ref, resource, ref.split(":")[3]))
+    return refs
+
+
+def assume_role_policy() -> str:
+    return json.dumps({"Version": VERSION, "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+    }]}, sort_keys=True)
+
+
+def secrets_policy(refs: Sequence[SecretRef]) -> dict[str, Any] | None:
+    """Read access to exactly ``refs``, and kms:Decrypt only as those stores decrypt them; None without secrets.
+
+    The keys that encrypt the secrets are the user's choice and unknown here, so
+    kms:Decrypt names no key; instead it is limited to calls made through SSM or Secrets
+    Manager in the secrets' regions (``kms:ViaService``) for exactly these secrets (their
+    ARN is the KMS encryption context those services send).
+    """
+    statements: list[dict[str, Any]] = []
+    for store, action, context_key in (
+        ("ssm", "ssm:GetParameters", "kms:EncryptionContext:PARAMETER_ARN"),
+        ("secretsmanager", "secretsmanager:GetSecretValue", "kms:EncryptionContext:SecretARN"),
+    ):
+        chosen = [r for r in refs if r.store == store]
+        if not chosen:
+            continue
+        resources = sorted({r.resource for r in chosen})
+        services = sorted({f"{store}.{r.region}.amazonaws.com" for r in chosen})
+        statements.append({"Effect": "Allow", "Action": [action], "Resource": resources})
+        statements.append({
+            "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": services}, "StringLike": {context_key: resources}},
+        })
+    return {"Version": VERSION, "Statement": statements} if statements else None
+
+
+def exec_policy() -> str:
+    return json.dumps({"Version": VERSION, "Statement": [
+        {"Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"},
+    ]}, sort_keys=True)
+
+
+class TaskRoles(pulumi.ComponentResource):
+    """The task execution role and the task role of one application."""
+
+    execution_role: aws.iam.Role
+    task_role: aws.iam.Role
+    secrets: pulumi.Output[list[SecretRef]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        names: naming.AppNames,
+        secrets: Mapping[str, str],
+        exec_enabled: bool,
+        region: str,
+        account: pulumi.Input[str],
+        partition: pulumi.Input[str],
+        provider: aws.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ecsp:application:TaskRoles", name, None, opts)
+        self.secrets = pulumi.Output.all(account, partition).apply(
+            lambda ap: secret_refs(secrets, region=region, account=ap[0], partition=ap[1]))
+        self.execution_role = aws.iam.Role(
+            names.execution_role, assume_role_policy=assume_role_policy(),
+            description=f"ECS task execution role of {names.base}: pulls the image, writes logs, reads its secrets",
+            opts=_aws.opts(provider, self))
+        aws.iam.RolePolicyAttachment(
+            f"{name}-execution", role=self.execution_role.name,
+            policy_arn=pulumi.Output.from_input(partition).apply(lambda p: f"arn:{p}:iam::aws:{EXECUTION_POLICY}"),
+            opts=_aws.opts(provider, self))
+        if secrets:
+            policy = self.secrets.apply(lambda refs: json.dumps(secrets_policy(refs), sort_keys=True))
+            aws.iam.RolePolicy(f"{name}-secrets", role=self.execution_role.id, policy=policy,
+                               opts=_aws.opts(provider, self))
+        # The task role carries the application's own AWS permissions: none by default.
+        self.task_role = aws.iam.Role(
+            names.task_role, assume_role_policy=assume_role_policy(),
+            description=f"ECS task role of {names.base}",
+            opts=_aws.opts(provider, self))
+        if exec_enabled:
+            aws.iam.RolePolicy(f"{name}-exec", role=self.task_role.id, policy=exec_policy(),
+                               opts=_aws.opts(provider, self))
+        self.register_outputs({"executionRoleArn": self.execution_role.arn, "taskRoleArn": self.task_role.arn})

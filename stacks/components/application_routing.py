@@ -1,0 +1,97 @@
+"""How requests reach an application: its target group, its rules on the environment's listeners, its DNS name.
+
+Without a domain one rule on the HTTP listener forwards the application's path. With a
+domain the forwarding rule lives on the HTTPS listener and also matches the application's
+host ``<app>.<env>.<project>.<domain>``; a rule on the HTTP listener redirects the same
+requests to HTTPS, and a Route 53 alias record points the host at the load balancer.
+Rule priorities come from :mod:`ecsp.priorities`.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from ecsp import naming
+from ecsp.config import Application
+from stacks import _aws
+
+
+def path_patterns(path: str) -> list[str]:
+    """ALB path patterns of an application path: ``/`` matches everything, ``p`` matches ``p`` and below."""
+    return ["/*"] if path == "/" else [path, f"{path}/*"]
+
+
+def conditions(path: str, host: str | None) -> list[aws.lb.ListenerRuleConditionArgs]:
+    out = [aws.lb.ListenerRuleConditionArgs(
+        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=path_patterns(path)))]
+    if host is not None:
+        out.append(aws.lb.ListenerRuleConditionArgs(
+            host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[host])))
+    return out
+
+
+class Routing(pulumi.ComponentResource):
+    """Target group, listener rules and (with a domain) the DNS alias of one application."""
+
+    target_group: aws.lb.TargetGroup
+    rules: list[aws.lb.ListenerRule]
+    url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        names: naming.AppNames,
+        settings: Application,
+        priority: int,
+        vpc_id: pulumi.Input[str],
+        http_listener_arn: pulumi.Input[str],
+        https_listener_arn: pulumi.Input[str | None],
+        load_balancer_dns_name: pulumi.Input[str],
+        load_balancer_zone_id: pulumi.Input[str],
+        hosted_zone_id: pulumi.Input[str | None],
+        host: str | None,
+        provider: aws.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ecsp:application:Routing", name, None, opts)
+        check = settings.healthcheck
+        self.target_group = aws.lb.TargetGroup(
+            names.target_group,
+            port=settings.port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=vpc_id,
+            deregistration_delay=settings.deregistration_delay,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True, protocol="HTTP", port="traffic-port", path=check.path, interval=check.interval,
+                timeout=check.timeout, healthy_threshold=check.healthy_threshold,
+                unhealthy_threshold=check.unhealthy_threshold, matcher=check.success_codes),
+            opts=_aws.opts(provider, self))
+        forward = [aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_group.arn)]
+        if host is None:
+            self.rules = [aws.lb.ListenerRule(
+                f"{name}-http", listener_arn=http_listener_arn, priority=priority, actions=forward,
+                conditions=conditions(settings.path, None), opts=_aws.opts(provider, self))]
+            self.url = pulumi.Output.from_input(load_balancer_dns_name).apply(
+                lambda dns: f"http://{dns}{settings.path}")
+        else:
+            redirect = [aws.lb.ListenerRuleActionArgs(type="redirect", redirect=aws.lb.ListenerRuleActionRedirectArgs(
+                protocol="HTTPS", port="443", status_code="HTTP_301"))]
+            # Same priority on both listeners: each listener's priorities are unique on their own.
+            self.rules = [
+                aws.lb.ListenerRule(
+                    f"{name}-https", listener_arn=https_listener_arn, priority=priority, actions=forward,
+                    conditions=conditions(settings.path, host), opts=_aws.opts(provider, self)),
+                aws.lb.ListenerRule(
+                    f"{name}-http-redirect", listener_arn=http_listener_arn, priority=priority, actions=redirect,
+                    conditions=conditions(settings.path, host), opts=_aws.opts(provider, self)),
+            ]
+            aws.route53.Record(
+                name, zone_id=hosted_zone_id, name=host, type="A",
+                aliases=[aws.route53.RecordAliasArgs(
+                    name=load_balancer_dns_name, zone_id=load_balancer_zone_id, evaluate_target_health=True)],
+                opts=_aws.opts(provider, self))
+            self.url = pulumi.Output.from_input(f"https://{host}{settings.path}")
+        self.register_outputs({"targetGroupArn": self.target_group.arn, "url": self.url})

@@ -1,0 +1,130 @@
+"""An application's ECS service on Fargate and its optional autoscaling (scalable target, target-tracking policies)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from ecsp import naming
+from ecsp.config import Application, AutoscalingConfig
+from stacks import _aws
+
+# Target-tracking metrics per ecsp autoscaling target.
+PREDEFINED_METRICS = {
+    "cpu": "ECSServiceAverageCPUUtilization",
+    "memory": "ECSServiceAverageMemoryUtilization",
+    "requests": "ALBRequestCountPerTarget",
+}
+
+
+def load_balancer_arn_suffix(arn: str | None) -> str | None:
+    """``app/<name>/<id>`` of an ALB ARN: the CloudWatch dimension ALB metrics use."""
+    if not arn:
+        return None
+    marker = ":loadbalancer/"
+    if marker not in arn:
+        raise ValueError(f"'{arn}' is not a load balancer ARN")
+    return arn.split(marker, 1)[1]
+
+
+class Service(pulumi.ComponentResource):
+    """The ECS service that keeps the application's tasks running behind its target group."""
+
+    service: aws.ecs.Service
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        names: naming.AppNames,
+        settings: Application,
+        cluster_arn: pulumi.Input[str],
+        task_definition_arn: pulumi.Input[str],
+        subnet_ids: pulumi.Input[Sequence[str]],
+        security_group_id: pulumi.Input[str],
+        target_group_arn: pulumi.Input[str],
+        rules: Sequence[pulumi.Resource],
+        wait_for_steady_state: bool,
+        provider: aws.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ecsp:application:Service", name, None, opts)
+        public = settings.placement == "public"
+        self.service = aws.ecs.Service(
+            names.service,
+            cluster=cluster_arn,
+            task_definition=task_definition_arn,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            desired_count=settings.desired_count,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            health_check_grace_period_seconds=settings.healthcheck.grace_period,
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=subnet_ids, security_groups=[security_group_id], assign_public_ip=public),
+            load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
+                target_group_arn=target_group_arn, container_name=names.container, container_port=settings.port)],
+            enable_execute_command=settings.exec,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=wait_for_steady_state,
+            opts=_aws.opts(
+                provider, self,
+                # ECS rejects a service whose target group no listener rule uses yet.
+                depends_on=list(rules),
+                # With autoscaling the scaler owns the running count; a deploy must not reset it to min.
+                ignore_changes=["desired_count"] if settings.autoscaling else None))
+        self.register_outputs({"serviceName": self.service.name, "serviceArn": self.service.arn})
+
+
+class Autoscaling(pulumi.ComponentResource):
+    """A scalable target for the service's desired count and one target-tracking policy per target."""
+
+    target: aws.appautoscaling.Target
+    policies: dict[str, aws.appautoscaling.Policy]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        scaling: AutoscalingConfig,
+        cluster_name: pulumi.Input[str],
+        service_name: pulumi.Input[str],
+        load_balancer_arn: pulumi.Input[str],
+        target_group_arn_suffix: pulumi.Input[str],
+        provider: aws.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ecsp:application:Autoscaling", name, None, opts)
+        self.target = aws.appautoscaling.Target(
+            name,
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster_name, "/", service_name),
+            min_capacity=scaling.min,
+            max_capacity=scaling.max,
+            opts=_aws.opts(provider, self))
+        # ALBRequestCountPerTarget is measured per <load balancer>/<target group> pair.
+        label = pulumi.Output.all(load_balancer_arn, target_group_arn_suffix).apply(
+            lambda v: f"{load_balancer_arn_suffix(v[0])}/{v[1]}")
+        self.policies = {}
+        for metric, value in sorted(scaling.targets.items()):
+            self.policies[metric] = aws.appautoscaling.Policy(
+                f"{name}-{metric}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=self.target.service_namespace,
+                scalable_dimension=self.target.scalable_dimension,
+                resource_id=self.target.resource_id,
+                target_tracking_scaling_policy_configuration=(
+                    aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                        target_value=value,
+                        scale_in_cooldown=scaling.cooldown_in,
+                        scale_out_cooldown=scaling.cooldown_out,
+                        predefined_metric_specification=(
+                            aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                                predefined_metric_type=PREDEFINED_METRICS[metric],
+                                resource_label=label if metric == "requests" else None)))),
+                opts=_aws.opts(provider, self))
+        self.register_outputs({"resourceId": self.target.resource_id})
