@@ -118,7 +118,7 @@ def program(ctx: StackContext) -> None:
 
     task = TaskDefinition(
         app, names=names, settings=settings, image=image, url=routing.url, secrets=roles.secrets,
-        execution_role_arn=roles.execution_role.arn, task_role_arn=roles.task_role.arn, region=region,
+        execution_role_arn=roles.execution_role_arn, task_role_arn=roles.task_role_arn, region=region,
         provider=provider)
 
     service = Service(

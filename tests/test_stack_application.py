@@ -299,6 +299,16 @@ def test_execution_role_has_the_managed_policy_and_the_task_role_has_nothing(web
     assert inline.name == "web-secrets" and inline.inputs["role"].startswith("shop-test-web-exec")
 
 
+def test_task_definition_waits_for_the_role_policies(
+    web_test: Recording, api_full: tuple[Recording, mocks.AwsMocks]
+) -> None:
+    # A task started before its execution role may read its secrets fails; exec needs the task role's policy.
+    for rec, grants in ((web_test, {"web-execution", "web-secrets"}), (api_full[0], {"api-execution", "api-exec"})):
+        task = rec.one("aws:ecs/taskDefinition:TaskDefinition")
+        urns = {n.urn for n in rec.nodes if n.name in grants}
+        assert len(urns) == len(grants) and urns <= set(task.depends_on)
+
+
 def test_no_secrets_no_secrets_policy(basic: ProjectConfig) -> None:
     rec, _ = run(basic, "test", "api")
     assert rec.of_type("aws:iam/rolePolicy:RolePolicy") == []

@@ -108,10 +108,17 @@ def exec_policy() -> str:
 
 
 class TaskRoles(pulumi.ComponentResource):
-    """The task execution role and the task role of one application."""
+    """The task execution role and the task role of one application.
+
+    ``execution_role_arn`` and ``task_role_arn`` resolve only once the roles' policies
+    exist, so a task definition using them cannot start tasks that lack their permissions
+    (a first task that cannot read its secrets fails, and the circuit breaker may roll back).
+    """
 
     execution_role: aws.iam.Role
     task_role: aws.iam.Role
+    execution_role_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
     secrets: pulumi.Output[list[SecretRef]]
 
     def __init__(
@@ -134,20 +141,28 @@ class TaskRoles(pulumi.ComponentResource):
             names.execution_role, assume_role_policy=assume_role_policy(),
             description=f"ECS task execution role of {names.base}: pulls the image, writes logs, reads its secrets",
             opts=_aws.opts(provider, self))
-        aws.iam.RolePolicyAttachment(
+        execution_grants: list[pulumi.CustomResource] = [aws.iam.RolePolicyAttachment(
             f"{name}-execution", role=self.execution_role.name,
             policy_arn=pulumi.Output.from_input(partition).apply(lambda p: f"arn:{p}:iam::aws:{EXECUTION_POLICY}"),
-            opts=_aws.opts(provider, self))
+            opts=_aws.opts(provider, self))]
         if secrets:
             policy = self.secrets.apply(lambda refs: json.dumps(secrets_policy(refs), sort_keys=True))
-            aws.iam.RolePolicy(f"{name}-secrets", role=self.execution_role.id, policy=policy,
-                               opts=_aws.opts(provider, self))
+            execution_grants.append(aws.iam.RolePolicy(
+                f"{name}-secrets", role=self.execution_role.id, policy=policy, opts=_aws.opts(provider, self)))
         # The task role carries the application's own AWS permissions: none by default.
         self.task_role = aws.iam.Role(
             names.task_role, assume_role_policy=assume_role_policy(),
             description=f"ECS task role of {names.base}",
             opts=_aws.opts(provider, self))
+        task_grants: list[pulumi.CustomResource] = []
         if exec_enabled:
-            aws.iam.RolePolicy(f"{name}-exec", role=self.task_role.id, policy=exec_policy(),
-                               opts=_aws.opts(provider, self))
-        self.register_outputs({"executionRoleArn": self.execution_role.arn, "taskRoleArn": self.task_role.arn})
+            task_grants.append(aws.iam.RolePolicy(
+                f"{name}-exec", role=self.task_role.id, policy=exec_policy(), opts=_aws.opts(provider, self)))
+        self.execution_role_arn = _after(self.execution_role.arn, execution_grants)
+        self.task_role_arn = _after(self.task_role.arn, task_grants)
+        self.register_outputs({"executionRoleArn": self.execution_role_arn, "taskRoleArn": self.task_role_arn})
+
+
+def _after(value: pulumi.Output[str], resources: Sequence[pulumi.CustomResource]) -> pulumi.Output[str]:
+    """``value``, carrying a dependency on ``resources`` to whatever consumes it."""
+    return pulumi.Output.all(value, *(r.id for r in resources)).apply(lambda v: str(v[0]))

@@ -5,6 +5,10 @@ domain the forwarding rule lives on the HTTPS listener and also matches the appl
 host ``<app>.<env>.<project>.<domain>``; a rule on the HTTP listener redirects the same
 requests to HTTPS, and a Route 53 alias record points the host at the load balancer.
 Rule priorities come from :mod:`ecsp.priorities`.
+
+The HTTPS rule keeps the path condition (as Copilot's does since v1.5), so an
+application behaves the same with and without a domain; its URL is therefore
+``https://<host><path>``, and ``http://<alb-dns><path>`` without a domain.
 """
 
 from __future__ import annotations
