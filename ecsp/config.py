@@ -9,6 +9,7 @@ returns the effective settings of one application in one environment.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import ipaddress
 import re
@@ -507,9 +508,11 @@ class _ApplicationFields(Model):
     @classmethod
     def _retention(cls, v: int | None) -> int | None:
         if v is not None and v not in LOG_RETENTION_DAYS:
-            near = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - v))
-            raise ValueError(f"{v} is not a CloudWatch Logs retention; use {near} or another of "
-                             f"{', '.join(map(str, LOG_RETENTION_DAYS))}")
+            below = [d for d in LOG_RETENTION_DAYS if d < v][-1:]
+            above = [d for d in LOG_RETENTION_DAYS if d > v][:1]
+            nearest = _or_list(list(map(str, below + above)))
+            raise ValueError(f"{v} days is not a CloudWatch Logs retention; use {nearest} "
+                             f"(allowed: {', '.join(map(str, LOG_RETENTION_DAYS))})")
         return v
 
     @field_validator("variables")
@@ -797,13 +800,15 @@ def derived_names_fit(
 
 
 def partial_problems(data: Any) -> list[FieldError]:
-    """Cross-field problems among the parts of ``data`` that are valid on their own.
+    """Cross-field problems in a file that failed validation, found in the parts that can be read.
 
-    Pydantic runs no model validator once a field fails, so a file with one typo would hide
-    every cross-field problem (two applications on '/', private placement without NAT). The
-    loader calls this after a failed validation: each environment and application is
-    validated alone, and the rules run on those that passed. No false alarms: a rule only sees
-    valid parts, and overrides may name any environment written in the file.
+    Pydantic runs no model validator once a field fails, so one typo would hide every
+    cross-field problem (two applications on '/', private placement without NAT). The loader
+    calls this after a failed validation. Each environment and application is validated on
+    its own; one with bad fields is *salvaged*: each bad field is dropped or replaced by a
+    neutral placeholder, chosen so that no rule can fire because of it (a unique path, a NAT
+    that exists, the default cpu/memory pair). The rules then run on what was read. So no
+    false alarms, at the price of missing a problem that involves a bad field.
     """
     if not isinstance(data, dict):
         return []
@@ -814,12 +819,12 @@ def partial_problems(data: Any) -> list[FieldError]:
     raw_apps = raw_apps if isinstance(raw_apps, dict) else {}
     environments = {name: env for name, raw in raw_envs.items()
                     if isinstance(name, str) and not _name_problem("environment", name, naming.MAX_ENVIRONMENT)
-                    and (env := _valid(EnvironmentConfig, raw)) is not None}
+                    and (env := _salvage(EnvironmentConfig, raw, _repair_environment)) is not None}
     applications = {name: app for name, raw in raw_apps.items()
                     if isinstance(name, str) and not _name_problem("application", name, naming.MAX_APPLICATION)
-                    and (app := _valid(ApplicationConfig, raw)) is not None}
+                    and (app := _salvage(ApplicationConfig, raw, _repair_application)) is not None}
     known = [name for name in raw_envs if isinstance(name, str)]
-    # Name limits depend on every name; with some names invalid the check would be incomplete anyway.
+    # Name limits depend on every name; with some names unreadable the check would be incomplete anyway.
     complete = len(environments) == len(raw_envs) and len(applications) == len(raw_apps)
     _, errors = check_project(project if complete else None, environments, applications, known)
     return list(dict.fromkeys(errors))
@@ -830,6 +835,66 @@ def _valid(model: type[_M], raw: Any) -> _M | None:
         return model.model_validate(raw)
     except ValidationError:
         return None
+
+
+Repair = Callable[[dict[str, Any], tuple[str | int, ...]], None]
+_SALVAGE_ROUNDS = 4
+
+
+def _salvage(model: type[_M], raw: Any, repair: Repair) -> _M | None:
+    """``raw`` validated as ``model`` after ``repair`` neutralised each bad field; None if that fails."""
+    if not isinstance(raw, dict):
+        return None
+    data = copy.deepcopy(raw)
+    for _ in range(_SALVAGE_ROUNDS):
+        try:
+            return model.model_validate(data)
+        except ValidationError as e:
+            for err in e.errors():
+                if not err["loc"]:
+                    return None
+                repair(data, tuple(err["loc"]))
+    return None
+
+
+def _repair_environment(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
+    field = loc[0]
+    network = data.get("network")
+    if field == "region":
+        data["region"] = "us-east-1"  # no rule reads the region
+    elif field == "network" and isinstance(network, dict) and loc[1:2] == ("cidr",):
+        network.pop("cidr", None)
+    elif field == "network":
+        # The NAT setting is unreadable: assume NAT exists, so private placement is not blamed for it.
+        data["network"] = {"nat": "single"}
+    else:
+        data.pop(str(field), None)
+
+
+def _repair_application(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
+    overrides = data.get("environments")
+    if loc[0] == "environments":
+        if len(loc) < 3 or not isinstance(overrides, dict) or not isinstance(overrides.get(loc[1]), dict):
+            data.pop("environments", None)
+            return
+        target, field, required = overrides[loc[1]], str(loc[2]), False
+    else:
+        target, field, required = data, str(loc[0]), True
+    if field in ("cpu", "memory"):
+        # One unreadable half of the pair would make the other look wrong: fall back to the default pair.
+        for place in [data, *(o for o in (overrides or {}).values() if isinstance(o, dict))]:
+            place.pop("cpu", None)
+            place.pop("memory", None)
+    elif field == "path":
+        target["path"] = f"/~unreadable-{id(target)}"  # unique: collides with no other application
+    elif required and field in _PLACEHOLDERS:
+        data[field] = copy.deepcopy(_PLACEHOLDERS[field])
+    else:
+        target.pop(field, None)
+
+
+# Required application fields that no cross-field rule reads.
+_PLACEHOLDERS: dict[str, Any] = {"image": {"location": "unreadable"}, "port": 80}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -885,8 +950,8 @@ def _cpu_memory_problem(cfg: ApplicationConfig, app: str, env: str) -> FieldErro
     in_env = f" in environment '{env}'"
     if memory_source == "default":
         return FieldError(_field_path(cfg, env, "cpu", app),
-                          f"cpu {cpu}{in_env if cpu_source == 'override' else ''} needs more memory than the "
-                          f"default {memory} MiB; set memory to {options}")
+                          f"cpu {cpu}{in_env if cpu_source == 'override' else ''} needs more than the default "
+                          f"{memory} MiB of memory; add memory: {options}")
     if cpu_source == "override" and memory_source == "base":
         return FieldError(_field_path(cfg, env, "cpu", app),
                           f"cpu {cpu}{in_env} does not fit memory {memory} MiB (from applications.{app}.memory); "

@@ -108,11 +108,44 @@ def load(path: str | Path) -> ProjectConfig:
                                          f"-f {Path(path) / 'ecsp.yaml'}")]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError([ConfigProblem(str(path), None, "", f"cannot read the file: {e}")]) from None
-    return loads(text, str(path))
+    config, lines = _validate(text, str(path))
+    missing = _missing_build_contexts(config, file.parent, lines, str(path))
+    if missing:
+        raise ConfigError(missing)
+    return config
 
 
 def loads(text: str, filename: str = "ecsp.yaml") -> ProjectConfig:
     """Validate YAML text as a project; ``filename`` is used in messages."""
+    return _validate(text, filename)[0]
+
+
+def _missing_build_contexts(config: ProjectConfig, root: Path, lines: _Lines, filename: str) -> list[ConfigProblem]:
+    """Build directories and Dockerfiles that do not exist (found now, not halfway through a deploy)."""
+    out = []
+    for env, app in config.deployments():
+        image = config.application(env, app).image
+        if image.build is None:
+            continue
+        override = config.applications[app].environments.get(env)
+        base: Loc = ("applications", app, "environments", env) if override and override.image else ("applications", app)
+        context = root / image.build
+        dockerfile = context / (image.dockerfile or "Dockerfile")
+        if not context.is_dir():
+            loc, message = (*base, "image", "build"), (f"directory {image.build} does not exist next to {filename}; "
+                                                        "create it or fix the path")
+        elif not dockerfile.is_file():
+            field = "dockerfile" if image.dockerfile else "build"
+            loc, message = (*base, "image", field), (f"{image.build} has no {image.dockerfile or 'Dockerfile'}; "
+                                                     "add one" + ("" if image.dockerfile else
+                                                                  " or set image.dockerfile"))
+        else:
+            continue
+        out.append(ConfigProblem(filename, lines.line(loc), _dotted(loc), message))
+    return _sorted(out)
+
+
+def _validate(text: str, filename: str) -> tuple[ProjectConfig, _Lines]:
     node, data = _parse(text, filename)
     if data is None:
         raise ConfigError([ConfigProblem(filename, 1, "", "the file is empty; start from `ecsp init`")])
@@ -131,7 +164,7 @@ def loads(text: str, filename: str = "ecsp.yaml") -> ProjectConfig:
         raise ConfigError(_sorted(_duplicates(lines, filename) + problems(e, data, lines, filename))) from None
     if lines.duplicates:
         raise ConfigError(_duplicates(lines, filename))
-    return config
+    return config, lines
 
 
 def _duplicates(lines: _Lines, filename: str) -> list[ConfigProblem]:
@@ -149,7 +182,9 @@ def _parse(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
         node = parser.get_single_node()
         data = parser.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+        # An unclosed bracket is found at the end of the file; the line to fix is where it opened.
+        unclosed = "<stream end>" in (e.problem or "") and "flow" in (e.context or "")
+        mark = (e.context_mark if unclosed else None) or e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError([ConfigProblem(filename, line, "", _yaml_message(e))]) from None
     except RecursionError:
@@ -165,6 +200,11 @@ def _parse(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
 def _yaml_message(e: yaml.MarkedYAMLError) -> str:
     problem = e.problem or ""
     column = f" (column {e.problem_mark.column + 1})" if e.problem_mark else ""
+    if "<stream end>" in problem and "flow" in (e.context or "") and e.context_mark:
+        opened = "{" if "mapping" in (e.context or "") else "["
+        closing = "}" if opened == "{" else "]"
+        return (f"invalid YAML (column {e.context_mark.column + 1}): this '{opened}' is never closed; add the "
+                f"matching '{closing}'")
     if "'\\t'" in problem:
         return f"invalid YAML{column}: a tab; YAML indents with spaces only, so replace the tab with spaces"
     if "mapping values are not allowed" in problem:
@@ -218,7 +258,7 @@ def _typo_suggestions(raw: list[Any], data: Any) -> dict[Loc, Loc]:
         loc = _clean_loc(tuple(err["loc"]))
         key, valid = str(loc[-1]), _valid_keys(loc[:-1])
         # Prefixes count too: `cpu` under count means cpu_percentage, though difflib finds them far apart.
-        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6) or [
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.75) or [
             v for v in valid if len(key) >= 3 and (v.startswith(key) or key.startswith(v))][:1]
         if close:
             out[loc] = (*loc[:-1], close[0])

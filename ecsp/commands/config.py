@@ -3,61 +3,148 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ecsp.config import ProjectConfig
+
+VALIDATE_EPILOG = """\
+examples:
+  ecsp validate                          check ./ecsp.yaml
+  ecsp validate -f examples/multi/ecsp.yaml
+  ecsp validate -q && ecsp plan          in CI: silent on success, exit 2 on problems
+
+A problem reads FILE:LINE: FIELD: what is wrong; how to fix it, e.g.
+  ecsp.yaml:14: applications.web.memory: 300 MiB is not valid with cpu 256; use 512, 1024 or 2048
+"""
+
+SCHEMA_EPILOG = """\
+examples:
+  ecsp schema > ecsp.schema.json         then start ecsp.yaml with the line
+      # yaml-language-server: $schema=ecsp.schema.json
+  ecsp schema -o .vscode/ecsp.schema.json
+"""
+
+INIT_EPILOG = """\
+examples:
+  ecsp init --name shop                              one environment (test), one app (web) in us-east-1
+  ecsp init --name shop --region us-west-2 --env test --env prod:eu-west-1 --app frontend
+  ecsp init --name shop --build ./web --port 8080    build the image from ./web/Dockerfile
+  ecsp init --name shop -f infra/ecsp.yaml --force   write elsewhere, replacing an existing file
+
+The file validates as written; edit it, then run `ecsp validate` and `ecsp plan`.
+"""
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser("validate", parents=[common], help="check ecsp.yaml and explain every problem",
-                       description="Validate ecsp.yaml. Prints every problem as FILE:LINE: FIELD: what to fix, "
-                       "and exits 2 when there is one.")
+                       description="Validate ecsp.yaml without touching AWS. Prints every problem as "
+                       "FILE:LINE: FIELD: what to fix, and exits 2 when there is one.",
+                       epilog=VALIDATE_EPILOG, formatter_class=raw)
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing when the file is valid")
     p.set_defaults(handler=validate)
 
     p = sub.add_parser("schema", help="print the JSON Schema of ecsp.yaml (for editor completion)",
-                       description="Print the JSON Schema of ecsp.yaml. Save it and point your editor's YAML "
-                       "extension at it, e.g. `# yaml-language-server: $schema=ecsp.schema.json`.")
+                       description="Print the JSON Schema of ecsp.yaml: every field, its type and what it "
+                       "means. Point your editor's YAML extension at it for completion and checks as you type.",
+                       epilog=SCHEMA_EPILOG, formatter_class=raw)
+    p.add_argument("-o", "--output", metavar="PATH", help="write the schema to PATH instead of standard output")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(handler=schema)
 
     p = sub.add_parser(
         "init", parents=[common], help="write a commented starter ecsp.yaml",
-        description="Write a commented starter ecsp.yaml from flags (no prompts).",
-        epilog="example: ecsp init --name shop --region us-west-2 --env test --env prod --app web",
+        description="Write a commented starter ecsp.yaml from flags (no prompts). Refuses to replace an "
+        "existing file unless --force is given.",
+        epilog=INIT_EPILOG, formatter_class=raw,
     )
     p.add_argument("--name", required=True, help="project name (lowercase letters, digits, hyphens)")
-    p.add_argument("--region", default="us-east-1", help="home region (default: us-east-1)")
+    p.add_argument("--region", default="us-east-1", help="home region, and the default for environments "
+                   "(default: us-east-1)")
     p.add_argument("--account", help="project AWS account id (12 digits)")
     p.add_argument("--domain", help="a domain with a hosted zone in the project account (enables HTTPS)")
-    p.add_argument("--env", action="append", dest="envs", metavar="NAME",
-                   help="an environment (repeatable; default: test)")
+    p.add_argument("--env", action="append", dest="envs", metavar="NAME[:REGION]",
+                   help="an environment, optionally in another region (repeatable; default: test)")
     p.add_argument("--app", default="web", help="first application's name (default: web)")
-    p.add_argument("--image", default="public.ecr.aws/nginx/nginx:stable",
-                   help="its image (default: public.ecr.aws/nginx/nginx:stable)")
+    image = p.add_mutually_exclusive_group()
+    image.add_argument("--image", help="an existing image for it (default: public.ecr.aws/nginx/nginx:stable)")
+    image.add_argument("--build", metavar="DIR", help="build its image from DIR/Dockerfile instead")
     p.add_argument("--port", type=int, default=80, help="its container port (default: 80)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(handler=init)
+
+
+# --------------------------------------------------------------------------- validate
 
 
 def validate(args: argparse.Namespace) -> int:
     from ecsp import loader
 
     config = loader.load(args.file)
-    apps = len(config.applications)
-    envs = len(config.environments)
-    print(f"{args.file}: project '{config.project.name}' is valid: {envs} environment(s), "
-          f"{apps} application(s), {1 + envs + envs * apps} stack(s)")
+    if not args.quiet:
+        print(summary(config, args.file))
     return 0
 
 
-def schema(args: argparse.Namespace) -> int:
-    import json
+def summary(config: ProjectConfig, file: str) -> str:
+    """What a valid file describes, in a few lines: environments, applications, stacks."""
+    envs = ", ".join(
+        f"{name} ({env.region}" + (f", {config.account_of(name)}" if config.account_of(name) else "") + ")"
+        for name, env in config.environments.items()
+    )
+    apps = []
+    for name, app in config.applications.items():
+        first = config.application(next(iter(config.environments)), name)
+        notes = [first.path]
+        if app.image.build:
+            notes.append(f"built from {app.image.build}")
+        if first.placement == "private":
+            notes.append("private")
+        if app.environments:
+            notes.append(f"overrides for {', '.join(app.environments)}")
+        apps.append(f"{name} ({', '.join(notes)})")
+    n_env, n_app = len(config.environments), len(config.applications)
+    domain = f" (domain {config.project.domain})" if config.project.domain else ""
+    return "\n".join([
+        f"{file}: project '{config.project.name}' is valid{domain}",
+        f"  environments: {envs}",
+        f"  applications: {', '.join(apps) or 'none yet'}",
+        f"  stacks: {1 + n_env + n_env * n_app} (1 project, {n_env} environment, {n_env * n_app} application); "
+        "preview them with `ecsp plan`",
+    ])
 
+
+# --------------------------------------------------------------------------- schema
+
+
+def schema_document() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of ecsp.yaml."""
     from ecsp.config import ProjectConfig
 
     document = ProjectConfig.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "ecsp.yaml"
-    print(json.dumps(document, indent=2))
+    return document
+
+
+def schema(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    text = json.dumps(schema_document(), indent=2) + "\n"
+    if args.output:
+        target = Path(args.output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    else:
+        print(text, end="")
     return 0
+
+
+# --------------------------------------------------------------------------- init
 
 
 STARTER = """\
@@ -69,10 +156,11 @@ project:
 {account}{domain}
 environments:
 {environments}
+
 applications:
   {app}:
     image:
-      location: {image}   # or build: ./{app}  (a directory with a Dockerfile)
+{image}
     port: {port}                   # container port
     path: /                    # URL path prefix on the shared load balancer; "/" for one app only
     cpu: 256                   # Fargate task size: cpu units ...
@@ -80,36 +168,93 @@ applications:
     count: 1                   # or {{min: 1, max: 4, cpu_percentage: 70}} to autoscale
     # healthcheck: {{path: /health, interval: 10, timeout: 5}}
     # variables: {{LOG_LEVEL: info}}
-    # secrets: {{DB_PASSWORD: /{name}/test/db-password}}   # SSM parameter name or ARN
+    # secrets: {{DB_PASSWORD: /{name}/db-password}}   # SSM parameter name or ARN
     # placement: private       # needs network.nat: single or per-az in the environment
     # environments:            # per-environment overrides of any field above
-    #   prod: {{count: 2, memory: 1024}}
+    #   {last_env}: {{count: 2, memory: 1024}}
 """
+
+DEFAULT_IMAGE = "public.ecr.aws/nginx/nginx:stable"
+
+# Which flag sets which field: a bad flag is reported as the flag, not as a line of a file that
+# was never written.
+_FLAG_OF = {
+    "project.name": "--name", "project.region": "--region", "project.account": "--account",
+    "project.domain": "--domain", "applications": "--app", "environments": "--env",
+}
+
+
+def _scalar(value: str) -> str:
+    """``value`` as a YAML scalar: plain when that is unambiguous, else double-quoted."""
+    import json
+
+    return value if re.match(r"^[A-Za-z0-9./][A-Za-z0-9._/:@+-]*$", value) else json.dumps(value)
+
+
+def starter(args: argparse.Namespace) -> str:
+    """The text of the starter file the flags describe."""
+    envs = [(name, region or args.region) for name, _, region in
+            (spec.partition(":") for spec in (args.envs or ["test"]))]
+    environments = "\n".join(
+        f"  {_scalar(env)}:\n    region: {_scalar(region)}\n"
+        + ("    # account: \"111111111111\"   # defaults to the project account\n" if not args.account else "")
+        + "    network: {cidr: 10.0.0.0/16, nat: none}   # nat: none | single | per-az"
+        for env, region in envs
+    )
+    if args.build:
+        image = f"      build: {_scalar(args.build)}   # a directory with a Dockerfile, relative to this file"
+    else:
+        image = (f"      location: {_scalar(args.image or DEFAULT_IMAGE)}   # or build: ./{args.app} "
+                 "(a directory with a Dockerfile)")
+    return _align_comments(STARTER.format(
+        name=_scalar(args.name), region=_scalar(args.region), app=_scalar(args.app), image=image,
+        port=args.port, last_env=envs[-1][0],
+        account=f'  account: "{args.account}"\n' if args.account else '  # account: "111111111111"\n',
+        domain=f"  domain: {_scalar(args.domain)}\n" if args.domain else "  # domain: example.com     # enables "
+        "HTTPS\n",
+        environments=environments,
+    ))
+
+
+def _align_comments(text: str, column: int = 32) -> str:
+    """Start trailing comments in one column, whatever length the values have."""
+    out = []
+    for line in text.splitlines():
+        code, sep, comment = line.rpartition("  #")
+        if sep and code.strip():
+            code = code.rstrip()
+            line = f"{code}{' ' * max(2, column - len(code))}#{comment}"
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ecsp import loader
-    from ecsp.errors import UsageError
+    from ecsp.errors import ConfigError, UsageError
 
     target = Path(args.file)
     if target.exists() and not args.force:
         raise UsageError(f"{target} already exists", fix="pass --force to overwrite it, or -f OTHER.yaml")
-    envs = args.envs or ["test"]
-    environments = "\n".join(
-        f"  {env}:\n    region: {args.region}\n"
-        + ("    # account: \"111111111111\"   # defaults to the project account\n" if not args.account else "")
-        + "    network: {cidr: 10.0.0.0/16, nat: none}   # nat: none | single | per-az"
-        for env in envs
-    )
-    text = STARTER.format(
-        name=args.name, region=args.region, app=args.app, image=args.image, port=args.port,
-        account=f'  account: "{args.account}"\n' if args.account else '  # account: "111111111111"\n',
-        domain=f"  domain: {args.domain}\n" if args.domain else "  # domain: example.com     # enables HTTPS\n",
-        environments=environments,
-    )
-    loader.loads(text, str(target))  # never write a file that does not validate
+    text = starter(args)
+    try:
+        config = loader.loads(text, str(target))  # never write a file that does not validate
+    except ConfigError as e:
+        raise UsageError("the flags do not make a valid project:\n" + "\n".join(
+            f"  {_flag(p.path)}: {p.message}" for p in e.problems), fix="change the flags and run `ecsp init` "
+            "again") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}; next: `ecsp validate -f {target}` and `ecsp plan -f {target}`")
+    envs = ", ".join(config.environments)
+    print(f"wrote {target}: project {config.project.name}, environments {envs}, application {args.app}")
+    flag = "" if str(target) == "ecsp.yaml" else f" -f {target}"
+    print(f"next: `ecsp validate{flag}`, then `ecsp plan{flag}`")
     return 0
+
+
+def _flag(path: str) -> str:
+    parts = path.split(".")
+    if parts[0] == "applications" and len(parts) > 2:
+        return {"image": "--image/--build", "port": "--port"}.get(parts[2], "--app")
+    return _FLAG_OF.get(parts[0] if parts[0] in ("applications", "environments") else path, path)
