@@ -71,8 +71,14 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status (0 ok, 1 failed, 2 bad input, 3 missing tool, 130 interrupted)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        # argparse exits for --help (0) and for usage errors (2, message already printed): return the
+        # status instead, so main() behaves the same from the console script, a test or a notebook.
+        return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
@@ -82,6 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`ecsp plan | head`): not an error of ours. Point stdout at devnull so
+        # the interpreter's final flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as e:
         from ecsp.errors import EcspError
 
@@ -101,6 +113,8 @@ def _print_error(e: BaseException, *, unexpected: bool = False) -> None:
     if isinstance(e, ConfigError):
         for problem in e.problems:
             print(f"error: {problem}", file=stream)
+        if len(e.problems) > 1:
+            print(f"{len(e.problems)} problems; fix them and run `ecsp validate` again", file=stream)
         return
     if isinstance(e, EcspError):
         print(f"error: {e.message}", file=stream)
