@@ -1,15 +1,30 @@
-"""Results of a run: per-stack status, changes, outputs and timings.
+"""Results of a run: per-stack status, changes, outputs and timings, and how they look.
 
-Returned by the Python API (``Project.up()`` and friends) and rendered by the
-progress reporters' final summary.
+Returned by the Python API (``Project.up()`` and friends) and rendered by the progress
+reporters' final summary. A :class:`RunResult` renders itself in rich (``__rich__``),
+Jupyter (``_repr_html_``) and plain text (``str``). A run that did not fully succeed is
+raised by the API as :class:`RunFailed` or :class:`Interrupted`, both carrying the result.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecsp.events import Operation, Status
+from ecsp.errors import Cancelled, EcspError, EngineError
+from ecsp.events import Operation, ResourceStep, Status
+
+STATUS_STYLE = {
+    Status.PENDING: "dim",
+    Status.RUNNING: "cyan",
+    Status.SUCCEEDED: "green",
+    Status.FAILED: "bold red",
+    Status.SKIPPED: "yellow",
+    Status.CANCELLED: "magenta",
+}
+# How Pulumi's ops read in a one-line change summary (preview and up alike).
+CHANGE_SYMBOLS = (("create", "+"), ("update", "~"), ("replace", "+-"), ("delete", "-"))
 
 
 @dataclass
@@ -24,6 +39,10 @@ class StackResult:
     ended: float | None = None
     changes: dict[str, int] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Resource steps that change something (op != same), one per URN, last phase wins:
+    # what a preview "would do", with the property names each diff touches.
+    steps: list[ResourceStep] = field(default_factory=list)
+    error: EcspError | None = field(default=None, repr=False, compare=False)
 
     @property
     def duration(self) -> float | None:
@@ -31,11 +50,19 @@ class StackResult:
             return None
         return self.ended - self.started
 
+    @property
+    def change_summary(self) -> str:
+        """``+2 ~1 -0``-style counts of what changed (empty when nothing did)."""
+        parts = [f"{symbol}{self.changes[op]}" for op, symbol in CHANGE_SYMBOLS if self.changes.get(op)]
+        return " ".join(parts)
+
 
 @dataclass
 class RunResult:
     operation: Operation
     stacks: list[StackResult]
+    warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False  # the user pressed Ctrl-C (or the API caller interrupted the run)
 
     @property
     def ok(self) -> bool:
@@ -46,3 +73,107 @@ class RunResult:
             if s.stack == stack:
                 return s
         raise KeyError(stack)
+
+    def with_status(self, *statuses: Status) -> list[StackResult]:
+        return [s for s in self.stacks if s.status in statuses]
+
+    @property
+    def failed(self) -> list[StackResult]:
+        return self.with_status(Status.FAILED)
+
+    @property
+    def duration(self) -> float | None:
+        starts = [s.started for s in self.stacks if s.started is not None]
+        ends = [s.ended for s in self.stacks if s.ended is not None]
+        return max(ends) - min(starts) if starts and ends else None
+
+    def counts(self) -> dict[Status, int]:
+        out: dict[Status, int] = {}
+        for s in self.stacks:
+            out[s.status] = out.get(s.status, 0) + 1
+        return out
+
+    def headline(self) -> str:
+        """``up: 4 succeeded, 1 failed, 2 skipped in 12.3s``."""
+        counts = ", ".join(f"{n} {status}" for status, n in self.counts().items())
+        took = f" in {self.duration:.1f}s" if self.duration is not None else ""
+        return f"{self.operation}: {counts or 'no stacks'}{took}"
+
+    # ------------------------------------------------------------------ renderings
+
+    def _rows(self) -> list[tuple[StackResult, str, str, str]]:
+        rows = []
+        for s in self.stacks:
+            took = f"{s.duration:.1f}s" if s.duration is not None else ""
+            rows.append((s, s.status.value, took, s.change_summary))
+        return rows
+
+    def __rich__(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=self.headline(), title_justify="left", expand=False)
+        for column in ("stack", "status", "time", "changes", "reason"):
+            table.add_column(column, overflow="fold")
+        for s, status, took, changes in self._rows():
+            table.add_row(s.stack, Text(status, style=STATUS_STYLE[s.status]), took, changes, s.reason or "")
+        parts: list[Any] = [table]
+        for s in self.stacks:
+            for step in s.steps:
+                diff = f" ({', '.join(step.diffs)})" if step.diffs else ""
+                parts.append(Text(f"  {s.stack}: {step.op} {step.type} {step.name}{diff}", style="dim"))
+        parts.extend(Text(f"warning: {w}", style="yellow") for w in self.warnings)
+        return Group(*parts)
+
+    def __str__(self) -> str:
+        lines = [self.headline()]
+        for s, status, took, changes in self._rows():
+            cells = [s.stack, status, took, changes, s.reason or ""]
+            lines.append("  " + "  ".join(c for c in cells if c))
+        lines.extend(f"warning: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        colours = {Status.SUCCEEDED: "green", Status.FAILED: "red", Status.SKIPPED: "darkorange",
+                   Status.CANCELLED: "purple", Status.RUNNING: "teal", Status.PENDING: "gray"}
+        head = "".join(f"<th>{c}</th>" for c in ("stack", "status", "time", "changes", "reason", "outputs"))
+        body = []
+        for s, status, took, changes in self._rows():
+            outputs = ", ".join(f"{e(k)}={e(str(v))}" for k, v in s.outputs.items())
+            body.append(
+                f"<tr><td><code>{e(s.stack)}</code></td>"
+                f"<td style='color:{colours[s.status]}'>{e(status)}</td><td>{e(took)}</td>"
+                f"<td>{e(changes)}</td><td>{e(s.reason or '')}</td><td>{outputs}</td></tr>"
+            )
+        warnings = "".join(f"<p style='color:darkorange'>warning: {e(w)}</p>" for w in self.warnings)
+        return (f"<p><b>{e(self.headline())}</b></p><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table>{warnings}")
+
+
+class RunFailed(EngineError):
+    """One or more stacks failed; ``result`` holds every stack's status (the others went on)."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        failed = result.failed
+        names = ", ".join(f"{s.stack} ({s.reason})" if s.reason else s.stack for s in failed[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        skipped = len(result.with_status(Status.SKIPPED))
+        after = f"; {skipped} dependent stack(s) skipped" if skipped else ""
+        fixes = {s.error.fix for s in failed if s.error is not None and s.error.fix}
+        fix = fixes.pop() if len(fixes) == 1 else "fix the errors above and run the same command again"
+        super().__init__(f"{result.operation}: {len(failed)} of {len(result.stacks)} stacks failed: {names}{more}"
+                         f"{after}", fix=fix)
+
+
+class Interrupted(Cancelled):
+    """The run was interrupted (Ctrl-C); ``result`` says which stacks finished, which were cut short."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        cut = [s.stack for s in result.stacks if s.status is Status.CANCELLED and s.started is not None]
+        what = f"interrupted {', '.join(cut)}" if cut else "no stack was in flight"
+        super().__init__(f"{result.operation} interrupted: {what}",
+                         fix="run the same command again to finish; `ecsp cancel` releases a lock a killed run left")

@@ -1,1 +1,117 @@
-"""The engine adapter: the only package that imports ``pulumi.automation``."""
+"""The engine contract: what the orchestrator and the API need from "something that runs one Pulumi stack".
+
+Two implementations honour it: :class:`ecsp.engine.automation.AutomationEngine` (the thin
+adapter over ``pulumi.automation``; the only module that imports it) and
+:class:`ecsp.engine.fake.FakeEngine` (in memory, for tests and the benchmark). Everything
+above this package (orchestrator, API, CLI) speaks only these types and
+:mod:`ecsp.events`, never Pulumi's.
+
+Threading: :meth:`Engine.prepare` runs in the main thread before any fan-out;
+:meth:`Engine.run` runs on worker threads, at most once at a time per stack;
+:meth:`Engine.interrupt` is called from the main thread while ``run`` is in flight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ecsp.context import StackContext
+from ecsp.events import Event, Operation
+from ecsp.graph import StackSpec
+
+# A callback for ecsp events (already translated); called from SDK worker threads.
+EventSink = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A stack output Pulumi marks secret: shown as ``[secret]`` unless asked for."""
+
+    value: Any = field(repr=False)
+
+    @property
+    def secret(self) -> bool:
+        """Always True: lets code that reads ``.value``/``.secret`` (like Pulumi's OutputValue) mask it."""
+        return True
+
+    def __repr__(self) -> str:
+        return "[secret]"
+
+    def __str__(self) -> str:
+        return "[secret]"
+
+
+@dataclass(frozen=True)
+class StackRun:
+    """What one successful operation on one stack produced."""
+
+    changes: dict[str, int] = field(default_factory=dict)  # Pulumi op -> count, e.g. {"create": 3, "same": 9}
+    outputs: dict[str, Any] = field(default_factory=dict)  # secret values wrapped in Secret
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """One stack as the state backend knows it (``pulumi stack ls``)."""
+
+    name: str  # <pulumi project>/<stack>
+    last_update: datetime | None = None
+    resource_count: int | None = None
+    update_in_progress: bool = False
+    url: str | None = None
+
+    @property
+    def deployed(self) -> bool:
+        """Has a completed update with resources (an ``init``-ed but never updated stack is not deployed)."""
+        return bool(self.resource_count) or self.last_update is not None
+
+
+class Engine(Protocol):
+    """Runs Pulumi operations on single stacks; knows nothing about the stack graph."""
+
+    @property
+    def organization(self) -> str | None:
+        """The organization of fully qualified stack names (None on DIY backends: ``organization``).
+
+        Programs build their ``StackReference`` names from it; valid after :meth:`prepare`.
+        """
+        ...
+
+    def check(self) -> None:
+        """Raise :class:`ecsp.errors.PulumiMissingError` now if this engine cannot run at all."""
+        ...
+
+    def prepare(self, stacks: Sequence[StackSpec], operation: Operation) -> list[str]:
+        """One-time, serial set-up before ``run`` fans out (main thread). Returns warnings for the user."""
+        ...
+
+    def run(self, operation: Operation, ctx: StackContext, on_event: EventSink) -> StackRun:
+        """Run ``operation`` on ``ctx.stack``; raise an :class:`ecsp.errors.EcspError` on failure."""
+        ...
+
+    def interrupt(self, stack: StackSpec) -> None:
+        """Ask the in-flight operation on ``stack`` to stop (the engine's own graceful cancellation).
+
+        A second call for the same stack stops it at once. Never raises; a no-op when idle.
+        """
+        ...
+
+    def outputs(self, stack: StackSpec) -> dict[str, Any]:
+        """The stack's current outputs; :class:`ecsp.errors.StackNotFoundError` if never deployed."""
+        ...
+
+    def list_stacks(self) -> list[StackInfo]:
+        """Every stack in the state backend (all Pulumi projects), deployed or not."""
+        ...
+
+    def cancel(self, stack: StackSpec) -> bool:
+        """Release the stack's lock left by an update that is no longer running (``pulumi cancel``).
+
+        True if an update was cancelled, False if the stack was not locked.
+        """
+        ...
+
+
+__all__ = ["Engine", "EventSink", "Secret", "StackInfo", "StackRun"]
