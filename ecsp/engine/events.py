@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pulumi.automation.events import EngineEvent, StepEventMetadata
 
 from ecsp.errors import UsageError
-from ecsp.events import Diagnostic, Event, OutputLine, ResourceStep, Summary
+from ecsp.events import Diagnostic, Event, Operation, OutputLine, ResourceStep, Summary
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
@@ -237,3 +237,28 @@ def read_event_log(path: str | Path, *, on_skip: Callable[[int, str], None] | No
             yield event
     if seen == 0:
         raise _not_an_event_log(file, "it holds no engine events" if garbled else "it is empty")
+
+
+def infer_operation(events: Iterable[EngineEvent]) -> Operation:
+    """Which operation a recorded log was (the log does not say): preview, refresh, destroy or up."""
+    ops: set[str] = set()
+    root_deleted = False
+    for event in events:
+        for field in ("resource_pre_event", "res_outputs_event"):
+            step = getattr(event, field, None)
+            if step is None:
+                continue
+            if getattr(step, "planning", False):
+                return "preview"
+            op = _text(getattr(getattr(step, "metadata", None), "op", None))
+            type_ = _text(getattr(getattr(step, "metadata", None), "type", None))
+            root_deleted = root_deleted or (type_ == ROOT_STACK_TYPE and op == "delete")
+            if not hidden_type(type_):
+                ops.add(op)
+    if "refresh" in ops:
+        return "refresh"
+    changed = ops - {"same", ""}
+    # A destroy deletes the root stack resource too; a hand-made log may only delete resources.
+    if root_deleted or (changed and changed <= {"delete"}):
+        return "destroy"
+    return "up"

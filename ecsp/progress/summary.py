@@ -1,0 +1,201 @@
+"""The end of a run, for people: failed and interrupted resources, the summary table, diagnostics.
+
+Rendered by the live and plain reporters from the :class:`~ecsp.results.RunResult` the
+orchestrator returns plus what the progress model saw on the way (errors, rows cut short,
+diagnostics). The table lists every stack with its result, changes, duration and the
+outputs a person wants next: the application URL first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rich.console import Console, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from ecsp.events import Status
+from ecsp.progress import text
+from ecsp.progress.model import ResourceView, StackView, shorten_error
+from ecsp.results import RunResult, StackResult
+
+MAX_OUTPUTS = 3
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info#err": "dim", "info": "dim"}
+
+
+def output_value(value: Any) -> tuple[Any, bool]:
+    """An output's plain value and whether it is secret.
+
+    Accepts plain values and ``pulumi.automation.OutputValue``-like objects (``.value``,
+    ``.secret``) without importing pulumi: reporters never see Pulumi types by contract, but
+    results may still carry them.
+    """
+    if hasattr(value, "value") and hasattr(value, "secret"):
+        return value.value, bool(value.secret)
+    return value, False
+
+
+def _is_link(key: str, value: Any) -> bool:
+    return "url" in key.lower() or (isinstance(value, str) and value.startswith(("http://", "https://")))
+
+
+def person_outputs(outputs: Mapping[str, Any], limit: int = MAX_OUTPUTS) -> list[tuple[str, str]]:
+    """The outputs worth showing a person: ``url`` first, then other links; secrets masked."""
+    chosen: list[tuple[str, str]] = []
+    keys = sorted(outputs, key=lambda k: (k != "url", k))
+    for key in keys:
+        value, secret = output_value(outputs[key])
+        if key != "url" and not _is_link(key, value):
+            continue
+        if value is None or value == "":
+            continue
+        chosen.append((key, "[secret]" if secret else str(value)))
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _result_cell(result: StackResult) -> Text:
+    status = result.status
+    if status == Status.RUNNING:
+        cell = Text("interrupted", style="yellow")
+    elif status == Status.PENDING:
+        cell = Text("not run", style="dim")
+    else:
+        icon, style = text.STATUS_ICON[status]
+        cell = Text(f"{icon} {status.value}", style=style)
+    if result.reason:
+        cell.append("\n" + shorten_error(result.reason, 200), style="dim")
+    return cell
+
+
+def summary_table(result: RunResult, views: Mapping[str, StackView], now: float) -> Table:
+    counts: dict[str, int] = {}
+    for s in result.stacks:
+        counts[s.status.value] = counts.get(s.status.value, 0) + 1
+    title = f"{result.operation}: " + ", ".join(f"{n} {status}" for status, n in counts.items())
+    table = Table(title=title, title_justify="left", title_style="bold", show_edge=False, pad_edge=False,
+                  header_style="bold")
+    table.add_column("stack", no_wrap=True)
+    table.add_column("result")
+    table.add_column("changes", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    rows: list[tuple[str, Text, str, str]] = []
+    extra: list[Text] = []
+    for s in result.stacks:
+        view = views.get(s.stack)
+        # The orchestrator's changes are the engine's final counts; a replay has only the model's.
+        changes = s.changes or (dict(view.changes) if view else {})
+        seconds = s.duration if s.duration is not None else (view.elapsed(now) if view else None)
+        outputs = [(k, v) for k, v in person_outputs(s.outputs or (dict(view.outputs) if view else {}))
+                   if k != "url"]  # the URL gets a line of its own below the table
+        out = Text()
+        for i, (key, value) in enumerate(outputs):
+            out.append(("\n" if i else "") + f"{key}: {value}")
+        empty = "no changes" if s.status == Status.SUCCEEDED else ""
+        rows.append((s.stack, _result_cell(s), text.changes(changes, empty=empty), text.duration(seconds)))
+        extra.append(out)
+    with_outputs = any(out.plain for out in extra)
+    if with_outputs:
+        table.add_column("outputs", overflow="fold")  # fold, never cut: a link must stay complete
+    for row, out in zip(rows, extra, strict=True):
+        table.add_row(*row, *([out] if with_outputs else []))
+    return table
+
+
+def _indented(message: str, indent: int, style: str, wrap: bool) -> RenderableType:
+    # Wrapped (terminal): continuation lines keep the indent. Unwrapped (CI logs, whose
+    # width is unknown): every line whole, indented by hand, so nothing is cut or folded.
+    message = message.replace("\t", "  ")
+    if wrap:
+        return Padding(Text(message, style=style), (0, 0, 0, indent))
+    return Text("\n".join(" " * indent + line for line in message.splitlines()), style=style)
+
+
+def _resource_lines(row: ResourceView, now: float, wrap: bool) -> Iterator[RenderableType]:
+    line = Text("  ")
+    if row.state == "failed":
+        line.append("✗ failed      ", style="bold red")
+    else:
+        line.append("! interrupted ", style="yellow")
+    line.append(f"{text.short_type(row.type)} ", style="cyan")
+    line.append(row.name, style="bold")
+    verb = text.in_progress(row.op, row.engine_op)
+    line.append(f" ({verb}, {text.duration(row.elapsed(now))})", style="dim")
+    yield line
+    if row.state == "failed" and row.error:
+        yield _indented(row.error, 4, "red", wrap)
+
+
+def problems(views: list[StackView], now: float, *, wrap: bool = True) -> Iterator[RenderableType]:
+    """Failed and interrupted resources, per stack."""
+    for view in views:
+        rows = [*view.failed, *view.interrupted]
+        if not rows:
+            continue
+        yield Text(view.stack, style="bold")
+        for row in rows:
+            yield from _resource_lines(row, now, wrap)
+
+
+def diagnostics(views: list[StackView], *, wrap: bool = True) -> Iterator[RenderableType]:
+    """Every diagnostic, in full, per stack, in the order the engine sent them."""
+    shown = [v for v in views if v.diagnostics]
+    if not shown:
+        return
+    yield Text("Diagnostics", style="bold")
+    for view in shown:
+        yield Text(f"  {view.stack}", style="bold")
+        for d in view.diagnostics:
+            head = Text(f"    {d.severity}: ", style=SEVERITY_STYLE.get(d.severity, ""))
+            if d.urn:
+                head.append(text.urn_label(d.urn), style="cyan")
+            yield head
+            yield _indented(d.message, 6, "", wrap)
+
+
+def urls(result: RunResult, views: Mapping[str, StackView]) -> Iterator[Text]:
+    """One line per stack that exports ``url``: the first thing a person wants after a deploy."""
+    for s in result.stacks:
+        view = views.get(s.stack)
+        value, secret = output_value((s.outputs or (dict(view.outputs) if view else {})).get("url"))
+        if value and not secret:
+            yield Text.assemble(("  " + s.stack, "bold"), "  ", (str(value), "underline"))
+
+
+def print_report(console: Console, result: RunResult, views: list[StackView], now: float, *,
+                 wrap: bool = True) -> None:
+    """The end of a run: problems, the summary table, URLs, warnings, diagnostics in full."""
+    by_name = {v.stack: v for v in views}
+    found = list(problems(views, now, wrap=wrap))
+    for part in found:
+        console.print(part, soft_wrap=not wrap)
+    if found:
+        console.print()
+    console.print(summary_table(result, by_name, now))
+    links = list(urls(result, by_name))
+    if links:
+        console.print()
+        console.print(Text("URLs", style="bold"))
+        for link in links:
+            console.print(link, soft_wrap=True)  # never folded: a broken URL cannot be clicked
+    # Run-level warnings of the orchestrator (a failing listener, say), when its result has them.
+    for warning in getattr(result, "warnings", None) or []:
+        console.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=not wrap)
+    diags = list(diagnostics(views, wrap=wrap))
+    if diags:
+        console.print()
+        for part in diags:
+            console.print(part, soft_wrap=not wrap)
+
+
+def result_from_model(operation: str, views: list[StackView]) -> RunResult:
+    """A result for a run that ended without one (an exception, Ctrl-C): what the model saw."""
+    stacks = [
+        StackResult(stack=v.stack, kind="", environment=None, application=None, status=v.status, reason=v.reason,
+                    started=v.started, ended=v.ended, changes=dict(v.changes), outputs=dict(v.outputs))
+        for v in views
+    ]
+    return RunResult(operation=operation, stacks=stacks)  # type: ignore[arg-type]  # validated by reporter()

@@ -1,0 +1,96 @@
+"""Words and numbers of progress output: verbs, change counts, durations, types, icons.
+
+Shared by every reporter so that the live display, plain lines and the final summary
+say the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ecsp.events import Status
+from ecsp.progress.model import CHANGE_SIGNS
+
+# What a step is doing while in flight (Pulumi's getStepInProgressOpText).
+IN_PROGRESS = {
+    "create": "creating", "update": "updating", "delete": "deleting", "replace": "replacing",
+    "create-replacement": "creating replacement", "delete-replaced": "deleting original",
+    "read": "reading", "read-replacement": "reading replacement", "refresh": "refreshing",
+    "import": "importing", "import-replacement": "importing replacement", "discard": "discarding",
+    "discard-replaced": "discarding original", "remove-pending-replace": "removing pending replace",
+    "same": "checking",
+}
+# What a finished step did.
+DONE = {
+    "create": "created", "update": "updated", "delete": "deleted", "replace": "replaced", "read": "read",
+    "refresh": "refreshed", "import": "imported", "discard": "discarded", "same": "unchanged",
+}
+# What a preview step would do.
+PLANNED = {
+    "create": "would create", "update": "would update", "delete": "would delete", "replace": "would replace",
+    "read": "would read", "refresh": "would refresh", "import": "would import", "discard": "would discard",
+    "same": "unchanged",
+}
+
+STATUS_ICON = {
+    Status.PENDING: ("·", "dim"),
+    Status.RUNNING: (">", "cyan"),  # the live display draws a spinner instead
+    Status.SUCCEEDED: ("✓", "green"),
+    Status.FAILED: ("✗", "bold red"),
+    Status.SKIPPED: ("↷", "yellow"),
+    Status.CANCELLED: ("■", "yellow"),
+}
+
+OP_STYLE = {"create": "green", "update": "yellow", "delete": "red", "replace": "magenta"}
+
+
+def in_progress(op: str, engine_op: str = "") -> str:
+    return IN_PROGRESS.get(engine_op or op, f"{engine_op or op}ing")
+
+
+def done(op: str, *, preview: bool = False) -> str:
+    return (PLANNED if preview else DONE).get(op, op)
+
+
+def changes(counts: Mapping[str, int], *, empty: str = "") -> str:
+    """``{"create": 2, "update": 1, "replace": 1}`` -> ``+2 ~1 +-1``; other ops by name, ``same`` left out."""
+    parts = [f"{sign}{counts[op]}" for op, sign in CHANGE_SIGNS.items() if counts.get(op)]
+    parts += [f"{n} {op}" for op, n in counts.items() if op not in CHANGE_SIGNS and op != "same" and n]
+    return " ".join(parts) or empty
+
+
+def duration(seconds: float | None) -> str:
+    """12s, 4m05s, 1h02m; empty for unknown."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def clock(seconds: float) -> str:
+    """Elapsed time since the run started, for plain-line timestamps: 00:12, 01:04:05."""
+    whole = max(0, int(seconds))
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def short_type(type_: str) -> str:
+    """``aws:ecs/service:Service`` -> ``aws:ecs:Service`` (how the Pulumi console names types)."""
+    parts = type_.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
+    return type_
+
+
+def urn_label(urn: str) -> str:
+    """``urn:pulumi:dev::p::aws:ecs/service:Service::web`` -> ``aws:ecs:Service web`` (the URN itself if odd)."""
+    # Parsed here rather than imported from ecsp.engine, which would pull pulumi into every reporter.
+    parts = urn.split("::", 3)
+    if len(parts) != 4:
+        return urn
+    return f"{short_type(parts[2].rsplit('$', 1)[-1])} {parts[3]}"
