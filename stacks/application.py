@@ -22,7 +22,7 @@ from ecsp import naming, priorities
 from ecsp.context import StackContext
 from stacks import _aws
 from stacks.components.application_iam import TaskRoles
-from stacks.components.application_image import image_uri
+from stacks.components.application_image import BuiltImage
 from stacks.components.application_routing import Routing
 from stacks.components.application_service import Autoscaling, Service
 from stacks.components.application_task import TaskDefinition
@@ -89,17 +89,17 @@ def program(ctx: StackContext) -> None:
     upstream = EnvironmentOutputs.read(pulumi.StackReference(ctx.upstream_name("environment", env)),
                                        domain=domain is not None)
 
-    if settings.image.build is not None:
-        project = pulumi.StackReference(ctx.upstream_name("project"))
-        repository: pulumi.Input[str] = project.require_output("regions").apply(
-            lambda regions: repository_url(regions, region, app))
-        # The project account owns the repository; environment accounts may only pull from it.
-        registry_provider: aws.Provider | None = _aws.provider(
-            ctx, "project", region=region, account=config.project.account)
+    image: pulumi.Input[str]
+    if settings.image.location is not None:
+        image = settings.image.location
     else:
-        repository, registry_provider = "", None
-    image = image_uri(app, image=settings.image, platform=settings.platform, repository_url=repository,
-                      registry_provider=registry_provider, extras=ctx.extras)
+        project = pulumi.StackReference(ctx.upstream_name("project"))
+        image = BuiltImage(
+            app, image=settings.image, platform=settings.platform, extras=ctx.extras,
+            repository_url=project.require_output("regions").apply(lambda r: repository_url(r, region, app)),
+            # The project account owns the repository; environment accounts may only pull from it.
+            registry_provider=_aws.provider(ctx, "project", region=region, account=config.project.account),
+        ).image_uri
 
     invoke = pulumi.InvokeOutputOptions(provider=provider)
     account = config.account_of(env) or aws.get_caller_identity_output(opts=invoke).account_id

@@ -21,6 +21,7 @@ from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.mocks import Recording
 from stacks import program_for
+from stacks.application import repository_url
 from stacks.components.application_iam import SecretRef, secret_refs, secrets_policy
 from stacks.components.application_image import build_context, build_tag
 from stacks.components.application_routing import path_patterns
@@ -505,6 +506,15 @@ def test_build_pushes_to_the_project_repository(
     assert token.args["registryId"] == "111111111111"
     # The task runs the pushed ref, digest included, so each build is a new task definition revision.
     assert container(rec)["image"].startswith(f"{repo}:{tag}@sha256:")
+
+
+def test_missing_repository_is_a_clear_error() -> None:
+    regions = {"us-west-2": {"repositories": {"api": "1.dkr.ecr.us-west-2.amazonaws.com/shop/api"}}}
+    assert repository_url(regions, "us-west-2", "api") == "1.dkr.ecr.us-west-2.amazonaws.com/shop/api"
+    with pytest.raises(ValueError, match="no ECR repository for 'web' in us-west-2"):
+        repository_url(regions, "us-west-2", "web")
+    with pytest.raises(ValueError, match="no ECR repository for 'api' in eu-west-1"):
+        repository_url(regions, "eu-west-1", "api")
 
 
 def test_new_build_tag_gives_a_new_task_definition(full: ProjectConfig) -> None:

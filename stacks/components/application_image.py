@@ -98,20 +98,3 @@ class BuiltImage(pulumi.ComponentResource):
         self.image_uri = built.ref
         self.register_outputs({"imageUri": self.image_uri})
 
-
-def image_uri(
-    name: str,
-    *,
-    image: ImageConfig,
-    platform: str,
-    repository_url: pulumi.Input[str],
-    registry_provider: aws.Provider | None,
-    extras: Mapping[str, str],
-) -> pulumi.Input[str]:
-    """The image the task runs: ``image.location``, or the ref of a fresh build."""
-    if image.location is not None:
-        return image.location
-    assert registry_provider is not None, "a build needs a provider for the project account"
-    return BuiltImage(name, image=image, platform=platform, repository_url=repository_url,
-                      registry_provider=registry_provider, extras=extras).image_uri
-
