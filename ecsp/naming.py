@@ -53,7 +53,10 @@ def shorten(name: str, limit: int) -> str:
         raise ValueError("limit must leave room for the hash")
     if len(name) <= limit:
         return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    # Base 36 rather than hex: 31 bits in 6 characters instead of 24, so thousands of similar
+    # long names still shorten without a collision. Lowercase alphanumerics suit every AWS name.
+    number = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8])
+    digest = "".join("0123456789abcdefghijklmnopqrstuvwxyz"[number // 36**i % 36] for i in range(6))
     return f"{name[: limit - 7].rstrip('-')}-{digest}"
 
 
