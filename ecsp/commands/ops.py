@@ -1,0 +1,121 @@
+"""``ecsp status``, ``ecsp logs`` and ``ecsp show``: read what is deployed (AWS or, with --local, the emulator)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+LOCAL_HELP = "read the local AWS emulator (what `ecsp up --local` created) instead of AWS"
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "status", parents=[common], help="live state of each application: tasks, rollout, targets, events, URL",
+        description="For each application in each environment: the ECS service's running/desired/pending tasks, "
+        "the rollout state of its newest deployment (with the circuit breaker's reason when it failed), the load "
+        "balancer's target health, the last service events and the URL. Resources are found by their ecsp:* tags "
+        "and names, so this works without the Pulumi state. Uses each environment's region, profile and role.",
+        epilog="exit status: 0 when every environment could be read, 1 when one could not (the error says why).\n\n"
+        "examples:\n  ecsp status\n  ecsp status --env prod --app web\n  ecsp status --json | jq '.applications[]'",
+        formatter_class=raw,
+    )
+    p.add_argument("--env", action="append", default=[], metavar="NAME", help="only this environment (repeatable)")
+    p.add_argument("--app", action="append", default=[], metavar="NAME", help="only this application (repeatable)")
+    p.add_argument("--events", type=int, default=3, metavar="N", help="service events to show per application "
+                   "(default: 3)")
+    p.add_argument("--json", action="store_true", help="print a machine-readable document")
+    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    p.set_defaults(handler=status)
+
+    p = sub.add_parser(
+        "logs", parents=[common], help="an application's CloudWatch logs, with timestamps and task ids",
+        description="Print the application's CloudWatch Logs events (log group /ecsp/<project>-<env>-<app>), "
+        "oldest first, each with its UTC time and container/task id. With --follow, keep printing new events "
+        "until Ctrl-C; stopping that way is the normal end of following and exits with status 0.",
+        epilog="examples:\n  ecsp logs web --env test\n  ecsp logs web --env prod --since 30m --filter ERROR\n"
+        "  ecsp logs web --env test --follow --json | jq -r .message",
+        formatter_class=raw,
+    )
+    p.add_argument("application", metavar="APP", help="the application")
+    p.add_argument("--env", metavar="NAME", help="the environment (optional when the project has only one)")
+    p.add_argument("--since", default="1h", metavar="DURATION", help="how far back: 30m, 1h, 2d (default: 1h)")
+    p.add_argument("--follow", action="store_true", help="keep printing new events until Ctrl-C")
+    p.add_argument("--filter", metavar="PATTERN",
+                   help="a CloudWatch Logs filter pattern, e.g. ERROR or '\"connection refused\"'")
+    p.add_argument("--json", action="store_true", help="print one JSON document per event (JSON Lines)")
+    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    p.set_defaults(handler=logs)
+
+    p = sub.add_parser(
+        "show", parents=[common], help="the project at a glance: environments, applications, where each runs",
+        description="Show the project from ecsp.yaml plus live state: each environment's region, account and URL "
+        "base, and each application with its state in every environment.",
+        epilog="exit status: 0 when every environment could be read, 1 when one could not.",
+        formatter_class=raw,
+    )
+    p.add_argument("--json", action="store_true", help="print a machine-readable document")
+    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    p.set_defaults(handler=show)
+
+
+def status(args: argparse.Namespace) -> int:
+    import json
+
+    from ecsp import api, views
+    from ecsp.ops import status as ops
+
+    project = api.load(args.file)
+    report = project.status(env=args.env, app=args.app, local=args.local, events=max(args.events, 0))
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        ops.render(report, views.console(), details=True, err=views.console(stderr=True))
+    return 1 if report.problems else 0
+
+
+def logs(args: argparse.Namespace) -> int:
+    import sys
+
+    from ecsp import api, views
+    from ecsp.errors import UsageError
+    from ecsp.ops import logs as ops
+
+    project = api.load(args.file)
+    env = args.env
+    if env is None:
+        if len(project.config.environments) != 1:
+            raise UsageError("say which environment with --env", fix=f"e.g. ecsp logs {args.application} --env "
+                             f"{next(iter(project.config.environments))}")
+        env = next(iter(project.config.environments))
+    events = project.logs(args.application, env, since=args.since, follow=args.follow, filter=args.filter,
+                          local=args.local)
+    out = views.console()
+    try:
+        for event in events:
+            if args.json:
+                print(ops.render_json(event), flush=True)
+            else:
+                ops.render(event, out)
+    except KeyboardInterrupt:
+        if not args.follow:
+            raise
+        # Ctrl-C is how --follow ends: a normal end, not a failure (status 0).
+        print(file=sys.stderr)
+    finally:
+        events.close()  # stops the local emulator, when one was started
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    import json
+
+    from ecsp import api, views
+    from ecsp.ops import show as ops
+
+    report = api.load(args.file).show(local=args.local)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        ops.render(report, views.console(), err=views.console(stderr=True))
+    return 1 if report.problems else 0

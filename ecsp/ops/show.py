@@ -1,0 +1,160 @@
+"""``show``: the project at a glance, config plus live state: environments and where each application runs.
+
+Built on :func:`ecsp.ops.status.status` (for the applications) plus, per environment,
+the account actually reached (STS) and the shared load balancer's address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ecsp import naming
+from ecsp.aws import Sessions, aws_errors
+from ecsp.config import ProjectConfig
+from ecsp.errors import AwsError
+from ecsp.ops import find, jsonable
+from ecsp.ops.status import STYLES, AppStatus, EnvironmentProblem, Health, render_problems, status
+
+
+@dataclass(frozen=True)
+class EnvironmentView:
+    name: str
+    region: str
+    account: str | None  # from ecsp.yaml, else the account the credentials reach
+    url_base: str | None  # https://<env>.<project>.<domain>, or the load balancer's http:// address
+    deployed: bool | None  # None: could not be read (see the report's problems)
+    profile: str | None = None
+    role_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One application in one environment."""
+
+    environment: str
+    health: Health
+    running: int
+    desired: int
+    url: str | None
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    name: str
+    path: str  # the path in the first environment (overrides may differ per environment)
+    placements: tuple[Placement, ...]
+
+    @property
+    def deployed_in(self) -> list[str]:
+        return [p.environment for p in self.placements if p.health is not Health.NOT_DEPLOYED]
+
+
+@dataclass(frozen=True)
+class ShowReport:
+    project: str
+    region: str
+    account: str | None
+    domain: str | None
+    environments: tuple[EnvironmentView, ...]
+    applications: tuple[ApplicationView, ...]
+    problems: tuple[EnvironmentProblem, ...] = ()
+    local: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for app, view in zip(data["applications"], self.applications, strict=True):
+            app["deployed_in"] = view.deployed_in
+        return dict(jsonable(data))
+
+
+def show(config: ProjectConfig, sessions: Sessions) -> ShowReport:
+    report = status(config, sessions, events=0)
+    failed = {p.environment for p in report.problems}
+    problems = list(report.problems)
+    environments = []
+    for env in config.environments:
+        view = None
+        if env not in failed:
+            try:
+                view = _environment(config, sessions, env, [a for a in report.applications if a.environment == env])
+            except AwsError as e:
+                problems.append(EnvironmentProblem(env, e.message, e.fix))
+        environments.append(view or _unknown(config, env))
+    applications = []
+    for app in config.applications:
+        rows: dict[str, AppStatus] = {a.environment: a for a in report.applications if a.application == app}
+        placements = tuple(Placement(env, rows[env].health, rows[env].running, rows[env].desired, rows[env].url)
+                           for env in config.environments if env in rows)
+        first = next(iter(config.environments))
+        applications.append(ApplicationView(app, config.application(first, app).path, placements))
+    return ShowReport(config.project.name, config.project.region, config.project.account, config.project.domain,
+                      tuple(environments), tuple(applications), tuple(problems), local=sessions.local is not None)
+
+
+def _unknown(config: ProjectConfig, env: str) -> EnvironmentView:
+    cfg = config.environments[env]
+    return EnvironmentView(env, cfg.region, config.account_of(env), None, None, cfg.profile, cfg.role_arn)
+
+
+def _environment(config: ProjectConfig, sessions: Sessions, env: str, rows: list[AppStatus]) -> EnvironmentView:
+    cfg = config.environments[env]
+    project = config.project.name
+    with aws_errors(sessions.where(env)):
+        account = config.account_of(env) or sessions.client(env, "sts").get_caller_identity()["Account"]
+        cluster = find.find_cluster(sessions.client(env, "ecs"), project, env)
+        url_base = None
+        if config.project.domain:
+            url_base = f"https://{naming.environment_zone(project, env, config.project.domain)}"
+        elif cluster is not None:
+            balancer = find.load_balancer(sessions.client(env, "elbv2"), project, env)
+            url_base = f"http://{balancer['DNSName']}" if balancer else None
+    deployed = cluster is not None or any(r.health is not Health.NOT_DEPLOYED for r in rows)
+    return EnvironmentView(env, cfg.region, account, url_base if deployed else None, deployed, cfg.profile,
+                           cfg.role_arn)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(report: ShowReport, out: Console, *, err: Console | None = None) -> None:
+    """The project line, an environments table and an applications-by-environment table; problems on ``err``."""
+    head = Text.assemble("project ", (report.project, "bold"), f"  home region {report.region}")
+    if report.account:
+        head.append(f", account {report.account}")
+    head.append(f", domain {report.domain}" if report.domain else ", no domain (plain HTTP)")
+    if report.local:
+        head.append("  (local emulator: nothing here is real)", style="yellow")
+    out.print(head)
+
+    envs = Table(title="environments", title_justify="left")
+    for column in ("name", "region", "account", "credentials", "deployed", "url base"):
+        envs.add_column(column, overflow="fold")
+    for e in report.environments:
+        creds = ", ".join(x for x in (f"profile {e.profile}" if e.profile else "",
+                                      f"role {e.role_arn}" if e.role_arn else "") if x) or "default"
+        deployed = {True: Text("yes", style="green"), False: Text("no", style="dim"),
+                    None: Text("unknown", style="red")}[e.deployed]
+        envs.add_row(e.name, e.region, e.account or "-", creds, deployed, e.url_base or "-")
+    out.print(envs)
+
+    names = [e.name for e in report.environments]
+    apps = Table(title="applications", title_justify="left")
+    apps.add_column("name")
+    apps.add_column("path")
+    for name in names:
+        apps.add_column(name, overflow="fold")
+    for a in report.applications:
+        cells: dict[str, Text] = {}
+        for p in a.placements:
+            label = str(p.health)
+            if p.health is not Health.NOT_DEPLOYED:
+                label += f" {p.running}/{p.desired}"
+            cells[p.environment] = Text(label, style=STYLES[p.health])
+        apps.add_row(a.name, a.path, *(cells.get(n, Text("unknown", style="red")) for n in names))
+    out.print(apps)
+    render_problems(report.problems, err or out)

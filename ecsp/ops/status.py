@@ -1,0 +1,298 @@
+"""``status``: the live state of each application in each environment, as data plus renderers.
+
+:func:`status` reads ECS (cluster, service, deployments, events) and ELBv2 (target
+health, the load balancer's DNS name) through :mod:`ecsp.ops.find` and returns a
+:class:`StatusReport`. A problem reading one environment (no credentials, access
+denied, throttled) becomes an :class:`EnvironmentProblem` in the report, so the other
+environments still show; :meth:`StatusReport.raise_for_problems` turns them into an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ecsp.aws import Sessions, aws_errors
+from ecsp.config import ProjectConfig
+from ecsp.errors import AwsError
+from ecsp.ops import check_names, find, jsonable
+
+DEFAULT_EVENTS = 3
+
+
+class Health(StrEnum):
+    """One word for an application's state in an environment."""
+
+    HEALTHY = "healthy"
+    DEPLOYING = "deploying"
+    FAILED = "failed"
+    DEGRADED = "degraded"
+    STOPPED = "stopped"
+    NOT_DEPLOYED = "not deployed"
+
+
+STYLES = {
+    Health.HEALTHY: "green", Health.DEPLOYING: "yellow", Health.FAILED: "bold red",
+    Health.DEGRADED: "red", Health.STOPPED: "dim", Health.NOT_DEPLOYED: "dim",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """The newest deployment of a service."""
+
+    id: str
+    state: str  # IN_PROGRESS, COMPLETED or FAILED
+    reason: str | None
+    task_definition: str | None
+    running: int
+    desired: int
+    pending: int
+    failed_tasks: int
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One load balancer target and what the load balancer thinks of it."""
+
+    id: str
+    port: int | None
+    state: str  # healthy, unhealthy, initial, draining, unused, unavailable
+    reason: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceEvent:
+    at: datetime | None
+    message: str
+
+
+@dataclass(frozen=True)
+class AppStatus:
+    environment: str
+    application: str
+    region: str
+    health: Health
+    url: str | None = None
+    service: str | None = None
+    service_status: str | None = None  # ACTIVE, DRAINING
+    running: int = 0
+    desired: int = 0
+    pending: int = 0
+    rollout: Rollout | None = None
+    failed_rollout: Rollout | None = None  # a failed deployment ECS rolled back from (circuit breaker)
+    targets: tuple[Target, ...] = ()
+    events: tuple[ServiceEvent, ...] = ()
+    hint: str | None = None  # what to do, when the state needs an action
+
+    @property
+    def healthy_targets(self) -> int:
+        return sum(1 for t in self.targets if t.state == "healthy")
+
+
+@dataclass(frozen=True)
+class EnvironmentProblem:
+    """An environment whose state could not be read, and what to do about it."""
+
+    environment: str
+    message: str
+    fix: str | None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    project: str
+    applications: tuple[AppStatus, ...] = ()
+    problems: tuple[EnvironmentProblem, ...] = ()
+    local: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return jsonable({
+            "project": self.project, "local": self.local,
+            "applications": [asdict(a) for a in self.applications],
+            "problems": [asdict(p) for p in self.problems],
+        })
+
+    def raise_for_problems(self) -> None:
+        """Raise the first environment's problem as an :class:`AwsError` (the API's way to fail)."""
+        if self.problems:
+            p = self.problems[0]
+            raise AwsError(p.message, fix=p.fix)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def status(config: ProjectConfig, sessions: Sessions, *, environments: Sequence[str] = (),
+           applications: Sequence[str] = (), events: int = DEFAULT_EVENTS) -> StatusReport:
+    """The state of ``applications`` (default all) in ``environments`` (default all)."""
+    check_names(config, environments, applications)
+    envs = list(environments) or list(config.environments)
+    apps = list(applications) or list(config.applications)
+    rows: list[AppStatus] = []
+    problems: list[EnvironmentProblem] = []
+    for env in envs:
+        try:
+            rows.extend(_environment(config, sessions, env, apps, events))
+        except AwsError as e:
+            problems.append(EnvironmentProblem(env, e.message, e.fix))
+    return StatusReport(config.project.name, tuple(rows), tuple(problems), local=sessions.local is not None)
+
+
+def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list[str],
+                 events: int) -> list[AppStatus]:
+    project = config.project.name
+    region = config.environments[env].region
+    with aws_errors(sessions.where(env)):
+        ecs = sessions.client(env, "ecs")
+        cluster = find.find_cluster(ecs, project, env)
+        if cluster is None:
+            return [AppStatus(env, app, region, Health.NOT_DEPLOYED,
+                              hint=f"environment '{env}' is not deployed: run `ecsp up --env {env}`") for app in apps]
+        services = find.find_services(ecs, cluster["clusterArn"], project, env, apps)
+        elbv2 = sessions.client(env, "elbv2") if services else None
+        rows = []
+        for app in apps:
+            service = services.get(app)
+            if service is None or elbv2 is None:
+                rows.append(AppStatus(env, app, region, Health.NOT_DEPLOYED,
+                                      hint=f"run `ecsp up --env {env} --app {app}`"))
+                continue
+            rows.append(_application(config, elbv2, env, app, service, events))
+        return rows
+
+
+def _application(config: ProjectConfig, elbv2: Any, env: str, app: str, service: dict[str, Any],
+                 events: int) -> AppStatus:
+    project = config.project.name
+    groups = find.target_groups(elbv2, service, project, env, app)
+    targets = tuple(_target(t) for g in groups for t in find.target_health(elbv2, g["TargetGroupArn"]))
+    balancer = None if config.project.domain else find.load_balancer(elbv2, project, env, groups)
+    url = find.url(project, env, app, config.application(env, app).path, domain=config.project.domain,
+                   dns_name=balancer.get("DNSName") if balancer else None)
+    rollout = _rollout(find.newest_deployment(service))
+    failed = _rollout(find.failed_deployment(service))
+    running, desired, pending = (int(service.get(k, 0)) for k in ("runningCount", "desiredCount", "pendingCount"))
+    health, hint = _health(service.get("status"), running, desired, rollout, failed, targets)
+    return AppStatus(
+        environment=env, application=app, region=config.environments[env].region, health=health, url=url,
+        service=service.get("serviceName"), service_status=service.get("status"),
+        running=running, desired=desired, pending=max(pending, 0), rollout=rollout,
+        failed_rollout=failed if failed != rollout else None, targets=targets,
+        events=tuple(ServiceEvent(e.get("createdAt"), str(e.get("message", "")))
+                     for e in (service.get("events") or [])[:events]),
+        hint=hint,
+    )
+
+
+def _rollout(deployment: dict[str, Any] | None) -> Rollout | None:
+    if deployment is None:
+        return None
+    return Rollout(
+        id=str(deployment.get("id", "")),
+        state=str(deployment.get("rolloutState") or "COMPLETED"),  # no circuit breaker: ECS omits the state
+        reason=deployment.get("rolloutStateReason"),
+        task_definition=_short_arn(deployment.get("taskDefinition")),
+        running=int(deployment.get("runningCount", 0)),
+        desired=int(deployment.get("desiredCount", 0)),
+        pending=int(deployment.get("pendingCount", 0)),
+        failed_tasks=int(deployment.get("failedTasks", 0)),
+        created_at=deployment.get("createdAt"),
+    )
+
+
+def _target(description: dict[str, Any]) -> Target:
+    target = description.get("Target", {})
+    health = description.get("TargetHealth", {})
+    return Target(id=str(target.get("Id", "")), port=target.get("Port"), state=str(health.get("State", "unknown")),
+                  reason=health.get("Reason"), description=health.get("Description"))
+
+
+def _short_arn(arn: str | None) -> str | None:
+    """arn:aws:ecs:...:task-definition/shop-test-web:7 -> shop-test-web:7."""
+    return arn.rsplit("/", 1)[-1] if arn else None
+
+
+def _health(service_status: str | None, running: int, desired: int, rollout: Rollout | None,
+            failed: Rollout | None, targets: tuple[Target, ...]) -> tuple[Health, str | None]:
+    if service_status == "DRAINING":
+        return Health.STOPPED, "the service is being deleted"
+    if failed is not None:
+        return Health.FAILED, ("the newest deployment failed and ECS rolled back to the previous task definition; "
+                               "see the reason above and `ecsp logs`")
+    if rollout is not None and rollout.state == "IN_PROGRESS":
+        return Health.DEPLOYING, None
+    if desired == 0:
+        return Health.STOPPED, None
+    unhealthy = [t for t in targets if t.state == "unhealthy"]
+    if running < desired or unhealthy:
+        return Health.DEGRADED, "see the events and target reasons below, and `ecsp logs`"
+    return Health.HEALTHY, None
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(report: StatusReport, out: Console, *, details: bool = True, err: Console | None = None) -> None:
+    """A table of every application, then (with ``details``) each one's rollout, targets and events.
+
+    Environments that could not be read are reported on ``err`` (default: ``out``), one line each with a fix.
+    """
+    title = f"{report.project}: application status" + ("  (local emulator: nothing here is real)"
+                                                        if report.local else "")
+    table = Table(title=title, title_justify="left", expand=False)
+    for column in ("environment", "application", "state", "tasks", "rollout", "targets", "url"):
+        table.add_column(column, overflow="fold")
+    for a in report.applications:
+        deployed = a.health is not Health.NOT_DEPLOYED
+        tasks = f"{a.running}/{a.desired}" + (f" (+{a.pending} pending)" if a.pending else "") if deployed else "-"
+        shown = a.failed_rollout or a.rollout
+        rollout = shown.state.lower().replace("_", " ") if shown else "-"
+        targets = f"{a.healthy_targets}/{len(a.targets)} healthy" if a.targets else "-"
+        table.add_row(a.environment, a.application, Text(str(a.health), style=STYLES[a.health]), tasks, rollout,
+                      targets, a.url or "-")
+    out.print(table)
+    if details:
+        for a in report.applications:
+            _details(a, out)
+    render_problems(report.problems, err or out)
+
+
+def render_problems(problems: Sequence[EnvironmentProblem], out: Console) -> None:
+    """``error: <message>`` and ``  fix: <what to do>``, the CLI's error format, per environment."""
+    for p in problems:
+        out.print(Text.assemble(("error: ", "bold red"), p.message), soft_wrap=True)
+        if p.fix:
+            out.print(f"  fix: {p.fix}", soft_wrap=True)
+
+
+def _details(a: AppStatus, out: Console) -> None:
+    lines: list[Text] = []
+    # Only a failed rollout's reason says something (the circuit breaker's); the others are boilerplate.
+    for r in (a.failed_rollout, a.rollout):
+        if r is not None and r.state == "FAILED":
+            reason = r.reason or "no reason given"
+            lines.append(Text.assemble(f"rollout {r.id} ", ("FAILED", "bold red"), f": {reason}"))
+    for t in a.targets:
+        if t.state != "healthy":
+            why = ": ".join(x for x in (t.reason, t.description) if x)
+            lines.append(Text(f"target {t.id}:{t.port} {t.state}" + (f" ({why})" if why else ""), style="red"))
+    for e in a.events:
+        when = e.at.strftime("%Y-%m-%d %H:%M:%S") if e.at else ""
+        lines.append(Text.assemble((when, "dim"), " ", e.message))
+    if a.hint:
+        lines.append(Text(f"hint: {a.hint}", style="cyan"))
+    if not lines:
+        return
+    out.print(Text(f"{a.environment}/{a.application}", style="bold"))
+    for line in lines:
+        out.print(Text("  ") + line)
