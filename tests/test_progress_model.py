@@ -70,6 +70,15 @@ def test_same_steps_count_towards_done_and_total_but_are_no_change() -> None:
     assert dict(view.changes) == {"update": 1}
 
 
+def test_refresh_and_read_steps_are_progress_not_changes() -> None:
+    model = ProgressModel(f.FakeClock())
+    s = f.Stream().begin()
+    s.step(f.ECS_SERVICE, "refresh").step(f.TARGET_GROUP, "refresh").step(f.LOG_GROUP, "read")
+    feed(model, s)
+    view = model.stack(APP)
+    assert view is not None and (view.done, view.total) == (3, 3) and dict(view.changes) == {}
+
+
 def test_in_flight_rows_with_their_elapsed_time() -> None:
     clock = f.FakeClock(0)
     model = ProgressModel(clock)

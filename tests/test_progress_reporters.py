@@ -370,3 +370,38 @@ def test_preview_prints_what_would_change() -> None:
         "[00:00] shop-web/test: would create ecsp:application:Service web",
         "[00:00] shop-web/test: would create aws:cloudwatch:LogGroup web-logs"]
     assert "creating" not in text_of(c)
+
+
+def test_run_level_warnings_have_no_stack_row_and_are_shown() -> None:
+    # The orchestrator reports warnings about the whole run as stack "" diagnostics.
+    warning = Diagnostic("", "warning", "pulumi 3.100 is older than 3.200; upgrade it")
+    clock, c = f.FakeClock(0), console()
+    with progress.reporter("plain", operation="up", console=c, clock=clock) as rep:
+        rep(warning)
+        rep(warning)  # repeated: shown once
+        assert [v.stack for v in rep.model.stacks()] == []
+        rep.finish(RunResult("up", []))
+    assert text_of(c).splitlines()[0] == "[00:00] warning: pulumi 3.100 is older than 3.200; upgrade it"
+    assert text_of(c).count("upgrade it") == 1
+
+    c = console()
+    with progress.reporter("live", operation="up", console=c, clock=clock) as rep:
+        rep(warning)
+        rep.finish(RunResult("up", []))
+    assert text_of(c).splitlines()[-1] == "warning: pulumi 3.100 is older than 3.200; upgrade it"
+
+
+def test_engine_secrets_never_reach_json_or_the_summary() -> None:
+    from ecsp.engine import Secret
+
+    outputs = {"url": f.URL, "dbPassword": Secret("hunter2"), "adminUrl": Secret("https://admin:hunter2@x")}
+    for mode in ("json", "plain", "live"):
+        c = console()
+        with progress.reporter(mode, operation="up", console=c, clock=f.FakeClock()) as rep:  # type: ignore[arg-type]
+            rep(StackStatus(WEB, Status.SUCCEEDED, "up", outputs=outputs))
+            rep.finish(RunResult("up", [StackResult(WEB, "application", "test", "web", Status.SUCCEEDED,
+                                                    outputs=outputs)]))
+        assert "hunter2" not in c.file.getvalue(), mode  # type: ignore[attr-defined]
+        if mode == "json":
+            result = json.loads(c.file.getvalue().splitlines()[-1])  # type: ignore[attr-defined]
+            assert result["stacks"][0]["outputs"] == {"url": f.URL, "dbPassword": "[secret]", "adminUrl": "[secret]"}

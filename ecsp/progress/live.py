@@ -112,4 +112,5 @@ class LiveReporter(Reporter):
             self._live.stop()
 
     def _final(self, result: RunResult) -> None:
-        print_report(self.console, result, self.model.stacks(), self.clock())
+        print_report(self.console, result, self.model.stacks(), self.clock(),
+                     run_diagnostics=self.model.run_diagnostics())

@@ -24,6 +24,9 @@ ERROR_SEVERITIES = frozenset({"error"})
 
 # Ops whose completed steps count as changes, in display order with their sign.
 CHANGE_SIGNS = {"create": "+", "update": "~", "delete": "-", "replace": "+-"}
+# Steps that look at a resource without changing it: a refresh takes one per resource,
+# drifted or not, so counting them would report every resource as changed.
+NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
 
 SHORT_ERROR_LIMIT = 240
 
@@ -141,6 +144,7 @@ class ProgressModel:
         self.clock = clock
         self._lock = threading.Lock()
         self._stacks: dict[str, _Stack] = {}
+        self._run_diagnostics: list[Diagnostic] = []
         self.started = clock()
 
     def _stack(self, name: str) -> _Stack:
@@ -197,7 +201,7 @@ class ProgressModel:
         elif event.phase == "done":
             if row.state != "failed":
                 row.state, row.ended = "done", now
-                if not row.counted and row.op != "same":
+                if not row.counted and row.op not in NO_CHANGE_OPS:
                     row.counted = True
                     stack.changes[row.op] = stack.changes.get(row.op, 0) + 1
         else:
@@ -224,6 +228,12 @@ class ProgressModel:
         return stack.view()
 
     def _diagnostic(self, event: Diagnostic, now: float) -> Diagnostic | None:
+        if not event.stack:
+            # stack "" is the run as a whole (the orchestrator's warnings): no stack row for it.
+            if event in self._run_diagnostics:
+                return None
+            self._run_diagnostics.append(event)
+            return event
         stack = self._stack(event.stack)
         if event in stack.diagnostics:  # the engine repeats some messages (e.g. "update failed")
             return None
@@ -253,6 +263,11 @@ class ProgressModel:
         """Snapshots of every stack, in the order they became known."""
         with self._lock:
             return [s.view() for s in self._stacks.values()]
+
+    def run_diagnostics(self) -> list[Diagnostic]:
+        """Diagnostics about the run as a whole (stack ``""``), in arrival order."""
+        with self._lock:
+            return list(self._run_diagnostics)
 
     def stack(self, name: str) -> StackView | None:
         with self._lock:

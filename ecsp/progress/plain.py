@@ -12,11 +12,10 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.text import Text
 
-from ecsp.events import Event, Operation, ResourceStep, StackStatus, Status, Summary
-from ecsp.progress import text
+from ecsp.events import Diagnostic, Event, Operation, ResourceStep, StackStatus, Status, Summary
+from ecsp.progress import summary, text
 from ecsp.progress.base import Reporter
 from ecsp.progress.model import ResourceView, StackView, Update
-from ecsp.progress.summary import print_report
 from ecsp.results import RunResult
 
 
@@ -41,6 +40,10 @@ class PlainReporter(Reporter):
             self._status(update)
         elif isinstance(event, Summary) and isinstance(update, StackView):
             self._interrupted(update)
+        elif isinstance(event, Diagnostic) and isinstance(update, Diagnostic) and not event.stack:
+            line = Text(f"[{text.clock(self.elapsed())}] ", style="dim")
+            line.append(f"{event.severity}: {event.message}", style=summary.SEVERITY_STYLE.get(event.severity, ""))
+            self.console.print(line, soft_wrap=True)
 
     def _step(self, event: ResourceStep, row: ResourceView) -> None:
         if event.op == "same" or (event.preview and event.phase == "start"):
@@ -101,4 +104,6 @@ class PlainReporter(Reporter):
         for view in self.model.stacks():
             self._interrupted(view)
         self.console.print()
-        print_report(self.console, result, self.model.stacks(), self.clock(), wrap=False)
+        # Run-level warnings were printed as they came; the report repeats the result's, at the end of
+        # the log where a reader looks for them.
+        summary.print_report(self.console, result, self.model.stacks(), self.clock(), wrap=False)

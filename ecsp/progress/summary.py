@@ -8,7 +8,7 @@ outputs a person wants next: the application URL first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console, RenderableType
@@ -16,7 +16,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ecsp.events import Status
+from ecsp.events import Diagnostic, Status
 from ecsp.progress import text
 from ecsp.progress.model import ResourceView, StackView, shorten_error
 from ecsp.results import RunResult, StackResult
@@ -165,8 +165,15 @@ def urls(result: RunResult, views: Mapping[str, StackView]) -> Iterator[Text]:
             yield Text.assemble(("  " + s.stack, "bold"), "  ", (str(value), "underline"))
 
 
+def run_warnings(result: RunResult, run_diagnostics: Sequence[Diagnostic] = ()) -> list[str]:
+    """Warnings about the run as a whole: the result's (when it has them) and those only the stream carried."""
+    warnings = list(getattr(result, "warnings", None) or [])
+    warnings += [d.message for d in run_diagnostics if d.message not in warnings]
+    return warnings
+
+
 def print_report(console: Console, result: RunResult, views: list[StackView], now: float, *,
-                 wrap: bool = True) -> None:
+                 wrap: bool = True, run_diagnostics: Sequence[Diagnostic] = ()) -> None:
     """The end of a run: problems, the summary table, URLs, warnings, diagnostics in full."""
     by_name = {v.stack: v for v in views}
     found = list(problems(views, now, wrap=wrap))
@@ -181,8 +188,7 @@ def print_report(console: Console, result: RunResult, views: list[StackView], no
         console.print(Text("URLs", style="bold"))
         for link in links:
             console.print(link, soft_wrap=True)  # never folded: a broken URL cannot be clicked
-    # Run-level warnings of the orchestrator (a failing listener, say), when its result has them.
-    for warning in getattr(result, "warnings", None) or []:
+    for warning in run_warnings(result, run_diagnostics):
         console.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=not wrap)
     diags = list(diagnostics(views, wrap=wrap))
     if diags:
