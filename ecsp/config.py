@@ -564,8 +564,33 @@ def secret_kind(ref: str) -> Literal["ssm", "secretsmanager"] | None:
     return None
 
 
+class HealthCheckOverride(Model):
+    """Health check fields an environment overrides; merged into the base health check field by field.
+
+    No cross-field rule here: ``timeout: 10`` is fine on its own when the base sets
+    ``interval: 30``. The merged result is validated as a :class:`HealthCheckConfig`.
+    """
+
+    path: HealthCheckPath | None = Field(None, description="HTTP path the load balancer probes.", max_length=1024)
+    interval: int | None = Field(None, ge=5, le=300, description="Seconds between probes.")
+    timeout: int | None = Field(None, ge=2, le=120, description="Seconds before a probe fails.")
+    healthy_threshold: int | None = Field(None, ge=2, le=10, description="Consecutive successes to become healthy.")
+    unhealthy_threshold: int | None = Field(
+        None, ge=2, le=10, description="Consecutive failures to become unhealthy."
+    )
+    success_codes: SuccessCodes | None = Field(None, description="HTTP codes, e.g. 200 or 200-299.")
+    grace_period: int | None = Field(
+        None, ge=0, le=7200, description="Seconds ECS ignores failed health checks after a task starts."
+    )
+
+
 class ApplicationOverride(_ApplicationFields):
     """Per-environment overrides: any application field, replacing (maps: extending) the base value."""
+
+    healthcheck: HealthCheckOverride | None = Field(  # type: ignore[assignment]
+        None, description="Health check fields to change in this environment (the rest come from the base).",
+        examples=[{"timeout": 10}],
+    )
 
 
 class Application(Model):
@@ -984,7 +1009,7 @@ def _resolution_errors(
         field = str(loc[0]) if loc else ""
         if override is not None and field in override.model_fields_set:
             out.append(FieldError(("applications", app, "environments", env, *loc),
-                                  f"{message} (in environment '{env}', after merging with the base settings)"))
+                                  f"in environment '{env}', merged with the base settings: {message}"))
         else:
             out.append(FieldError(("applications", app, *loc), message))
     return out

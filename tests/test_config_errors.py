@@ -436,6 +436,11 @@ CASES = [
         'ecsp.yaml:16: applications.web.healthcheck.timeout: 5s must be less than the interval (5s); lower timeout or raise interval',
     ),
     case(
+        "healthcheck-override-merged-with-base",
+        BASE + "    healthcheck: {interval: 15}\n    environments:\n      prod:\n        healthcheck: {timeout: 20}\n",
+        "ecsp.yaml:19: applications.web.environments.prod.healthcheck.timeout: in environment 'prod', merged with the base settings: 20s must be less than the interval (15s); lower timeout or raise interval",
+    ),
+    case(
         "log-retention",
         BASE + "    log_retention: 10\n",
         'ecsp.yaml:16: applications.web.log_retention: 10 days is not a CloudWatch Logs retention; use 7 or 14 (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)',
