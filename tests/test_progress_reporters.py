@@ -71,7 +71,7 @@ def three_stacks(rep: Reporter, clock: f.FakeClock) -> RunResult:
 
 
 FINAL_TABLE = """\
-up: 2 succeeded, 1 failed
+up: 2 succeeded, 1 failed in 2m28s
 stack                 ┃ result            ┃ changes ┃  time
 ━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━
 shop-environment/test │ ✓ succeeded       │ +4      │ 1m37s
@@ -346,7 +346,7 @@ def test_a_run_that_raises_still_shows_what_was_interrupted() -> None:
 shop-web/test
   ! interrupted aws:ecs:Service web (deleting, 7s)
 
-destroy: 1 running
+destroy: 1 interrupted
 stack         ┃ result      ┃ changes ┃ time
 ━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━
 shop-web/test │ interrupted │         │   7s"""
@@ -397,7 +397,7 @@ def test_engine_secrets_never_reach_json_or_the_summary() -> None:
     outputs = {"url": f.URL, "dbPassword": Secret("hunter2"), "adminUrl": Secret("https://admin:hunter2@x")}
     for mode in ("json", "plain", "live"):
         c = console()
-        with progress.reporter(mode, operation="up", console=c, clock=f.FakeClock()) as rep:  # type: ignore[arg-type]
+        with progress.reporter(mode, operation="up", console=c, clock=f.FakeClock()) as rep:
             rep(StackStatus(WEB, Status.SUCCEEDED, "up", outputs=outputs))
             rep.finish(RunResult("up", [StackResult(WEB, "application", "test", "web", Status.SUCCEEDED,
                                                     outputs=outputs)]))

@@ -99,7 +99,7 @@ myproject/dev
   ! interrupted aws:ec2:Instance interrupted-instance (creating, 2s)
   ! interrupted aws:rds:Instance interrupted-db (updating, 1s)
 
-up: 1 cancelled
+up: 1 cancelled in 8s
 stack         ┃ result                               ┃ changes ┃ time
 ━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━
 myproject/dev │ ■ cancelled                          │ +1      │   8s

@@ -172,7 +172,7 @@ class ProgressModel:
             if isinstance(event, StackStatus):
                 return self._status(event, now)
             if isinstance(event, Diagnostic):
-                return self._diagnostic(event, now)
+                return self._diagnostic(event)
             if isinstance(event, Summary):
                 stack = self._running(event.stack, now)
                 stack.summary = event
@@ -227,7 +227,7 @@ class ProgressModel:
             stack.interrupt(now)
         return stack.view()
 
-    def _diagnostic(self, event: Diagnostic, now: float) -> Diagnostic | None:
+    def _diagnostic(self, event: Diagnostic) -> Diagnostic | None:
         if not event.stack:
             # stack "" is the run as a whole (the orchestrator's warnings): no stack row for it.
             if event in self._run_diagnostics:

@@ -57,12 +57,15 @@ def person_outputs(outputs: Mapping[str, Any], limit: int = MAX_OUTPUTS) -> list
     return chosen
 
 
+# A result still running or pending when the table is drawn is one a run left behind (an
+# exception, Ctrl-C): say what that means for the stack.
+UNFINISHED = {Status.RUNNING: ("interrupted", "yellow"), Status.PENDING: ("not run", "dim")}
+
+
 def _result_cell(result: StackResult) -> Text:
     status = result.status
-    if status == Status.RUNNING:
-        cell = Text("interrupted", style="yellow")
-    elif status == Status.PENDING:
-        cell = Text("not run", style="dim")
+    if status in UNFINISHED:
+        cell = Text(UNFINISHED[status][0], style=UNFINISHED[status][1])
     else:
         icon, style = text.STATUS_ICON[status]
         cell = Text(f"{icon} {status.value}", style=style)
@@ -74,8 +77,12 @@ def _result_cell(result: StackResult) -> Text:
 def summary_table(result: RunResult, views: Mapping[str, StackView], now: float) -> Table:
     counts: dict[str, int] = {}
     for s in result.stacks:
-        counts[s.status.value] = counts.get(s.status.value, 0) + 1
-    title = f"{result.operation}: " + ", ".join(f"{n} {status}" for status, n in counts.items())
+        word = UNFINISHED[s.status][0] if s.status in UNFINISHED else s.status.value
+        counts[word] = counts.get(word, 0) + 1
+    title = f"{result.operation}: " + (", ".join(f"{n} {word}" for word, n in counts.items()) or "no stacks")
+    took = getattr(result, "duration", None)  # the whole run, when the result knows it
+    if isinstance(took, int | float):
+        title += f" in {text.duration(took)}"
     table = Table(title=title, title_justify="left", title_style="bold", show_edge=False, pad_edge=False,
                   header_style="bold")
     table.add_column("stack", no_wrap=True)
