@@ -74,8 +74,8 @@ FINAL_TABLE = """\
 up: 2 succeeded, 1 failed in 2m28s
 stack                 ┃ result            ┃ changes ┃  time
 ━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━
-shop-environment/test │ ✓ succeeded       │ +4      │ 1m37s
-shop-web/test         │ ✓ succeeded       │ +6      │   47s
+shop-environment/test │ ✓ succeeded       │ +3      │ 1m37s
+shop-web/test         │ ✓ succeeded       │ +5      │   47s
 shop-api/test         │ ✗ failed          │ +3      │   51s
                       │ 1 resource failed │         │
 
@@ -405,3 +405,11 @@ def test_engine_secrets_never_reach_json_or_the_summary() -> None:
         if mode == "json":
             result = json.loads(c.file.getvalue().splitlines()[-1])  # type: ignore[attr-defined]
             assert result["stacks"][0]["outputs"] == {"url": f.URL, "dbPassword": "[secret]", "adminUrl": "[secret]"}
+
+
+def test_the_table_falls_back_to_the_results_changes_for_stacks_the_model_never_saw() -> None:
+    c = console()
+    rep = progress.reporter("plain", operation="up", console=c, clock=f.FakeClock())
+    rep.finish(RunResult("up", [StackResult(WEB, "application", "test", "web", Status.SUCCEEDED,
+                                            changes={"create": 2, "same": 4, "update": 1})]))
+    assert text_of(c).splitlines()[-1] == "shop-web/test │ ✓ succeeded │ +2 ~1   │"

@@ -93,8 +93,10 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
     extra: list[Text] = []
     for s in result.stacks:
         view = views.get(s.stack)
-        # The orchestrator's changes are the engine's final counts; a replay has only the model's.
-        changes = s.changes or (dict(view.changes) if view else {})
+        # The changes the live rows and plain lines showed, when the model saw the steps: the
+        # engine's own summary also counts the root stack resource, and after a failure it can
+        # be incomplete. The result's counts stand in for stacks the model saw nothing of.
+        changes = dict(view.changes) if view is not None and view.total else s.changes
         seconds = s.duration if s.duration is not None else (view.elapsed(now) if view else None)
         outputs = [(k, v) for k, v in person_outputs(s.outputs or (dict(view.outputs) if view else {}))
                    if k != "url"]  # the URL gets a line of its own below the table
