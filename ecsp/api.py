@@ -9,16 +9,22 @@ Errors raise :class:`ecsp.errors.EcspError` subclasses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ecsp import context as contexts
 from ecsp import graph as graphs
 from ecsp import loader
 from ecsp.config import ProjectConfig
-from ecsp.graph import StackGraph
+from ecsp.engine import Engine, StackInfo
+from ecsp.errors import StackNotFoundError, UsageError
+from ecsp.events import Listener, Operation
+from ecsp.graph import StackGraph, StackSpec
+from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
+from ecsp.results import Interrupted, RunFailed, RunResult
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -98,6 +104,245 @@ class Project:
         with open_sessions(self.config, self.root, local) as sessions:
             return show.show(self.config, sessions)
 
+    # Deploy (issue 6). Every verb takes targets like the CLI (env/app: a name or a list),
+    # reports progress to ``listener`` (an ecsp.events.Listener, e.g. ecsp.progress.reporter),
+    # returns a RunResult and, with ``check`` (the default), raises RunFailed when a stack
+    # failed, or Interrupted after Ctrl-C; the exception carries the result. ``engine`` reuses one
+    # from ``engine()`` (default: a new Automation API engine per call).
+    def up(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+           parallel: int = DEFAULT_PARALLEL, listener: Listener | None = None,
+           local: contexts.LocalEmulator | None = None, backend: str | None = None,
+           with_upstream: bool = False, check: bool = True, engine: Engine | None = None) -> RunResult:
+        """Create or update the selected stacks, in dependency order.
+
+        ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
+        that has never been deployed; upstream stacks that exist are read as they are
+        (through StackReference) unless ``with_upstream`` re-runs them too.
+        """
+        return self._run("up", env, app, parallel=parallel, listener=listener, local=local, backend=backend,
+                         with_upstream=with_upstream, check=check, engine=engine)
+
+    def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+                parallel: int = DEFAULT_PARALLEL, listener: Listener | None = None,
+                local: contexts.LocalEmulator | None = None, backend: str | None = None,
+                with_upstream: bool = False, check: bool = True, engine: Engine | None = None) -> RunResult:
+        """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
+
+        A stack whose upstream stack was never deployed is skipped (its program reads the
+        upstream outputs, which do not exist yet); ``plan()`` shows its resources offline.
+        """
+        return self._run("preview", env, app, parallel=parallel, listener=listener, local=local, backend=backend,
+                         with_upstream=with_upstream, check=check, engine=engine)
+
+    def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+                parallel: int = DEFAULT_PARALLEL, listener: Listener | None = None,
+                local: contexts.LocalEmulator | None = None, backend: str | None = None,
+                check: bool = True, engine: Engine | None = None) -> RunResult:
+        """Read the real state of the selected stacks' resources into Pulumi's state."""
+        return self._run("refresh", env, app, parallel=parallel, listener=listener, local=local, backend=backend,
+                         with_upstream=False, check=check, engine=engine)
+
+    def destroy(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+                parallel: int = DEFAULT_PARALLEL, listener: Listener | None = None,
+                local: contexts.LocalEmulator | None = None, backend: str | None = None,
+                check: bool = True, engine: Engine | None = None) -> RunResult:
+        """Delete the selected stacks' resources, dependents first. Never touches upstream stacks.
+
+        Refuses (UsageError) to destroy an environment while an application stack outside the
+        selection is still deployed in it, or the project stack while any other stack is.
+        """
+        return self._run("destroy", env, app, parallel=parallel, listener=listener, local=local, backend=backend,
+                         with_upstream=False, check=check, engine=engine)
+
+    def destroy_targets(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+                        local: bool = False, backend: str | None = None) -> list[str]:
+        """The deployed stacks ``destroy`` would delete, dependents first (for a confirmation prompt).
+
+        Raises the same UsageError ``destroy`` would when it must refuse.
+        """
+        engine = self.engine(local=local, backend=backend)
+        graph = self.stacks(env, app, include_upstream=False)
+        existing = engine.list_stacks()
+        _check_destroy(self, graph, existing)
+        deployed = {info.name for info in existing if info.deployed}
+        return [spec.name for spec in graph.order(reverse=True) if spec.name in deployed]
+
+    def outputs(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+                stack: str | Sequence[str] | None = None, local: bool = False,
+                backend: str | None = None) -> dict[str, dict[str, Any]]:
+        """The outputs of the selected deployed stacks, by stack name (secret values wrapped in ``Secret``).
+
+        ``local=True`` reads the stacks ``--local`` runs deployed to the emulator.
+        """
+        engine = self.engine(local=local, backend=backend)
+        chosen = self._chosen(env, app, stack)
+        deployed = {info.name for info in engine.list_stacks() if info.deployed}
+        found = {spec.name: engine.outputs(spec) for spec in chosen if spec.name in deployed}
+        if not found and chosen:
+            names = ", ".join(spec.name for spec in chosen[:3]) + (" ..." if len(chosen) > 3 else "")
+            raise StackNotFoundError(f"none of the selected stacks is deployed ({names})",
+                                     fix="run `ecsp up` first, or check the backend (--backend / state.backend)")
+        return found
+
+    def ls(self, *, local: bool = False, backend: str | None = None) -> list[StackListing]:
+        """Every stack of the project, deployed or not, plus stacks in the backend no longer in ecsp.yaml."""
+        engine = self.engine(local=local, backend=backend)
+        known = {info.name: info for info in engine.list_stacks()}
+        rows = [StackListing(spec.name, spec.kind, spec.environment, spec.application, known.get(spec.name))
+                for spec in self.stacks().order()]
+        names = {row.stack for row in rows}
+        for name, info in sorted(known.items()):
+            if name not in names and _belongs_to(name, self.name):
+                rows.append(StackListing(name, "unknown", None, None, info, in_config=False))
+        return rows
+
+    def cancel(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+               stack: str | Sequence[str] | None = None, local: bool = False,
+               backend: str | None = None) -> dict[str, bool]:
+        """Release the locks of the selected stacks (``pulumi cancel``): stack name -> whether it was locked.
+
+        Only for an update that is no longer running (a crash, a killed terminal): cancelling
+        a live update can leave its resources half-changed.
+        """
+        engine = self.engine(local=local, backend=backend)
+        existing = {info.name for info in engine.list_stacks()}
+        return {spec.name: engine.cancel(spec) for spec in self._chosen(env, app, stack) if spec.name in existing}
+
+    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None) -> Engine:
+        """The engine that runs this project's stacks (the Automation API; tests swap ENGINE_FACTORY).
+
+        ``local``: the emulator to deploy to, or True for local-mode state only (read-only verbs).
+        """
+        return ENGINE_FACTORY(self, local=local, backend=backend)
+
+    def _chosen(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
+                stack: str | Sequence[str] | None) -> list[StackSpec]:
+        graph = self.stacks(env, app, include_upstream=False)
+        wanted = _names(stack)
+        if not wanted:
+            return graph.order()
+        known = self.stacks().names()
+        for name in wanted:
+            if name not in known:
+                raise UsageError(f"no stack named '{name}' in project {self.name}",
+                                 fix="use one of: " + ", ".join(known))
+        return [spec for spec in graph.order() if spec.name in wanted]
+
+    def _run(self, operation: Operation, env: str | Sequence[str] | None, app: str | Sequence[str] | None, *,
+             parallel: int, listener: Listener | None, local: contexts.LocalEmulator | None, backend: str | None,
+             with_upstream: bool, check: bool, engine: Engine | None) -> RunResult:
+        from ecsp import orchestrator
+
+        engine = engine or self.engine(local=local, backend=backend)
+        graph, skip = _selection(self, engine, operation, env, app, with_upstream)
+
+        def context(spec: StackSpec) -> contexts.StackContext:
+            return contexts.StackContext(config=self.config, stack=spec, organization=engine.organization,
+                                         local=local)
+
+        result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=listener,
+                                  skip=skip)
+        if check and result.interrupted:
+            raise Interrupted(result)
+        if check and result.failed:  # stacks skipped for a reason other than a failure are not errors
+            raise RunFailed(result)
+        return result
+
     def _repr_pretty_(self, p: object, cycle: bool) -> None:  # IPython
         p.text(f"<ecsp project {self.name}: {len(self.config.environments)} environments, "  # type: ignore[attr-defined]
                f"{len(self.config.applications)} applications>")
+
+
+@dataclass(frozen=True)
+class StackListing:
+    """One row of ``ls``: a stack of the project and what the backend knows of it."""
+
+    stack: str
+    kind: str
+    environment: str | None
+    application: str | None
+    info: StackInfo | None  # None: the backend has no such stack
+    in_config: bool = True  # False: in the backend, no longer in ecsp.yaml
+
+    @property
+    def status(self) -> str:
+        if self.info is None:
+            return "not deployed"
+        if self.info.update_in_progress:
+            return "updating (or locked)"
+        if not self.info.deployed:
+            return "empty"
+        return "deployed" if self.in_config else "deployed, not in ecsp.yaml"
+
+
+def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool | None,
+                       backend: str | None) -> Engine:
+    from ecsp.engine.automation import AutomationEngine
+
+    return AutomationEngine(project.root, project.config, backend=backend, local=local)
+
+
+# Builds the engine for a project; tests and the benchmark replace it with a fake.
+ENGINE_FACTORY: Callable[..., Engine] = _automation_engine
+
+
+def _belongs_to(stack: str, project: str) -> bool:
+    """Whether a backend stack name (``<pulumi project>/<stack>``) is one of ``project``'s."""
+    return stack.split("/", 1)[0].startswith(f"{project}-")
+
+
+def _selection(project: Project, engine: Engine, operation: Operation, env: str | Sequence[str] | None,
+               app: str | Sequence[str] | None, with_upstream: bool) -> tuple[StackGraph, dict[str, str]]:
+    """The stacks an operation runs, and those it must skip (with the reason)."""
+    if operation in ("destroy", "refresh"):
+        graph = project.stacks(env, app, include_upstream=False)
+        if operation == "destroy":
+            _check_destroy(project, graph, engine.list_stacks())
+        return graph, {}
+    full = project.stacks(env, app, include_upstream=True)
+    targets = set(project.stacks(env, app, include_upstream=False).names())
+    upstream = [s for s in full if s.name not in targets]
+    deployed: set[str] | None = None
+    if operation == "preview" or (upstream and not with_upstream):
+        deployed = {info.name for info in engine.list_stacks() if info.deployed}
+    keep = set(targets)
+    for spec in upstream:
+        # Decision: an upstream stack that was never deployed is pulled in (the target cannot
+        # work without it); one that exists is read as it is, unless with_upstream.
+        if with_upstream or deployed is None or spec.name not in deployed:
+            keep.add(spec.name)
+    graph = StackGraph(tuple(s for s in full if s.name in keep))
+    skip: dict[str, str] = {}
+    if operation == "preview" and deployed is not None:
+        for spec in graph:
+            missing = [d for d in spec.depends_on if d not in deployed]
+            if missing:
+                skip[spec.name] = (f"{missing[0]} is not deployed yet, and this stack's program reads its outputs; "
+                                   "`ecsp up` deploys it, `ecsp plan` shows this stack offline")
+    return graph, skip
+
+
+def _check_destroy(project: Project, graph: StackGraph, existing: Sequence[StackInfo]) -> None:
+    """Refuse to destroy a stack that deployed stacks outside the selection still depend on."""
+    chosen = set(graph.names())
+    alive = [info.name for info in existing if info.deployed and info.name not in chosen
+             and _belongs_to(info.name, project.name)]
+    environment_project = f"{project.name}-environment"
+    project_project = f"{project.name}-project"
+    for spec in graph:
+        if spec.kind == "environment":
+            users = [n for n in alive if n.split("/", 1)[1] == spec.environment
+                     and n.split("/", 1)[0] not in (environment_project, project_project)]
+        elif spec.kind == "project":
+            users = [n for n in alive if n.split("/", 1)[0] != project_project]
+        else:
+            continue
+        if users:
+            apps = sorted({n.split("/", 1)[0].removeprefix(f"{project.name}-") for n in users})
+            raise UsageError(
+                f"refusing to destroy {spec.name}: {', '.join(users)} still depend on it",
+                fix=(f"destroy them first or together: `ecsp destroy --env {spec.environment}` destroys the "
+                     f"environment with all its applications (or add --app {' --app '.join(apps)})"
+                     if spec.kind == "environment" else
+                     "destroy every environment first, or run `ecsp destroy` without targets")
+                + "; stacks of applications no longer in ecsp.yaml must be put back to be destroyed")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 COMMAND_MODULES = (
     "ecsp.commands.config",  # validate, schema, init
     "ecsp.commands.plan",  # plan
+    "ecsp.commands.deploy",  # up, preview, destroy, refresh, outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show
     "ecsp.commands.replay",  # replay
 )

@@ -166,7 +166,7 @@ def test_preview_and_destroy(tmp_path: Path, fake: FakePulumiCommand) -> None:
     assert preview.changes == {"same": 5, "update": 1}
     updated = [(e.name, e.phase) for e in recorder.events if isinstance(e, ResourceStep) and e.op == "update"]
     assert updated == [("eks-sg", "start"), ("eks-sg", "done")]
-    assert "PULUMI_CONFIG_PASSPHRASE" not in fake.envs[-1]  # the user's own passphrase is inherited
+    assert fake.envs[-1]["PULUMI_CONFIG_PASSPHRASE"] == "hunter2"  # the user's own passphrase is passed on
 
     # Destroying a stack that never existed is a no-op, not an error.
     fake.calls.clear()

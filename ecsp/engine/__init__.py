@@ -64,8 +64,10 @@ class StackInfo:
 
     @property
     def deployed(self) -> bool:
-        """Has a completed update with resources (an ``init``-ed but never updated stack is not deployed)."""
-        return bool(self.resource_count) or self.last_update is not None
+        """Holds resources: not a stack that was only ``init``-ed, nor one whose resources were destroyed."""
+        if self.resource_count is not None:
+            return self.resource_count > 0
+        return self.last_update is not None  # backends that do not count resources
 
 
 class Engine(Protocol):

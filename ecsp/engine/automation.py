@@ -89,6 +89,7 @@ PINNED_PULUMI_VERSION = "3.272.0"
 MIN_PULUMI_VERSION = "3.181.0"
 INSTALL_HINT = "curl -fsSL https://get.pulumi.com | sh"
 DEFAULT_SECRETS_PROVIDER = "passphrase"
+PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 PULUMI_ENV = {"PULUMI_SKIP_UPDATE_CHECK": "true"}
 # Packages whose provider plugin the programs need, by Python module.
 PLUGIN_PACKAGES = {"pulumi_aws": ("aws", "pulumi-aws"), "pulumi_awsx": ("awsx", "pulumi-awsx")}
@@ -518,8 +519,15 @@ class AutomationEngine:
         command: auto.PulumiCommand | None = None,
         environ: Mapping[str, str] | None = None,
         translate: Callable[[str, Any], list[Event]] | None = None,
+        programs: Callable[[StackContext], Callable[[], None]] | None = None,
+        plugins: Sequence[tuple[str, str]] | None = None,
     ) -> None:
-        """``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls)."""
+        """``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls).
+
+        ``programs`` maps a stack to its inline program (default: :func:`stacks.program_for`);
+        ``plugins`` lists the ``(name, version)`` provider plugins to install (default: those
+        the programs import). Both exist for tests that run the real CLI without AWS.
+        """
         self.root = root.resolve()
         self.config = config
         self.local = local if isinstance(local, LocalEmulator) else None
@@ -529,6 +537,8 @@ class AutomationEngine:
                                        local=self.local_state)
         self._command = command
         self._translate = translate
+        self._programs = programs
+        self._plugins = plugins
         self._organization: str | None = config.state.organization if is_cloud(self.backend) else None
         self._organization_resolved = not is_cloud(self.backend) or self._organization is not None
         self._plugins_installed = False
@@ -558,6 +568,9 @@ class AutomationEngine:
 
     def env_vars(self) -> dict[str, str]:
         env = {**PULUMI_ENV, "PULUMI_BACKEND_URL": self.backend}
+        for key in PASSPHRASE_VARIABLES:  # given explicitly (environ=...) or inherited: pass it on
+            if key in self.environ:
+                env[key] = self.environ[key]
         if self._secrets_provider() == DEFAULT_SECRETS_PROVIDER and not self._passphrase_set():
             env["PULUMI_CONFIG_PASSPHRASE"] = ""
         if self.local is not None:
@@ -566,7 +579,7 @@ class AutomationEngine:
         return env
 
     def _passphrase_set(self) -> bool:
-        return "PULUMI_CONFIG_PASSPHRASE" in self.environ or "PULUMI_CONFIG_PASSPHRASE_FILE" in self.environ
+        return any(key in self.environ for key in PASSPHRASE_VARIABLES)
 
     def _secrets_provider(self) -> str | None:
         provider = self.config.state.secrets_provider
@@ -615,7 +628,7 @@ class AutomationEngine:
         preimport_aws()
         if not self._plugins_installed and stacks:
             workspace = self._workspace(self._project_dir(stacks[0].pulumi_project))
-            for plugin, version in plugins_needed():
+            for plugin, version in self._plugins if self._plugins is not None else plugins_needed():
                 try:
                     workspace.install_plugin(plugin, version)
                 except auto_errors.CommandError as e:
@@ -647,7 +660,10 @@ class AutomationEngine:
 
     def run(self, operation: Operation, ctx: StackContext, on_event: EventSink) -> StackRun:
         spec = ctx.stack
-        from stacks import program_for
+        if self._programs is not None:
+            program_for = self._programs
+        else:
+            from stacks import program_for
 
         diagnostics: list[str] = []
         translate = self._translator()
