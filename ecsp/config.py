@@ -727,7 +727,9 @@ def check_project(
 def overrides_name_known_environments(
     applications: Mapping[str, ApplicationConfig], known: Collection[str]
 ) -> list[FieldError]:
-    errors = []
+    errors: list[FieldError] = []
+    if not known:
+        return errors  # no readable environments: every override would look wrong
     for app, cfg in applications.items():
         for env in cfg.environments:
             if env not in known:

@@ -146,16 +146,13 @@ def _missing_build_contexts(config: ProjectConfig, root: Path, lines: _Lines, fi
 
 
 def _validate(text: str, filename: str) -> tuple[ProjectConfig, _Lines]:
-    node, data = _parse(text, filename)
+    lines, data = _parse(text, filename)
     if data is None:
         raise ConfigError([ConfigProblem(filename, 1, "", "the file is empty; start from `ecsp init`")])
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(filename, 1, "", "the top level must be a mapping with project, "
                                          "environments and applications")])
-    lines = _Lines()
     try:
-        if node is not None:
-            lines.walk(node)
         config = ProjectConfig.model_validate(data)
     except RecursionError:
         raise ConfigError([ConfigProblem(filename, 1, "", "the document is nested too deeply to be a project "
@@ -175,12 +172,22 @@ def _duplicates(lines: _Lines, filename: str) -> list[ConfigProblem]:
     ]
 
 
-def _parse(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
-    """The document's node tree (for lines) and its data, parsed once."""
-    parser = yaml.SafeLoader(text)
+def _parse(text: str, filename: str) -> tuple[_Lines, Any]:
+    """The document's lines and its data, parsed once."""
+    lines = _Lines()
+    try:
+        parser = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as e:  # checked up front, before any parsing
+        line = text[: e.position].count("\n") + 1
+        raise ConfigError([ConfigProblem(filename, line, "", f"invalid YAML: the control character "
+                                         f"U+{e.character:04X} is not allowed; remove it")]) from None
     try:
         node = parser.get_single_node()
-        data = parser.construct_document(node) if node is not None else None
+        if node is None:
+            return lines, None
+        # Walk before constructing: construction flattens merge keys (<<) into the mapping in place.
+        lines.walk(node)
+        data = parser.construct_document(node)
     except yaml.MarkedYAMLError as e:
         # An unclosed bracket is found at the end of the file; the line to fix is where it opened.
         unclosed = "<stream end>" in (e.problem or "") and "flow" in (e.context or "")
@@ -194,7 +201,7 @@ def _parse(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
         raise ConfigError([ConfigProblem(filename, None, "", f"invalid YAML: {e}")]) from None
     finally:
         parser.dispose()
-    return node, data
+    return lines, data
 
 
 def _yaml_message(e: yaml.MarkedYAMLError) -> str:
@@ -281,6 +288,14 @@ def _dotted(loc: Loc) -> str:
     return ".".join(str(part) for part in loc)
 
 
+_WANTED = {
+    "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
+    "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
+    "dict_type": "a mapping (key: value)", "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+}
+
+
 def _message(err: Any, loc: Loc, lines: _Lines, meant: Loc | None) -> str:
     kind = err["type"]
     value = err.get("input")
@@ -291,11 +306,12 @@ def _message(err: Any, loc: Loc, lines: _Lines, meant: Loc | None) -> str:
         return _unknown_key(loc, meant)
     if kind == "missing":
         return _missing(loc)
-    if isinstance(value, bool) and kind not in ("bool_type", "bool_parsing") and written is not None:
+    if (isinstance(value, bool) and kind not in ("bool_type", "bool_parsing") and written is not None
+            and written.lower() not in ("true", "false")):
         # YAML 1.1 reads yes/no/on/off as booleans: say so, or `nat: yes` reads like nonsense.
         return f"YAML reads {written} as {str(value).lower()}; " + _expected(err, loc, key)
     if err["loc"] and err["loc"][-1] == "[key]":
-        return f"the name {shown!r} must be a string; quote it"
+        return f"the name {shown!r} must be text; quote it"
     if kind == "literal_error":
         return f"'{shown}' is not allowed; use {err.get('ctx', {}).get('expected', '')}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -310,21 +326,31 @@ def _message(err: Any, loc: Loc, lines: _Lines, meant: Loc | None) -> str:
         if isinstance(inner, UnquotedNumber) and written is not None:
             return inner.explain(written)
         return str(err["msg"]).removeprefix("Value error, ")
-    if kind in ("int_parsing", "int_type", "int_from_float"):
+    if kind in _WANTED:
+        return _wrong_type(kind, value, shown, loc, key, err)
+    return str(err["msg"])
+
+
+def _wrong_type(kind: str, value: Any, shown: Any, loc: Loc, key: str, err: Any) -> str:
+    """A value of the wrong kind. Lists and mappings are described, never printed: they can be huge."""
+    wanted = _WANTED[kind]
+    if value is None:
+        if kind == "string_type":
+            return "has no value; give it one (write '' for an empty string)"
+        return "is empty; " + _expected(err, loc, key)
+    if isinstance(value, dict | list):
+        return f"must be {wanted}, not {_kind_of(value)}; " + _expected(err, loc, key)
+    if kind == "string_type":
+        return f"{shown} is not text; quote it: \"{shown}\""
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{_show(shown)} is not true or false; use true or false (without quotes)"
+    if wanted == "a whole number":
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
             return f"'{value}' is quoted, so it is text; remove the quotes to make it a number"
         return f"{_show(shown)} is not a whole number; " + _expected(err, loc, key)
-    if kind in ("string_type",):
-        if value is None:
-            return "has no value; give it one (write '' for an empty string)"
-        return f"{shown} is not text; quote it: \"{shown}\""
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        if key == "image" and isinstance(value, str):
-            return f"must be a mapping; for an existing image write image: {{location: {value}}}"
-        return f"must be a mapping (key: value), not {_kind_of(value)}; " + _expected(err, loc, key)
-    if kind in ("bool_type", "bool_parsing"):
-        return f"{_show(shown)} is not true or false; use true or false (without quotes)"
-    return str(err["msg"])
+    if key == "image" and isinstance(value, str):
+        return f"must be a mapping; for an existing image write image: {{location: {value}}}"
+    return f"must be {wanted}, not {_kind_of(value)}; " + _expected(err, loc, key)
 
 
 def _show(value: Any) -> str:
@@ -332,10 +358,10 @@ def _show(value: Any) -> str:
 
 
 def _kind_of(value: Any) -> str:
-    if value is None:
-        return "empty"
-    return {"str": "text", "list": "a list", "int": "a number", "float": "a number"}.get(type(value).__name__,
-                                                                                         type(value).__name__)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return {"str": "text", "list": "a list", "dict": "a mapping", "int": "a number", "float": "a number"}.get(
+        type(value).__name__, type(value).__name__)
 
 
 def _expected(err: Any, loc: Loc, key: str) -> str:
@@ -349,8 +375,15 @@ def _expected(err: Any, loc: Loc, key: str) -> str:
         return f"use e.g. {key}: {_flow(example)}"
     info = _field_info(loc)
     if info is not None and info.description:
-        return f"expected: {info.description[0].lower()}{info.description[1:].rstrip('.')}"
-    return "check the value"
+        text = info.description.rstrip(".")
+        # Lower-case the first letter of a sentence, not of an acronym (AWS, IPv4, HTTP).
+        return "expected: " + (text[0].lower() + text[1:] if text[1:2].islower() else text)
+    parent = _field_info(loc[:-1])
+    if parent is not None and parent.examples and isinstance(parent.examples[0], dict):
+        # An entry of a map (a variable, a secret): show one entry of the map's example.
+        name, value = next(iter(parent.examples[0].items()))
+        return f"use e.g. {name}: {_flow(value)}"
+    return _keys_hint(loc) or "check the value"
 
 
 def _example(loc: Loc) -> Any:
@@ -364,6 +397,13 @@ def _example(loc: Loc) -> Any:
     example = {name: field.examples[0] for name, field in model.model_fields.items()
                if field.is_required() and field.examples}
     return example or None
+
+
+def _keys_hint(loc: Loc) -> str | None:
+    model, consumed = _model_at(loc)
+    if model is None or consumed != len(loc):
+        return None
+    return f"use a mapping with keys such as {', '.join(list(model.model_fields)[:4])}"
 
 
 def _range(err: Any, loc: Loc) -> str:
