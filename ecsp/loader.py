@@ -192,8 +192,7 @@ def _parse(text: str, filename: str) -> tuple[_Lines, Any]:
         # An unclosed bracket is found at the end of the file; the line to fix is where it opened.
         unclosed = "<stream end>" in (e.problem or "") and "flow" in (e.context or "")
         mark = (e.context_mark if unclosed else None) or e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        raise ConfigError([ConfigProblem(filename, line, "", _yaml_message(e))]) from None
+        raise ConfigError([ConfigProblem(filename, mark.line + 1 if mark else None, "", _yaml_message(e))]) from None
     except RecursionError:
         raise ConfigError([ConfigProblem(filename, None, "", "the document is nested too deeply to be a project "
                                          "file")]) from None
