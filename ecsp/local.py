@@ -15,7 +15,8 @@ concurrently may be replayed in a different order). Delete ``.ecsp/local`` to st
 
 ECS on moto never runs tasks: a service's running count is whatever
 ``MOTO_ECS_SERVICE_RUNNING`` says when the service is created, so ecsp sets it to
-``running_tasks`` (callers pass the largest desired count of the project).
+``running_tasks`` (callers pass the largest desired count of the project), and remembers
+the largest value used so that replays recreate services with the same count.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import importlib.util
+import json
 import os
 import socket
 import subprocess
@@ -40,6 +42,7 @@ ENDPOINT_VARIABLE = "ECSP_LOCAL_ENDPOINT"
 DATA_DIR = Path(".ecsp") / "local"
 RECORDING = "recording.jsonl"
 SERVER_LOG = "server.log"
+SETTINGS = "settings.json"
 LOCK = "lock"
 # moto's default account; every ARN the emulator returns carries it.
 ACCOUNT = "123456789012"
@@ -94,7 +97,8 @@ def emulator(
         )
     folder = data_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
-    with _session_lock(folder), _server(folder, running_tasks, start_timeout) as endpoint:
+    with _session_lock(folder), _server(folder, _remember_running_tasks(folder, running_tasks),
+                                        start_timeout) as endpoint:
         # moto does not record the seed request, so seed before every replay: the replay then
         # draws the same random ids, in the same order, as the session that was recorded.
         _post(f"{endpoint}/moto-api/seed?a={SEED}")
@@ -106,6 +110,23 @@ def emulator(
             yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
         finally:
             say(f"{NOTICE}; delete {folder} to start from scratch")
+
+
+def _remember_running_tasks(folder: Path, requested: int) -> int:
+    """The running count for this session: never lower than an earlier session's.
+
+    moto reads MOTO_ECS_SERVICE_RUNNING when a service is created, and a replay creates every
+    service again in the new server; so a later session (``ecsp status --local``) must not
+    lower the value that the deploy's session used.
+    """
+    path = folder / SETTINGS
+    try:
+        earlier = int(json.loads(path.read_text()).get("running_tasks", 0))
+    except (OSError, ValueError, AttributeError):
+        earlier = 0
+    value = max(requested, earlier, 0)
+    path.write_text(json.dumps({"running_tasks": value}) + "\n")
+    return value
 
 
 @contextlib.contextmanager
@@ -139,7 +160,7 @@ def _server(folder: Path, running_tasks: int, start_timeout: float) -> Iterator[
     env.update({
         "MOTO_ENABLE_RECORDING": "true",
         "MOTO_RECORDER_FILEPATH": str(folder / RECORDING),
-        "MOTO_ECS_SERVICE_RUNNING": str(max(running_tasks, 0)),
+        "MOTO_ECS_SERVICE_RUNNING": str(running_tasks),
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
     })

@@ -29,7 +29,7 @@ def moto_endpoint() -> str:
     global _server
     with _lock:
         if _server is None:
-            from moto.server import ThreadedMotoServer  # type: ignore[import-untyped]
+            from moto.server import ThreadedMotoServer
 
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

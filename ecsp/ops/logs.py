@@ -119,11 +119,11 @@ def _reading(config: ProjectConfig, sessions: Sessions, env: str, app: str, star
 
 def tail(config: ProjectConfig, sessions: Sessions, env: str, app: str, *, since: timedelta,
            filter_pattern: str | None = None, poll: float = POLL_SECONDS,
-           now: Callable[[], datetime] | None = None, sleep: Callable[[float], None] = time.sleep,
+           now: Callable[[], datetime] | None = None, sleep: Callable[[float], None] | None = None,
            ) -> Iterator[LogEvent]:
     """Events of the last ``since``, then new ones as they arrive, forever (stop iterating to end)."""
     _check(config, env, app)
-    clock = now or _now
+    clock, pause = now or _now, sleep or _sleep
     start = clock() - since
     seen: dict[str, datetime] = {}
     while True:
@@ -137,12 +137,12 @@ def tail(config: ProjectConfig, sessions: Sessions, env: str, app: str, *, since
         start = max(start, newest - LATE_ARRIVAL)
         # Forget ids older than the look-back window: they cannot be returned again.
         seen = {k: t for k, t in seen.items() if t >= start}
-        sleep(poll)
+        pause(poll)
 
 
 def events(config: ProjectConfig, root: Path, app: str, env: str, *, since: str | timedelta = DEFAULT_SINCE,
            follow: bool = False, filter_pattern: str | None = None, local: bool | LocalEmulator = False,
-           poll: float = POLL_SECONDS, sleep: Callable[[float], None] = time.sleep,
+           poll: float = POLL_SECONDS, sleep: Callable[[float], None] | None = None,
            ) -> Generator[LogEvent, None, None]:
     """What ``ecsp logs`` prints, for the API: names and ``since`` are checked now, AWS is read while iterating.
 
@@ -164,6 +164,10 @@ def events(config: ProjectConfig, root: Path, app: str, env: str, *, since: str 
 
 def _now() -> datetime:
     return datetime.now(tz=UTC)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 # --------------------------------------------------------------------------- rendering

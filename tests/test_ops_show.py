@@ -1,0 +1,93 @@
+"""`ecsp show` against moto's server: config plus live state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ecsp import api, cli
+from tests import ops_support as aws
+
+moto, project_file = aws.moto, aws.project_file  # fixtures
+
+
+def test_show_json_environments_and_where_apps_run(moto: str, project_file: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "web")
+
+    code = cli.main(["show", "-f", str(project_file), "--local", "--json"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    doc = json.loads(out)
+    assert (doc["project"], doc["region"], doc["domain"], doc["local"]) == ("shop", "us-east-1", None, True)
+    envs = {e["name"]: e for e in doc["environments"]}
+    # test: the account comes from STS (the emulator's), prod: from ecsp.yaml; prod has nothing deployed.
+    assert envs["test"] == {"name": "test", "region": "us-east-1", "account": "123456789012",
+                            "url_base": f"http://{env.alb_dns}", "deployed": True, "profile": None, "role_arn": None}
+    assert envs["prod"]["account"] == "111111111111"
+    assert envs["prod"]["deployed"] is False and envs["prod"]["url_base"] is None
+    apps = {a["name"]: a for a in doc["applications"]}
+    assert apps["web"]["deployed_in"] == ["test"]
+    assert apps["api"]["deployed_in"] == []
+    assert apps["api"]["path"] == "/api"
+    web_test = next(p for p in apps["web"]["placements"] if p["environment"] == "test")
+    assert web_test == {"environment": "test", "health": "healthy", "running": 1, "desired": 1,
+                        "url": f"http://{env.alb_dns}/"}
+
+
+def test_show_text(moto: str, project_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "web")
+
+    assert cli.main(["show", "-f", str(project_file), "--local"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == ("project shop  home region us-east-1, no domain (plain HTTP)  "
+                                   "(local emulator: nothing here is real)")
+    test_row = next(line for line in out.splitlines() if line.startswith("│ test "))
+    assert all(cell in test_row for cell in ("us-east-1", "123456789012", "default", "yes", f"http://{env.alb_dns}"))
+    web_row = next(line for line in out.splitlines() if line.startswith("│ web "))
+    assert "healthy 1/1" in web_row and "not deployed" in web_row
+
+
+def test_show_with_a_domain_uses_the_environment_zone(moto: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECSP_LOCAL_ENDPOINT", moto)
+    path = tmp_path / "ecsp.yaml"
+    path.write_text(aws.CONFIG.replace("region: us-east-1}", "region: us-east-1, domain: example.com}", 1))
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "web")
+
+    report = api.load(path).show(local=True)
+
+    test = next(e for e in report.environments if e.name == "test")
+    assert test.url_base == "https://test.shop.example.com"
+    web = next(a for a in report.applications if a.name == "web")
+    assert [p.url for p in web.placements if p.environment == "test"] == ["https://web.test.shop.example.com"]
+
+
+def test_show_reports_an_unreadable_environment_and_keeps_the_others(
+        moto: str, project_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    aws.no_aws_credentials(monkeypatch, tmp_path)
+    monkeypatch.delenv("ECSP_LOCAL_ENDPOINT")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto)
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[ops]\naws_access_key_id = AKIAOPSPROFILE000001\naws_secret_access_key = s\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    # test uses the 'ops' profile (which exists); prod has no credentials at all.
+    project_file.write_text(aws.CONFIG.replace("test: {region: us-east-1}", "test: {region: us-east-1, profile: ops}"))
+
+    code = cli.main(["show", "-f", str(project_file)])
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.splitlines()[0] == "error: environment 'prod' (us-west-2): no AWS credentials found"
+    test_row = next(line for line in out.splitlines() if line.startswith("│ test "))
+    prod_row = next(line for line in out.splitlines() if line.startswith("│ prod "))
+    assert "profile ops" in test_row and " no " in test_row
+    assert "unknown" in prod_row
