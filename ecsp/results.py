@@ -25,6 +25,17 @@ STATUS_STYLE = {
 }
 # How Pulumi's ops read in a one-line change summary (preview and up alike).
 CHANGE_SYMBOLS = (("create", "+"), ("update", "~"), ("replace", "+-"), ("delete", "-"))
+# Resource steps worth listing, in this order, with their symbol and style.
+STEP_STYLE = {"create": ("+", "green"), "update": ("~", "yellow"), "replace": ("+-", "magenta"),
+              "delete": ("-", "red"), "import": ("=", "blue")}
+
+
+def short_type(type_: str) -> str:
+    """``aws:ecs/service:Service`` -> ``aws:ecs:Service`` (how the Pulumi console shows types)."""
+    parts = type_.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
+    return type_
 
 
 @dataclass
@@ -119,12 +130,38 @@ class RunResult:
         for s, status, took, changes in self._rows():
             table.add_row(s.stack, Text(status, style=STATUS_STYLE[s.status]), took, changes, s.reason or "")
         parts: list[Any] = [table]
-        for s in self.stacks:
-            for step in s.steps:
-                diff = f" ({', '.join(step.diffs)})" if step.diffs else ""
-                parts.append(Text(f"  {s.stack}: {step.op} {step.type} {step.name}{diff}", style="dim"))
+        changes = self.changes_view()
+        if changes is not None:
+            parts.append(changes)
         parts.extend(Text(f"warning: {w}", style="yellow") for w in self.warnings)
         return Group(*parts)
+
+    def changes_view(self) -> Any:
+        """The resources that change, per stack, with the properties that differ (None if nothing does).
+
+        What a ``preview`` is for: ``+ create``, ``~ update (image, cpu)``, ``+- replace``, ``- delete``.
+        """
+        from rich.console import Group
+        from rich.text import Text
+
+        lines: list[Text] = []
+        for s in self.stacks:
+            steps = [step for step in s.steps if step.op in STEP_STYLE]
+            if not steps:
+                continue
+            lines.append(Text(f"  {s.stack}", style="bold"))
+            for step in sorted(steps, key=lambda st: (list(STEP_STYLE).index(st.op), st.type, st.name)):
+                symbol, style = STEP_STYLE[step.op]
+                line = Text(f"    {symbol:<2} {step.op:<8} ", style=style)
+                line.append(f"{short_type(step.type)} ", style="cyan")
+                line.append(step.name)
+                if step.diffs:
+                    line.append(f"  ({', '.join(step.diffs)})", style="dim")
+                lines.append(line)
+        if not lines:
+            return None
+        title = "Would change" if self.operation == "preview" else "Changed"
+        return Group(Text(title, style="bold"), *lines)
 
     def __str__(self) -> str:
         lines = [self.headline()]

@@ -80,6 +80,13 @@ def test_preview_skips_stacks_whose_upstream_is_not_deployed(project: api.Projec
     assert result["shop-a0/e1"].reason is not None and result["shop-a0/e1"].reason.startswith(E1)
     steps = result["shop-a0/e0"].steps
     assert [(s.op, s.phase, s.preview) for s in steps] == [("create", "done", True)]
+    # The per-resource summary: what would change, with the properties that differ.
+    console = Console(width=120, record=True, color_system=None)
+    console.print(result.changes_view())
+    text = console.export_text()
+    assert text.splitlines()[0] == "Would change"
+    assert "  shop-environment/e0\n    ~  update   fake:index:Thing thing  (image)\n" in text
+    assert "  shop-a0/e0\n    +  create   fake:index:Thing thing\n" in text
 
 
 def test_refresh_runs_the_selection_only(project: api.Project) -> None:

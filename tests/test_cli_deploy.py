@@ -202,9 +202,16 @@ def test_ctrl_c_exits_130_and_names_the_interrupted_stacks(file: str, engine: Fa
     assert "ecsp cancel" in err
 
 
-def test_preview_skips_are_not_failures(file: str, engine: FakeEngine) -> None:
+def test_preview_skips_are_not_failures_and_diffs_are_listed(file: str, engine: FakeEngine,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", "-f", file, "--progress", "none"]) == 0
     assert engine.order() == [PROJECT]
+    assert capsys.readouterr().out == ""  # --progress none: nothing at all
+    engine.state = {PROJECT: {}, E0: {}}
+    assert main(["preview", "-f", file, "--progress", "plain"]) == 0
+    out = capsys.readouterr().out
+    assert "Would change" in out
+    assert f"  {E0}\n    ~  update   fake:index:Thing thing  (image)" in out
 
 
 def test_bad_parallel_is_a_usage_error(file: str, engine: FakeEngine, capsys: pytest.CaptureFixture[str]) -> None:

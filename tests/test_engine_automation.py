@@ -43,6 +43,7 @@ from ecsp.engine.automation import (
     install_pulumi,
     plugins_needed,
     preimport_aws,
+    preimport_programs,
     resolve_backend,
     translate_error,
 )
@@ -379,6 +380,9 @@ def test_programs_aws_submodules_are_found_and_preimported(tmp_path: Path) -> No
     import pulumi_aws
 
     assert preimport_aws(found) == found
+    modules = preimport_programs()
+    assert {"stacks", "stacks.project", "stacks.environment", "stacks.application"} <= set(modules)
+    assert "stacks.__main__" not in modules
     assert all(type(getattr(pulumi_aws, name)) is type(os) for name in found)  # no lazy module left
 
 

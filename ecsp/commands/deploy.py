@@ -196,6 +196,12 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
             kwargs["with_upstream"] = args.with_upstream
         result: RunResult = getattr(project, operation)(args.env, args.app, **kwargs)
         listener.finish(result)
+    if operation == "preview" and args.progress not in ("json", "none"):
+        changes = result.changes_view()  # per resource, with the properties that differ
+        if changes is not None:
+            from ecsp import views
+
+            views.console().print(changes)
     if result.interrupted:
         raise Interrupted(result)
     if result.failed:

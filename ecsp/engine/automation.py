@@ -362,6 +362,19 @@ def preimport_aws(names: Sequence[str] | None = None) -> list[str]:
     return loaded
 
 
+def preimport_programs(package: str = "stacks") -> list[str]:
+    """Import the stack program modules now, in the main thread, so workers never import them at once."""
+    names = []
+    for path in _program_sources(package):
+        if path.name == "__main__.py":
+            continue  # the plain-CLI entry point runs a program when imported
+        relative = path.relative_to(Path(importlib.import_module(package).__file__ or ".").parent)
+        name = ".".join([package, *relative.with_suffix("").parts]).removesuffix(".__init__")
+        importlib.import_module(name)
+        names.append(name)
+    return names
+
+
 def plugins_needed(sources: Sequence[Path] | None = None) -> list[tuple[str, str]]:
     """``(plugin, version)`` of every provider package the programs import, e.g. ``("aws", "v7.51.1")``."""
     text = "\n".join(p.read_text(encoding="utf-8") for p in (sources if sources is not None else _program_sources()))
@@ -625,6 +638,8 @@ class AutomationEngine:
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
         for project in dict.fromkeys(s.pulumi_project for s in stacks):
             self._write_project(project)
+        if self._programs is None:
+            preimport_programs()
         preimport_aws()
         if not self._plugins_installed and stacks:
             workspace = self._workspace(self._project_dir(stacks[0].pulumi_project))

@@ -96,9 +96,13 @@ class FakeEngine:
                 self.on_start(name)
             urn = f"urn:pulumi:{ctx.stack.stack}::{ctx.stack.pulumi_project}::fake:index:Thing::thing"
             op = {"up": "create", "preview": "create", "destroy": "delete", "refresh": "refresh"}[operation]
+            diffs: tuple[str, ...] = ()
             if operation == "up" and name in self.state:
                 op = "same"
-            on_event(ResourceStep(name, urn, "fake:index:Thing", "thing", op, "start", preview=operation == "preview"))
+            elif operation == "preview" and name in self.state:
+                op, diffs = "update", ("image",)  # a deployed stack: pretend its image changed
+            preview = operation == "preview"
+            on_event(ResourceStep(name, urn, "fake:index:Thing", "thing", op, "start", diffs=diffs, preview=preview))
             if stop.wait(self._delay(name)):
                 raise Cancelled(f"{name}: {operation} cancelled; pulumi released the lock")
             if name in self.locked:
@@ -111,7 +115,7 @@ class FakeEngine:
                 raise failure
             if failure is not None:
                 raise EngineError(f"{name}: {failure}")
-            on_event(ResourceStep(name, urn, "fake:index:Thing", "thing", op, "done", preview=operation == "preview"))
+            on_event(ResourceStep(name, urn, "fake:index:Thing", "thing", op, "done", diffs=diffs, preview=preview))
             changes = {op: 1}
             on_event(Summary(name, changes, self._delay(name)))
             return StackRun(changes=changes, outputs=self._apply(operation, name))
