@@ -521,3 +521,21 @@ def test_interruptible_command_runs_pulumi_in_its_own_session_and_sigints_it(
     assert "update canceled" in str(outcome["error"])
     assert command.interrupt("org/p/s") is False  # nothing runs any more
     assert signal.SIGINT  # (documented: SIGINT is pulumi's own graceful cancel)
+
+
+def test_the_api_runs_the_real_adapter_in_parallel_threads(tmp_path: Path, fake: FakePulumiCommand) -> None:
+    """Orchestrator + Automation API together: several SDK operations at once, on worker threads."""
+    from ecsp import api
+    from tests.deploy_support import write_project
+
+    project = api.load(write_project(tmp_path, "shop", environments=2, applications=2))
+    engine = AutomationEngine(project.root, project.config, command=fake, environ={"PULUMI_CONFIG_PASSPHRASE": "p"})
+    recorder = Recorder()
+    result = project.up(engine=engine, parallel=4, listener=recorder)
+    assert result.ok, str(result)
+    assert set(fake.stacks) == {f"organization/{name}" for name in project.stacks().names()}
+    app = fake.stacks["organization/shop-a1/e1"]
+    assert app.config["ecsp:application"] == ("a1", False) and app.config["ecsp:environment"] == ("e1", False)
+    assert app.tags == {"ecsp:project": "shop", "ecsp:environment": "e1", "ecsp:application": "a1"}
+    assert {e.stack for e in recorder.events if isinstance(e, ResourceStep)} == set(project.stacks().names())
+    assert result["shop-a0/e0"].changes == {"create": 2, "same": 10}
