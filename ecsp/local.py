@@ -146,6 +146,21 @@ def _session_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# moto's server, plus a watchdog: outside ecsp's process group it would outlive an ecsp that
+# was killed (SIGKILL, a crash), so it exits when its parent is gone.
+_BOOTSTRAP = """
+import os, sys, threading, time
+parent = os.getppid()
+def watch():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+from moto.server import main
+main(sys.argv[1:])
+"""
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -170,9 +185,11 @@ def _server(folder: Path, running_tasks: int, start_timeout: float) -> Iterator[
         port = free_port()
         endpoint = f"http://127.0.0.1:{port}"
         with open(log_path, "w") as log:
+            # A session of its own: Ctrl-C must not kill the emulator while pulumi is still
+            # finishing (cancelling) operations against it; ecsp stops it on the way out.
             process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                [sys.executable, "-c", _BOOTSTRAP, "-H", "127.0.0.1", "-p", str(port)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
             )
             try:
                 _wait_ready(endpoint, process, timeout=start_timeout, log=log_path)

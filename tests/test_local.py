@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import fcntl
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +87,29 @@ def test_running_tasks_covers_the_largest_desired_count() -> None:
     assert local.running_tasks([]) == 1
     assert local.running_tasks([1, 3, 2]) == 3
     assert local.running_tasks([0]) == 1
+
+
+def test_the_emulator_does_not_outlive_a_killed_ecsp(tmp_path: Path) -> None:
+    # ecsp (here: a child python) starts the emulator, then dies without cleaning up.
+    script = ("import sys; from pathlib import Path; from ecsp import local\n"
+              "with local.emulator(Path(sys.argv[1]), say=lambda _: None) as e:\n"
+              "    print(e.endpoint, flush=True); sys.stdin.read()\n")
+    env = {k: v for k, v in os.environ.items() if k != local.ENDPOINT_VARIABLE}
+    ecsp = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env)
+    assert ecsp.stdout is not None
+    endpoint = ecsp.stdout.readline().strip()
+    host, port = endpoint.removeprefix("http://").split(":")
+    socket.create_connection((host, int(port)), timeout=2).close()  # it is up
+
+    ecsp.kill()
+    ecsp.wait()
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+        except OSError:
+            return  # gone
+        time.sleep(0.2)
+    pytest.fail(f"the emulator at {endpoint} is still running after ecsp was killed")
