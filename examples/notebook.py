@@ -1,0 +1,77 @@
+# %% [markdown]
+# # ecsp from Python
+#
+# The CLI is a thin shell over this API. Open this file in VS Code or Jupyter (as a
+# percent-format notebook, e.g. with jupytext) and run it cell by cell, from the `examples/`
+# folder. Nothing here needs AWS, credentials or the pulumi CLI: `plan()` runs every stack's
+# Pulumi program in-process under Pulumi's mocks.
+
+# %%
+from collections import Counter
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import ecsp
+from ecsp.errors import ConfigError
+
+project = ecsp.load("multi/ecsp.yaml")
+print(project.name, "with environments", list(project.config.environments),
+      "and applications", list(project.config.applications))
+
+# %% [markdown]
+# ## Effective settings per environment
+# `config.application(env, app)` merges an application's per-environment overrides into its
+# base settings. The `api` application asks for more memory in prod:
+
+# %%
+for env in project.config.environments:
+    api = project.config.application(env, "api")
+    print(f"{env:5} cpu={api.cpu} memory={api.memory} tasks={api.desired_count} placement={api.placement} "
+          f"LOG_LEVEL={api.variables['LOG_LEVEL']}")
+
+# %% [markdown]
+# ## The stacks, in the order they deploy
+
+# %%
+for spec in project.stacks().order():
+    print(f"{spec.name:28} after {', '.join(spec.depends_on) or '-'}")
+
+# %% [markdown]
+# ## What one application would create
+# Select a slice: the `api` application in `prod`. Its upstream stacks (the project and the
+# prod environment) are planned too, because the application reads their outputs.
+
+# %%
+plan = project.plan(env="prod", app="api")
+for stack in plan.stacks:
+    print(f"{stack.spec.name:28} {len(stack.resources):3} resources")
+
+api_stack = plan.stack("shop-api/prod")
+Counter(resource.type for resource in api_stack.resources).most_common(5)
+
+# %%
+task = next(r for r in api_stack.resources if r.type == "aws:ecs/taskDefinition:TaskDefinition")
+print(task.name, "under", task.parent)
+print("cpu", task.inputs["cpu"], "memory", task.inputs["memory"], "family", task.inputs["family"])
+print("outputs:", sorted(api_stack.outputs))
+
+# %% [markdown]
+# `plan.to_json()` is the same document as `ecsp plan --json`.
+
+# %%
+document = plan.to_json()
+print([s["name"] for s in document["stacks"]])
+
+# %% [markdown]
+# ## Mistakes raise, with every problem listed
+# The API raises `ConfigError`; each problem has the file, the line, the field and a fix.
+
+# %%
+with TemporaryDirectory() as folder:
+    bad = Path(folder) / "ecsp.yaml"
+    bad.write_text(Path("hello/ecsp.yaml").read_text().replace("memory: 512", "memory: 300"))
+    try:
+        ecsp.load(bad)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"line {problem.line}: {problem.path}: {problem.message}")
