@@ -3,8 +3,11 @@
     import ecsp
     project = ecsp.load("examples/hello/ecsp.yaml")
     project.plan().stack("hello-web/test").resources
+    result = project.up(env="test")          # a RunResult: renders in rich and Jupyter
+    project.outputs(app="web")["hello-web/test"]["url"]
 
-Errors raise :class:`ecsp.errors.EcspError` subclasses.
+Errors raise :class:`ecsp.errors.EcspError` subclasses (a failed stack: RunFailed, with
+the result; Ctrl-C: Interrupted).
 """
 
 from __future__ import annotations
@@ -199,7 +202,7 @@ class Project:
     def cancel(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                stack: str | Sequence[str] | None = None, local: bool = False,
                backend: str | None = None) -> dict[str, bool]:
-        """Release the locks of the selected stacks (``pulumi cancel``): stack name -> whether it was locked.
+        """Release the locks of the selected stacks (``pulumi cancel``): stack name -> True if cancelled.
 
         Only for an update that is no longer running (a crash, a killed terminal): cancelling
         a live update can leave its resources half-changed.

@@ -183,9 +183,9 @@ def test_ls_and_cancel(file: str, engine: FakeEngine, capsys: pytest.CaptureFixt
     assert "not deployed" in capsys.readouterr().out
 
     assert main(["cancel", "-f", file, "--stack", E0, "--yes"]) == 0
-    assert capsys.readouterr().out == f"{E0}: lock released\n"
+    assert capsys.readouterr().out == f"{E0}: cancelled; no lock is left\n"
     assert main(["cancel", "-f", file, "--yes"]) == 0
-    assert capsys.readouterr().out == f"{PROJECT}: not locked\n{E0}: not locked\n"
+    assert capsys.readouterr().out == f"{PROJECT}: nothing was running\n{E0}: nothing was running\n"
 
 
 def test_ctrl_c_exits_130_and_names_the_interrupted_stacks(file: str, engine: FakeEngine,

@@ -344,7 +344,7 @@ def cancel(args: argparse.Namespace) -> int:
                  "updating them any more.", answer="y", what="y/N")
     released = project.cancel(env=args.env, app=args.app, stack=args.stack, local=args.local, backend=args.backend)
     for name, was_locked in released.items():
-        print(f"{name}: {'lock released' if was_locked else 'not locked'}")
+        print(f"{name}: {'cancelled; no lock is left' if was_locked else 'nothing was running'}")
     if not released:
         print("none of the selected stacks exists in the backend", file=sys.stderr)
     return 0

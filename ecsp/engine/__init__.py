@@ -111,7 +111,8 @@ class Engine(Protocol):
     def cancel(self, stack: StackSpec) -> bool:
         """Release the stack's lock left by an update that is no longer running (``pulumi cancel``).
 
-        True if an update was cancelled, False if the stack was not locked.
+        True when ``pulumi cancel`` succeeded (a DIY backend then holds no lock, and does not say whether
+        it held one); False when the backend said nothing was running.
         """
         ...
 
