@@ -70,13 +70,16 @@ def emulator(
     root: Path,
     *,
     running_tasks: int = 1,
+    record: bool = True,
     say: Callable[[str], None] | None = None,
     start_timeout: float = START_TIMEOUT,
 ) -> Iterator[LocalEmulator]:
     """A local AWS emulator for the project in ``root``, for the duration of the ``with`` block.
 
     ``running_tasks`` is the running count moto reports for ECS services created in this
-    session (moto never runs tasks). ``say`` receives the one-line notices (default: stderr).
+    session (moto never runs tasks). ``record=False`` is for sessions that only read (status,
+    logs, show): they leave the recording as it was, so it does not grow with every read.
+    ``say`` receives the one-line notices (default: stderr).
     """
     say = say or _stderr
     external = os.environ.get(ENDPOINT_VARIABLE)
@@ -98,7 +101,7 @@ def emulator(
     folder = data_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     with _session_lock(folder), _server(folder, _remember_running_tasks(folder, running_tasks),
-                                        start_timeout) as endpoint:
+                                        start_timeout, record) as endpoint:
         # moto does not record the seed request, so seed before every replay: the replay then
         # draws the same random ids, in the same order, as the session that was recorded.
         _post(f"{endpoint}/moto-api/seed?a={SEED}")
@@ -170,10 +173,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server(folder: Path, running_tasks: int, start_timeout: float) -> Iterator[str]:
+def _server(folder: Path, running_tasks: int, start_timeout: float, record: bool) -> Iterator[str]:
     env = dict(os.environ)
     env.update({
-        "MOTO_ENABLE_RECORDING": "true",
+        # A read-only session need not be recorded: nothing later depends on its requests
+        # (ids drawn during it name nothing that exists afterwards).
+        "MOTO_ENABLE_RECORDING": "true" if record else "",
         "MOTO_RECORDER_FILEPATH": str(folder / RECORDING),
         "MOTO_ECS_SERVICE_RUNNING": str(running_tasks),
         "AWS_ACCESS_KEY_ID": "test",

@@ -38,9 +38,11 @@ def test_emulator_keeps_state_across_sessions_and_reports_running_services(tmp_p
 
     assert said[0].startswith(f"local mode: AWS emulator (moto) at {first.endpoint}")
     assert said[-1].startswith("local mode: nothing real was created")
-    assert (tmp_path / ".ecsp" / "local" / "recording.jsonl").stat().st_size > 0
+    recording = tmp_path / ".ecsp" / "local" / "recording.jsonl"
+    size = recording.stat().st_size
+    assert size > 0
 
-    with local.emulator(tmp_path, say=said.append) as second:
+    with local.emulator(tmp_path, say=said.append, record=False) as second:  # as status/logs/show do
         assert second.endpoint != first.endpoint  # a new server, a new port
         ec2, ecs = aws.client(second.endpoint, "ec2"), aws.client(second.endpoint, "ecs")
         # Same ids as before: Pulumi state recorded them and must find them again.
@@ -49,6 +51,7 @@ def test_emulator_keeps_state_across_sessions_and_reports_running_services(tmp_p
         # running_tasks=2 when the service was created: moto reports it running, the rollout completed.
         assert (service["runningCount"], service["desiredCount"]) == (2, 2)
         assert service["deployments"][0]["rolloutState"] == "COMPLETED"
+    assert recording.stat().st_size == size  # reads were not recorded
 
 
 def test_emulator_uses_a_running_one_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -58,7 +58,7 @@ def open_sessions(config: ProjectConfig, root: Path, local: bool | LocalEmulator
     elif local:
         from ecsp.local import emulator
 
-        with emulator(root) as running:
+        with emulator(root, record=False) as running:  # reads only: keep the recording as it is
             yield Sessions(config, local=running)
     else:
         yield Sessions(config)
