@@ -114,7 +114,7 @@ def test_sdk_contract_the_fake_depends_on() -> None:
 def test_up_through_the_real_sdk(tmp_path: Path, fake: FakePulumiCommand) -> None:
     engine = engine_for(tmp_path, fake)
     warnings = engine.prepare(GRAPH.order(), "up")
-    assert any("PULUMI_CONFIG_PASSPHRASE is not set" in w for w in warnings)
+    assert any("PULUMI_CONFIG_PASSPHRASE is empty or not set" in w for w in warnings)
     recorder = Recorder()
     run = engine.run("up", ctx(PROJECT), recorder)
 
@@ -539,3 +539,16 @@ def test_the_api_runs_the_real_adapter_in_parallel_threads(tmp_path: Path, fake:
     assert app.tags == {"ecsp:project": "shop", "ecsp:environment": "e1", "ecsp:application": "a1"}
     assert {e.stack for e in recorder.events if isinstance(e, ResourceStep)} == set(project.stacks().names())
     assert result["shop-a0/e0"].changes == {"create": 2, "same": 10}
+
+
+@pytest.mark.parametrize(("environ", "warned", "passed"), [
+    ({}, True, ""),
+    ({"PULUMI_CONFIG_PASSPHRASE": ""}, True, ""),
+    ({"PULUMI_CONFIG_PASSPHRASE": "s3cret"}, False, "s3cret"),
+    ({"PULUMI_CONFIG_PASSPHRASE_FILE": "/run/secrets/p"}, False, None),
+])
+def test_passphrase_warning(tmp_path: Path, fake: FakePulumiCommand, environ: dict[str, str], warned: bool,
+                            passed: str | None) -> None:
+    engine = engine_for(tmp_path, fake, environ=environ)
+    assert bool(engine.prepare([PROJECT], "up")) is warned
+    assert engine.env_vars().get("PULUMI_CONFIG_PASSPHRASE") == passed

@@ -585,14 +585,15 @@ class AutomationEngine:
             if key in self.environ:
                 env[key] = self.environ[key]
         if self._secrets_provider() == DEFAULT_SECRETS_PROVIDER and not self._passphrase_set():
-            env["PULUMI_CONFIG_PASSPHRASE"] = ""
+            env.setdefault("PULUMI_CONFIG_PASSPHRASE", "")  # non-interactive: the CLI would fail asking
         if self.local is not None:
             env.update(LOCAL_AWS_ENV)
             env["AWS_ENDPOINT_URL"] = self.local.endpoint
         return env
 
     def _passphrase_set(self) -> bool:
-        return any(key in self.environ for key in PASSPHRASE_VARIABLES)
+        """A non-empty passphrase or a passphrase file (an empty one protects nothing: warn)."""
+        return bool(self.environ.get("PULUMI_CONFIG_PASSPHRASE")) or "PULUMI_CONFIG_PASSPHRASE_FILE" in self.environ
 
     def _secrets_provider(self) -> str | None:
         provider = self.config.state.secrets_provider
@@ -609,7 +610,8 @@ class AutomationEngine:
             description=f"ecsp stacks of project {self.config.project.name} (written by ecsp on every run)",
             backend=auto.ProjectBackend(url=self.backend),
         )
-        # Through a LocalWorkspace-free path: building a workspace would need the CLI.
+        # Written here, not by LocalWorkspace(project_settings=...): every stack run would rewrite
+        # it then, racing the other stacks of the same Pulumi project that run at the same time.
         import yaml
 
         path = folder / "Pulumi.yaml"
@@ -631,8 +633,8 @@ class AutomationEngine:
         """Main thread, before the fan-out: CLI, work dirs, imports, plugins. Returns warnings."""
         warnings = []
         if self._secrets_provider() == DEFAULT_SECRETS_PROVIDER and not self._passphrase_set():
-            warnings.append("PULUMI_CONFIG_PASSPHRASE is not set: stack secrets are encrypted with an empty "
-                            "passphrase; set it (and keep it) to protect them")
+            warnings.append("PULUMI_CONFIG_PASSPHRASE is empty or not set: stack secrets are encrypted with an "
+                            "empty passphrase; set it (and keep it: the stacks need it from now on) to protect them")
         self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
         self._ensure_backend_dir()
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
