@@ -118,7 +118,8 @@ def _matches(pattern: str, problem: Callable[[str], str]) -> AfterValidator:
     """
 
     def check(value: str) -> str:
-        if not re.match(pattern, value):
+        # fullmatch: `$` alone would accept a trailing newline (a YAML block scalar's).
+        if not re.fullmatch(pattern, value):
             raise ValueError(problem(value))
         return value
 
@@ -188,7 +189,7 @@ class UnquotedNumber(ValueError):
 
     @staticmethod
     def explain(written: str) -> str:
-        if re.match(ACCOUNT_PATTERN, written):
+        if re.fullmatch(ACCOUNT_PATTERN, written):
             return f"YAML reads unquoted digits as a number; put the account id in quotes: \"{written}\""
         return f"{written} is not an AWS account id; use the 12 digits in quotes, e.g. \"111111111111\""
 
@@ -248,9 +249,9 @@ class EcrConfig(Model):
 
 def _name_problem(kind: str, name: str, limit: int) -> str | None:
     """Why ``name`` cannot name a ``kind`` (project, environment, application), or None."""
-    if not re.match(NAME_PATTERN, name):
+    if not re.fullmatch(NAME_PATTERN, name):
         hint = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", name.lower())).strip("-")
-        suggestion = f", e.g. '{hint}'" if hint and re.match(NAME_PATTERN, hint) and len(hint) <= limit else ""
+        suggestion = f", e.g. '{hint}'" if hint and re.fullmatch(NAME_PATTERN, hint) and len(hint) <= limit else ""
         return (f"'{name}' is not a valid {kind} name; use lowercase letters, digits and single hyphens, "
                 f"starting with a letter{suggestion}")
     if len(name) > limit:
@@ -546,7 +547,7 @@ class _ApplicationFields(Model):
 def _env_name_errors(values: Mapping[str, str]) -> list[FieldError]:
     errors = []
     for name in values:
-        if not re.match(ENV_VAR_PATTERN, name):
+        if not re.fullmatch(ENV_VAR_PATTERN, name):
             errors.append(FieldError((name,), f"'{name}' is not a valid environment variable name; use letters, "
                                               "digits and _, not starting with a digit"))
         elif name.upper().startswith(RESERVED_PREFIX):
@@ -557,9 +558,9 @@ def _env_name_errors(values: Mapping[str, str]) -> list[FieldError]:
 
 def secret_kind(ref: str) -> Literal["ssm", "secretsmanager"] | None:
     """Which store a secret reference points at, or None when it is neither."""
-    if re.match(SECRETSMANAGER_ARN_PATTERN, ref):
+    if re.fullmatch(SECRETSMANAGER_ARN_PATTERN, ref):
         return "secretsmanager"
-    if re.match(SSM_ARN_PATTERN, ref) or (not ref.startswith("arn:") and re.match(SSM_NAME_PATTERN, ref)):
+    if re.fullmatch(SSM_ARN_PATTERN, ref) or (not ref.startswith("arn:") and re.fullmatch(SSM_NAME_PATTERN, ref)):
         return "ssm"
     return None
 

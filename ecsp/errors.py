@@ -7,6 +7,7 @@ user should do next.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -35,7 +36,9 @@ class ConfigProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        # One problem, one line: a value from a YAML block scalar may end in a newline.
+        return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m[0])[1:-1], text)
 
 
 class ConfigError(EcspError):

@@ -101,6 +101,16 @@ def test_recursive_aliases_do_not_hang() -> None:
     ]
 
 
+def test_one_problem_is_one_line_even_for_values_with_newlines() -> None:
+    assert problems_of("""\
+        project:
+          name: shop
+          region: |
+            us-west-2
+        environments: {test: {region: us-west-2}}
+        """) == ["ecsp.yaml:3: project.region: 'us-west-2\\n' is not an AWS region; did you mean us-west-2?"]
+
+
 def test_deeply_nested_documents_are_refused_cleanly() -> None:
     text = "project: " + "[" * 1200 + "]" * 1200 + "\n"
     assert problems_of(text) == ["ecsp.yaml: the document is nested too deeply to be a project file"]
@@ -212,6 +222,7 @@ def test_any_damage_is_explained_with_a_line_and_a_field(data: Any) -> None:
         for problem in e.problems:
             assert problem.line is not None and 1 <= problem.line <= text.count("\n") + 1, problem
             assert problem.message and "Traceback" not in problem.message
+            assert "\n" not in str(problem), problem  # one problem, one line
             assert "Input should be" not in problem.message, problem  # pydantic's wording, not ours
 
 
@@ -222,3 +233,4 @@ def test_any_text_either_loads_or_is_explained(text: str) -> None:
         loader.loads(text)
     except ConfigError as e:
         assert all(p.message for p in e.problems)
+        assert all("\n" not in str(p) for p in e.problems)

@@ -188,7 +188,7 @@ def _scalar(value: str) -> str:
     """``value`` as a YAML scalar: plain when that is unambiguous, else double-quoted."""
     import json
 
-    return value if re.match(r"^[A-Za-z0-9./][A-Za-z0-9._/:@+-]*$", value) else json.dumps(value)
+    return value if re.fullmatch(r"[A-Za-z0-9./][A-Za-z0-9._/:@+-]*", value) else json.dumps(value)
 
 
 def starter(args: argparse.Namespace) -> str:
