@@ -50,6 +50,7 @@ SEED = 20260612  # any fixed number: it only has to be the same for recording an
 START_TIMEOUT = 30.0
 
 NOTICE = "local mode: nothing real was created; everything ran against a local AWS emulator (moto)"
+READ_NOTICE = "local mode: read from a local AWS emulator (moto), not from AWS"
 
 
 class LocalEmulatorError(EcspError):
@@ -90,7 +91,7 @@ def emulator(
         try:
             yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
         finally:
-            say(NOTICE)
+            say(NOTICE if record else READ_NOTICE)
         return
 
     if importlib.util.find_spec("moto") is None:
@@ -112,7 +113,7 @@ def emulator(
         try:
             yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
         finally:
-            say(f"{NOTICE}; delete {folder} to start from scratch")
+            say(f"{NOTICE}; delete {folder} to start from scratch" if record else READ_NOTICE)
 
 
 def _remember_running_tasks(folder: Path, requested: int) -> int:
@@ -266,5 +267,5 @@ def running_tasks(desired_counts: list[int]) -> int:
     return max([1, *desired_counts])
 
 
-__all__ = ["ACCOUNT", "ENDPOINT_VARIABLE", "NOTICE", "LocalEmulatorError", "data_dir", "emulator", "free_port",
-           "running_tasks"]
+__all__ = ["ACCOUNT", "ENDPOINT_VARIABLE", "NOTICE", "READ_NOTICE", "LocalEmulatorError", "data_dir", "emulator",
+           "free_port", "running_tasks"]

@@ -69,7 +69,7 @@ def test_logs_text_shows_time_task_and_message_oldest_first(deployed: aws.Enviro
     ]
     stamp = lines[0].split(" ")[0]
     assert len(stamp) == len("2026-06-12T10:00:00.000Z") and stamp.endswith("Z") and "T" in stamp
-    assert "nothing real was created" in err
+    assert "local mode: read from a local AWS emulator (moto), not from AWS" in err
 
 
 def test_logs_since_filter_and_json(deployed: aws.Environment, project_file: Path,
@@ -99,7 +99,7 @@ def test_logs_of_an_app_that_is_not_deployed(moto: str, project_file: Path,
     assert code == 1
     assert "error: application 'api' is not deployed in environment 'test' (no log group /ecsp/shop-test-api in " \
            "us-east-1)" in err
-    assert "fix: deploy it with `ecsp up --env test --app api`" in err
+    assert "fix: deploy it with `ecsp up --local --env test --app api`" in err
     with pytest.raises(NotDeployedError):
         list(api.load(project_file).logs("api", "test", local=True))
 

@@ -47,11 +47,11 @@ def test_status_json_reports_a_running_app_and_what_is_not_deployed(
     assert [t["state"] for t in web["targets"]] == ["healthy", "healthy"]
     assert web["url"] == f"http://{env.alb_dns}/"
     assert rows["test", "api"]["health"] == "not deployed"
-    assert rows["test", "api"]["hint"] == "run `ecsp up --env test --app api`"
+    assert rows["test", "api"]["hint"] == "run `ecsp up --local --env test --app api`"
     # prod lives in another region, where nothing was created.
     assert rows["prod", "web"]["health"] == "not deployed"
-    assert "ecsp up --env prod" in rows["prod", "web"]["hint"]
-    assert "nothing real was created" in err
+    assert "ecsp up --local --env prod" in rows["prod", "web"]["hint"]
+    assert "local mode: read from a local AWS emulator" in err
 
 
 def test_status_text_shows_table_rollout_and_hints(moto: str, project_file: Path,

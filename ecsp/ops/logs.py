@@ -104,12 +104,13 @@ def read(config: ProjectConfig, sessions: Sessions, env: str, app: str, *, since
 def _reading(config: ProjectConfig, sessions: Sessions, env: str, app: str, start: datetime,
              filter_pattern: str | None) -> Iterator[LogEvent]:
     group = naming.AppNames(config.project.name, env, app).log_group
+    flag = " --local" if sessions.local is not None else ""
 
     def not_deployed(_: BaseException) -> NotDeployedError:
         return NotDeployedError(
             f"application '{app}' is not deployed in environment '{env}' (no log group {group} in "
             f"{config.environments[env].region})",
-            fix=f"deploy it with `ecsp up --env {env} --app {app}`; if it is deployed, check the environment's "
+            fix=f"deploy it with `ecsp up{flag} --env {env} --app {app}`; if it is deployed, check the environment's "
                 "account, region and profile")
 
     with aws_errors(sessions.where(env), not_found=not_deployed):

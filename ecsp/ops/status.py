@@ -152,12 +152,14 @@ def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list
                  events: int) -> list[AppStatus]:
     project = config.project.name
     region = config.environments[env].region
+    flag = " --local" if sessions.local is not None else ""  # the hints are commands to copy
     with aws_errors(sessions.where(env)):
         ecs = sessions.client(env, "ecs")
         cluster = find.find_cluster(ecs, project, env)
         if cluster is None:
             return [AppStatus(env, app, region, Health.NOT_DEPLOYED,
-                              hint=f"environment '{env}' is not deployed: run `ecsp up --env {env}`") for app in apps]
+                              hint=f"environment '{env}' is not deployed: run `ecsp up{flag} --env {env}`")
+                    for app in apps]
         services = find.find_services(ecs, cluster["clusterArn"], project, env, apps)
         elbv2 = sessions.client(env, "elbv2") if services else None
         rows = []
@@ -165,7 +167,7 @@ def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list
             service = services.get(app)
             if service is None or elbv2 is None:
                 rows.append(AppStatus(env, app, region, Health.NOT_DEPLOYED,
-                                      hint=f"run `ecsp up --env {env} --app {app}`"))
+                                      hint=f"run `ecsp up{flag} --env {env} --app {app}`"))
                 continue
             rows.append(_application(config, elbv2, env, app, service, events))
         return rows
