@@ -651,10 +651,15 @@ class ProjectConfig(Model):
 
     project: ProjectSection = Field(description="The project.",
                                     examples=[{"name": "shop", "region": "us-west-2"}])
-    environments: dict[str, EnvironmentConfig] = Field(description="Environments by name (e.g. test, prod).",
-                                                       examples=[{"test": {"region": "us-west-2"}}])
+    # The names' rules are checked by _names (for the messages); the schema repeats them for editors.
+    environments: dict[str, EnvironmentConfig] = Field(
+        description="Environments by name (e.g. test, prod).", examples=[{"test": {"region": "us-west-2"}}],
+        json_schema_extra={"minProperties": 1,
+                           "propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_ENVIRONMENT}},
+    )
     applications: dict[str, ApplicationConfig] = Field(
-        default_factory=dict, description="Applications by name."
+        default_factory=dict, description="Applications by name.",
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_APPLICATION}},
     )
     state: StateConfig = Field(default_factory=StateConfig, description="Pulumi state backend and secrets.")
 

@@ -148,9 +148,12 @@ def test_schema_catches_what_editors_should_flag(schema: dict[str, Any]) -> None
     data = yaml.safe_load(HELLO.read_text())
     data["project"]["region"] = "uswest2"
     data["applications"]["web"]["prot"] = 80
+    data["environments"]["Prod"] = data["environments"]["test"]
     messages = sorted(e.message for e in validator.iter_errors(data))
     assert any("uswest2" in m for m in messages)
     assert any("'prot' was unexpected" in m for m in messages)
+    assert any("'Prod' does not match" in m for m in messages)
+    assert list(validator.iter_errors({**data, "environments": {}}))  # at least one environment
 
 
 def walk_properties(node: Any, where: str = "") -> list[tuple[str, dict[str, Any]]]:
