@@ -965,18 +965,24 @@ def _field_path(cfg: ApplicationConfig, env: str, field: str, app: str) -> tuple
     return ("applications", app, field)
 
 
+def _setting(cfg: ApplicationConfig, env: str, field: str, default: int) -> tuple[int, str]:
+    """The value of ``field`` in ``env`` and where it comes from: 'override', 'base' or 'default'."""
+    override = cfg.environments.get(env)
+    if override is not None and getattr(override, field) is not None:
+        return getattr(override, field), "override"
+    if getattr(cfg, field) is not None:
+        return getattr(cfg, field), "base"
+    return default, "default"
+
+
 def _cpu_memory_problem(cfg: ApplicationConfig, app: str, env: str) -> FieldError | None:
     """A cpu/memory pair that Fargate rejects, reported where the user can fix it.
 
     The pair may mix the base, an override and the defaults; the message points at the value
     that made it invalid (an override, when there is one) and says which memory sizes work.
     """
-    override = cfg.environments.get(env)
-    cpu_source = "override" if _overridden(cfg, env, "cpu") else "base" if cfg.cpu is not None else "default"
-    memory_source = "override" if _overridden(cfg, env, "memory") else "base" if cfg.memory is not None else "default"
-    cpu = {"override": override.cpu if override else None, "base": cfg.cpu}.get(cpu_source) or DEFAULT_CPU
-    memory = {"override": override.memory if override else None, "base": cfg.memory}.get(memory_source) \
-        or DEFAULT_MEMORY
+    cpu, cpu_source = _setting(cfg, env, "cpu", DEFAULT_CPU)
+    memory, memory_source = _setting(cfg, env, "memory", DEFAULT_MEMORY)
     if fargate.is_valid(cpu, memory):
         return None
     options = fargate.describe_options(cpu)
