@@ -16,6 +16,8 @@ AZ_COUNT = 2
 
 @dataclass(frozen=True)
 class SubnetLayout:
+    """The subnet CIDR blocks of one VPC, one public and one private per availability zone, in zone order."""
+
     public: tuple[str, ...]
     private: tuple[str, ...]
 
