@@ -231,6 +231,17 @@ class Project:
                                  fix="use one of: " + ", ".join(known))
         return [spec for spec in graph.order() if spec.name in wanted]
 
+    def context(self, spec: StackSpec, *, organization: str | None = None,
+                local: contexts.LocalEmulator | None = None) -> contexts.StackContext:
+        """What ``spec``'s program receives, with the values only the edge can compute (image tags)."""
+        from ecsp import images
+
+        tag = None
+        if spec.kind == "application" and spec.environment and spec.application:
+            tag = images.build_tag(self.root, self.config.application(spec.environment, spec.application))
+        return contexts.StackContext(config=self.config, stack=spec, organization=organization, local=local,
+                                     project_root=str(self.root), image_tag=tag)
+
     def _run(self, operation: Operation, env: str | Sequence[str] | None, app: str | Sequence[str] | None, *,
              parallel: int, listener: Listener | None, local: contexts.LocalEmulator | None, backend: str | None,
              with_upstream: bool, check: bool, engine: Engine | None) -> RunResult:
@@ -240,8 +251,7 @@ class Project:
         graph, skip = _selection(self, engine, operation, env, app, with_upstream)
 
         def context(spec: StackSpec) -> contexts.StackContext:
-            return contexts.StackContext(config=self.config, stack=spec, organization=engine.organization,
-                                         local=local)
+            return self.context(spec, organization=engine.organization, local=local)
 
         result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=listener,
                                   skip=skip)

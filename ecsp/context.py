@@ -7,8 +7,7 @@ variables, no AWS calls, no printing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ecsp.config import ProjectConfig
 from ecsp.graph import StackSpec
@@ -28,8 +27,11 @@ class StackContext:
     stack: StackSpec
     organization: str | None = None
     local: LocalEmulator | None = None
-    # Extra image tags etc. computed at the edge (e.g. a build's content hash) by stack name.
-    extras: Mapping[str, str] = field(default_factory=dict)
+    # Computed at the edge, because programs read no files: the folder of ecsp.yaml (build
+    # contexts are relative to it) and, for an application built from a Dockerfile, the tag
+    # to push (a content hash of its build context, see ecsp.images).
+    project_root: str | None = None
+    image_tag: str | None = None
 
     @property
     def wait_for_steady_state(self) -> bool:

@@ -8,7 +8,6 @@ This is the edge, so it may read files: it loads the ecsp project named by the
 import pulumi
 
 from ecsp import api
-from ecsp.context import StackContext
 from ecsp.errors import EcspError
 from stacks import program_for
 
@@ -24,4 +23,4 @@ try:
 except EcspError as e:
     raise pulumi.RunError(str(e)) from None
 
-program_for(StackContext(config=project.config, stack=spec, organization=project.config.state.organization))()
+program_for(project.context(spec, organization=project.config.state.organization))()

@@ -21,11 +21,11 @@ import pulumi_aws as aws
 from ecsp import naming, priorities
 from ecsp.context import StackContext
 from stacks import _aws
-from stacks.components.application_iam import TaskRoles
-from stacks.components.application_image import BuiltImage
-from stacks.components.application_routing import Routing
-from stacks.components.application_service import Autoscaling, Service
-from stacks.components.application_task import TaskDefinition
+from stacks.application_iam import TaskRoles
+from stacks.application_image import BuiltImage
+from stacks.application_routing import Routing
+from stacks.application_service import Autoscaling, Service
+from stacks.application_task import TaskDefinition
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,8 @@ def program(ctx: StackContext) -> None:
     else:
         project = pulumi.StackReference(ctx.upstream_name("project"))
         image = BuiltImage(
-            app, image=settings.image, platform=settings.platform, extras=ctx.extras,
+            app, image=settings.image, platform=settings.platform,
+            project_root=ctx.project_root, image_tag=ctx.image_tag,
             repository_url=project.require_output("regions").apply(lambda r: repository_url(r, region, app)),
             # The project account owns the repository; environment accounts may only pull from it.
             registry_provider=_aws.provider(ctx, "project", region=region, account=config.project.account),

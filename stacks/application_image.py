@@ -6,13 +6,14 @@ region, with credentials of the project account, which owns the repository (envi
 accounts may only pull). The task definition uses the pushed ``ref``, which carries the
 image digest, so every new build yields a new task definition revision.
 
-The program reads no files, so two values come from the edge through
-``StackContext.extras``:
+The program reads no files, so two values come from the edge through the
+:class:`~ecsp.context.StackContext`:
 
-* ``image_tag``: the tag to push, ideally a content hash of the build context, so each
-  build gets its own tag (required when the repository's tags are immutable). Without it
-  the tag is a hash of the build settings, which is stable across content changes: fine
-  for mutable tags, because the digest still changes the task definition.
+* ``image_tag``: the tag to push, a content hash of the build context
+  (:func:`ecsp.images.build_tag`), so each build gets its own tag (required when the
+  repository's tags are immutable). Without it (offline plans) the tag is a hash of the
+  build settings, which is stable across content changes: fine for mutable tags, because
+  the digest still changes the task definition.
 * ``project_root``: the directory of ecsp.yaml, which ``image.build`` is relative to.
   Without it the context stays relative to the working directory of the Pulumi program.
 """
@@ -22,33 +23,29 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
 
 from ecsp.config import ImageConfig
 
-IMAGE_TAG = "image_tag"
-PROJECT_ROOT = "project_root"
-
 # ecsp's platform names -> Docker's.
 DOCKER_PLATFORMS = {"linux/x86_64": "linux/amd64", "linux/arm64": "linux/arm64"}
 
 
-def build_tag(image: ImageConfig, platform: str, extras: Mapping[str, str]) -> str:
+def build_tag(image: ImageConfig, platform: str, image_tag: str | None) -> str:
     """The tag a build is pushed with (see the module docstring)."""
-    if extras.get(IMAGE_TAG):
-        return extras[IMAGE_TAG]
+    if image_tag:
+        return image_tag
     settings = json.dumps({"build": image.build, "dockerfile": image.dockerfile, "args": image.args,
                            "platform": platform}, sort_keys=True)
     return "ecsp-" + hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
-def build_context(image: ImageConfig, extras: Mapping[str, str]) -> tuple[str, str | None]:
+def build_context(image: ImageConfig, project_root: str | None) -> tuple[str, str | None]:
     """The build context directory and the Dockerfile path (None: the context's Dockerfile)."""
     assert image.build is not None
-    context = posixpath.normpath(posixpath.join(extras.get(PROJECT_ROOT, "."), image.build))
+    context = posixpath.normpath(posixpath.join(project_root or ".", image.build))
     dockerfile = posixpath.join(context, image.dockerfile) if image.dockerfile else None
     return context, dockerfile
 
@@ -66,7 +63,8 @@ class BuiltImage(pulumi.ComponentResource):
         platform: str,
         repository_url: pulumi.Input[str],
         registry_provider: aws.Provider,
-        extras: Mapping[str, str],
+        project_root: str | None,
+        image_tag: str | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Imported here: only builds need the docker-build SDK.
@@ -79,8 +77,8 @@ class BuiltImage(pulumi.ComponentResource):
         token = aws.ecr.get_authorization_token_output(
             registry_id=registry.apply(lambda r: r.split(".", 1)[0] if r else r),
             opts=pulumi.InvokeOutputOptions(provider=registry_provider, parent=self))
-        context, dockerfile = build_context(image, extras)
-        tag = build_tag(image, platform, extras)
+        context, dockerfile = build_context(image, project_root)
+        tag = build_tag(image, platform, image_tag)
         built = docker_build.Image(
             name,
             context=docker_build.BuildContextArgs(location=context),

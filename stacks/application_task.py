@@ -17,7 +17,7 @@ import pulumi_aws as aws
 from ecsp import naming
 from ecsp.config import Application
 from stacks import _aws
-from stacks.components.application_iam import SecretRef
+from stacks.application_iam import SecretRef
 
 LOG_STREAM_PREFIX = "ecsp"
 CPU_ARCHITECTURES = {"linux/x86_64": "X86_64", "linux/arm64": "ARM64"}

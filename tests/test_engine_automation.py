@@ -377,6 +377,8 @@ def test_programs_aws_submodules_are_found_and_preimported(tmp_path: Path) -> No
     assert plugins_needed([source])[0][0] == "aws" and len(plugins_needed([source])) == 1
     found = aws_submodules()  # the real stacks/ package
     assert {"ec2", "ecs", "lb"} <= set(found)
+    # The real programs need the AWS provider and, for image builds, docker-build.
+    assert {plugin for plugin, _ in plugins_needed()} == {"aws", "docker-build"}
     import pulumi_aws
 
     assert preimport_aws(found) == found

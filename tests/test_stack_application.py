@@ -10,7 +10,6 @@ first (tests.harness.run_stack) to check the contract between the stacks.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -22,10 +21,10 @@ from ecsp.context import LocalEmulator, StackContext
 from ecsp.mocks import Recording
 from stacks import program_for
 from stacks.application import repository_url
-from stacks.components.application_iam import SecretRef, secret_refs, secrets_policy
-from stacks.components.application_image import build_context, build_tag
-from stacks.components.application_routing import path_patterns
-from stacks.components.application_service import load_balancer_arn_suffix
+from stacks.application_iam import SecretRef, secret_refs, secrets_policy
+from stacks.application_image import build_context, build_tag
+from stacks.application_routing import path_patterns
+from stacks.application_service import load_balancer_arn_suffix
 from tests import harness
 
 BASIC = """
@@ -125,12 +124,12 @@ def run(
     env: str,
     app: str,
     *,
-    extras: Mapping[str, str] | None = None,
+    image_tag: str | None = None,
     local: LocalEmulator | None = None,
 ) -> tuple[Recording, mocks.AwsMocks]:
     """Run one application stack with pinned upstream outputs; also return the mocks (for invokes)."""
     spec = graphs.build(cfg)[f"shop-{app}/{env}"]
-    ctx = StackContext(config=cfg, stack=spec, local=local, extras=dict(extras or {}))
+    ctx = StackContext(config=cfg, stack=spec, local=local, image_tag=image_tag)
     aws = mocks.AwsMocks(
         account=cfg.account_of(env) or mocks.DEFAULT_ACCOUNT, region=cfg.environments[env].region,
         stack_outputs={ctx.upstream_name("environment", env): environment_outputs(cfg, env),
@@ -490,7 +489,7 @@ def test_build_pushes_to_the_project_repository(
     repo = project_outputs(full)["regions"]["us-west-2"]["repositories"]["api"]
     assert repo.startswith("111111111111.dkr.ecr.us-west-2.amazonaws.com/")  # the project account's registry
     image = rec.one("docker-build:index:Image").inputs
-    tag = build_tag(full.application("test", "api").image, "linux/arm64", {})
+    tag = build_tag(full.application("test", "api").image, "linux/arm64", None)
     assert image["tags"] == [f"{repo}:{tag}"]
     assert image["push"] is True and image["platforms"] == ["linux/arm64"]
     assert image["context"] == {"location": "api"} and image["dockerfile"] == {"location": "api/Dockerfile.prod"}
@@ -518,8 +517,8 @@ def test_missing_repository_is_a_clear_error() -> None:
 
 
 def test_new_build_tag_gives_a_new_task_definition(full: ProjectConfig) -> None:
-    one, _ = run(full, "test", "api", extras={"image_tag": "c0ffee"})
-    two, _ = run(full, "test", "api", extras={"image_tag": "d00d1e"})
+    one, _ = run(full, "test", "api", image_tag="c0ffee")
+    two, _ = run(full, "test", "api", image_tag="d00d1e")
     assert one.one("docker-build:index:Image").inputs["tags"][0].endswith(":c0ffee")
     assert container(one)["image"] != container(two)["image"]
     assert one.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"] != \
@@ -528,8 +527,8 @@ def test_new_build_tag_gives_a_new_task_definition(full: ProjectConfig) -> None:
 
 def test_build_context_relative_to_the_project_root(full: ProjectConfig) -> None:
     image = full.application("test", "api").image
-    assert build_context(image, {}) == ("api", "api/Dockerfile.prod")
-    assert build_context(image, {"project_root": "/home/me/shop"}) == (
+    assert build_context(image, None) == ("api", "api/Dockerfile.prod")
+    assert build_context(image, "/home/me/shop") == (
         "/home/me/shop/api", "/home/me/shop/api/Dockerfile.prod")
 
 

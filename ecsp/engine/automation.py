@@ -92,7 +92,11 @@ DEFAULT_SECRETS_PROVIDER = "passphrase"
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 PULUMI_ENV = {"PULUMI_SKIP_UPDATE_CHECK": "true"}
 # Packages whose provider plugin the programs need, by Python module.
-PLUGIN_PACKAGES = {"pulumi_aws": ("aws", "pulumi-aws"), "pulumi_awsx": ("awsx", "pulumi-awsx")}
+PLUGIN_PACKAGES = {
+    "pulumi_aws": ("aws", "pulumi-aws"),
+    "pulumi_awsx": ("awsx", "pulumi-awsx"),
+    "pulumi_docker_build": ("docker-build", "pulumi-docker-build"),
+}
 # Local-emulator runs use fake credentials; providers get the endpoint from the program.
 LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
