@@ -98,11 +98,11 @@ def test_sdk_contract_the_fake_depends_on() -> None:
     * ecsp pins the CLI it installs to the SDK release its run() mirror was checked against.
     """
     assert VersionInfo.parse(FAKE_VERSION) <= VersionInfo(3, 205, 0)
-    sdk, pinned = VersionInfo.parse(pulumi._version.version), VersionInfo.parse(PINNED_PULUMI_VERSION)
+    sdk, pinned = VersionInfo.parse(str(pulumi._version.version)), VersionInfo.parse(PINNED_PULUMI_VERSION)
     assert (sdk.major, sdk.minor) == (pinned.major, pinned.minor), (
         "the pulumi SDK changed: re-check InterruptiblePulumiCommand.run against PulumiCommand.run and the "
         "event-log switch, then update PINNED_PULUMI_VERSION")
-    assert VersionInfo.parse(PINNED_PULUMI_VERSION) >= VersionInfo.parse(MIN_PULUMI_VERSION)
+    assert pinned >= VersionInfo.parse(MIN_PULUMI_VERSION)
     for version, transport in (("3.205.0", "file"), ("3.206.0", "grpc")):
         fake = FakePulumiCommand(version=version)
         workspace = auto.LocalWorkspace(pulumi_command=fake)
