@@ -126,6 +126,9 @@ class _Run:
 
     def execute(self) -> RunResult:
         warnings: list[str] = []
+        # Every stack is announced up front, in run order, so displays can list the whole run.
+        for spec in self.order:
+            self.emit(StackStatus(spec.name, Status.PENDING, self.operation))
         try:
             warnings = self.engine.prepare(self.order, self.operation)
             for warning in warnings:

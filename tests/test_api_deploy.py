@@ -37,7 +37,7 @@ def test_up_everything_returns_a_result(project: api.Project) -> None:
     assert [s.stack for s in result.stacks] == everything(project)
     assert set(engine.state) == set(everything(project))
     assert result["shop-a1/e1"].outputs == {"stack": "shop-a1/e1"}
-    assert recorder.statuses(PROJECT) == [(PROJECT, "running"), (PROJECT, "succeeded")]
+    assert recorder.statuses(PROJECT) == [(PROJECT, "pending"), (PROJECT, "running"), (PROJECT, "succeeded")]
 
 
 def test_up_app_pulls_in_only_upstream_stacks_never_deployed(project: api.Project) -> None:

@@ -96,8 +96,8 @@ def test_failure_skips_dependents_with_reason_and_others_go_on() -> None:
         assert skipped.started is None  # never ran
         assert result[f"shop-{app}/e1"].status is Status.SUCCEEDED
     assert {c.stack for c in engine.calls} == {PROJECT, E0, E1, "shop-a0/e1", "shop-a1/e1", "shop-a2/e1"}
-    assert recorder.statuses("shop-a0/e0") == [("shop-a0/e0", "skipped")]
-    assert recorder.statuses(E0) == [(E0, "running"), (E0, "failed")]
+    assert recorder.statuses("shop-a0/e0") == [("shop-a0/e0", "pending"), ("shop-a0/e0", "skipped")]
+    assert recorder.statuses(E0) == [(E0, "pending"), (E0, "running"), (E0, "failed")]
 
 
 def test_a_failed_root_names_the_culprit_through_the_chain() -> None:
@@ -166,10 +166,15 @@ def test_listener_sees_statuses_and_engine_events_and_a_broken_one_is_survived()
     engine = FakeEngine(warnings=["PULUMI_CONFIG_PASSPHRASE is not set"])
     result = run(engine, listener=recorder)
     for spec in GRAPH:
-        assert recorder.statuses(spec.name) == [(spec.name, "running"), (spec.name, "succeeded")]
+        assert recorder.statuses(spec.name) == [(spec.name, "pending"), (spec.name, "running"),
+                                                (spec.name, "succeeded")]
     steps = [e for e in recorder.events if isinstance(e, ResourceStep)]
     assert len(steps) == 2 * len(GRAPH)
-    assert isinstance(recorder.events[0], Diagnostic) and recorder.events[0].severity == "warning"
+    # First every stack is announced as pending, then the run's warnings, before any stack runs.
+    announced = len(GRAPH)
+    assert all(isinstance(e, StackStatus) and e.status is Status.PENDING for e in recorder.events[:announced])
+    warning = recorder.events[announced]
+    assert isinstance(warning, Diagnostic) and warning.severity == "warning"
     final = [e for e in recorder.events if isinstance(e, StackStatus) and e.status is Status.SUCCEEDED]
     assert final[0].outputs == {"stack": final[0].stack}
     assert result.warnings == ["PULUMI_CONFIG_PASSPHRASE is not set"]
@@ -219,7 +224,7 @@ def test_ctrl_c_interrupts_in_flight_stacks_and_cancels_the_rest() -> None:
         pending = result[f"shop-{app}/e0"]
         assert pending.status is Status.CANCELLED and pending.reason == orchestrator.NOT_STARTED
         assert pending.started is None
-    assert recorder.statuses("shop-a0/e1") == [("shop-a0/e1", "cancelled")]
+    assert recorder.statuses("shop-a0/e1") == [("shop-a0/e1", "pending"), ("shop-a0/e1", "cancelled")]
 
 
 def test_a_stack_that_finishes_despite_ctrl_c_keeps_its_success() -> None:
