@@ -50,6 +50,42 @@ Destroy runs dependents first and never touches stacks that were not selected: i
 to destroy an environment while one of its applications is still deployed and not selected.
 """
 
+PREVIEW_EPILOG = """\
+examples:
+  ecsp preview                            every stack (stacks whose upstream is not deployed are skipped)
+  ecsp preview --env prod --app web       one application stack in prod
+  ecsp preview --local                    against the local AWS emulator
+
+A stack's program reads its upstream stacks' outputs, so a stack whose upstream stack was
+never deployed is skipped with that reason; `ecsp plan` shows its resources offline.
+"""
+
+REFRESH_EPILOG = """\
+examples:
+  ecsp refresh                            every stack
+  ecsp refresh --env prod                 prod's environment stack and its applications
+"""
+
+LS_EPILOG = """\
+examples:
+  ecsp ls
+  ecsp ls --json | jq -r '.[] | select(.status == "deployed") | .stack'
+  ecsp ls --local                         stacks deployed to the local emulator
+"""
+
+CANCEL_EPILOG = """\
+examples:
+  ecsp cancel --stack shop-web/test       after a crash left shop-web/test locked
+  ecsp cancel --env test --yes            every stack of the test environment, without asking
+"""
+
+INSTALL_EPILOG = """\
+example:
+  ecsp install-pulumi                     then `ecsp up` finds it in ~/.ecsp/pulumi/VERSION/bin
+
+Set ECSP_HOME to install somewhere else than ~/.ecsp.
+"""
+
 OUTPUTS_EPILOG = """\
 examples:
   ecsp outputs                            every deployed stack's outputs
@@ -90,7 +126,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
                        description="Preview the selected stacks: which resources `up` would create, update, "
                        "replace or delete, and which properties differ. Changes nothing.",
-                       formatter_class=RAW)
+                       epilog=PREVIEW_EPILOG, formatter_class=RAW)
     _common_run(p)
     p.add_argument("--with-upstream", action="store_true",
                    help="with --env/--app: also preview upstream stacks that are already deployed")
@@ -105,7 +141,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("refresh", parents=[common], help="read the real state of the stacks' resources",
                        description="Refresh the selected stacks: adopt changes made outside ecsp into Pulumi's "
-                       "state (nothing in AWS changes).", formatter_class=RAW)
+                       "state (nothing in AWS changes).", epilog=REFRESH_EPILOG, formatter_class=RAW)
     _common_run(p, local=False)
     p.set_defaults(handler=refresh)
 
@@ -123,7 +159,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("ls", parents=[common], help="list the stacks with their last update and status",
                        description="List every stack of the project: deployed or not, last update, resource "
-                       "count, and stacks in the backend that are no longer in ecsp.yaml.", formatter_class=RAW)
+                       "count, and stacks in the backend that are no longer in ecsp.yaml.", epilog=LS_EPILOG,
+                       formatter_class=RAW)
     p.add_argument("--json", action="store_true", help="print JSON")
     _backend(p, local=True)
     p.set_defaults(handler=ls)
@@ -131,7 +168,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("cancel", parents=[common], help="release the lock a crashed or killed run left",
                        description="Release the locks of the selected stacks (`pulumi cancel`). Only for "
                        "updates that are no longer running: cancelling a live update can leave resources "
-                       "half-changed.", formatter_class=RAW)
+                       "half-changed.", epilog=CANCEL_EPILOG, formatter_class=RAW)
     add_targets(p)
     p.add_argument("--stack", action="append", default=[], metavar="NAME",
                    help="only this stack, e.g. shop-web/test (repeatable)")
@@ -142,7 +179,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("install-pulumi", help="install the pulumi CLI ecsp is tested with",
                        description="Download the pinned pulumi CLI into ~/.ecsp/pulumi/VERSION "
                        "(PulumiCommand.install). ecsp uses a pulumi on PATH first when it is recent enough.",
-                       formatter_class=RAW)
+                       epilog=INSTALL_EPILOG, formatter_class=RAW)
     p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     p.set_defaults(handler=install_pulumi)
 

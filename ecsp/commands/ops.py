@@ -51,7 +51,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "show", parents=[common], help="the project at a glance: environments, applications, where each runs",
         description="Show the project from ecsp.yaml plus live state: each environment's region, account and URL "
         "base, and each application with its state in every environment.",
-        epilog="exit status: 0 when every environment could be read, 1 when one could not.",
+        epilog="examples:\n  ecsp show\n  ecsp show --json | jq '.environments'\n  ecsp show --local\n\n"
+        "exit status: 0 when every environment could be read, 1 when one could not.",
         formatter_class=raw,
     )
     p.add_argument("--json", action="store_true", help="print a machine-readable document")
