@@ -97,7 +97,7 @@ def emulator(
     if importlib.util.find_spec("moto") is None:
         raise LocalEmulatorError(
             "--local needs moto's server (an AWS API emulator), which is not installed",
-            fix=f"pip install 'moto[server]', or run an emulator yourself and set {ENDPOINT_VARIABLE}=URL",
+            fix=f"pip install 'ecsp[local]' (moto's server), or run an emulator yourself and set {ENDPOINT_VARIABLE}=URL",
         )
     folder = data_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,7 +217,7 @@ def _wait_ready(endpoint: str, process: subprocess.Popen[bytes] | None, *, timeo
         if process is not None and process.poll() is not None:
             raise LocalEmulatorError(
                 f"the local AWS emulator exited at start (status {process.returncode}): {_tail(log)}",
-                fix="check that moto[server] is installed (pip install 'moto[server]')",
+                fix="check that moto's server is installed (pip install 'ecsp[local]')",
             )
         # A plain TCP connect: any HTTP request would land in the recording (and may not be moto).
         try:
