@@ -97,7 +97,8 @@ def emulator(
     if importlib.util.find_spec("moto") is None:
         raise LocalEmulatorError(
             "--local needs moto's server (an AWS API emulator), which is not installed",
-            fix=f"pip install 'ecsp[local]' (moto's server), or run an emulator yourself and set {ENDPOINT_VARIABLE}=URL",
+            fix=f"pip install 'ecsp[local]' (moto's server), or run an emulator yourself and set "
+            f"{ENDPOINT_VARIABLE}=URL",
         )
     folder = data_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
