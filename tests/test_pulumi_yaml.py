@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import runpy
+
 import pulumi
 import pytest
 import yaml
@@ -48,6 +49,6 @@ def test_entry_point_registers_what_ecsp_plans(stack: str) -> None:
 
 
 def test_entry_point_names_the_stacks_when_ecsp_stack_is_wrong() -> None:
-    with pytest.raises(pulumi.RunError, match="(?s)ecsp:stack 'hello-nope/test' is not a stack of project 'hello'.*"
-                       "hello-environment/test"):
+    with pytest.raises(pulumi.RunError, match=r"(?s)ecsp:stack 'hello-nope/test' is not a stack of project 'hello'.*"
+                       r"hello-environment/test"):
         run_entry_point("hello-nope/test")
