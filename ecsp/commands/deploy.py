@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from ecsp.commands.plan import add_targets
 if TYPE_CHECKING:
     from ecsp.api import Project
     from ecsp.context import LocalEmulator
-    from ecsp.events import Event, Operation
+    from ecsp.events import Operation
     from ecsp.results import RunResult
 
 PROGRESS_MODES = ("auto", "live", "plain", "json", "none")
@@ -214,7 +213,7 @@ def destroy(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, operation: Operation, *, project: Project | None = None) -> int:
-    from ecsp import api
+    from ecsp import api, progress
     from ecsp.orchestrator import DEFAULT_PARALLEL
     from ecsp.results import Interrupted, RunFailed
 
@@ -224,7 +223,7 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
         local = _local(project, stack) if getattr(args, "local", False) else None
         engine = project.engine(local=local, backend=args.backend)
         engine.check()  # a missing pulumi CLI is one clear error, before any progress display
-        listener = stack.enter_context(reporter(args.progress, operation))
+        listener = stack.enter_context(progress.reporter(args.progress, operation=operation))
         kwargs: dict[str, Any] = {"parallel": parallel, "listener": listener, "backend": args.backend,
                                   "check": False, "engine": engine}
         if operation != "refresh":
@@ -248,49 +247,16 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
 
 def _local(project: Project, stack: contextlib.ExitStack) -> LocalEmulator:
     """Enter the local emulator (ecsp.local); first make sure pulumi is there (installing it if not)."""
+    from ecsp import local
     from ecsp.engine.automation import ensure_pulumi
 
-    ensure_pulumi(install=True, say=lambda line: print(line, file=sys.stderr))
-    local = importlib.import_module("ecsp.local")
+    with _installing():
+        ensure_pulumi(install=True, say=lambda line: print(line, file=sys.stderr))
     config = project.config
     counts = [config.application(env, app).desired_count for env, app in config.deployments()]
     running = local.running_tasks(counts)
     emulator: LocalEmulator = stack.enter_context(local.emulator(project.root, running_tasks=running))
     return emulator
-
-
-def reporter(mode: str, operation: Operation) -> Any:
-    """``ecsp.progress.reporter`` when it is there, else a minimal plain listener of our own."""
-    try:
-        progress = importlib.import_module("ecsp.progress")
-    except ImportError:
-        return _PlainReporter(mode, operation)
-    return progress.reporter(mode, operation=operation)
-
-
-class _PlainReporter:
-    """Stack status lines on stderr and the result table at the end (until ecsp.progress exists)."""
-
-    def __init__(self, mode: str, operation: Operation) -> None:
-        self.quiet = mode == "none"
-        self.operation = operation
-
-    def __enter__(self) -> _PlainReporter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def __call__(self, event: Event) -> None:
-        from ecsp.events import StackStatus
-
-        if not self.quiet and isinstance(event, StackStatus):
-            reason = f": {event.reason}" if event.reason else ""
-            print(f"{event.stack} {event.status.value}{reason}", file=sys.stderr, flush=True)
-
-    def finish(self, result: RunResult) -> None:
-        if not self.quiet:
-            print(result)
 
 
 # --------------------------------------------------------------------------- state
@@ -390,9 +356,25 @@ def cancel(args: argparse.Namespace) -> int:
 def install_pulumi(args: argparse.Namespace) -> int:
     from ecsp.engine.automation import install_pulumi as install
 
-    command = install(say=lambda line: print(line, file=sys.stderr))
+    with _installing():
+        command = install(say=lambda line: print(line, file=sys.stderr))
     print(command.command)
     return 0
+
+
+def _installing() -> contextlib.AbstractContextManager[Any]:
+    """A spinner with elapsed time on a terminal while pulumi downloads (the install script reports nothing)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return contextlib.nullcontext()
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("downloading and installing pulumi"), TimeElapsedColumn(),
+                   console=console, transient=True)
+    bar.add_task("install", total=None)
+    return bar
 
 
 def _confirm(question: str, *, answer: str, what: str) -> None:
