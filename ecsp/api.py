@@ -108,12 +108,14 @@ class Project:
             return show.show(self.config, sessions)
 
     # Deploy (issue 6). Every verb takes targets like the CLI (env/app: a name or a list),
-    # reports progress to ``listener`` (an ecsp.events.Listener, e.g. ecsp.progress.reporter),
+    # shows progress (``progress``: True = live in a terminal or notebook with widgets, plain
+    # otherwise; or a mode name "live", "plain", "json"; False = none) unless events go to
+    # your own ``listener`` (an ecsp.events.Listener),
     # returns a RunResult and, with ``check`` (the default), raises RunFailed when a stack
     # failed, or Interrupted after Ctrl-C; the exception carries the result. ``engine`` reuses one
     # from ``engine()`` (default: a new Automation API engine per call).
     def up(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
-           parallel: int = DEFAULT_PARALLEL, listener: Listener | None = None,
+           parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None) -> RunResult:
         """Create or update the selected stacks, in dependency order.
@@ -122,11 +124,11 @@ class Project:
         that has never been deployed; upstream stacks that exist are read as they are
         (through StackReference) unless ``with_upstream`` re-runs them too.
         """
-        return self._run("up", env, app, parallel=parallel, listener=listener, local=local, backend=backend,
-                         with_upstream=with_upstream, check=check, engine=engine)
+        return self._run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
+                         backend=backend, with_upstream=with_upstream, check=check, engine=engine)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
-                parallel: int = DEFAULT_PARALLEL, listener: Listener | None = None,
+                parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 with_upstream: bool = False, check: bool = True, engine: Engine | None = None) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
@@ -134,19 +136,19 @@ class Project:
         A stack whose upstream stack was never deployed is skipped (its program reads the
         upstream outputs, which do not exist yet); ``plan()`` shows its resources offline.
         """
-        return self._run("preview", env, app, parallel=parallel, listener=listener, local=local, backend=backend,
-                         with_upstream=with_upstream, check=check, engine=engine)
+        return self._run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
+                         backend=backend, with_upstream=with_upstream, check=check, engine=engine)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
-                parallel: int = DEFAULT_PARALLEL, listener: Listener | None = None,
+                parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 check: bool = True, engine: Engine | None = None) -> RunResult:
         """Read the real state of the selected stacks' resources into Pulumi's state."""
-        return self._run("refresh", env, app, parallel=parallel, listener=listener, local=local, backend=backend,
-                         with_upstream=False, check=check, engine=engine)
+        return self._run("refresh", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
+                         backend=backend, with_upstream=False, check=check, engine=engine)
 
     def destroy(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
-                parallel: int = DEFAULT_PARALLEL, listener: Listener | None = None,
+                parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 check: bool = True, engine: Engine | None = None) -> RunResult:
         """Delete the selected stacks' resources, dependents first. Never touches upstream stacks.
@@ -154,8 +156,8 @@ class Project:
         Refuses (UsageError) to destroy an environment while an application stack outside the
         selection is still deployed in it, or the project stack while any other stack is.
         """
-        return self._run("destroy", env, app, parallel=parallel, listener=listener, local=local, backend=backend,
-                         with_upstream=False, check=check, engine=engine)
+        return self._run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
+                         backend=backend, with_upstream=False, check=check, engine=engine)
 
     def destroy_targets(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                         local: bool = False, backend: str | None = None) -> list[str]:
@@ -243,9 +245,10 @@ class Project:
                                      project_root=str(self.root), image_tag=tag)
 
     def _run(self, operation: Operation, env: str | Sequence[str] | None, app: str | Sequence[str] | None, *,
-             parallel: int, listener: Listener | None, local: contexts.LocalEmulator | None, backend: str | None,
-             with_upstream: bool, check: bool, engine: Engine | None) -> RunResult:
+             parallel: int, progress: bool | str, listener: Listener | None, local: contexts.LocalEmulator | None,
+             backend: str | None, with_upstream: bool, check: bool, engine: Engine | None) -> RunResult:
         from ecsp import orchestrator
+        from ecsp import progress as displays
 
         engine = engine or self.engine(local=local, backend=backend)
         graph, skip = _selection(self, engine, operation, env, app, with_upstream)
@@ -253,8 +256,12 @@ class Project:
         def context(spec: StackSpec) -> contexts.StackContext:
             return self.context(spec, organization=engine.organization, local=local)
 
-        result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=listener,
-                                  skip=skip)
+        # Your own listener replaces the display; progress=False turns it off.
+        mode = "none" if listener is not None or progress is False else "auto" if progress is True else progress
+        with displays.reporter(mode, operation=operation) as display:  # type: ignore[arg-type]
+            result = orchestrator.run(graph, operation, engine, context, parallel=parallel,
+                                      listener=listener or display, skip=skip)
+            display.finish(result)
         if check and result.interrupted:
             raise Interrupted(result)
         if check and result.failed:  # stacks skipped for a reason other than a failure are not errors

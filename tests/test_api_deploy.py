@@ -40,6 +40,20 @@ def test_up_everything_returns_a_result(project: api.Project) -> None:
     assert recorder.statuses(PROJECT) == [(PROJECT, "pending"), (PROJECT, "running"), (PROJECT, "succeeded")]
 
 
+def test_up_shows_progress_by_default_and_not_when_asked(project: api.Project,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    project.up(engine=FakeEngine(), progress="plain")
+    shown = capsys.readouterr().out
+    assert "shop-a1/e1: succeeded" in shown  # a plain line per stack step...
+    assert "up: 7 succeeded" in shown  # ...and the summary at the end
+    project.up(engine=FakeEngine(), progress=False)
+    assert capsys.readouterr().out == ""
+    project.up(engine=FakeEngine(), listener=Recorder())  # your own listener replaces the display
+    assert capsys.readouterr().out == ""
+    with pytest.raises(UsageError, match="unknown progress mode 'fancy'"):
+        project.up(engine=FakeEngine(), progress="fancy")
+
+
 def test_up_app_pulls_in_only_upstream_stacks_never_deployed(project: api.Project) -> None:
     # Nothing deployed yet: the application needs its environment and the project stack.
     engine = FakeEngine()
