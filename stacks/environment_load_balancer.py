@@ -72,7 +72,7 @@ class LoadBalancer(pulumi.ComponentResource):
         aws.vpc.SecurityGroupIngressRule("environment-from-load-balancer",
                                          security_group_id=environment_security_group_id,
                                          referenced_security_group_id=group.id, ip_protocol="-1",
-                                         description="Traffic from the environment's load balancer", opts=child())
+                                         description="Traffic from the load balancer of the environment", opts=child())
 
         alb = aws.lb.LoadBalancer(names.load_balancer, load_balancer_type="application", internal=False,
                                   security_groups=[group.id], subnets=subnet_ids,

@@ -114,9 +114,12 @@ class Network(pulumi.ComponentResource):
         group = aws.ec2.SecurityGroup("environment", vpc_id=vpc.id,
                                       description=f"{names.base} applications: from the load balancer and each other",
                                       tags={"Name": names.tag("env")}, opts=child())
+        # EC2 refuses descriptions with characters outside a-zA-Z0-9 and " ._-:/()#,@[]+=&;{}!$*"
+        # (no apostrophes): word them plainly.
         aws.vpc.SecurityGroupIngressRule("environment-from-self", security_group_id=group.id,
                                          referenced_security_group_id=group.id, ip_protocol="-1",
-                                         description="Traffic between the environment's applications", opts=child())
+                                         description="Traffic between the applications of the environment",
+                                         opts=child())
         # Explicit egress: the provider drops the default allow-all rule of groups it creates, and
         # tasks need it to pull images, reach AWS APIs and call out.
         aws.vpc.SecurityGroupEgressRule("environment-egress", security_group_id=group.id, cidr_ipv4=ANYWHERE,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -351,6 +352,24 @@ def test_environment_group_admits_only_the_load_balancer_and_itself() -> None:
               for n in rec.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")}
     assert set(egress) == {env_sg, lb_sg}
     assert all(e["ipProtocol"] == "-1" and e["cidrIpv4"] == "0.0.0.0/0" for e in egress.values())
+
+
+# What EC2 accepts in a security group's description and in a rule's (a VPC group's description also
+# allows "&"); anything else, an apostrophe included, fails the real API call, never the mocks.
+GROUP_DESCRIPTION = r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}"
+RULE_DESCRIPTION = r"[A-Za-z0-9 ._\-:/()#,@\[\]+=;{}!$*]{0,255}"
+
+
+@pytest.mark.parametrize("domain", [False, True])
+def test_security_group_and_rule_descriptions_use_only_characters_ec2_accepts(domain: bool) -> None:
+    rec = run(shop("single", domain=domain))
+    groups = rec.of_type("aws:ec2/securityGroup:SecurityGroup")
+    rules = [n for n in rec.nodes if n.type.startswith("aws:vpc/securityGroup")]
+    assert len(groups) == 2 and len(rules) == (6 if domain else 5)
+    for node in groups:
+        assert re.fullmatch(GROUP_DESCRIPTION, node.inputs["description"]), node.inputs["description"]
+    for node in rules:
+        assert re.fullmatch(RULE_DESCRIPTION, node.inputs["description"]), node.inputs["description"]
 
 
 # --------------------------------------------------------------------------- load balancer and cluster
