@@ -80,7 +80,8 @@ def program(ctx: StackContext) -> None:
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
                             environment_security_group_id=network.environment_security_group_id,
-                            certificate_arn=domain.certificate_arn if domain else None, provider=provider)
+                            certificate_arn=domain.certificate_arn if domain else None, provider=provider,
+                            internet_access=network.internet_access)
 
     outputs: dict[str, object] = {
         "vpcId": network.vpc_id,

@@ -7,6 +7,8 @@ with a domain a redirect of plain HTTP to HTTPS.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 
@@ -47,6 +49,7 @@ class LoadBalancer(pulumi.ComponentResource):
     def __init__(self, name: str, *, names: naming.EnvNames, vpc_id: pulumi.Input[str],
                  subnet_ids: pulumi.Input[list[str]], environment_security_group_id: pulumi.Input[str],
                  certificate_arn: pulumi.Input[str] | None, provider: aws.Provider,
+                 internet_access: Sequence[pulumi.Resource],
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:environment:LoadBalancer", name, None, opts)
 
@@ -77,7 +80,9 @@ class LoadBalancer(pulumi.ComponentResource):
         alb = aws.lb.LoadBalancer(names.load_balancer, load_balancer_type="application", internal=False,
                                   security_groups=[group.id], subnets=subnet_ids,
                                   # Requests with malformed headers never reach applications.
-                                  drop_invalid_header_fields=True, opts=child())
+                                  drop_invalid_header_fields=True,
+                                  # Internet-facing: AWS refuses it until the VPC's gateway is attached.
+                                  opts=child(depends_on=list(internet_access)))
         # Copilot's default target group, with its health-check defaults and no targets. Nothing
         # forwards to it (the listeners answer unmatched requests themselves); kept for parity.
         aws.lb.TargetGroup(names.default_target_group, port=HTTP_PORT, protocol="HTTP", target_type="ip",

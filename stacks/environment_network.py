@@ -55,6 +55,10 @@ class Network(pulumi.ComponentResource):
 
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
+    # What makes the public subnets reach the internet. Their ids alone do not order an
+    # internet-facing load balancer after it: AWS refuses one in a VPC whose gateway is not
+    # attached yet ("InvalidSubnet: VPC ... has no internet gateway"), a race the subnets win.
+    internet_access: list[pulumi.Resource]
     private_subnet_ids: pulumi.Output[list[str]]
     environment_security_group_id: pulumi.Output[str]
 
@@ -85,11 +89,13 @@ class Network(pulumi.ComponentResource):
 
         public_routes = aws.ec2.RouteTable("public", vpc_id=vpc.id, tags={"Name": names.tag("public")},
                                            opts=child())
-        aws.ec2.Route("public-default", route_table_id=public_routes.id, destination_cidr_block=ANYWHERE,
-                      gateway_id=igw.id, opts=child())
-        for i, subnet in enumerate(public):
+        default_route = aws.ec2.Route("public-default", route_table_id=public_routes.id,
+                                      destination_cidr_block=ANYWHERE, gateway_id=igw.id, opts=child())
+        associations = [
             aws.ec2.RouteTableAssociation(f"public-{i}", route_table_id=public_routes.id, subnet_id=subnet.id,
                                           opts=child())
+            for i, subnet in enumerate(public)
+        ]
 
         # A NAT gateway lives in a public subnet and needs the internet gateway attached first.
         gateways = []
@@ -126,6 +132,7 @@ class Network(pulumi.ComponentResource):
                                         ip_protocol="-1", description="All outbound traffic", opts=child())
 
         self.vpc_id = vpc.id
+        self.internet_access = [igw, default_route, *associations]
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.environment_security_group_id = group.id

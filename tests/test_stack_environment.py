@@ -388,6 +388,16 @@ def test_load_balancer_is_internet_facing_in_the_public_subnets() -> None:
     assert tg["healthCheck"] == {"interval": 10, "healthyThreshold": 2, "timeout": 5}
 
 
+def test_load_balancer_waits_for_the_internet_gateway_and_public_routes() -> None:
+    # AWS refuses an internet-facing load balancer in a VPC without an attached gateway, and the
+    # subnets it names are created in parallel with the gateway: only depends_on orders them.
+    rec = run(shop())
+    alb = rec.one("aws:lb/loadBalancer:LoadBalancer")
+    needed = [rec.one("aws:ec2/internetGateway:InternetGateway"), rec.one("aws:ec2/route:Route", "public-default"),
+              *[rec.one("aws:ec2/routeTableAssociation:RouteTableAssociation", f"public-{i}") for i in range(2)]]
+    assert {n.urn for n in needed} <= set(alb.depends_on)
+
+
 def test_without_a_domain_plain_http_answers_404() -> None:
     rec = run(shop())
     (listener,) = rec.of_type("aws:lb/listener:Listener")
