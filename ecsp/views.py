@@ -27,10 +27,12 @@ def _short_type(type_: str) -> str:
 
 def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
     spec = stack.spec
-    counted = [r for r in stack.resources if not r.type.startswith("pulumi:")]
-    label = Text.assemble((spec.name, "bold"), f"  ({spec.kind}, {len(counted)} resources)")
+    # Every node of the tree counts (providers and stack references too), so the number matches
+    # `plan --json` and `len(plan.stack(name).resources)`.
+    label = Text.assemble((spec.name, "bold"), f"  ({spec.kind}, {len(stack.resources)} resources)")
     if spec.depends_on:
-        label.append(f"  after {', '.join(spec.depends_on)}", style="dim")
+        # A line of its own: appended to the name it wraps mid-list at 80 columns.
+        label.append(f"\n  after {', '.join(spec.depends_on)}", style="dim")
     tree = Tree(label)
     nodes: dict[str | None, Tree] = {None: tree}
     pending = list(stack.resources)
@@ -63,6 +65,6 @@ def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
         out.print(stack_tree(stack, inputs=inputs))
     totals: Counter[str] = Counter()
     for stack in plan.stacks:
-        totals[stack.spec.kind] += sum(1 for r in stack.resources if not r.type.startswith("pulumi:"))
+        totals[stack.spec.kind] += len(stack.resources)
     out.print(Group(Text(
         "total: " + ", ".join(f"{n} {kind} resources" for kind, n in totals.items()), style="bold")))

@@ -251,3 +251,23 @@ def test_init_creates_missing_folders(tmp_path: Path) -> None:
     target = tmp_path / "infra" / "ecsp.yaml"
     assert cli.main(["init", "--name", "shop", "-f", str(target)]) == 0
     assert isinstance(loader.load(target), ProjectConfig)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def test_plan_tree_fits_80_columns_and_counts_what_json_lists(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main(["plan", "-f", str(MULTI), "--json"]) == 0
+    counts = {s["name"]: len(s["resources"]) for s in json.loads(capsys.readouterr().out)["stacks"]}
+    assert cli.main(["plan", "-f", str(MULTI)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # Each stack's header states the number of resources `plan --json` lists for it (providers included)...
+    for name, count in counts.items():
+        kind = "project" if name.endswith("/global") else "environment" if "-environment/" in name else "application"
+        assert f"{name}  ({kind}, {count} resources)" in lines
+    # ...and its dependencies on a line of their own, whole, rather than wrapped mid-list.
+    assert "  after shop-environment/prod, shop-project/global" in lines
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[-1].startswith(f"total: {counts['shop-project/global']} project resources, ")
