@@ -84,12 +84,15 @@ class Routing(pulumi.ComponentResource):
             redirect = [aws.lb.ListenerRuleActionArgs(type="redirect", redirect=aws.lb.ListenerRuleActionRedirectArgs(
                 protocol="HTTPS", port="443", status_code="HTTP_301"))]
             # Same priority on both listeners: each listener's priorities are unique on their own.
+            # The HTTP listener's rule keeps its name with and without a domain, so adding or
+            # removing the domain updates it in place: under another name Pulumi would create the
+            # new rule first, at the priority the old one still holds, and ALB would refuse it.
             self.rules = [
                 aws.lb.ListenerRule(
                     f"{name}-https", listener_arn=https_listener_arn, priority=priority, actions=forward,
                     conditions=conditions(settings.path, host), opts=_aws.opts(provider, self)),
                 aws.lb.ListenerRule(
-                    f"{name}-http-redirect", listener_arn=http_listener_arn, priority=priority, actions=redirect,
+                    f"{name}-http", listener_arn=http_listener_arn, priority=priority, actions=redirect,
                     conditions=conditions(settings.path, host), opts=_aws.opts(provider, self)),
             ]
             aws.route53.Record(

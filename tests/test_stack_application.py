@@ -382,10 +382,10 @@ def test_domain_rules_redirect_and_alias(api_full: tuple[Recording, mocks.AwsMoc
     rec, _ = api_full
     upstream = environment_outputs(full, "test")
     rules = {n.name: n.inputs for n in rec.of_type("aws:lb/listenerRule:ListenerRule")}
-    assert set(rules) == {"api-https", "api-http-redirect"}
+    assert set(rules) == {"api-https", "api-http"}
     conditions = [{"pathPattern": {"values": ["/api", "/api/*"]}},
                   {"hostHeader": {"values": ["api.test.shop.example.com"]}}]
-    https, redirect = rules["api-https"], rules["api-http-redirect"]
+    https, redirect = rules["api-https"], rules["api-http"]
     assert https["listenerArn"] == upstream["httpsListenerArn"]
     assert https["conditions"] == conditions
     assert https["actions"] == [{"type": "forward", "targetGroupArn": rec.outputs["targetGroupArn"]}]
@@ -399,6 +399,20 @@ def test_domain_rules_redirect_and_alias(api_full: tuple[Recording, mocks.AwsMoc
                       "aliases": [{"name": upstream["loadBalancerDnsName"], "zoneId": upstream["loadBalancerZoneId"],
                                    "evaluateTargetHealth": True}]}
     assert env_vars(rec)["ECSP_URL"] == "https://api.test.shop.example.com/api"
+
+
+def test_the_http_listener_rule_keeps_its_name_when_a_domain_is_added(
+    api_full: tuple[Recording, mocks.AwsMocks], basic: ProjectConfig, full: ProjectConfig
+) -> None:
+    # Same URN, so adding the domain updates the rule in place. A new name would make Pulumi create
+    # the redirect rule while the old forwarding rule still holds its priority: ALB refuses that.
+    plain, _ = run(basic, "test", "api")
+    with_domain, _ = api_full
+    http = {environment_outputs(basic, "test")["httpListenerArn"], environment_outputs(full, "test")["httpListenerArn"]}
+    before = [n.urn for n in plain.of_type("aws:lb/listenerRule:ListenerRule") if n.inputs["listenerArn"] in http]
+    after = [n.urn for n in with_domain.of_type("aws:lb/listenerRule:ListenerRule")
+             if n.inputs["listenerArn"] in http]
+    assert len(before) == len(after) == 1 and before == after
 
 
 def test_path_patterns() -> None:
