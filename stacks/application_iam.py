@@ -29,6 +29,13 @@ EXEC_ACTIONS = (
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
 )
+# The cluster logs exec sessions the DEFAULT way: the agent writes them, with the task role's
+# credentials, to the container's awslogs group (Copilot grants the same, on every group).
+EXEC_LOG_ACTIONS = (
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+)
 # A full Secrets Manager ARN ends with "-" and six random characters; a partial one does not.
 _SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
@@ -101,9 +108,17 @@ def secrets_policy(refs: Sequence[SecretRef]) -> dict[str, Any] | None:
     return {"Version": VERSION, "Statement": statements} if statements else None
 
 
-def exec_policy() -> str:
+def log_group_arn(log_group: str, *, region: str, account: str, partition: str) -> str:
+    return f"arn:{partition}:logs:{region}:{account}:log-group:{log_group}"
+
+
+def exec_policy(log_group_arn: str) -> str:
+    """ECS Exec: the SSM agent's channels, and writing the session logs to the application's log group."""
     return json.dumps({"Version": VERSION, "Statement": [
         {"Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"},
+        {"Effect": "Allow", "Action": list(EXEC_LOG_ACTIONS), "Resource": [log_group_arn, f"{log_group_arn}:*"]},
+        # The agent checks the group's encryption before it streams; DescribeLogGroups lists, so "*".
+        {"Effect": "Allow", "Action": ["logs:DescribeLogGroups"], "Resource": "*"},
     ]}, sort_keys=True)
 
 
@@ -156,8 +171,10 @@ class TaskRoles(pulumi.ComponentResource):
             opts=_aws.opts(provider, self))
         task_grants: list[pulumi.CustomResource] = []
         if exec_enabled:
+            policy = pulumi.Output.all(account, partition).apply(lambda ap: exec_policy(
+                log_group_arn(names.log_group, region=region, account=ap[0], partition=ap[1])))
             task_grants.append(aws.iam.RolePolicy(
-                f"{name}-exec", role=self.task_role.id, policy=exec_policy(), opts=_aws.opts(provider, self)))
+                f"{name}-exec", role=self.task_role.id, policy=policy, opts=_aws.opts(provider, self)))
         self.execution_role_arn = _after(self.execution_role.arn, execution_grants)
         self.task_role_arn = _after(self.task_role.arn, task_grants)
         self.register_outputs({"executionRoleArn": self.execution_role_arn, "taskRoleArn": self.task_role_arn})

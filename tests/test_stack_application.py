@@ -254,6 +254,14 @@ def test_arm64_and_exec(api_full: tuple[Recording, mocks.AwsMocks]) -> None:
     assert exec_policy["Statement"][0]["Action"] == [
         "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
         "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
+    # The cluster logs sessions the DEFAULT way (to the container's awslogs group, with the task
+    # role's credentials): without these the agent cannot write them, as Copilot's ExecuteCommand allows.
+    group = "arn:aws:logs:us-west-2:333333333333:log-group:/ecsp/shop-test-api"
+    assert exec_policy["Statement"][1:] == [
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+         "Resource": [group, f"{group}:*"]},
+        {"Effect": "Allow", "Action": ["logs:DescribeLogGroups"], "Resource": "*"}]
+    assert rec.outputs["logGroupName"] == group.split(":log-group:")[1]
     assert rec.one("aws:iam/rolePolicy:RolePolicy", "api-exec").inputs["role"].startswith("shop-test-api-task-")
 
 
