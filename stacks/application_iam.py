@@ -36,7 +36,8 @@ EXEC_LOG_ACTIONS = (
     "logs:DescribeLogStreams",
     "logs:PutLogEvents",
 )
-# A full Secrets Manager ARN ends with "-" and six random characters; a partial one does not.
+# A full Secrets Manager ARN ends with "-" and six random characters. A partial one (the name
+# only) may end the same way ("db-secret", "app-apikey"): such an ARN is ambiguous.
 _SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
 
@@ -47,7 +48,7 @@ class SecretRef:
     name: str
     store: Literal["ssm", "secretsmanager"]
     value_from: str  # what the container definition's `valueFrom` says
-    resource: str  # the IAM resource (and KMS encryption-context value) of the secret
+    resources: tuple[str, ...]  # IAM resources (and KMS encryption-context patterns) matching the secret
     region: str
 
 
@@ -58,6 +59,8 @@ def secret_refs(secrets: Mapping[str, str], *, region: str, account: str, partit
     (ECS accepts either, IAM needs the ARN). ARNs are used as they are; a Secrets
     Manager ARN may carry ECS's ``:json-key:version-stage:version-id`` suffix, which IAM
     does not know, and may be partial (no random suffix), which IAM matches with ``-??????``.
+    IAM evaluates the secret's full ARN, so an ARN that may be either (it ends like a random
+    suffix) is granted both ways; granting it only as full would deny a partial one at task start.
     """
     refs = []
     for name in sorted(secrets):
@@ -68,11 +71,12 @@ def secret_refs(secrets: Mapping[str, str], *, region: str, account: str, partit
         if store == "ssm":
             arn = ref if ref.startswith("arn:") else \
                 f"arn:{partition}:ssm:{region}:{account}:parameter/{ref.removeprefix('/')}"
-            refs.append(SecretRef(name, store, arn, arn, arn.split(":")[3]))
+            refs.append(SecretRef(name, store, arn, (arn,), arn.split(":")[3]))
         else:
             secret_arn = ":".join(ref.split(":")[:7])
-            resource = secret_arn if _SECRET_SUFFIX.search(secret_arn) else f"{secret_arn}-??????"
-            refs.append(SecretRef(name, store, ref, resource, ref.split(":")[3]))
+            partial = f"{secret_arn}-??????"
+            resources = (secret_arn, partial) if _SECRET_SUFFIX.search(secret_arn) else (partial,)
+            refs.append(SecretRef(name, store, ref, resources, ref.split(":")[3]))
     return refs
 
 
@@ -98,7 +102,7 @@ def secrets_policy(refs: Sequence[SecretRef]) -> dict[str, Any] | None:
         chosen = [r for r in refs if r.store == store]
         if not chosen:
             continue
-        resources = sorted({r.resource for r in chosen})
+        resources = sorted({resource for r in chosen for resource in r.resources})
         services = sorted({f"{store}.{r.region}.amazonaws.com" for r in chosen})
         statements.append({"Effect": "Allow", "Action": [action], "Resource": resources})
         statements.append({

@@ -9,6 +9,7 @@ first (tests.harness.run_stack) to check the contract between the stacks.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
 
@@ -279,13 +280,13 @@ def test_secrets_from_ssm_and_secrets_manager(web_test: Recording) -> None:
     grants = {s["Action"][0]: s for s in statements if s["Action"] != ["kms:Decrypt"]}
     assert grants["ssm:GetParameters"]["Resource"] == [
         "arn:aws:ssm:us-west-2:111111111111:parameter/shop/db-password"]
-    assert grants["secretsmanager:GetSecretValue"]["Resource"] == [
-        "arn:aws:secretsmanager:us-west-2:111111111111:secret:shop/api-token-AbCdEf"]
+    # "shop/api-token-AbCdEf" may be a full ARN or a partial one of a secret named so: both are granted.
+    token = "arn:aws:secretsmanager:us-west-2:111111111111:secret:shop/api-token-AbCdEf"
+    assert grants["secretsmanager:GetSecretValue"]["Resource"] == [token, f"{token}-??????"]
     decrypts = [s for s in statements if s["Action"] == ["kms:Decrypt"]]
     assert sorted(json.dumps(s["Condition"], sort_keys=True) for s in decrypts) == sorted([
         json.dumps({"StringEquals": {"kms:ViaService": ["secretsmanager.us-west-2.amazonaws.com"]},
-                    "StringLike": {"kms:EncryptionContext:SecretARN": [
-                        "arn:aws:secretsmanager:us-west-2:111111111111:secret:shop/api-token-AbCdEf"]}},
+                    "StringLike": {"kms:EncryptionContext:SecretARN": [token, f"{token}-??????"]}},
                    sort_keys=True),
         json.dumps({"StringEquals": {"kms:ViaService": ["ssm.us-west-2.amazonaws.com"]},
                     "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": [
@@ -329,19 +330,30 @@ def test_secret_refs_resolve_names_and_keep_arns() -> None:
         "B": "arn:aws:ssm:eu-west-1:999999999999:parameter/app/b",
         "C": "arn:aws:secretsmanager:us-east-1:999999999999:secret:app/c-Zx9Yw8:password::",
         "D": "arn:aws:secretsmanager:us-west-2:999999999999:secret:app/d",
+        "E": "arn:aws:secretsmanager:us-west-2:999999999999:secret:app/db-secret",
     }, region="us-west-2", account="123456789012", partition="aws")
+    sm = "arn:aws:secretsmanager"
     assert refs == [
         SecretRef("A", "ssm", "arn:aws:ssm:us-west-2:123456789012:parameter/app/a",
-                  "arn:aws:ssm:us-west-2:123456789012:parameter/app/a", "us-west-2"),
+                  ("arn:aws:ssm:us-west-2:123456789012:parameter/app/a",), "us-west-2"),
         SecretRef("B", "ssm", "arn:aws:ssm:eu-west-1:999999999999:parameter/app/b",
-                  "arn:aws:ssm:eu-west-1:999999999999:parameter/app/b", "eu-west-1"),
-        # ECS's json-key suffix stays in valueFrom, but IAM names the secret itself.
-        SecretRef("C", "secretsmanager", "arn:aws:secretsmanager:us-east-1:999999999999:secret:app/c-Zx9Yw8:password::",
-                  "arn:aws:secretsmanager:us-east-1:999999999999:secret:app/c-Zx9Yw8", "us-east-1"),
+                  ("arn:aws:ssm:eu-west-1:999999999999:parameter/app/b",), "eu-west-1"),
+        # ECS's json-key suffix stays in valueFrom, but IAM names the secret itself. It ends like a
+        # random suffix, yet could be the partial ARN of a secret named "app/c-Zx9Yw8": both match.
+        SecretRef("C", "secretsmanager", f"{sm}:us-east-1:999999999999:secret:app/c-Zx9Yw8:password::",
+                  (f"{sm}:us-east-1:999999999999:secret:app/c-Zx9Yw8",
+                   f"{sm}:us-east-1:999999999999:secret:app/c-Zx9Yw8-??????"), "us-east-1"),
         # A partial ARN (no random suffix) matches the secret's full ARN only with the wildcard.
-        SecretRef("D", "secretsmanager", "arn:aws:secretsmanager:us-west-2:999999999999:secret:app/d",
-                  "arn:aws:secretsmanager:us-west-2:999999999999:secret:app/d-??????", "us-west-2"),
+        SecretRef("D", "secretsmanager", f"{sm}:us-west-2:999999999999:secret:app/d",
+                  (f"{sm}:us-west-2:999999999999:secret:app/d-??????",), "us-west-2"),
+        # A partial ARN whose name ends like a random suffix: IAM sees the full ARN
+        # (".../app/db-secret-AbC123"), so granting the ARN as written alone would deny it at task start.
+        SecretRef("E", "secretsmanager", f"{sm}:us-west-2:999999999999:secret:app/db-secret",
+                  (f"{sm}:us-west-2:999999999999:secret:app/db-secret",
+                   f"{sm}:us-west-2:999999999999:secret:app/db-secret-??????"), "us-west-2"),
     ]
+    full_arn_of_e = f"{sm}:us-west-2:999999999999:secret:app/db-secret-AbC123"
+    assert any(fnmatch.fnmatchcase(full_arn_of_e, r) for r in refs[4].resources)
     policy = secrets_policy(refs)
     assert policy is not None
     kms = [s for s in policy["Statement"] if s["Action"] == ["kms:Decrypt"]]
