@@ -67,9 +67,29 @@ def test_status_text_shows_table_rollout_and_hints(moto: str, project_file: Path
     lines = out.splitlines()
     assert "local emulator: nothing here is real" in lines[0]
     row = next(line for line in lines if "│ test" in line and " api " in line)
-    for cell in ("deploying", "0/2 (+2 pending)", "in progress", f"http://{env.alb_dns}/api"):
+    for cell in ("deploying", "0/2 (+2 pending)", "in progress"):
         assert cell in row, (cell, row)
+    assert f"  test/api  http://{env.alb_dns}/api" in lines  # below the table, whole
     assert "web" not in out  # --app api
+
+
+def test_status_fits_80_columns_with_urls_whole_and_each_hint_once(
+        moto: str, project_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "web", desired=2, targets=1)
+
+    code, out, _ = run(capsys, "status", "-f", str(project_file), "--local")
+
+    assert code == 0
+    lines = out.splitlines()
+    table = [line for line in lines if line[:1] in "┏┃┡│└"]
+    assert table and all(len(line) <= 80 for line in table), table
+    assert "┃ env  ┃ app ┃ state        ┃ tasks" in table[1]  # headers and names whole, never folded
+    assert f"  test/web  http://{env.alb_dns}/" in lines
+    # prod is not deployed: its applications share the one hint
+    assert "prod/web, prod/api" in lines
+    assert sum("environment 'prod' is not deployed" in line for line in lines) == 1
 
 
 def test_status_finds_resources_by_tags_when_names_differ(moto: str, project_file: Path) -> None:
@@ -181,7 +201,7 @@ def test_status_explains_a_failed_rollout_and_unhealthy_targets(project_file: Pa
     console = aws_console()
     ops.render(report, console)
     text = console.export_text()
-    assert "│ test        │ web         │ failed" in text
+    assert "│ test │ web │ failed" in text
     assert "1/2 healthy" in text and "failed " in text
     assert "rollout ecs-svc/new FAILED: ECS deployment circuit breaker: tasks failed to start." in text
     assert ("target 10.0.1.9:80 unhealthy (Target.ResponseCodeMismatch: Health checks failed with these codes: "

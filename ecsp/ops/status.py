@@ -249,11 +249,17 @@ def render(report: StatusReport, out: Console, *, details: bool = True, err: Con
 
     Environments that could not be read are reported on ``err`` (default: ``out``), one line each with a fix.
     """
-    title = f"{report.project}: application status" + ("  (local emulator: nothing here is real)"
-                                                        if report.local else "")
-    table = Table(title=title, title_justify="left", expand=False)
-    for column in ("environment", "application", "state", "tasks", "rollout", "targets", "url"):
-        table.add_column(column, overflow="fold")
+    title = Text(f"{report.project}: application status")
+    if report.local:
+        title.append("  (local emulator: nothing here is real)", style="yellow")
+    out.print(title)  # not the table's title: that wraps to the width of a narrow table
+    table = Table(expand=False)
+    # Short headers and names never folded, so the table fits 80 columns; the URLs follow the table,
+    # whole, because a URL folded inside a cell can be neither read nor clicked.
+    for column in ("env", "app", "state"):
+        table.add_column(column, no_wrap=True)
+    for column in ("tasks", "rollout", "targets"):
+        table.add_column(column)
     for a in report.applications:
         deployed = a.health is not Health.NOT_DEPLOYED
         tasks = f"{a.running}/{a.desired}" + (f" (+{a.pending} pending)" if a.pending else "") if deployed else "-"
@@ -261,11 +267,27 @@ def render(report: StatusReport, out: Console, *, details: bool = True, err: Con
         rollout = shown.state.lower().replace("_", " ") if shown else "-"
         targets = f"{a.healthy_targets}/{len(a.targets)} healthy" if a.targets else "-"
         table.add_row(a.environment, a.application, Text(str(a.health), style=STYLES[a.health]), tasks, rollout,
-                      targets, a.url or "-")
+                      targets)
     out.print(table)
+    links = [a for a in report.applications if a.url]
+    if links:
+        out.print(Text("URLs", style="bold"))
+        for a in links:
+            out.print(Text.assemble(f"  {a.environment}/{a.application}  ", (a.url or "", "underline")),
+                      soft_wrap=True)
     if details:
+        # Applications with the very same details (every application of an environment that is not
+        # deployed has the same hint) share one heading instead of repeating it.
+        groups: dict[tuple[str, ...], tuple[list[str], list[Text]]] = {}
         for a in report.applications:
-            _details(a, out)
+            lines = _details(a)
+            if lines:
+                groups.setdefault(tuple(line.plain for line in lines), ([], lines))[0].append(
+                    f"{a.environment}/{a.application}")
+        for names, lines in groups.values():
+            out.print(Text(", ".join(names), style="bold"))
+            for line in lines:
+                out.print(Text("  ") + line)
     render_problems(report.problems, err or out)
 
 
@@ -277,7 +299,8 @@ def render_problems(problems: Sequence[EnvironmentProblem], out: Console) -> Non
             out.print(f"  fix: {p.fix}", soft_wrap=True)
 
 
-def _details(a: AppStatus, out: Console) -> None:
+def _details(a: AppStatus) -> list[Text]:
+    """The lines under an application's heading: a failed rollout, unhealthy targets, events, a hint."""
     lines: list[Text] = []
     # Only a failed rollout's reason says something (the circuit breaker's); the others are boilerplate.
     for r in (a.failed_rollout, a.rollout):
@@ -293,8 +316,4 @@ def _details(a: AppStatus, out: Console) -> None:
         lines.append(Text.assemble((when, "dim"), " ", e.message))
     if a.hint:
         lines.append(Text(f"hint: {a.hint}", style="cyan"))
-    if not lines:
-        return
-    out.print(Text(f"{a.environment}/{a.application}", style="bold"))
-    for line in lines:
-        out.print(Text("  ") + line)
+    return lines
