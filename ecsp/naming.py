@@ -150,7 +150,9 @@ class EnvNames:
 
     @property
     def load_balancer(self) -> str:
-        return autonamed(self.base, ALB_NAME_LIMIT)
+        # ELB refuses names that begin with "internal-" (a project named "internal").
+        base = f"lb-{self.base}" if self.base.startswith("internal-") else self.base
+        return autonamed(base, ALB_NAME_LIMIT)
 
     @property
     def default_target_group(self) -> str:
@@ -173,8 +175,13 @@ def kms_alias(project: str) -> str:
     return f"alias/ecsp/{project}"
 
 
+# Bucket name prefixes S3 reserves that a valid project name can produce ("sthree", "amzn-s3-demo").
+S3_RESERVED_PREFIXES = ("sthree-", "amzn-s3-demo-")
+
+
 def artifact_bucket(project: str, region: str) -> str:
-    return autonamed(f"{project}-artifacts-{region}", S3_BUCKET_NAME_LIMIT)
+    name = f"{project}-artifacts-{region}"
+    return autonamed(f"ecsp-{name}" if name.startswith(S3_RESERVED_PREFIXES) else name, S3_BUCKET_NAME_LIMIT)
 
 
 def dns_delegation_role(project: str) -> str:

@@ -538,3 +538,21 @@ def test_local_emulator_delegates_without_roles() -> None:
         assert "assumeRoles" not in inputs
         assert "127.0.0.1:5000" in inputs["endpoints"]
 
+
+
+# --------------------------------------------------------------------------- names AWS reserves
+
+
+@pytest.mark.parametrize("project", ["internal", "internal-tools"])
+def test_load_balancer_name_never_begins_with_internal(project: str) -> None:
+    # ELB refuses "internal-..." names; the physical name is the logical one plus Pulumi's suffix.
+    cfg = harness.config(f"""
+        project: {{name: {project}, region: us-west-2}}
+        environments: {{test: {{region: us-west-2}}}}
+        applications: {{web: {{image: {{location: nginx}}, port: 80}}}}
+        """)
+    rec = planner.plan_stack(cfg, graphs.build(cfg)[f"{project}-environment/test"], {})[0]
+    alb = rec.one("aws:lb/loadBalancer:LoadBalancer")
+    assert not alb.name.startswith("internal-")
+    assert len(alb.name) + naming.AUTONAME_SUFFIX <= naming.ALB_NAME_LIMIT
+    assert naming.EnvNames("shop", "test").load_balancer == "shop-test"  # other names are unchanged

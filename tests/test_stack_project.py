@@ -12,7 +12,7 @@ import pytest
 from pulumi.runtime.mocks import MockCallArgs
 
 from ecsp import graph as graphs
-from ecsp import mocks
+from ecsp import mocks, naming, planner
 from ecsp.context import StackContext
 from stacks import program_for
 from stacks import project_policies as policies
@@ -408,3 +408,17 @@ def test_policy_builders_sort_and_deduplicate_accounts() -> None:
 def test_golden_graph(name: str, text: str) -> None:
     harness.assert_golden(name, harness.graph_document(run(text)))
 
+
+
+@pytest.mark.parametrize("project", ["sthree", "amzn-s3-demo"])
+def test_artifact_bucket_name_avoids_prefixes_s3_reserves(project: str) -> None:
+    cfg = harness.config(f"""
+        project: {{name: {project}, region: us-west-2, account: "111111111111"}}
+        environments: {{test: {{region: us-west-2}}}}
+        applications: {{web: {{image: {{location: nginx}}, port: 80}}}}
+        """)
+    rec = planner.plan_stack(cfg, graphs.build(cfg)[f"{project}-project/global"], {})[0]
+    (bucket,) = rec.of_type("aws:s3/bucket:Bucket")
+    assert not bucket.name.startswith(naming.S3_RESERVED_PREFIXES)
+    assert len(bucket.name) + naming.AUTONAME_SUFFIX <= naming.S3_BUCKET_NAME_LIMIT
+    assert naming.artifact_bucket("shop", "us-west-2") == "shop-artifacts-us-west-2"  # other names are unchanged
