@@ -49,9 +49,28 @@ def test_show_text(moto: str, project_file: Path, capsys: pytest.CaptureFixture[
     assert out.splitlines()[0] == ("project shop  home region us-east-1, no domain (plain HTTP)  "
                                    "(local emulator: nothing here is real)")
     test_row = next(line for line in out.splitlines() if line.startswith("│ test "))
-    assert all(cell in test_row for cell in ("us-east-1", "123456789012", "default", "yes", f"http://{env.alb_dns}"))
+    assert all(cell in test_row for cell in ("us-east-1", "123456789012", "default", "yes"))
+    assert f"  test  http://{env.alb_dns}" in out.splitlines()  # below the table, whole
     web_row = next(line for line in out.splitlines() if line.startswith("│ web "))
     assert "healthy 1/1" in web_row and "not deployed" in web_row
+
+
+def test_show_fits_80_columns(moto: str, project_file: Path, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    # prod assumes a role in its own account: the row names the role, the account column the account.
+    project_file.write_text(aws.CONFIG.replace('account: "111111111111"}', 'account: "111111111111", '
+                                               'role_arn: "arn:aws:iam::111111111111:role/ecsp-deployer"}'))
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "web")
+
+    assert cli.main(["show", "-f", str(project_file), "--local"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line) <= 80 for line in lines if line[:1] in "┏┃┡│└"), lines
+    prod_row = next(line for line in lines if line.startswith("│ prod "))
+    assert "│ 111111111111 │ role ecsp-deployer │ no " in prod_row
+    assert f"  test  http://{env.alb_dns}" in lines
 
 
 def test_show_with_a_domain_uses_the_environment_zone(moto: str, tmp_path: Path,

@@ -131,16 +131,25 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
         head.append("  (local emulator: nothing here is real)", style="yellow")
     out.print(head)
 
+    # Names, regions and accounts are never folded, so the table fits 80 columns; the URL bases follow
+    # the table, whole, because a URL folded inside a cell can be neither read nor clicked.
     envs = Table(title="environments", title_justify="left")
-    for column in ("name", "region", "account", "credentials", "deployed", "url base"):
-        envs.add_column(column, overflow="fold")
+    for column in ("name", "region", "account"):
+        envs.add_column(column, no_wrap=True)
+    envs.add_column("credentials", overflow="fold")
+    envs.add_column("deployed", no_wrap=True)
     for e in report.environments:
         creds = ", ".join(x for x in (f"profile {e.profile}" if e.profile else "",
-                                      f"role {e.role_arn}" if e.role_arn else "") if x) or "default"
+                                      f"role {_role(e.role_arn, e.account)}" if e.role_arn else "") if x) or "default"
         deployed = {True: Text("yes", style="green"), False: Text("no", style="dim"),
                     None: Text("unknown", style="red")}[e.deployed]
-        envs.add_row(e.name, e.region, e.account or "-", creds, deployed, e.url_base or "-")
+        envs.add_row(e.name, e.region, e.account or "-", creds, deployed)
     out.print(envs)
+    bases = [e for e in report.environments if e.url_base]
+    if bases:
+        out.print(Text("URLs", style="bold"))
+        for e in bases:
+            out.print(Text.assemble(f"  {e.name}  ", (e.url_base or "", "underline")), soft_wrap=True)
 
     names = [e.name for e in report.environments]
     apps = Table(title="applications", title_justify="left")
@@ -158,3 +167,9 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
         apps.add_row(a.name, a.path, *(cells.get(n, Text("unknown", style="red")) for n in names))
     out.print(apps)
     render_problems(report.problems, err or out)
+
+
+def _role(arn: str, account: str | None) -> str:
+    """A role in the environment's own account by its name (the account column shows the account)."""
+    prefix = f"arn:aws:iam::{account}:role/"
+    return arn.removeprefix(prefix) if account and arn.startswith(prefix) else arn
