@@ -413,3 +413,29 @@ def test_the_table_falls_back_to_the_results_changes_for_stacks_the_model_never_
     rep.finish(RunResult("up", [StackResult(WEB, "application", "test", "web", Status.SUCCEEDED,
                                             changes={"create": 2, "same": 4, "update": 1})]))
     assert text_of(c).splitlines()[-1] == "shop-web/test │ ✓ succeeded │ +2 ~1   │"
+
+
+def test_a_reason_does_not_repeat_the_stack_name_it_is_shown_beside() -> None:
+    # Engine errors start with the stack's name so they stand alone in logs and exceptions.
+    why = f"{ENV}: creating VPC: VpcLimitExceeded"
+    result = RunResult("up", [StackResult(ENV, "environment", "test", None, Status.FAILED, why, started=0, ended=3),
+                              StackResult(WEB, "application", "test", "web", Status.SKIPPED, f"{ENV} failed")])
+    for mode in ("plain", "live"):
+        clock, c = f.FakeClock(0), console()
+        with progress.reporter(mode, operation="up", console=c, clock=clock) as rep:  # type: ignore[arg-type]
+            rep.model.register([ENV, WEB])
+            rep(StackStatus(ENV, Status.RUNNING, "up"))
+            clock.advance(3)
+            rep(StackStatus(ENV, Status.FAILED, "up", why))
+            rep(StackStatus(WEB, Status.SKIPPED, "up", f"{ENV} failed"))
+            if mode == "live":
+                frame = Console(file=io.StringIO(), width=WIDTH, color_system=None)
+                frame.print(LiveView(rep.model, clock))
+                assert "    creating VPC: VpcLimitExceeded" in text_of(frame).splitlines()
+            rep.finish(result)
+        out = text_of(c)
+        assert f"{ENV}: {ENV}" not in out and f"│ {ENV}: " not in out, out
+        assert "│ creating VPC: VpcLimitExceeded" in out
+        assert f"│ {ENV} failed" in out  # another stack's name stays: it says which one
+        if mode == "plain":
+            assert f"[00:03] {ENV}: failed in 3s: creating VPC: VpcLimitExceeded" in out.splitlines()

@@ -61,7 +61,7 @@ class LiveView:
         if view.status in (Status.SKIPPED, Status.CANCELLED) and not view.total:
             line.append(f"  {view.status.value}", style=style)
             if view.reason:
-                line.append(f": {view.reason}", style="dim")
+                line.append(f": {text.reason(view.stack, view.reason)}", style="dim")
             return line
         # A stack the engine has not reported on yet (or at all) has no count worth showing.
         line.append(f"  {view.done:>3}/{view.total:<3}" if view.total else " " * 9)
@@ -92,7 +92,7 @@ class LiveView:
             if row.error:
                 yield Padding(Text(row.error, style="red"), (0, 0, 0, 6))
         if view.status == Status.FAILED and view.reason and not view.failed:
-            yield Padding(Text(view.reason, style="red"), (0, 0, 0, 4))
+            yield Padding(Text(text.reason(view.stack, view.reason), style="red"), (0, 0, 0, 4))
 
 
 class LiveReporter(Reporter):

@@ -86,7 +86,7 @@ class PlainReporter(Reporter):
         else:
             body.append(f" {self.operation}", style="dim")
         if view.reason:
-            body.append(f": {view.reason}")
+            body.append(f": {text.reason(view.stack, view.reason)}")
         self._line(view.stack, body)
 
     def _interrupted(self, view: StackView) -> None:

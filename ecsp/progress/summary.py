@@ -70,7 +70,7 @@ def _result_cell(result: StackResult) -> Text:
         icon, style = text.STATUS_ICON[status]
         cell = Text(f"{icon} {status.value}", style=style)
     if result.reason:
-        cell.append("\n" + shorten_error(result.reason, 200), style="dim")
+        cell.append("\n" + shorten_error(text.reason(result.stack, result.reason), 200), style="dim")
     return cell
 
 

@@ -59,6 +59,15 @@ def changes(counts: Mapping[str, int], *, empty: str = "") -> str:
     return " ".join(parts) or empty
 
 
+def reason(stack: str, why: str) -> str:
+    """A stack's failure or skip reason without the stack's name in front: it is shown next to the name.
+
+    Engine errors start with the stack (``shop-web/test: ...``) so they stand alone in logs and
+    exceptions; beside the stack's own row that prefix only repeats it.
+    """
+    return why.removeprefix(f"{stack}: ")
+
+
 def duration(seconds: float | None) -> str:
     """12s, 4m05s, 1h02m; empty for unknown."""
     if seconds is None:
