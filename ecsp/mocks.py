@@ -66,6 +66,7 @@ class Node:
     read: bool = False
     depends_on: tuple[str, ...] = ()
     ignore_changes: tuple[str, ...] = ()
+    retain_on_delete: bool = False
 
 
 @dataclass
@@ -280,7 +281,7 @@ class RecordingMonitor(MockMonitor):
                 type=request.type, name=request.name, inputs=_plain(rpc.deserialize_properties(request.object)),
                 parent=request.parent or None, urn=response.urn, custom=request.custom,
                 provider=request.provider, depends_on=tuple(request.dependencies),
-                ignore_changes=tuple(request.ignoreChanges)))
+                ignore_changes=tuple(request.ignoreChanges), retain_on_delete=bool(request.retainOnDelete)))
         return response
 
     def ReadResource(self, request: Any) -> Any:

@@ -92,7 +92,11 @@ class BuiltImage(pulumi.ComponentResource):
                                                   password=pulumi.Output.secret(token.password))],
             # Previews stay fast and need no Docker daemon; `up` builds.
             build_on_preview=False,
-            opts=pulumi.ResourceOptions(parent=self))
+            # Deleting an Image deletes the tags it pushed. The repository serves every environment
+            # of its region, and they push the same content tag: destroying one environment's
+            # application (or replacing its build) must not delete the image another one runs.
+            # The repository's lifecycle policy prunes old images instead.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
         self.image_uri = built.ref
         self.register_outputs({"imageUri": self.image_uri})
 

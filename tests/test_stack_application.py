@@ -539,6 +539,9 @@ def test_build_pushes_to_the_project_repository(
     assert token.args["registryId"] == "111111111111"
     # The task runs the pushed ref, digest included, so each build is a new task definition revision.
     assert container(rec)["image"].startswith(f"{repo}:{tag}@sha256:")
+    # Deleting an Image deletes its pushed tags, and every environment of the region pushes the same
+    # tag to this repository: one environment's destroy must not delete what the others run.
+    assert rec.one("docker-build:index:Image").retain_on_delete is True
 
 
 def test_missing_repository_is_a_clear_error() -> None:
