@@ -133,12 +133,35 @@ def _print_error(e: BaseException, *, unexpected: bool = False) -> None:
             print(f"{len(e.problems)} problems; fix them and run `ecsp validate` again", file=stream)
         return
     if isinstance(e, EcspError):
-        print(f"error: {e.message}", file=stream)
+        print(_wrapped(f"error: {e.message}", stream), file=stream)
         if e.fix:
-            print(f"  fix: {e.fix}", file=stream)
+            print(_wrapped(f"  fix: {e.fix}", stream), file=stream)
         return
-    print(f"error: unexpected {type(e).__name__}: {e}", file=stream)
+    print(_wrapped(f"error: unexpected {type(e).__name__}: {e}", stream), file=stream)
     print("  fix: run again with --debug for the traceback, and report it", file=stream)
+
+
+def _wrapped(text: str, stream: object) -> str:
+    """``text`` filled to a terminal's width, between words, continuation lines indented.
+
+    A terminal would otherwise break the line mid-word (or mid-URL) at its edge. Logs and pipes
+    get every line whole. Config problems never come here: each stays one ``FILE:LINE:`` line.
+    """
+    isatty = getattr(stream, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        return text
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size().columns
+    out = []
+    for line in text.splitlines():
+        # Continuations hang under the text after "error: " and "  fix: " (both 7 wide).
+        lead = 7 if line.startswith(("error: ", "  fix: ")) else len(line) - len(line.lstrip()) + 2
+        indent = " " * lead
+        out.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
+                                 break_on_hyphens=False) if len(line) > width else line)
+    return "\n".join(out)
 
 
 if __name__ == "__main__":  # pragma: no cover

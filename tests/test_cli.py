@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import yaml
 from ecsp import cli, loader
 from ecsp.commands import config as config_commands
 from ecsp.config import ProjectConfig
-from ecsp.errors import ConfigError
+from ecsp.errors import ConfigError, UsageError
 from tests.conftest import EXAMPLES
 
 HELLO = next(p for p in EXAMPLES if p.parent.name == "hello")
@@ -103,6 +104,31 @@ def test_an_unexpected_error_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPa
     assert cli.main(["validate", "-f", str(HELLO)]) == 1
     assert capsys.readouterr().err == ("error: unexpected RuntimeError: disk on fire\n"
                                        "  fix: run again with --debug for the traceback, and report it\n")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_an_error_on_a_terminal_wraps_between_words_under_its_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(path: str) -> None:
+        raise UsageError("the pulumi CLI (version 3.181.0 or later) is needed, and none was found (not on PATH; "
+                         "not in /root/.ecsp/pulumi/3.272.0/bin)",
+                         fix="run `ecsp install-pulumi`, or install it yourself: curl -fsSL https://get.pulumi.com "
+                         "| sh. `ecsp plan` works without it.")
+
+    monkeypatch.setattr(loader, "load", fails)
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert cli.main(["validate", "-f", str(HELLO)]) == 2
+    assert terminal.getvalue().splitlines() == [
+        "error: the pulumi CLI (version 3.181.0 or later) is needed, and none was found",
+        "       (not on PATH; not in /root/.ecsp/pulumi/3.272.0/bin)",
+        "  fix: run `ecsp install-pulumi`, or install it yourself: curl -fsSL",
+        "       https://get.pulumi.com | sh. `ecsp plan` works without it.",
+    ]
 
 
 def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
