@@ -231,3 +231,4 @@ def test_status_unknown_environment_is_a_usage_error(project_file: Path, capsys:
     assert code == 2
     assert "error: no environment named 'staging' in ecsp.yaml" in err
     assert "fix: use one of: test, prod" in err
+    assert "local mode" not in err  # refused before the emulator was started

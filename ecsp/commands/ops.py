@@ -64,9 +64,11 @@ def status(args: argparse.Namespace) -> int:
     import json
 
     from ecsp import api, views
+    from ecsp.ops import check_names
     from ecsp.ops import status as ops
 
     project = api.load(args.file)
+    check_names(project.config, args.env, args.app)  # before --local starts the emulator, as `logs` does
     report = project.status(env=args.env, app=args.app, local=args.local, events=max(args.events, 0))
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
