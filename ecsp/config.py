@@ -131,8 +131,16 @@ def _schema_pattern(pattern: str) -> Any:
 
 
 def _region_problem(value: str) -> str:
-    close = difflib.get_close_matches(value, KNOWN_REGIONS, n=1, cutoff=0.6)
-    return f"'{value}' is not an AWS region; " + (f"did you mean {close[0]}?" if close else "use e.g. us-west-2")
+    close = difflib.get_close_matches(value, KNOWN_REGIONS, n=3, cutoff=0.6)
+    # Equally near misses are all named: 'us-est-1' is as close to us-west-1 as to us-east-1, and
+    # suggesting one of them could send a deploy to the wrong side of the continent.
+    best = [c for c in close if _closeness(value, c) == _closeness(value, close[0])] if close else []
+    return f"'{value}' is not an AWS region; " + (f"did you mean {' or '.join(best)}?" if best else
+                                                   "use e.g. us-west-2")
+
+
+def _closeness(a: str, b: str) -> float:
+    return round(difflib.SequenceMatcher(None, a, b).ratio(), 3)
 
 
 def _check_region_typo(value: str) -> str:

@@ -356,6 +356,11 @@ CASES = [
         "ecsp.yaml:8: environments.prod.region: 'eu-wset-1' is not an AWS region; did you mean eu-west-1?",
     ),
     case(
+        "region-typo-equally-near-two",
+        edit("  test:\n    region: us-west-2", "  test:\n    region: us-est-1"),
+        "ecsp.yaml:6: environments.test.region: 'us-est-1' is not an AWS region; did you mean us-west-1 or us-east-1?",
+    ),
+    case(
         "account-unquoted",
         edit("  region: us-west-2\nenv", "  region: us-west-2\n  account: 123456789012\nenv"),
         'ecsp.yaml:4: project.account: YAML reads unquoted digits as a number; put the account id in quotes: "123456789012"',
