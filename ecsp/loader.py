@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import typing
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import annotated_types
@@ -131,7 +131,15 @@ def _missing_build_contexts(config: ProjectConfig, root: Path, lines: _Lines, fi
         base: Loc = ("applications", app, "environments", env) if override and override.image else ("applications", app)
         context = root / image.build
         dockerfile = context / (image.dockerfile or "Dockerfile")
-        if not context.is_dir():
+        if context.is_file():
+            # `build: ./Dockerfile`: the Dockerfile itself where its directory belongs.
+            folder = str(PurePosixPath(image.build).parent)
+            folder = f"./{folder}" if image.build.startswith("./") and folder != "." else folder
+            name = PurePosixPath(image.build).name
+            use = f"build: {folder}" + ("" if name == "Dockerfile" else f" with dockerfile: {name}")
+            loc, message = (*base, "image", "build"), (f"{image.build} is a file; build takes the directory that "
+                                                        f"holds the Dockerfile: use {use}")
+        elif not context.is_dir():
             loc, message = (*base, "image", "build"), (f"directory {image.build} does not exist next to {filename}; "
                                                         "create it or fix the path")
         elif not dockerfile.is_file():

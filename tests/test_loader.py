@@ -173,6 +173,24 @@ def test_build_contexts_must_exist_next_to_the_file(tmp_path: Path) -> None:
     assert loader.load(path).application("prod", "web").image.dockerfile == "Dockerfile.prod"
 
 
+@pytest.mark.parametrize(("build", "use"), [
+    ("./Dockerfile", "build: ."),
+    ("./web/Dockerfile", "build: ./web"),
+    ("web/Dockerfile.prod", "build: web with dockerfile: Dockerfile.prod"),
+])
+def test_a_build_that_names_the_dockerfile_says_to_name_its_directory(tmp_path: Path, build: str, use: str) -> None:
+    (tmp_path / "web").mkdir()
+    (tmp_path / build).write_text("FROM scratch\n")
+    path = tmp_path / "ecsp.yaml"
+    path.write_text(BUILT.replace("image: {build: ./web}", f"image: {{build: {build}}}").split("    environments:")[0])
+    with pytest.raises(ConfigError) as caught:
+        loader.load(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:7: applications.web.image.build: {build} is a file; build takes the directory that holds the "
+        f"Dockerfile: use {use}",
+    ]
+
+
 # --------------------------------------------------------------------------- no tracebacks, ever
 
 json_values = st.recursive(
