@@ -106,8 +106,12 @@ def load(path: str | Path) -> ProjectConfig:
     except IsADirectoryError:
         raise ConfigError([ConfigProblem(str(path), None, "", "is a directory; pass the YAML file, e.g. "
                                          f"-f {Path(path) / 'ecsp.yaml'}")]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError([ConfigProblem(str(path), None, "", f"cannot read the file: {e}")]) from None
+    except UnicodeDecodeError as e:
+        line = e.object[: e.start].count(b"\n") + 1
+        raise ConfigError([ConfigProblem(str(path), line, "", f"not UTF-8 text (byte 0x{e.object[e.start]:02x}); "
+                                         "save the file as UTF-8")]) from None
+    except OSError as e:
+        raise ConfigError([ConfigProblem(str(path), None, "", f"cannot read the file: {e.strerror or e}")]) from None
     config, lines = _validate(text, str(path))
     missing = _missing_build_contexts(config, file.parent, lines, str(path))
     if missing:

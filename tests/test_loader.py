@@ -117,9 +117,9 @@ def test_deeply_nested_documents_are_refused_cleanly() -> None:
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "file not found; create one with `ecsp init` or pass -f PATH"),
-    (b"\xff\xfe not utf-8", "cannot read the file: 'utf-8' codec can't decode byte 0xff in position 0: "
-                            "invalid start byte"),
+    (None, ": file not found; create one with `ecsp init` or pass -f PATH"),
+    (b"\xff\xfe not utf-8", ":1: not UTF-8 text (byte 0xff); save the file as UTF-8"),
+    (b"project:\n  name: caf\xe9\n", ":2: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
 ])
 def test_file_problems(tmp_path: Path, content: bytes | None, message: str) -> None:
     path = tmp_path / "ecsp.yaml"
@@ -127,7 +127,7 @@ def test_file_problems(tmp_path: Path, content: bytes | None, message: str) -> N
         path.write_bytes(content)
     with pytest.raises(ConfigError) as caught:
         loader.load(path)
-    assert [str(p) for p in caught.value.problems] == [f"{path}: {message}"]
+    assert [str(p) for p in caught.value.problems] == [f"{path}{message}"]
 
 
 def test_a_directory_is_not_a_project_file(tmp_path: Path) -> None:
