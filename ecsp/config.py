@@ -642,7 +642,8 @@ class ApplicationConfig(_ApplicationFields):
                                examples=[{"location": "public.ecr.aws/nginx/nginx:stable"}, {"build": "./web"}])
     port: int = Field(ge=1, le=65535, description="Container port the load balancer forwards to.", examples=[80])
     environments: dict[str, ApplicationOverride] = Field(
-        default_factory=dict, description="Per-environment overrides of any field above."
+        default_factory=dict, description="Per-environment overrides: an environment's name, then any of the "
+        "application's fields with the value to use there.", examples=[{"prod": {"count": 3, "memory": 1024}}],
     )
 
 
@@ -667,6 +668,7 @@ class ProjectConfig(Model):
     )
     applications: dict[str, ApplicationConfig] = Field(
         default_factory=dict, description="Applications by name.",
+        examples=[{"web": {"image": {"location": "public.ecr.aws/nginx/nginx:stable"}, "port": 80}}],
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_APPLICATION}},
     )
     state: StateConfig = Field(default_factory=StateConfig, description="Pulumi state backend and secrets.")

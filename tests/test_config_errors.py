@@ -356,6 +356,16 @@ CASES = [
         "ecsp.yaml:8: environments.prod.region: 'eu-wset-1' is not an AWS region; did you mean eu-west-1?",
     ),
     case(
+        "applications-key-without-applications",
+        BASE.split("applications:")[0] + "applications:\n",
+        "ecsp.yaml:9: applications: is empty; use e.g. applications: {web: {image: {location: public.ecr.aws/nginx/nginx:stable}, port: 80}}",
+    ),
+    case(
+        "overrides-as-a-list",
+        BASE + "    environments:\n      - prod\n",
+        "ecsp.yaml:16: applications.web.environments: must be a mapping (key: value), not a list; use e.g. environments: {prod: {count: 3, memory: 1024}}",
+    ),
+    case(
         "region-typo-equally-near-two",
         edit("  test:\n    region: us-west-2", "  test:\n    region: us-est-1"),
         "ecsp.yaml:6: environments.test.region: 'us-est-1' is not an AWS region; did you mean us-west-1 or us-east-1?",
