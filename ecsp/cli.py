@@ -13,6 +13,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from ecsp.commands import HelpFormatter
+
 # Command modules, in --help order. Each defines ``register(subparsers, common)``.
 COMMAND_MODULES = (
     "ecsp.commands.config",  # validate, schema, init
@@ -33,9 +35,9 @@ every environment). ecsp turns it into Pulumi stacks: <project>-project/global,
 
 EPILOG = """\
 start here:
-  ecsp init --name shop --region us-west-2     write a starter ecsp.yaml
-  ecsp validate                                check it (exit 2 on problems)
-  ecsp plan                                    show every stack's resources, offline
+  ecsp init --name shop --region us-west-2   write a starter ecsp.yaml
+  ecsp validate                              check it (exit 2 on problems)
+  ecsp plan                                  every stack's resources, offline
 
 Run `ecsp COMMAND --help` for a command's options.
 """
@@ -54,7 +56,7 @@ def _common() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecsp", description=DESCRIPTION, epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")

@@ -59,6 +59,17 @@ def test_command_help_teaches_with_examples(command: str, capsys: pytest.Capture
     assert examples and all(line.split()[1] in subcommands() for line in examples)
 
 
+@pytest.mark.parametrize("command", ["", *sorted(subcommands())])
+def test_help_fits_80_columns(command: str, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main([*([command] if command else []), "--help"]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if len(line) > 80] == []
+    # prose is filled between words, and a `quoted command` is never split across lines
+    assert all(line.count("`") % 2 == 0 for line in out.splitlines())
+
+
 def test_every_command_has_a_description() -> None:
     for name, parser in subcommands().items():
         assert parser.description, name

@@ -6,17 +6,20 @@ import argparse
 import re
 from typing import TYPE_CHECKING, Any
 
+from ecsp.commands import HelpFormatter
+
 if TYPE_CHECKING:
     from ecsp.config import ProjectConfig
 
 VALIDATE_EPILOG = """\
 examples:
-  ecsp validate                          check ./ecsp.yaml
+  ecsp validate                   check ./ecsp.yaml
   ecsp validate -f examples/multi/ecsp.yaml
-  ecsp validate -q && ecsp plan          in CI: silent on success, exit 2 on problems
+  ecsp validate -q && ecsp plan   in CI: silent when valid, exit 2 on problems
 
 A problem reads FILE:LINE: FIELD: what is wrong; how to fix it, e.g.
-  ecsp.yaml:14: applications.web.memory: 300 MiB is not valid with cpu 256; use 512, 1024 or 2048
+  ecsp.yaml:14: applications.web.memory: 300 MiB is not valid with cpu 256;
+  use 512, 1024 or 2048
 """
 
 SCHEMA_EPILOG = """\
@@ -28,17 +31,17 @@ examples:
 
 INIT_EPILOG = """\
 examples:
-  ecsp init --name shop                              one environment (test), one app (web) in us-east-1
-  ecsp init --name shop --region us-west-2 --env test --env prod:eu-west-1 --app frontend
-  ecsp init --name shop --build ./web --port 8080    build the image from ./web/Dockerfile
-  ecsp init --name shop -f infra/ecsp.yaml --force   write elsewhere, replacing an existing file
+  ecsp init --name shop                             environment test, app web
+  ecsp init --name shop --region us-west-2 --env test --env prod:eu-west-1
+  ecsp init --name shop --app api --build ./api     image from ./api/Dockerfile
+  ecsp init --name shop -f infra/ecsp.yaml --force  replace an existing file
 
 The file validates as written; edit it, then run `ecsp validate` and `ecsp plan`.
 """
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    raw = argparse.RawDescriptionHelpFormatter
+    raw = HelpFormatter
     p = sub.add_parser("validate", parents=[common], help="check ecsp.yaml and explain every problem",
                        description="Validate ecsp.yaml without touching AWS. Prints every problem as "
                        "FILE:LINE: FIELD: what to fix, and exits 2 when there is one.",

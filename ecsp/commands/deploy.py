@@ -14,6 +14,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ecsp.commands import HelpFormatter
 from ecsp.commands.plan import add_targets
 
 if TYPE_CHECKING:
@@ -23,18 +24,19 @@ if TYPE_CHECKING:
     from ecsp.results import RunResult
 
 PROGRESS_MODES = ("auto", "live", "plain", "json", "none")
-RAW = argparse.RawDescriptionHelpFormatter
+RAW = HelpFormatter
 
 UP_EPILOG = """\
 examples:
-  ecsp up                                 every stack: project, environments, applications
-  ecsp up --env test                      the test environment and its applications
-  ecsp up --app web                       web in every environment (plus any upstream stack never deployed)
-  ecsp up --local                         against a local AWS emulator (moto); nothing real is created
-  ecsp up --parallel 8 --progress plain   8 stacks at once, one line per step (CI logs)
+  ecsp up                                 project, environments, applications
+  ecsp up --env test                      environment test and its applications
+  ecsp up --app web                       web in every environment
+  ecsp up --local                         on moto, a local AWS emulator
+  ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
+
 Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on), 3 pulumi
 missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their locks).
 """
@@ -42,7 +44,7 @@ missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their loc
 DESTROY_EPILOG = """\
 examples:
   ecsp destroy --env test --app web       web's stack in test only
-  ecsp destroy --env test                 the test environment with all its applications
+  ecsp destroy --env test                 test and all its applications
   ecsp destroy --yes                      everything, without asking (CI)
 
 Destroy runs dependents first and never touches stacks that were not selected: it refuses
@@ -51,7 +53,7 @@ to destroy an environment while one of its applications is still deployed and no
 
 PREVIEW_EPILOG = """\
 examples:
-  ecsp preview                            every stack (stacks whose upstream is not deployed are skipped)
+  ecsp preview                            every stack whose upstream is deployed
   ecsp preview --env prod --app web       one application stack in prod
   ecsp preview --local                    against the local AWS emulator
 
@@ -62,7 +64,7 @@ never deployed is skipped with that reason; `ecsp plan` shows its resources offl
 REFRESH_EPILOG = """\
 examples:
   ecsp refresh                            every stack
-  ecsp refresh --env prod                 prod's environment stack and its applications
+  ecsp refresh --env prod                 environment prod and its applications
 """
 
 LS_EPILOG = """\
@@ -74,13 +76,13 @@ examples:
 
 CANCEL_EPILOG = """\
 examples:
-  ecsp cancel --stack shop-web/test       after a crash left shop-web/test locked
-  ecsp cancel --env test --yes            every stack of the test environment, without asking
+  ecsp cancel --stack shop-web/test       after a crash left it locked
+  ecsp cancel --env test --yes            every stack of test, without asking
 """
 
 INSTALL_EPILOG = """\
 example:
-  ecsp install-pulumi                     then `ecsp up` finds it in ~/.ecsp/pulumi/VERSION/bin
+  ecsp install-pulumi   then `ecsp up` finds it in ~/.ecsp/pulumi/VERSION/bin
 
 Set ECSP_HOME to install somewhere else than ~/.ecsp.
 """

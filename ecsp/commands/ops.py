@@ -5,19 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ecsp.commands import HelpFormatter
+
 LOCAL_HELP = "read the local AWS emulator (what `ecsp up --local` created) instead of AWS"
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    raw = argparse.RawDescriptionHelpFormatter
+    raw = HelpFormatter
     p = sub.add_parser(
         "status", parents=[common], help="live state of each application: tasks, rollout, targets, events, URL",
         description="For each application in each environment: the ECS service's running/desired/pending tasks, "
         "the rollout state of its newest deployment (with the circuit breaker's reason when it failed), the load "
         "balancer's target health, the last service events and the URL. Resources are found by their ecsp:* tags "
         "and names, so this works without the Pulumi state. Uses each environment's region, profile and role.",
-        epilog="exit status: 0 when every environment could be read, 1 when one could not (the error says why).\n\n"
-        "examples:\n  ecsp status\n  ecsp status --env prod --app web\n  ecsp status --json | jq '.applications[]'",
+        epilog="examples:\n  ecsp status\n  ecsp status --env prod --app web\n"
+        "  ecsp status --json | jq '.applications[]'\n\n"
+        "exit status: 0 when every environment could be read, 1 when one could not (the error says why).",
         formatter_class=raw,
     )
     p.add_argument("--env", action="append", default=[], metavar="NAME", help="only this environment (repeatable)")

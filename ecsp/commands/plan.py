@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ecsp.commands import HelpFormatter
+
 
 def add_targets(p: argparse.ArgumentParser) -> None:
     """``--env``/``--app`` target options shared by the commands that act on stacks."""
@@ -21,7 +23,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "would create: stacks in dependency order, each as a resource tree. Needs no AWS account, no "
         "credentials and no pulumi CLI.",
         epilog="examples:\n  ecsp plan\n  ecsp plan --env test --app web\n  ecsp plan --json | jq '.stacks[].name'",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_targets(p)
     p.add_argument("--json", action="store_true", help="print a machine-readable document")

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ecsp.commands import HelpFormatter
+
 if TYPE_CHECKING:  # `ecsp --help` imports no command's dependencies
     from rich.console import Console
 
@@ -37,8 +39,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "the log was rendered, whatever the recorded run's outcome.",
         epilog="examples:\n  ecsp replay eventlog.json\n  ecsp replay eventlog.json --progress plain\n"
         "  ecsp replay eventlog.json --progress live --speed 10\n"
-        "  ecsp replay eventlog.json --progress json | jq -c 'select(.event==\"resource_step\")'",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "  ecsp replay eventlog.json --progress json | jq -c 'select(.event==\"summary\")'",
+        formatter_class=HelpFormatter,
     )
     p.add_argument("eventlog", metavar="EVENTLOG", help="the event log file")
     p.add_argument("--progress", choices=PROGRESS_CHOICES, default="auto",
