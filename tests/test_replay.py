@@ -176,4 +176,6 @@ def test_cli_replay_of_something_else_is_a_usage_error(capsys: pytest.CaptureFix
 
 def test_cli_help_lists_replay(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["replay", "--help"]) == 0
-    assert "--progress {auto,live,plain,json}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--progress {auto,live,plain,json}" in out and "--debug" in out
+    assert "--file" not in out  # replay never reads ecsp.yaml, so it offers no -f

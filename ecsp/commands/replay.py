@@ -32,7 +32,7 @@ PROGRESS_CHOICES = ("auto", "live", "plain", "json")
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
-        "replay", parents=[common], help="render a recorded engine event log (pulumi --event-log) as progress",
+        "replay", help="render a recorded engine event log (pulumi --event-log) as progress",
         description="Read a Pulumi engine event log (JSON lines, as `pulumi up --event-log FILE` writes)\n"
         "and render it with ecsp's progress reporters: the live display, plain lines or JSON\n"
         "lines, then the final summary. Useful for reading a CI run's log. Exit status 0 when\n"
@@ -42,12 +42,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "  ecsp replay eventlog.json --progress json | jq -c 'select(.event==\"summary\")'",
         formatter_class=HelpFormatter,
     )
+    # No -f: a log names its own stack, and replay never reads ecsp.yaml.
     p.add_argument("eventlog", metavar="EVENTLOG", help="the event log file")
     p.add_argument("--progress", choices=PROGRESS_CHOICES, default="auto",
                    help="how to render (default: live on a terminal, plain otherwise)")
     p.add_argument("--stack", metavar="NAME", help="the stack's name (default: <project>/<stack> from the log)")
     p.add_argument("--speed", type=float, default=0.0, metavar="FACTOR",
                    help="replay at FACTOR times the recorded pace, gaps capped at 2s (default 0: all at once)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     p.set_defaults(handler=handle)
 
 
