@@ -13,8 +13,16 @@ from rich.tree import Tree
 from ecsp.planner import Plan, PlannedStack
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich exits with status 1 when the reader goes away (`ecsp plan | head`), which reads as a
+        # failure; raise instead, and ecsp.cli ends quietly with 141 (SIGPIPE), as for print().
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console(**kwargs: Any) -> Console:
-    return Console(highlight=False, **kwargs)
+    return _Console(highlight=False, **kwargs)
 
 
 def _short_type(type_: str) -> str:

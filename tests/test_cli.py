@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -308,3 +310,15 @@ def test_plan_tree_fits_80_columns_and_counts_what_json_lists(monkeypatch: pytes
     assert "  after shop-environment/prod, shop-project/global" in lines
     assert all(len(line) <= 80 for line in lines)
     assert lines[-1].startswith(f"total: {counts['shop-project/global']} project resources, ")
+
+
+def test_plan_into_a_closed_pipe_ends_quietly_with_141() -> None:
+    # `ecsp plan | head -1`: the reader goes away; that is not a failure (1) and needs no traceback.
+    # --inputs: more output than a pipe buffers, so the writer is still writing when the reader leaves
+    run = subprocess.Popen([sys.executable, "-m", "ecsp", "plan", "--inputs", "-f", str(MULTI)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    assert run.stdout is not None and run.stderr is not None
+    assert run.stdout.readline().startswith(b"Plan for project shop")
+    run.stdout.close()
+    assert run.wait(timeout=120) == 141
+    assert run.stderr.read() == b""
