@@ -69,3 +69,18 @@ def test_main_job_command(tmp_path: Path) -> None:
     assert planned.returncode == 0, planned.stderr
     for stack in ("hello-project/global", "hello-environment/test", "hello-web/test"):
         assert stack in planned.stdout
+
+
+def test_the_commands_said_to_take_local_are_those_that_do() -> None:
+    import argparse
+
+    from ecsp import cli
+
+    text = " ".join(README.read_text().split())
+    said = re.search(r"; ((?:`[a-z-]+`,? (?:and )?)+)take `--local`", text)
+    assert said, "README no longer says which commands take --local"
+    named = set(re.findall(r"`([a-z-]+)`", said[1]))
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    taking = {name for name, sub in commands.items() if "--local" in sub._option_string_actions}
+    assert named == taking
