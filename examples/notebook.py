@@ -2,9 +2,9 @@
 # # ecsp from Python
 #
 # The CLI is a thin shell over this API. Open this file in VS Code or Jupyter (as a
-# percent-format notebook, e.g. with jupytext) and run it cell by cell, from the `examples/`
-# folder. Nothing here needs AWS, credentials or the pulumi CLI: `plan()` runs every stack's
-# Pulumi program in-process under Pulumi's mocks.
+# percent-format notebook, e.g. with jupytext) and run it cell by cell, or run it as a script
+# (`python examples/notebook.py`). Nothing here needs AWS, credentials or the pulumi CLI:
+# `plan()` runs every stack's Pulumi program in-process under Pulumi's mocks.
 
 # %%
 from collections import Counter
@@ -14,7 +14,10 @@ from tempfile import TemporaryDirectory
 import ecsp
 from ecsp.errors import ConfigError
 
-project = ecsp.load("multi/ecsp.yaml")
+# The examples folder: where this file is, or (in a notebook, which has no __file__) the folder it runs in.
+EXAMPLES = Path(globals().get("__file__", "notebook.py")).resolve().parent
+
+project = ecsp.load(EXAMPLES / "multi/ecsp.yaml")
 print(project.name, "with environments", list(project.config.environments),
       "and applications", list(project.config.applications))
 
@@ -69,7 +72,7 @@ print([s["name"] for s in document["stacks"]])
 # %%
 with TemporaryDirectory() as folder:
     bad = Path(folder) / "ecsp.yaml"
-    bad.write_text(Path("hello/ecsp.yaml").read_text().replace("memory: 512", "memory: 300"))
+    bad.write_text((EXAMPLES / "hello/ecsp.yaml").read_text().replace("memory: 512", "memory: 300"))
     try:
         ecsp.load(bad)
     except ConfigError as error:

@@ -10,8 +10,11 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def test_notebook_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(EXAMPLES)  # the notebook's paths are relative to examples/, where it lives
+@pytest.mark.parametrize("folder", ["examples", "elsewhere"])
+def test_notebook_runs(folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    # from its own folder (a notebook) or from anywhere else (`python examples/notebook.py`)
+    monkeypatch.chdir(EXAMPLES if folder == "examples" else tmp_path)
     namespace = runpy.run_path(str(EXAMPLES / "notebook.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert namespace["project"].name == "shop"
