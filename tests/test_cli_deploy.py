@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import json
+import signal
 import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,6 +201,31 @@ def test_ctrl_c_exits_130_and_names_the_interrupted_stacks(file: str, engine: Fa
     err = capsys.readouterr().err
     assert "error: up interrupted: interrupted" in err and E0 in err and E1 in err
     assert "ecsp cancel" in err
+
+
+@pytest.mark.parametrize("mode", ["plain", "none"])
+def test_ctrl_c_is_acknowledged_the_moment_it_is_pressed(mode: str, file: str, engine: FakeEngine,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[str] = []
+
+    def press_ctrl_c(name: str) -> None:
+        if name == E1:
+            _thread.interrupt_main()
+
+    def stop(spec: Any) -> None:  # record what was on screen when the engine was asked to cancel
+        out = capsys.readouterr()
+        seen.append(out.out + out.err)
+        FakeEngine.interrupt(engine, spec)
+
+    engine.delay = {E0: 5.0, E1: 5.0}
+    engine.on_start = press_ctrl_c
+    engine.interrupt = stop  # type: ignore[method-assign]
+    assert main(["up", "-f", file, "--progress", mode]) == 130
+    # before any stack has stopped, a person knows the press was received and what another one does
+    assert "Ctrl-C: cancelling the stacks in flight" in seen[0] and "press Ctrl-C again" in seen[0]
+    out = capsys.readouterr()
+    assert "".join([*seen, out.out, out.err]).count("Ctrl-C:") == 1  # one press, one notice
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the usual handler is back
 
 
 def test_preview_skips_are_not_failures_and_diffs_are_listed(file: str, engine: FakeEngine,

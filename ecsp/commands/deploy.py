@@ -18,6 +18,8 @@ from ecsp.commands import HelpFormatter
 from ecsp.commands.plan import add_targets
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ecsp.api import Project
     from ecsp.context import LocalEmulator
     from ecsp.events import Operation
@@ -226,6 +228,8 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
         engine = project.engine(local=local, backend=args.backend)
         engine.check()  # a missing pulumi CLI is one clear error, before any progress display
         listener = stack.enter_context(progress.reporter(args.progress, operation=operation))
+        stack.enter_context(_acknowledge_ctrl_c(listener.console if args.progress in ("auto", "live", "plain")
+                                                else None))
         kwargs: dict[str, Any] = {"parallel": parallel, "listener": listener, "backend": args.backend,
                                   "check": False, "engine": engine}
         if operation != "refresh":
@@ -245,6 +249,46 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
     if result.failed:
         raise RunFailed(result)
     return 0
+
+
+# What each Ctrl-C does (ecsp.orchestrator), said the moment it is pressed: pulumi can take a while to
+# cancel, and a person who sees nothing happen presses again.
+CTRL_C_NOTICES = (
+    "Ctrl-C: cancelling the stacks in flight (pulumi saves their state and releases their locks); "
+    "press Ctrl-C again to stop them at once",
+    "Ctrl-C: stopping the stacks in flight at once (then `pulumi cancel` releases their locks); press "
+    "Ctrl-C again to stop waiting for them (a stack left locked needs `ecsp cancel`)",
+)
+
+
+@contextlib.contextmanager
+def _acknowledge_ctrl_c(console: Any) -> Iterator[None]:
+    """While the run goes on, each Ctrl-C prints what it does (on the progress display's console, so
+    a live display stays whole; on stderr for --progress json and none) and interrupts as usual."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    presses = 0
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal presses
+        if presses < len(CTRL_C_NOTICES):
+            notice = CTRL_C_NOTICES[presses]
+            if console is not None:
+                console.print(notice, style="yellow", soft_wrap=not console.is_terminal, highlight=False)
+            else:
+                print(notice, file=sys.stderr, flush=True)
+        presses += 1
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _local(project: Project, stack: contextlib.ExitStack) -> LocalEmulator:
