@@ -256,9 +256,18 @@ def test_init_output_round_trips(tmp_path: Path) -> None:
     assert yaml.safe_load(dumped) == yaml.safe_load(text)
 
 
-def test_init_with_a_build_directory(tmp_path: Path) -> None:
+def test_init_with_a_build_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert init(tmp_path, "--name", "shop", "--build", "./web") == 0
     assert loader.loads((tmp_path / "ecsp.yaml").read_text()).application("test", "web").image.build == "./web"
+    # `ecsp validate` would refuse the file until the build context exists: the next step says so
+    target = tmp_path / "ecsp.yaml"
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"next: add web/Dockerfile (next to {target}), then `ecsp validate -f {target}` and `ecsp plan -f {target}`")
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "Dockerfile").write_text("FROM scratch\n")
+    assert init(tmp_path, "--name", "shop", "--build", "./web", "--force") == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("next: `ecsp validate -f ")
+    assert cli.main(["validate", "-q", "-f", str(target)]) == 0
     assert cli.main(["init", "--name", "x", "--build", "d", "--image", "i"]) == 2  # one or the other
 
 

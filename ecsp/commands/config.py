@@ -36,7 +36,8 @@ examples:
   ecsp init --name shop --app api --build ./api     image from ./api/Dockerfile
   ecsp init --name shop -f infra/ecsp.yaml --force  replace an existing file
 
-The file validates as written; edit it, then run `ecsp validate` and `ecsp plan`.
+The file validates as written (with --build, once DIR/Dockerfile exists); edit it, then
+run `ecsp validate` and `ecsp plan`.
 """
 
 
@@ -252,6 +253,12 @@ def init(args: argparse.Namespace) -> int:
     envs = ", ".join(config.environments)
     print(f"wrote {target}: project {config.project.name}, environments {envs}, application {args.app}")
     flag = "" if str(target) == "ecsp.yaml" else f" -f {target}"
+    dockerfile = target.parent / args.build / "Dockerfile" if args.build else None
+    if dockerfile is not None and not dockerfile.is_file():
+        # The file is valid YAML and a valid project, but `ecsp validate` checks build contexts too.
+        print(f"next: add {Path(args.build) / 'Dockerfile'} (next to {target}), then `ecsp validate{flag}` and "
+              f"`ecsp plan{flag}`")
+        return 0
     print(f"next: `ecsp validate{flag}`, then `ecsp plan{flag}`")
     return 0
 
