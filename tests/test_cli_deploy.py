@@ -189,6 +189,18 @@ def test_ls_and_cancel(file: str, engine: FakeEngine, capsys: pytest.CaptureFixt
     assert capsys.readouterr().out == f"{PROJECT}: nothing was running\n{E0}: nothing was running\n"
 
 
+def test_ls_fits_80_columns_with_stack_names_whole(tmp_path: Path, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    file = str(write_project(tmp_path, "payments", environments=2, applications=2))
+    engine.state = {"payments-project/global": {}, "payments-environment/e0": {}}
+    assert main(["ls", "-f", file]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    row = next(line for line in lines if "payments-environment/e0" in line)  # whole, not "payments-envi…"
+    assert "deployed" in row and "2026-01-01 00:00" in row
+
+
 def test_ctrl_c_exits_130_and_names_the_interrupted_stacks(file: str, engine: FakeEngine,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     def press_ctrl_c(name: str) -> None:

@@ -374,12 +374,15 @@ def ls(args: argparse.Namespace) -> int:
     from ecsp import views
 
     styles = {"deployed": "green", "not deployed": "dim", "empty": "dim"}
-    table = Table("stack", "kind", "status", "last update", "resources", title=f"stacks of {project.name}",
-                  title_justify="left")
+    # The stack's name says its kind (--json has it), and is never cut: the table fits 80 columns.
+    table = Table(title=f"stacks of {project.name}", title_justify="left")
+    table.add_column("stack", no_wrap=True)
+    for column in ("status", "last update", "resources"):
+        table.add_column(column)
     for r in rows:
         when = r.info.last_update.strftime("%Y-%m-%d %H:%M") if r.info and r.info.last_update else ""
         count = str(r.info.resource_count) if r.info and r.info.resource_count is not None else ""
-        table.add_row(r.stack, r.kind, Text(r.status, style=styles.get(r.status, "yellow")), when, count)
+        table.add_row(r.stack, Text(r.status, style=styles.get(r.status, "yellow")), when, count)
     views.console().print(table)
     return 0
 
