@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from ecsp.commands import HelpFormatter
+from ecsp.commands import HelpFormatter, fill
 
 # Command modules, in --help order. Each defines ``register(subparsers, common)``.
 COMMAND_MODULES = (
@@ -153,7 +153,6 @@ def _wrapped(text: str, stream: object) -> str:
     if not (callable(isatty) and isatty()):
         return text
     import shutil
-    import textwrap
 
     width = shutil.get_terminal_size().columns
     out = []
@@ -161,8 +160,7 @@ def _wrapped(text: str, stream: object) -> str:
         # Continuations hang under the text after "error: " and "  fix: " (both 7 wide).
         lead = 7 if line.startswith(("error: ", "  fix: ")) else len(line) - len(line.lstrip()) + 2
         indent = " " * lead
-        out.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
-                                 break_on_hyphens=False) if len(line) > width else line)
+        out.append(fill(line, width, subsequent_indent=indent) if len(line) > width else line)
     return "\n".join(out)
 
 

@@ -80,7 +80,8 @@ def test_every_command_has_a_description() -> None:
 # --------------------------------------------------------------------------- validate
 
 
-def test_validate_summarises_a_valid_file(capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_summarises_a_valid_file(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     assert cli.main(["validate", "-f", str(MULTI)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"{MULTI}: project 'shop' is valid (domain example.com)",
@@ -88,6 +89,21 @@ def test_validate_summarises_a_valid_file(capsys: pytest.CaptureFixture[str]) ->
         "  applications: frontend (/, overrides for test), api (/api, private, overrides for prod), worker-ui "
         "(/worker, built from ./worker-ui)",
         "  stacks: 9 (1 project, 2 environment, 6 application); preview them with `ecsp plan`",
+    ]
+
+
+def test_validate_summary_fits_80_columns(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(MULTI.parent)
+    assert cli.main(["validate"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "ecsp.yaml: project 'shop' is valid (domain example.com)",
+        "  environments: test (us-west-2, 111111111111), prod (eu-west-1, 222222222222)",
+        "  applications: frontend (/, overrides for test), api (/api, private, overrides",
+        "    for prod), worker-ui (/worker, built from ./worker-ui)",
+        "  stacks: 9 (1 project, 2 environment, 6 application); preview them with",
+        "    `ecsp plan`",
     ]
 
 
@@ -142,6 +158,12 @@ def test_an_error_on_a_terminal_wraps_between_words_under_its_label(monkeypatch:
         "  fix: run `ecsp install-pulumi`, or install it yourself: curl -fsSL",
         "       https://get.pulumi.com | sh. `ecsp plan` works without it.",
     ]
+    for columns in range(40, 80):  # wherever the edge falls, a `quoted command` stays whole
+        monkeypatch.setenv("COLUMNS", str(columns))
+        terminal.seek(0)
+        terminal.truncate()
+        assert cli.main(["validate", "-f", str(HELLO)]) == 2
+        assert all(line.count("`") % 2 == 0 for line in terminal.getvalue().splitlines())
 
 
 def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,14 @@ import re
 import textwrap
 
 
+def fill(text: str, width: int, *, indent: str = "", subsequent_indent: str | None = None) -> str:
+    """``text`` filled to ``width`` between words; a `quoted command` is never split across lines."""
+    joined = re.sub(r"`[^`]*`", lambda m: m[0].replace(" ", "\0"), text)
+    return textwrap.fill(joined, width, initial_indent=indent,
+                         subsequent_indent=indent if subsequent_indent is None else subsequent_indent,
+                         break_long_words=False, break_on_hyphens=False).replace("\0", " ")
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Prose in descriptions and epilogs wraps to the terminal; indented lines (examples) stay as written.
 
@@ -24,10 +32,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
         def flush() -> None:
             if prose:
-                # A `quoted command` stays on one line: its spaces become unbreakable while filling.
-                joined = re.sub(r"`[^`]*`", lambda m: m[0].replace(" ", "\0"), " ".join(prose))
-                out.append(textwrap.fill(joined, width, initial_indent=indent, subsequent_indent=indent,
-                                         break_long_words=False, break_on_hyphens=False).replace("\0", " "))
+                out.append(fill(" ".join(prose), width, indent=indent))
                 prose.clear()
 
         for line in text.splitlines():

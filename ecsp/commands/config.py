@@ -6,7 +6,7 @@ import argparse
 import re
 from typing import TYPE_CHECKING, Any
 
-from ecsp.commands import HelpFormatter
+from ecsp.commands import HelpFormatter, fill
 
 if TYPE_CHECKING:
     from ecsp.config import ProjectConfig
@@ -84,11 +84,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def validate(args: argparse.Namespace) -> int:
+    import shutil
+
     from ecsp import loader
 
     config = loader.load(args.file)
     if not args.quiet:
-        print(summary(config, args.file))
+        # Filled between words, continuations indented under their label, rather than cut by the terminal.
+        width = shutil.get_terminal_size().columns
+        for line in summary(config, args.file).splitlines():
+            print(fill(line, width, subsequent_indent="    "))
     return 0
 
 
