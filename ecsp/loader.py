@@ -229,6 +229,12 @@ def _yaml_message(e: yaml.MarkedYAMLError) -> str:
         return (f"invalid YAML{column}: a ':' where no key may start; fix the indentation, or quote a value "
                 "that contains ': '")
     if "expected <block end>" in problem:
+        if e.problem_mark and e.context_mark and "mapping" in (e.context or ""):
+            # The line YAML stops at can be fine and the culprit a line above it: name the mapping's indent.
+            here, keys = e.problem_mark.column, e.context_mark.column
+            return (f"invalid YAML{column}: this line is indented {here} spaces, but the mapping it is in (from "
+                    f"line {e.context_mark.line + 1}) indents its keys {keys}; indent keys of the same mapping "
+                    "equally, here or on the lines above")
         return (f"invalid YAML{column}: this line's indentation does not match the lines above; indent keys "
                 "of the same mapping equally")
     if "could not find expected ':'" in problem:

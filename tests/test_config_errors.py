@@ -77,7 +77,13 @@ CASES = [
     case(
         "yaml-bad-indent",
         edit("    port: 80\n", "      port: 80\n"),
-        "ecsp.yaml:12: invalid YAML (column 7): this line's indentation does not match the lines above; indent keys of the same mapping equally",
+        "ecsp.yaml:12: invalid YAML (column 7): this line is indented 6 spaces, but the mapping it is in (from line 11) indents its keys 4; indent keys of the same mapping equally, here or on the lines above",
+    ),
+    case(
+        # The dedented key is valid YAML on its own (a sibling of web); the parser stops on the next line.
+        "yaml-key-dedented-stops-on-the-next-line",
+        edit("    port: 80\n", "  port: 80  # a comment ends the value here\n"),
+        "ecsp.yaml:13: invalid YAML (column 5): this line is indented 4 spaces, but the mapping it is in (from line 10) indents its keys 2; indent keys of the same mapping equally, here or on the lines above",
     ),
     case(
         "yaml-duplicate-key",
