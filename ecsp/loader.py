@@ -84,7 +84,7 @@ class _Lines:
             found = self._get(self.keys, loc[:end])
             if found is not None:
                 return found
-        return 1 if self.keys else None
+        return 1  # nothing of it is written (an empty `{}` document): the problem is the document's
 
     def source(self, loc: Loc) -> str | None:
         return self._get(self.text, loc)

@@ -25,6 +25,13 @@ def problems_of(text: str) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
+def test_an_empty_mapping_document_is_explained_at_line_1() -> None:
+    assert problems_of("{}\n") == [
+        "ecsp.yaml:1: environments: 'environments' is required; add it, e.g. environments: {test: {region: us-west-2}}",
+        "ecsp.yaml:1: project: 'project' is required; add it, e.g. project: {name: shop, region: us-west-2}",
+    ]
+
+
 def test_a_problem_inside_a_flow_mapping_points_at_its_key() -> None:
     assert problems_of("""\
         project: {name: shop, region: us-west-2}
