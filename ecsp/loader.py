@@ -201,8 +201,8 @@ def _parse(text: str, filename: str) -> tuple[_Lines, Any]:
         lines.walk(node)
         data = parser.construct_document(node)
     except yaml.MarkedYAMLError as e:
-        # An unclosed bracket is found at the end of the file; the line to fix is where it opened.
-        unclosed = "<stream end>" in (e.problem or "") and "flow" in (e.context or "")
+        # An unclosed bracket is found at the end of the file or lines later; the line to fix is where it opened.
+        unclosed = _unclosed(e)
         mark = (e.context_mark if unclosed else None) or e.problem_mark or e.context_mark
         raise ConfigError([ConfigProblem(filename, mark.line + 1 if mark else None, "", _yaml_message(e))]) from None
     except RecursionError:
@@ -215,14 +215,35 @@ def _parse(text: str, filename: str) -> tuple[_Lines, Any]:
     return lines, data
 
 
+def _unclosed(e: yaml.MarkedYAMLError) -> bool:
+    """A '{' or '[' still open when the file (or its line) ended: `{cidr: x, nat: none` without the '}'."""
+    if "flow" not in (e.context or "") or not e.context_mark:
+        return False
+    problem = e.problem or ""
+    later = e.problem_mark is not None and e.problem_mark.line > e.context_mark.line
+    return "<stream end>" in problem or (problem.startswith("expected ','") and later)
+
+
 def _yaml_message(e: yaml.MarkedYAMLError) -> str:
     problem = e.problem or ""
     column = f" (column {e.problem_mark.column + 1})" if e.problem_mark else ""
+    if _unclosed(e) and "<stream end>" not in problem and e.context_mark and e.problem_mark:
+        opened = "{" if "mapping" in (e.context or "") else "["
+        closing = "}" if opened == "{" else "]"
+        return (f"invalid YAML (column {e.context_mark.column + 1}): this '{opened}' is not closed on its line "
+                f"(YAML read on to line {e.problem_mark.line + 1}); add the matching '{closing}'")
     if "<stream end>" in problem and "flow" in (e.context or "") and e.context_mark:
         opened = "{" if "mapping" in (e.context or "") else "["
         closing = "}" if opened == "{" else "]"
         return (f"invalid YAML (column {e.context_mark.column + 1}): this '{opened}' is never closed; add the "
                 f"matching '{closing}'")
+    if problem.startswith("expected ','") and problem.endswith(("got '}'", "got ']'")) and e.context_mark:
+        opened, closing = ("{", "}") if "mapping" in (e.context or "") else ("[", "]")
+        return (f"invalid YAML{column}: '{problem[-2]}' closes the '{opened}' of column {e.context_mark.column + 1}; "
+                f"use '{closing}' (or close the inner bracket first)")
+    if problem.startswith("expected ','") and "flow" in (e.context or ""):
+        return (f"invalid YAML{column}: a ',' is missing between two entries of a {{...}} or [...]; write "
+                "{a: 1, b: 2}")
     if "'\\t'" in problem:
         return f"invalid YAML{column}: a tab; YAML indents with spaces only, so replace the tab with spaces"
     if "mapping values are not allowed" in problem:

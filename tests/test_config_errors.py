@@ -65,6 +65,21 @@ CASES = [
         "ecsp.yaml:1: invalid YAML (column 10): this '{' is never closed; add the matching '}'",
     ),
     case(
+        "yaml-bracket-not-closed-on-its-line",
+        edit("    image: {location: nginx}\n", "    image: {location: nginx\n"),
+        "ecsp.yaml:11: invalid YAML (column 12): this '{' is not closed on its line (YAML read on to line 12); add the matching '}'",
+    ),
+    case(
+        "yaml-brackets-crossed",
+        edit("    image: {location: nginx}\n", "    image: {location: [nginx}\n"),
+        "ecsp.yaml:11: invalid YAML (column 29): '}' closes the '[' of column 23; use ']' (or close the inner bracket first)",
+    ),
+    case(
+        "yaml-flow-mapping-missing-comma",
+        edit("    image: {location: nginx}\n", "    image: {location: nginx build: ./web}\n"),
+        "ecsp.yaml:11: invalid YAML (column 34): a ',' is missing between two entries of a {...} or [...]; write {a: 1, b: 2}",
+    ),
+    case(
         "yaml-tab",
         "project:\n\tname: shop\n",
         'ecsp.yaml:2: invalid YAML (column 1): a tab; YAML indents with spaces only, so replace the tab with spaces',
