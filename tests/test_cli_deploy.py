@@ -54,6 +54,16 @@ def test_up_with_targets_and_parallel(file: str, engine: FakeEngine) -> None:
     assert engine.order() == [PROJECT, E1, "shop-a0/e1"]
 
 
+@pytest.mark.parametrize("n", ["0", "-3", "four"])
+def test_a_bad_parallel_is_a_usage_error_before_anything_runs(n: str, file: str, engine: FakeEngine,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["up", "-f", file, "--parallel", n, "--progress", "plain"]) == 2
+    out = capsys.readouterr()
+    assert "error: argument --parallel: " in out.err
+    assert out.out == ""  # no empty summary table before the error (0 used to mean the default, 4)
+    assert engine.calls == []
+
+
 def test_a_failed_stack_exits_1_after_the_others(file: str, engine: FakeEngine,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     engine.fail[E0] = "VPC limit exceeded"
@@ -254,7 +264,7 @@ def test_preview_skips_are_not_failures_and_diffs_are_listed(file: str, engine: 
 
 def test_bad_parallel_is_a_usage_error(file: str, engine: FakeEngine, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["up", "-f", file, "--parallel", "-1", "--progress", "none"]) == 2
-    assert "--parallel must be at least 1" in capsys.readouterr().err
+    assert "argument --parallel: must be at least 1 (got -1)" in capsys.readouterr().err
 
 
 def test_install_pulumi_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -97,9 +97,20 @@ examples:
 """
 
 
+def _stacks_at_once(text: str) -> int:
+    """--parallel N: checked with the other flags, so a bad N is a usage error before anything runs."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number; use e.g. --parallel 4") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n}); --parallel 1 runs one stack at a time")
+    return n
+
+
 def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
     add_targets(p)
-    p.add_argument("--parallel", type=int, default=None, metavar="N",
+    p.add_argument("--parallel", type=_stacks_at_once, default=None, metavar="N",
                    help="stacks at once (default 4; independent stacks run together)")
     p.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
                    help="how to show progress: live (terminal), plain (one line per step), json (lines), "
