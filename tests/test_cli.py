@@ -194,6 +194,17 @@ def test_schema_output_file(tmp_path: Path, schema: dict[str, Any]) -> None:
     assert json.loads(target.read_text()) == schema
 
 
+def test_schema_output_that_cannot_be_written_is_a_usage_error(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["schema", "-o", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"error: {tmp_path} is a directory\n"
+                                       f"  fix: name the file, e.g. -o {tmp_path / 'ecsp.schema.json'}\n")
+    (tmp_path / "file").write_text("")
+    assert cli.main(["schema", "-o", str(tmp_path / "file" / "ecsp.schema.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {tmp_path / 'file' / 'ecsp.schema.json'}: ") and "unexpected" not in err
+
+
 def test_schema_is_a_valid_json_schema(schema: dict[str, Any]) -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)

@@ -142,11 +142,20 @@ def schema(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from ecsp.errors import UsageError
+
     text = json.dumps(schema_document(), indent=2) + "\n"
     if args.output:
         target = Path(args.output)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except IsADirectoryError:
+            raise UsageError(f"{target} is a directory",
+                             fix=f"name the file, e.g. -o {target / 'ecsp.schema.json'}") from None
+        except OSError as e:
+            raise UsageError(f"cannot write {target}: {e.strerror or e}",
+                             fix="choose a path you can write to, or leave -o out to print the schema") from None
         print(f"wrote {target}")
     else:
         print(text, end="")
