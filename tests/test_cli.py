@@ -328,6 +328,18 @@ def test_init_blames_the_flag_and_writes_nothing(tmp_path: Path, capsys: pytest.
     ]
 
 
+def test_init_into_a_directory_or_an_unwritable_path_is_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for flags in ((), ("--force",)):
+        assert cli.main(["init", "--name", "shop", "-f", str(tmp_path), *flags]) == 2
+        assert capsys.readouterr().err == (f"error: {tmp_path} is a directory\n"
+                                           f"  fix: name the file, e.g. -f {tmp_path / 'ecsp.yaml'}\n")
+    (tmp_path / "file").write_text("")
+    assert cli.main(["init", "--name", "shop", "-f", str(tmp_path / "file" / "ecsp.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {tmp_path / 'file' / 'ecsp.yaml'}: ") and "unexpected" not in err
+
+
 def test_init_creates_missing_folders(tmp_path: Path) -> None:
     target = tmp_path / "infra" / "ecsp.yaml"
     assert cli.main(["init", "--name", "shop", "-f", str(target)]) == 0

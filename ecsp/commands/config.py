@@ -253,6 +253,8 @@ def init(args: argparse.Namespace) -> int:
     from ecsp.errors import ConfigError, UsageError
 
     target = Path(args.file)
+    if target.is_dir():
+        raise UsageError(f"{target} is a directory", fix=f"name the file, e.g. -f {target / 'ecsp.yaml'}")
     if target.exists() and not args.force:
         raise UsageError(f"{target} already exists", fix="pass --force to overwrite it, or -f OTHER.yaml")
     text = starter(args)
@@ -262,8 +264,12 @@ def init(args: argparse.Namespace) -> int:
         raise UsageError("the flags do not make a valid project:\n" + "\n".join(
             f"  {_flag(p.path)}: {p.message}" for p in e.problems), fix="change the flags and run `ecsp init` "
             "again") from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write {target}: {e.strerror or e}", fix="choose a path you can write to with "
+                         "-f PATH") from None
     envs = ", ".join(config.environments)
     print(f"wrote {target}: project {config.project.name}, environments {envs}, application {args.app}")
     flag = "" if str(target) == "ecsp.yaml" else f" -f {target}"
