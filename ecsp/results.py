@@ -195,7 +195,8 @@ class RunFailed(EngineError):
     def __init__(self, result: RunResult) -> None:
         self.result = result
         failed = result.failed
-        names = ", ".join(f"{s.stack} ({s.reason})" if s.reason else s.stack for s in failed[:5])
+        names = ", ".join(f"{s.stack} ({s.reason.removeprefix(f'{s.stack}: ')})" if s.reason else s.stack
+                          for s in failed[:5])
         more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
         skipped = len(result.with_status(Status.SKIPPED))
         after = f"; {skipped} dependent stack(s) skipped" if skipped else ""
@@ -211,6 +212,6 @@ class Interrupted(Cancelled):
     def __init__(self, result: RunResult) -> None:
         self.result = result
         cut = [s.stack for s in result.stacks if s.status is Status.CANCELLED and s.started is not None]
-        what = f"interrupted {', '.join(cut)}" if cut else "no stack was in flight"
-        super().__init__(f"{result.operation} interrupted: {what}",
+        what = f"cut short: {', '.join(cut)}" if cut else "no stack was in flight"
+        super().__init__(f"{result.operation} interrupted; {what}",
                          fix="run the same command again to finish; `ecsp cancel` releases a lock a killed run left")

@@ -165,7 +165,7 @@ def test_interrupt_raises_interrupted_with_the_result(project: api.Project) -> N
     with pytest.raises(Interrupted) as caught:
         project.up(engine=engine, parallel=1)
     assert caught.value.exit_code == 130
-    assert caught.value.message == f"up interrupted: interrupted {E0}"
+    assert caught.value.message == f"up interrupted; cut short: {E0}"
     assert caught.value.result[E1].status is Status.CANCELLED
 
 

@@ -219,7 +219,7 @@ def find_pulumi(*, root: Path | None = None) -> auto.PulumiCommand:
         except (OSError, subprocess.CalledProcessError) as e:
             tried.append(f"{where}: {e}")
     raise PulumiMissingError(
-        f"the pulumi CLI (version {MIN_PULUMI_VERSION} or later) is needed to deploy, and none was found "
+        f"the pulumi CLI (version {MIN_PULUMI_VERSION} or later) is needed for this command, and none was found "
         f"({'; '.join(tried)})",
         fix=f"run `ecsp install-pulumi` (installs pulumi v{PINNED_PULUMI_VERSION} into {pinned_root()}), or "
         f"install it yourself: {INSTALL_HINT}. `ecsp plan` works without it.",
