@@ -380,6 +380,14 @@ class ImageConfig(Model):
     def _args(cls, v: Any) -> Any:
         return _stringify(v)
 
+    @field_validator("location")
+    @classmethod
+    def _location_is_one_reference(cls, v: str | None) -> str | None:
+        if v is not None and (v != v.strip() or any(c.isspace() for c in v)):
+            raise ValueError(f"{v!r} is not an image reference (it contains spaces); use e.g. nginx:1.27 or "
+                             "public.ecr.aws/nginx/nginx:stable")
+        return v
+
     @model_validator(mode="after")
     def _exactly_one_source(self) -> ImageConfig:
         if self.location is not None and self.build is not None:
@@ -624,6 +632,14 @@ class Application(Model):
     def _cpu_memory_pair(self) -> Application:
         if not fargate.is_valid(self.cpu, self.memory):
             raise FieldError(("memory",), _pair_message(self.cpu, self.memory))
+        return self
+
+    @model_validator(mode="after")
+    def _variable_and_secret_names_differ(self) -> Application:
+        # ECS refuses a task definition that sets one name both ways.
+        _raise_all([FieldError(("secrets", name), f"'{name}' is also in variables; a container gets each name "
+                                                  "once: keep it in variables or in secrets, not both")
+                    for name in self.secrets if name in self.variables])
         return self
 
     @property

@@ -452,6 +452,16 @@ CASES = [
         'ecsp.yaml:17: applications.web.secrets.ECSP_TOKEN: names starting with ECSP_ are reserved for the variables ecsp sets; rename it',
     ),
     case(
+        "secret-also-a-variable",
+        BASE + "    variables: {DB_PASSWORD: hunter2}\n    secrets: {DB_PASSWORD: /shop/db-password}\n",
+        "ecsp.yaml:17: applications.web.secrets.DB_PASSWORD: 'DB_PASSWORD' is also in variables; a container gets each name once: keep it in variables or in secrets, not both",
+    ),
+    case(
+        "image-location-with-spaces",
+        edit("{location: nginx}", "{location: nginx latest}"),
+        "ecsp.yaml:11: applications.web.image.location: 'nginx latest' is not an image reference (it contains spaces); use e.g. nginx:1.27 or public.ecr.aws/nginx/nginx:stable",
+    ),
+    case(
         "image-both-sources",
         edit("{location: nginx}", "{location: nginx, build: ./web}"),
         'ecsp.yaml:11: applications.web.image: set only one of location (use an existing image) or build (build a Dockerfile directory), not both',
