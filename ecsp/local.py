@@ -87,11 +87,14 @@ def emulator(
     if external:
         endpoint = external.rstrip("/")
         _wait_ready(endpoint, None, timeout=min(start_timeout, 5.0), log=None)
-        say(f"local mode: using the AWS emulator at {endpoint} ({ENDPOINT_VARIABLE})")
+        # Reads say it once, up front (before any output); deploys also say it when done.
+        say(f"local mode: using the AWS emulator at {endpoint} ({ENDPOINT_VARIABLE})" if record
+            else f"{READ_NOTICE}: {endpoint} ({ENDPOINT_VARIABLE})")
         try:
             yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
         finally:
-            say(NOTICE if record else READ_NOTICE)
+            if record:
+                say(NOTICE)
         return
 
     if importlib.util.find_spec("moto") is None:
@@ -110,11 +113,13 @@ def emulator(
         recording = folder / RECORDING
         if recording.exists() and recording.stat().st_size > 0:
             _post(f"{endpoint}/moto-api/recorder/replay-recording")
-        say(f"local mode: AWS emulator (moto) at {endpoint}; its data is kept in {folder}")
+        say(f"local mode: AWS emulator (moto) at {endpoint}; its data is kept in {folder}" if record
+            else f"{READ_NOTICE}: {endpoint}, data in {folder}")
         try:
             yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
         finally:
-            say(f"{NOTICE}; delete {folder} to start from scratch" if record else READ_NOTICE)
+            if record:
+                say(f"{NOTICE}; delete {folder} to start from scratch")
 
 
 def _remember_running_tasks(folder: Path, requested: int) -> int:

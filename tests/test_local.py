@@ -42,7 +42,10 @@ def test_emulator_keeps_state_across_sessions_and_reports_running_services(tmp_p
     size = recording.stat().st_size
     assert size > 0
 
+    before = len(said)
     with local.emulator(tmp_path, say=said.append, record=False) as second:  # as status/logs/show do
+        # A read says so once, before its own output: not from AWS, and where the emulator is.
+        assert said[before:] == [f"{local.READ_NOTICE}: {second.endpoint}, data in {tmp_path / '.ecsp' / 'local'}"]
         assert second.endpoint != first.endpoint  # a new server, a new port
         ec2, ecs = aws.client(second.endpoint, "ec2"), aws.client(second.endpoint, "ecs")
         # Same ids as before: Pulumi state recorded them and must find them again.
@@ -52,6 +55,7 @@ def test_emulator_keeps_state_across_sessions_and_reports_running_services(tmp_p
         assert (service["runningCount"], service["desiredCount"]) == (2, 2)
         assert service["deployments"][0]["rolloutState"] == "COMPLETED"
     assert recording.stat().st_size == size  # reads were not recorded
+    assert len(said) == before + 1  # and nothing more is said after the read's output
 
 
 def test_emulator_uses_a_running_one_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
