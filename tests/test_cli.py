@@ -279,14 +279,21 @@ def test_init_writes_a_file_that_validates_and_plans_the_flags(tmp_path: Path,
 
 
 def test_init_output_round_trips(tmp_path: Path) -> None:
-    assert init(tmp_path, "--name", "shop", "--env", "test", "--env", "prod", "--image", "nginx # not a comment") == 0
+    # Unquoted, a leading * would be a YAML alias: init must quote what YAML would misread.
+    assert init(tmp_path, "--name", "shop", "--env", "test", "--env", "prod", "--image", "*nginx:1.27#pinned") == 0
     text = (tmp_path / "ecsp.yaml").read_text()
     config = loader.loads(text)
-    assert config.application("test", "web").image.location == "nginx # not a comment"
+    assert config.application("test", "web").image.location == "*nginx:1.27#pinned"
     # The comments are the only thing YAML drops: the data survives a dump and a reload unchanged.
     dumped = yaml.safe_dump(config.model_dump(mode="json", exclude_unset=True), sort_keys=False)
     assert loader.loads(dumped) == config
     assert yaml.safe_load(dumped) == yaml.safe_load(text)
+
+
+def test_init_refuses_an_image_with_spaces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert init(tmp_path, "--name", "shop", "--image", "nginx # not a comment") == 2
+    assert "is not an image reference (it contains spaces)" in capsys.readouterr().err
+    assert not (tmp_path / "ecsp.yaml").exists()
 
 
 def test_init_with_a_build_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
