@@ -87,14 +87,10 @@ def emulator(
     if external:
         endpoint = external.rstrip("/")
         _wait_ready(endpoint, None, timeout=min(start_timeout, 5.0), log=None)
-        # Reads say it once, up front (before any output); deploys also say it when done.
-        say(f"local mode: using the AWS emulator at {endpoint} ({ENDPOINT_VARIABLE})" if record
-            else f"{READ_NOTICE}: {endpoint} ({ENDPOINT_VARIABLE})")
-        try:
-            yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
-        finally:
-            if record:
-                say(NOTICE)
+        with _session(say, endpoint, record=record, closing=NOTICE,
+                      opening=f"local mode: using the AWS emulator at {endpoint} ({ENDPOINT_VARIABLE})",
+                      read_opening=f"{READ_NOTICE}: {endpoint} ({ENDPOINT_VARIABLE})") as session:
+            yield session
         return
 
     if importlib.util.find_spec("moto") is None:
@@ -113,13 +109,27 @@ def emulator(
         recording = folder / RECORDING
         if recording.exists() and recording.stat().st_size > 0:
             _post(f"{endpoint}/moto-api/recorder/replay-recording")
-        say(f"local mode: AWS emulator (moto) at {endpoint}; its data is kept in {folder}" if record
-            else f"{READ_NOTICE}: {endpoint}, data in {folder}")
-        try:
-            yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
-        finally:
-            if record:
-                say(f"{NOTICE}; delete {folder} to start from scratch")
+        with _session(say, endpoint, record=record,
+                      opening=f"local mode: AWS emulator (moto) at {endpoint}; its data is kept in {folder}",
+                      read_opening=f"{READ_NOTICE}: {endpoint}, data in {folder}",
+                      closing=f"{NOTICE}; delete {folder} to start from scratch") as session:
+            yield session
+
+
+@contextlib.contextmanager
+def _session(say: Callable[[str], None], endpoint: str, *, record: bool, opening: str, read_opening: str,
+             closing: str) -> Iterator[LocalEmulator]:
+    """The emulator handed to the caller, with its notices.
+
+    Reads say once, up front (before their own output), that they read the emulator;
+    deploys say where it is, and when done that nothing real was created.
+    """
+    say(opening if record else read_opening)
+    try:
+        yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
+    finally:
+        if record:
+            say(closing)
 
 
 def _remember_running_tasks(folder: Path, requested: int) -> int:
