@@ -11,6 +11,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from ecsp.planner import Plan, PlannedStack
+from ecsp.results import short_type
 
 
 class _Console(Console):
@@ -23,14 +24,6 @@ class _Console(Console):
 
 def console(**kwargs: Any) -> Console:
     return _Console(highlight=False, **kwargs)
-
-
-def _short_type(type_: str) -> str:
-    """aws:ec2/vpc:Vpc -> aws:ec2:Vpc (what people read in the Pulumi console)."""
-    parts = type_.split(":")
-    if len(parts) == 3 and "/" in parts[1]:
-        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
-    return type_
 
 
 def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
@@ -50,7 +43,7 @@ def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
         for r in list(pending):
             if r.parent in nodes or r.parent is None:
                 branch = nodes.get(r.parent, tree)
-                text = Text.assemble((_short_type(r.type), "cyan"), " ", r.name)
+                text = Text.assemble((short_type(r.type), "cyan"), " ", r.name)
                 if r.type.startswith("pulumi:"):
                     text.stylize("dim")
                 node = branch.add(text)
@@ -61,7 +54,7 @@ def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
                 progressed = True
         if not progressed:  # orphaned parent reference: show at the root rather than loop
             for r in pending:
-                tree.add(Text.assemble((_short_type(r.type), "cyan"), " ", r.name))
+                tree.add(Text.assemble((short_type(r.type), "cyan"), " ", r.name))
             break
     return tree
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from ecsp.events import Status
 from ecsp.progress.model import CHANGE_SIGNS
+from ecsp.results import short_type
 
 # What a step is doing while in flight (Pulumi's getStepInProgressOpText).
 IN_PROGRESS = {
@@ -86,14 +87,6 @@ def clock(seconds: float) -> str:
     h, rest = divmod(whole, 3600)
     m, s = divmod(rest, 60)
     return f"{h:02d}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
-def short_type(type_: str) -> str:
-    """``aws:ecs/service:Service`` -> ``aws:ecs:Service`` (how the Pulumi console names types)."""
-    parts = type_.split(":")
-    if len(parts) == 3 and "/" in parts[1]:
-        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
-    return type_
 
 
 def urn_label(urn: str) -> str:
