@@ -71,6 +71,8 @@ from semver import VersionInfo
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.engine import EventSink, Secret, StackInfo, StackRun
+from ecsp.engine.events import change_counts
+from ecsp.engine.events import translate as translate_event
 from ecsp.errors import (
     Cancelled,
     EcspError,
@@ -507,11 +509,6 @@ def stack_tags(spec: StackSpec) -> dict[str, str]:
     return tags
 
 
-def _changes(raw: Mapping[Any, Any] | None) -> dict[str, int]:
-    # The SDK types keys as OpType but hands over the JSON strings.
-    return {str(getattr(k, "value", k)): int(v) for k, v in (raw or {}).items()}
-
-
 def _outputs(raw: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
     return {k: Secret(v.value) if v.secret else v.value for k, v in raw.items()}
 
@@ -553,7 +550,7 @@ class AutomationEngine:
         self.backend = resolve_backend(self.root, config.state.backend, override=backend, environ=self.environ,
                                        local=self.local_state)
         self._command = command
-        self._translate = translate
+        self._translate = translate or translate_event
         self._programs = programs
         self._plugins = plugins
         self._organization: str | None = config.state.organization if is_cloud(self.backend) else None
@@ -687,7 +684,7 @@ class AutomationEngine:
             from stacks import program_for
 
         diagnostics: list[str] = []
-        translate = self._translator()
+        translate = self._translate
 
         def events(engine_event: Any) -> None:
             for event in translate(spec.name, engine_event):
@@ -714,15 +711,15 @@ class AutomationEngine:
                                       "color": "never"}
             if operation == "up":
                 up = stack.up(suppress_progress=True, **common)
-                return StackRun(_changes(up.summary.resource_changes), _outputs(up.outputs))
+                return StackRun(change_counts(up.summary.resource_changes), _outputs(up.outputs))
             if operation == "preview":
                 preview = stack.preview(suppress_progress=True, **common)
-                return StackRun(_changes(preview.change_summary))
+                return StackRun(change_counts(preview.change_summary))
             if operation == "refresh":
                 refresh = stack.refresh(suppress_progress=True, **common)
-                return StackRun(_changes(refresh.summary.resource_changes))
+                return StackRun(change_counts(refresh.summary.resource_changes))
             destroy = stack.destroy(suppress_progress=True, **common)
-            return StackRun(_changes(destroy.summary.resource_changes))
+            return StackRun(change_counts(destroy.summary.resource_changes))
         except Exception as e:
             with self._lock:
                 presses = self._interrupts.pop(spec.name, 0)
@@ -733,13 +730,6 @@ class AutomationEngine:
                                    else "pulumi cancelled it and saved the state")) from e
             raise translate_error(spec.name, e, diagnostics=diagnostics,
                                   cancel_hint=_cancel_hint(spec)) from e
-
-    def _translator(self) -> Callable[[str, Any], list[Event]]:
-        if self._translate is None:
-            from ecsp.engine.events import translate
-
-            self._translate = translate
-        return self._translate
 
     def _release_lock(self, stack: auto.Stack) -> bool:
         try:

@@ -106,7 +106,8 @@ def _step(stack: str, metadata: StepEventMetadata | None, phase: Literal["start"
     )]
 
 
-def _changes(raw: Mapping[Any, Any] | None) -> dict[str, int]:
+def change_counts(raw: Mapping[Any, Any] | None) -> dict[str, int]:
+    """Pulumi op -> count from a summary's ``resource_changes`` (also the adapter's results); odd counts are dropped."""
     # The SDK types the keys as OpType but passes the JSON strings through unchanged.
     changes: dict[str, int] = {}
     for key, count in (raw or {}).items():
@@ -151,7 +152,7 @@ def translate(stack: str, event: EngineEvent) -> list[Event]:
     summary = getattr(event, "summary_event", None)
     if summary is not None:
         seconds = getattr(summary, "duration_seconds", None)
-        return [Summary(stack=stack, changes=_changes(getattr(summary, "resource_changes", None)),
+        return [Summary(stack=stack, changes=change_counts(getattr(summary, "resource_changes", None)),
                         duration_seconds=float(seconds) if isinstance(seconds, int | float) else None)]
     stdout = getattr(event, "stdout_event", None)
     if stdout is not None:
