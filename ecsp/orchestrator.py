@@ -96,7 +96,7 @@ class _Run:
         if not self.reverse:
             return {s.name: [d for d in s.depends_on if d in present] for s in self.order}
         # Destroy: a stack goes once everything that depends on it is gone.
-        return {s.name: [t.name for t in self.order if s.name in t.depends_on] for s in self.order}
+        return {s.name: [t.name for t in self.graph.dependents(s.name)] for s in self.order}
 
     # ------------------------------------------------------------------ events
 
