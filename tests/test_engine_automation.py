@@ -531,6 +531,38 @@ def test_interruptible_command_runs_pulumi_in_its_own_session_and_sigints_it(
     assert signal.SIGINT  # (documented: SIGINT is pulumi's own graceful cancel)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="signals and sessions are POSIX")
+def test_ctrl_c_while_the_main_thread_waits_is_passed_on_to_pulumi(tmp_path: Path) -> None:
+    """``ls``/``outputs``/plugin installs run pulumi from the main thread; Ctrl-C there must not orphan it."""
+    marker = tmp_path / "got-sigint"
+    script = tmp_path / "pulumi"
+    script.write_text(textwrap.dedent(f"""\
+        #!{sys.executable}
+        import signal, sys, time
+        def stop(*_):
+            open({str(marker)!r}, "w").close()
+            sys.exit(255)
+        signal.signal(signal.SIGINT, stop)
+        print("Installing", flush=True)
+        time.sleep(20)
+        """))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    base = auto.PulumiCommand.__new__(auto.PulumiCommand)
+    base.command, base.version = str(script), VersionInfo.parse(PINNED_PULUMI_VERSION)
+    command = InterruptiblePulumiCommand(base)
+
+    def press_ctrl_c(line: str) -> None:  # what a terminal does: SIGINT to ecsp, the foreground process
+        if line == "Installing":
+            os.kill(os.getpid(), signal.SIGINT)
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        command.run(["plugin", "install"], str(tmp_path), {}, on_output=press_ctrl_c)
+    while not marker.exists() and time.monotonic() - started < 10:
+        time.sleep(0.05)
+    assert marker.exists(), "pulumi never got the SIGINT: it would go on running after ecsp exits"
+
+
 def test_the_api_runs_the_real_adapter_in_parallel_threads(tmp_path: Path, fake: FakePulumiCommand) -> None:
     """Orchestrator + Automation API together: several SDK operations at once, on worker threads."""
     from ecsp import api

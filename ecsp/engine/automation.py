@@ -177,6 +177,12 @@ class InterruptiblePulumiCommand(auto.PulumiCommand):
             for reader in readers:
                 reader.join()
             code = process.wait()
+        except BaseException:
+            # Ctrl-C while the main thread waits (ls, outputs, plugin installs): the child is in a session
+            # of its own, so the terminal's SIGINT never reached it. Pass it on rather than leave it running.
+            if process.poll() is None:
+                _signal(process, force=False)
+            raise
         finally:
             if stack is not None:
                 with self._lock:
@@ -193,16 +199,21 @@ class InterruptiblePulumiCommand(auto.PulumiCommand):
             process = self._processes.get(stack)
         if process is None or process.poll() is not None:
             return False
-        try:
-            if os.name == "posix":
-                process.send_signal(signal.SIGINT)
-            elif force:
-                process.kill()
-            else:
-                process.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined,unused-ignore]
-        except OSError:
-            return False
-        return True
+        return _signal(process, force=force)
+
+
+def _signal(process: subprocess.Popen[str], *, force: bool) -> bool:
+    """SIGINT ``process`` (on Windows CTRL_BREAK, or kill when ``force``); False if it could not be sent."""
+    try:
+        if os.name == "posix":
+            process.send_signal(signal.SIGINT)
+        elif force:
+            process.kill()
+        else:
+            process.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined,unused-ignore]
+    except OSError:
+        return False
+    return True
 
 
 def find_pulumi(*, root: Path | None = None) -> auto.PulumiCommand:
