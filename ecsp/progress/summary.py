@@ -80,9 +80,8 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
         word = UNFINISHED[s.status][0] if s.status in UNFINISHED else s.status.value
         counts[word] = counts.get(word, 0) + 1
     title = f"{result.operation}: " + (", ".join(f"{n} {word}" for word, n in counts.items()) or "no stacks")
-    took = getattr(result, "duration", None)  # the whole run, when the result knows it
-    if isinstance(took, int | float):
-        title += f" in {text.duration(took)}"
+    if result.duration is not None:  # the whole run, when any stack started
+        title += f" in {text.duration(result.duration)}"
     table = Table(title=title, title_justify="left", title_style="bold", show_edge=False, pad_edge=False,
                   header_style="bold")
     table.add_column("stack", no_wrap=True)
@@ -175,8 +174,8 @@ def urls(result: RunResult, views: Mapping[str, StackView]) -> Iterator[Text]:
 
 
 def run_warnings(result: RunResult, run_diagnostics: Sequence[Diagnostic] = ()) -> list[str]:
-    """Warnings about the run as a whole: the result's (when it has them) and those only the stream carried."""
-    warnings = list(getattr(result, "warnings", None) or [])
+    """Warnings about the run as a whole: the result's and those only the stream carried."""
+    warnings = list(result.warnings)
     warnings += [d.message for d in run_diagnostics if d.message not in warnings]
     return warnings
 
