@@ -1,4 +1,7 @@
-"""Rich renderings of ecsp's results (plans now; deploy results later), console passed in."""
+"""The offline plan as a rich tree (console passed in), and :func:`console`, the console commands print with.
+
+Deploy results render themselves (:mod:`ecsp.results`, :mod:`ecsp.progress`).
+"""
 
 from __future__ import annotations
 
