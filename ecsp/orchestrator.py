@@ -208,8 +208,11 @@ class _Run:
         result.started = self.clock()
         self.status(spec, Status.RUNNING)
         try:
-            return self.engine.run(self.operation, self.context(spec),
-                                   lambda event: self.on_engine_event(spec, event))
+            ctx = self.context(spec)  # may take a while: it hashes an application's build context
+            if self.interrupted:
+                # Ctrl-C came meanwhile; the engine's interrupt found nothing running, so do not start it now.
+                raise Cancelled(NOT_STARTED)
+            return self.engine.run(self.operation, ctx, lambda event: self.on_engine_event(spec, event))
         finally:
             result.ended = self.clock()
 

@@ -227,6 +227,27 @@ def test_ctrl_c_interrupts_in_flight_stacks_and_cancels_the_rest() -> None:
     assert recorder.statuses("shop-a0/e1") == [("shop-a0/e1", "pending"), ("shop-a0/e1", "cancelled")]
 
 
+def test_ctrl_c_while_a_stack_is_being_prepared_does_not_start_it() -> None:
+    # Building a context hashes the build context and can take seconds; the engine's interrupt then
+    # finds nothing running, so the orchestrator must not start the stack once the context is ready.
+    engine = FakeEngine(delay={PROJECT: 0.0, E0: 5.0})
+
+    def slow_context(spec: graphs.StackSpec) -> StackContext:
+        if spec.name == E0:
+            _thread.interrupt_main()
+            deadline = time.monotonic() + 5
+            while E0 not in engine.interrupts and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return context(spec)
+
+    started = time.monotonic()
+    result = orchestrator.run(graphs.select(GRAPH, environments=["e0"]), "up", engine, slow_context, parallel=1)
+    assert time.monotonic() - started < 2.0
+    assert result.interrupted and engine.interrupts == [E0]
+    assert E0 not in engine.order()  # the engine never ran it
+    assert result[E0].status is Status.CANCELLED and result[E0].reason == orchestrator.NOT_STARTED
+
+
 def test_a_stack_that_finishes_despite_ctrl_c_keeps_its_success() -> None:
     class Stubborn(FakeEngine):
         def interrupt(self, stack):  # type: ignore[no-untyped-def]
