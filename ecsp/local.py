@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -105,10 +106,16 @@ def emulator(
                                         start_timeout, record) as endpoint:
         # moto does not record the seed request, so seed before every replay: the replay then
         # draws the same random ids, in the same order, as the session that was recorded.
-        _post(f"{endpoint}/moto-api/seed?a={SEED}")
         recording = folder / RECORDING
-        if recording.exists() and recording.stat().st_size > 0:
-            _post(f"{endpoint}/moto-api/recorder/replay-recording")
+        try:
+            _post(f"{endpoint}/moto-api/seed?a={SEED}")
+            if recording.exists() and recording.stat().st_size > 0:
+                _post(f"{endpoint}/moto-api/recorder/replay-recording")
+        except (OSError, urllib.error.URLError) as e:  # HTTPError is a URLError
+            raise LocalEmulatorError(
+                f"the local AWS emulator could not restore the earlier sessions' resources from {recording}: {e}",
+                fix=f"delete {folder} to start the local environment from scratch (its Pulumi state goes too)",
+            ) from e
         with _session(say, endpoint, record=record,
                       opening=f"local mode: AWS emulator (moto) at {endpoint}; its data is kept in {folder}",
                       read_opening=f"{READ_NOTICE}: {endpoint}, data in {folder}",

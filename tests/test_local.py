@@ -120,3 +120,15 @@ def test_the_emulator_does_not_outlive_a_killed_ecsp(tmp_path: Path) -> None:
             return  # gone
         time.sleep(0.2)
     pytest.fail(f"the emulator at {endpoint} is still running after ecsp was killed")
+
+
+def test_a_recording_that_cannot_be_replayed_is_a_clear_error(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(local.ENDPOINT_VARIABLE, raising=False)
+    folder = local.data_dir(tmp_path)
+    folder.mkdir(parents=True)
+    (folder / "recording.jsonl").write_text("this is not a recording\n")
+    with pytest.raises(local.LocalEmulatorError) as caught, local.emulator(tmp_path, say=lambda _: None):
+        pass
+    assert "could not restore the earlier sessions' resources" in caught.value.message
+    assert caught.value.fix is not None and f"delete {folder}" in caught.value.fix
