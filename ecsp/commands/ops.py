@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ecsp.commands import HelpFormatter
+from ecsp.commands.plan import add_targets
 
 LOCAL_HELP = "read the local AWS emulator (what `ecsp up --local` created) instead of AWS"
 
@@ -23,8 +24,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "exit status: 0 when every environment could be read, 1 when one could not (the error says why).",
         formatter_class=raw,
     )
-    p.add_argument("--env", action="append", default=[], metavar="NAME", help="only this environment (repeatable)")
-    p.add_argument("--app", action="append", default=[], metavar="NAME", help="only this application (repeatable)")
+    add_targets(p)
     p.add_argument("--events", type=int, default=3, metavar="N", help="service events to show per application "
                    "(default: 3)")
     p.add_argument("--json", action="store_true", help="print a machine-readable document")

@@ -9,7 +9,7 @@ from ecsp.commands import HelpFormatter
 
 
 def add_targets(p: argparse.ArgumentParser) -> None:
-    """``--env``/``--app`` target options shared by the commands that act on stacks."""
+    """``--env``/``--app`` target options shared by every command that selects stacks or applications."""
     p.add_argument("--env", action="append", default=[], metavar="NAME",
                    help="only this environment (repeatable)")
     p.add_argument("--app", action="append", default=[], metavar="NAME",
