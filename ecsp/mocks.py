@@ -176,7 +176,6 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
     elif type_ == "aws:ec2/securityGroup:SecurityGroup":
         state["id"] = f"sg-{_hex(name)}"
     elif type_ == "aws:lb/loadBalancer:LoadBalancer":
-        physical = inputs.get("name") or f"{name}-{suffix}"
         state["arn"] = f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{physical}/{_hex(name, n=16)}"
         state["id"] = state["arn"]
         extra = {"dnsName": f"{physical}-{int(_hex(name, n=8), 16) % 10**10}.{region}.elb.amazonaws.com",
