@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecsp import context as contexts
 from ecsp import graph as graphs
-from ecsp import loader
+from ecsp import kinds, loader, naming
 from ecsp.config import ProjectConfig
 from ecsp.engine import Engine, StackInfo
 from ecsp.errors import StackNotFoundError, UsageError
@@ -27,6 +27,7 @@ from ecsp.events import Listener, Operation
 from ecsp.graph import StackGraph, StackSpec
 from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
+from ecsp.programs import Programs
 from ecsp.results import Interrupted, RunFailed, RunResult
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class Project:
         """Evaluate the selected stacks' programs offline, under Pulumi's mocks."""
         from ecsp import planner
 
-        return planner.plan(self.config, self.stacks(env, app))
+        return planner.plan(self.config, programs(), self.stacks(env, app))
 
     # Live state (issue 8). ``local=True`` reads the local emulator (started for the call);
     # pass a running ecsp.context.LocalEmulator to reuse one. AWS errors of one environment
@@ -239,7 +240,7 @@ class Project:
         from ecsp import images
 
         tag = None
-        if spec.kind == "application" and spec.environment and spec.application:
+        if spec.environment and spec.application:  # a stack that runs the application's image
             tag = images.build_tag(self.root, self.config.application(spec.environment, spec.application))
         return contexts.StackContext(config=self.config, stack=spec, organization=organization, local=local,
                                      project_root=str(self.root), image_tag=tag)
@@ -295,11 +296,18 @@ class StackListing:
         return "deployed" if self.in_config else "deployed, not in ecsp.yaml"
 
 
+def programs() -> Programs:
+    """The stack programs (the composition root: only here does the driver meet :mod:`stacks`)."""
+    from stacks import PROGRAMS
+
+    return PROGRAMS
+
+
 def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool | None,
                        backend: str | None) -> Engine:
     from ecsp.engine.automation import AutomationEngine
 
-    return AutomationEngine(project.root, project.config, backend=backend, local=local)
+    return AutomationEngine(project.root, project.config, programs(), backend=backend, local=local)
 
 
 # Builds the engine for a project; tests and the benchmark replace it with a fake.
@@ -308,7 +316,7 @@ ENGINE_FACTORY: Callable[..., Engine] = _automation_engine
 
 def _belongs_to(stack: str, project: str) -> bool:
     """Whether a backend stack name (``<pulumi project>/<stack>``) is one of ``project``'s."""
-    return stack.split("/", 1)[0].startswith(f"{project}-")
+    return naming.parse_display_name(project, stack) is not None
 
 
 def _selection(project: Project, engine: Engine, operation: Operation, env: str | Sequence[str] | None,
@@ -343,26 +351,33 @@ def _selection(project: Project, engine: Engine, operation: Operation, env: str 
 
 
 def _check_destroy(project: Project, graph: StackGraph, existing: Sequence[StackInfo]) -> None:
-    """Refuse to destroy a stack that deployed stacks outside the selection still depend on."""
+    """Refuse to destroy a stack that deployed stacks outside the selection still depend on.
+
+    Dependents come from the stack kinds' edges, for the stacks in ecsp.yaml and for those the
+    backend still holds that ecsp.yaml no longer names (an application that was removed).
+    """
     chosen = set(graph.names())
-    alive = [info.name for info in existing if info.deployed and info.name not in chosen
-             and _belongs_to(info.name, project.name)]
-    environment_project = f"{project.name}-environment"
-    project_project = f"{project.name}-project"
-    for spec in graph:
-        if spec.kind == "environment":
-            users = [n for n in alive if n.split("/", 1)[1] == spec.environment
-                     and n.split("/", 1)[0] not in (environment_project, project_project)]
-        elif spec.kind == "project":
-            users = [n for n in alive if n.split("/", 1)[0] != project_project]
-        else:
+    alive = {info.name for info in existing if info.deployed and info.name not in chosen
+             and _belongs_to(info.name, project.name)}
+    whole = project.stacks()
+    strays = []
+    for name in sorted(alive - set(whole.names())):
+        found = kinds.identify(project.name, name)
+        if found is not None:
+            strays.append(graphs.node(project.config, *found))
+    full = StackGraph((*whole.stacks, *strays))
+    for spec in graph.order():
+        users = [s for s in full.downstream(spec.name) if s.name in alive]
+        if not users:
             continue
-        if users:
-            apps = sorted({n.split("/", 1)[0].removeprefix(f"{project.name}-") for n in users})
-            raise UsageError(
-                f"refusing to destroy {spec.name}: {', '.join(users)} still depend on it",
-                fix=(f"destroy them first or together: `ecsp destroy --env {spec.environment}` destroys the "
-                     f"environment with all its applications (or add --app {' --app '.join(apps)})"
-                     if spec.kind == "environment" else
-                     "destroy every environment first, or run `ecsp destroy` without targets")
-                + "; stacks of applications no longer in ecsp.yaml must be put back to be destroyed")
+        apps = sorted({s.application for s in users if s.application})
+        if spec.environment is None:
+            fix = "destroy every environment first, or run `ecsp destroy` without targets"
+        elif spec.application is None:
+            fix = (f"destroy them first or together: `ecsp destroy --env {spec.environment}` destroys the "
+                   f"environment with all its applications (or add --app {' --app '.join(apps)})")
+        else:
+            fix = f"destroy them first or together: add --app {' --app '.join(apps)}"
+        raise UsageError(
+            f"refusing to destroy {spec.name}: {', '.join(s.name for s in users)} still depend on it",
+            fix=fix + "; stacks of applications no longer in ecsp.yaml must be put back to be destroyed")

@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from ecsp import fargate, naming, network
+from ecsp import fargate, kinds, naming, network
 
 NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 # Partitions: aws (us-west-2), aws-us-gov (us-gov-west-1), iso (us-iso-east-1), sovereign (eusc-de-east-1).
@@ -265,7 +265,7 @@ def _name_problem(kind: str, name: str, limit: int) -> str | None:
     if len(name) > limit:
         return (f"'{name}' is {len(name)} characters; {kind} names are at most {limit} so that the AWS names "
                 "derived from them fit AWS limits; use a shorter name")
-    if kind == "application" and name in naming.RESERVED_APPLICATION_NAMES:
+    if kind == "application" and name in kinds.reserved_labels():
         return f"'{name}' is reserved for ecsp's own stacks; choose another application name"
     return None
 

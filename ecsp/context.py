@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
 from ecsp.graph import StackSpec
+from ecsp.kinds import Placement, Scope
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,6 @@ class LocalEmulator:
     """A local AWS API emulator (moto server) that providers talk to instead of AWS."""
 
     endpoint: str
-    account: str = "123456789012"
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,18 @@ class StackContext:
         """Emulators never run tasks, so steady-state waits are off in local mode."""
         return self.local is None
 
-    def upstream_name(self, kind: str, environment: str | None = None) -> str:
-        """Fully qualified name of an upstream stack, for ``pulumi.StackReference``."""
-        from ecsp import naming
+    @property
+    def placement(self) -> Placement:
+        """Region, account and credentials of the stack's AWS provider (from its kind)."""
+        return self.stack.record.placement(self.config, self.stack.scope)
 
-        assert kind in ("project", "environment")
-        return naming.fully_qualified(self.organization, self.stack.project, kind, environment)  # type: ignore[arg-type]
+    @property
+    def tags(self) -> dict[str, str]:
+        """The ``ecsp:*`` tags of the stack's AWS resources (from its kind)."""
+        return self.stack.tags()
+
+    def upstream_name(self, kind: str, environment: str | None = None, application: str | None = None,
+                      instance: str | None = None) -> str:
+        """Fully qualified name of an upstream stack, for ``pulumi.StackReference``."""
+        display = kinds.of(kind).display_name(self.stack.project, Scope(environment, application, instance))
+        return naming.fully_qualified(self.organization, display)

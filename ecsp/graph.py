@@ -1,8 +1,9 @@
-"""The stack graph as data: project -> environments -> applications.
+"""The stack graph as data: project -> environments -> applications (and any other kind).
 
 Each node is a :class:`StackSpec`; edges are ``depends_on``. :func:`build` derives the
-graph from a validated config, :func:`select` narrows it to targets, and
-:func:`order` gives a dependency order (reversed for destroy).
+graph from a validated config and the stack kinds (:mod:`ecsp.kinds`), :func:`select`
+narrows it to targets, and :meth:`StackGraph.order` gives a dependency order (reversed for
+destroy).
 """
 
 from __future__ import annotations
@@ -11,36 +12,49 @@ import graphlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ecsp import naming
+from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
 from ecsp.errors import UsageError
+from ecsp.kinds import Scope, StackKind, Targets
 
 
 @dataclass(frozen=True)
 class StackSpec:
-    """One Pulumi stack ecsp manages."""
+    """One Pulumi stack ecsp manages: a kind (:mod:`ecsp.kinds`) in a scope."""
 
-    kind: naming.Kind
+    kind: str
     project: str
     environment: str | None = None
     application: str | None = None
+    instance: str | None = None
     depends_on: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def record(self) -> StackKind:
+        return kinds.of(self.kind)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.environment, self.application, self.instance)
 
     @property
     def name(self) -> str:
         """``<pulumi project>/<stack>``, e.g. ``shop-frontend/test``; unique in a project."""
-        return naming.display_name(self.project, self.kind, self.environment, self.application)
+        return naming.display_name(self.pulumi_project, self.stack)
 
     @property
     def pulumi_project(self) -> str:
-        return naming.pulumi_project(self.project, self.kind, self.application)
+        return self.record.pulumi_project(self.project, self.scope)
 
     @property
     def stack(self) -> str:
-        return naming.stack_name(self.kind, self.environment)
+        return self.record.stack(self.scope)
 
     def fully_qualified(self, organization: str | None) -> str:
-        return naming.fully_qualified(organization, self.project, self.kind, self.environment, self.application)
+        return naming.fully_qualified(organization, self.name)
+
+    def tags(self) -> dict[str, str]:
+        return self.record.tags(self.project, self.scope)
 
 
 @dataclass(frozen=True)
@@ -81,18 +95,29 @@ class StackGraph:
     def dependents(self, name: str) -> list[StackSpec]:
         return [s for s in self.stacks if name in s.depends_on]
 
+    def downstream(self, name: str) -> list[StackSpec]:
+        """Every stack that depends on ``name``, directly or through others, in graph order."""
+        found: set[str] = set()
+        frontier = [name]
+        while frontier:
+            for s in self.dependents(frontier.pop()):
+                if s.name not in found:
+                    found.add(s.name)
+                    frontier.append(s.name)
+        return [s for s in self.stacks if s.name in found]
+
+
+def node(config: ProjectConfig, kind: StackKind, scope: Scope) -> StackSpec:
+    """The stack of ``kind`` in ``scope``, with the stacks its kind says it depends on."""
+    project = config.project.name
+    upstream = tuple(kinds.of(other).display_name(project, where) for other, where in kind.upstream(config, scope))
+    return StackSpec(kind.name, project, scope.environment, scope.application, scope.instance, upstream)
+
 
 def build(config: ProjectConfig) -> StackGraph:
-    project = config.project.name
-    root = StackSpec("project", project)
-    stacks = [root]
-    for env in config.environments:
-        stacks.append(StackSpec("environment", project, env, depends_on=(root.name,)))
-    for env in config.environments:
-        env_name = naming.display_name(project, "environment", env)
-        for app in config.applications:
-            stacks.append(StackSpec("application", project, env, app, depends_on=(env_name, root.name)))
-    return StackGraph(tuple(stacks))
+    """Every stack of the project, kind by kind, with its upstream edges."""
+    return StackGraph(tuple(node(config, kind, scope) for kind in kinds.KINDS.values()
+                            for scope in kind.instances(config)))
 
 
 def select(
@@ -104,27 +129,18 @@ def select(
 ) -> StackGraph:
     """The stacks ``--env``/``--app`` targets name.
 
-    No targets: everything. ``--env E``: E's environment stack and its applications.
-    ``--app A``: A's stacks (in the selected environments). With ``include_upstream``
-    (``up``, ``preview``) the stacks those depend on are added; destroy passes False so
-    upstream stacks are never touched.
+    No targets: everything. Otherwise each kind decides which of its stacks the targets
+    name (``--env E``: E's environment stack and its applications; ``--app A``: A's stacks
+    in the selected environments). With ``include_upstream`` (``up``, ``preview``) the
+    stacks those depend on are added; destroy passes False so upstream stacks are never
+    touched.
     """
-    known_envs = {s.environment for s in graph if s.kind == "environment"}
-    known_apps = {s.application for s in graph if s.kind == "application"}
-    _check_known("environment", environments, known_envs)
-    _check_known("application", applications, known_apps)
+    _check_known("environment", environments, {s.environment for s in graph})
+    _check_known("application", applications, {s.application for s in graph})
     if not environments and not applications:
         return graph
-
-    def wanted(s: StackSpec) -> bool:
-        env_ok = not environments or s.environment in environments
-        if s.kind == "project":
-            return False
-        if s.kind == "environment":
-            return env_ok and not applications
-        return env_ok and (not applications or s.application in applications)
-
-    chosen = {s.name for s in graph if wanted(s)}
+    targets = Targets(tuple(environments), tuple(applications))
+    chosen = {s.name for s in graph if s.record.selected(targets, s.scope)}
     if include_upstream:
         frontier = list(chosen)
         while frontier:

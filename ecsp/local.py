@@ -45,8 +45,6 @@ RECORDING = "recording.jsonl"
 SERVER_LOG = "server.log"
 SETTINGS = "settings.json"
 LOCK = "lock"
-# moto's default account; every ARN the emulator returns carries it.
-ACCOUNT = "123456789012"
 SEED = 20260612  # any fixed number: it only has to be the same for recording and replay
 START_TIMEOUT = 30.0
 
@@ -133,7 +131,7 @@ def _session(say: Callable[[str], None], endpoint: str, *, record: bool, opening
     """
     say(opening if record else read_opening)
     try:
-        yield LocalEmulator(endpoint=endpoint, account=ACCOUNT)
+        yield LocalEmulator(endpoint=endpoint)
     finally:
         if record:
             say(closing)
@@ -290,5 +288,5 @@ def running_tasks(desired_counts: list[int]) -> int:
     return max([1, *desired_counts])
 
 
-__all__ = ["ACCOUNT", "ENDPOINT_VARIABLE", "NOTICE", "READ_NOTICE", "LocalEmulatorError", "data_dir", "emulator",
+__all__ = ["ENDPOINT_VARIABLE", "NOTICE", "READ_NOTICE", "LocalEmulatorError", "data_dir", "emulator",
            "free_port", "running_tasks"]

@@ -2,16 +2,21 @@
 
 Decided once, here. Pulumi conventions (see README "Stacks and names"):
 
-* one Pulumi project per program kind and ecsp project: ``<project>-project`` (stack
-  ``global``), ``<project>-environment`` (one stack per environment) and
-  ``<project>-<application>`` (one stack per environment);
+* one Pulumi project per stack kind and ecsp project, ``<project>-<label>``, where the
+  label is the kind's own (``project``, ``environment``) or, for kinds with one Pulumi
+  project per application, the application's name (``<project>-<application>``);
+* the Pulumi stack is the environment for kinds with a stack per environment, else the
+  stack's instance name, else ``global``;
 * fully qualified stack names are ``<org>/<pulumi project>/<stack>``; DIY backends
   (file, s3) use the literal organisation ``organization``.
+
+Which kind uses which label is declared in :mod:`ecsp.kinds`; the strings are built and
+parsed only here.
 
 AWS limits: ALB and target group names 32 characters, IAM role names 64, S3 buckets
 63; Pulumi's auto-naming appends 8 characters (``-`` and 7 random). Names that could
 overflow are shortened with a stable hash (:func:`shorten`); user names are capped so
-that the rest always fit, and :func:`limit_problems` checks what depends on the domain.
+that the rest always fit, and :func:`name_limit_problems` checks what depends on the domain.
 """
 
 from __future__ import annotations
@@ -19,12 +24,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from ecsp.config import ProjectConfig
-
-Kind = Literal["project", "environment", "application"]
 
 MAX_PROJECT = 20
 MAX_ENVIRONMENT = 16
@@ -32,7 +31,6 @@ MAX_APPLICATION = 24
 AUTONAME_SUFFIX = 8
 DIY_ORGANIZATION = "organization"
 PROJECT_STACK = "global"
-RESERVED_APPLICATION_NAMES = frozenset({"project", "environment"})
 
 ALB_NAME_LIMIT = 32
 TARGET_GROUP_NAME_LIMIT = 32
@@ -40,7 +38,6 @@ IAM_ROLE_NAME_LIMIT = 64
 S3_BUCKET_NAME_LIMIT = 63
 ACM_DOMAIN_NAME_LIMIT = 64  # the certificate's first domain name (its CN)
 DNS_NAME_LIMIT = 253
-DNS_LABEL_LIMIT = 63
 
 
 def shorten(name: str, limit: int) -> str:
@@ -68,31 +65,41 @@ def autonamed(logical: str, limit: int) -> str:
 # --------------------------------------------------------------------------- Pulumi
 
 
-def pulumi_project(project: str, kind: Kind, application: str | None = None) -> str:
-    if kind == "application":
-        if not application:
-            raise ValueError("an application stack needs an application name")
-        return f"{project}-{application}"
-    return f"{project}-{kind}"
+def pulumi_project(project: str, label: str) -> str:
+    """``<project>-<label>``: the Pulumi project of one kind (label ``environment``) or application."""
+    return f"{project}-{label}"
 
 
-def stack_name(kind: Kind, environment: str | None = None) -> str:
-    if kind == "project":
-        return PROJECT_STACK
-    if not environment:
-        raise ValueError(f"a {kind} stack needs an environment name")
-    return environment
+def stack_name(environment: str | None = None, instance: str | None = None) -> str:
+    """The Pulumi stack: the environment, else the instance name, else ``global``."""
+    return environment or instance or PROJECT_STACK
 
 
-def display_name(project: str, kind: Kind, environment: str | None = None, application: str | None = None) -> str:
+def display_name(pulumi_project: str, stack: str) -> str:
     """``<pulumi project>/<stack>``: how ecsp shows a stack to people."""
-    return f"{pulumi_project(project, kind, application)}/{stack_name(kind, environment)}"
+    return f"{pulumi_project}/{stack}"
 
 
-def fully_qualified(organization: str | None, project: str, kind: Kind,
-                    environment: str | None = None, application: str | None = None) -> str:
-    org = organization or DIY_ORGANIZATION
-    return f"{org}/{display_name(project, kind, environment, application)}"
+def fully_qualified(organization: str | None, display: str) -> str:
+    """``<org>/<pulumi project>/<stack>`` of a display name (``organization`` on DIY backends)."""
+    return f"{organization or DIY_ORGANIZATION}/{display}"
+
+
+def parse_display_name(project: str, name: str) -> tuple[str, str] | None:
+    """``(label, stack)`` of a backend stack name ``<project>-<label>/<stack>``; None if not ``project``'s."""
+    pulumi_project, slash, stack = name.partition("/")
+    label = pulumi_project.removeprefix(f"{project}-")
+    if not slash or not stack or "/" in stack or label == pulumi_project or not label:
+        return None
+    return label, stack
+
+
+def backend_stack_name(name: str, pulumi_project: str) -> str:
+    """A name from ``pulumi stack ls`` as ``<pulumi project>/<stack>`` (it may be bare or fully qualified)."""
+    parts = name.split("/")
+    if len(parts) == 1:
+        return display_name(pulumi_project, parts[0])
+    return "/".join(parts[-2:])
 
 
 # --------------------------------------------------------------------------- AWS
@@ -200,14 +207,13 @@ def application_host(project: str, environment: str, application: str, domain: s
     return f"{application}.{environment}.{project}.{domain}"
 
 
-def limit_problems(config: ProjectConfig) -> list[tuple[tuple[str | int, ...], str]]:
-    """Names derived from ``config`` that would break an AWS limit, with the field to change."""
-    return name_limit_problems(config.project.name, config.project.domain, config.environments, config.applications)
-
-
 def name_limit_problems(project: str, domain: str | None, environments: Iterable[str],
                         applications: Iterable[str]) -> list[tuple[tuple[str | int, ...], str]]:
-    """:func:`limit_problems` from the names alone (the config checks them before the model exists)."""
+    """Names built from the project, environment and application names that would break an AWS limit.
+
+    Each problem comes with the path of the field to change; the config checks them before the
+    model exists, from the names alone.
+    """
     problems: list[tuple[tuple[str | int, ...], str]] = []
     if not domain:
         return problems

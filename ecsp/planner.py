@@ -15,6 +15,7 @@ from ecsp import mocks
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.graph import StackGraph, StackSpec
+from ecsp.programs import Programs
 
 
 @dataclass
@@ -56,28 +57,21 @@ class Plan:
         raise KeyError(name)
 
 
-def _account_region(config: ProjectConfig, spec: StackSpec) -> tuple[str, str]:
-    if spec.environment is not None:
-        env = config.environments[spec.environment]
-        return config.account_of(spec.environment) or mocks.DEFAULT_ACCOUNT, env.region
-    return config.project.account or mocks.DEFAULT_ACCOUNT, config.project.region
-
-
 def plan_stack(
     config: ProjectConfig,
     spec: StackSpec,
     upstream_outputs: dict[str, dict[str, Any]] | None = None,
     *,
+    programs: Programs,
     local: LocalEmulator | None = None,
 ) -> tuple[mocks.Recording, PlannedStack]:
-    """Evaluate one stack's program under mocks."""
-    from stacks import program_for
-
-    account, region = _account_region(config, spec)
+    """Evaluate one stack's program under mocks, in the account and region its kind places it."""
     ctx = StackContext(config=config, stack=spec, organization=config.state.organization, local=local)
+    where = ctx.placement
     recording = mocks.run(
-        program_for(ctx),
-        mocks.AwsMocks(account=account, region=region, stack_outputs=upstream_outputs or {}),
+        programs.program_for(ctx),
+        mocks.AwsMocks(account=where.account or mocks.DEFAULT_ACCOUNT, region=where.region,
+                       stack_outputs=upstream_outputs or {}),
         project=spec.pulumi_project,
         stack=spec.stack,
     )
@@ -90,13 +84,13 @@ def plan_stack(
     return recording, PlannedStack(spec, resources, recording.outputs)
 
 
-def plan(config: ProjectConfig, selection: StackGraph | None = None) -> Plan:
+def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None = None) -> Plan:
     """Plan every stack of ``selection`` (default: the whole project) in dependency order."""
     graph = selection if selection is not None else graphs.build(config)
     outputs: dict[str, dict[str, Any]] = {}
     planned: list[PlannedStack] = []
     for spec in graph.order():
-        _, stack = plan_stack(config, spec, outputs)
+        _, stack = plan_stack(config, spec, outputs, programs=programs)
         outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
         planned.append(stack)
     return Plan(config.project.name, planned)

@@ -1,20 +1,23 @@
 """The Pulumi programs ecsp runs: one module per stack kind, each a pure function of a
-:class:`ecsp.context.StackContext`.
+:class:`ecsp.context.StackContext`, handed to the driver as one bundle, :data:`PROGRAMS`.
+
+The bundle declares the provider plugins and ``pulumi_aws`` submodules the programs use
+(see :mod:`ecsp.programs`); ``tests/test_programs.py`` fails when a program starts using
+one that is not declared here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from ecsp.programs import Plugin, Programs
+from stacks import application, environment, project
 
-from ecsp.context import StackContext
-
-
-def program_for(ctx: StackContext) -> Callable[[], None]:
-    """The inline program for ``ctx.stack``."""
-    if ctx.stack.kind == "project":
-        from stacks import project as module
-    elif ctx.stack.kind == "environment":
-        from stacks import environment as module  # type: ignore[no-redef]
-    else:
-        from stacks import application as module  # type: ignore[no-redef]
-    return lambda: module.program(ctx)
+PROGRAMS = Programs(
+    by_kind={
+        "project": project.program,
+        "environment": environment.program,
+        "application": application.program,
+    },
+    plugins=(Plugin("aws", "pulumi-aws"), Plugin("docker-build", "pulumi-docker-build")),
+    aws_modules=("acm", "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "iam", "kms", "lb", "route53", "s3",
+                 "vpc"),
+)

@@ -9,7 +9,7 @@ import pulumi
 
 from ecsp import api
 from ecsp.errors import EcspError
-from stacks import program_for
+from stacks import PROGRAMS
 
 settings = pulumi.Config("ecsp")
 try:
@@ -23,4 +23,4 @@ try:
 except EcspError as e:
     raise pulumi.RunError(str(e)) from None
 
-program_for(project.context(spec, organization=project.config.state.organization))()
+PROGRAMS.program_for(project.context(spec, organization=project.config.state.organization))()

@@ -1,7 +1,8 @@
 """Explicit AWS providers for the stack programs.
 
-Every resource uses an explicit ``aws.Provider`` built here from the stack's region,
-account, profile or role, with ecsp's default tags, or pointed at a local emulator.
+Every resource uses an explicit ``aws.Provider`` built here from where the stack runs (its
+kind's :class:`~ecsp.kinds.Placement`: region, account, profile or role), with the stack's
+``ecsp:*`` tags as default tags, or pointed at a local emulator.
 """
 
 from __future__ import annotations
@@ -21,14 +22,11 @@ EMULATED_SERVICES = (
 )  # fmt: skip
 
 
-def tags(ctx: StackContext, environment: str | None = None, application: str | None = None) -> dict[str, str]:
-    """The ``ecsp:*`` tags of a stack's resources."""
-    out = {"ecsp:project": ctx.config.project.name}
-    if environment:
-        out["ecsp:environment"] = environment
-    if application:
-        out["ecsp:application"] = application
-    return out
+def stack_provider(ctx: StackContext, name: str = "aws", *, region: str | None = None) -> aws.Provider:
+    """The provider of the stack's own placement and tags (``region`` overrides the placement's)."""
+    where = ctx.placement
+    return provider(ctx, name, region=region or where.region, account=where.account, profile=where.profile,
+                    role_arn=where.role_arn, default_tags=ctx.tags)
 
 
 def provider(

@@ -79,12 +79,10 @@ def program(ctx: StackContext) -> None:
     env, app = ctx.stack.environment, ctx.stack.application
     assert env is not None and app is not None
     config = ctx.config
-    env_cfg = config.environments[env]
     settings = config.application(env, app)
     names = naming.AppNames(config.project.name, env, app)
-    region = env_cfg.region
-    provider = _aws.provider(ctx, "aws", region=region, account=config.account_of(env), profile=env_cfg.profile,
-                             role_arn=env_cfg.role_arn, default_tags=_aws.tags(ctx, env, app))
+    region = ctx.placement.region
+    provider = _aws.stack_provider(ctx)
     domain = config.project.domain
     upstream = EnvironmentOutputs.read(pulumi.StackReference(ctx.upstream_name("environment", env)),
                                        domain=domain is not None)
@@ -103,7 +101,7 @@ def program(ctx: StackContext) -> None:
         ).image_uri
 
     invoke = pulumi.InvokeOutputOptions(provider=provider)
-    account = config.account_of(env) or aws.get_caller_identity_output(opts=invoke).account_id
+    account = ctx.placement.account or aws.get_caller_identity_output(opts=invoke).account_id
     partition = aws.get_partition_output(opts=invoke).partition
     roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
                       account=account, partition=partition, provider=provider)

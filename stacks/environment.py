@@ -38,9 +38,8 @@ def delegation_provider(ctx: StackContext, environment: str, role_arn: pulumi.In
     """
     config = ctx.config
     env = config.environments[environment]
-    tags = _aws.tags(ctx, environment)
     if ctx.local is not None:  # one emulated account: no roles to assume
-        return _aws.provider(ctx, "dns-delegation", region=config.project.region, default_tags=tags)
+        return _aws.provider(ctx, "dns-delegation", region=config.project.region, default_tags=ctx.tags)
     chain = [aws.ProviderAssumeRoleArgs(role_arn=env.role_arn, session_name="ecsp")] if env.role_arn else []
     chain.append(aws.ProviderAssumeRoleArgs(role_arn=role_arn, session_name="ecsp-dns-delegation"))
     return aws.Provider(
@@ -49,7 +48,7 @@ def delegation_provider(ctx: StackContext, environment: str, role_arn: pulumi.In
         profile=env.profile,
         allowed_account_ids=[config.project.account] if config.project.account else None,
         assume_roles=chain,
-        default_tags=aws.ProviderDefaultTagsArgs(tags=tags),
+        default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags),
     )
 
 
@@ -60,8 +59,7 @@ def program(ctx: StackContext) -> None:
     cfg = config.environments[env]
     project = config.project
     names = naming.EnvNames(project.name, env)
-    provider = _aws.provider(ctx, "aws", region=cfg.region, account=config.account_of(env),
-                             profile=cfg.profile, role_arn=cfg.role_arn, default_tags=_aws.tags(ctx, env))
+    provider = _aws.stack_provider(ctx)
 
     network = Network("network", settings=cfg.network, names=names, provider=provider)
     cluster = Cluster("cluster", names=names, container_insights=cfg.container_insights, provider=provider)

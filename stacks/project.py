@@ -29,8 +29,7 @@ class _Region:
 
     def __init__(self, ctx: StackContext, region: str) -> None:
         project = ctx.config.project
-        self.provider = _aws.provider(ctx, f"aws-{region}", region=region, account=project.account,
-                                      default_tags=_aws.tags(ctx))
+        self.provider = _aws.stack_provider(ctx, f"aws-{region}", region=region)
         invoke = pulumi.InvokeOutputOptions(provider=self.provider)
         self.partition: pulumi.Output[str] = aws.get_partition_output(opts=invoke).partition
         # Without a configured account, principals name whichever account the credentials reach.

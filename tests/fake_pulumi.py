@@ -25,7 +25,7 @@ from pulumi.automation.errors import create_command_error
 from semver import VersionInfo
 
 FAKE_VERSION = "3.200.0"
-FIXTURES = Path("/work/shared/fixtures/pulumi-events")
+FIXTURES = Path(__file__).parent / "fixtures" / "pulumi-events"
 CANCEL_EVENT = '{"sequence": 999, "timestamp": 0, "cancelEvent": {}}\n'
 SECRET_SENTINEL = "[secret]"
 

@@ -16,6 +16,7 @@ from ecsp import graph as graphs
 from ecsp import loader, mocks, planner
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator
+from stacks import PROGRAMS
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = False  # set by conftest from --update-golden
@@ -24,6 +25,12 @@ UPDATE_GOLDEN = False  # set by conftest from --update-golden
 def config(text: str) -> ProjectConfig:
     """A validated config from a (dedented) YAML snippet."""
     return loader.loads(textwrap.dedent(text), "ecsp.yaml")
+
+
+def plan_stack(cfg: ProjectConfig, spec: graphs.StackSpec, outputs: dict[str, dict[str, Any]] | None = None, *,
+               local: LocalEmulator | None = None) -> tuple[mocks.Recording, planner.PlannedStack]:
+    """:func:`ecsp.planner.plan_stack` with ecsp's own programs."""
+    return planner.plan_stack(cfg, spec, outputs, programs=PROGRAMS, local=local)
 
 
 def run_stack(cfg: ProjectConfig, name: str, *, local: LocalEmulator | None = None) -> mocks.Recording:
@@ -38,9 +45,9 @@ def run_stack(cfg: ProjectConfig, name: str, *, local: LocalEmulator | None = No
     for spec in graphs.select(graph, environments=[target.environment] if target.environment else [],
                               applications=[target.application] if target.application else []).order():
         if spec.name == name:
-            recording, _ = planner.plan_stack(cfg, spec, outputs, local=local)
+            recording, _ = plan_stack(cfg, spec, outputs, local=local)
             return recording
-        _, stack = planner.plan_stack(cfg, spec, outputs)
+        _, stack = plan_stack(cfg, spec, outputs)
         outputs[spec.fully_qualified(cfg.state.organization)] = stack.outputs
     raise KeyError(name)
 

@@ -38,18 +38,15 @@ from ecsp.engine.automation import (
     PINNED_PULUMI_VERSION,
     AutomationEngine,
     InterruptiblePulumiCommand,
-    aws_submodules,
     ensure_pulumi,
     find_pulumi,
     install_pulumi,
-    plugins_needed,
-    preimport_aws,
-    preimport_programs,
     resolve_backend,
     translate_error,
 )
 from ecsp.errors import Cancelled, EngineError, PulumiMissingError, StackLockedError, StackNotFoundError
 from ecsp.events import Diagnostic, OutputLine, ResourceStep, Summary
+from stacks import PROGRAMS
 from tests.deploy_support import Recorder, synthetic_yaml
 from tests.fake_pulumi import CANCEL_EVENT, FAKE_VERSION, FIXTURES, FakePulumiCommand
 
@@ -70,7 +67,7 @@ def fake() -> FakePulumiCommand:
 
 
 def engine_for(root: Path, fake: FakePulumiCommand, config: Any = CONFIG, **kwargs: Any) -> AutomationEngine:
-    return AutomationEngine(root, config, command=fake, environ=kwargs.pop("environ", {}), **kwargs)
+    return AutomationEngine(root, config, PROGRAMS, command=fake, environ=kwargs.pop("environ", {}), **kwargs)
 
 
 def ctx(spec: graphs.StackSpec, **kwargs: Any) -> StackContext:
@@ -349,7 +346,7 @@ def test_local_mode_uses_its_own_state_and_fake_credentials(tmp_path: Path, fake
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5999" and env["AWS_ACCESS_KEY_ID"] == "test"
     assert fake.cwds[-1] == str(tmp_path.resolve() / ".ecsp" / "local" / "workspaces" / "shop-environment")
     # Read-only local verbs (outputs, ls) only need the state location.
-    assert AutomationEngine(tmp_path, CONFIG, local=True, command=fake).backend == f"file://{local_state}"
+    assert AutomationEngine(tmp_path, CONFIG, PROGRAMS, local=True, command=fake).backend == f"file://{local_state}"
 
 
 def test_backend_precedence(tmp_path: Path) -> None:
@@ -366,31 +363,13 @@ def test_backend_precedence(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- imports and plugins
 
 
-def test_programs_aws_submodules_are_found_and_preimported(tmp_path: Path) -> None:
-    source = tmp_path / "prog.py"
-    source.write_text(textwrap.dedent("""\
-        import pulumi_aws as aws
-        from pulumi_aws import ecs, iam as i
-        from pulumi_aws import (
-            kms,
-        )
-        from pulumi_aws.lb import Listener
-        x = aws.ec2.Vpc
-        y = aws.not_a_module.Thing
-        """))
-    assert aws_submodules([source]) == ["ec2", "ecs", "iam", "kms", "lb"]
-    assert plugins_needed([source])[0][0] == "aws" and len(plugins_needed([source])) == 1
-    found = aws_submodules()  # the real stacks/ package
-    assert {"ec2", "ecs", "lb"} <= set(found)
-    # The real programs need the AWS provider and, for image builds, docker-build.
-    assert {plugin for plugin, _ in plugins_needed()} == {"aws", "docker-build"}
+def test_prepare_imports_the_declared_aws_submodules_in_the_main_thread(tmp_path: Path,
+                                                                       fake: FakePulumiCommand) -> None:
     import pulumi_aws
 
-    assert preimport_aws(found) == found
-    modules = preimport_programs()
-    assert {"stacks", "stacks.project", "stacks.environment", "stacks.application"} <= set(modules)
-    assert "stacks.__main__" not in modules
-    assert all(type(getattr(pulumi_aws, name)) is type(os) for name in found)  # no lazy module left
+    engine_for(tmp_path, fake).prepare([PROJECT], "up")
+    # No lazy module left for worker threads to race on.
+    assert all(type(getattr(pulumi_aws, name)) is type(os) for name in PROGRAMS.aws_modules)
 
 
 def test_plugins_are_installed_once_serially(tmp_path: Path, fake: FakePulumiCommand) -> None:
@@ -569,7 +548,8 @@ def test_the_api_runs_the_real_adapter_in_parallel_threads(tmp_path: Path, fake:
     from tests.deploy_support import write_project
 
     project = api.load(write_project(tmp_path, "shop", environments=2, applications=2))
-    engine = AutomationEngine(project.root, project.config, command=fake, environ={"PULUMI_CONFIG_PASSPHRASE": "p"})
+    engine = AutomationEngine(project.root, project.config, PROGRAMS, command=fake,
+                              environ={"PULUMI_CONFIG_PASSPHRASE": "p"})
     recorder = Recorder()
     result = project.up(engine=engine, parallel=4, listener=recorder)
     assert result.ok, str(result)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ecsp import graph as graphs
-from ecsp import mocks, planner
+from ecsp import mocks
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator
 from tests import harness
@@ -51,7 +51,7 @@ def run_all(config: ProjectConfig, selection: graphs.StackGraph,
     outputs: dict[str, dict[str, Any]] = {}
     recordings = {}
     for spec in selection.order():
-        recording, stack = planner.plan_stack(config, spec, outputs, local=local)
+        recording, stack = harness.plan_stack(config, spec, outputs, local=local)
         outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
         recordings[spec.name] = recording
     return recordings

@@ -10,16 +10,16 @@ needed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from ecsp import api
+from ecsp import api, kinds
 from ecsp.context import StackContext
 from ecsp.engine.automation import AutomationEngine, find_pulumi
 from ecsp.errors import PulumiMissingError
 from ecsp.events import Status
+from ecsp.programs import Programs
 from tests.deploy_support import Recorder, write_project
 
 
@@ -35,22 +35,18 @@ MISSING = _pulumi_missing()
 pytestmark = [pytest.mark.pulumi, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
 
 
-def tiny(ctx: StackContext) -> Callable[[], None]:
+def tiny(ctx: StackContext) -> None:
     """The project stack exports 21; every downstream stack doubles what its upstream exports."""
+    import pulumi
 
-    def program() -> None:
-        import pulumi
-
-        spec = ctx.stack
-        if spec.kind == "project":
-            pulumi.export("answer", 21)
-            return
-        upstream = "project" if spec.kind == "environment" else "environment"
-        reference = pulumi.StackReference(ctx.upstream_name(upstream, spec.environment))
-        pulumi.export("answer", reference.require_output("answer").apply(lambda v: int(v) * 2))
-        pulumi.export("upstream", reference.name)
-
-    return program
+    spec = ctx.stack
+    if spec.kind == "project":
+        pulumi.export("answer", 21)
+        return
+    upstream = "project" if spec.kind == "environment" else "environment"
+    reference = pulumi.StackReference(ctx.upstream_name(upstream, spec.environment))
+    pulumi.export("answer", reference.require_output("answer").apply(lambda v: int(v) * 2))
+    pulumi.export("upstream", reference.name)
 
 
 @pytest.fixture
@@ -60,7 +56,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> api.Project:
     project = api.load(write_project(tmp_path, "itest", environments=1, applications=1))
 
     def engine(p: api.Project, **kwargs: object) -> AutomationEngine:
-        return AutomationEngine(p.root, p.config, programs=tiny, plugins=[])
+        return AutomationEngine(p.root, p.config, Programs({kind: tiny for kind in kinds.KINDS}))
 
     monkeypatch.setattr(api, "ENGINE_FACTORY", engine)
     return project

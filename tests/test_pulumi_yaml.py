@@ -8,7 +8,8 @@ import pulumi
 import pytest
 import yaml
 
-from ecsp import api, mocks, planner
+from ecsp import api, mocks
+from tests import harness
 from tests.conftest import ROOT
 
 HELLO = ROOT / "examples" / "hello" / "ecsp.yaml"
@@ -20,7 +21,7 @@ def upstream_outputs(project: api.Project, stack: str) -> dict[str, dict[str, ob
     for spec in project.stacks().order():
         if spec.name == stack:
             break
-        upstream[spec.fully_qualified(None)] = planner.plan_stack(project.config, spec, upstream)[1].outputs
+        upstream[spec.fully_qualified(None)] = harness.plan_stack(project.config, spec, upstream)[1].outputs
     return upstream
 
 
@@ -43,7 +44,7 @@ def test_pulumi_yaml_runs_the_stacks_package() -> None:
 def test_entry_point_registers_what_ecsp_plans(stack: str) -> None:
     recording = run_entry_point(stack)
     project = api.load(HELLO)
-    planned, _ = planner.plan_stack(project.config, project.stacks()[stack], upstream_outputs(project, stack))
+    planned, _ = harness.plan_stack(project.config, project.stacks()[stack], upstream_outputs(project, stack))
     assert sorted((n.type, n.name) for n in recording.nodes) == sorted((n.type, n.name) for n in planned.nodes)
     assert recording.outputs.keys() == planned.outputs.keys()
 

@@ -20,7 +20,7 @@ from ecsp import mocks, priorities
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.mocks import Recording
-from stacks import program_for
+from stacks import PROGRAMS
 from stacks.application import repository_url
 from stacks.application_iam import SecretRef, secret_refs, secrets_policy
 from stacks.application_image import build_context, build_tag
@@ -135,7 +135,7 @@ def run(
         account=cfg.account_of(env) or mocks.DEFAULT_ACCOUNT, region=cfg.environments[env].region,
         stack_outputs={ctx.upstream_name("environment", env): environment_outputs(cfg, env),
                        ctx.upstream_name("project"): project_outputs(cfg)})
-    return mocks.run(program_for(ctx), aws, project=spec.pulumi_project, stack=spec.stack), aws
+    return mocks.run(PROGRAMS.program_for(ctx), aws, project=spec.pulumi_project, stack=spec.stack), aws
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ecsp import graph as graphs
-from ecsp import mocks, naming, planner
+from ecsp import mocks, naming
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.network import carve
@@ -67,7 +67,7 @@ def run(cfg: ProjectConfig, local: LocalEmulator | None = None) -> mocks.Recordi
         spec = graphs.build(cfg)["shop-environment/test"]
         upstream = {"projectZoneId": PROJECT_ZONE_ID, "dnsDelegationRoleArn": DELEGATION_ROLE} \
             if cfg.project.domain else {}
-        _RUNS[key] = planner.plan_stack(cfg, spec, {"organization/shop-project/global": upstream}, local=local)[0]
+        _RUNS[key] = harness.plan_stack(cfg, spec, {"organization/shop-project/global": upstream}, local=local)[0]
     return _RUNS[key]
 
 
@@ -215,7 +215,7 @@ def test_every_component_registers_its_outputs(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", spy)
     cfg = shop("single", domain=True)
-    planner.plan_stack(cfg, graphs.build(cfg)["shop-environment/test"],
+    harness.plan_stack(cfg, graphs.build(cfg)["shop-environment/test"],
                        {"organization/shop-project/global": {"projectZoneId": PROJECT_ZONE_ID}})
     assert sorted(registered) == ["Cluster", "Domain", "LoadBalancer", "Network"]
 
@@ -277,7 +277,7 @@ def test_a_region_with_one_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(mocks, "zones", lambda region: (f"{region}a",))
     cfg = shop(region="ap-south-2")
     with pytest.raises(Exception, match="1 available availability zones; ecsp needs 2"):
-        planner.plan_stack(cfg, graphs.build(cfg)["shop-environment/test"], {})
+        harness.plan_stack(cfg, graphs.build(cfg)["shop-environment/test"], {})
 
 
 def test_public_subnets_route_to_the_internet_gateway() -> None:
@@ -551,7 +551,7 @@ def test_load_balancer_name_never_begins_with_internal(project: str) -> None:
         environments: {{test: {{region: us-west-2}}}}
         applications: {{web: {{image: {{location: nginx}}, port: 80}}}}
         """)
-    rec = planner.plan_stack(cfg, graphs.build(cfg)[f"{project}-environment/test"], {})[0]
+    rec = harness.plan_stack(cfg, graphs.build(cfg)[f"{project}-environment/test"], {})[0]
     alb = rec.one("aws:lb/loadBalancer:LoadBalancer")
     assert not alb.name.startswith("internal-")
     assert len(alb.name) + naming.AUTONAME_SUFFIX <= naming.ALB_NAME_LIMIT

@@ -12,9 +12,9 @@ import pytest
 from pulumi.runtime.mocks import MockCallArgs
 
 from ecsp import graph as graphs
-from ecsp import mocks, naming, planner
+from ecsp import mocks, naming
 from ecsp.context import StackContext
-from stacks import program_for
+from stacks import PROGRAMS
 from stacks import project_policies as policies
 from tests import harness
 
@@ -217,7 +217,7 @@ environments:
     ctx = StackContext(config=cfg, stack=graphs.build(cfg)[STACK])
     caller = "999999999999"  # what the credentials reach; appears nowhere in the config
     aws_mocks = mocks.AwsMocks(account=caller, region="us-east-1")
-    rec = mocks.run(program_for(ctx), aws_mocks, project="shop-project", stack="global")
+    rec = mocks.run(PROGRAMS.program_for(ctx), aws_mocks, project="shop-project", stack="global")
 
     assert "allowedAccountIds" not in rec.one("pulumi:providers:aws").inputs
     doc = parse(rec.one("aws:ecr/repositoryPolicy:RepositoryPolicy", "web-us-east-1"))
@@ -417,7 +417,7 @@ def test_artifact_bucket_name_avoids_prefixes_s3_reserves(project: str) -> None:
         environments: {{test: {{region: us-west-2}}}}
         applications: {{web: {{image: {{location: nginx}}, port: 80}}}}
         """)
-    rec = planner.plan_stack(cfg, graphs.build(cfg)[f"{project}-project/global"], {})[0]
+    rec = harness.plan_stack(cfg, graphs.build(cfg)[f"{project}-project/global"], {})[0]
     (bucket,) = rec.of_type("aws:s3/bucket:Bucket")
     assert not bucket.name.startswith(naming.S3_RESERVED_PREFIXES)
     assert len(bucket.name) + naming.AUTONAME_SUFFIX <= naming.S3_BUCKET_NAME_LIMIT

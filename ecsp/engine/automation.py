@@ -35,9 +35,11 @@ Decisions, each with its reason:
   dependency; and the same programs run unchanged under the plain ``pulumi`` CLI and Pulumi
   Deployments. The cost is one read per reference, and the orchestrator's ordering makes
   sure an upstream ``up`` has finished before a downstream stack reads it.
-* **Plugins** are installed once, serially, in :meth:`AutomationEngine.prepare` before any
-  fan-out (parallel installs into one ``PULUMI_HOME`` race: pulumi/pulumi#22784), and the
-  ``pulumi_aws`` submodules the programs use are imported there, in the main thread.
+* **Programs** come as a bundle (:class:`ecsp.programs.Programs`) from the composition root,
+  :mod:`ecsp.api`; the engine never imports :mod:`stacks`. The bundle declares the provider
+  plugins, installed once, serially, in :meth:`AutomationEngine.prepare` before any fan-out
+  (parallel installs into one ``PULUMI_HOME`` race: pulumi/pulumi#22784), and the
+  ``pulumi_aws`` submodules the programs use, imported there, in the main thread.
 * **Cancellation.** The SDK keeps no handle on the ``pulumi`` process it starts, so ecsp
   runs commands through :class:`InterruptiblePulumiCommand`, which starts each one in its
   own session (a terminal's Ctrl-C reaches ecsp only) and can send it SIGINT: Pulumi's own
@@ -51,8 +53,6 @@ Decisions, each with its reason:
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.metadata
 import os
 import re
 import signal
@@ -68,6 +68,7 @@ from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 from semver import VersionInfo
 
+from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.engine import EventSink, Secret, StackInfo, StackRun
@@ -83,6 +84,8 @@ from ecsp.errors import (
 )
 from ecsp.events import Event, Operation, OutputLine
 from ecsp.graph import StackSpec
+from ecsp.kinds import Scope
+from ecsp.programs import Programs
 
 # The CLI version ecsp installs (`ecsp install-pulumi`): the SDK release this code is checked
 # against (tests/test_engine_automation.py keeps the two in step).
@@ -93,12 +96,6 @@ INSTALL_HINT = "curl -fsSL https://get.pulumi.com | sh"
 DEFAULT_SECRETS_PROVIDER = "passphrase"
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 PULUMI_ENV = {"PULUMI_SKIP_UPDATE_CHECK": "true"}
-# Packages whose provider plugin the programs need, by Python module.
-PLUGIN_PACKAGES = {
-    "pulumi_aws": ("aws", "pulumi-aws"),
-    "pulumi_awsx": ("awsx", "pulumi-awsx"),
-    "pulumi_docker_build": ("docker-build", "pulumi-docker-build"),
-}
 # Local-emulator runs use fake credentials; providers get the endpoint from the program.
 LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
@@ -329,37 +326,7 @@ def workspace_dir(root: Path, pulumi_project: str, *, local: bool = False) -> Pa
 # --------------------------------------------------------------------------- programs' imports
 
 
-def _program_sources(package: str = "stacks") -> list[Path]:
-    module = importlib.import_module(package)
-    folder = Path(module.__file__ or ".").parent
-    return sorted(folder.rglob("*.py"))
-
-
-_AWS_USES = (
-    re.compile(r"\b(?:aws|pulumi_aws)\.([a-z][a-z0-9_]*)\."),
-    re.compile(r"from\s+pulumi_aws\.([a-z][a-z0-9_]*)\s+import"),
-    re.compile(r"import\s+pulumi_aws\.([a-z][a-z0-9_]*)"),
-)
-_AWS_FROM = re.compile(r"from\s+pulumi_aws\s+import\s+(\([^)]*\)|[^\n]+)")
-
-
-def aws_submodules(sources: Sequence[Path] | None = None) -> list[str]:
-    """The ``pulumi_aws`` submodules the stack programs use (``ec2``, ``ecs``, ``lb``...)."""
-    import pulumi_aws
-
-    base = Path(pulumi_aws.__file__).parent
-    found: set[str] = set()
-    for path in sources if sources is not None else _program_sources():
-        text = path.read_text(encoding="utf-8")
-        for pattern in _AWS_USES:
-            found.update(pattern.findall(text))
-        for group in _AWS_FROM.findall(text):
-            # "ecs, iam as i" or "(\n    ecs,\n    lb,\n)": the first word of each item.
-            found.update(item.split()[0] for item in group.strip("()").split(",") if item.split())
-    return sorted(name for name in found if (base / name / "__init__.py").exists())
-
-
-def preimport_aws(names: Sequence[str] | None = None) -> list[str]:
+def preimport_aws(names: Sequence[str]) -> list[str]:
     """Load the ``pulumi_aws`` submodules now, in this (the main) thread.
 
     pulumi_aws imports its submodules lazily; the first attribute access from several
@@ -370,36 +337,13 @@ def preimport_aws(names: Sequence[str] | None = None) -> list[str]:
     import pulumi_aws
 
     loaded = []
-    for name in names if names is not None else aws_submodules():
+    for name in names:
         module = getattr(pulumi_aws, name)
         # Any non-introspection attribute access makes the lazy module execute its body.
         getattr(module, "_ecsp_preimport", None)
         assert type(module) is types.ModuleType, name
         loaded.append(name)
     return loaded
-
-
-def preimport_programs(package: str = "stacks") -> list[str]:
-    """Import the stack program modules now, in the main thread, so workers never import them at once."""
-    names = []
-    for path in _program_sources(package):
-        if path.name == "__main__.py":
-            continue  # the plain-CLI entry point runs a program when imported
-        relative = path.relative_to(Path(importlib.import_module(package).__file__ or ".").parent)
-        name = ".".join([package, *relative.with_suffix("").parts]).removesuffix(".__init__")
-        importlib.import_module(name)
-        names.append(name)
-    return names
-
-
-def plugins_needed(sources: Sequence[Path] | None = None) -> list[tuple[str, str]]:
-    """``(plugin, version)`` of every provider package the programs import, e.g. ``("aws", "v7.51.1")``."""
-    text = "\n".join(p.read_text(encoding="utf-8") for p in (sources if sources is not None else _program_sources()))
-    needed = []
-    for module, (plugin, distribution) in PLUGIN_PACKAGES.items():
-        if re.search(rf"\b(?:import|from)\s+{module}\b", text):
-            needed.append((plugin, f"v{importlib.metadata.version(distribution)}"))
-    return needed
 
 
 # --------------------------------------------------------------------------- errors
@@ -415,7 +359,6 @@ _PLUGIN = re.compile(
     r"no resource plugin '[^']+' found|Could not automatically download and install", re.IGNORECASE)
 _PASSPHRASE = re.compile(r"incorrect passphrase|passphrase must be set|PULUMI_CONFIG_PASSPHRASE", re.IGNORECASE)
 _LOCK_OWNER = re.compile(r"created by (\S+)(?: \(pid (\d+)\))? at (\S+)")
-_CANCELLED = re.compile(r"update (?:was )?cancel|canceled|cancelled|interrupt", re.IGNORECASE)
 
 
 def _streams(error: BaseException) -> tuple[str, str]:
@@ -496,39 +439,21 @@ def translate_error(stack: str, error: BaseException, *, diagnostics: Sequence[s
 
 
 def stack_config(ctx: StackContext) -> dict[str, auto.ConfigValue]:
-    """The stack's Pulumi config, from the model (written on every run)."""
-    spec, config = ctx.stack, ctx.config
-    values = {"ecsp:project": config.project.name, "ecsp:kind": spec.kind, "ecsp:stack": spec.name}
-    if spec.environment is not None:
-        env = config.environments[spec.environment]
-        values.update({"ecsp:environment": spec.environment, "aws:region": env.region})
-        if env.profile and ctx.local is None:
-            values["aws:profile"] = env.profile
-    else:
-        values["aws:region"] = config.project.region
-    if spec.application is not None:
-        values["ecsp:application"] = spec.application
+    """The stack's Pulumi config, from the model (written on every run): which stack it is, and where it runs."""
+    spec, where = ctx.stack, ctx.placement
+    values = {"ecsp:project": spec.project, "ecsp:kind": spec.kind, "ecsp:stack": spec.name}
+    for key, value in (("environment", spec.environment), ("application", spec.application),
+                       ("instance", spec.instance)):
+        if value is not None:
+            values[f"ecsp:{key}"] = value
+    values["aws:region"] = where.region
+    if where.profile and ctx.local is None:
+        values["aws:profile"] = where.profile
     return {key: auto.ConfigValue(value=value) for key, value in values.items()}
-
-
-def stack_tags(spec: StackSpec) -> dict[str, str]:
-    tags = {"ecsp:project": spec.project}
-    if spec.environment:
-        tags["ecsp:environment"] = spec.environment
-    if spec.application:
-        tags["ecsp:application"] = spec.application
-    return tags
 
 
 def _outputs(raw: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
     return {k: Secret(v.value) if v.secret else v.value for k, v in raw.items()}
-
-
-def _parse_stack_name(name: str, current_project: str) -> str:
-    parts = name.split("/")
-    if len(parts) == 1:
-        return f"{current_project}/{parts[0]}"
-    return "/".join(parts[-2:])
 
 
 class AutomationEngine:
@@ -538,20 +463,17 @@ class AutomationEngine:
         self,
         root: Path,
         config: ProjectConfig,
+        programs: Programs,
         *,
         backend: str | None = None,
         local: LocalEmulator | bool | None = None,
         command: auto.PulumiCommand | None = None,
         environ: Mapping[str, str] | None = None,
         translate: Callable[[str, Any], list[Event]] | None = None,
-        programs: Callable[[StackContext], Callable[[], None]] | None = None,
-        plugins: Sequence[tuple[str, str]] | None = None,
     ) -> None:
-        """``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls).
+        """``programs``: the stack programs and the plugins they need (:data:`stacks.PROGRAMS`, or a test's own).
 
-        ``programs`` maps a stack to its inline program (default: :func:`stacks.program_for`);
-        ``plugins`` lists the ``(name, version)`` provider plugins to install (default: those
-        the programs import). Both exist for tests that run the real CLI without AWS.
+        ``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls).
         """
         self.root = root.resolve()
         self.config = config
@@ -562,8 +484,7 @@ class AutomationEngine:
                                        local=self.local_state)
         self._command = command
         self._translate = translate or translate_event
-        self._programs = programs
-        self._plugins = plugins
+        self.programs = programs
         self._organization: str | None = config.state.organization if is_cloud(self.backend) else None
         self._organization_resolved = not is_cloud(self.backend) or self._organization is not None
         self._plugins_installed = False
@@ -583,13 +504,17 @@ class AutomationEngine:
     def organization(self) -> str | None:
         """The organization in fully qualified stack names (None: DIY backends' ``organization``)."""
         if not self._organization_resolved:
-            workspace = self._workspace(self._project_dir(self.config.project.name + "-project"))
+            workspace = self._workspace(self._project_dir(self._home_project()))
             try:
                 self._organization = workspace.org_get_default() or None
             except auto_errors.CommandError:
                 self._organization = workspace.who_am_i().user
             self._organization_resolved = True
         return self._organization
+
+    def _home_project(self) -> str:
+        """The project stack's Pulumi project: where commands about the whole backend run (ls, whoami)."""
+        return kinds.PROJECT.pulumi_project(self.config.project.name, Scope())
 
     def env_vars(self) -> dict[str, str]:
         env = {**PULUMI_ENV, "PULUMI_BACKEND_URL": self.backend}
@@ -652,12 +577,10 @@ class AutomationEngine:
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
         for project in dict.fromkeys(s.pulumi_project for s in stacks):
             self._write_project(project)
-        if self._programs is None:
-            preimport_programs()
-        preimport_aws()
+        preimport_aws(self.programs.aws_modules)
         if not self._plugins_installed and stacks:
             workspace = self._workspace(self._project_dir(stacks[0].pulumi_project))
-            for plugin, version in self._plugins if self._plugins is not None else plugins_needed():
+            for plugin, version in self.programs.plugin_versions():
                 try:
                     workspace.install_plugin(plugin, version)
                 except auto_errors.CommandError as e:
@@ -680,7 +603,7 @@ class AutomationEngine:
             if not create:
                 raise
         stack = auto.Stack.create(name, workspace)
-        for key, value in stack_tags(spec).items():
+        for key, value in spec.tags().items():
             try:
                 stack.set_tag(key, value)
             except auto_errors.CommandError:
@@ -689,11 +612,6 @@ class AutomationEngine:
 
     def run(self, operation: Operation, ctx: StackContext, on_event: EventSink) -> StackRun:
         spec = ctx.stack
-        if self._programs is not None:
-            program_for = self._programs
-        else:
-            from stacks import program_for
-
         diagnostics: list[str] = []
         translate = self._translate
 
@@ -710,7 +628,7 @@ class AutomationEngine:
             self._interrupts.pop(spec.name, None)
         stack: auto.Stack | None = None
         try:
-            workspace = self._workspace(self._project_dir(spec.pulumi_project), program_for(ctx))
+            workspace = self._workspace(self._project_dir(spec.pulumi_project), self.programs.program_for(ctx))
             try:
                 stack = self._select(spec, workspace, create=operation in ("up", "preview"))
             except auto_errors.StackNotFoundError:
@@ -768,7 +686,7 @@ class AutomationEngine:
             raise translate_error(stack.name, e, cancel_hint=_cancel_hint(stack)) from e
 
     def list_stacks(self) -> list[StackInfo]:
-        project = f"{self.config.project.name}-project"
+        project = self._home_project()
         self.check()
         self._ensure_backend_dir()
         workspace = self._workspace(self._write_project(project))
@@ -776,7 +694,7 @@ class AutomationEngine:
             summaries = workspace.list_stacks(include_all=True)
         except auto_errors.CommandError as e:
             raise translate_error(project, e) from e
-        return [StackInfo(_parse_stack_name(s.name, project), last_update=s.last_update,
+        return [StackInfo(naming.backend_stack_name(s.name, project), last_update=s.last_update,
                           resource_count=s.resource_count, update_in_progress=bool(s.update_in_progress), url=s.url)
                 for s in summaries]
 
@@ -808,6 +726,6 @@ def _cancel_hint(spec: StackSpec) -> str:
 
 __all__ = [
     "MIN_PULUMI_VERSION", "PINNED_PULUMI_VERSION", "AutomationEngine", "InterruptiblePulumiCommand",
-    "aws_submodules", "ensure_pulumi", "find_pulumi", "install_pulumi", "plugins_needed", "preimport_aws",
-    "resolve_backend", "stack_config", "translate_error",
+    "ensure_pulumi", "find_pulumi", "install_pulumi", "preimport_aws", "resolve_backend", "stack_config",
+    "translate_error",
 ]

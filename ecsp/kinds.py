@@ -1,0 +1,176 @@
+"""The kinds of stack ecsp manages, one record each, and the one place that knows them.
+
+A :class:`StackKind` says which stacks of its kind a project has (its instances), which
+stacks each one reads from (its upstream edges), where it runs (region, account, profile,
+role), which ``--env``/``--app`` targets select it, what its Pulumi project and stack are
+called (through :mod:`ecsp.naming`) and the tags its stacks carry. The stack graph, the
+engine's stack config, the planner, the programs' AWS providers, the stack context and the
+destroy check read these records and never name a kind themselves: a new kind is one record
+in :data:`KINDS` plus its program in the bundle :mod:`stacks` hands to the driver.
+
+:data:`KINDS` is ordered: the graph lists stacks kind by kind in this order, and a kind may
+only depend on kinds before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ecsp import naming
+
+if TYPE_CHECKING:
+    from ecsp.config import ProjectConfig
+
+PROJECT_TAG = "ecsp:project"
+ENVIRONMENT_TAG = "ecsp:environment"
+APPLICATION_TAG = "ecsp:application"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one stack of a kind is for: an environment, an application in it, or a named instance."""
+
+    environment: str | None = None
+    application: str | None = None
+    instance: str | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a stack runs: the AWS region and account of its provider, and the credentials to reach it."""
+
+    region: str
+    account: str | None = None
+    profile: str | None = None
+    role_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The ``--env`` and ``--app`` names a command was given (empty: not narrowed that way)."""
+
+    environments: tuple[str, ...] = ()
+    applications: tuple[str, ...] = ()
+
+
+# An upstream edge: the kind of the stack depended on, and its scope.
+Edge = tuple[str, Scope]
+
+
+@dataclass(frozen=True)
+class StackKind:
+    """One kind of stack: its instances, edges, placement, selection, names and tags."""
+
+    name: str
+    # The Pulumi project is <project>-<label>; None: one Pulumi project per application, named after it.
+    label: str | None
+    # True: one Pulumi stack per environment, named after it; False: named after the instance (or `global`).
+    per_environment: bool
+    instances: Callable[[ProjectConfig], Iterable[Scope]]
+    upstream: Callable[[ProjectConfig, Scope], Iterable[Edge]]
+    placement: Callable[[ProjectConfig, Scope], Placement]
+    # Whether `--env`/`--app` targets (at least one given) name a stack of this kind.
+    selected: Callable[[Targets, Scope], bool]
+
+    def pulumi_project(self, project: str, scope: Scope) -> str:
+        label = self.label or scope.application
+        if not label:
+            raise ValueError(f"a {self.name} stack needs an application name")
+        return naming.pulumi_project(project, label)
+
+    def stack(self, scope: Scope) -> str:
+        if self.per_environment and not scope.environment:
+            raise ValueError(f"a {self.name} stack needs an environment name")
+        return naming.stack_name(scope.environment if self.per_environment else None, scope.instance)
+
+    def display_name(self, project: str, scope: Scope) -> str:
+        return naming.display_name(self.pulumi_project(project, scope), self.stack(scope))
+
+    def tags(self, project: str, scope: Scope) -> dict[str, str]:
+        """The ``ecsp:*`` tags of the stack and of every AWS resource in it."""
+        out = {PROJECT_TAG: project}
+        if scope.environment:
+            out[ENVIRONMENT_TAG] = scope.environment
+        if scope.application:
+            out[APPLICATION_TAG] = scope.application
+        return out
+
+
+def project_placement(config: ProjectConfig, scope: Scope) -> Placement:
+    """The project account and home region (no profile or role: the default credentials)."""
+    return Placement(config.project.region, config.project.account)
+
+
+def environment_placement(config: ProjectConfig, scope: Scope) -> Placement:
+    """The environment's region and account, through its profile or role."""
+    assert scope.environment is not None
+    env = config.environments[scope.environment]
+    return Placement(env.region, config.account_of(scope.environment), env.profile, env.role_arn)
+
+
+def _in_environments(targets: Targets, scope: Scope) -> bool:
+    return not targets.environments or scope.environment in targets.environments
+
+
+PROJECT = StackKind(
+    "project", "project", per_environment=False,
+    instances=lambda config: [Scope()],
+    upstream=lambda config, scope: (),
+    placement=project_placement,
+    selected=lambda targets, scope: False,  # upstream of everything: pulled in, never targeted
+)
+ENVIRONMENT = StackKind(
+    "environment", "environment", per_environment=True,
+    instances=lambda config: [Scope(env) for env in config.environments],
+    upstream=lambda config, scope: [("project", Scope())],
+    placement=environment_placement,
+    selected=lambda targets, scope: _in_environments(targets, scope) and not targets.applications,
+)
+APPLICATION = StackKind(
+    "application", None, per_environment=True,
+    instances=lambda config: [Scope(env, app) for env in config.environments for app in config.applications],
+    upstream=lambda config, scope: [("environment", Scope(scope.environment)), ("project", Scope())],
+    placement=environment_placement,
+    selected=lambda targets, scope: _in_environments(targets, scope) and (
+        not targets.applications or scope.application in targets.applications),
+)
+
+KINDS: dict[str, StackKind] = {kind.name: kind for kind in (PROJECT, ENVIRONMENT, APPLICATION)}
+
+
+def of(name: str) -> StackKind:
+    """The record of kind ``name``."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"no stack kind '{name}' (kinds: {', '.join(KINDS)})") from None
+
+
+def reserved_labels() -> frozenset[str]:
+    """Pulumi project labels the kinds use, which no application may be named (its stacks would clash)."""
+    return frozenset(kind.label for kind in KINDS.values() if kind.label)
+
+
+def identify(project: str, name: str) -> tuple[StackKind, Scope] | None:
+    """The kind and scope of a backend stack ``<pulumi project>/<stack>`` of ``project``; None if not one.
+
+    Works for stacks no longer in ecsp.yaml (an application that was removed), which is why it
+    reads the name alone.
+    """
+    parsed = naming.parse_display_name(project, name)
+    if parsed is None:
+        return None
+    label, stack = parsed
+    kind = next((k for k in KINDS.values() if k.label == label), None)
+    if kind is None:
+        kind = next((k for k in KINDS.values() if k.label is None), None)
+        if kind is None:
+            return None
+        application: str | None = label
+    else:
+        application = None
+    if kind.per_environment:
+        return kind, Scope(environment=stack, application=application)
+    return kind, Scope(application=application, instance=None if stack == naming.PROJECT_STACK else stack)

@@ -1,0 +1,55 @@
+"""The contract between the driver and the Pulumi programs: a bundle of programs by stack kind.
+
+The programs live in :mod:`stacks`; the driver (engine, planner) never imports them. The
+composition root, :mod:`ecsp.api`, hands the bundle :data:`stacks.PROGRAMS` to both. The
+bundle also declares what the programs need from outside Python, so nothing has to scan
+their source: the provider plugins to install before a deploy (one per Pulumi provider
+package they import) and the ``pulumi_aws`` submodules to import in the main thread before
+stacks run in parallel (their lazy import races in threads, python/cpython#114763).
+``tests/test_programs.py`` scans the sources and fails when a declaration is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ecsp.context import StackContext
+from ecsp.errors import EcspError
+
+Program = Callable[[StackContext], None]
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A Pulumi resource provider plugin, installed at the version of the Python package that drives it."""
+
+    name: str  # the plugin's name: aws, docker-build
+    distribution: str  # the Python distribution whose version the plugin must match: pulumi-aws
+
+    @property
+    def version(self) -> str:
+        return f"v{importlib.metadata.version(self.distribution)}"
+
+
+@dataclass(frozen=True)
+class Programs:
+    """The stack programs by kind (see :mod:`ecsp.kinds`), and what they need to run."""
+
+    by_kind: Mapping[str, Program]
+    plugins: tuple[Plugin, ...] = ()
+    aws_modules: tuple[str, ...] = field(default=())
+
+    def program_for(self, ctx: StackContext) -> Callable[[], None]:
+        """The inline program of ``ctx.stack``: its kind's program, bound to ``ctx``."""
+        try:
+            program = self.by_kind[ctx.stack.kind]
+        except KeyError:
+            raise EcspError(f"no program for stacks of kind '{ctx.stack.kind}' ({ctx.stack.name})",
+                            fix="add one to the program bundle (stacks/__init__.py)") from None
+        return lambda: program(ctx)
+
+    def plugin_versions(self) -> list[tuple[str, str]]:
+        """``(name, version)`` of each plugin, e.g. ``("aws", "v7.51.1")``."""
+        return [(plugin.name, plugin.version) for plugin in self.plugins]
