@@ -174,6 +174,17 @@ class EnvNames:
         return f"{self.base}-{part}"
 
 
+def application_url(path: str, *, host: str | None = None, dns_name: str | None = None) -> str | None:
+    """Where a web application answers: ``https://<host><path>`` with a host name, else ``http://<ALB><path>``.
+
+    The path stays in both: the HTTPS rule matches the host *and* the path, so the host alone
+    would reach the listener's 404. None when neither is known (the load balancer is gone).
+    """
+    if host:
+        return f"https://{host}{path}"
+    return f"http://{dns_name}{path}" if dns_name else None
+
+
 def ecr_repository(project: str, application: str) -> str:
     return f"{project}/{application}"
 

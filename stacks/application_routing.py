@@ -79,7 +79,7 @@ class Routing(pulumi.ComponentResource):
                 f"{name}-http", listener_arn=http_listener_arn, priority=priority, actions=forward,
                 conditions=conditions(settings.path, None), opts=_aws.opts(provider, self))]
             self.url = pulumi.Output.from_input(load_balancer_dns_name).apply(
-                lambda dns: f"http://{dns}{settings.path}")
+                lambda dns: str(naming.application_url(settings.path, dns_name=dns)))
         else:
             redirect = [aws.lb.ListenerRuleActionArgs(type="redirect", redirect=aws.lb.ListenerRuleActionRedirectArgs(
                 protocol="HTTPS", port="443", status_code="HTTP_301"))]
@@ -100,5 +100,5 @@ class Routing(pulumi.ComponentResource):
                 aliases=[aws.route53.RecordAliasArgs(
                     name=load_balancer_dns_name, zone_id=load_balancer_zone_id, evaluate_target_health=True)],
                 opts=_aws.opts(provider, self))
-            self.url = pulumi.Output.from_input(f"https://{host}{settings.path}")
+            self.url = pulumi.Output.from_input(str(naming.application_url(settings.path, host=host)))
         self.register_outputs({"targetGroupArn": self.target_group.arn, "url": self.url})

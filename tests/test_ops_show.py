@@ -86,7 +86,7 @@ def test_show_with_a_domain_uses_the_environment_zone(moto: str, tmp_path: Path,
     test = next(e for e in report.environments if e.name == "test")
     assert test.url_base == "https://test.shop.example.com"
     web = next(a for a in report.applications if a.name == "web")
-    assert [p.url for p in web.placements if p.environment == "test"] == ["https://web.test.shop.example.com"]
+    assert [p.url for p in web.placements if p.environment == "test"] == ["https://web.test.shop.example.com/"]
 
 
 def test_show_reports_an_unreadable_environment_and_keeps_the_others(

@@ -16,6 +16,7 @@ from ecsp.aws import Sessions
 from ecsp.context import LocalEmulator
 from ecsp.ops import status as ops
 from ecsp.ops.status import Health
+from tests import harness
 from tests import ops_support as aws
 
 moto, project_file = aws.moto, aws.project_file  # fixtures
@@ -132,7 +133,23 @@ def test_status_with_a_domain_shows_the_https_host(moto: str, tmp_path: Path) ->
     report = ops.status(project, Sessions(project, local=LocalEmulator(moto)), environments=["test"],
                         applications=["web"])
 
-    assert [a.url for a in report.applications] == ["https://web.test.shop.example.com"]
+    # What the stack exports as its url too: the HTTPS rule matches host and path.
+    assert [a.url for a in report.applications] == ["https://web.test.shop.example.com/"]
+
+
+def test_status_url_with_a_domain_and_a_path_is_the_one_the_stack_exports(moto: str, tmp_path: Path) -> None:
+    # The HTTPS rule matches host and path: https://api.test.shop.example.com alone would get the 404.
+    path = tmp_path / "ecsp.yaml"
+    path.write_text(aws.CONFIG.replace("region: us-east-1}", "region: us-east-1, domain: example.com}", 1))
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "api")
+    project = loader.load(path)
+
+    report = ops.status(project, Sessions(project, local=LocalEmulator(moto)), environments=["test"],
+                        applications=["api"])
+
+    exported = harness.run_stack(project, "shop-api/test").outputs["url"]
+    assert [a.url for a in report.applications] == [exported] == ["https://api.test.shop.example.com/api"]
 
 
 def _stub_failed_rollout(sessions: Sessions) -> tuple[Stubber, Stubber]:

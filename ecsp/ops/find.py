@@ -183,13 +183,3 @@ def load_balancer(elbv2: Any, project: str, environment: str,
         if _tagged(t, project, environment) and APPLICATION_TAG not in t:
             return balancer
     return None
-
-
-def url(project: str, environment: str, application: str, path: str, *, domain: str | None,
-        dns_name: str | None) -> str | None:
-    """Where the application answers: its own HTTPS host with a domain, else the ALB's DNS name plus its path."""
-    if domain:
-        return f"https://{naming.application_host(project, environment, application, domain)}"
-    if not dns_name:
-        return None
-    return f"http://{dns_name}{path}"

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ecsp import naming
 from ecsp.aws import Sessions, aws_errors
 from ecsp.config import ProjectConfig
 from ecsp.errors import AwsError
@@ -179,8 +180,10 @@ def _application(config: ProjectConfig, elbv2: Any, env: str, app: str, service:
     groups = find.target_groups(elbv2, service, project, env, app)
     targets = tuple(_target(t) for g in groups for t in find.target_health(elbv2, g["TargetGroupArn"]))
     balancer = None if config.project.domain else find.load_balancer(elbv2, project, env, groups)
-    url = find.url(project, env, app, config.application(env, app).path, domain=config.project.domain,
-                   dns_name=balancer.get("DNSName") if balancer else None)
+    domain = config.project.domain
+    url = naming.application_url(config.application(env, app).path,
+                                 host=naming.application_host(project, env, app, domain) if domain else None,
+                                 dns_name=balancer.get("DNSName") if balancer else None)
     rollout = _rollout(find.newest_deployment(service))
     failed = _rollout(find.failed_deployment(service))
     running, desired, pending = (int(service.get(k, 0)) for k in ("runningCount", "desiredCount", "pendingCount"))
