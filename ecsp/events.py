@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 Operation = Literal["up", "preview", "destroy", "refresh"]
 
@@ -89,6 +89,45 @@ class OutputLine:
 
 
 Event = StackStatus | ResourceStep | Diagnostic | Summary | OutputLine
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A stack output Pulumi marks secret: shown as ``[secret]`` unless asked for."""
+
+    value: Any = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "[secret]"
+
+    def __str__(self) -> str:
+        return "[secret]"
+
+
+def reveal(value: Any) -> tuple[Any, bool]:
+    """An output's plain value and whether it is secret."""
+    return (value.value, True) if isinstance(value, Secret) else (value, False)
+
+
+def name_of_urn(urn: str) -> str:
+    """``urn:pulumi:dev::proj::aws:lb/listener:Listener::http`` -> ``http``."""
+    # The name is everything after the third "::" (names may themselves contain "::").
+    parts = urn.split("::", 3)
+    return parts[3] if len(parts) == 4 else urn
+
+
+def type_of_urn(urn: str) -> str:
+    """The resource type in a URN (the last ``$``-separated part of its qualified type)."""
+    parts = urn.split("::", 3)
+    return parts[2].rsplit("$", 1)[-1] if len(parts) == 4 else ""
+
+
+def stack_of_urn(urn: str) -> str | None:
+    """``urn:pulumi:dev::proj::...`` -> ``proj/dev`` (ecsp's ``<pulumi project>/<stack>`` naming)."""
+    parts = urn.split("::", 3)
+    if len(parts) < 2 or not parts[0].startswith("urn:pulumi:"):
+        return None
+    return f"{parts[1]}/{parts[0].removeprefix('urn:pulumi:')}"
 
 
 class Listener(Protocol):

@@ -12,30 +12,9 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecsp import styles
 from ecsp.errors import Cancelled, EcspError, EngineError
 from ecsp.events import Operation, ResourceStep, Status
-
-STATUS_STYLE = {
-    Status.PENDING: "dim",
-    Status.RUNNING: "cyan",
-    Status.SUCCEEDED: "green",
-    Status.FAILED: "bold red",
-    Status.SKIPPED: "yellow",
-    Status.CANCELLED: "magenta",
-}
-# How Pulumi's ops read in a one-line change summary (preview and up alike).
-CHANGE_SYMBOLS = (("create", "+"), ("update", "~"), ("replace", "+-"), ("delete", "-"))
-# Resource steps worth listing, in this order, with their symbol and style.
-STEP_STYLE = {"create": ("+", "green"), "update": ("~", "yellow"), "replace": ("+-", "magenta"),
-              "delete": ("-", "red"), "import": ("=", "blue")}
-
-
-def short_type(type_: str) -> str:
-    """``aws:ecs/service:Service`` -> ``aws:ecs:Service`` (how the Pulumi console shows types)."""
-    parts = type_.split(":")
-    if len(parts) == 3 and "/" in parts[1]:
-        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
-    return type_
 
 
 @dataclass
@@ -63,9 +42,8 @@ class StackResult:
 
     @property
     def change_summary(self) -> str:
-        """``+2 ~1 -0``-style counts of what changed (empty when nothing did)."""
-        parts = [f"{symbol}{self.changes[op]}" for op, symbol in CHANGE_SYMBOLS if self.changes.get(op)]
-        return " ".join(parts)
+        """``+2 ~1 -1``-style counts of what changed (empty when nothing did)."""
+        return styles.changes(self.changes)
 
 
 @dataclass
@@ -128,7 +106,7 @@ class RunResult:
         for column in ("stack", "status", "time", "changes", "reason"):
             table.add_column(column, overflow="fold")
         for s, status, took, changes in self._rows():
-            table.add_row(s.stack, Text(status, style=STATUS_STYLE[s.status]), took, changes, s.reason or "")
+            table.add_row(s.stack, Text(status, style=styles.STATUS_STYLE[s.status]), took, changes, s.reason or "")
         parts: list[Any] = [table]
         changes = self.changes_view()
         if changes is not None:
@@ -146,14 +124,14 @@ class RunResult:
 
         lines: list[Text] = []
         for s in self.stacks:
-            steps = [step for step in s.steps if step.op in STEP_STYLE]
+            steps = [step for step in s.steps if step.op in styles.CHANGES]
             if not steps:
                 continue
             lines.append(Text(f"  {s.stack}", style="bold"))
-            for step in sorted(steps, key=lambda st: (list(STEP_STYLE).index(st.op), st.type, st.name)):
-                symbol, style = STEP_STYLE[step.op]
+            for step in sorted(steps, key=lambda st: (list(styles.CHANGES).index(st.op), st.type, st.name)):
+                symbol, style = styles.CHANGES[step.op]
                 line = Text(f"    {symbol:<2} {step.op:<8} ", style=style)
-                line.append(f"{short_type(step.type)} ", style="cyan")
+                line.append(f"{styles.short_type(step.type)} ", style=styles.TYPE_STYLE)
                 line.append(step.name)
                 if step.diffs:
                     line.append(f"  ({', '.join(step.diffs)})", style="dim")
@@ -173,18 +151,18 @@ class RunResult:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        colours = {Status.SUCCEEDED: "green", Status.FAILED: "red", Status.SKIPPED: "darkorange",
-                   Status.CANCELLED: "purple", Status.RUNNING: "teal", Status.PENDING: "gray"}
         head = "".join(f"<th>{c}</th>" for c in ("stack", "status", "time", "changes", "reason", "outputs"))
         body = []
         for s, status, took, changes in self._rows():
             outputs = ", ".join(f"{e(k)}={e(str(v))}" for k, v in s.outputs.items())
+            colour = styles.html_colour(styles.STATUS_STYLE[s.status])
             body.append(
                 f"<tr><td><code>{e(s.stack)}</code></td>"
-                f"<td style='color:{colours[s.status]}'>{e(status)}</td><td>{e(took)}</td>"
+                f"<td style='color:{colour}'>{e(status)}</td><td>{e(took)}</td>"
                 f"<td>{e(changes)}</td><td>{e(s.reason or '')}</td><td>{outputs}</td></tr>"
             )
-        warnings = "".join(f"<p style='color:darkorange'>warning: {e(w)}</p>" for w in self.warnings)
+        warning = styles.html_colour("yellow")
+        warnings = "".join(f"<p style='color:{warning}'>warning: {e(w)}</p>" for w in self.warnings)
         return (f"<p><b>{e(self.headline())}</b></p><table><thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>{warnings}")
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from ecsp.planner import Plan, PlannedStack
-from ecsp.results import short_type
+from ecsp.styles import TYPE_STYLE, short_type
 
 
 class _Console(Console):
@@ -46,7 +46,7 @@ def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
         for r in list(pending):
             if r.parent in nodes or r.parent is None:
                 branch = nodes.get(r.parent, tree)
-                text = Text.assemble((short_type(r.type), "cyan"), " ", r.name)
+                text = Text.assemble((short_type(r.type), TYPE_STYLE), " ", r.name)
                 if r.type.startswith("pulumi:"):
                     text.stylize("dim")
                 node = branch.add(text)
@@ -57,7 +57,7 @@ def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
                 progressed = True
         if not progressed:  # orphaned parent reference: show at the root rather than loop
             for r in pending:
-                tree.add(Text.assemble((short_type(r.type), "cyan"), " ", r.name))
+                tree.add(Text.assemble((short_type(r.type), TYPE_STYLE), " ", r.name))
             break
     return tree
 

@@ -10,10 +10,9 @@ from rich.console import Console
 
 from ecsp import api
 from ecsp.context import LocalEmulator
-from ecsp.engine import Secret
 from ecsp.engine.fake import FakeEngine
 from ecsp.errors import StackLockedError, StackNotFoundError, UsageError
-from ecsp.events import StackStatus, Status
+from ecsp.events import Secret, StackStatus, Status
 from ecsp.results import Interrupted, RunFailed
 from tests.deploy_support import Recorder, write_project
 

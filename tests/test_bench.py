@@ -15,9 +15,11 @@ def test_orchestrate_bench_reports_its_ratios() -> None:
          "--applications", "3", "--repeat", "1"],
         capture_output=True, text=True, timeout=120, check=True)
     last = result.stdout.strip().splitlines()[-1]
-    match = re.fullmatch(r"wall/critical-path: (\d+\.\d+)x, sequential/wall: (\d+\.\d+)x", last)
-    assert match, last
-    assert float(match.group(2)) > 1.0  # independent stacks did overlap
+    assert re.fullmatch(r"wall/critical-path: \d+\.\d+x, sequential/wall: \d+\.\d+x", last), last
+    # Independent stacks did overlap. Counted, not timed: on a loaded machine 10 ms stacks may not
+    # beat the scheduling overhead, but they still run at the same time.
+    at_once = re.search(r"\(at most (\d+) at once\)", result.stdout)
+    assert at_once and int(at_once.group(1)) > 1, result.stdout
 
 
 def test_startup_bench_reports_the_median() -> None:

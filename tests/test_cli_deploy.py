@@ -16,9 +16,9 @@ import pytest
 from ecsp import api
 from ecsp.cli import main
 from ecsp.context import LocalEmulator
-from ecsp.engine import Secret
 from ecsp.engine.fake import FakeEngine
 from ecsp.errors import PulumiMissingError
+from ecsp.events import Secret
 from tests.deploy_support import write_project
 
 PROJECT, E0, E1 = "shop-project/global", "shop-environment/e0", "shop-environment/e1"

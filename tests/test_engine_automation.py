@@ -32,7 +32,6 @@ from semver import VersionInfo
 from ecsp import graph as graphs
 from ecsp import loader
 from ecsp.context import LocalEmulator, StackContext
-from ecsp.engine import Secret
 from ecsp.engine.automation import (
     MIN_PULUMI_VERSION,
     PINNED_PULUMI_VERSION,
@@ -45,7 +44,7 @@ from ecsp.engine.automation import (
     translate_error,
 )
 from ecsp.errors import Cancelled, EngineError, PulumiMissingError, StackLockedError, StackNotFoundError
-from ecsp.events import Diagnostic, OutputLine, ResourceStep, Summary
+from ecsp.events import Diagnostic, OutputLine, ResourceStep, Secret, Summary
 from stacks import PROGRAMS
 from tests.deploy_support import Recorder, synthetic_yaml
 from tests.fake_pulumi import CANCEL_EVENT, FAKE_VERSION, FIXTURES, FakePulumiCommand

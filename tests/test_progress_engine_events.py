@@ -16,15 +16,12 @@ from ecsp.engine.events import (
     clean_message,
     event_urn,
     infer_operation,
-    name_of_urn,
     read_event_log,
-    stack_of_urn,
     stack_outputs,
     translate,
-    type_of_urn,
 )
 from ecsp.errors import UsageError
-from ecsp.events import Diagnostic, OutputLine, ResourceStep, Summary
+from ecsp.events import Diagnostic, OutputLine, ResourceStep, Summary, name_of_urn, stack_of_urn, type_of_urn
 from tests.fixtures import ecsp_events as f
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pulumi-events"

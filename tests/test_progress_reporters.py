@@ -13,7 +13,7 @@ from rich.console import Console
 from ecsp import progress
 from ecsp.engine.events import translate
 from ecsp.errors import UsageError
-from ecsp.events import Diagnostic, OutputLine, StackStatus, Status
+from ecsp.events import Diagnostic, OutputLine, Secret, StackStatus, Status
 from ecsp.progress.base import NullReporter, Reporter
 from ecsp.progress.jsonl import JsonReporter
 from ecsp.progress.live import LiveReporter, LiveView
@@ -263,16 +263,11 @@ def test_json_lines_parse_back_and_end_with_the_result() -> None:
     assert len(result["stacks"][2]["diagnostics"]) == 2
 
 
-class _Secret:
-    def __init__(self, value: object, secret: bool) -> None:
-        self.value, self.secret = value, secret
-
-
 def test_json_masks_secret_outputs_and_survives_odd_values() -> None:
     c = console()
     rep = progress.reporter("json", operation="up", console=c, clock=f.FakeClock())
     rep(StackStatus(WEB, Status.SUCCEEDED, "up", outputs={
-        "url": _Secret(f.URL, False), "password": _Secret("hunter2", True), "when": object}))
+        "url": f.URL, "password": Secret("hunter2"), "when": object}))
     (record,) = [json.loads(line) for line in c.file.getvalue().splitlines()]  # type: ignore[attr-defined]
     assert record["outputs"]["url"] == f.URL and record["outputs"]["password"] == "[secret]"
     assert "hunter2" not in c.file.getvalue()  # type: ignore[attr-defined]
@@ -282,7 +277,7 @@ def test_json_masks_secret_outputs_and_survives_odd_values() -> None:
 
 def test_person_outputs_put_the_url_first_and_hide_secrets() -> None:
     outputs = {"clusterArn": "arn:x", "apiUrl": "https://api", "docs": "http://docs", "url": f.URL,
-               "token": _Secret("t", True), "adminUrl": _Secret("https://admin", True), "empty": ""}
+               "token": Secret("t"), "adminUrl": Secret("https://admin"), "empty": ""}
     assert person_outputs(outputs) == [("url", f.URL), ("adminUrl", "[secret]"), ("apiUrl", "https://api")]
 
 
@@ -392,7 +387,7 @@ def test_run_level_warnings_have_no_stack_row_and_are_shown() -> None:
 
 
 def test_engine_secrets_never_reach_json_or_the_summary() -> None:
-    from ecsp.engine import Secret
+    from ecsp.events import Secret
 
     outputs = {"url": f.URL, "dbPassword": Secret("hunter2"), "adminUrl": Secret("https://admin:hunter2@x")}
     for mode in ("json", "plain", "live"):
@@ -439,3 +434,18 @@ def test_a_reason_does_not_repeat_the_stack_name_it_is_shown_beside() -> None:
         assert f"│ {ENV} failed" in out  # another stack's name stays: it says which one
         if mode == "plain":
             assert f"[00:03] {ENV}: failed in 3s: creating VPC: VpcLimitExceeded" in out.splitlines()
+
+
+def test_the_notebook_and_the_terminal_say_changes_and_statuses_the_same_way() -> None:
+    changes = {"delete": 1, "create": 2, "same": 5, "replace": 1, "update": 1}
+    result = RunResult("up", [
+        StackResult(WEB, "application", "test", "web", Status.SUCCEEDED, started=0.0, ended=3.0, changes=changes),
+        StackResult(API, "application", "test", "api", Status.SKIPPED, reason="shop-environment/test failed")])
+    c = Console(file=io.StringIO(), width=120, color_system=None)
+    progress.reporter("plain", operation="up", console=c, clock=f.FakeClock()).finish(result)
+    terminal, notebook = text_of(c), result._repr_html_()
+    for shown in (terminal, notebook, str(result)):
+        assert "+2 ~1 +-1 -1" in shown
+    # The notebook's colours are the terminal's styles: skipped is yellow there, darkorange here.
+    assert "<td style='color:green'>succeeded</td>" in notebook
+    assert "<td style='color:darkorange'>skipped</td>" in notebook

@@ -323,8 +323,8 @@ def outputs(args: argparse.Namespace) -> int:
     import json
 
     from ecsp import api
-    from ecsp.engine import Secret
     from ecsp.errors import UsageError
+    from ecsp.events import Secret
 
     project = api.load(args.file)
     found = project.outputs(env=args.env, app=args.app, stack=args.stack, local=args.local, backend=args.backend)

@@ -86,13 +86,13 @@ def replay(path: str | Path, *, mode: Mode = "auto", stack: str | None = None, s
 
     from ecsp import progress
     from ecsp.engine import events as engine_events
-    from ecsp.events import StackStatus, Status, Summary
+    from ecsp.events import StackStatus, Status, Summary, stack_of_urn
     from ecsp.results import RunResult, StackResult
 
     skipped: list[tuple[int, str]] = []
     events = list(engine_events.read_event_log(path, on_skip=lambda n, why: skipped.append((n, why))))
     urn = next((u for u in map(engine_events.event_urn, events) if u), None)
-    name = stack or (engine_events.stack_of_urn(urn) if urn else None) or Path(path).stem
+    name = stack or (stack_of_urn(urn) if urn else None) or Path(path).stem
     operation = engine_events.infer_operation(events)
     stamps = [e.timestamp for e in events if e.timestamp]
     first = min(stamps) if stamps else 0

@@ -27,29 +27,11 @@ EventSink = Callable[[Event], None]
 
 
 @dataclass(frozen=True)
-class Secret:
-    """A stack output Pulumi marks secret: shown as ``[secret]`` unless asked for."""
-
-    value: Any = field(repr=False)
-
-    @property
-    def secret(self) -> bool:
-        """Always True: lets code that reads ``.value``/``.secret`` (like Pulumi's OutputValue) mask it."""
-        return True
-
-    def __repr__(self) -> str:
-        return "[secret]"
-
-    def __str__(self) -> str:
-        return "[secret]"
-
-
-@dataclass(frozen=True)
 class StackRun:
     """What one successful operation on one stack produced."""
 
     changes: dict[str, int] = field(default_factory=dict)  # Pulumi op -> count, e.g. {"create": 3, "same": 9}
-    outputs: dict[str, Any] = field(default_factory=dict)  # secret values wrapped in Secret
+    outputs: dict[str, Any] = field(default_factory=dict)  # secret values wrapped in ecsp.events.Secret
 
 
 @dataclass(frozen=True)
@@ -117,4 +99,4 @@ class Engine(Protocol):
         ...
 
 
-__all__ = ["Engine", "EventSink", "Secret", "StackInfo", "StackRun"]
+__all__ = ["Engine", "EventSink", "StackInfo", "StackRun"]

@@ -71,7 +71,7 @@ from semver import VersionInfo
 from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
-from ecsp.engine import EventSink, Secret, StackInfo, StackRun
+from ecsp.engine import EventSink, StackInfo, StackRun
 from ecsp.engine.events import change_counts
 from ecsp.engine.events import translate as translate_event
 from ecsp.errors import (
@@ -82,7 +82,7 @@ from ecsp.errors import (
     StackLockedError,
     StackNotFoundError,
 )
-from ecsp.events import Event, Operation, OutputLine
+from ecsp.events import Event, Operation, OutputLine, Secret
 from ecsp.graph import StackSpec
 from ecsp.kinds import Scope
 from ecsp.programs import Programs

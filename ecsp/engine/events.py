@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pulumi.automation.events import EngineEvent, StepEventMetadata
 
 from ecsp.errors import UsageError
-from ecsp.events import Diagnostic, Event, Operation, OutputLine, ResourceStep, Summary
+from ecsp.events import Diagnostic, Event, Operation, OutputLine, ResourceStep, Summary, name_of_urn, type_of_urn
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
@@ -49,27 +49,6 @@ def hidden_type(type_: str) -> bool:
 def clean_message(text: str) -> str:
     """A message without Pulumi colour directives, ANSI escapes or trailing whitespace."""
     return _ANSI.sub("", _COLOR_DIRECTIVE.sub("", text)).rstrip()
-
-
-def name_of_urn(urn: str) -> str:
-    """``urn:pulumi:dev::proj::aws:lb/listener:Listener::http`` -> ``http``."""
-    # The name is everything after the third "::" (names may themselves contain "::").
-    parts = urn.split("::", 3)
-    return parts[3] if len(parts) == 4 else urn
-
-
-def type_of_urn(urn: str) -> str:
-    """The resource type in a URN (the last ``$``-separated part of its qualified type)."""
-    parts = urn.split("::", 3)
-    return parts[2].rsplit("$", 1)[-1] if len(parts) == 4 else ""
-
-
-def stack_of_urn(urn: str) -> str | None:
-    """``urn:pulumi:dev::proj::...`` -> ``proj/dev`` (ecsp's ``<pulumi project>/<stack>`` naming)."""
-    parts = urn.split("::", 3)
-    if len(parts) < 2 or not parts[0].startswith("urn:pulumi:"):
-        return None
-    return f"{parts[1]}/{parts[0].removeprefix('urn:pulumi:')}"
 
 
 def _text(value: object) -> str:

@@ -13,10 +13,9 @@ import json
 from enum import Enum
 from typing import Any
 
-from ecsp.events import Diagnostic, Event, OutputLine, ResourceStep, StackStatus, Summary
+from ecsp.events import Diagnostic, Event, OutputLine, ResourceStep, Secret, StackStatus, Summary, reveal
 from ecsp.progress.base import Reporter
 from ecsp.progress.model import ResourceView, Update
-from ecsp.progress.summary import output_value
 from ecsp.results import RunResult
 
 EVENT_NAMES: dict[type, str] = {
@@ -29,14 +28,13 @@ def _plain(value: Any) -> Any:
     """JSON-ready values: enums by value, secret outputs masked, anything else as text."""
     if isinstance(value, Enum):
         return value.value
-    if hasattr(value, "value") and hasattr(value, "secret"):
-        inner, secret = output_value(value)
-        return "[secret]" if secret else inner
+    if isinstance(value, Secret):
+        return "[secret]"
     return str(value)
 
 
 def _outputs(outputs: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("[secret]" if output_value(v)[1] else output_value(v)[0]) for k, v in outputs.items()}
+    return {k: "[secret]" if secret else value for k, (value, secret) in ((k, reveal(v)) for k, v in outputs.items())}
 
 
 def _row(row: ResourceView) -> dict[str, Any]:

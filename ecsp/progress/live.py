@@ -12,6 +12,7 @@ from rich.live import Live
 from rich.padding import Padding
 from rich.text import Text
 
+from ecsp import styles
 from ecsp.events import Operation, Status
 from ecsp.progress import text
 from ecsp.progress.base import Reporter
@@ -48,7 +49,7 @@ class LiveView:
             yield from self._details(view, now, width)
 
     def _stack_line(self, view: StackView, now: float, name_w: int, frame: str) -> Text:
-        icon, style = text.STATUS_ICON[view.status]
+        icon, style = styles.STATUS_ICON[view.status], styles.STATUS_STYLE[view.status]
         if view.status == Status.RUNNING:
             icon = frame
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -65,7 +66,7 @@ class LiveView:
             return line
         # A stack the engine has not reported on yet (or at all) has no count worth showing.
         line.append(f"  {view.done:>3}/{view.total:<3}" if view.total else " " * 9)
-        line.append(f"  {text.changes(view.changes):<14}")
+        line.append(f"  {styles.changes(view.changes):<14}")
         line.append(f"  {text.duration(view.elapsed(now)):>6}", style="dim")
         return line
 
@@ -76,8 +77,8 @@ class LiveView:
         for row, verb in zip(in_flight, verbs, strict=True):
             elapsed = text.duration(row.elapsed(now))
             line = Text("    ")
-            line.append(verb.ljust(verb_w), style=text.OP_STYLE.get(row.op, ""))
-            line.append(f" {text.short_type(row.type)}", style="cyan")
+            line.append(verb.ljust(verb_w), style=styles.op_style(row.op))
+            line.append(f" {styles.short_type(row.type)}", style=styles.TYPE_STYLE)
             line.append(f" {row.name}")
             line.truncate(max(10, width - len(elapsed) - 2), overflow="ellipsis", pad=True)
             line.append(f"  {elapsed}", style="dim")
@@ -86,7 +87,7 @@ class LiveView:
             yield Text(f"    … and {len(view.in_flight) - MAX_IN_FLIGHT} more", style="dim")
         for row in view.failed:
             line = Text("    ✗ ", style="bold red")
-            line.append(f"{text.short_type(row.type)} {row.name}", style="bold")
+            line.append(f"{styles.short_type(row.type)} {row.name}", style="bold")
             line.append(f" failed to {row.engine_op or row.op}", style="red")
             yield Text.assemble(line, no_wrap=True, overflow="ellipsis")
             if row.error:

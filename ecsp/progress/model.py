@@ -23,7 +23,6 @@ RowState = Literal["running", "done", "failed", "interrupted"]
 ERROR_SEVERITIES = frozenset({"error"})
 
 # Ops whose completed steps count as changes, in display order with their sign.
-CHANGE_SIGNS = {"create": "+", "update": "~", "delete": "-", "replace": "+-"}
 # Steps that look at a resource without changing it: a refresh takes one per resource,
 # drifted or not, so counting them would report every resource as changed.
 NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.text import Text
 
+from ecsp import styles
 from ecsp.events import Diagnostic, Event, Operation, ResourceStep, StackStatus, Status, Summary
 from ecsp.progress import summary, text
 from ecsp.progress.base import Reporter
@@ -49,9 +50,9 @@ class PlainReporter(Reporter):
         if event.op == "same" or (event.preview and event.phase == "start"):
             return
         body = Text()
-        what = f" {text.short_type(row.type)} {row.name}"
+        what = f" {styles.short_type(row.type)} {row.name}"
         if event.phase == "start":
-            body.append(text.in_progress(event.op, event.engine_op), style=text.OP_STYLE.get(event.op, ""))
+            body.append(text.in_progress(event.op, event.engine_op), style=styles.op_style(event.op))
             body.append(what)
         elif event.phase == "done":
             verb = text.done(event.engine_op or event.op, preview=event.preview)
@@ -59,7 +60,7 @@ class PlainReporter(Reporter):
                 verb = "created replacement"
             elif event.engine_op == "delete-replaced":
                 verb = "deleted original"
-            body.append(verb, style=text.OP_STYLE.get(event.op, ""))
+            body.append(verb, style=styles.op_style(event.op))
             body.append(what)
             if not event.preview:
                 body.append(f" ({text.duration(row.elapsed(self.clock()))})", style="dim")
@@ -75,9 +76,9 @@ class PlainReporter(Reporter):
         if view.status == Status.PENDING:
             return
         self._interrupted(view)
-        body = Text(view.status.value, style=text.STATUS_ICON[view.status][1])
+        body = Text(view.status.value, style=styles.STATUS_STYLE[view.status])
         if view.status.finished:
-            changes = text.changes(view.changes)
+            changes = styles.changes(view.changes)
             if changes:
                 body.append(f" {changes}")
             seconds = view.elapsed(self.clock())
@@ -96,7 +97,7 @@ class PlainReporter(Reporter):
                 continue
             self._reported.add((row.stack, row.urn))
             body = Text("interrupted", style="yellow")
-            body.append(f" {text.in_progress(row.op, row.engine_op)} {text.short_type(row.type)} {row.name}")
+            body.append(f" {text.in_progress(row.op, row.engine_op)} {styles.short_type(row.type)} {row.name}")
             body.append(f" ({text.duration(row.elapsed(now))})", style="dim")
             self._line(row.stack, body)
 

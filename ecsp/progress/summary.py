@@ -16,25 +16,14 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ecsp.events import Diagnostic, Status
+from ecsp import styles
+from ecsp.events import Diagnostic, Status, reveal
 from ecsp.progress import text
 from ecsp.progress.model import ResourceView, StackView, shorten_error
 from ecsp.results import RunResult, StackResult
 
 MAX_OUTPUTS = 3
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info#err": "dim", "info": "dim"}
-
-
-def output_value(value: Any) -> tuple[Any, bool]:
-    """An output's plain value and whether it is secret.
-
-    Accepts plain values and ``pulumi.automation.OutputValue``-like objects (``.value``,
-    ``.secret``) without importing pulumi: reporters never see Pulumi types by contract, but
-    results may still carry them.
-    """
-    if hasattr(value, "value") and hasattr(value, "secret"):
-        return value.value, bool(value.secret)
-    return value, False
 
 
 def _is_link(key: str, value: Any) -> bool:
@@ -46,7 +35,7 @@ def person_outputs(outputs: Mapping[str, Any], limit: int = MAX_OUTPUTS) -> list
     chosen: list[tuple[str, str]] = []
     keys = sorted(outputs, key=lambda k: (k != "url", k))
     for key in keys:
-        value, secret = output_value(outputs[key])
+        value, secret = reveal(outputs[key])
         if key != "url" and not _is_link(key, value):
             continue
         if value is None or value == "":
@@ -67,7 +56,7 @@ def _result_cell(result: StackResult) -> Text:
     if status in UNFINISHED:
         cell = Text(UNFINISHED[status][0], style=UNFINISHED[status][1])
     else:
-        icon, style = text.STATUS_ICON[status]
+        icon, style = styles.STATUS_ICON[status], styles.STATUS_STYLE[status]
         cell = Text(f"{icon} {status.value}", style=style)
     if result.reason:
         cell.append("\n" + shorten_error(text.reason(result.stack, result.reason), 200), style="dim")
@@ -103,7 +92,7 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
         for i, (key, value) in enumerate(outputs):
             out.append(("\n" if i else "") + f"{key}: {value}")
         empty = "no changes" if s.status == Status.SUCCEEDED else ""
-        rows.append((s.stack, _result_cell(s), text.changes(changes, empty=empty), text.duration(seconds)))
+        rows.append((s.stack, _result_cell(s), styles.changes(changes, empty=empty), text.duration(seconds)))
         extra.append(out)
     with_outputs = any(out.plain for out in extra)
     if with_outputs:
@@ -128,7 +117,7 @@ def _resource_lines(row: ResourceView, now: float, wrap: bool) -> Iterator[Rende
         line.append("✗ failed      ", style="bold red")
     else:
         line.append("! interrupted ", style="yellow")
-    line.append(f"{text.short_type(row.type)} ", style="cyan")
+    line.append(f"{styles.short_type(row.type)} ", style=styles.TYPE_STYLE)
     line.append(row.name, style="bold")
     verb = text.in_progress(row.op, row.engine_op)
     line.append(f" ({verb}, {text.duration(row.elapsed(now))})", style="dim")
@@ -159,7 +148,7 @@ def diagnostics(views: list[StackView], *, wrap: bool = True) -> Iterator[Render
         for d in view.diagnostics:
             head = Text(f"    {d.severity}: ", style=SEVERITY_STYLE.get(d.severity, ""))
             if d.urn:
-                head.append(text.urn_label(d.urn), style="cyan")
+                head.append(text.urn_label(d.urn), style=styles.TYPE_STYLE)
             yield head
             yield _indented(d.message, 6, "", wrap)
 
@@ -168,7 +157,7 @@ def urls(result: RunResult, views: Mapping[str, StackView]) -> Iterator[Text]:
     """One line per stack that exports ``url``: the first thing a person wants after a deploy."""
     for s in result.stacks:
         view = views.get(s.stack)
-        value, secret = output_value((s.outputs or (dict(view.outputs) if view else {})).get("url"))
+        value, secret = reveal((s.outputs or (dict(view.outputs) if view else {})).get("url"))
         if value and not secret:
             yield Text.assemble(("  " + s.stack, "bold"), "  ", (str(value), "underline"))
 

@@ -1,16 +1,13 @@
-"""Words and numbers of progress output: verbs, change counts, durations, types, icons.
+"""Words and numbers of progress output: verbs, durations, reasons and resource labels.
 
-Shared by every reporter so that the live display, plain lines and the final summary
-say the same thing the same way.
+Shared by every reporter so that the live display, plain lines and the final summary say
+the same thing the same way; signs, icons and colours are :mod:`ecsp.styles`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from ecsp.events import Status
-from ecsp.progress.model import CHANGE_SIGNS
-from ecsp.results import short_type
+from ecsp.events import name_of_urn, type_of_urn
+from ecsp.styles import short_type
 
 # What a step is doing while in flight (Pulumi's getStepInProgressOpText).
 IN_PROGRESS = {
@@ -33,31 +30,12 @@ PLANNED = {
     "same": "unchanged",
 }
 
-STATUS_ICON = {
-    Status.PENDING: ("·", "dim"),
-    Status.RUNNING: (">", "cyan"),  # the live display draws a spinner instead
-    Status.SUCCEEDED: ("✓", "green"),
-    Status.FAILED: ("✗", "bold red"),
-    Status.SKIPPED: ("↷", "yellow"),
-    Status.CANCELLED: ("■", "yellow"),
-}
-
-OP_STYLE = {"create": "green", "update": "yellow", "delete": "red", "replace": "magenta"}
-
-
 def in_progress(op: str, engine_op: str = "") -> str:
     return IN_PROGRESS.get(engine_op or op, f"{engine_op or op}ing")
 
 
 def done(op: str, *, preview: bool = False) -> str:
     return (PLANNED if preview else DONE).get(op, op)
-
-
-def changes(counts: Mapping[str, int], *, empty: str = "") -> str:
-    """``{"create": 2, "update": 1, "replace": 1}`` -> ``+2 ~1 +-1``; other ops by name, ``same`` left out."""
-    parts = [f"{sign}{counts[op]}" for op, sign in CHANGE_SIGNS.items() if counts.get(op)]
-    parts += [f"{n} {op}" for op, n in counts.items() if op not in CHANGE_SIGNS and op != "same" and n]
-    return " ".join(parts) or empty
 
 
 def reason(stack: str, why: str) -> str:
@@ -91,8 +69,5 @@ def clock(seconds: float) -> str:
 
 def urn_label(urn: str) -> str:
     """``urn:pulumi:dev::p::aws:ecs/service:Service::web`` -> ``aws:ecs:Service web`` (the URN itself if odd)."""
-    # Parsed here rather than imported from ecsp.engine, which would pull pulumi into every reporter.
-    parts = urn.split("::", 3)
-    if len(parts) != 4:
-        return urn
-    return f"{short_type(parts[2].rsplit('$', 1)[-1])} {parts[3]}"
+    type_ = type_of_urn(urn)
+    return f"{short_type(type_)} {name_of_urn(urn)}" if type_ else urn
