@@ -6,13 +6,11 @@ zone) and the project stack's (the ECR repository of this region) through
 pushed when ``image.build``), the IAM roles, the log group and task definition, the
 routing (target group, listener rules, DNS), the service and its autoscaling.
 
-Exports exactly: serviceName, serviceArn, taskDefinitionArn, targetGroupArn,
-logGroupName and url.
+Exports :class:`stacks.contracts.ApplicationOutputs`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -26,44 +24,7 @@ from stacks.application_image import BuiltImage
 from stacks.application_routing import Routing
 from stacks.application_service import Autoscaling, Service
 from stacks.application_task import TaskDefinition
-
-
-@dataclass(frozen=True)
-class EnvironmentOutputs:
-    """What the application stack reads from its environment stack (the HTTPS listener and zone only with a domain)."""
-
-    vpc_id: pulumi.Output[Any]
-    public_subnet_ids: pulumi.Output[Any]
-    private_subnet_ids: pulumi.Output[Any]
-    cluster_name: pulumi.Output[Any]
-    cluster_arn: pulumi.Output[Any]
-    load_balancer_arn: pulumi.Output[Any]
-    load_balancer_dns_name: pulumi.Output[Any]
-    load_balancer_zone_id: pulumi.Output[Any]
-    http_listener_arn: pulumi.Output[Any]
-    environment_security_group_id: pulumi.Output[Any]
-    https_listener_arn: pulumi.Output[Any] | None
-    hosted_zone_id: pulumi.Output[Any] | None
-
-    @classmethod
-    def read(cls, ref: pulumi.StackReference, *, domain: bool) -> EnvironmentOutputs:
-        # require_output: a missing output is a deploy-order or environment-stack bug; fail
-        # naming it rather than letting AWS reject an empty id.
-        need = ref.require_output
-        return cls(
-            vpc_id=need("vpcId"),
-            public_subnet_ids=need("publicSubnetIds"),
-            private_subnet_ids=need("privateSubnetIds"),
-            cluster_name=need("clusterName"),
-            cluster_arn=need("clusterArn"),
-            load_balancer_arn=need("loadBalancerArn"),
-            load_balancer_dns_name=need("loadBalancerDnsName"),
-            load_balancer_zone_id=need("loadBalancerZoneId"),
-            http_listener_arn=need("httpListenerArn"),
-            environment_security_group_id=need("environmentSecurityGroupId"),
-            https_listener_arn=need("httpsListenerArn") if domain else None,
-            hosted_zone_id=need("hostedZoneId") if domain else None,
-        )
+from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
 
 
 def repository_url(regions: Any, region: str, application: str) -> str:
@@ -85,17 +46,17 @@ def program(ctx: StackContext) -> None:
     provider = _aws.stack_provider(ctx)
     domain = config.project.domain
     upstream = EnvironmentOutputs.read(pulumi.StackReference(ctx.upstream_name("environment", env)),
-                                       domain=domain is not None)
+                                       include={"https_listener_arn", "hosted_zone_id"} if domain else ())
 
     image: pulumi.Input[str]
     if settings.image.location is not None:
         image = settings.image.location
     else:
-        project = pulumi.StackReference(ctx.upstream_name("project"))
+        project = ProjectOutputs.read(pulumi.StackReference(ctx.upstream_name("project")))
         image = BuiltImage(
             app, image=settings.image, platform=settings.platform,
             project_root=ctx.project_root, image_tag=ctx.image_tag,
-            repository_url=project.require_output("regions").apply(lambda r: repository_url(r, region, app)),
+            repository_url=pulumi.Output.from_input(project.regions).apply(lambda r: repository_url(r, region, app)),
             # The project account owns the repository; environment accounts may only pull from it.
             registry_provider=_aws.provider(ctx, "project", region=region, account=config.project.account),
         ).image_uri
@@ -132,9 +93,11 @@ def program(ctx: StackContext) -> None:
                     service_name=service.service.name, load_balancer_arn=upstream.load_balancer_arn,
                     target_group_arn_suffix=routing.target_group.arn_suffix, provider=provider)
 
-    pulumi.export("serviceName", service.service.name)
-    pulumi.export("serviceArn", service.service.arn)
-    pulumi.export("taskDefinitionArn", task.task_definition.arn)
-    pulumi.export("targetGroupArn", routing.target_group.arn)
-    pulumi.export("logGroupName", task.log_group.name)
-    pulumi.export("url", routing.url)
+    ApplicationOutputs(
+        service_name=service.service.name,
+        service_arn=service.service.arn,
+        task_definition_arn=task.task_definition.arn,
+        target_group_arn=routing.target_group.arn,
+        log_group_name=task.log_group.name,
+        url=routing.url,
+    ).export()

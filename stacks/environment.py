@@ -1,8 +1,8 @@
 """The environment stack: network, ECS cluster, shared load balancer and (with a domain) DNS and HTTPS.
 
-Runs in the environment's account and region. Its outputs (camelCase) are the contract that
-application stacks read through ``pulumi.StackReference``; ``hostedZoneId``, ``subdomain`` and
-``httpsListenerArn`` are None without a domain.
+Runs in the environment's account and region. Its outputs are
+:class:`stacks.contracts.EnvironmentOutputs`, which application stacks read through
+``pulumi.StackReference``; the zone, subdomain and HTTPS listener are None without a domain.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ecsp import naming
 from ecsp.config import ProjectConfig
 from ecsp.context import StackContext
 from stacks import _aws
+from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
 from stacks.environment_domain import Domain
 from stacks.environment_load_balancer import LoadBalancer
@@ -68,12 +69,11 @@ def program(ctx: StackContext) -> None:
     subdomain: str | None = None
     if project.domain:
         subdomain = naming.environment_zone(project.name, env, project.domain)
-        upstream = pulumi.StackReference(ctx.upstream_name("project"))
-        # require_output: a missing zone is a deploy-order or project-stack bug; say so by name
-        # instead of letting Route 53 reject an empty zone id.
-        writer = (delegation_provider(ctx, env, upstream.require_output("dnsDelegationRoleArn"))
-                  if delegates_across_accounts(config, env) else provider)
-        domain = Domain("domain", subdomain=subdomain, project_zone_id=upstream.require_output("projectZoneId"),
+        delegated = delegates_across_accounts(config, env)
+        upstream = ProjectOutputs.pick(pulumi.StackReference(ctx.upstream_name("project")), "project_zone_id",
+                                       *(["dns_delegation_role_arn"] if delegated else []))
+        writer = delegation_provider(ctx, env, upstream.dns_delegation_role_arn) if delegated else provider
+        domain = Domain("domain", subdomain=subdomain, project_zone_id=upstream.project_zone_id,
                         provider=provider, delegation_provider=writer)
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
@@ -81,22 +81,20 @@ def program(ctx: StackContext) -> None:
                             certificate_arn=domain.certificate_arn if domain else None, provider=provider,
                             internet_access=network.internet_access)
 
-    outputs: dict[str, object] = {
-        "vpcId": network.vpc_id,
-        "publicSubnetIds": network.public_subnet_ids,
-        "privateSubnetIds": network.private_subnet_ids,
-        "clusterName": cluster.cluster_name,
-        "clusterArn": cluster.cluster_arn,
-        "loadBalancerArn": balancer.arn,
-        "loadBalancerDnsName": balancer.dns_name,
-        "loadBalancerZoneId": balancer.zone_id,
-        "httpListenerArn": balancer.http_listener_arn,
-        "httpsListenerArn": balancer.https_listener_arn,
-        "loadBalancerSecurityGroupId": balancer.security_group_id,
-        "environmentSecurityGroupId": network.environment_security_group_id,
-        "hostedZoneId": domain.zone_id if domain else None,
-        "subdomain": subdomain,
-        "region": cfg.region,
-    }
-    for key, value in outputs.items():
-        pulumi.export(key, value)
+    EnvironmentOutputs(
+        vpc_id=network.vpc_id,
+        public_subnet_ids=network.public_subnet_ids,
+        private_subnet_ids=network.private_subnet_ids,
+        cluster_name=cluster.cluster_name,
+        cluster_arn=cluster.cluster_arn,
+        load_balancer_arn=balancer.arn,
+        load_balancer_dns_name=balancer.dns_name,
+        load_balancer_zone_id=balancer.zone_id,
+        http_listener_arn=balancer.http_listener_arn,
+        https_listener_arn=balancer.https_listener_arn,
+        load_balancer_security_group_id=balancer.security_group_id,
+        environment_security_group_id=network.environment_security_group_id,
+        hosted_zone_id=domain.zone_id if domain else None,
+        subdomain=subdomain,
+        region=cfg.region,
+    ).export()

@@ -2,12 +2,10 @@
 
 Runs in the project account with one explicit provider per region that hosts an
 environment (plus the home region for Route 53 and IAM when a domain is set). Its outputs
-are a contract read by downstream stacks through ``pulumi.StackReference``:
-
-* ``regions``: ``{<region>: {repositories: {<app>: <repositoryUrl>}, kmsKeyArn, bucketName}}``
-  (the application stack pushes built images to ``regions[region].repositories[app]``);
-* ``projectZoneId`` and ``dnsDelegationRoleArn``: set with a domain, else ``None`` (the
-  environment stack assumes the role to write its NS record in the project zone).
+are :class:`stacks.contracts.ProjectOutputs`, read by downstream stacks through
+``pulumi.StackReference``: the application stack pushes built images to
+``regions[region].repositories[app]``, and the environment stack assumes the delegation
+role to write its NS record in the project zone.
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ import pulumi_aws as aws
 from ecsp.context import StackContext
 from stacks import _aws
 from stacks import project_policies as policies
+from stacks.contracts import ProjectOutputs
 from stacks.project_artifacts import RegionAccess, RegionalArtifacts
 from stacks.project_dns import ProjectDns
 
@@ -63,8 +62,7 @@ def program(ctx: StackContext) -> None:
             provider=r.provider)
         exported[region] = {"repositories": artifacts.repository_urls, "kmsKeyArn": artifacts.kms_key_arn,
                             "bucketName": artifacts.bucket_name}
-    pulumi.export("regions", exported)
-
+    outputs = ProjectOutputs(regions=exported)
     if project.domain:
         # Route 53 and IAM are global; the home region's provider (shared with its
         # artifacts when an environment lives there) manages them.
@@ -73,8 +71,6 @@ def program(ctx: StackContext) -> None:
             "dns", project=project.name, domain=project.domain, partition=home.partition,
             environment_accounts=home.accounts([config.account_of(env) for env in config.environments]),
             provider=home.provider)
-        pulumi.export("projectZoneId", dns.zone_id)
-        pulumi.export("dnsDelegationRoleArn", dns.delegation_role_arn)
-    else:
-        pulumi.export("projectZoneId", None)
-        pulumi.export("dnsDelegationRoleArn", None)
+        outputs = ProjectOutputs(regions=exported, project_zone_id=dns.zone_id,
+                                 dns_delegation_role_arn=dns.delegation_role_arn)
+    outputs.export()
