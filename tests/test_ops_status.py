@@ -123,33 +123,21 @@ def test_status_finds_untagged_resources_by_name(moto: str, project_file: Path) 
     assert web.url == f"http://{env.alb_dns}/"  # through the target group's load balancer
 
 
-def test_status_with_a_domain_shows_the_https_host(moto: str, tmp_path: Path) -> None:
-    path = tmp_path / "ecsp.yaml"
-    path.write_text(aws.CONFIG.replace("region: us-east-1}", "region: us-east-1, domain: example.com}", 1))
-    env = aws.deploy_environment(moto, "shop", "test")
-    aws.deploy_application(moto, env, "web")
-    project = loader.load(path)
-
-    report = ops.status(project, Sessions(project, local=LocalEmulator(moto)), environments=["test"],
-                        applications=["web"])
-
-    # What the stack exports as its url too: the HTTPS rule matches host and path.
-    assert [a.url for a in report.applications] == ["https://web.test.shop.example.com/"]
-
-
-def test_status_url_with_a_domain_and_a_path_is_the_one_the_stack_exports(moto: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("app", "url"), [("web", "https://web.test.shop.example.com/"),
+                                          ("api", "https://api.test.shop.example.com/api")])
+def test_status_with_a_domain_shows_the_url_the_stack_exports(moto: str, tmp_path: Path, app: str, url: str) -> None:
     # The HTTPS rule matches host and path: https://api.test.shop.example.com alone would get the 404.
     path = tmp_path / "ecsp.yaml"
     path.write_text(aws.CONFIG.replace("region: us-east-1}", "region: us-east-1, domain: example.com}", 1))
     env = aws.deploy_environment(moto, "shop", "test")
-    aws.deploy_application(moto, env, "api")
+    aws.deploy_application(moto, env, app)
     project = loader.load(path)
 
     report = ops.status(project, Sessions(project, local=LocalEmulator(moto)), environments=["test"],
-                        applications=["api"])
+                        applications=[app])
 
-    exported = harness.run_stack(project, "shop-api/test").outputs["url"]
-    assert [a.url for a in report.applications] == [exported] == ["https://api.test.shop.example.com/api"]
+    exported = harness.run_stack(project, f"shop-{app}/test").outputs["url"]
+    assert [a.url for a in report.applications] == [exported] == [url]
 
 
 def _stub_failed_rollout(sessions: Sessions) -> tuple[Stubber, Stubber]:
