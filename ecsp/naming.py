@@ -184,6 +184,16 @@ def artifact_bucket(project: str, region: str) -> str:
     return autonamed(f"ecsp-{name}" if name.startswith(S3_RESERVED_PREFIXES) else name, S3_BUCKET_NAME_LIMIT)
 
 
+def access_logs_bucket(project: str, environment: str) -> str:
+    """Logical name (and physical prefix) of an environment's access-log bucket."""
+    name = f"{project}-{environment}-access-logs"
+    return autonamed(f"ecsp-{name}" if name.startswith(S3_RESERVED_PREFIXES) else name, S3_BUCKET_NAME_LIMIT)
+
+
+def flow_log_group(project: str, environment: str) -> str:
+    return f"/ecsp/{project}-{environment}/flow-logs"
+
+
 def dns_delegation_role(project: str) -> str:
     return f"{project}-dns-delegation"
 

@@ -1,8 +1,9 @@
 """The environment stack: network, ECS cluster, shared load balancer and (with a domain) DNS and HTTPS.
 
 Runs in the environment's account and region. Its outputs (camelCase) are the contract that
-application stacks read through ``pulumi.StackReference``; ``hostedZoneId``, ``subdomain`` and
-``httpsListenerArn`` are None without a domain.
+application stacks read through ``pulumi.StackReference``; ``hostedZoneId`` and ``subdomain``
+are None without a domain, ``httpsListenerArn`` without a domain or ``certificates``;
+``accessLogsBucket`` and ``flowLogGroupName`` exist only when those logs are configured.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
-from ecsp.config import ProjectConfig
+from ecsp.config import AccessLogsBucket as AccessLogsConfig
+from ecsp.config import ProjectConfig, extra_certificate_names
 from ecsp.context import StackContext
 from stacks import _aws
 from stacks.environment_cluster import Cluster
 from stacks.environment_domain import Domain
-from stacks.environment_load_balancer import LoadBalancer
+from stacks.environment_load_balancer import AccessLogs, LoadBalancer
+from stacks.environment_logs import AccessLogsBucket, FlowLogs
 from stacks.environment_network import Network
 
 
@@ -75,13 +78,41 @@ def program(ctx: StackContext) -> None:
         # instead of letting Route 53 reject an empty zone id.
         writer = (delegation_provider(ctx, env, upstream.require_output("dnsDelegationRoleArn"))
                   if delegates_across_accounts(config, env) else provider)
+        aliases = [a for app in config.applications for a in config.application(env, app).aliases]
         domain = Domain("domain", subdomain=subdomain, project_zone_id=upstream.require_output("projectZoneId"),
-                        provider=provider, delegation_provider=writer)
+                        provider=provider, delegation_provider=writer,
+                        alternative_names=extra_certificate_names(project.name, env, project.domain, aliases))
+
+    # Issue 12: existing certificates, access logs and flow logs (each absent unless configured).
+    invoke = pulumi.InvokeOptions(provider=provider)
+    account: str | None = config.account_of(env)
+    needs_account = cfg.access_logs is True or cfg.network.flow_log_retention is not None
+    if account is None and needs_account:
+        account = aws.get_caller_identity(opts=invoke).account_id
+    access: AccessLogs | None = None
+    if cfg.access_logs is True:
+        bucket = AccessLogsBucket("access-logs", names=names, region=cfg.region, account=str(account),
+                                  partition=aws.get_partition(opts=invoke).partition, provider=provider)
+        access = AccessLogs(bucket=bucket.bucket, ready=bucket.ready)
+    elif isinstance(cfg.access_logs, AccessLogsConfig):
+        access = AccessLogs(bucket=cfg.access_logs.bucket, prefix=cfg.access_logs.prefix)
+    # With a domain ecsp's certificate is the default and the user's serve other names (SNI);
+    # without one the first of the user's is the default.
+    default_certificate: pulumi.Input[str] | None = domain.certificate_arn if domain else None
+    extra_certificates = list(cfg.certificates)
+    if default_certificate is None and extra_certificates:
+        default_certificate = extra_certificates.pop(0)
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
                             environment_security_group_id=network.environment_security_group_id,
-                            certificate_arn=domain.certificate_arn if domain else None, provider=provider,
-                            internet_access=network.internet_access)
+                            certificate_arn=default_certificate, provider=provider,
+                            internet_access=network.internet_access, extra_certificate_arns=extra_certificates,
+                            access_logs=access)
+    flow_logs = None
+    retention = cfg.network.flow_log_retention
+    if retention is not None:
+        flow_logs = FlowLogs("flow-logs", names=names, vpc_id=network.vpc_id, retention=retention,
+                             account=str(account), provider=provider)
 
     outputs: dict[str, object] = {
         "vpcId": network.vpc_id,
@@ -100,5 +131,10 @@ def program(ctx: StackContext) -> None:
         "subdomain": subdomain,
         "region": cfg.region,
     }
+    # Issue 12 outputs, only when configured (so existing stacks export exactly what they did).
+    if access is not None:
+        outputs["accessLogsBucket"] = access.bucket
+    if flow_logs is not None:
+        outputs["flowLogGroupName"] = flow_logs.log_group_name
     for key, value in outputs.items():
         pulumi.export(key, value)
