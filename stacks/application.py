@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
+from ecsp.config import ProjectConfig, managed_alias
 from ecsp.context import StackContext
 from stacks import _aws
 from stacks.application_iam import TaskRoles
@@ -46,7 +47,7 @@ class EnvironmentOutputs:
     hosted_zone_id: pulumi.Output[Any] | None
 
     @classmethod
-    def read(cls, ref: pulumi.StackReference, *, domain: bool) -> EnvironmentOutputs:
+    def read(cls, ref: pulumi.StackReference, *, domain: bool, https: bool | None = None) -> EnvironmentOutputs:
         # require_output: a missing output is a deploy-order or environment-stack bug; fail
         # naming it rather than letting AWS reject an empty id.
         need = ref.require_output
@@ -61,9 +62,18 @@ class EnvironmentOutputs:
             load_balancer_zone_id=need("loadBalancerZoneId"),
             http_listener_arn=need("httpListenerArn"),
             environment_security_group_id=need("environmentSecurityGroupId"),
-            https_listener_arn=need("httpsListenerArn") if domain else None,
+            # HTTPS: with a domain, or (issue 12) with the environment's own certificates.
+            https_listener_arn=need("httpsListenerArn") if (domain if https is None else https) else None,
             hosted_zone_id=need("hostedZoneId") if domain else None,
         )
+
+
+def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
+    """Priority keys of ``app``'s rules in ``env``: its path, plus one per extra rule its host names need."""
+    settings = config.application(env, app)
+    host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
+        if config.project.domain else []
+    return priorities.rule_keys(settings.path, priorities.rule_count([*host, *settings.aliases]))
 
 
 def repository_url(regions: Any, region: str, application: str) -> str:
@@ -86,8 +96,9 @@ def program(ctx: StackContext) -> None:
     provider = _aws.provider(ctx, "aws", region=region, account=config.account_of(env), profile=env_cfg.profile,
                              role_arn=env_cfg.role_arn, default_tags=_aws.tags(ctx, env, app))
     domain = config.project.domain
+    https = domain is not None or bool(env_cfg.certificates)
     upstream = EnvironmentOutputs.read(pulumi.StackReference(ctx.upstream_name("environment", env)),
-                                       domain=domain is not None)
+                                       domain=domain is not None, https=https)
 
     image: pulumi.Input[str]
     if settings.image.location is not None:
@@ -109,9 +120,14 @@ def program(ctx: StackContext) -> None:
                       account=account, partition=partition, provider=provider)
 
     host = naming.application_host(config.project.name, env, app, domain) if domain else None
-    paths = [config.application(env, other).path for other in config.applications]
+    # Every application's rule keys (one per rule; more than one with many aliases), so that each
+    # stack derives the same, unique priorities on its own.
+    keys = [key for other in config.applications for key in application_rule_keys(config, env, other)]
+    numbers = priorities.priorities(keys)
     routing = Routing(
-        app, names=names, settings=settings, priority=priorities.priority(settings.path, paths),
+        app, names=names, settings=settings,
+        priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
+        managed_aliases=[a for a in settings.aliases if managed_alias(a, config.project.name, env, domain)],
         vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
         https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
         load_balancer_zone_id=upstream.load_balancer_zone_id, hosted_zone_id=upstream.hosted_zone_id, host=host,
