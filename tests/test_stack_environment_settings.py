@@ -34,7 +34,8 @@ CREATED_NETWORK = ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internet
 
 def project(env: str, *, apps: str = "  web: {image: {location: nginx}, port: 80}", domain: bool = False,
             region: str = "us-west-2") -> ProjectConfig:
-    head = f'project: {{name: shop, region: us-west-2, account: "111111111111"{", domain: example.com" if domain else ""}}}'
+    extra = ", domain: example.com" if domain else ""
+    head = f'project: {{name: shop, region: us-west-2, account: "111111111111"{extra}}}'
     return harness.config(f"{head}\nenvironments:\n  test:\n    region: {region}\n{env}\napplications:\n{apps}\n")
 
 
@@ -232,7 +233,11 @@ def test_flow_logs_to_cloudwatch_with_a_least_privilege_role(network: str, reten
 ALIASES = """  web:
     image: {location: nginx}
     port: 80
-    aliases: [www.test.shop.example.com, shop.test.shop.example.com, deep.www.test.shop.example.com, a.b.test.shop.example.com]
+    aliases:
+      - www.test.shop.example.com
+      - shop.test.shop.example.com
+      - deep.www.test.shop.example.com
+      - a.b.test.shop.example.com
   api:
     image: {location: httpd}
     port: 8080
