@@ -302,3 +302,32 @@ def test_host_chunks_and_rule_keys() -> None:
     assert found["/#1"] == 49999 and found["/#2"] == 49998 and all(v < top for k, v in found.items()
                                                                    if not k.startswith("/#") and k != "/")
     assert found["/api#1"] in priorities.band("/api") and found["/a/b#1"] in priorities.band("/a/b")
+
+
+# --------------------------------------------------------------------------- plan and the example
+
+
+def test_plan_warns_that_switching_vpcs_replaces_the_load_balancer(capsys: pytest.CaptureFixture[str]) -> None:
+    from ecsp import planner
+    from ecsp.cli import main
+    from tests.conftest import EXAMPLES
+
+    example = next(p for p in EXAMPLES if p.parent.name == "imported")
+    assert main(["plan", "-f", str(example)]) == 0
+    out = capsys.readouterr().out
+    assert "note: environment 'prod' uses the existing VPC vpc-0a1b2c3d4e5f60718: changing network.vpc" in out
+    assert "staging" not in out.split("note:", 1)[1]  # staging has ecsp's own VPC: nothing to warn about
+    assert planner.notes(project("")) == []
+    assert main(["plan", "-f", str(example), "--env", "staging", "--json"]) == 0
+    assert "notes" not in json.loads(capsys.readouterr().out)
+
+
+def test_the_imported_example_uses_every_setting() -> None:
+    from ecsp import api
+    from tests.conftest import EXAMPLES
+
+    config = api.load(next(p for p in EXAMPLES if p.parent.name == "imported")).config
+    prod, staging = config.environments["prod"], config.environments["staging"]
+    assert prod.network.vpc is not None and prod.access_logs is True and prod.network.flow_log_retention == 30
+    assert staging.network.flow_log_retention == 14 and prod.certificates and staging.certificates
+    assert config.application("prod", "web").aliases == ["www.shop.example.org"]
