@@ -13,7 +13,7 @@ import copy
 import difflib
 import ipaddress
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -45,6 +45,18 @@ SSM_NAME_PATTERN = r"^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
 SSM_ARN_PATTERN = r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_./-]+$"
 SECRETSMANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@:-]+$"
 SUCCESS_CODES_PATTERN = r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$"
+# EC2 ids: the 8-hex form of older resources and the 17-hex form of everything since 2016-18.
+VPC_ID_PATTERN = r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$"
+SUBNET_ID_PATTERN = r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$"
+CERTIFICATE_ARN_PATTERN = (r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/"
+                           r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# S3's rules for new buckets: 3-63 lowercase letters, digits, dots and hyphens, letter/digit at both ends.
+BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+# Key characters S3 calls safe; ELB refuses a prefix with a leading or trailing slash.
+LOG_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$"
+HOST_PATTERN = DOMAIN_PATTERN
+MAX_ALIASES = 20
+DEFAULT_FLOW_LOG_RETENTION = 14
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -303,8 +315,141 @@ class ProjectSection(Model):
 # --------------------------------------------------------------------------- environments
 
 
+def _id_problem(kind: str, example: str) -> Callable[[str], str]:
+    return lambda v: f"'{v}' is not a {kind} id; use the id AWS shows, e.g. {example}"
+
+
+VpcId = Annotated[str, _matches(VPC_ID_PATTERN, _id_problem("VPC", "vpc-0123456789abcdef0")),
+                  _schema_pattern(VPC_ID_PATTERN)]
+SubnetId = Annotated[str, _matches(SUBNET_ID_PATTERN, _id_problem("subnet", "subnet-0123456789abcdef0")),
+                     _schema_pattern(SUBNET_ID_PATTERN)]
+CertificateArn = Annotated[str, _matches(
+    CERTIFICATE_ARN_PATTERN, lambda v: f"'{v}' is not an ACM certificate ARN; use "
+    "arn:aws:acm:REGION:ACCOUNT:certificate/ID (aws acm list-certificates shows them)"),
+    _schema_pattern(CERTIFICATE_ARN_PATTERN)]
+
+
+def _bucket_problem(value: str) -> str:
+    return (f"'{value}' is not an S3 bucket name; use 3 to 63 lowercase letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit")
+
+
+def _check_bucket(value: str) -> str:
+    if ".." in value or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value):
+        raise ValueError(_bucket_problem(value))
+    return value
+
+
+BucketName = Annotated[str, _matches(BUCKET_PATTERN, _bucket_problem), AfterValidator(_check_bucket),
+                       _schema_pattern(BUCKET_PATTERN)]
+
+
+def _prefix_problem(value: str) -> str:
+    if value.startswith("/") or value.endswith("/"):
+        return f"'{value}' must not start or end with '/' (ELB refuses it); use '{value.strip('/')}'"
+    return f"'{value}' may only use letters, digits and ! _ . * ' ( ) - between single slashes, e.g. shop/prod"
+
+
+def _check_prefix(value: str) -> str:
+    # ELB writes under <prefix>/AWSLogs/<account>/...; it refuses a prefix that contains AWSLogs itself.
+    if "AWSLogs" in value:
+        raise ValueError(f"'{value}' contains AWSLogs, which ELB adds itself and refuses in a prefix; remove it")
+    return value
+
+
+LogPrefix = Annotated[str, _matches(LOG_PREFIX_PATTERN, _prefix_problem), AfterValidator(_check_prefix),
+                      _schema_pattern(LOG_PREFIX_PATTERN)]
+
+
+def _host_problem(value: str) -> str:
+    if value.startswith("*."):
+        return (f"'{value}' is a wildcard; aliases are exact host names (a listener rule and a DNS record per "
+                "name), e.g. www.example.com")
+    if value != value.lower():
+        return f"'{value}' has uppercase letters; DNS names are case-insensitive: use '{value.lower()}'"
+    return f"'{value}' is not a host name; use lowercase labels without a trailing dot, e.g. www.example.com"
+
+
+HostName = Annotated[str, _matches(HOST_PATTERN, _host_problem), _schema_pattern(HOST_PATTERN),
+                     Field(max_length=naming.DNS_NAME_LIMIT)]
+
+
+def _retention_problem(v: int) -> str:
+    below = [d for d in LOG_RETENTION_DAYS if d < v][-1:]
+    above = [d for d in LOG_RETENTION_DAYS if d > v][:1]
+    nearest = _or_list(list(map(str, below + above)))
+    allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+    return f"{v} days is not a CloudWatch Logs retention; use {nearest} (allowed: {allowed})"
+
+
+def _check_retention(v: int) -> int:
+    if v not in LOG_RETENTION_DAYS:
+        raise ValueError(_retention_problem(v))
+    return v
+
+
+class ImportedVpc(Model):
+    """An existing VPC and its subnets: ecsp creates no VPC, subnets, routes, gateways or NAT."""
+
+    id: VpcId = Field(description="The VPC's id, e.g. vpc-0123456789abcdef0.")
+    public_subnets: list[SubnetId] = Field(
+        description="At least two subnets in different availability zones, routed to an internet "
+        "gateway: the load balancer (and tasks with placement: public) go here.")
+    private_subnets: list[SubnetId] = Field(
+        description="At least two subnets for tasks with placement: private; they need a route to "
+        "a NAT gateway (or VPC endpoints) to pull images and write logs.")
+
+    @field_validator("public_subnets", "private_subnets")
+    @classmethod
+    def _two_or_more(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        if len(v) < 2:
+            why = "the load balancer" if info.field_name == "public_subnets" else "ECS"
+            raise ValueError(f"{len(v)} subnet(s) given; list at least two, in different availability zones "
+                             f"({why} spreads over two)")
+        return v
+
+    @model_validator(mode="after")
+    def _distinct_subnets(self) -> ImportedVpc:
+        errors = []
+        for kind in ("public_subnets", "private_subnets"):
+            ids: list[str] = getattr(self, kind)
+            errors += [FieldError((kind, i), f"'{s}' is listed twice; list each subnet once")
+                       for i, s in enumerate(ids) if s in ids[:i]]
+        errors += [FieldError(("private_subnets", i), f"'{s}' is also in public_subnets; a subnet is public or "
+                                                      "private, not both")
+                   for i, s in enumerate(self.private_subnets) if s in self.public_subnets]
+        _raise_all(errors)
+        return self
+
+
+class FlowLogsConfig(Model):
+    """VPC flow logs to a CloudWatch Logs group."""
+
+    retention: Annotated[int, AfterValidator(_check_retention)] = Field(
+        DEFAULT_FLOW_LOG_RETENTION, description="Days to keep flow logs (a CloudWatch Logs retention value).")
+
+
+class AccessLogsBucket(Model):
+    """An existing S3 bucket (in the environment's region) that receives the load balancer's access logs."""
+
+    bucket: BucketName = Field(description="Bucket name; its policy must let ELB log delivery write to it.")
+    prefix: LogPrefix | None = Field(None, max_length=200,
+                                     description="Key prefix of the logs (ELB adds /AWSLogs/ACCOUNT/... below it).")
+
+
+def _flag_tag(v: Any) -> str:
+    return "flag" if isinstance(v, bool) else "settings"
+
+
+# true/false or a mapping: tagged, so a bad mapping is reported once (not also as "not true or false").
+FlowLogs = Annotated[Annotated[bool, Tag("flag")] | Annotated[FlowLogsConfig, Tag("settings")],
+                     Discriminator(_flag_tag)]
+AccessLogs = Annotated[Annotated[bool, Tag("flag")] | Annotated[AccessLogsBucket, Tag("settings")],
+                       Discriminator(_flag_tag)]
+
+
 class NetworkConfig(Model):
-    """The environment's VPC."""
+    """The environment's VPC: one ecsp creates (cidr, nat) or an existing one (vpc)."""
 
     cidr: str = Field("10.0.0.0/16", description="IPv4 CIDR of the VPC, /16 to /22 (room for four /24 subnets).")
     nat: Literal["none", "single", "per-az"] = Field(
@@ -312,6 +457,13 @@ class NetworkConfig(Model):
         description="NAT for private subnets: none (no egress from private subnets), single (one shared "
         "NAT gateway) or per-az (one per availability zone).",
     )
+    vpc: ImportedVpc | None = Field(
+        None, description="Use an existing VPC and its subnets instead of creating one (no cidr or nat then).",
+        examples=[{"id": "vpc-0123456789abcdef0", "public_subnets": ["subnet-0a", "subnet-0b"],
+                   "private_subnets": ["subnet-0c", "subnet-0d"]}])
+    flow_logs: FlowLogs | None = Field(
+        None, description="VPC flow logs (all traffic) to CloudWatch Logs: true (kept 14 days) or {retention: DAYS}.",
+        examples=[{"retention": 30}, True])
 
     @field_validator("cidr")
     @classmethod
@@ -334,6 +486,22 @@ class NetworkConfig(Model):
         network.carve(v)
         return v
 
+    @model_validator(mode="after")
+    def _imported_vpc_alone(self) -> NetworkConfig:
+        if self.vpc is None:
+            return self
+        _raise_all([FieldError((key,), f"{key} only applies to a VPC ecsp creates, and network.vpc uses an "
+                                       f"existing one (its own subnets and routes); remove {key}")
+                    for key in ("cidr", "nat") if key in self.model_fields_set])
+        return self
+
+    @property
+    def flow_log_retention(self) -> int | None:
+        """Days flow logs are kept, or None without flow logs."""
+        if self.flow_logs is None or self.flow_logs is False:
+            return None
+        return DEFAULT_FLOW_LOG_RETENTION if self.flow_logs is True else self.flow_logs.retention
+
 
 class EnvironmentConfig(Model):
     """One environment: an isolated place (account and region) to run the applications."""
@@ -347,11 +515,42 @@ class EnvironmentConfig(Model):
     network: NetworkConfig = Field(default_factory=NetworkConfig, description="VPC settings.",
                                    examples=[{"cidr": "10.0.0.0/16", "nat": "none"}])
     container_insights: bool = Field(False, description="Enable CloudWatch Container Insights on the cluster.")
+    certificates: list[CertificateArn] = Field(
+        default_factory=list, max_length=25,
+        description="Existing ACM certificates (in the environment's region and account) for HTTPS: the first is "
+        "the listener's default unless the project has a domain; all serve aliases outside ecsp's zones.",
+        examples=[["arn:aws:acm:us-west-2:111111111111:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"]])
+    access_logs: AccessLogs | None = Field(
+        None, description="Load balancer access logs: true (a bucket ecsp creates) or {bucket, prefix} (an "
+        "existing bucket).", examples=[{"bucket": "shop-logs", "prefix": "alb/prod"}, True])
 
     @field_validator("account", mode="before")
     @classmethod
     def _account_str(cls, v: Any) -> Any:
         return _account_before(v)
+
+    @model_validator(mode="after")
+    def _certificates_fit(self) -> EnvironmentConfig:
+        errors = []
+        for i, arn in enumerate(self.certificates):
+            region, account = arn.split(":")[3:5]
+            if arn in self.certificates[:i]:
+                errors.append(FieldError(("certificates", i), f"'{arn}' is listed twice; list each certificate once"))
+            elif region != self.region:
+                errors.append(FieldError(("certificates", i), f"the certificate is in {region} and the environment "
+                                         f"in {self.region}; a load balancer uses certificates of its own region: "
+                                         f"import or request it in {self.region}"))
+            elif self.account is not None and account != self.account:
+                errors.append(FieldError(("certificates", i), f"the certificate is in account {account} and the "
+                                         f"environment in {self.account}; a load balancer uses certificates of its "
+                                         "own account: import it there"))
+        _raise_all(errors)
+        return self
+
+    @property
+    def https(self) -> bool:
+        """Whether the environment's load balancer has an HTTPS listener without a project domain."""
+        return bool(self.certificates)
 
 
 # --------------------------------------------------------------------------- applications
@@ -501,6 +700,18 @@ class _ApplicationFields(Model):
     deregistration_delay: int | None = Field(
         None, ge=0, le=3600, description="Seconds the load balancer drains a stopping task."
     )
+    aliases: list[HostName] | None = Field(
+        None, max_length=MAX_ALIASES,
+        description="Extra host names of the application: names under <env>.<project>.<domain> get DNS records "
+        "and the environment's certificate; others need a certificate in the environment's certificates.",
+        examples=[["www.example.com"]])
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_once(cls, v: list[str] | None) -> list[str] | None:
+        _raise_all([FieldError((i,), f"'{a}' is listed twice; list each alias once")
+                    for i, a in enumerate(v or []) if a in (v or [])[:i]])
+        return v
 
     @field_validator("cpu")
     @classmethod
@@ -525,11 +736,7 @@ class _ApplicationFields(Model):
     @classmethod
     def _retention(cls, v: int | None) -> int | None:
         if v is not None and v not in LOG_RETENTION_DAYS:
-            below = [d for d in LOG_RETENTION_DAYS if d < v][-1:]
-            above = [d for d in LOG_RETENTION_DAYS if d > v][:1]
-            nearest = _or_list(list(map(str, below + above)))
-            raise ValueError(f"{v} days is not a CloudWatch Logs retention; use {nearest} "
-                             f"(allowed: {', '.join(map(str, LOG_RETENTION_DAYS))})")
+            raise ValueError(_retention_problem(v))
         return v
 
     @field_validator("variables")
@@ -627,6 +834,7 @@ class Application(Model):
     exec: bool = Field(False, description="Enable ECS Exec.")
     log_retention: int = Field(30, description="Days to keep logs.")
     deregistration_delay: int = Field(60, description="Seconds to drain a stopping task.")
+    aliases: list[str] = Field(default_factory=list, description="Extra host names.")
 
     @model_validator(mode="after")
     def _cpu_memory_pair(self) -> Application:
@@ -753,6 +961,8 @@ def check_project(
     errors += private_placement_needs_nat(environments, applications, resolved)
     if project is not None:
         errors += derived_names_fit(project, environments, applications)
+        errors += certificates_in_environment_account(project, environments)
+        errors += aliases_are_routable(project, environments, applications, resolved)
     return resolved, errors
 
 
@@ -836,7 +1046,9 @@ def private_placement_needs_nat(
         lacking: dict[tuple[str | int, ...], list[str]] = {}
         for env, env_cfg in environments.items():
             settings = resolved.get((env, app))
-            if settings is not None and settings.placement == "private" and env_cfg.network.nat == "none":
+            # An imported VPC brings its own routes: ecsp cannot tell whether its private subnets have NAT.
+            if settings is not None and settings.placement == "private" and env_cfg.network.nat == "none" \
+                    and env_cfg.network.vpc is None:
                 lacking.setdefault(_field_path(cfg, env, "placement", app), []).append(env)
         for where, envs in lacking.items():
             if len(envs) == 1:
@@ -847,6 +1059,105 @@ def private_placement_needs_nat(
                 fix = "set network.nat to single or per-az in each"
             errors.append(FieldError(where, f"private placement needs a NAT gateway, and {what}; {fix}, or use "
                                             "placement: public"))
+    return errors
+
+
+def certificates_in_environment_account(
+    project: ProjectSection, environments: Mapping[str, EnvironmentConfig]
+) -> list[FieldError]:
+    """An environment without an account of its own runs in the project account: its certificates must be there."""
+    errors = []
+    for env, cfg in environments.items():
+        if cfg.account is not None or project.account is None:
+            continue  # the environment checked its own account; an unknown account cannot be compared
+        for i, arn in enumerate(cfg.certificates):
+            account = arn.split(":")[4]
+            if account != project.account:
+                errors.append(FieldError(("environments", env, "certificates", i),
+                                         f"the certificate is in account {account} and the environment in the "
+                                         f"project account {project.account}; a load balancer uses certificates "
+                                         "of its own account: import it there"))
+    return errors
+
+
+# ACM's default quota of names per certificate; the environment's own name and its wildcard take two.
+ACM_NAMES_PER_CERTIFICATE = 10
+
+
+def managed_alias(alias: str, project: str, environment: str, domain: str | None) -> bool:
+    """Whether ecsp writes the alias's DNS record and certificate name: it is in the environment's zone."""
+    if domain is None:
+        return False
+    zone = naming.environment_zone(project, environment, domain)
+    return alias == zone or alias.endswith(f".{zone}")
+
+
+def covered_by_wildcard(alias: str, zone: str) -> bool:
+    """Whether the environment certificate's own names (``zone`` and ``*.zone``) already cover ``alias``."""
+    return alias == zone or (alias.endswith(f".{zone}") and "." not in alias.removesuffix(f".{zone}"))
+
+
+def extra_certificate_names(project: str, environment: str, domain: str | None, aliases: Iterable[str]) -> list[str]:
+    """Managed aliases the environment certificate must add as subject alternative names, sorted."""
+    if domain is None:
+        return []
+    zone = naming.environment_zone(project, environment, domain)
+    return sorted({a for a in aliases if managed_alias(a, project, environment, domain)
+                   and not covered_by_wildcard(a, zone)})
+
+
+def aliases_are_routable(
+    project: ProjectSection, environments: Mapping[str, EnvironmentConfig],
+    applications: Mapping[str, ApplicationConfig], resolved: Resolved,
+) -> list[FieldError]:
+    """Every alias has a certificate (ecsp's or the environment's) and belongs to one application per environment."""
+    domain = project.domain
+    # A base alias is one line for every environment: the same problem in several environments is
+    # reported once, naming them all. Key: (where, problem) -> environments, in order.
+    found: dict[tuple[tuple[str | int, ...], str], list[str]] = {}
+    errors = []
+    for env, env_cfg in environments.items():
+        owner: dict[str, str] = {}
+        if domain is not None:
+            owner = {naming.application_host(project.name, env, app, domain): app for app in applications}
+        for app, cfg in applications.items():
+            settings = resolved.get((env, app))
+            if settings is None:
+                continue
+            for i, alias in enumerate(settings.aliases):
+                where = (*_field_path(cfg, env, "aliases", app), i)
+                first = owner.get(alias)
+                if first is not None and first != app:
+                    taken = "the host name" if domain and alias == naming.application_host(
+                        project.name, env, first, domain) else "an alias"
+                    found.setdefault((where, f"'{alias}' is already {taken} of application '{first}' in {{envs}}; "
+                                             "a host name routes to one application"), []).append(env)
+                    continue
+                owner.setdefault(alias, app)
+                if managed_alias(alias, project.name, env, domain) or env_cfg.certificates:
+                    continue
+                if domain is None:
+                    fix = "add a certificate that covers it to {certificates}, or set project.domain"
+                else:
+                    fix = (f"use a name under {naming.environment_zone(project.name, '<env>', domain)} (the "
+                           "environment zone ecsp writes records in), or add a certificate that covers it to "
+                           "{certificates}")
+                found.setdefault((where, f"'{alias}' has no certificate in {{envs}}; {fix}"), []).append(env)
+        if domain is not None:
+            names = extra_certificate_names(project.name, env, domain, owner)
+            room = ACM_NAMES_PER_CERTIFICATE - 2
+            if len(names) > room:
+                errors.append(FieldError(("environments", env),
+                                         f"the environment's certificate would need {len(names) + 2} names "
+                                         f"(its own, its wildcard and {', '.join(names)}); ACM allows "
+                                         f"{ACM_NAMES_PER_CERTIFICATE} by default: use aliases one label below "
+                                         f"{naming.environment_zone(project.name, env, domain)} (its wildcard "
+                                         "covers them), or fewer aliases"))
+    for (where, message), envs in found.items():
+        where_envs = (f"environment '{envs[0]}'" if len(envs) == 1 else f"environments {_quoted_list(envs)}")
+        certificates = (f"environments.{envs[0]}.certificates" if len(envs) == 1
+                        else "each environment's certificates")
+        errors.append(FieldError(where, message.format(envs=where_envs, certificates=certificates)))
     return errors
 
 

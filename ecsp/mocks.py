@@ -101,8 +101,11 @@ class AwsMocks(pulumi.runtime.Mocks):
         account: str = DEFAULT_ACCOUNT,
         region: str = DEFAULT_REGION,
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        absent: frozenset[str] = frozenset(),
     ) -> None:
         self.account = account
+        # EC2 ids the account does not have: lookups of imported VPCs and subnets miss them (tests).
+        self.absent = absent
         self.region = region
         self.stack_outputs = dict(stack_outputs or {})
         self.provider_regions: dict[str, str] = {}
@@ -149,6 +152,18 @@ class AwsMocks(pulumi.runtime.Mocks):
             name = str(args.args.get("name", "example.com")).rstrip(".")
             return {"zoneId": "Z" + _hex("zone", name, n=13).upper(), "name": name, "id": name,
                     "nameServers": [f"ns-{i}.awsdns-00.net" for i in range(4)]}
+        if token in ("aws:ec2/getVpcs:getVpcs", "aws:ec2/getSubnets:getSubnets"):
+            # Like EC2 with filters: the ids asked for that exist (and, for subnets, are in the VPC).
+            wanted = {f["name"]: list(f["values"]) for f in args.args.get("filters") or []}
+            key = "vpc-id" if token.endswith("getVpcs") else "subnet-id"
+            if any(v in self.absent for v in wanted.get("vpc-id", [])):
+                return {"ids": [], "id": region}
+            return {"ids": [i for i in wanted.get(key, []) if i not in self.absent], "id": region}
+        if token == "aws:ec2/getSubnet:getSubnet":
+            subnet = str(args.args.get("id"))
+            # Spread by the id's last hex digit: subnet-...0 and subnet-...1 land in different zones.
+            zone = zones(region)[int(subnet[-1], 16) % len(zones(region))]
+            return {"id": subnet, "availabilityZone": zone, "vpcId": "vpc-mock"}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": json.dumps(args.args, sort_keys=True), "id": "policy"}
         if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":

@@ -22,7 +22,7 @@ that the rest always fit, and :func:`name_limit_problems` checks what depends on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 MAX_PROJECT = 20
@@ -174,15 +174,22 @@ class EnvNames:
         return f"{self.base}-{part}"
 
 
-def application_url(path: str, *, host: str | None = None, dns_name: str | None = None) -> str | None:
-    """Where a web application answers: ``https://<host><path>`` with a host name, else ``http://<ALB><path>``.
+def application_url(path: str, *, host: str | None = None, aliases: Sequence[str] = (), https: bool = False,
+                    dns_name: str | None = None) -> str | None:
+    """Where a web application answers, as its stack exports it and ``status`` shows it.
 
-    The path stays in both: the HTTPS rule matches the host *and* the path, so the host alone
-    would reach the listener's 404. None when neither is known (the load balancer is gone).
+    ``https://<host><path>`` with ecsp's host name (a domain), else with its first alias (whose
+    certificate is the user's), else the load balancer's own name (over HTTPS when the
+    environment has certificates). The path stays in every form: the rules match the host
+    *and* the path, so the host alone would reach the listener's 404. None when no name is
+    known (the load balancer is gone).
     """
-    if host:
-        return f"https://{host}{path}"
-    return f"http://{dns_name}{path}" if dns_name else None
+    name = host or (aliases[0] if aliases else None)
+    if name:
+        return f"https://{name}{path}"
+    if not dns_name:
+        return None
+    return f"{'https' if https else 'http'}://{dns_name}{path}"
 
 
 def ecr_repository(project: str, application: str) -> str:
@@ -200,6 +207,16 @@ S3_RESERVED_PREFIXES = ("sthree-", "amzn-s3-demo-")
 def artifact_bucket(project: str, region: str) -> str:
     name = f"{project}-artifacts-{region}"
     return autonamed(f"ecsp-{name}" if name.startswith(S3_RESERVED_PREFIXES) else name, S3_BUCKET_NAME_LIMIT)
+
+
+def access_logs_bucket(project: str, environment: str) -> str:
+    """Logical name (and physical prefix) of an environment's access-log bucket."""
+    name = f"{project}-{environment}-access-logs"
+    return autonamed(f"ecsp-{name}" if name.startswith(S3_RESERVED_PREFIXES) else name, S3_BUCKET_NAME_LIMIT)
+
+
+def flow_log_group(project: str, environment: str) -> str:
+    return f"/ecsp/{project}-{environment}/flow-logs"
 
 
 def dns_delegation_role(project: str) -> str:

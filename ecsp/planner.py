@@ -46,9 +46,13 @@ class PlannedStack:
 class Plan:
     project: str
     stacks: list[PlannedStack]
+    notes: list[str] = field(default_factory=list)  # what the plan cannot show: replacements on a change
 
     def to_json(self) -> dict[str, Any]:
-        return {"project": self.project, "stacks": [s.to_json() for s in self.stacks]}
+        doc: dict[str, Any] = {"project": self.project, "stacks": [s.to_json() for s in self.stacks]}
+        if self.notes:
+            doc["notes"] = list(self.notes)
+        return doc
 
     def stack(self, name: str) -> PlannedStack:
         for s in self.stacks:
@@ -84,6 +88,24 @@ def plan_stack(
     return recording, PlannedStack(spec, resources, recording.outputs)
 
 
+def notes(config: ProjectConfig, environments: list[str] | None = None) -> list[str]:
+    """Warnings about changes AWS can only make by replacement, for the environments that risk them.
+
+    A plan shows what a stack would contain, not how it would change from what is deployed; an
+    environment on an existing VPC is the one setting whose change (to or from ``network.vpc``)
+    replaces the load balancer, the security groups and every service, so plan says so up front.
+    """
+    out = []
+    for env, cfg in config.environments.items():
+        if environments is not None and env not in environments:
+            continue
+        if cfg.network.vpc is not None:
+            out.append(f"environment '{env}' uses the existing VPC {cfg.network.vpc.id}: changing network.vpc (to "
+                       "another VPC, or to one ecsp creates) replaces its load balancer, its security groups and "
+                       "every application's service and target group")
+    return out
+
+
 def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None = None) -> Plan:
     """Plan every stack of ``selection`` (default: the whole project) in dependency order."""
     graph = selection if selection is not None else graphs.build(config)
@@ -93,4 +115,5 @@ def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None
         _, stack = plan_stack(config, spec, outputs, programs=programs)
         outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
         planned.append(stack)
-    return Plan(config.project.name, planned)
+    envs = sorted({s.environment for s in graph.order() if s.environment is not None}) if selection else None
+    return Plan(config.project.name, planned, notes(config, envs))

@@ -40,15 +40,25 @@ almost all paths live are large (24000 slots at depth 1), so 20 applications at 
 collide with probability under 1%, and ALB allows at most 100 rules per listener by
 default anyway. When a collision does move a rule, deploy the displaced application's
 stack first (ALB rejects a priority that another rule still holds).
+
+Host names
+----------
+An application whose rule matches more host names than one ALB rule holds (a host-header
+condition takes at most 3 values) gets more rules: :func:`rule_keys` names them
+``<path>#<n>``. ``#`` never appears in a path, so these keys collide with no path; they
+have the path's depth, so they sort with it. The root's extra rules take the slots just
+below 50000 (which no band uses), so they too are evaluated after every other path.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 ROOT_PATH = "/"
 ROOT_PRIORITY = 50000
+# ALB: a condition holds at most 3 values, a rule at most 5 (path patterns count too).
+HOSTS_PER_RULE = 3
 MIN_PRIORITY = 1
 MAX_DEPTH = 60  # a 120-character path (config's max_length) has at most 60 segments
 
@@ -81,6 +91,25 @@ def _band_starts() -> tuple[int, ...]:
 BAND_STARTS = _band_starts()
 
 
+def host_chunks(hosts: Sequence[str]) -> list[list[str]]:
+    """``hosts`` split into the host-header values of consecutive rules (in order; [] for none)."""
+    return [list(hosts[i:i + HOSTS_PER_RULE]) for i in range(0, len(hosts), HOSTS_PER_RULE)]
+
+
+def rule_count(hosts: Sequence[str]) -> int:
+    """How many rules an application with these host names needs (one without any)."""
+    return max(1, len(host_chunks(hosts)))
+
+
+def rule_keys(path: str, count: int) -> list[str]:
+    """The priority keys of an application's ``count`` rules: its path, then ``<path>#1``, ``<path>#2``..."""
+    return [path] + [f"{path}#{i}" for i in range(1, count)]
+
+
+def _root_extra(key: str) -> int | None:
+    return int(key[2:]) if key.startswith(f"{ROOT_PATH}#") else None
+
+
 def depth(path: str) -> int:
     """Number of segments of a non-root path (``/api/v2`` -> 2); the root has depth 0."""
     return len([s for s in path.split("/") if s])
@@ -98,6 +127,11 @@ def home(path: str) -> int:
     """The priority ``path`` gets when no other path of its listener shares it."""
     if path == ROOT_PATH:
         return ROOT_PRIORITY
+    extra = _root_extra(path)
+    if extra is not None:
+        if not 1 <= extra < ROOT_PRIORITY - (BAND_STARTS[0] + BAND_SIZES[0]):
+            raise ValueError(f"'{path}': too many rules for the root path")
+        return ROOT_PRIORITY - extra
     slots = band(path)
     digest = int.from_bytes(hashlib.sha256(path.encode()).digest()[:8], "big")
     return slots.start + digest % len(slots)

@@ -72,3 +72,5 @@ def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
         totals[stack.spec.kind] += len(stack.resources)
     out.print(Group(Text(
         "total: " + ", ".join(f"{n} {kind} resources" for kind, n in totals.items()), style="bold")))
+    for note in plan.notes:
+        out.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)

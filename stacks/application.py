@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
+from ecsp.config import ProjectConfig, managed_alias
 from ecsp.context import StackContext
 from stacks import _aws
 from stacks.application_iam import TaskRoles
@@ -25,6 +26,14 @@ from stacks.application_routing import Routing
 from stacks.application_service import Autoscaling, Service
 from stacks.application_task import TaskDefinition
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
+
+
+def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
+    """Priority keys of ``app``'s rules in ``env``: its path, plus one per extra rule its host names need."""
+    settings = config.application(env, app)
+    host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
+        if config.project.domain else []
+    return priorities.rule_keys(settings.path, priorities.rule_count([*host, *settings.aliases]))
 
 
 def repository_url(regions: Any, region: str, application: str) -> str:
@@ -45,8 +54,11 @@ def program(ctx: StackContext) -> None:
     region = ctx.placement.region
     provider = _aws.stack_provider(ctx)
     domain = config.project.domain
+    # HTTPS: with a domain, or with the environment's own certificates; the zone only with a domain.
+    https = domain is not None or bool(config.environments[env].certificates)
     upstream = EnvironmentOutputs.read(pulumi.StackReference(ctx.upstream_name("environment", env)),
-                                       include={"https_listener_arn", "hosted_zone_id"} if domain else ())
+                                       include=[*(["https_listener_arn"] if https else []),
+                                                *(["hosted_zone_id"] if domain else [])])
 
     image: pulumi.Input[str]
     if settings.image.location is not None:
@@ -68,9 +80,14 @@ def program(ctx: StackContext) -> None:
                       account=account, partition=partition, provider=provider)
 
     host = naming.application_host(config.project.name, env, app, domain) if domain else None
-    paths = [config.application(env, other).path for other in config.applications]
+    # Every application's rule keys (one per rule; more than one with many aliases), so that each
+    # stack derives the same, unique priorities on its own.
+    keys = [key for other in config.applications for key in application_rule_keys(config, env, other)]
+    numbers = priorities.priorities(keys)
     routing = Routing(
-        app, names=names, settings=settings, priority=priorities.priority(settings.path, paths),
+        app, names=names, settings=settings,
+        priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
+        managed_aliases=[a for a in settings.aliases if managed_alias(a, config.project.name, env, domain)],
         vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
         https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
         load_balancer_zone_id=upstream.load_balancer_zone_id, hosted_zone_id=upstream.hosted_zone_id, host=host,

@@ -9,14 +9,23 @@ Rule priorities come from :mod:`ecsp.priorities`.
 The HTTPS rule keeps the path condition (as Copilot's does since v1.5), so an
 application behaves the same with and without a domain; its URL is therefore
 ``https://<host><path>``, and ``http://<alb-dns><path>`` without a domain.
+
+Aliases join the host-header values (at most 3 per rule, so more aliases mean more HTTPS
+rules, numbered by :func:`ecsp.priorities.rule_keys`). Without a domain but with the
+environment's ``certificates`` the rules go on the HTTPS listener too, matching only the
+aliases (none: path only), and the URL is ``https://<first alias><path>``. Aliases in the
+environment zone get alias records there; others are the user's to point at the load
+balancer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 
-from ecsp import naming
+from ecsp import naming, priorities
 from ecsp.config import Application
 from stacks import _aws
 
@@ -26,12 +35,12 @@ def path_patterns(path: str) -> list[str]:
     return ["/*"] if path == "/" else [path, f"{path}/*"]
 
 
-def conditions(path: str, host: str | None) -> list[aws.lb.ListenerRuleConditionArgs]:
+def conditions(path: str, hosts: Sequence[str] | None) -> list[aws.lb.ListenerRuleConditionArgs]:
     out = [aws.lb.ListenerRuleConditionArgs(
         path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=path_patterns(path)))]
-    if host is not None:
+    if hosts:
         out.append(aws.lb.ListenerRuleConditionArgs(
-            host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[host])))
+            host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(hosts))))
     return out
 
 
@@ -48,7 +57,7 @@ class Routing(pulumi.ComponentResource):
         *,
         names: naming.AppNames,
         settings: Application,
-        priority: int,
+        priority: int | Sequence[int],
         vpc_id: pulumi.Input[str],
         http_listener_arn: pulumi.Input[str],
         https_listener_arn: pulumi.Input[str | None],
@@ -57,6 +66,8 @@ class Routing(pulumi.ComponentResource):
         hosted_zone_id: pulumi.Input[str | None],
         host: str | None,
         provider: aws.Provider,
+        https: bool | None = None,
+        managed_aliases: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:Routing", name, None, opts)
@@ -74,9 +85,16 @@ class Routing(pulumi.ComponentResource):
                 unhealthy_threshold=check.unhealthy_threshold, matcher=check.success_codes),
             opts=_aws.opts(provider, self))
         forward = [aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_group.arn)]
-        if host is None:
+        # HTTPS exists with a domain, or without one when the environment has certificates.
+        secure = host is not None if https is None else https
+        hosts = [*([host] if host else []), *settings.aliases]
+        chunks = priorities.host_chunks(hosts) or [[]]
+        numbers = [priority] if isinstance(priority, int) else list(priority)
+        if len(numbers) != len(chunks):
+            raise ValueError(f"{len(chunks)} rules need {len(chunks)} priorities, got {numbers}")
+        if not secure:
             self.rules = [aws.lb.ListenerRule(
-                f"{name}-http", listener_arn=http_listener_arn, priority=priority, actions=forward,
+                f"{name}-http", listener_arn=http_listener_arn, priority=numbers[0], actions=forward,
                 conditions=conditions(settings.path, None), opts=_aws.opts(provider, self))]
             self.url = pulumi.Output.from_input(load_balancer_dns_name).apply(
                 lambda dns: str(naming.application_url(settings.path, dns_name=dns)))
@@ -84,21 +102,26 @@ class Routing(pulumi.ComponentResource):
             redirect = [aws.lb.ListenerRuleActionArgs(type="redirect", redirect=aws.lb.ListenerRuleActionRedirectArgs(
                 protocol="HTTPS", port="443", status_code="HTTP_301"))]
             # Same priority on both listeners: each listener's priorities are unique on their own.
-            # The HTTP listener's rule keeps its name with and without a domain, so adding or
-            # removing the domain updates it in place: under another name Pulumi would create the
-            # new rule first, at the priority the old one still holds, and ALB would refuse it.
+            # The HTTP listener's rule keeps its name with and without HTTPS, so adding or removing
+            # a domain updates it in place: under another name Pulumi would create the new rule
+            # first, at the priority the old one still holds, and ALB would refuse it. One HTTP
+            # rule is enough: the HTTP listener's default action redirects every other request.
             self.rules = [
                 aws.lb.ListenerRule(
-                    f"{name}-https", listener_arn=https_listener_arn, priority=priority, actions=forward,
-                    conditions=conditions(settings.path, host), opts=_aws.opts(provider, self)),
-                aws.lb.ListenerRule(
-                    f"{name}-http", listener_arn=http_listener_arn, priority=priority, actions=redirect,
-                    conditions=conditions(settings.path, host), opts=_aws.opts(provider, self)),
+                    f"{name}-https" + (f"-{i}" if i else ""), listener_arn=https_listener_arn, priority=numbers[i],
+                    actions=forward, conditions=conditions(settings.path, chunk), opts=_aws.opts(provider, self))
+                for i, chunk in enumerate(chunks)
             ]
-            aws.route53.Record(
-                name, zone_id=hosted_zone_id, name=host, type="A",
-                aliases=[aws.route53.RecordAliasArgs(
-                    name=load_balancer_dns_name, zone_id=load_balancer_zone_id, evaluate_target_health=True)],
-                opts=_aws.opts(provider, self))
-            self.url = pulumi.Output.from_input(str(naming.application_url(settings.path, host=host)))
+            self.rules.append(aws.lb.ListenerRule(
+                f"{name}-http", listener_arn=http_listener_arn, priority=numbers[0], actions=redirect,
+                conditions=conditions(settings.path, chunks[0]), opts=_aws.opts(provider, self)))
+            # The environment zone holds the application's own name and its managed aliases.
+            for record, fqdn in [*([(name, host)] if host else []), *((f"{name}-{a}", a) for a in managed_aliases)]:
+                aws.route53.Record(
+                    record, zone_id=hosted_zone_id, name=fqdn, type="A",
+                    aliases=[aws.route53.RecordAliasArgs(
+                        name=load_balancer_dns_name, zone_id=load_balancer_zone_id, evaluate_target_health=True)],
+                    opts=_aws.opts(provider, self))
+            self.url = pulumi.Output.from_input(load_balancer_dns_name).apply(lambda dns: str(naming.application_url(
+                settings.path, host=host, aliases=settings.aliases, https=True, dns_name=dns)))
         self.register_outputs({"targetGroupArn": self.target_group.arn, "url": self.url})

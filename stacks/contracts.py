@@ -19,6 +19,9 @@ import pulumi
 
 # The metadata of a field that may be None; readers get it only when they ask (``read(ref, include=...)``).
 OPTIONAL = {"optional": True}
+# An optional output that is not exported at all when None: settings added later, so that stacks
+# without them export exactly what they did before.
+WHEN_SET = {"optional": True, "when_set": True}
 
 
 def camel(name: str) -> str:
@@ -36,8 +39,10 @@ class Contract:
         return {f.name: camel(f.name) for f in dataclasses.fields(cls)}
 
     def export(self) -> None:
-        for name, key in self.output_names().items():
-            pulumi.export(key, getattr(self, name))
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is not None or not f.metadata.get("when_set"):
+                pulumi.export(camel(f.name), value)
 
     @classmethod
     def read(cls, ref: pulumi.StackReference, *, include: Collection[str] = ()) -> Self:
@@ -69,7 +74,8 @@ class ProjectOutputs(Contract):
 
 @dataclasses.dataclass(frozen=True)
 class EnvironmentOutputs(Contract):
-    """The environment stack's outputs; the HTTPS listener, zone and subdomain exist with a domain only."""
+    """The environment stack's outputs; the zone and subdomain exist with a domain only, the HTTPS listener
+    with a domain or certificates, the log bucket and group when those logs are configured."""
 
     vpc_id: Any
     public_subnet_ids: Any
@@ -86,6 +92,8 @@ class EnvironmentOutputs(Contract):
     https_listener_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     hosted_zone_id: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     subdomain: Any = dataclasses.field(default=None, metadata=OPTIONAL)
+    access_logs_bucket: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    flow_log_group_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)
 
 
 @dataclasses.dataclass(frozen=True)

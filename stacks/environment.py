@@ -2,7 +2,9 @@
 
 Runs in the environment's account and region. Its outputs are
 :class:`stacks.contracts.EnvironmentOutputs`, which application stacks read through
-``pulumi.StackReference``; the zone, subdomain and HTTPS listener are None without a domain.
+``pulumi.StackReference``; the zone and subdomain are None without a domain, the HTTPS
+listener without a domain or ``certificates``; the access-log bucket and flow-log group are
+exported only when those logs are configured.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
-from ecsp.config import ProjectConfig
+from ecsp.config import AccessLogsBucket as AccessLogsConfig
+from ecsp.config import ProjectConfig, extra_certificate_names
 from ecsp.context import StackContext
 from stacks import _aws
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
 from stacks.environment_domain import Domain
-from stacks.environment_load_balancer import LoadBalancer
+from stacks.environment_load_balancer import AccessLogs, LoadBalancer
+from stacks.environment_logs import AccessLogsBucket, FlowLogs
 from stacks.environment_network import Network
 
 
@@ -73,13 +77,41 @@ def program(ctx: StackContext) -> None:
         upstream = ProjectOutputs.pick(pulumi.StackReference(ctx.upstream_name("project")), "project_zone_id",
                                        *(["dns_delegation_role_arn"] if delegated else []))
         writer = delegation_provider(ctx, env, upstream.dns_delegation_role_arn) if delegated else provider
+        aliases = [a for app in config.applications for a in config.application(env, app).aliases]
         domain = Domain("domain", subdomain=subdomain, project_zone_id=upstream.project_zone_id,
-                        provider=provider, delegation_provider=writer)
+                        provider=provider, delegation_provider=writer,
+                        alternative_names=extra_certificate_names(project.name, env, project.domain, aliases))
+
+    # Issue 12: existing certificates, access logs and flow logs (each absent unless configured).
+    invoke = pulumi.InvokeOptions(provider=provider)
+    account: str | None = config.account_of(env)
+    needs_account = cfg.access_logs is True or cfg.network.flow_log_retention is not None
+    if account is None and needs_account:
+        account = aws.get_caller_identity(opts=invoke).account_id
+    access: AccessLogs | None = None
+    if cfg.access_logs is True:
+        bucket = AccessLogsBucket("access-logs", names=names, region=cfg.region, account=str(account),
+                                  partition=aws.get_partition(opts=invoke).partition, provider=provider)
+        access = AccessLogs(bucket=bucket.bucket, ready=bucket.ready)
+    elif isinstance(cfg.access_logs, AccessLogsConfig):
+        access = AccessLogs(bucket=cfg.access_logs.bucket, prefix=cfg.access_logs.prefix)
+    # With a domain ecsp's certificate is the default and the user's serve other names (SNI);
+    # without one the first of the user's is the default.
+    default_certificate: pulumi.Input[str] | None = domain.certificate_arn if domain else None
+    extra_certificates = list(cfg.certificates)
+    if default_certificate is None and extra_certificates:
+        default_certificate = extra_certificates.pop(0)
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
                             environment_security_group_id=network.environment_security_group_id,
-                            certificate_arn=domain.certificate_arn if domain else None, provider=provider,
-                            internet_access=network.internet_access)
+                            certificate_arn=default_certificate, provider=provider,
+                            internet_access=network.internet_access, extra_certificate_arns=extra_certificates,
+                            access_logs=access)
+    flow_logs = None
+    retention = cfg.network.flow_log_retention
+    if retention is not None:
+        flow_logs = FlowLogs("flow-logs", names=names, vpc_id=network.vpc_id, retention=retention,
+                             account=str(account), provider=provider)
 
     EnvironmentOutputs(
         vpc_id=network.vpc_id,
@@ -97,4 +129,6 @@ def program(ctx: StackContext) -> None:
         hosted_zone_id=domain.zone_id if domain else None,
         subdomain=subdomain,
         region=cfg.region,
+        access_logs_bucket=access.bucket if access is not None else None,
+        flow_log_group_name=flow_logs.log_group_name if flow_logs is not None else None,
     ).export()

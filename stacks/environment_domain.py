@@ -8,6 +8,7 @@ which waits until ACM has issued the certificate.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import pulumi
@@ -27,6 +28,11 @@ def _validation_option(options: Sequence[aws.acm.outputs.CertificateDomainValida
     raise ValueError(f"ACM returned no DNS validation record for {domain}")
 
 
+def _lookup(domain: str, options: Sequence[aws.acm.outputs.CertificateDomainValidationOption],
+            ) -> aws.acm.outputs.CertificateDomainValidationOption:
+    return _validation_option(options, domain)
+
+
 class Domain(pulumi.ComponentResource):
     """Hosted zone ``<env>.<project>.<domain>``, its delegation, and a certificate for it and its wildcard."""
 
@@ -34,7 +40,8 @@ class Domain(pulumi.ComponentResource):
     certificate_arn: pulumi.Output[str]
 
     def __init__(self, name: str, *, subdomain: str, project_zone_id: pulumi.Input[str], provider: aws.Provider,
-                 delegation_provider: aws.Provider, opts: pulumi.ResourceOptions | None = None) -> None:
+                 delegation_provider: aws.Provider, alternative_names: Sequence[str] = (),
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:environment:Domain", name, None, opts)
         zone = aws.route53.Zone("zone", name=subdomain, comment=f"ecsp environment zone {subdomain}",
                                 opts=_aws.opts(provider, self))
@@ -46,8 +53,8 @@ class Domain(pulumi.ComponentResource):
                                         opts=_aws.opts(delegation_provider, self))
 
         certificate = aws.acm.Certificate("certificate", domain_name=subdomain,
-                                          subject_alternative_names=[f"*.{subdomain}"], validation_method="DNS",
-                                          opts=_aws.opts(provider, self))
+                                          subject_alternative_names=[f"*.{subdomain}", *alternative_names],
+                                          validation_method="DNS", opts=_aws.opts(provider, self))
         # ACM validates a name and its wildcard with the same CNAME, so one record covers both;
         # two records of the same name would fight over it.
         option = certificate.domain_validation_options.apply(lambda o: _validation_option(o, subdomain))
@@ -55,10 +62,19 @@ class Domain(pulumi.ComponentResource):
                                     name=option.resource_record_name, type=option.resource_record_type,
                                     records=[option.resource_record_value], ttl=DNS_TTL, allow_overwrite=True,
                                     opts=_aws.opts(provider, self))
+        records = [record]
+        # Aliases below the zone that its wildcard does not cover (a.b.<zone>): one CNAME each, in
+        # this zone too, since every such name lies inside it.
+        for alias in alternative_names:
+            extra = certificate.domain_validation_options.apply(functools.partial(_lookup, alias))
+            records.append(aws.route53.Record(
+                f"certificate-validation-{alias}", zone_id=zone.zone_id, name=extra.resource_record_name,
+                type=extra.resource_record_type, records=[extra.resource_record_value], ttl=DNS_TTL,
+                allow_overwrite=True, opts=_aws.opts(provider, self)))
         # ACM resolves the record through public DNS, which reaches the environment zone only
         # once the delegation exists.
         validation = aws.acm.CertificateValidation("certificate", certificate_arn=certificate.arn,
-                                                   validation_record_fqdns=[record.fqdn],
+                                                   validation_record_fqdns=[r.fqdn for r in records],
                                                    opts=_aws.opts(provider, self, depends_on=[delegation]))
 
         self.zone_id = zone.zone_id

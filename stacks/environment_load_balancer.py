@@ -2,12 +2,15 @@
 
 Every application of the environment attaches listener rules to these listeners. The
 listeners' own default actions only answer requests no application claims: a 404, or
-with a domain a redirect of plain HTTP to HTTPS.
+with HTTPS (a domain or the environment's certificates) a redirect of plain HTTP to HTTPS.
+The HTTPS listener's default certificate is ecsp's (with a domain) or the first of the
+environment's ``certificates``; the others are added as listener certificates (SNI).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -36,6 +39,15 @@ def redirect_to_https() -> aws.lb.ListenerDefaultActionArgs:
                                                           status_code="HTTP_301"))
 
 
+@dataclass(frozen=True)
+class AccessLogs:
+    """Where the load balancer writes its access logs, and what must exist before it may."""
+
+    bucket: pulumi.Input[str]
+    prefix: str | None = None
+    ready: Sequence[pulumi.Resource] = ()
+
+
 class LoadBalancer(pulumi.ComponentResource):
     """Load balancer security group, ALB, default target group, HTTP listener and (with a certificate) HTTPS."""
 
@@ -50,6 +62,8 @@ class LoadBalancer(pulumi.ComponentResource):
                  subnet_ids: pulumi.Input[list[str]], environment_security_group_id: pulumi.Input[str],
                  certificate_arn: pulumi.Input[str] | None, provider: aws.Provider,
                  internet_access: Sequence[pulumi.Resource],
+                 extra_certificate_arns: Sequence[str] = (),
+                 access_logs: AccessLogs | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:environment:LoadBalancer", name, None, opts)
 
@@ -81,8 +95,12 @@ class LoadBalancer(pulumi.ComponentResource):
                                   security_groups=[group.id], subnets=subnet_ids,
                                   # Requests with malformed headers never reach applications.
                                   drop_invalid_header_fields=True,
-                                  # Internet-facing: AWS refuses it until the VPC's gateway is attached.
-                                  opts=child(depends_on=list(internet_access)))
+                                  access_logs=None if access_logs is None else aws.lb.LoadBalancerAccessLogsArgs(
+                                      bucket=access_logs.bucket, prefix=access_logs.prefix, enabled=True),
+                                  # Internet-facing: AWS refuses it until the VPC's gateway is attached;
+                                  # with access logs ELB checks it may write to the bucket.
+                                  opts=child(depends_on=[*internet_access,
+                                                         *(access_logs.ready if access_logs else [])]))
         # Copilot's default target group, with its health-check defaults and no targets. Nothing
         # forwards to it (the listeners answer unmatched requests themselves); kept for parity.
         aws.lb.TargetGroup(names.default_target_group, port=HTTP_PORT, protocol="HTTP", target_type="ip",
@@ -98,6 +116,10 @@ class LoadBalancer(pulumi.ComponentResource):
             secure = aws.lb.Listener("https", load_balancer_arn=alb.arn, port=HTTPS_PORT, protocol="HTTPS",
                                      certificate_arn=certificate_arn, ssl_policy=TLS_POLICY,
                                      default_actions=[not_found()], opts=child())
+            # SNI: the listener answers with whichever certificate matches the requested host.
+            for i, arn in enumerate(extra_certificate_arns):
+                aws.lb.ListenerCertificate(f"certificate-{i}", listener_arn=secure.arn, certificate_arn=arn,
+                                           opts=child())
 
         self.arn = alb.arn
         self.dns_name = alb.dns_name

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, network
-from ecsp.config import NetworkConfig
+from ecsp.config import ImportedVpc, NetworkConfig
 from stacks import _aws
 
 Nat = Literal["none", "single", "per-az"]
@@ -50,8 +50,34 @@ def availability_zones(provider: aws.Provider, parent: pulumi.Resource, count: i
     return names[:count]
 
 
+class MissingNetwork(ValueError):
+    """An imported VPC or subnet that the environment's account cannot see (checked before anything is created)."""
+
+
+def check_imported(vpc: ImportedVpc, *, found_vpcs: list[str], found_subnets: list[str],
+                   public_zones: list[str], where: str) -> None:
+    """Raise :class:`MissingNetwork` when the VPC or a subnet does not exist (in that VPC), or the public
+    subnets do not span two availability zones. Pure: the program passes what the EC2 invokes found."""
+    field = f"environments.{where}.network.vpc"
+    if vpc.id not in found_vpcs:
+        raise MissingNetwork(f"{field}.id: {vpc.id} does not exist in this account and region; check the id "
+                             "(aws ec2 describe-vpcs), the region and the environment's credentials")
+    for kind in ("public_subnets", "private_subnets"):
+        missing = [s for s in getattr(vpc, kind) if s not in found_subnets]
+        if missing:
+            raise MissingNetwork(f"{field}.{kind}: {', '.join(missing)} not found in {vpc.id}; list subnets of "
+                                 f"that VPC (aws ec2 describe-subnets --filters Name=vpc-id,Values={vpc.id})")
+    if len(set(public_zones)) < 2:
+        raise MissingNetwork(f"{field}.public_subnets: all in {public_zones[0]}; an Application Load Balancer "
+                             "needs subnets in at least two availability zones")
+
+
 class Network(pulumi.ComponentResource):
-    """VPC, internet gateway, public and private subnets, route tables, NAT, and the environment security group."""
+    """VPC, internet gateway, public and private subnets, route tables, NAT, and the environment security group.
+
+    With ``network.vpc`` it creates only the security group, in the existing VPC, after checking
+    (with EC2 read calls) that the VPC and subnets exist, so a wrong id fails the preview.
+    """
 
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
@@ -65,6 +91,9 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, *, settings: NetworkConfig, names: naming.EnvNames, provider: aws.Provider,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:environment:Network", name, None, opts)
+        if settings.vpc is not None:
+            self._imported(settings.vpc, names=names, provider=provider)
+            return
         layout = network.carve(settings.cidr)
         zones = availability_zones(provider, self)
 
@@ -115,9 +144,40 @@ class Network(pulumi.ComponentResource):
                 aws.ec2.Route(f"private-{i}-default", route_table_id=table.id, destination_cidr_block=ANYWHERE,
                               nat_gateway_id=gateways[index].id, opts=child())
 
+        self.vpc_id = vpc.id
+        self.internet_access = [igw, default_route, *associations]
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
+        self._finish(names, provider)
+
+    def _imported(self, vpc: ImportedVpc, *, names: naming.EnvNames, provider: aws.Provider) -> None:
+        invoke = pulumi.InvokeOptions(provider=provider, parent=self)
+        # get_vpcs/get_subnets with filters answer an empty list for unknown ids (get_vpc would fail
+        # with the provider's terse "no matching EC2 VPC found"), so the message can name the field.
+        found_vpcs = aws.ec2.get_vpcs(filters=[aws.ec2.GetVpcsFilterArgs(name="vpc-id", values=[vpc.id])],
+                                      opts=invoke).ids
+        subnets = [*vpc.public_subnets, *vpc.private_subnets]
+        found_subnets = aws.ec2.get_subnets(filters=[
+            aws.ec2.GetSubnetsFilterArgs(name="subnet-id", values=subnets),
+            aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc.id])], opts=invoke).ids \
+            if vpc.id in found_vpcs else []
+        zones = [aws.ec2.get_subnet(id=s, opts=invoke).availability_zone for s in vpc.public_subnets
+                 if s in found_subnets]
+        check_imported(vpc, found_vpcs=list(found_vpcs), found_subnets=list(found_subnets), public_zones=zones,
+                       where=names.environment)
+        self.vpc_id = pulumi.Output.from_input(vpc.id)
+        self.internet_access = []  # the VPC's own gateway is attached already
+        self.public_subnet_ids = pulumi.Output.from_input(list(vpc.public_subnets))
+        self.private_subnet_ids = pulumi.Output.from_input(list(vpc.private_subnets))
+        self._finish(names, provider)
+
+    def _finish(self, names: naming.EnvNames, provider: aws.Provider) -> None:
+        def child(**kwargs: object) -> pulumi.ResourceOptions:
+            return _aws.opts(provider, self, **kwargs)
+
         # Applications' tasks join this group. Its ingress comes only from itself (service to service)
         # here and from the load balancer's group (added by the LoadBalancer component).
-        group = aws.ec2.SecurityGroup("environment", vpc_id=vpc.id,
+        group = aws.ec2.SecurityGroup("environment", vpc_id=self.vpc_id,
                                       description=f"{names.base} applications: from the load balancer and each other",
                                       tags={"Name": names.tag("env")}, opts=child())
         # EC2 refuses descriptions with characters outside a-zA-Z0-9 and " ._-:/()#,@[]+=&;{}!$*"
@@ -131,10 +191,6 @@ class Network(pulumi.ComponentResource):
         aws.vpc.SecurityGroupEgressRule("environment-egress", security_group_id=group.id, cidr_ipv4=ANYWHERE,
                                         ip_protocol="-1", description="All outbound traffic", opts=child())
 
-        self.vpc_id = vpc.id
-        self.internet_access = [igw, default_route, *associations]
-        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
-        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.environment_security_group_id = group.id
         self.register_outputs({
             "vpcId": self.vpc_id, "publicSubnetIds": self.public_subnet_ids,

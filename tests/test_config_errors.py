@@ -168,7 +168,7 @@ CASES = [
     case(
         "unknown-far-from-any",
         BASE + "    sidecars: {}\n",
-        "ecsp.yaml:16: applications.web.sidecars: unknown key 'sidecars'; valid keys: count, cpu, deregistration_delay, environments, exec, healthcheck, image, log_retention, memory, path, placement, platform, port, secrets, variables",
+        "ecsp.yaml:16: applications.web.sidecars: unknown key 'sidecars'; valid keys: aliases, count, cpu, deregistration_delay, environments, exec, healthcheck, image, log_retention, memory, path, placement, platform, port, secrets, variables",
     ),
     case(
         "missing-project",
@@ -521,6 +521,126 @@ CASES = [
         edit("  test:\n    region: us-west-2", "  test:\n    region: us-west-2\n    network: {nat: maybe}") + "    placement: private\n",
         "ecsp.yaml:7: environments.test.network.nat: 'maybe' is not allowed; use 'none', 'single' or 'per-az'",
         "ecsp.yaml:17: applications.web.placement: private placement needs a NAT gateway, and environment 'prod' has network.nat: none; set environments.prod.network.nat to single or per-az, or use placement: public",
+    ),
+]
+
+
+# Issue 12: environment settings (network.vpc, flow_logs, certificates, access_logs) and aliases.
+T = "  test:\n    region: us-west-2"
+V = "{id: vpc-0123456789abcdef0, public_subnets: [subnet-0123456789abcdef0, subnet-0123456789abcdef1], private_subnets: [subnet-0123456789abcdef2, subnet-0123456789abcdef3]}"
+C = "arn:aws:acm:us-west-2:111111111111:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+CASES += [
+    case(
+        "vpc-bad-id",
+        edit(T, T + "\n    network: {vpc: {id: vpc-123, public_subnets: [subnet-0123456789abcdef0, subnet-0123456789abcdef1], private_subnets: [subnet-0123456789abcdef2, subnet-0123456789abcdef3]}}"),
+        "ecsp.yaml:7: environments.test.network.vpc.id: 'vpc-123' is not a VPC id; use the id AWS shows, e.g. vpc-0123456789abcdef0",
+    ),
+    case(
+        "vpc-one-subnet",
+        edit(T, T + "\n    network:\n      vpc: {id: vpc-0123456789abcdef0, public_subnets: [subnet-0123456789abcdef0], private_subnets: [subnet-0123456789abcdef2, subnet-0123456789abcdef3]}"),
+        "ecsp.yaml:8: environments.test.network.vpc.public_subnets: 1 subnet(s) given; list at least two, in different availability zones (the load balancer spreads over two)",
+    ),
+    case(
+        "vpc-bad-subnet",
+        edit(T, T + "\n    network:\n      vpc: {id: vpc-0123456789abcdef0, public_subnets: [subnet-0123456789abcdef0, sn-1], private_subnets: [subnet-0123456789abcdef2, subnet-0123456789abcdef3]}"),
+        "ecsp.yaml:8: environments.test.network.vpc.public_subnets.1: 'sn-1' is not a subnet id; use the id AWS shows, e.g. subnet-0123456789abcdef0",
+    ),
+    case(
+        "vpc-dup-subnet",
+        edit(T, T + "\n    network:\n      vpc:\n        id: vpc-0123456789abcdef0\n        public_subnets: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n        private_subnets: [subnet-0123456789abcdef1, subnet-0123456789abcdef3]"),
+        "ecsp.yaml:11: environments.test.network.vpc.private_subnets.0: 'subnet-0123456789abcdef1' is also in public_subnets; a subnet is public or private, not both",
+    ),
+    case(
+        "vpc-with-cidr",
+        edit(T, T + "\n    network:\n      cidr: 10.1.0.0/16\n      nat: single\n      vpc: " + V),
+        "ecsp.yaml:8: environments.test.network.cidr: cidr only applies to a VPC ecsp creates, and network.vpc uses an existing one (its own subnets and routes); remove cidr",
+        "ecsp.yaml:9: environments.test.network.nat: nat only applies to a VPC ecsp creates, and network.vpc uses an existing one (its own subnets and routes); remove nat",
+    ),
+    case(
+        "flow-retention",
+        edit(T, T + "\n    network:\n      flow_logs: {retention: 10}"),
+        "ecsp.yaml:8: environments.test.network.flow_logs.retention: 10 days is not a CloudWatch Logs retention; use 7 or 14 (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)",
+    ),
+    case(
+        "flow-bad",
+        edit(T, T + "\n    network:\n      flow_logs: yes-please"),
+        "ecsp.yaml:8: environments.test.network.flow_logs: must be a mapping (key: value), not text; use e.g. flow_logs: {retention: 30}",
+    ),
+    case(
+        "cert-bad",
+        edit(T, T + "\n    certificates: [arn:aws:acm:us-west-2:111111111111:cert/abc]"),
+        "ecsp.yaml:7: environments.test.certificates.0: 'arn:aws:acm:us-west-2:111111111111:cert/abc' is not an ACM certificate ARN; use arn:aws:acm:REGION:ACCOUNT:certificate/ID (aws acm list-certificates shows them)",
+    ),
+    case(
+        "cert-region",
+        edit(T, T + "\n    certificates: [" + C.replace("us-west-2", "us-east-1") + "]"),
+        "ecsp.yaml:7: environments.test.certificates.0: the certificate is in us-east-1 and the environment in us-west-2; a load balancer uses certificates of its own region: import or request it in us-west-2",
+    ),
+    case(
+        "cert-account-project",
+        edit("  region: us-west-2\nenvironments", "  region: us-west-2\n  account: \"222222222222\"\nenvironments", edit(T, T + "\n    certificates: [" + C + "]")),
+        "ecsp.yaml:8: environments.test.certificates.0: the certificate is in account 111111111111 and the environment in the project account 222222222222; a load balancer uses certificates of its own account: import it there",
+    ),
+    case(
+        "cert-twice",
+        edit(T, T + "\n    certificates:\n      - " + C + "\n      - " + C),
+        "ecsp.yaml:9: environments.test.certificates.1: 'arn:aws:acm:us-west-2:111111111111:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d' is listed twice; list each certificate once",
+    ),
+    case(
+        "logs-bucket",
+        edit(T, T + "\n    access_logs: {bucket: My_Bucket}"),
+        "ecsp.yaml:7: environments.test.access_logs.bucket: 'My_Bucket' is not an S3 bucket name; use 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+    ),
+    case(
+        "logs-prefix",
+        edit(T, T + "\n    access_logs: {bucket: shop-logs, prefix: /alb/}"),
+        "ecsp.yaml:7: environments.test.access_logs.prefix: '/alb/' must not start or end with '/' (ELB refuses it); use 'alb'",
+    ),
+    case(
+        "logs-prefix-awslogs",
+        edit(T, T + "\n    access_logs: {bucket: shop-logs, prefix: x/AWSLogs}"),
+        "ecsp.yaml:7: environments.test.access_logs.prefix: 'x/AWSLogs' contains AWSLogs, which ELB adds itself and refuses in a prefix; remove it",
+    ),
+    case(
+        "logs-str",
+        edit(T, T + "\n    access_logs: shop-logs"),
+        "ecsp.yaml:7: environments.test.access_logs: must be a mapping (key: value), not text; use e.g. access_logs: {bucket: shop-logs, prefix: alb/prod}",
+    ),
+    case(
+        "alias-bad",
+        BASE + "    aliases: [WWW.example.com, '*.example.com', 'a b']\n",
+        "ecsp.yaml:16: applications.web.aliases.0: 'WWW.example.com' has uppercase letters; DNS names are case-insensitive: use 'www.example.com'",
+        "ecsp.yaml:16: applications.web.aliases.1: '*.example.com' is a wildcard; aliases are exact host names (a listener rule and a DNS record per name), e.g. www.example.com",
+        "ecsp.yaml:16: applications.web.aliases.2: 'a b' is not a host name; use lowercase labels without a trailing dot, e.g. www.example.com",
+    ),
+    case(
+        "alias-no-cert",
+        BASE + "    aliases: [www.example.com]\n",
+        "ecsp.yaml:16: applications.web.aliases.0: 'www.example.com' has no certificate in environments 'test' and 'prod'; add a certificate that covers it to each environment's certificates, or set project.domain",
+    ),
+    case(
+        "alias-no-cert-domain",
+        edit("  region: us-west-2\nenvironments", "  region: us-west-2\n  domain: example.com\nenvironments") + "    aliases: [www.example.com, web.test.shop.example.com]\n",
+        "ecsp.yaml:17: applications.web.aliases.0: 'www.example.com' has no certificate in environments 'test' and 'prod'; use a name under <env>.shop.example.com (the environment zone ecsp writes records in), or add a certificate that covers it to each environment's certificates",
+        "ecsp.yaml:17: applications.web.aliases.1: 'web.test.shop.example.com' has no certificate in environment 'prod'; use a name under <env>.shop.example.com (the environment zone ecsp writes records in), or add a certificate that covers it to environments.prod.certificates",
+    ),
+    case(
+        "alias-dup-apps",
+        edit("  region: us-west-2\nenvironments", "  region: us-west-2\n  domain: example.com\nenvironments") + "    aliases: [shop.test.shop.example.com]\n" + API + "    path: /api\n    aliases: [shop.test.shop.example.com, web.test.shop.example.com]\n",
+        "ecsp.yaml:17: applications.web.aliases.0: 'shop.test.shop.example.com' has no certificate in environment 'prod'; use a name under <env>.shop.example.com (the environment zone ecsp writes records in), or add a certificate that covers it to environments.prod.certificates",
+        "ecsp.yaml:22: applications.api.aliases.0: 'shop.test.shop.example.com' is already an alias of application 'web' in environments 'test' and 'prod'; a host name routes to one application",
+        "ecsp.yaml:22: applications.api.aliases.1: 'web.test.shop.example.com' has no certificate in environment 'prod'; use a name under <env>.shop.example.com (the environment zone ecsp writes records in), or add a certificate that covers it to environments.prod.certificates",
+        "ecsp.yaml:22: applications.api.aliases.1: 'web.test.shop.example.com' is already the host name of application 'web' in environment 'test'; a host name routes to one application",
+    ),
+    case(
+        "alias-twice",
+        BASE + "    aliases: [a.example.com, a.example.com]\n",
+        "ecsp.yaml:16: applications.web.aliases.1: 'a.example.com' is listed twice; list each alias once",
+    ),
+    case(
+        "alias-override",
+        BASE + "    environments:\n      prod: {aliases: [www.example.com]}\n",
+        "ecsp.yaml:17: applications.web.environments.prod.aliases.0: 'www.example.com' has no certificate in environment 'prod'; add a certificate that covers it to environments.prod.certificates, or set project.domain",
     ),
 ]
 

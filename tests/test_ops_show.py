@@ -27,7 +27,8 @@ def test_show_json_environments_and_where_apps_run(moto: str, project_file: Path
     envs = {e["name"]: e for e in doc["environments"]}
     # test: the account comes from STS (the emulator's), prod: from ecsp.yaml; prod has nothing deployed.
     assert envs["test"] == {"name": "test", "region": "us-east-1", "account": "123456789012",
-                            "url_base": f"http://{env.alb_dns}", "deployed": True, "profile": None, "role_arn": None}
+                            "url_base": f"http://{env.alb_dns}", "deployed": True, "profile": None, "role_arn": None,
+                            "vpc_id": None, "certificates": [], "access_logs": None, "flow_logs": None}
     assert envs["prod"]["account"] == "111111111111"
     assert envs["prod"]["deployed"] is False and envs["prod"]["url_base"] is None
     apps = {a["name"]: a for a in doc["applications"]}
@@ -110,3 +111,48 @@ def test_show_reports_an_unreadable_environment_and_keeps_the_others(
     prod_row = next(line for line in out.splitlines() if line.startswith("│ prod "))
     assert "profile ops" in test_row and " no " in test_row
     assert "unknown" in prod_row
+
+
+SETTINGS = """\
+project: {name: shop, region: us-east-1}
+environments:
+  test:
+    region: us-east-1
+    network:
+      vpc: {id: vpc-0123456789abcdef0, public_subnets: [subnet-0123456789abcdef0, subnet-0123456789abcdef1],
+            private_subnets: [subnet-0123456789abcdef2, subnet-0123456789abcdef3]}
+      flow_logs: {retention: 30}
+    certificates: [arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d]
+    access_logs: true
+  prod: {region: us-west-2, access_logs: {bucket: shop-audit, prefix: alb}}
+applications:
+  web: {image: {location: public.ecr.aws/nginx/nginx:stable}, port: 80, path: /}
+"""
+
+
+def test_show_reflects_the_vpc_certificates_and_logs(moto: str, project_file: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    project_file.write_text(SETTINGS)
+    env = aws.deploy_environment(moto, "shop", "test")
+    # ecsp's access-log bucket is auto-named: show reads the name from the load balancer.
+    aws.client(moto, "s3", "us-east-1").create_bucket(Bucket="shop-test-access-logs-1a2b3c4")
+    aws.client(moto, "elbv2", "us-east-1").modify_load_balancer_attributes(
+        LoadBalancerArn=env.alb_arn, Attributes=[{"Key": "access_logs.s3.enabled", "Value": "true"},
+                                                 {"Key": "access_logs.s3.bucket",
+                                                  "Value": "shop-test-access-logs-1a2b3c4"}])
+
+    assert cli.main(["show", "-f", str(project_file), "--local", "--json"]) == 0
+    envs = {e["name"]: e for e in json.loads(capsys.readouterr().out)["environments"]}
+    assert (envs["test"]["vpc_id"], envs["test"]["flow_logs"], envs["test"]["access_logs"]) == (
+        "vpc-0123456789abcdef0", 30, "shop-test-access-logs-1a2b3c4")
+    assert envs["test"]["certificates"] == [
+        "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"]
+    assert envs["test"]["url_base"] == f"https://{env.alb_dns}"  # HTTPS from the environment's certificate
+    assert envs["prod"]["access_logs"] == "shop-audit" and envs["prod"]["vpc_id"] is None
+
+    assert cli.main(["show", "-f", str(project_file), "--local"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert ("  test  existing VPC vpc-0123456789abcdef0; certificates arn:aws:acm:us-east-1:123456789012:"
+            "certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d; access logs to s3://shop-test-access-logs-1a2b3c4; "
+            "flow logs kept 30 days") in lines
+    assert "  prod  access logs to s3://shop-audit" in lines

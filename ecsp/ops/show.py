@@ -30,6 +30,10 @@ class EnvironmentView:
     deployed: bool | None  # None: could not be read (see the report's problems)
     profile: str | None = None
     role_arn: str | None = None
+    vpc_id: str | None = None  # the existing VPC of network.vpc; None when ecsp creates the VPC
+    certificates: tuple[str, ...] = ()  # the environment's own ACM certificates
+    access_logs: str | None = None  # the bucket the load balancer logs to (read live when ecsp made it)
+    flow_logs: int | None = None  # days flow logs are kept, when on
 
 
 @dataclass(frozen=True)
@@ -96,9 +100,19 @@ def show(config: ProjectConfig, sessions: Sessions) -> ShowReport:
                       tuple(environments), tuple(applications), tuple(problems), local=sessions.local is not None)
 
 
+def _settings(config: ProjectConfig, env: str) -> dict[str, Any]:
+    """What ecsp.yaml says about the environment's VPC, certificates and logs (issue 12)."""
+    cfg = config.environments[env]
+    logs = cfg.access_logs
+    return {"vpc_id": cfg.network.vpc.id if cfg.network.vpc else None, "certificates": tuple(cfg.certificates),
+            "access_logs": logs.bucket if not isinstance(logs, bool) and logs is not None else None,
+            "flow_logs": cfg.network.flow_log_retention}
+
+
 def _unknown(config: ProjectConfig, env: str) -> EnvironmentView:
     cfg = config.environments[env]
-    return EnvironmentView(env, cfg.region, config.account_of(env), None, None, cfg.profile, cfg.role_arn)
+    return EnvironmentView(env, cfg.region, config.account_of(env), None, None, cfg.profile, cfg.role_arn,
+                           **_settings(config, env))
 
 
 def _environment(config: ProjectConfig, sessions: Sessions, env: str, rows: list[AppStatus]) -> EnvironmentView:
@@ -108,14 +122,27 @@ def _environment(config: ProjectConfig, sessions: Sessions, env: str, rows: list
         account = config.account_of(env) or sessions.client(env, "sts").get_caller_identity()["Account"]
         cluster = find.find_cluster(sessions.client(env, "ecs"), project, env)
         url_base = None
+        settings = _settings(config, env)
+        balancer = find.load_balancer(sessions.client(env, "elbv2"), project, env) if cluster is not None else None
         if config.project.domain:
             url_base = f"https://{naming.environment_zone(project, env, config.project.domain)}"
-        elif cluster is not None:
-            balancer = find.load_balancer(sessions.client(env, "elbv2"), project, env)
-            url_base = f"http://{balancer['DNSName']}" if balancer else None
+        elif balancer is not None:
+            scheme = "https" if cfg.certificates else "http"
+            url_base = f"{scheme}://{balancer['DNSName']}"
+        if cfg.access_logs is True and balancer is not None:
+            # ecsp named the bucket at deploy time (auto-named): the load balancer knows which one.
+            settings["access_logs"] = _access_log_bucket(sessions.client(env, "elbv2"), balancer["LoadBalancerArn"])
     deployed = cluster is not None or any(r.health is not Health.NOT_DEPLOYED for r in rows)
     return EnvironmentView(env, cfg.region, account, url_base if deployed else None, deployed, cfg.profile,
-                           cfg.role_arn)
+                           cfg.role_arn, **settings)
+
+
+def _access_log_bucket(elbv2: Any, arn: str) -> str | None:
+    attributes = elbv2.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
+    values = {a["Key"]: a.get("Value") for a in attributes}
+    if values.get("access_logs.s3.enabled") != "true":
+        return None
+    return values.get("access_logs.s3.bucket") or None
 
 
 # --------------------------------------------------------------------------- rendering
@@ -145,6 +172,11 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
                     None: Text("unknown", style="red")}[e.deployed]
         envs.add_row(e.name, e.region, e.account or "-", creds, deployed)
     out.print(envs)
+    settings = [(e.name, _describe(e)) for e in report.environments if _describe(e)]
+    if settings:
+        out.print(Text("settings", style="bold"))
+        for name, line in settings:
+            out.print(Text(f"  {name}  {line}"), soft_wrap=True)
     bases = [e for e in report.environments if e.url_base]
     if bases:
         out.print(Text("URLs", style="bold"))
@@ -167,6 +199,20 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
         apps.add_row(a.name, a.path, *(cells.get(n, Text("unknown", style="red")) for n in names))
     out.print(apps)
     render_problems(report.problems, err or out)
+
+
+def _describe(e: EnvironmentView) -> str:
+    """The environment's issue-12 settings in one line ('' when it uses none)."""
+    parts = []
+    if e.vpc_id:
+        parts.append(f"existing VPC {e.vpc_id}")
+    if e.certificates:
+        parts.append(f"certificates {', '.join(e.certificates)}")
+    if e.access_logs:
+        parts.append(f"access logs to s3://{e.access_logs}")
+    if e.flow_logs:
+        parts.append(f"flow logs kept {e.flow_logs} days")
+    return "; ".join(parts)
 
 
 def _role(arn: str, account: str | None) -> str:
