@@ -21,8 +21,10 @@ from typing import Any, TypeVar
 
 import pulumi
 import pulumi.runtime.mocks as pulumi_mocks
+import pulumi.runtime.resource as pulumi_resource
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 T = TypeVar("T")
@@ -366,6 +368,16 @@ async def _resume(coroutine: Coroutine[Any, Any, T], pending: Any) -> T:
             return result
 
 
+def _no_stack_trace() -> source_pb2.StackTrace:
+    """No source positions: the mock monitor never reads them.
+
+    The SDK walks and formats the whole Python stack (``traceback.extract_stack``, with a
+    linecache lookup per frame) for every resource, only to put it in the registration request;
+    that was about a sixth of the time of ``ecsp plan`` on 1 environment x 30 applications.
+    """
+    return source_pb2.StackTrace()
+
+
 def run(
     program: Callable[[], None],
     mocks: AwsMocks,
@@ -394,12 +406,16 @@ def run(
         outs = dict(getattr(root, "outputs", None) or {})
         return pulumi.Output.all(**outs).apply(exports.update) if outs else None
 
-    # MockMonitor and pulumi.runtime.test look _sync_await up in their module at call time.
+    # Both are looked up in their module at call time (by MockMonitor, pulumi.runtime.test and
+    # Resource.__init__), and put back afterwards so nothing outside a mock run sees them.
+    get_stack_trace = pulumi_resource._get_stack_trace
     pulumi_mocks._sync_await = _sync_await_without_pumping
+    pulumi_resource._get_stack_trace = _no_stack_trace
     try:
         _run()
     finally:
         pulumi_mocks._sync_await = _sync_await
+        pulumi_resource._get_stack_trace = get_stack_trace
         asyncio.set_event_loop(None)
         loop.close()
     monitor.recording.outputs = _plain(exports)
