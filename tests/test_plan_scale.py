@@ -12,6 +12,7 @@ import pytest
 
 from ecsp import loader, mocks, planner
 from ecsp.config import ProjectConfig
+from stacks import PROGRAMS
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 
@@ -53,10 +54,10 @@ def max_depth(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 
 def test_three_regions_by_thirty_applications_plan_at_the_depth_of_one_by_one(max_depth: list[int]) -> None:
-    small = planner.plan(project(1, 1))
+    small = planner.plan(project(1, 1), PROGRAMS)
     small_depth, max_depth[0] = max_depth[0], 0
 
-    big = planner.plan(project(3, 30))
+    big = planner.plan(project(3, 30), PROGRAMS)
 
     assert len(big.stacks) == 1 + 3 + 3 * 30
     assert all(stack.resources for stack in big.stacks)
