@@ -358,7 +358,7 @@ def _addon_outputs(path: Path) -> list[str]:
 
     Loader.add_multi_constructor("!", any_tag)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # a SafeLoader: no Python objects
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return []
     outputs = data.get("Outputs") if isinstance(data, dict) else None

@@ -84,9 +84,9 @@ class Fields:
         self.read.add(loc)
         value: Any = self.data
         for part in loc:
-            if isinstance(value, Mapping) and part in value:
-                value = value[part]
-            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            found = (isinstance(value, Mapping) and part in value) or (
+                isinstance(value, list) and isinstance(part, int) and part < len(value))
+            if found:
                 value = value[part]
             else:
                 return None
@@ -112,6 +112,16 @@ class Fields:
                 yield loc
         for key, item in self.data.items():
             yield from walk(item, (key,))
+
+
+def flag(value: Any) -> bool | None:
+    """A bool-typed Copilot field: yaml.v3 decodes yes/no/on/off into it as YAML 1.1 did (None: not a bool)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return {"y": True, "yes": True, "on": True, "true": True,
+                "n": False, "no": False, "off": False, "false": False}.get(value.lower())
+    return None
 
 
 def dotted(loc: Loc) -> str:
@@ -204,10 +214,9 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
             m.refuse(("platform",), f"{e}")
     _count(m, ctx)
     exec_ = f.get("exec")
-    if isinstance(exec_, Mapping):
-        exec_ = exec_.get("enable", True)
-    if isinstance(exec_, bool):
-        out["exec"] = exec_
+    enabled = flag(exec_.get("enable", True)) if isinstance(exec_, Mapping) else flag(exec_)
+    if enabled is not None:
+        out["exec"] = enabled
     _network(m, ctx)
     _publish(m)
     if ctx.kind == "worker":
@@ -326,7 +335,7 @@ def _container_health(m: _Mapper, loc: Loc, health: Any) -> dict[str, Any]:
 def _http(m: _Mapper, ctx: WorkloadContext) -> None:
     f, out = m.f, m.out.fields
     http = f.get("http")
-    if http is False:
+    if flag(http) is False:
         m.refuse(("http",), "is false: the service has no Application Load Balancer, and every ecsp web "
                             "application is served by the environment's ALB (make it kind: backend by hand if "
                             "it needs no public traffic)")
@@ -540,8 +549,7 @@ def _network(m: _Mapper, ctx: WorkloadContext) -> None:
         m.warn(("network", "vpc", "security_groups"), f"added {', '.join(map(str, listed))} to the tasks; ecsp "
                                                       "attaches only the environment's security group")
     connect = f.get("network", "connect")
-    if isinstance(connect, Mapping):
-        connect = connect.get("alias") or True
+    connect = (connect.get("alias") or True) if isinstance(connect, Mapping) else flag(connect)
     if ctx.kind == "job":
         if connect:
             m.warn(("network", "connect"), "is set on a job; ecsp jobs take no part in Service Connect")
@@ -737,8 +745,8 @@ def _sidecars(m: _Mapper, ctx: WorkloadContext) -> None:
             if protocol and protocol.lower() != "tcp":
                 m.warn((*loc, "port"), f"{port}: ecsp exposes sidecar ports as TCP")
             mapped["port"] = int(number)
-        if sidecar.get("essential") is not None:
-            mapped["essential"] = sidecar["essential"]
+        if flag(sidecar.get("essential")) is not None:
+            mapped["essential"] = flag(sidecar["essential"])
         variables = _variables(m, ctx, (*loc, "variables"), sidecar.get("variables"))
         if variables:
             mapped["variables"] = variables
@@ -811,9 +819,10 @@ def _storage(m: _Mapper) -> None:
         if not isinstance(volume, Mapping):
             continue
         # Copilot mounts volumes read-only unless read_only: false; say so explicitly.
-        mapped: dict[str, Any] = {"path": volume.get("path"), "read_only": volume.get("read_only", True)}
+        read_only = flag(volume.get("read_only"))
+        mapped: dict[str, Any] = {"path": volume.get("path"), "read_only": True if read_only is None else read_only}
         efs = volume.get("efs")
-        if efs is True:
+        if flag(efs) is True:
             mapped["efs"] = True
         elif isinstance(efs, Mapping) and isinstance(efs.get("id"), Mapping):
             m.refuse((*loc, "efs", "id"), "takes the file system from another stack (from_cfn); ecsp cannot read "
@@ -890,7 +899,7 @@ def map_environment(data: Mapping[str, Any], where: Callable[[Loc], str], skip: 
     elif vpc_id is None and subnets:
         _subnet_layout(m, subnets, carving.carve("10.0.0.0/16"))
     flow_logs = f.get("network", "vpc", "flow_logs")
-    if flow_logs is True:
+    if flag(flow_logs) is True:
         network["flow_logs"] = True
     elif isinstance(flow_logs, Mapping):
         network["flow_logs"] = {"retention": flow_logs.get("retention", 14)}
@@ -901,7 +910,7 @@ def map_environment(data: Mapping[str, Any], where: Callable[[Loc], str], skip: 
         out["network"] = network
     insights = f.get("observability", "container_insights")
     if insights is not None:
-        out["container_insights"] = bool(insights)
+        out["container_insights"] = insights == "enhanced" or bool(flag(insights))
         if insights == "enhanced":
             m.note("note", ("observability", "container_insights"), "observability.container_insights enhanced "
                                                                     "is turned on as standard Container Insights")
@@ -909,7 +918,7 @@ def map_environment(data: Mapping[str, Any], where: Callable[[Loc], str], skip: 
     if certificates:
         out["certificates"] = list(certificates)
     logs = f.get("http", "public", "access_logs")
-    if logs is True:
+    if flag(logs) is True:
         out["access_logs"] = True
     elif isinstance(logs, Mapping):
         if logs.get("bucket_name"):

@@ -10,16 +10,63 @@ Layout (aws/copilot-cli internal/pkg/workspace): ``copilot/.workspace`` holds
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ecsp.errors import ConfigError, ConfigProblem, UsageError
-from ecsp.loader import _Lines, _parse
+from ecsp.loader import _Lines, _unclosed, _yaml_message
 
 COPILOT_DIR = "copilot"
 SUMMARY_FILE = ".workspace"
 MANIFEST = "manifest.yml"
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """Copilot reads manifests with yaml.v3 (YAML 1.2): only true/false are booleans.
+
+    PyYAML's YAML 1.1 would read the key of a Scheduled Job's ``on: {schedule: ...}`` as True.
+    yaml.v3 still decodes yes/no/on/off into a bool-typed field; :func:`ecsp.importer.mapping.flag`
+    does the same where a field is a bool.
+    """
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _parse(text: str, filename: str) -> tuple[_Lines, Any]:
+    """The document's lines and data (YAML 1.2 booleans); invalid YAML is a ConfigError naming the line."""
+    lines = _Lines()
+    try:
+        parser = _Yaml12Loader(text)
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        raise ConfigError([ConfigProblem(filename, line, "", f"invalid YAML: the control character "
+                                         f"U+{e.character:04X} is not allowed; remove it")]) from None
+    try:
+        node = parser.get_single_node()
+        if node is None:
+            return lines, None
+        lines.walk(node)
+        data = parser.construct_document(node)
+    except yaml.MarkedYAMLError as e:
+        mark = (e.context_mark if _unclosed(e) else None) or e.problem_mark or e.context_mark
+        raise ConfigError([ConfigProblem(filename, mark.line + 1 if mark else None, "", _yaml_message(e))]) from None
+    except yaml.YAMLError as e:
+        raise ConfigError([ConfigProblem(filename, None, "", f"invalid YAML: {e}")]) from None
+    finally:
+        parser.dispose()
+    return lines, data
 
 
 @dataclass
