@@ -24,3 +24,9 @@ def test_startup_bench_reports_the_median() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "startup.py"), "--runs", "3"],
                             capture_output=True, text=True, timeout=120, check=True)
     assert re.search(r"^median: \d+(\.\d+)? ms$", result.stdout, re.M), result.stdout
+
+
+def test_import_bench_reports_the_median() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "import.py"), "--services", "3", "--runs", "1"],
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert re.search(r"^median: \d+(\.\d+)? ms$", result.stdout, re.M), result.stdout

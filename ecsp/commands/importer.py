@@ -13,9 +13,9 @@ examples:
   ecsp import copilot --env test=us-west-2 --env prod=us-east-1:111111111111
       read ./copilot, write ./ecsp.yaml next to it
   ecsp import copilot path/to/repo --from-aws --region us-west-2
-      regions and accounts from Copilot's SSM parameters (/copilot/applications/APP)
+      regions and accounts from Copilot's SSM parameters (/copilot/...)
   ecsp import copilot --env test=us-west-2 --dry-run      print the file instead
-  ecsp import copilot --env test=us-west-2::test-profile -o infra/ecsp.yaml --force
+  ecsp import copilot --env test=us-west-2::test -o infra/ecsp.yaml --force
 
 Copilot keeps each environment's region and account outside the manifests: give them with
 --env NAME=REGION[:ACCOUNT][:PROFILE] (an account is needed to turn Secrets Manager names into
@@ -27,10 +27,17 @@ ecsp creates new resources; it does not adopt the stacks Copilot created. Next:
 """
 
 
+GROUP_EPILOG = """\
+examples:
+  ecsp import copilot --env test=us-west-2   ./copilot -> ./ecsp.yaml
+  ecsp import copilot --help                 every option of the Copilot import
+"""
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = sub.add_parser("import", help="import a project from another tool (Copilot)",
                            description="Import a project from another tool into ecsp.yaml.",
-                           formatter_class=HelpFormatter)
+                           epilog=GROUP_EPILOG, formatter_class=HelpFormatter)
     tools = group.add_subparsers(dest="tool", metavar="TOOL", title="tools")
     group.set_defaults(handler=lambda args: _no_tool(group))
     p = tools.add_parser(
