@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ecsp.api import Project
 
-__all__ = ["load"]
+__all__ = ["import_copilot", "load"]
 
 
 def load(path: str = "ecsp.yaml") -> Project:
@@ -19,6 +19,13 @@ def load(path: str = "ecsp.yaml") -> Project:
     from ecsp.api import load as _load
 
     return _load(path)
+
+
+def import_copilot(directory: str | None = None, **options: Any) -> Any:
+    """Build an ecsp.yaml from a Copilot workspace; see :func:`ecsp.importer.import_copilot`."""
+    from ecsp.importer import import_copilot as _import
+
+    return _import(directory, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "ecsp.commands.deploy",  # up, preview, destroy, refresh, outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show
     "ecsp.commands.replay",  # replay
+    "ecsp.commands.importer",  # import copilot
 )
 
 DESCRIPTION = """\

@@ -117,6 +117,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.provider_regions: dict[str, str] = {}
         self.provider_accounts: dict[str, str] = {}
         self.calls: list[MockCallArgs] = []
+        self.subnet_zones: dict[str, str] = {}
 
     # -- helpers -------------------------------------------------------------
 
@@ -167,9 +168,13 @@ class AwsMocks(pulumi.runtime.Mocks):
             return {"ids": [i for i in wanted.get(key, []) if i not in self.absent], "id": region}
         if token == "aws:ec2/getSubnet:getSubnet":
             subnet = str(args.args.get("id"))
-            # Spread by the id's last hex digit: subnet-...0 and subnet-...1 land in different zones.
-            zone = zones(region)[int(subnet[-1], 16) % len(zones(region))]
-            return {"id": subnet, "availabilityZone": zone, "vpcId": "vpc-mock"}
+            # Offline there is no telling which zone a subnet is in: hand the region's zones out in
+            # turn, so subnets looked up one after the other are in different zones (as a plan of a
+            # well-formed VPC should show) whatever their ids.
+            if subnet not in self.subnet_zones:
+                in_region = zones(region)
+                self.subnet_zones[subnet] = in_region[len(self.subnet_zones) % len(in_region)]
+            return {"id": subnet, "availabilityZone": self.subnet_zones[subnet], "vpcId": "vpc-mock"}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": json.dumps(args.args, sort_keys=True), "id": "policy"}
         if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":

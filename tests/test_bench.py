@@ -35,3 +35,9 @@ def test_plan_bench_reports_the_largest_size() -> None:
     match = re.fullmatch(r"1x1: \d+\.\d\ds, \d+ MB, (\d+) resources", last)
     assert match, result.stdout
     assert int(match.group(1)) > 0
+
+
+def test_import_bench_reports_the_median() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "import.py"), "--services", "3", "--runs", "1"],
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert re.search(r"^median: \d+(\.\d+)? ms$", result.stdout, re.M), result.stdout
