@@ -168,7 +168,7 @@ CASES = [
     case(
         "unknown-far-from-any",
         BASE + "    sidecars: {}\n",
-        "ecsp.yaml:16: applications.web.sidecars: unknown key 'sidecars'; valid keys: count, cpu, deregistration_delay, environments, exec, healthcheck, image, log_retention, memory, path, placement, platform, port, secrets, variables",
+        "ecsp.yaml:16: applications.web.sidecars: unknown key 'sidecars'; valid keys: connect, count, cpu, deregistration_delay, environments, exec, healthcheck, image, kind, log_retention, memory, path, placement, platform, port, publish, queue, retries, schedule, secrets, subscribe, timeout, variables",
     ),
     case(
         "missing-project",
