@@ -2,7 +2,8 @@
 
 Runs in the environment's account and region. Its outputs (camelCase) are the contract that
 application stacks read through ``pulumi.StackReference``; ``hostedZoneId``, ``subdomain`` and
-``httpsListenerArn`` are None without a domain.
+``httpsListenerArn`` are None without a domain; ``serviceConnectNamespaceArn`` and
+``serviceConnectNamespace`` exist only when an application sets ``connect``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ecsp.config import ProjectConfig
 from ecsp.context import StackContext
 from stacks import _aws
 from stacks.environment_cluster import Cluster
+from stacks.environment_discovery import ServiceDiscovery
 from stacks.environment_domain import Domain
 from stacks.environment_load_balancer import LoadBalancer
 from stacks.environment_network import Network
@@ -64,7 +66,11 @@ def program(ctx: StackContext) -> None:
                              profile=cfg.profile, role_arn=cfg.role_arn, default_tags=_aws.tags(ctx, env))
 
     network = Network("network", settings=cfg.network, names=names, provider=provider)
-    cluster = Cluster("cluster", names=names, container_insights=cfg.container_insights, provider=provider)
+    # Only when an application connects: environments of projects that never do stay as they were.
+    discovery = (ServiceDiscovery("service-discovery", names=names, provider=provider)
+                 if any(app.connect for app in config.applications.values()) else None)
+    cluster = Cluster("cluster", names=names, container_insights=cfg.container_insights, provider=provider,
+                      service_connect_namespace_arn=discovery.namespace_arn if discovery else None)
 
     domain: Domain | None = None
     subdomain: str | None = None
@@ -100,5 +106,8 @@ def program(ctx: StackContext) -> None:
         "subdomain": subdomain,
         "region": cfg.region,
     }
+    if discovery is not None:
+        outputs["serviceConnectNamespaceArn"] = discovery.namespace_arn
+        outputs["serviceConnectNamespace"] = discovery.namespace_name
     for key, value in outputs.items():
         pulumi.export(key, value)
