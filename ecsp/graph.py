@@ -1,4 +1,4 @@
-"""The stack graph as data: project -> environments -> applications.
+"""The stack graph as data: project -> environments -> applications (-> workers subscribed to them).
 
 Each node is a :class:`StackSpec`; edges are ``depends_on``. :func:`build` derives the
 graph from a validated config, :func:`select` narrows it to targets, and
@@ -90,8 +90,13 @@ def build(config: ProjectConfig) -> StackGraph:
         stacks.append(StackSpec("environment", project, env, depends_on=(root.name,)))
     for env in config.environments:
         env_name = naming.display_name(project, "environment", env)
-        for app in config.applications:
-            stacks.append(StackSpec("application", project, env, app, depends_on=(env_name, root.name)))
+        for app, app_cfg in config.applications.items():
+            # A worker subscribes to topics other applications' stacks create: those deploy first.
+            publishers = tuple(dict.fromkeys(
+                naming.display_name(project, "application", env, s.app)
+                for s in app_cfg.subscribe if s.app != app))
+            stacks.append(StackSpec("application", project, env, app,
+                                    depends_on=(env_name, root.name, *publishers)))
     return StackGraph(tuple(stacks))
 
 
