@@ -820,10 +820,11 @@ _KIND_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
 def kind_problems(app: Application) -> list[FieldError]:
     """Fields that do not suit the application's kind, or that its kind needs, each with the fix."""
     kind = app.kind
+    called = "web application" if kind == "web" else kind
     errors: list[FieldError] = []
     for field, (kinds, why) in _KIND_ONLY.items():
         if field in app.model_fields_set and kind not in kinds and getattr(app, field) not in (None, []):
-            errors.append(FieldError((field,), f"{why}, and this is a {kind}; remove {field}, or set kind: "
+            errors.append(FieldError((field,), f"{why}, and this is a {called}; remove {field}, or set kind: "
                                                f"{kinds[0]}"))
     if kind == "web" and app.port is None:
         errors.append(FieldError(("port",), "'port' is required for a web application (the load balancer forwards "
@@ -845,13 +846,13 @@ def kind_problems(app: Application) -> list[FieldError]:
         errors.append(FieldError(("count",), "a job starts one task per run; remove count"))
     scaling = app.autoscaling
     if scaling is not None and kind != "web" and scaling.requests is not None:
-        errors.append(FieldError(("count", "requests"), f"a {kind} is not behind the load balancer, so there are no "
+        errors.append(FieldError(("count", "requests"), f"a {called} is not behind the load balancer, so there are no "
                                                         "requests to count; scale on cpu_percentage or "
                                                         "memory_percentage" + (", or queue_delay" if kind == "worker"
                                                                                else "")))
     if scaling is not None and kind != "worker" and scaling.queue_delay is not None:
         errors.append(FieldError(("count", "queue_delay"), f"only a worker has a queue to scale on, and this is a "
-                                                           f"{kind}; remove queue_delay, or set kind: worker"))
+                                                           f"{called}; remove queue_delay, or set kind: worker"))
     return errors
 
 
@@ -1217,6 +1218,8 @@ def _repair_application(data: dict[str, Any], loc: tuple[str | int, ...]) -> Non
             place.pop("memory", None)
     elif field == "path":
         target["path"] = f"/~unreadable-{id(target)}"  # unique: collides with no other application
+    elif field == "schedule":
+        target["schedule"] = "none"  # a job's schedule was written, just wrong: do not also call it missing
     elif required and field in _PLACEHOLDERS:
         data[field] = copy.deepcopy(_PLACEHOLDERS[field])
     else:
