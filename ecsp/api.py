@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator
 
     from ecsp.context import LocalEmulator
+    from ecsp.ops.kinds import Execution
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
@@ -100,6 +101,22 @@ class Project:
 
         return logs.events(self.config, self.root, app, env, since=since, follow=follow, filter_pattern=filter,
                            local=local)
+
+    def run_job(self, app: str, env: str, *, follow: bool = True, local: bool | LocalEmulator = False,
+                poll: float = 2.0) -> Generator[Execution | LogEvent, None, None]:
+        """Start a run of job ``app`` now: yields the started Execution, its log events, then the finished Execution.
+
+        Names are checked now; AWS is read while iterating (``follow=False``: only the start).
+        """
+        from ecsp.ops import check_names, kinds, open_sessions
+
+        check_names(self.config, [env], [app])
+
+        def generate() -> Generator[Execution | LogEvent, None, None]:
+            with open_sessions(self.config, self.root, local) as sessions:
+                yield from kinds.run(self.config, sessions, env, app, follow=follow, poll=poll)
+
+        return generate()
 
     def show(self, *, local: bool | LocalEmulator = False) -> ShowReport:
         """The project at a glance: environments (region, account, URL base) and where each application runs."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import graphlib
 import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -30,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from ecsp import fargate, kinds, naming, network
+from ecsp import fargate, kinds, naming, network, schedules
 
 NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 # Partitions: aws (us-west-2), aws-us-gov (us-gov-west-1), iso (us-iso-east-1), sovereign (eusc-de-east-1).
@@ -57,6 +58,11 @@ LOG_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$"
 HOST_PATTERN = DOMAIN_PATTERN
 MAX_ALIASES = 20
 DEFAULT_FLOW_LOG_RETENTION = 14
+# SNS topic names allow letters, digits, - and _; ecsp prefixes them with <project>-<env>-<app>-.
+TOPIC_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+# A Service Connect discovery name is a DNS label (other applications call http://<name>:<port>).
+DISCOVERY_NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+APPLICATION_KINDS = ("web", "backend", "worker", "job")
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -623,6 +629,50 @@ class HealthCheckConfig(Model):
         return self
 
 
+def _duration(minimum: float, maximum: float, what: str) -> AfterValidator:
+    """A validator for a duration written as seconds or with a unit (``30s``, ``4d``), within a range."""
+
+    def check(value: int | str) -> int | str:
+        seconds = schedules.seconds(value)
+        if not minimum <= seconds <= maximum:
+            raise ValueError(f"{value} is outside what {what} allows ({_span(minimum)} to {_span(maximum)}); "
+                             "pick a value in that range")
+        return value
+
+    return AfterValidator(check)
+
+
+def _span(seconds: float) -> str:
+    if seconds < 1:
+        return f"{int(seconds * 1000)}ms"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+class QueueDelayConfig(Model):
+    """Scale a worker on its queue's backlog: keep (latency / processing_time) messages per task at most."""
+
+    latency: Annotated[int | str, _duration(1, 86400, "an acceptable latency")] = Field(
+        description="How long a message may wait before a task picks it up: seconds or e.g. 10m.",
+        examples=[600])
+    processing_time: Annotated[int | str, _duration(0.001, 86400, "a processing time")] = Field(
+        description="How long a task takes for one message: seconds or e.g. 250ms.", examples=["250ms"])
+
+    @model_validator(mode="after")
+    def _latency_covers_one_message(self) -> QueueDelayConfig:
+        if self.backlog_per_task < 1:
+            raise FieldError(("latency",), f"{self.latency} is shorter than the processing time "
+                                           f"({self.processing_time}), so no backlog is acceptable; raise latency")
+        return self
+
+    @property
+    def backlog_per_task(self) -> int:
+        """The acceptable messages per task, as Copilot computed it (latency / processing time, rounded down)."""
+        return int(schedules.seconds(self.latency) // schedules.seconds(self.processing_time))
+
+
 class AutoscalingConfig(Model):
     """A task count range with target-tracking policies."""
 
@@ -631,6 +681,9 @@ class AutoscalingConfig(Model):
     cpu_percentage: int | None = Field(None, ge=1, le=100, description="Target average CPU utilisation (%).")
     memory_percentage: int | None = Field(None, ge=1, le=100, description="Target average memory utilisation (%).")
     requests: int | None = Field(None, ge=1, description="Target requests per task per minute (ALB).")
+    queue_delay: QueueDelayConfig | None = Field(
+        None, description="Workers only: scale on the queue's backlog per task (latency / processing_time).",
+        examples=[{"latency": 600, "processing_time": "250ms"}])
     cooldown_in: int = Field(120, ge=0, le=3600, description="Seconds to wait after scaling in.")
     cooldown_out: int = Field(60, ge=0, le=3600, description="Seconds to wait after scaling out.")
 
@@ -652,7 +705,8 @@ class AutoscalingConfig(Model):
             )
             if v is not None
         }
-        return chosen or {"cpu": 70}
+        # Queue backlog is a target of its own (see stacks.application_queue): no default CPU policy beside it.
+        return chosen or ({} if self.queue_delay is not None else {"cpu": 70})
 
 
 def _count_tag(v: Any) -> str:
@@ -669,11 +723,54 @@ def _pair_message(cpu: int, memory: int) -> str:
     return f"{memory} MiB is not valid with cpu {cpu}; use {fargate.describe_options(cpu)}"
 
 
+class QueueConfig(Model):
+    """A worker's SQS queue (SSE-encrypted, with a dead-letter queue); defaults as Copilot's."""
+
+    retention: Annotated[int | str, _duration(60, 1209600, "SQS message retention")] = Field(
+        345600, description="How long SQS keeps an unprocessed message: seconds or e.g. 4d (60s to 14d).",
+        examples=["4d"])
+    visibility_timeout: int = Field(
+        30, ge=0, le=43200, description="Seconds a received message stays hidden from other tasks (0 to 43200).")
+    max_receive_count: int = Field(
+        10, ge=1, le=1000, description="Receives before a message moves to the dead-letter queue.")
+
+    @property
+    def retention_seconds(self) -> int:
+        return int(schedules.seconds(self.retention))
+
+
+Topic = Annotated[str, _matches(
+    TOPIC_PATTERN, lambda v: f"'{v}' is not a topic name; use letters, digits, - and _ (at most 64), e.g. created"),
+    _schema_pattern(TOPIC_PATTERN)]
+
+
+class SubscriptionConfig(Model):
+    """One topic a worker's queue receives: the publishing application, the topic, an optional filter."""
+
+    app: str = Field(description="The application that publishes the topic.", examples=["web"])
+    topic: Topic = Field(description="The topic's name, as listed in that application's publish.",
+                         examples=["created"])
+    filter: dict[str, Any] | None = Field(
+        None, description="An SNS filter policy on message attributes, e.g. {store: [example]}.",
+        examples=[{"store": ["example"]}])
+
+
+def _check_schedule(v: str) -> str:
+    if v == "none":
+        return v
+    problem = schedules.problem(v)
+    return _raise(problem) if problem else v
+
+
+Schedule = Annotated[str, AfterValidator(_check_schedule)]
+
+
 class _ApplicationFields(Model):
     """Fields an application may set, and that an environment may override."""
 
     image: ImageConfig | None = Field(None, description="The container image.")
-    port: int | None = Field(None, ge=1, le=65535, description="Container port the load balancer forwards to.")
+    port: int | None = Field(None, ge=1, le=65535, description="Container port: what the load balancer forwards "
+                             "to (web) and other applications call through Service Connect (web, backend).")
     path: UrlPath | None = Field(
         None, max_length=120,
         description="URL path prefix routed to the application; '/' for at most one application.",
@@ -712,6 +809,14 @@ class _ApplicationFields(Model):
         _raise_all([FieldError((i,), f"'{a}' is listed twice; list each alias once")
                     for i, a in enumerate(v or []) if a in (v or [])[:i]])
         return v
+    queue: QueueConfig | None = Field(None, description="Workers: their SQS queue's settings.",
+                                      examples=[{"retention": "4d", "visibility_timeout": 30}])
+    schedule: Schedule | None = Field(
+        None, description="Jobs: when to run: rate(1 hour), cron(0 3 * * ? *) (UTC) or none (only `ecsp run`).",
+        examples=["rate(1 day)"])
+    timeout: int | None = Field(None, ge=1, le=31536000, description="Jobs: seconds a run may take before it is "
+                                "stopped (default: no limit).")
+    retries: int | None = Field(None, ge=0, le=10, description="Jobs: times a failed run is retried (default 0).")
 
     @field_validator("cpu")
     @classmethod
@@ -817,11 +922,40 @@ class ApplicationOverride(_ApplicationFields):
     )
 
 
-class Application(Model):
+Kind = Literal["web", "backend", "worker", "job"]
+Connect = bool | Annotated[str, _matches(
+    DISCOVERY_NAME_PATTERN, lambda v: f"'{v}' is not a discovery name; use a DNS label (lowercase letters, digits, "
+    "hyphens), or true for the application's name"), _schema_pattern(DISCOVERY_NAME_PATTERN)]
+
+
+class _KindFields(Model):
+    """What kind of application it is and how it talks to the others; set once, not per environment."""
+
+    kind: Kind = Field(
+        "web", description="web: behind the load balancer; backend: a service reached only by other applications; "
+        "worker: a service consuming its SQS queue; job: a task run on a schedule or with `ecsp run`.")
+    connect: Connect = Field(
+        False, description="Service Connect: true (web, backend: others call http://<app>:<port>; worker: calls "
+        "others), or a discovery name to use instead of the application's name. Not for jobs.", examples=[True])
+    publish: list[Topic] = Field(
+        default_factory=list, description="SNS topics this application publishes (ARNs in ECSP_SNS_TOPIC_ARNS).",
+        examples=[["created"]])
+    subscribe: list[SubscriptionConfig] = Field(
+        default_factory=list, description="Workers: topics their queue receives, as {app, topic, filter}.",
+        examples=[[{"app": "web", "topic": "created"}]])
+
+    @field_validator("publish")
+    @classmethod
+    def _topics_unique(cls, v: list[str]) -> list[str]:
+        _raise_all([FieldError((i,), f"'{t}' is listed twice; remove one") for i, t in enumerate(v) if t in v[:i]])
+        return v
+
+
+class Application(_KindFields):
     """One application's effective settings in one environment (defaults applied, overrides merged)."""
 
     image: ImageConfig = Field(description="The container image.")
-    port: int = Field(ge=1, le=65535, description="Container port the load balancer forwards to.")
+    port: int | None = Field(None, ge=1, le=65535, description="Container port.")
     path: UrlPath = Field("/", max_length=120, description="URL path prefix.")
     healthcheck: HealthCheckConfig = Field(default_factory=HealthCheckConfig, description="Health check.")
     cpu: int = Field(DEFAULT_CPU, description="Task CPU units.")
@@ -835,6 +969,10 @@ class Application(Model):
     log_retention: int = Field(30, description="Days to keep logs.")
     deregistration_delay: int = Field(60, description="Seconds to drain a stopping task.")
     aliases: list[str] = Field(default_factory=list, description="Extra host names.")
+    queue: QueueConfig = Field(default_factory=QueueConfig, description="A worker's queue.")
+    schedule: str | None = Field(None, description="A job's schedule expression, or none.")
+    timeout: int | None = Field(None, description="Seconds a job's run may take.")
+    retries: int = Field(0, description="Times a failed job run is retried.")
 
     @model_validator(mode="after")
     def _cpu_memory_pair(self) -> Application:
@@ -850,6 +988,22 @@ class Application(Model):
                     for name in self.secrets if name in self.variables])
         return self
 
+    @model_validator(mode="after")
+    def _fields_suit_the_kind(self) -> Application:
+        _raise_all(kind_problems(self))
+        return self
+
+    @property
+    def is_service(self) -> bool:
+        """Whether ECS keeps tasks running (web, backend, worker); a job's tasks run to completion."""
+        return self.kind != "job"
+
+    def discovery_name(self, application: str) -> str | None:
+        """The Service Connect name others call, or None when it serves none (no connect, a worker, a job)."""
+        if not self.connect or self.kind not in ("web", "backend"):
+            return None
+        return self.connect if isinstance(self.connect, str) else application
+
     @property
     def autoscaling(self) -> AutoscalingConfig | None:
         return self.count if isinstance(self.count, AutoscalingConfig) else None
@@ -859,12 +1013,64 @@ class Application(Model):
         return self.count.min if isinstance(self.count, AutoscalingConfig) else self.count
 
 
-class ApplicationConfig(_ApplicationFields):
+# Fields that only make sense for some kinds, and the kinds they suit.
+_KIND_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
+    "path": (("web",), "the load balancer routes a path only to web applications"),
+    "deregistration_delay": (("web",), "only web applications are behind the load balancer"),
+    "subscribe": (("worker",), "only a worker has a queue to receive topics"),
+    "queue": (("worker",), "only a worker has a queue"),
+    "schedule": (("job",), "only a job runs on a schedule"),
+    "timeout": (("job",), "only a job's runs end and can time out"),
+    "retries": (("job",), "only a job's runs end and can be retried"),
+}
+
+
+def kind_problems(app: Application) -> list[FieldError]:
+    """Fields that do not suit the application's kind, or that its kind needs, each with the fix."""
+    kind = app.kind
+    called = "web application" if kind == "web" else kind
+    errors: list[FieldError] = []
+    for field, (suited, why) in _KIND_ONLY.items():
+        if field in app.model_fields_set and kind not in suited and getattr(app, field) not in (None, []):
+            errors.append(FieldError((field,), f"{why}, and this is a {called}; remove {field}, or set kind: "
+                                               f"{suited[0]}"))
+    if kind == "web" and app.port is None:
+        errors.append(FieldError(("port",), "'port' is required for a web application (the load balancer forwards "
+                                            "to it); add it, e.g. port: 80"))
+    if kind == "backend" and app.connect and app.port is None:
+        errors.append(FieldError(("port",), "a backend with connect needs the port other applications call; add it, "
+                                            "e.g. port: 8080"))
+    if kind == "job" and app.connect:
+        errors.append(FieldError(("connect",), "a job runs to completion, so Service Connect (which serves and calls "
+                                               "through a long-running proxy) does not apply; remove connect"))
+    if kind == "worker" and isinstance(app.connect, str):
+        errors.append(FieldError(("connect",), "a worker only calls other applications (it serves no port), so it "
+                                               "has no discovery name; write connect: true"))
+    if kind == "job" and app.schedule is None:
+        errors.append(FieldError(("schedule",), "a job needs a schedule; add e.g. schedule: \"rate(1 day)\", "
+                                                "schedule: \"cron(0 3 * * ? *)\" or schedule: none (run it with "
+                                                "`ecsp run`)"))
+    if kind == "job" and "count" in app.model_fields_set:
+        errors.append(FieldError(("count",), "a job starts one task per run; remove count"))
+    scaling = app.autoscaling
+    if scaling is not None and kind != "web" and scaling.requests is not None:
+        errors.append(FieldError(("count", "requests"), f"a {called} is not behind the load balancer, so there are no "
+                                                        "requests to count; scale on cpu_percentage or "
+                                                        "memory_percentage" + (", or queue_delay" if kind == "worker"
+                                                                               else "")))
+    if scaling is not None and kind != "worker" and scaling.queue_delay is not None:
+        errors.append(FieldError(("count", "queue_delay"), f"only a worker has a queue to scale on, and this is a "
+                                                           f"{called}; remove queue_delay, or set kind: worker"))
+    return errors
+
+
+class ApplicationConfig(_KindFields, _ApplicationFields):
     """An application as written in ecsp.yaml: base settings plus per-environment overrides."""
 
     image: ImageConfig = Field(description="The container image: {location: URI} or {build: DIR}.",
                                examples=[{"location": "public.ecr.aws/nginx/nginx:stable"}, {"build": "./web"}])
-    port: int = Field(ge=1, le=65535, description="Container port the load balancer forwards to.", examples=[80])
+    port: int | None = Field(None, ge=1, le=65535, examples=[80], description="Container port: required for web "
+                             "(the load balancer forwards to it) and for a backend with connect (others call it).")
     environments: dict[str, ApplicationOverride] = Field(
         default_factory=dict, description="Per-environment overrides: an environment's name, then any of the "
         "application's fields with the value to use there.", examples=[{"prod": {"count": 3, "memory": 1024}}],
@@ -959,6 +1165,8 @@ def check_project(
     errors += resolution_errors
     errors += paths_unique_per_environment(environments, applications, resolved)
     errors += private_placement_needs_nat(environments, applications, resolved)
+    errors += subscriptions_name_published_topics(environments, applications, resolved)
+    errors += queue_scaling_needs_container_insights(environments, applications, resolved)
     if project is not None:
         errors += derived_names_fit(project, environments, applications)
         errors += certificates_in_environment_account(project, environments)
@@ -1012,7 +1220,8 @@ def paths_unique_per_environment(
     for env in environments:
         seen: dict[str, str] = {}
         for app, cfg in applications.items():
-            if (env, app) not in resolved:
+            # Only web applications have a rule on the load balancer (other kinds may not set a path).
+            if (env, app) not in resolved or resolved[(env, app)].kind != "web":
                 continue
             path = resolved[(env, app)].path
             if path not in seen:
@@ -1031,6 +1240,69 @@ def paths_unique_per_environment(
                 message = (f"'{app}' has no path, so it gets the root path '/', which '{first}' already uses"
                            f"{in_env}; set path, e.g. path: /{app}")
             errors.append(FieldError(where, message))
+    return errors
+
+
+def subscriptions_name_published_topics(
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
+    resolved: Resolved,
+) -> list[FieldError]:
+    """Each subscription names an application of the project and a topic that application publishes."""
+    errors = []
+    for app, cfg in applications.items():
+        for i, sub in enumerate(cfg.subscribe):
+            where: tuple[str | int, ...] = ("applications", app, "subscribe", i)
+            publisher = applications.get(sub.app)
+            if publisher is None:
+                close = difflib.get_close_matches(sub.app, [a for a in applications if a != app], n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else "name one of the applications of ecsp.yaml"
+                errors.append(FieldError((*where, "app"), f"there is no application '{sub.app}'; {hint}"))
+            elif sub.topic not in publisher.publish:
+                listed = (f"it publishes {_quoted_list(publisher.publish)}" if publisher.publish
+                          else "it publishes no topics")
+                errors.append(FieldError((*where, "topic"), f"'{sub.app}' publishes no topic '{sub.topic}' ({listed}); "
+                                                            f"add '{sub.topic}' to applications.{sub.app}.publish, or "
+                                                            "subscribe to one it publishes"))
+            if (sub.app, sub.topic) in [(s.app, s.topic) for s in cfg.subscribe[:i]]:
+                errors.append(FieldError(where, f"{sub.app}/{sub.topic} is subscribed twice; remove one"))
+    errors += _subscription_cycles(applications)
+    return errors
+
+
+def _subscription_cycles(applications: Mapping[str, ApplicationConfig]) -> list[FieldError]:
+    """A worker's stack deploys after those it subscribes to (ecsp.graph), so subscriptions may not form a loop."""
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for app, cfg in applications.items():
+        sorter.add(app, *(s.app for s in cfg.subscribe if s.app in applications and s.app != app))
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as e:
+        loop: list[str] = list(e.args[1])[::-1]  # graphlib lists a loop against the edges' direction
+        return [FieldError(("applications", loop[0], "subscribe"),
+                           f"subscriptions form a loop ({' -> '.join(loop)}), and each worker deploys after the "
+                           "applications it subscribes to; break the loop (e.g. publish the topic from a third "
+                           "application)")]
+    return []
+
+
+def queue_scaling_needs_container_insights(
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
+    resolved: Resolved,
+) -> list[FieldError]:
+    """Backlog per task divides by the running task count, which ECS publishes only with Container Insights."""
+    errors = []
+    for app, cfg in applications.items():
+        lacking: dict[tuple[str | int, ...], list[str]] = {}
+        for env, env_cfg in environments.items():
+            settings = resolved.get((env, app))
+            scaling = settings.autoscaling if settings is not None else None
+            if scaling is not None and scaling.queue_delay is not None and not env_cfg.container_insights:
+                lacking.setdefault((*_field_path(cfg, env, "count", app), "queue_delay"), []).append(env)
+        for where, envs in lacking.items():
+            fix = " and ".join(f"environments.{e}.container_insights: true" for e in envs)
+            errors.append(FieldError(where, f"queue_delay scaling divides the queue's backlog by the running task "
+                                            f"count, which ECS publishes only with Container Insights; set {fix}, "
+                                            "or scale on cpu_percentage"))
     return errors
 
 
@@ -1257,6 +1529,8 @@ def _repair_application(data: dict[str, Any], loc: tuple[str | int, ...]) -> Non
             place.pop("memory", None)
     elif field == "path":
         target["path"] = f"/~unreadable-{id(target)}"  # unique: collides with no other application
+    elif field == "schedule":
+        target["schedule"] = "none"  # a job's schedule was written, just wrong: do not also call it missing
     elif required and field in _PLACEHOLDERS:
         data[field] = copy.deepcopy(_PLACEHOLDERS[field])
     else:

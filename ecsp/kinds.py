@@ -9,7 +9,7 @@ destroy check read these records and never name a kind themselves: a new kind is
 in :data:`KINDS` plus its program in the bundle :mod:`stacks` hands to the driver.
 
 :data:`KINDS` is ordered: the graph lists stacks kind by kind in this order, and a kind may
-only depend on kinds before it.
+only depend on kinds before it or on stacks of its own kind (a worker on its publishers).
 """
 
 from __future__ import annotations
@@ -128,10 +128,24 @@ ENVIRONMENT = StackKind(
     placement=environment_placement,
     selected=lambda targets, scope: _in_environments(targets, scope) and not targets.applications,
 )
+def application_upstream(config: ProjectConfig, scope: Scope) -> list[Edge]:
+    """The environment and project stacks, and for a worker the stacks of the applications it subscribes to.
+
+    Their stacks create the topics the worker's queue subscribes to, so they deploy first (in the
+    same environment). An application no longer in ecsp.yaml has only the first two.
+    """
+    edges: list[Edge] = [("environment", Scope(scope.environment)), ("project", Scope())]
+    settings = config.applications.get(scope.application or "")
+    if settings is not None:
+        publishers = dict.fromkeys(s.app for s in settings.subscribe if s.app != scope.application)
+        edges += [("application", Scope(scope.environment, publisher)) for publisher in publishers]
+    return edges
+
+
 APPLICATION = StackKind(
     "application", None, per_environment=True,
     instances=lambda config: [Scope(env, app) for env in config.environments for app in config.applications],
-    upstream=lambda config, scope: [("environment", Scope(scope.environment)), ("project", Scope())],
+    upstream=application_upstream,
     placement=environment_placement,
     selected=lambda targets, scope: _in_environments(targets, scope) and (
         not targets.applications or scope.application in targets.applications),

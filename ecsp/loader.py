@@ -285,7 +285,8 @@ def problems(e: ValidationError, data: Any, lines: _Lines, filename: str) -> lis
                 continue  # `regoin: x` already says "did you mean 'region'?"; "region is required" is noise
             else:
                 found.append((loc, _message(err, loc, lines, typo_for.get(loc))))
-    found += [(one.path, one.message) for one in partial_problems(data)]
+    # A field a typo left unset ("prot: 80") is not reported again by a cross-field rule that needs it.
+    found += [(one.path, one.message) for one in partial_problems(data) if one.path not in typo_for.values()]
     return _sorted([ConfigProblem(filename, lines.line(loc), _dotted(loc), msg) for loc, msg in found])
 
 

@@ -270,6 +270,23 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
         state["id"] = f"igw-{_hex(name)}"
     elif type_ == "aws:ec2/routeTable:RouteTable":
         state["id"] = f"rtb-{_hex(name)}"
+    elif type_ == "aws:sns/topic:Topic":
+        state["arn"] = state["id"] = f"arn:aws:sns:{region}:{account}:{physical}"
+    elif type_ == "aws:sns/topicSubscription:TopicSubscription":
+        state["arn"] = state["id"] = f"{inputs.get('topic', 'topic')}:{_hex(name, n=8)}-{_hex(name, 's', n=4)}"
+    elif type_ == "aws:sqs/queue:Queue":
+        url = f"https://sqs.{region}.amazonaws.com/{account}/{physical}"
+        state["arn"] = f"arn:aws:sqs:{region}:{account}:{physical}"
+        state["id"] = url
+        extra = {"url": url}
+    elif type_ == "aws:servicediscovery/httpNamespace:HttpNamespace":
+        state["id"] = f"ns-{_hex(name, n=16)}"
+        state["arn"] = f"arn:aws:servicediscovery:{region}:{account}:namespace/{state['id']}"
+    elif type_ == "aws:sfn/stateMachine:StateMachine":
+        state["arn"] = state["id"] = f"arn:aws:states:{region}:{account}:stateMachine:{physical}"
+    elif type_ == "aws:scheduler/schedule:Schedule":
+        state["arn"] = f"arn:aws:scheduler:{region}:{account}:schedule/default/{physical}"
+        state["id"] = f"default/{physical}"
     elif type_ == "aws:appautoscaling/target:Target":
         extra = {"resourceId": inputs.get("resourceId", "")}
     elif type_ == "docker-build:index:Image":

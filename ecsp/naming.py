@@ -145,6 +145,37 @@ class AppNames:
     def service(self) -> str:
         return self.application
 
+    def topic(self, topic: str) -> str:
+        """An SNS topic the application publishes: explicit, so subscribers can compute its ARN (as Copilot's)."""
+        return f"{self.base}-{topic}"
+
+    @property
+    def queue(self) -> str:
+        """A worker's SQS queue (at most 20+16+24+2 = 62 of SQS's 80 characters)."""
+        return self.base
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.base}-dlq"
+
+    @property
+    def state_machine(self) -> str:
+        """A job's Step Functions state machine (explicit: `ecsp run` finds it by name; limit 80)."""
+        return self.base
+
+    @property
+    def schedule(self) -> str:
+        """A job's EventBridge Scheduler schedule (limit 64)."""
+        return self.base
+
+    @property
+    def state_machine_role(self) -> str:
+        return autonamed(f"{self.base}-sfn", IAM_ROLE_NAME_LIMIT)
+
+    @property
+    def scheduler_role(self) -> str:
+        return autonamed(f"{self.base}-schedule", IAM_ROLE_NAME_LIMIT)
+
 
 @dataclass(frozen=True)
 class EnvNames:
@@ -168,6 +199,11 @@ class EnvNames:
     @property
     def cluster(self) -> str:
         return self.base
+
+    @property
+    def service_connect_namespace(self) -> str:
+        """The Cloud Map namespace applications reach each other in (as Copilot's ``<env>.<app>.local``)."""
+        return f"{self.environment}.{self.project}.local"
 
     def tag(self, part: str) -> str:
         """The ``Name`` tag of one of the environment's resources (what the AWS console lists)."""

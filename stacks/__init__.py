@@ -19,5 +19,5 @@ PROGRAMS = Programs(
     },
     plugins=(Plugin("aws", "pulumi-aws"), Plugin("docker-build", "pulumi-docker-build")),
     aws_modules=("acm", "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "iam", "kms", "lb", "route53", "s3",
-                 "vpc"),
+                 "scheduler", "servicediscovery", "sfn", "sns", "sqs", "vpc"),
 )

@@ -1,16 +1,24 @@
-"""The application stack: one Fargate service behind its environment's load balancer, one stack per (environment, app).
+"""The application stack: one application of one kind in one environment (one stack per (environment, app)).
 
 It reads the environment stack's outputs (network, cluster, load balancer, listeners,
-zone) and the project stack's (the ECR repository of this region) through
-``pulumi.StackReference`` and builds, one component per concern: the image (built and
-pushed when ``image.build``), the IAM roles, the log group and task definition, the
-routing (target group, listener rules, DNS), the service and its autoscaling.
+zone, Service Connect namespace) and the project stack's (the ECR repository of this
+region) through ``pulumi.StackReference`` and builds, one component per concern: the
+image (built and pushed when ``image.build``), the IAM roles, the log group and task
+definition (the same for every kind), then what the kind puts around it:
 
-Exports :class:`stacks.contracts.ApplicationOutputs`.
+* web: the routing (target group, listener rules, DNS), the service and its autoscaling;
+* backend: the service (no load balancer) and its autoscaling;
+* worker: its queue and subscriptions, the service, autoscaling and backlog scaling;
+* job: the state machine that runs the task and its schedule.
+
+Any kind may publish topics; web and backend may serve through Service Connect, workers
+may call through it. Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the
+kind has them.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -20,11 +28,14 @@ from ecsp import naming, priorities
 from ecsp.config import ProjectConfig, managed_alias
 from ecsp.context import StackContext
 from stacks import _aws
-from stacks.application_iam import TaskRoles
+from stacks.application_iam import TaskRoles, after
 from stacks.application_image import BuiltImage
+from stacks.application_queue import BacklogScaling, Queue
 from stacks.application_routing import Routing
-from stacks.application_service import Autoscaling, Service
+from stacks.application_schedule import Job
+from stacks.application_service import Autoscaling, Service, ServiceConnect
 from stacks.application_task import TaskDefinition
+from stacks.application_topics import Topics
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
 
 
@@ -58,7 +69,8 @@ def program(ctx: StackContext) -> None:
     https = domain is not None or bool(config.environments[env].certificates)
     upstream = EnvironmentOutputs.read(pulumi.StackReference(ctx.upstream_name("environment", env)),
                                        include=[*(["https_listener_arn"] if https else []),
-                                                *(["hosted_zone_id"] if domain else [])])
+                                                *(["hosted_zone_id"] if domain else []),
+                                                *(["service_connect_namespace_arn"] if settings.connect else [])])
 
     image: pulumi.Input[str]
     if settings.image.location is not None:
@@ -79,42 +91,92 @@ def program(ctx: StackContext) -> None:
     roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
                       account=account, partition=partition, provider=provider)
 
-    host = naming.application_host(config.project.name, env, app, domain) if domain else None
-    # Every application's rule keys (one per rule; more than one with many aliases), so that each
-    # stack derives the same, unique priorities on its own.
-    keys = [key for other in config.applications for key in application_rule_keys(config, env, other)]
-    numbers = priorities.priorities(keys)
-    routing = Routing(
-        app, names=names, settings=settings,
-        priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
-        managed_aliases=[a for a in settings.aliases if managed_alias(a, config.project.name, env, domain)],
-        vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
-        https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
-        load_balancer_zone_id=upstream.load_balancer_zone_id, hosted_zone_id=upstream.hosted_zone_id, host=host,
-        provider=provider)
+    # What the kind adds around the shared task definition: topics and a queue, with their grants
+    # on the task role (tasks must not start before those exist) and their variables.
+    task_grants: list[pulumi.CustomResource] = []
+    extra: dict[str, pulumi.Input[str]] = {}
+    topics = queue = None
+    if settings.publish:
+        topics = Topics(app, names=names, publish=settings.publish, task_role=roles.task_role, provider=provider)
+        task_grants.append(topics.grant)
+        extra["ECSP_SNS_TOPIC_ARNS"] = topics.arns.apply(lambda a: json.dumps(a, sort_keys=True))
+    if settings.kind == "worker":
+        queue = Queue(app, names=names, settings=settings.queue, subscribe=settings.subscribe,
+                      task_role=roles.task_role, region=region, account=account, partition=partition,
+                      provider=provider)
+        task_grants.append(queue.grant)
+        extra["ECSP_QUEUE_URL"] = queue.queue.url
+    task_role_arn = after(roles.task_role_arn, task_grants) if task_grants else roles.task_role_arn
+    discovery_name = settings.discovery_name(app)
+    connect = (ServiceConnect(namespace_arn=upstream.service_connect_namespace_arn, discovery_name=discovery_name,
+                              port_name=names.container if discovery_name else None,
+                              port=settings.port if discovery_name else None)
+               if settings.connect and upstream.service_connect_namespace_arn is not None else None)
+
+    routing: Routing | None = None
+    if settings.kind == "web":
+        host = naming.application_host(config.project.name, env, app, domain) if domain else None
+        # Every web application's rule keys (one per rule; more than one with many aliases), so that
+        # each stack derives the same, unique priorities on its own.
+        keys = [key for other in config.applications if config.application(env, other).kind == "web"
+                for key in application_rule_keys(config, env, other)]
+        numbers = priorities.priorities(keys)
+        routing = Routing(
+            app, names=names, settings=settings,
+            priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
+            managed_aliases=[a for a in settings.aliases if managed_alias(a, config.project.name, env, domain)],
+            vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
+            https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
+            load_balancer_zone_id=upstream.load_balancer_zone_id, hosted_zone_id=upstream.hosted_zone_id, host=host,
+            provider=provider)
 
     task = TaskDefinition(
-        app, names=names, settings=settings, image=image, url=routing.url, secrets=roles.secrets,
-        execution_role_arn=roles.execution_role_arn, task_role_arn=roles.task_role_arn, region=region,
-        provider=provider)
+        app, names=names, settings=settings, image=image, url=routing.url if routing else None,
+        secrets=roles.secrets, execution_role_arn=roles.execution_role_arn, task_role_arn=task_role_arn,
+        region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
+        port_name=connect.port_name if connect else None)
+    subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
+
+    if settings.kind == "job":
+        job = Job(app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
+                  task_definition_arn=task.task_definition.arn, execution_role_arn=roles.execution_role_arn,
+                  task_role_arn=task_role_arn, subnet_ids=subnet_ids,
+                  security_group_id=upstream.environment_security_group_id, region=region, account=account,
+                  partition=partition, provider=provider)
+        ApplicationOutputs(
+            task_definition_arn=task.task_definition.arn, log_group_name=task.log_group.name,
+            topic_arns=topics.arns if topics is not None else None, state_machine_arn=job.state_machine.arn,
+            schedule_name=job.schedule.name if job.schedule else None).export()
+        return
 
     service = Service(
         app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
-        task_definition_arn=task.task_definition.arn,
-        subnet_ids=upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids,
-        security_group_id=upstream.environment_security_group_id, target_group_arn=routing.target_group.arn,
-        rules=routing.rules, wait_for_steady_state=ctx.wait_for_steady_state, provider=provider)
+        task_definition_arn=task.task_definition.arn, subnet_ids=subnet_ids,
+        security_group_id=upstream.environment_security_group_id,
+        target_group_arn=routing.target_group.arn if routing else None, rules=routing.rules if routing else [],
+        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect)
 
-    if settings.autoscaling is not None:
-        Autoscaling(app, scaling=settings.autoscaling, cluster_name=upstream.cluster_name,
-                    service_name=service.service.name, load_balancer_arn=upstream.load_balancer_arn,
-                    target_group_arn_suffix=routing.target_group.arn_suffix, provider=provider)
+    scaling = settings.autoscaling
+    if scaling is not None:
+        autoscaling = Autoscaling(
+            app, scaling=scaling, cluster_name=upstream.cluster_name, service_name=service.service.name,
+            load_balancer_arn=upstream.load_balancer_arn if routing else None,
+            target_group_arn_suffix=routing.target_group.arn_suffix if routing else None, provider=provider)
+        if queue is not None and scaling.queue_delay is not None:
+            BacklogScaling(app, scaling=scaling, target=autoscaling.target, queue_name=queue.queue.name,
+                           cluster_name=upstream.cluster_name, service_name=service.service.name,
+                           provider=provider)
 
-    ApplicationOutputs(
+    outputs = ApplicationOutputs(
         service_name=service.service.name,
         service_arn=service.service.arn,
         task_definition_arn=task.task_definition.arn,
-        target_group_arn=routing.target_group.arn,
+        target_group_arn=routing.target_group.arn if routing else None,
         log_group_name=task.log_group.name,
-        url=routing.url,
-    ).export()
+        url=routing.url if routing else None,
+        connect_url=f"http://{discovery_name}:{settings.port}" if discovery_name and settings.port else None,
+        topic_arns=topics.arns if topics is not None else None,
+        queue_url=queue.queue.url if queue is not None else None,
+        dead_letter_queue_url=queue.dead_letter_queue.url if queue is not None else None,
+    )
+    outputs.export()

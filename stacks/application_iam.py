@@ -179,11 +179,11 @@ class TaskRoles(pulumi.ComponentResource):
                 log_group_arn(names.log_group, region=region, account=ap[0], partition=ap[1])))
             task_grants.append(aws.iam.RolePolicy(
                 f"{name}-exec", role=self.task_role.id, policy=policy, opts=_aws.opts(provider, self)))
-        self.execution_role_arn = _after(self.execution_role.arn, execution_grants)
-        self.task_role_arn = _after(self.task_role.arn, task_grants)
+        self.execution_role_arn = after(self.execution_role.arn, execution_grants)
+        self.task_role_arn = after(self.task_role.arn, task_grants)
         self.register_outputs({"executionRoleArn": self.execution_role_arn, "taskRoleArn": self.task_role_arn})
 
 
-def _after(value: pulumi.Output[str], resources: Sequence[pulumi.CustomResource]) -> pulumi.Output[str]:
+def after(value: pulumi.Output[str], resources: Sequence[pulumi.CustomResource]) -> pulumi.Output[str]:
     """``value``, carrying a dependency on ``resources`` to whatever consumes it."""
     return pulumi.Output.all(value, *(r.id for r in resources)).apply(lambda v: str(v[0]))

@@ -1,8 +1,9 @@
-"""An application's ECS service on Fargate and its optional autoscaling (scalable target, target-tracking policies)."""
+"""An application's ECS service on Fargate (with Service Connect when asked) and its optional autoscaling."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -29,8 +30,32 @@ def load_balancer_arn_suffix(arn: str | None) -> str | None:
     return arn.split(marker, 1)[1]
 
 
+@dataclass(frozen=True)
+class ServiceConnect:
+    """How a service joins its environment's Service Connect namespace.
+
+    ``discovery_name`` set: a server too, which the others call as
+    ``http://<discovery_name>:<port>`` (the container's port named ``port_name``); None: a client only.
+    """
+
+    namespace_arn: pulumi.Input[str]
+    discovery_name: str | None = None
+    port_name: str | None = None
+    port: int | None = None
+
+    def args(self) -> aws.ecs.ServiceServiceConnectConfigurationArgs:
+        services = None
+        if self.discovery_name is not None and self.port_name is not None and self.port is not None:
+            services = [aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
+                port_name=self.port_name, discovery_name=self.discovery_name,
+                client_alias=[aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
+                    port=self.port, dns_name=self.discovery_name)])]
+        return aws.ecs.ServiceServiceConnectConfigurationArgs(
+            enabled=True, namespace=self.namespace_arn, services=services)
+
+
 class Service(pulumi.ComponentResource):
-    """The ECS service that keeps the application's tasks running behind its target group."""
+    """The ECS service that keeps the application's tasks running (web: behind its target group)."""
 
     service: aws.ecs.Service
 
@@ -44,14 +69,16 @@ class Service(pulumi.ComponentResource):
         task_definition_arn: pulumi.Input[str],
         subnet_ids: pulumi.Input[Sequence[str]],
         security_group_id: pulumi.Input[str],
-        target_group_arn: pulumi.Input[str],
+        target_group_arn: pulumi.Input[str] | None,
         rules: Sequence[pulumi.Resource],
         wait_for_steady_state: bool,
         provider: aws.Provider,
+        service_connect: ServiceConnect | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:Service", name, None, opts)
         public = settings.placement == "public"
+        balanced = target_group_arn is not None and settings.port is not None
         self.service = aws.ecs.Service(
             names.service,
             cluster=cluster_arn,
@@ -62,11 +89,14 @@ class Service(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
-            health_check_grace_period_seconds=settings.healthcheck.grace_period,
+            # ECS refuses a grace period on a service without a load balancer.
+            health_check_grace_period_seconds=settings.healthcheck.grace_period if balanced else None,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=subnet_ids, security_groups=[security_group_id], assign_public_ip=public),
             load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=target_group_arn, container_name=names.container, container_port=settings.port)],
+                target_group_arn=target_group_arn, container_name=names.container, container_port=settings.port)]
+            if balanced and target_group_arn is not None and settings.port is not None else None,
+            service_connect_configuration=service_connect.args() if service_connect is not None else None,
             enable_execute_command=settings.exec,
             propagate_tags="SERVICE",
             wait_for_steady_state=wait_for_steady_state,
@@ -92,8 +122,8 @@ class Autoscaling(pulumi.ComponentResource):
         scaling: AutoscalingConfig,
         cluster_name: pulumi.Input[str],
         service_name: pulumi.Input[str],
-        load_balancer_arn: pulumi.Input[str],
-        target_group_arn_suffix: pulumi.Input[str],
+        load_balancer_arn: pulumi.Input[str] | None,
+        target_group_arn_suffix: pulumi.Input[str] | None,
         provider: aws.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

@@ -23,15 +23,23 @@ LOG_STREAM_PREFIX = "ecsp"
 CPU_ARCHITECTURES = {"linux/x86_64": "X86_64", "linux/arm64": "ARM64"}
 
 
-def environment(names: naming.AppNames, variables: Mapping[str, str], url: str) -> dict[str, str]:
-    """The container's environment: the user's variables plus what ecsp tells every application."""
-    return {
+def environment(names: naming.AppNames, variables: Mapping[str, str], url: str | None,
+                extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The container's environment: the user's variables plus what ecsp tells every application.
+
+    ``url`` (ECSP_URL) is a web application's address; ``extra`` are what its kind adds
+    (ECSP_SNS_TOPIC_ARNS, ECSP_QUEUE_URL).
+    """
+    env = {
         **variables,
         "ECSP_PROJECT": names.project,
         "ECSP_ENVIRONMENT": names.environment,
         "ECSP_APPLICATION": names.application,
-        "ECSP_URL": url,
+        **(extra or {}),
     }
+    if url is not None:
+        env["ECSP_URL"] = url
+    return env
 
 
 def container_definition(
@@ -39,22 +47,31 @@ def container_definition(
     names: naming.AppNames,
     settings: Application,
     image: str,
-    url: str,
+    url: str | None,
     secrets: Sequence[SecretRef],
     log_group: str,
     region: str,
+    extra_environment: Mapping[str, str] | None = None,
+    port_name: str | None = None,
 ) -> dict[str, Any]:
-    """The application's one container (lists sorted by name so the JSON only changes when settings do)."""
-    env = environment(names, settings.variables, url)
+    """The application's one container (lists sorted by name so the JSON only changes when settings do).
+
+    ``port_name`` names the port mapping, as Service Connect needs to refer to it.
+    """
+    env = environment(names, settings.variables, url, extra_environment)
     container: dict[str, Any] = {
         "name": names.container,
         "image": image,
         "essential": True,
-        "portMappings": [{"containerPort": settings.port, "protocol": "tcp"}],
         "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
         "logConfiguration": {"logDriver": "awslogs", "options": {
             "awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": LOG_STREAM_PREFIX}},
     }
+    if settings.port is not None:  # workers and jobs may serve no port
+        mapping: dict[str, Any] = {"containerPort": settings.port, "protocol": "tcp"}
+        if port_name is not None:
+            mapping.update(name=port_name, appProtocol="http")
+        container["portMappings"] = [mapping]
     if secrets:
         container["secrets"] = [{"name": s.name, "valueFrom": s.value_from} for s in secrets]
     if settings.exec:
@@ -76,20 +93,23 @@ class TaskDefinition(pulumi.ComponentResource):
         names: naming.AppNames,
         settings: Application,
         image: pulumi.Input[str],
-        url: pulumi.Input[str],
+        url: pulumi.Input[str] | None,
         secrets: pulumi.Input[Sequence[SecretRef]],
         execution_role_arn: pulumi.Input[str],
         task_role_arn: pulumi.Input[str],
         region: str,
         provider: aws.Provider,
+        extra_environment: pulumi.Input[Mapping[str, str]] | None = None,
+        port_name: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:TaskDefinition", name, None, opts)
         self.log_group = aws.cloudwatch.LogGroup(
             name, name=names.log_group, retention_in_days=settings.log_retention, opts=_aws.opts(provider, self))
-        containers = pulumi.Output.all(image, url, secrets, self.log_group.name).apply(
+        containers = pulumi.Output.all(image, url, secrets, self.log_group.name, extra_environment).apply(
             lambda v: json.dumps([container_definition(
                 names=names, settings=settings, image=v[0], url=v[1], secrets=v[2], log_group=v[3], region=region,
+                extra_environment=v[4], port_name=port_name,
             )], sort_keys=True))
         self.task_definition = aws.ecs.TaskDefinition(
             name,

@@ -75,7 +75,8 @@ class ProjectOutputs(Contract):
 @dataclasses.dataclass(frozen=True)
 class EnvironmentOutputs(Contract):
     """The environment stack's outputs; the zone and subdomain exist with a domain only, the HTTPS listener
-    with a domain or certificates, the log bucket and group when those logs are configured."""
+    with a domain or certificates, the log bucket and group when those logs are configured, the Service
+    Connect namespace when an application connects."""
 
     vpc_id: Any
     public_subnet_ids: Any
@@ -94,15 +95,28 @@ class EnvironmentOutputs(Contract):
     subdomain: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     access_logs_bucket: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     flow_log_group_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    service_connect_namespace_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    service_connect_namespace: Any = dataclasses.field(default=None, metadata=WHEN_SET)
 
 
 @dataclasses.dataclass(frozen=True)
 class ApplicationOutputs(Contract):
-    """An application stack's outputs (what ``ecsp outputs`` shows; ``url`` is where it answers)."""
+    """An application stack's outputs (what ``ecsp outputs`` shows), as far as its kind has them.
 
-    service_name: Any
-    service_arn: Any
-    task_definition_arn: Any
-    target_group_arn: Any
-    log_group_name: Any
-    url: Any
+    Every kind has its task definition and log group; services (web, backend, worker) their
+    service; web its target group and ``url``; a Service Connect server its ``connectUrl``;
+    publishers their ``topicArns``; workers their queues; jobs their state machine and schedule.
+    """
+
+    service_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    service_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    task_definition_arn: Any = None
+    target_group_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    log_group_name: Any = None
+    url: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    connect_url: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    topic_arns: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    queue_url: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    dead_letter_queue_url: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    state_machine_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    schedule_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)

@@ -3,8 +3,9 @@
 Runs in the environment's account and region. Its outputs are
 :class:`stacks.contracts.EnvironmentOutputs`, which application stacks read through
 ``pulumi.StackReference``; the zone and subdomain are None without a domain, the HTTPS
-listener without a domain or ``certificates``; the access-log bucket and flow-log group are
-exported only when those logs are configured.
+listener without a domain or ``certificates``; the access-log bucket, the flow-log group and
+the Service Connect namespace are exported only when configured (or, for the namespace,
+when an application sets ``connect``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ecsp.context import StackContext
 from stacks import _aws
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
+from stacks.environment_discovery import ServiceDiscovery
 from stacks.environment_domain import Domain
 from stacks.environment_load_balancer import AccessLogs, LoadBalancer
 from stacks.environment_logs import AccessLogsBucket, FlowLogs
@@ -67,7 +69,11 @@ def program(ctx: StackContext) -> None:
     provider = _aws.stack_provider(ctx)
 
     network = Network("network", settings=cfg.network, names=names, provider=provider)
-    cluster = Cluster("cluster", names=names, container_insights=cfg.container_insights, provider=provider)
+    # Only when an application connects: environments of projects that never do stay as they were.
+    discovery = (ServiceDiscovery("service-discovery", names=names, provider=provider)
+                 if any(app.connect for app in config.applications.values()) else None)
+    cluster = Cluster("cluster", names=names, container_insights=cfg.container_insights, provider=provider,
+                      service_connect_namespace_arn=discovery.namespace_arn if discovery else None)
 
     domain: Domain | None = None
     subdomain: str | None = None
@@ -131,4 +137,6 @@ def program(ctx: StackContext) -> None:
         region=cfg.region,
         access_logs_bucket=access.bucket if access is not None else None,
         flow_log_group_name=flow_logs.log_group_name if flow_logs is not None else None,
+        service_connect_namespace_arn=discovery.namespace_arn if discovery else None,
+        service_connect_namespace=discovery.namespace_name if discovery else None,
     ).export()

@@ -18,6 +18,7 @@ class Cluster(pulumi.ComponentResource):
     cluster_arn: pulumi.Output[str]
 
     def __init__(self, name: str, *, names: naming.EnvNames, container_insights: bool, provider: aws.Provider,
+                 service_connect_namespace_arn: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:environment:Cluster", name, None, opts)
         # The logical name carries project and environment, so the auto-generated physical name
@@ -30,6 +31,9 @@ class Cluster(pulumi.ComponentResource):
             configuration=aws.ecs.ClusterConfigurationArgs(
                 execute_command_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationArgs(
                     logging="DEFAULT")),
+            # Services that enable Service Connect without naming a namespace use this one.
+            service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(
+                namespace=service_connect_namespace_arn) if service_connect_namespace_arn is not None else None,
             opts=_aws.opts(provider, self),
         )
         # Capacity providers are their own resource in pulumi-aws 7 (the cluster has no such argument).

@@ -46,6 +46,9 @@ API = """\
     image: {location: httpd}
     port: 8080
 """
+# A worker and a job, appended after line 15 (so their keys are on line 16).
+WORKER = "  orders:\n    kind: worker\n    image: {location: busybox}\n"
+JOB = "  nightly:\n    kind: job\n    image: {location: busybox}\n"
 
 
 def edit(old: str, new: str, text: str = BASE) -> str:
@@ -168,7 +171,7 @@ CASES = [
     case(
         "unknown-far-from-any",
         BASE + "    sidecars: {}\n",
-        "ecsp.yaml:16: applications.web.sidecars: unknown key 'sidecars'; valid keys: aliases, count, cpu, deregistration_delay, environments, exec, healthcheck, image, log_retention, memory, path, placement, platform, port, secrets, variables",
+        "ecsp.yaml:16: applications.web.sidecars: unknown key 'sidecars'; valid keys: aliases, connect, count, cpu, deregistration_delay, environments, exec, healthcheck, image, kind, log_retention, memory, path, placement, platform, port, publish, queue, retries, schedule, secrets, subscribe, timeout, variables",
     ),
     case(
         "missing-project",
@@ -521,6 +524,92 @@ CASES = [
         edit("  test:\n    region: us-west-2", "  test:\n    region: us-west-2\n    network: {nat: maybe}") + "    placement: private\n",
         "ecsp.yaml:7: environments.test.network.nat: 'maybe' is not allowed; use 'none', 'single' or 'per-az'",
         "ecsp.yaml:17: applications.web.placement: private placement needs a NAT gateway, and environment 'prod' has network.nat: none; set environments.prod.network.nat to single or per-az, or use placement: public",
+    ),
+    # Application kinds (issue 11): each field that does not suit the kind, and each cross-application rule.
+    case(
+        'backend-with-path',
+        BASE + "  api:\n    kind: backend\n    image: {location: httpd}\n    port: 8080\n    path: /api\n",
+        'ecsp.yaml:20: applications.api.path: the load balancer routes a path only to web applications, and this is a backend; remove path, or set kind: web',
+    ),
+    case(
+        'subscribe-unpublished-topic',
+        edit("    path: /\n", "    path: /\n    publish: [created]\n") + WORKER + "    subscribe: [{app: web, topic: cancelled}]\n",
+        "ecsp.yaml:20: applications.orders.subscribe.0.topic: 'web' publishes no topic 'cancelled' (it publishes 'created'); add 'cancelled' to applications.web.publish, or subscribe to one it publishes",
+    ),
+    case(
+        'subscribe-unknown-app',
+        BASE + WORKER + "    subscribe: [{app: wbe, topic: created}]\n",
+        "ecsp.yaml:19: applications.orders.subscribe.0.app: there is no application 'wbe'; did you mean 'web'?",
+    ),
+    case(
+        'cron-five-fields',
+        BASE + JOB + '    schedule: "cron(0 3 * * *)"\n',
+        "ecsp.yaml:19: applications.nightly.schedule: 'cron(0 3 * * *)' has 5 fields; EventBridge cron has 6: minutes hours day-of-month month day-of-week year, e.g. cron(0 3 * * ? *)",
+    ),
+    case(
+        'cron-no-question-mark',
+        BASE + JOB + '    schedule: "cron(0 3 * * MON *)"\n',
+        "ecsp.yaml:19: applications.nightly.schedule: 'cron(0 3 * * MON *)': exactly one of day-of-month ('*') and day-of-week ('MON') must be '?'; e.g. cron(0 3 * * ? *) for every day",
+    ),
+    case(
+        'cron-hour-out-of-range',
+        BASE + JOB + '    schedule: "cron(0 25 * * ? *)"\n',
+        "ecsp.yaml:19: applications.nightly.schedule: 'cron(0 25 * * ? *)': the hours field '25' is out of range; use 0-23",
+    ),
+    case(
+        'rate-plural',
+        BASE + JOB + '    schedule: "rate(1 hours)"\n',
+        "ecsp.yaml:19: applications.nightly.schedule: 'rate(1 hours)': write rate(1 hour) (singular only for 1)",
+    ),
+    case(
+        'schedule-typo',
+        BASE + JOB + '    schedule: "every day"\n',
+        'ecsp.yaml:19: applications.nightly.schedule: \'every day\' is not a schedule; use e.g. "rate(1 hour)", "cron(0 3 * * ? *)" (03:00 UTC daily) or none',
+    ),
+    case(
+        'job-without-schedule',
+        BASE + JOB,
+        'ecsp.yaml:16: applications.nightly.schedule: a job needs a schedule; add e.g. schedule: "rate(1 day)", schedule: "cron(0 3 * * ? *)" or schedule: none (run it with `ecsp run`)',
+    ),
+    case(
+        'connect-on-job',
+        BASE + JOB + "    schedule: none\n    connect: true\n",
+        'ecsp.yaml:20: applications.nightly.connect: a job runs to completion, so Service Connect (which serves and calls through a long-running proxy) does not apply; remove connect',
+    ),
+    case(
+        'worker-requests',
+        BASE + WORKER + "    count: {min: 1, max: 3, requests: 100}\n",
+        'ecsp.yaml:19: applications.orders.count.requests: a worker is not behind the load balancer, so there are no requests to count; scale on cpu_percentage or memory_percentage, or queue_delay',
+    ),
+    case(
+        'queue-delay-without-insights',
+        BASE + WORKER + "    count: {min: 1, max: 3, queue_delay: {latency: 60, processing_time: 1s}}\n",
+        "ecsp.yaml:19: applications.orders.count.queue_delay: queue_delay scaling divides the queue's backlog by the running task count, which ECS publishes only with Container Insights; set environments.test.container_insights: true and environments.prod.container_insights: true, or scale on cpu_percentage",
+    ),
+    case(
+        'queue-on-web',
+        BASE + "    queue: {visibility_timeout: 30}\n",
+        'ecsp.yaml:16: applications.web.queue: only a worker has a queue, and this is a web application; remove queue, or set kind: worker',
+    ),
+    case(
+        'schedule-on-web-in-override',
+        BASE + "    environments:\n      prod: {schedule: \"rate(1 day)\"}\n",
+        "ecsp.yaml:17: applications.web.environments.prod.schedule: in environment 'prod', merged with the base settings: only a job runs on a schedule, and this is a web application; remove schedule, or set kind: job",
+    ),
+    case(
+        'web-without-port',
+        edit("    port: 80\n", ""),
+        "ecsp.yaml:10: applications.web.port: 'port' is required for a web application (the load balancer forwards to it); add it, e.g. port: 80",
+    ),
+    case(
+        'subscription-loop',
+        BASE + "  a:\n    kind: worker\n    image: {location: x}\n    publish: [t]\n    subscribe: [{app: b, topic: t}]\n  b:\n    kind: worker\n    image: {location: x}\n    publish: [t]\n    subscribe: [{app: a, topic: t}]\n",
+        'ecsp.yaml:20: applications.a.subscribe: subscriptions form a loop (a -> b -> a), and each worker deploys after the applications it subscribes to; break the loop (e.g. publish the topic from a third application)',
+    ),
+    case(
+        'queue-retention-too-long',
+        BASE + WORKER + "    queue: {retention: 15d}\n",
+        'ecsp.yaml:19: applications.orders.queue.retention: 15d is outside what SQS message retention allows (1m to 14d); pick a value in that range',
     ),
 ]
 

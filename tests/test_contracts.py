@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.test_stack_application import environment_outputs, project_outputs
 
 
-@pytest.mark.parametrize("example", ["multi", "imported"])
+@pytest.mark.parametrize("example", ["multi", "imported", "kinds"])
 def test_every_program_exports_exactly_its_contract(example: str) -> None:
     from ecsp import api
 

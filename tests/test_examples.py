@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ecsp import api
+from ecsp import api, loader
 from ecsp.cli import main
 from tests.conftest import EXAMPLES
 
@@ -38,3 +38,12 @@ def test_plan_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
         assert set(stack) == {"name", "kind", "environment", "application", "depends_on", "resources", "outputs"}
         for r in stack["resources"]:
             assert set(r) == {"type", "name", "parent", "inputs"}
+
+
+def test_the_readme_kinds_example_is_valid() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("## Application kinds", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    head = ("project: {name: shop, region: us-west-2}\n"
+            "environments:\n  test: {region: us-west-2, container_insights: true}\n")
+    config = loader.loads(head + block)
+    assert [config.applications[a].kind for a in config.applications] == ["web", "backend", "worker", "job"]

@@ -1,4 +1,4 @@
-"""``ecsp status``, ``ecsp logs`` and ``ecsp show``: read what is deployed (AWS or, with --local, the emulator)."""
+"""``ecsp status``, ``ecsp logs``, ``ecsp run`` and ``ecsp show``: read (and start a job in) what is deployed."""
 
 from __future__ import annotations
 
@@ -49,6 +49,22 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document per event (JSON Lines)")
     p.add_argument("--local", action="store_true", help=LOCAL_HELP)
     p.set_defaults(handler=logs)
+
+    p = sub.add_parser(
+        "run", parents=[common], help="start a job now and follow its logs until it ends",
+        description="Start a run of a job (an application with kind: job) through its Step Functions state machine, "
+        "as its schedule would (with its retries and timeout), then print its logs until the run ends. The exit "
+        "status says how it ended. Ctrl-C stops following; the run goes on.",
+        epilog="examples:\n  ecsp run nightly --env test\n  ecsp run nightly --env prod --detach\n"
+        "  ecsp run nightly --env test --local\n\n"
+        "exit status: 0 the run succeeded (or --detach), 1 it failed, timed out or was aborted.",
+        formatter_class=raw,
+    )
+    p.add_argument("application", metavar="JOB", help="the job")
+    p.add_argument("--env", metavar="NAME", help="the environment (optional when the project has only one)")
+    p.add_argument("--detach", action="store_true", help="start the run and return without following it")
+    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    p.set_defaults(handler=run)
 
     p = sub.add_parser(
         "show", parents=[common], help="the project at a glance: environments, applications, where each runs",
@@ -111,6 +127,46 @@ def logs(args: argparse.Namespace) -> int:
     finally:
         events.close()  # stops the local emulator, when one was started
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from ecsp import api, views
+    from ecsp.errors import UsageError
+    from ecsp.ops import logs as ops
+    from ecsp.ops.kinds import Execution
+
+    project = api.load(args.file)
+    env = args.env
+    if env is None:
+        if len(project.config.environments) != 1:
+            raise UsageError("say which environment with --env", fix=f"e.g. ecsp run {args.application} --env "
+                             f"{next(iter(project.config.environments))}")
+        env = next(iter(project.config.environments))
+    out, err = views.console(), views.console(stderr=True)
+    items = project.run_job(args.application, env, follow=not args.detach, local=args.local)
+    last: Execution | None = None
+    try:
+        for item in items:
+            if isinstance(item, Execution):
+                if last is None:
+                    err.print(f"started run {item.name} of {item.application} in {item.environment}", soft_wrap=True)
+                last = item
+            else:
+                ops.render(item, out)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        err.print("stopped following; the run goes on (see `ecsp status`)", soft_wrap=True)
+        return 0
+    finally:
+        items.close()
+    if last is None or args.detach:
+        return 0
+    why = ": ".join(x for x in (last.error, last.cause) if x)
+    err.print(f"run {last.name} {last.status.lower().replace('_', ' ')}" + (f" ({why})" if why else ""),
+              soft_wrap=True)
+    return 0 if last.status == "SUCCEEDED" else 1
 
 
 def show(args: argparse.Namespace) -> int:
