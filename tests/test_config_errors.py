@@ -167,8 +167,8 @@ CASES = [
     ),
     case(
         "unknown-far-from-any",
-        BASE + "    sidecars: {}\n",
-        "ecsp.yaml:16: applications.web.sidecars: unknown key 'sidecars'; valid keys: count, cpu, deregistration_delay, environments, exec, healthcheck, image, log_retention, memory, path, placement, platform, port, secrets, variables",
+        BASE + "    tracing: {}\n",
+        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: capacity, count, cpu, depends_on, deployment, deregistration_delay, environments, exec, healthcheck, image, log_retention, logging, memory, path, placement, platform, port, secrets, sidecars, storage, variables",
     ),
     case(
         "missing-project",
