@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecsp import graph as graphs
-from ecsp import mocks
+from ecsp import mocks, notes
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.graph import StackGraph, StackSpec
@@ -33,12 +33,16 @@ class PlannedStack:
     spec: StackSpec
     resources: list[PlannedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # replacements and deletions to know of (ecsp.notes)
 
     def to_json(self) -> dict[str, Any]:
         s = self.spec
-        return {"name": s.name, "kind": s.kind, "environment": s.environment, "application": s.application,
-                "depends_on": list(s.depends_on), "resources": [r.to_json() for r in self.resources],
-                "outputs": self.outputs}
+        out = {"name": s.name, "kind": s.kind, "environment": s.environment, "application": s.application,
+               "depends_on": list(s.depends_on), "resources": [r.to_json() for r in self.resources],
+               "outputs": self.outputs}
+        if self.notes:  # only when there are some: documents of existing configs stay as they were
+            out["notes"] = list(self.notes)
+        return out
 
 
 @dataclass
@@ -87,7 +91,7 @@ def plan_stack(
         parent = by_urn.get(n.parent or "")
         resources.append(PlannedResource(n.type, n.name, f"{parent.type}::{parent.name}" if parent else None,
                                          n.inputs))
-    return recording, PlannedStack(spec, resources, recording.outputs)
+    return recording, PlannedStack(spec, resources, recording.outputs, notes.stack_notes(config, spec))
 
 
 def plan(config: ProjectConfig, selection: StackGraph | None = None) -> Plan:

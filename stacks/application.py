@@ -12,6 +12,7 @@ logGroupName and url.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +20,14 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
+from ecsp.config import Application
 from ecsp.context import StackContext
-from stacks import _aws
+from stacks import _aws, application_sidecars, application_storage
 from stacks.application_iam import TaskRoles
 from stacks.application_image import BuiltImage
 from stacks.application_routing import Routing
 from stacks.application_service import Autoscaling, Service
+from stacks.application_storage import ManagedAccessPoint
 from stacks.application_task import TaskDefinition
 
 
@@ -44,9 +47,10 @@ class EnvironmentOutputs:
     environment_security_group_id: pulumi.Output[Any]
     https_listener_arn: pulumi.Output[Any] | None
     hosted_zone_id: pulumi.Output[Any] | None
+    file_system_id: pulumi.Output[Any] | None = None  # only read when a volume uses the managed file system
 
     @classmethod
-    def read(cls, ref: pulumi.StackReference, *, domain: bool) -> EnvironmentOutputs:
+    def read(cls, ref: pulumi.StackReference, *, domain: bool, managed_efs: bool = False) -> EnvironmentOutputs:
         # require_output: a missing output is a deploy-order or environment-stack bug; fail
         # naming it rather than letting AWS reject an empty id.
         need = ref.require_output
@@ -63,6 +67,7 @@ class EnvironmentOutputs:
             environment_security_group_id=need("environmentSecurityGroupId"),
             https_listener_arn=need("httpsListenerArn") if domain else None,
             hosted_zone_id=need("hostedZoneId") if domain else None,
+            file_system_id=need("fileSystemId") if managed_efs else None,
         )
 
 
@@ -73,6 +78,34 @@ def repository_url(regions: Any, region: str, application: str) -> str:
         raise ValueError(f"the project stack has no ECR repository for '{application}' in {region}; "
                          "deploy the project stack (ecsp up) before the application")
     return str(url)
+
+
+def _storage(
+    app: str, *, names: naming.AppNames, settings: Application, upstream: EnvironmentOutputs, region: str,
+    account: pulumi.Input[str], partition: pulumi.Input[str], provider: aws.Provider,
+) -> tuple[list[aws.ecs.TaskDefinitionVolumeArgs] | None, pulumi.Output[str] | None]:
+    """The task's EFS volumes and the task role's EFS policy; (None, None) without volumes."""
+    volumes = settings.storage.volumes
+    if not volumes:
+        return None, None
+    file_system_id: pulumi.Output[Any] | None = None
+    point: ManagedAccessPoint | None = None
+    managed = settings.managed_volume
+    if managed is not None:
+        if upstream.file_system_id is None:
+            raise ValueError("the environment stack exports no fileSystemId; deploy the environment (ecsp up) after "
+                             f"adding the volume '{managed[0]}' with efs: true")
+        file_system_id = upstream.file_system_id
+        point = ManagedAccessPoint(f"{app}-efs", names=names, volume=managed[1], file_system_id=file_system_id,
+                                   provider=provider)
+    args = [application_storage.volume_args(v) for v in application_storage.task_volumes(
+        volumes, managed_file_system_id=file_system_id,
+        managed_access_point_id=point.access_point.id if point else None)]
+    policy = pulumi.Output.all(account, partition, file_system_id, point.access_point.arn if point else None).apply(
+        lambda v: json.dumps(application_storage.efs_policy(
+            volumes, managed_file_system_id=v[2], managed_access_point_arn=v[3], region=region, account=v[0],
+            partition=v[1]), sort_keys=True))
+    return args, policy
 
 
 def program(ctx: StackContext) -> None:
@@ -87,7 +120,7 @@ def program(ctx: StackContext) -> None:
                              role_arn=env_cfg.role_arn, default_tags=_aws.tags(ctx, env, app))
     domain = config.project.domain
     upstream = EnvironmentOutputs.read(pulumi.StackReference(ctx.upstream_name("environment", env)),
-                                       domain=domain is not None)
+                                       domain=domain is not None, managed_efs=settings.managed_volume is not None)
 
     image: pulumi.Input[str]
     if settings.image.location is not None:
@@ -105,8 +138,13 @@ def program(ctx: StackContext) -> None:
     invoke = pulumi.InvokeOutputOptions(provider=provider)
     account = config.account_of(env) or aws.get_caller_identity_output(opts=invoke).account_id
     partition = aws.get_partition_output(opts=invoke).partition
+
+    volumes, storage_policy = _storage(app, names=names, settings=settings, upstream=upstream, region=region,
+                                       account=account, partition=partition, provider=provider)
     roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
-                      account=account, partition=partition, provider=provider)
+                      account=account, partition=partition, provider=provider,
+                      sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
+                      storage_policy=storage_policy)
 
     host = naming.application_host(config.project.name, env, app, domain) if domain else None
     paths = [config.application(env, other).path for other in config.applications]
@@ -120,7 +158,8 @@ def program(ctx: StackContext) -> None:
     task = TaskDefinition(
         app, names=names, settings=settings, image=image, url=routing.url, secrets=roles.secrets,
         execution_role_arn=roles.execution_role_arn, task_role_arn=roles.task_role_arn, region=region,
-        provider=provider)
+        provider=provider, sidecar_secrets=roles.sidecar_secrets if settings.sidecars else None,
+        volumes=volumes)
 
     service = Service(
         app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,

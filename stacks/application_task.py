@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from ecsp import naming
 from ecsp.config import Application
-from stacks import _aws
+from stacks import _aws, application_sidecars
 from stacks.application_iam import SecretRef
 
 LOG_STREAM_PREFIX = "ecsp"
@@ -82,15 +82,23 @@ class TaskDefinition(pulumi.ComponentResource):
         task_role_arn: pulumi.Input[str],
         region: str,
         provider: aws.Provider,
+        sidecar_secrets: pulumi.Input[Mapping[str, Sequence[SecretRef]]] | None = None,
+        volumes: Sequence[aws.ecs.TaskDefinitionVolumeArgs] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:TaskDefinition", name, None, opts)
         self.log_group = aws.cloudwatch.LogGroup(
             name, name=names.log_group, retention_in_days=settings.log_retention, opts=_aws.opts(provider, self))
-        containers = pulumi.Output.all(image, url, secrets, self.log_group.name).apply(
-            lambda v: json.dumps([container_definition(
-                names=names, settings=settings, image=v[0], url=v[1], secrets=v[2], log_group=v[3], region=region,
-            )], sort_keys=True))
+
+        def definitions(v: list[Any]) -> str:
+            main = container_definition(
+                names=names, settings=settings, image=v[0], url=v[1], secrets=v[2], log_group=v[3], region=region)
+            # Sidecars, FireLens, dependencies and mount points complete it; without them it is unchanged.
+            return json.dumps(application_sidecars.task_containers(
+                main, names=names, settings=settings, environment=environment(names, {}, v[1]),
+                sidecar_secrets=v[4] or {}, log_group=v[3], region=region), sort_keys=True)
+
+        containers = pulumi.Output.all(image, url, secrets, self.log_group.name, sidecar_secrets).apply(definitions)
         self.task_definition = aws.ecs.TaskDefinition(
             name,
             family=names.family,
@@ -103,5 +111,6 @@ class TaskDefinition(pulumi.ComponentResource):
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture=CPU_ARCHITECTURES[settings.platform]),
             container_definitions=containers,
+            volumes=volumes,
             opts=_aws.opts(provider, self))
         self.register_outputs({"logGroupName": self.log_group.name, "taskDefinitionArn": self.task_definition.arn})

@@ -2,7 +2,8 @@
 
 Runs in the environment's account and region. Its outputs (camelCase) are the contract that
 application stacks read through ``pulumi.StackReference``; ``hostedZoneId``, ``subdomain`` and
-``httpsListenerArn`` are None without a domain.
+``httpsListenerArn`` are None without a domain; ``fileSystemId`` and ``fileSystemSecurityGroupId`` are
+exported only while an application of the environment asks for the managed EFS file system.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
+from ecsp import network as ecsp_network
 from ecsp.config import ProjectConfig
 from ecsp.context import StackContext
-from stacks import _aws
+from stacks import _aws, environment_storage
 from stacks.environment_cluster import Cluster
 from stacks.environment_domain import Domain
 from stacks.environment_load_balancer import LoadBalancer
@@ -100,5 +102,13 @@ def program(ctx: StackContext) -> None:
         "subdomain": subdomain,
         "region": cfg.region,
     }
+    if environment_storage.needs_file_system(config, env):
+        storage = environment_storage.FileSystem(
+            "storage", names=names, vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
+            subnet_count=ecsp_network.AZ_COUNT, environment_security_group_id=network.environment_security_group_id,
+            provider=provider)
+        # Only while the file system exists: environments without it export exactly what they did before.
+        outputs["fileSystemId"] = storage.file_system_id
+        outputs["fileSystemSecurityGroupId"] = storage.security_group_id
     for key, value in outputs.items():
         pulumi.export(key, value)
