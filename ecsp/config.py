@@ -629,12 +629,19 @@ class EfsConfig(Model):
         return self
 
 
+def _efs_tag(v: Any) -> str:
+    return "existing" if isinstance(v, dict | EfsConfig) else "managed"
+
+
+Efs = Annotated[Annotated[bool, Tag("managed")] | Annotated[EfsConfig, Tag("existing")], Discriminator(_efs_tag)]
+
+
 class VolumeConfig(Model):
     """An EFS volume mounted into the application's container."""
 
     path: MountPath = Field(description="Where the application's container sees the volume.", examples=["/data"])
     read_only: bool = Field(False, description="Mount read-only (and grant no elasticfilesystem:ClientWrite).")
-    efs: bool | EfsConfig = Field(
+    efs: Efs = Field(
         description="true: a directory /<application> on the environment's managed file system (ecsp creates it), "
         "through an access point of its own; or {id, root_directory, access_point} of an existing file system.",
         examples=[True, {"id": "fs-0123456789abcdef0"}])

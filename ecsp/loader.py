@@ -23,7 +23,8 @@ from ecsp.config import FieldError, FieldErrors, ProjectConfig, UnquotedNumber, 
 from ecsp.errors import ConfigError, ConfigProblem
 
 Loc = tuple[str | int, ...]
-_UNION_TAGS = {"fixed", "range"}
+# Discriminated unions' tags, which pydantic puts in the location after the field (not written by the user).
+_UNION_TAGS = {"count": {"fixed", "range"}, "capacity": {"kind", "spread"}, "efs": {"managed", "existing"}}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -313,7 +314,7 @@ def _typo_suggestions(raw: list[Any], data: Any) -> dict[Loc, Loc]:
 def _clean_loc(loc: Loc) -> Loc:
     out: list[str | int] = []
     for i, part in enumerate(loc):
-        if part in _UNION_TAGS and i > 0 and loc[i - 1] == "count":
+        if i > 0 and part in _UNION_TAGS.get(str(loc[i - 1]), ()):
             continue
         if part == "[key]":
             continue
