@@ -764,6 +764,289 @@ def _check_schedule(v: str) -> str:
 
 Schedule = Annotated[str, AfterValidator(_check_schedule)]
 
+# --------------------------------------------------------------------------- containers (issue 12)
+
+# ECS: up to 255 letters, digits, hyphens and underscores.
+CONTAINER_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"
+EFS_ID_PATTERN = r"^fs-([0-9a-f]{8}|[0-9a-f]{17})$"
+EFS_ACCESS_POINT_PATTERN = r"^fsap-([0-9a-f]{8}|[0-9a-f]{17})$"
+MOUNT_PATH_PATTERN = r"^/[^\s]*$"
+LOG_ROUTER = "log_router"  # the FireLens container's name (reserved for it)
+FLUENT_BIT_IMAGE = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+# ECS container dependency conditions, as written in ecsp.yaml (ECS wants them upper case).
+Condition = Literal["start", "complete", "success", "healthy"]
+
+
+def _image_problem(v: str) -> str | None:
+    if v != v.strip() or any(c.isspace() for c in v):
+        return (f"{v!r} is not an image reference (it contains spaces); use e.g. "
+                "public.ecr.aws/datadog/agent:7")
+    return None
+
+
+def _check_image(v: str) -> str:
+    problem = _image_problem(v)
+    return _raise(problem) if problem else v
+
+
+ImageUri = Annotated[str, Field(min_length=1), AfterValidator(_check_image)]
+MountPath = Annotated[str, _matches(
+    MOUNT_PATH_PATTERN, lambda v: f"'{v}' is not an absolute path; use e.g. /data"),
+    _schema_pattern(MOUNT_PATH_PATTERN)]
+
+
+class ContainerHealthCheckConfig(Model):
+    """A container health check that ECS runs inside the container (defaults as Copilot's)."""
+
+    command: list[str] = Field(
+        description="The check: [\"CMD-SHELL\", \"shell command\"] or [\"CMD\", \"executable\", \"arg\", ...]; "
+        "exit status 0 is healthy.", examples=[["CMD-SHELL", "curl -f http://localhost:8126/info || exit 1"]])
+    interval: int = Field(10, ge=5, le=300, description="Seconds between checks.")
+    retries: int = Field(2, ge=1, le=10, description="Failed checks in a row before the container is unhealthy.")
+    timeout: int = Field(5, ge=2, le=60, description="Seconds a check may take.")
+    start_period: int = Field(0, ge=0, le=300, description="Seconds after start during which failures don't count.")
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, v: list[str]) -> list[str]:
+        if len(v) < 2 or v[0] not in ("CMD", "CMD-SHELL"):
+            raise ValueError("start with CMD (an executable and its arguments) or CMD-SHELL (one shell command), "
+                             "e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]")
+        return v
+
+
+class SidecarConfig(Model):
+    """An extra container in the application's task; it shares the task's network, logging and secrets rules."""
+
+    image: ImageUri = Field(description="An existing image URI.", examples=["public.ecr.aws/datadog/agent:7"])
+    port: int | None = Field(None, ge=1, le=65535, description="Container port (unique within the task).")
+    essential: bool = Field(True, description="Whether the task stops when this container stops (as Copilot: yes).")
+    variables: dict[str, str] = Field(default_factory=dict, description="Environment variables.")
+    secrets: dict[str, str] = Field(
+        default_factory=dict, description="Secret environment variables: SSM parameter names or Secrets Manager/SSM "
+        "ARNs (the execution role may read exactly these too).")
+    depends_on: dict[str, Condition] = Field(
+        default_factory=dict, description="Containers (the application's name, or another sidecar's) this one waits "
+        "for: start, complete, success (those two only for essential: false containers) or healthy (those with a "
+        "health check).", examples=[{"web": "start"}])
+    healthcheck: ContainerHealthCheckConfig | None = Field(None, description="A container health check.")
+    command: list[str] | None = Field(None, min_length=1, description="Command to run instead of the image's.")
+    mount_points: dict[str, MountPath] = Field(
+        default_factory=dict, description="Volumes (names under storage.volumes) to mount, and where.",
+        examples=[{"data": "/var/data"}])
+
+    @field_validator("variables", "secrets", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> Any:
+        return _stringify(v)
+
+    @field_validator("variables")
+    @classmethod
+    def _variables(cls, v: dict[str, str]) -> dict[str, str]:
+        _raise_all(_env_name_errors(v))
+        return v
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets(cls, v: dict[str, str]) -> dict[str, str]:
+        _raise_all(_secret_errors(v))
+        return v
+
+    @model_validator(mode="after")
+    def _variable_and_secret_names_differ(self) -> SidecarConfig:
+        _raise_all(_both_ways(self.variables, self.secrets))
+        return self
+
+
+class FireLensConfig(Model):
+    """FireLens log routing: a Fluent Bit container that forwards every container's logs."""
+
+    image: ImageUri = Field(FLUENT_BIT_IMAGE, description="The log router's image (AWS for Fluent Bit).")
+    options: dict[str, str] = Field(
+        default_factory=dict, description="Options of the awsfirelens log driver: Fluent Bit's output plugin and its "
+        "settings, e.g. {Name: cloudwatch, region: us-west-2, log_group_name: /shop/web, log_stream_prefix: web/}.",
+        examples=[{"Name": "cloudwatch", "region": "us-west-2", "log_group_name": "/shop/web",
+                   "log_stream_prefix": "web/"}])
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> Any:
+        return _stringify(v)
+
+    @field_validator("options")
+    @classmethod
+    def _plugin_named(cls, v: dict[str, str]) -> dict[str, str]:
+        if "Name" not in v:
+            raise ValueError("name Fluent Bit's output plugin, e.g. Name: cloudwatch (or Name: firehose, Name: s3)")
+        return v
+
+
+class LoggingConfig(Model):
+    """How the containers' logs leave the task (default: awslogs to the application's log group)."""
+
+    firelens: FireLensConfig = Field(description="Route logs through a FireLens (Fluent Bit) log router.")
+
+
+class EfsConfig(Model):
+    """An existing EFS file system (in the environment's VPC, with mount targets reachable from its tasks)."""
+
+    id: str = Field(description="File system id, e.g. fs-0123456789abcdef0.", examples=["fs-0123456789abcdef0"],
+                    json_schema_extra={"pattern": EFS_ID_PATTERN})
+    root_directory: MountPath | None = Field(
+        None, description="Directory of the file system to mount (default /); only / with an access point.")
+    access_point: str | None = Field(None, description="Access point id, e.g. fsap-0123456789abcdef0.",
+                                     json_schema_extra={"pattern": EFS_ACCESS_POINT_PATTERN})
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not re.fullmatch(EFS_ID_PATTERN, v):
+            raise ValueError(f"'{v}' is not an EFS file system id; use fs- and 8 or 17 hex digits, "
+                             "e.g. fs-0123456789abcdef0")
+        return v
+
+    @field_validator("access_point")
+    @classmethod
+    def _access_point(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(EFS_ACCESS_POINT_PATTERN, v):
+            raise ValueError(f"'{v}' is not an EFS access point id; use fsap- and 8 or 17 hex digits, "
+                             "e.g. fsap-0123456789abcdef0")
+        return v
+
+    @model_validator(mode="after")
+    def _root_with_access_point(self) -> EfsConfig:
+        # ECS: with an access point the access point sets the root; the volume's must be / or absent.
+        if self.access_point is not None and self.root_directory not in (None, "/"):
+            raise FieldError(("root_directory",), "an access point sets its own root directory; remove "
+                                                  "root_directory, or remove access_point")
+        return self
+
+
+def _efs_tag(v: Any) -> str:
+    return "existing" if isinstance(v, dict | EfsConfig) else "managed"
+
+
+Efs = Annotated[Annotated[bool, Tag("managed")] | Annotated[EfsConfig, Tag("existing")], Discriminator(_efs_tag)]
+
+
+class VolumeConfig(Model):
+    """An EFS volume mounted into the application's container."""
+
+    path: MountPath = Field(description="Where the application's container sees the volume.", examples=["/data"])
+    read_only: bool = Field(False, description="Mount read-only (and grant no elasticfilesystem:ClientWrite).")
+    efs: Efs = Field(
+        description="true: a directory /<application> on the environment's managed file system (ecsp creates it), "
+        "through an access point of its own; or {id, root_directory, access_point} of an existing file system.",
+        examples=[True, {"id": "fs-0123456789abcdef0"}])
+    uid: int | None = Field(None, ge=0, le=4294967295, description="POSIX user id of the managed access point "
+                            "(default: derived from the application's name, as Copilot).")
+    gid: int | None = Field(None, ge=0, le=4294967295, description="POSIX group id of the managed access point "
+                            "(default: the uid).")
+
+    @model_validator(mode="after")
+    def _efs(self) -> VolumeConfig:
+        if self.efs is False:
+            raise FieldError(("efs",), "use efs: true (the environment's managed file system) or efs: {id: fs-...}; "
+                                       "to drop the volume, remove it")
+        if isinstance(self.efs, EfsConfig):
+            key = "uid" if self.uid is not None else "gid" if self.gid is not None else None
+            if key:
+                raise FieldError((key,), f"{key} applies to the managed file system (efs: true); an existing file "
+                                         "system's access point sets its own user")
+        return self
+
+
+class StorageConfig(Model):
+    """Volumes of the application's task."""
+
+    volumes: dict[str, VolumeConfig] = Field(
+        default_factory=dict, description="EFS volumes by name (letters, digits, - and _).",
+        examples=[{"data": {"path": "/data", "efs": True}}])
+
+    @field_validator("volumes")
+    @classmethod
+    def _names(cls, v: dict[str, VolumeConfig]) -> dict[str, VolumeConfig]:
+        _raise_all([FieldError((name,), f"'{name}' is not a valid volume name; use letters, digits, - and _")
+                    for name in v if not re.fullmatch(CONTAINER_NAME_PATTERN, name)])
+        managed = [name for name, vol in v.items() if vol.efs is True]
+        _raise_all([FieldError((name, "efs"), f"only one volume per application may use the managed file system "
+                                              f"('{managed[0]}' does); mount it once")
+                    for name in managed[1:]])
+        return v
+
+
+class DeploymentConfig(Model):
+    """How ECS replaces tasks on a deploy (default 100% healthy, up to 200%)."""
+
+    rolling: Literal["default", "recreate"] | None = Field(
+        None, description="recreate: stop the old tasks before starting new ones (0%/100%), for applications that "
+        "must not run twice at once; default: 100%/200%.")
+    min_healthy_percent: int | None = Field(None, ge=0, le=100,
+                                            description="Tasks (% of the count) kept running during a deploy.")
+    max_percent: int | None = Field(None, ge=100, le=200,
+                                    description="Tasks (% of the count) that may run during a deploy.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> DeploymentConfig:
+        if self.rolling is not None:
+            key = "min_healthy_percent" if self.min_healthy_percent is not None else \
+                "max_percent" if self.max_percent is not None else None
+            if key:
+                raise FieldError((key,), f"rolling: {self.rolling} sets the percentages itself; remove {key}, or "
+                                         "remove rolling")
+        if self.min_healthy_percent is not None and self.min_healthy_percent >= self.percents[1]:
+            raise FieldError(("min_healthy_percent",), f"{self.min_healthy_percent}% must be below max_percent "
+                                                       f"({self.percents[1]}%), or ECS can neither stop nor start a "
+                                                       "task; lower it")
+        return self
+
+    @property
+    def percents(self) -> tuple[int, int]:
+        """(minimum healthy, maximum) percent."""
+        if self.rolling == "recreate":
+            return 0, 100
+        return (100 if self.min_healthy_percent is None else self.min_healthy_percent,
+                200 if self.max_percent is None else self.max_percent)
+
+
+class CapacitySpread(Model):
+    """Tasks split between Fargate (on demand) and Fargate Spot."""
+
+    spot: int = Field(ge=1, le=1000, description="Spot tasks per on-demand task, after the base.")
+    base: int = Field(0, ge=0, le=100000, description="Tasks that always run on demand (the first ones).")
+
+
+def _capacity_tag(v: Any) -> str:
+    return "spread" if isinstance(v, dict | CapacitySpread) else "kind"
+
+
+Capacity = Annotated[
+    Annotated[Literal["spot", "on-demand"], Tag("kind")] | Annotated[CapacitySpread, Tag("spread")],
+    Discriminator(_capacity_tag),
+]
+
+
+def _secret_errors(values: Mapping[str, str]) -> list[FieldError]:
+    errors = _env_name_errors(values)
+    errors += [
+        FieldError(
+            (name,),
+            f"'{ref}' is not an SSM parameter name or an SSM/Secrets Manager ARN; "
+            "use e.g. /shop/db-password or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
+        )
+        for name, ref in values.items()
+        if secret_kind(ref) is None
+    ]
+    return errors
+
+
+def _both_ways(variables: Mapping[str, str], secrets: Mapping[str, str],
+               at: tuple[str | int, ...] = ()) -> list[FieldError]:
+    # ECS refuses a task definition that sets one name both ways.
+    return [FieldError((*at, "secrets", name), f"'{name}' is also in variables; a container gets each name "
+                                               "once: keep it in variables or in secrets, not both")
+            for name in secrets if name in variables]
+
 
 class _ApplicationFields(Model):
     """Fields an application may set, and that an environment may override."""
@@ -817,6 +1100,21 @@ class _ApplicationFields(Model):
     timeout: int | None = Field(None, ge=1, le=31536000, description="Jobs: seconds a run may take before it is "
                                 "stopped (default: no limit).")
     retries: int | None = Field(None, ge=0, le=10, description="Jobs: times a failed run is retried (default 0).")
+    sidecars: dict[str, SidecarConfig] | None = Field(
+        None, description="Extra containers in the task, by container name (an environment's sidecar of the same "
+        "name replaces the base one).", examples=[{"datadog": {"image": "public.ecr.aws/datadog/agent:7",
+                                                              "port": 8126, "essential": False}}])
+    depends_on: dict[str, Condition] | None = Field(
+        None, description="Sidecars the application's container waits for: start, complete, success or healthy.",
+        examples=[{"datadog": "start"}])
+    logging: LoggingConfig | None = Field(None, description="FireLens log routing instead of awslogs.")
+    storage: StorageConfig | None = Field(None, description="EFS volumes (an environment's volume of the same name "
+                                          "replaces the base one).")
+    deployment: DeploymentConfig | None = Field(None, description="Rolling deployment percentages.",
+                                                examples=[{"rolling": "recreate"}])
+    capacity: Capacity | None = Field(
+        None, description="Where tasks run: on-demand (default), spot, or {spot: N, base: M} (the first M tasks on "
+        "demand, then N on Spot per one on demand).", examples=["spot", {"spot": 2, "base": 1}])
 
     @field_validator("cpu")
     @classmethod
@@ -853,16 +1151,20 @@ class _ApplicationFields(Model):
     @field_validator("secrets")
     @classmethod
     def _secrets(cls, v: dict[str, str] | None) -> dict[str, str] | None:
-        errors = _env_name_errors(v or {})
-        errors += [
-            FieldError(
-                (name,),
-                f"'{ref}' is not an SSM parameter name or an SSM/Secrets Manager ARN; "
-                "use e.g. /shop/db-password or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
-            )
-            for name, ref in (v or {}).items()
-            if secret_kind(ref) is None
-        ]
+        _raise_all(_secret_errors(v or {}))
+        return v
+
+    @field_validator("sidecars")
+    @classmethod
+    def _sidecar_names(cls, v: dict[str, SidecarConfig] | None) -> dict[str, SidecarConfig] | None:
+        errors = []
+        for name in v or {}:
+            if not re.fullmatch(CONTAINER_NAME_PATTERN, name):
+                errors.append(FieldError((name,), f"'{name}' is not a valid container name; use up to 255 letters, "
+                                                  "digits, - and _"))
+            elif name == LOG_ROUTER:
+                errors.append(FieldError((name,), f"'{LOG_ROUTER}' is the FireLens log router's name; use logging: "
+                                                  "{firelens: ...} for it, or name this sidecar differently"))
         _raise_all(errors)
         return v
 
@@ -973,6 +1275,12 @@ class Application(_KindFields):
     schedule: str | None = Field(None, description="A job's schedule expression, or none.")
     timeout: int | None = Field(None, description="Seconds a job's run may take.")
     retries: int = Field(0, description="Times a failed job run is retried.")
+    sidecars: dict[str, SidecarConfig] = Field(default_factory=dict, description="Extra containers.")
+    depends_on: dict[str, Condition] = Field(default_factory=dict, description="Containers the application waits for.")
+    logging: LoggingConfig | None = Field(None, description="FireLens log routing (None: awslogs).")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="EFS volumes.")
+    deployment: DeploymentConfig = Field(default_factory=DeploymentConfig, description="Deployment percentages.")
+    capacity: Capacity = Field("on-demand", description="on-demand, spot or {spot, base}.")
 
     @model_validator(mode="after")
     def _cpu_memory_pair(self) -> Application:
@@ -982,10 +1290,7 @@ class Application(_KindFields):
 
     @model_validator(mode="after")
     def _variable_and_secret_names_differ(self) -> Application:
-        # ECS refuses a task definition that sets one name both ways.
-        _raise_all([FieldError(("secrets", name), f"'{name}' is also in variables; a container gets each name "
-                                                  "once: keep it in variables or in secrets, not both")
-                    for name in self.secrets if name in self.variables])
+        _raise_all(_both_ways(self.variables, self.secrets))
         return self
 
     @model_validator(mode="after")
@@ -1003,6 +1308,11 @@ class Application(_KindFields):
         if not self.connect or self.kind not in ("web", "backend"):
             return None
         return self.connect if isinstance(self.connect, str) else application
+
+    @property
+    def managed_volume(self) -> tuple[str, VolumeConfig] | None:
+        """The volume on the environment's managed file system (at most one), with its name."""
+        return next(((n, v) for n, v in self.storage.volumes.items() if v.efs is True), None)
 
     @property
     def autoscaling(self) -> AutoscalingConfig | None:
@@ -1077,11 +1387,158 @@ class ApplicationConfig(_KindFields, _ApplicationFields):
     )
 
 
+# --------------------------------------------------------------------------- container rules
+
+
+def container_problems(settings: Application, app: str) -> list[FieldError]:
+    """Names, ports, dependencies and mount points across one task's containers (paths relative to the app).
+
+    Needs the application's name (its container's), so it runs after resolution rather than
+    as a validator of :class:`Application`.
+    """
+    errors: list[FieldError] = []
+    if app in settings.sidecars:
+        errors.append(FieldError(("sidecars", app), f"'{app}' is the application's own container; give the "
+                                                    "sidecar another name"))
+    # A worker or job may have no port of its own.
+    ports: dict[int, str] = {settings.port: "the application's port"} if settings.port is not None else {}
+    for name, car in settings.sidecars.items():
+        if car.port is None:
+            continue
+        if car.port in ports:
+            errors.append(FieldError(("sidecars", name, "port"), f"{car.port} is already {ports[car.port]}; containers "
+                                                                 "of a task share one network, give each its own port"))
+        else:
+            ports[car.port] = f"the port of sidecar '{name}'"
+    errors += _dependency_problems(settings, app)
+    errors += _mount_problems(settings)
+    return errors
+
+
+def containers_of(settings: Application, app: str) -> dict[str, tuple[bool, bool]]:
+    """Every container of the task: name -> (essential, has a health check)."""
+    out = {app: (True, False)}
+    if settings.logging is not None:
+        out[LOG_ROUTER] = (True, False)
+    for name, car in settings.sidecars.items():
+        out.setdefault(name, (car.essential, car.healthcheck is not None))
+    return out
+
+
+def _dependency_problems(settings: Application, app: str) -> list[FieldError]:
+    known = containers_of(settings, app)
+    edges: dict[str, dict[str, Condition]] = {app: dict(settings.depends_on)}
+    edges.update({name: dict(car.depends_on) for name, car in settings.sidecars.items() if name != app})
+    errors: list[FieldError] = []
+    for source, targets in edges.items():
+        at: tuple[str | int, ...] = ("depends_on",) if source == app else ("sidecars", source, "depends_on")
+        for target, condition in targets.items():
+            where = (*at, target)
+            if target == source:
+                errors.append(FieldError(where, "a container cannot wait for itself; remove this entry"))
+            elif target not in known:
+                others = [n for n in known if n != source]
+                close = difflib.get_close_matches(target, others, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else \
+                    f"containers: {', '.join(others)}" if others else "add it under sidecars"
+                errors.append(FieldError(where, f"there is no container '{target}' in this task; {hint}"))
+            elif condition in ("complete", "success") and known[target][0]:
+                errors.append(FieldError(where, f"'{target}' is essential, and ECS lets containers wait for "
+                                                f"{condition} only of containers that may exit; set essential: false "
+                                                f"on '{target}', or wait for start"))
+            elif condition == "healthy" and not known[target][1]:
+                errors.append(FieldError(where, f"'{target}' has no container health check to become healthy; add a "
+                                                "healthcheck to it, or wait for start"))
+    cycle = _cycle({s: [t for t in ts if t in known and t != s] for s, ts in edges.items()})
+    if cycle:
+        first = cycle[0]
+        at = ("depends_on",) if first == app else ("sidecars", first, "depends_on")
+        errors.append(FieldError((*at, cycle[1]), f"containers wait for each other in a circle "
+                                                  f"({' -> '.join(cycle)}); ECS could start none of them: remove one "
+                                                  "of these dependencies"))
+    return errors
+
+
+def _cycle(edges: Mapping[str, list[str]]) -> list[str] | None:
+    """A dependency cycle as a path that starts and ends at the same container, or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt] if nxt in path else [node, nxt]
+            if nxt not in state and (found := visit(nxt, [*path, nxt])):
+                return found
+        state[node] = 2
+        return None
+
+    for start in edges:
+        if start not in state and (found := visit(start, [start])):
+            return found
+    return None
+
+
+def _mount_problems(settings: Application) -> list[FieldError]:
+    errors: list[FieldError] = []
+    volumes = settings.storage.volumes
+    seen: dict[str, str] = {}
+    for name, vol in volumes.items():
+        path = vol.path.rstrip("/") or "/"
+        if path in seen:
+            errors.append(FieldError(("storage", "volumes", name, "path"),
+                                     f"'{vol.path}' is already where volume '{seen[path]}' is mounted; give each "
+                                     "volume its own path"))
+        seen.setdefault(path, name)
+    for car_name, car in settings.sidecars.items():
+        car_seen: dict[str, str] = {}
+        for vol_name, where in car.mount_points.items():
+            at = ("sidecars", car_name, "mount_points", vol_name)
+            if vol_name not in volumes:
+                hint = f"volumes: {', '.join(volumes)}" if volumes else "add it under storage.volumes"
+                errors.append(FieldError(at, f"there is no volume '{vol_name}'; {hint}"))
+                continue
+            path = where.rstrip("/") or "/"
+            if path in car_seen:
+                errors.append(FieldError(at, f"'{where}' is already where volume '{car_seen[path]}' is mounted in "
+                                             f"'{car_name}'; give each volume its own path"))
+            car_seen.setdefault(path, vol_name)
+    return errors
+
+
+def _container_errors(
+    cfg: ApplicationConfig, settings: Application, app: str, env: str
+) -> list[FieldError]:
+    """:func:`container_problems`, each placed on the line it comes from: the environment's override or the base."""
+    override = cfg.environments.get(env)
+    out = []
+    for e in container_problems(settings, app):
+        if override is not None and _from_override(override, e.path):
+            out.append(FieldError(("applications", app, "environments", env, *e.path),
+                                  f"in environment '{env}', merged with the base settings: {e.message}"))
+        else:
+            out.append(FieldError(("applications", app, *e.path), e.message))
+    return out
+
+
+def _from_override(override: ApplicationOverride, path: tuple[str | int, ...]) -> bool:
+    field = str(path[0])
+    if field not in override.model_fields_set or getattr(override, field) is None:
+        return False
+    if field == "sidecars" and len(path) > 1:
+        return path[1] in (override.sidecars or {})
+    if field == "storage" and len(path) > 2 and override.storage is not None:
+        return path[2] in override.storage.volumes
+    return True
+
 # --------------------------------------------------------------------------- the project
 
 
-_MERGED_MAPS = ("variables", "secrets")
+# Maps merged key by key (an override's entry replaces the base's entry of that name).
+_MERGED_MAPS = ("variables", "secrets", "sidecars")
 _MERGED_MODELS = ("healthcheck",)
+# Models holding one such map: storage.volumes merges volume by volume.
+_MERGED_NESTED_MAPS = {"storage": "volumes"}
 Resolved = dict[tuple[str, str], Application]
 
 
@@ -1132,6 +1589,10 @@ class ProjectConfig(Model):
 
     def account_of(self, environment: str) -> str | None:
         return self.environments[environment].account or self.project.account
+
+    def needs_file_system(self, environment: str) -> bool:
+        """Whether any application in ``environment`` (after its overrides) mounts the managed EFS file system."""
+        return any(self.application(environment, app).managed_volume is not None for app in self.applications)
 
     def regions(self) -> list[str]:
         """Regions that host at least one environment, in first-seen order."""
@@ -1205,9 +1666,15 @@ def resolve_applications(
                 errors.append(pair)
                 continue
             try:
-                resolved[(env, app)] = _resolve(cfg, override)
+                settings = _resolve(cfg, override)
             except ValidationError as e:
                 errors.extend(_resolution_errors(e, app, env, override))
+                continue
+            container_errors = _container_errors(cfg, settings, app, env)
+            if container_errors:
+                errors.extend(container_errors)
+            else:
+                resolved[(env, app)] = settings
     return resolved, errors
 
 
@@ -1551,6 +2018,9 @@ def _resolve(base: ApplicationConfig, override: ApplicationOverride | None) -> A
         for key, value in override.model_dump(exclude_none=True, exclude_unset=True).items():
             if key in _MERGED_MAPS:
                 data[key] = {**data.get(key, {}), **value}
+            elif key in _MERGED_NESTED_MAPS and key in data:
+                inner = _MERGED_NESTED_MAPS[key]
+                data[key] = {**data[key], **value, inner: {**data[key].get(inner, {}), **value.get(inner, {})}}
             elif key in _MERGED_MODELS and key in data:
                 data[key] = {**data[key], **value}
             elif key == "image":

@@ -24,7 +24,8 @@ from ecsp.errors import ConfigError, ConfigProblem
 
 Loc = tuple[str | int, ...]
 # Tags of tagged unions, by the field that holds them: not part of the path the user wrote.
-_UNION_TAGS = {"count": ("fixed", "range"), "flow_logs": ("flag", "settings"), "access_logs": ("flag", "settings")}
+_UNION_TAGS = {"count": ("fixed", "range"), "flow_logs": ("flag", "settings"), "access_logs": ("flag", "settings"),
+               "capacity": ("kind", "spread"), "efs": ("managed", "existing")}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 

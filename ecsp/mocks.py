@@ -224,6 +224,11 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
         family = inputs.get("family", name)
         state["arn"] = f"arn:aws:ecs:{region}:{account}:task-definition/{family}:1"
         extra = {"revision": 1, "arnWithoutRevision": f"arn:aws:ecs:{region}:{account}:task-definition/{family}"}
+    elif type_ in ("aws:efs/fileSystem:FileSystem", "aws:efs/accessPoint:AccessPoint"):
+        # EFS's own id formats and ARNs (service elasticfilesystem), so policies read as they would.
+        prefix, kind = ("fs", "file-system") if short == "FileSystem" else ("fsap", "access-point")
+        state["id"] = f"{prefix}-{_hex(name)}"
+        state["arn"] = f"arn:aws:elasticfilesystem:{region}:{account}:{kind}/{state['id']}"
     elif type_ == "aws:ecr/repository:Repository":
         state["arn"] = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
         extra = {"repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}", "registryId": account}

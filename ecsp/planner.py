@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecsp import graph as graphs
-from ecsp import mocks
+from ecsp import mocks, notes
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.graph import StackGraph, StackSpec
@@ -34,25 +34,25 @@ class PlannedStack:
     spec: StackSpec
     resources: list[PlannedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # replacements and deletions to know of (ecsp.notes)
 
     def to_json(self) -> dict[str, Any]:
         s = self.spec
-        return {"name": s.name, "kind": s.kind, "environment": s.environment, "application": s.application,
-                "depends_on": list(s.depends_on), "resources": [r.to_json() for r in self.resources],
-                "outputs": self.outputs}
+        out = {"name": s.name, "kind": s.kind, "environment": s.environment, "application": s.application,
+               "depends_on": list(s.depends_on), "resources": [r.to_json() for r in self.resources],
+               "outputs": self.outputs}
+        if self.notes:  # only when there are some: documents of existing configs stay as they were
+            out["notes"] = list(self.notes)
+        return out
 
 
 @dataclass
 class Plan:
     project: str
     stacks: list[PlannedStack]
-    notes: list[str] = field(default_factory=list)  # what the plan cannot show: replacements on a change
 
     def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"project": self.project, "stacks": [s.to_json() for s in self.stacks]}
-        if self.notes:
-            doc["notes"] = list(self.notes)
-        return doc
+        return {"project": self.project, "stacks": [s.to_json() for s in self.stacks]}
 
     def stack(self, name: str) -> PlannedStack:
         for s in self.stacks:
@@ -85,25 +85,7 @@ def plan_stack(
         parent = by_urn.get(n.parent or "")
         resources.append(PlannedResource(n.type, n.name, f"{parent.type}::{parent.name}" if parent else None,
                                          n.inputs))
-    return recording, PlannedStack(spec, resources, recording.outputs)
-
-
-def notes(config: ProjectConfig, environments: list[str] | None = None) -> list[str]:
-    """Warnings about changes AWS can only make by replacement, for the environments that risk them.
-
-    A plan shows what a stack would contain, not how it would change from what is deployed; an
-    environment on an existing VPC is the one setting whose change (to or from ``network.vpc``)
-    replaces the load balancer, the security groups and every service, so plan says so up front.
-    """
-    out = []
-    for env, cfg in config.environments.items():
-        if environments is not None and env not in environments:
-            continue
-        if cfg.network.vpc is not None:
-            out.append(f"environment '{env}' uses the existing VPC {cfg.network.vpc.id}: changing network.vpc (to "
-                       "another VPC, or to one ecsp creates) replaces its load balancer, its security groups and "
-                       "every application's service and target group")
-    return out
+    return recording, PlannedStack(spec, resources, recording.outputs, notes.stack_notes(config, spec))
 
 
 def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None = None) -> Plan:
@@ -115,5 +97,4 @@ def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None
         _, stack = plan_stack(config, spec, outputs, programs=programs)
         outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
         planned.append(stack)
-    envs = sorted({s.environment for s in graph.order() if s.environment is not None}) if selection else None
-    return Plan(config.project.name, planned, notes(config, envs))
+    return Plan(config.project.name, planned)

@@ -67,10 +67,10 @@ def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
                             f": {len(plan.stacks)} stacks, in dependency order (offline, under mocks)"))
     for stack in plan.stacks:
         out.print(stack_tree(stack, inputs=inputs))
+        for note in stack.notes:
+            out.print(Text(f"  note: {note}", style="yellow"), soft_wrap=True)
     totals: Counter[str] = Counter()
     for stack in plan.stacks:
         totals[stack.spec.kind] += len(stack.resources)
     out.print(Group(Text(
         "total: " + ", ".join(f"{n} {kind} resources" for kind, n in totals.items()), style="bold")))
-    for note in plan.notes:
-        out.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)

@@ -18,6 +18,6 @@ PROGRAMS = Programs(
         "application": application.program,
     },
     plugins=(Plugin("aws", "pulumi-aws"), Plugin("docker-build", "pulumi-docker-build")),
-    aws_modules=("acm", "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "iam", "kms", "lb", "route53", "s3",
+    aws_modules=("acm", "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "efs", "iam", "kms", "lb", "route53", "s3",
                  "scheduler", "servicediscovery", "sfn", "sns", "sqs", "vpc"),
 )

@@ -25,15 +25,16 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import ProjectConfig, managed_alias
+from ecsp.config import Application, ProjectConfig, managed_alias
 from ecsp.context import StackContext
-from stacks import _aws
+from stacks import _aws, application_sidecars, application_storage
 from stacks.application_iam import TaskRoles, after
 from stacks.application_image import BuiltImage
 from stacks.application_queue import BacklogScaling, Queue
 from stacks.application_routing import Routing
 from stacks.application_schedule import Job
 from stacks.application_service import Autoscaling, Service, ServiceConnect
+from stacks.application_storage import ManagedAccessPoint
 from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
@@ -56,6 +57,34 @@ def repository_url(regions: Any, region: str, application: str) -> str:
     return str(url)
 
 
+def _storage(
+    app: str, *, names: naming.AppNames, settings: Application, upstream: EnvironmentOutputs, region: str,
+    account: pulumi.Input[str], partition: pulumi.Input[str], provider: aws.Provider,
+) -> tuple[list[aws.ecs.TaskDefinitionVolumeArgs] | None, pulumi.Output[str] | None]:
+    """The task's EFS volumes and the task role's EFS policy; (None, None) without volumes."""
+    volumes = settings.storage.volumes
+    if not volumes:
+        return None, None
+    file_system_id: pulumi.Output[Any] | None = None
+    point: ManagedAccessPoint | None = None
+    managed = settings.managed_volume
+    if managed is not None:
+        if upstream.file_system_id is None:
+            raise ValueError("the environment stack exports no fileSystemId; deploy the environment (ecsp up) after "
+                             f"adding the volume '{managed[0]}' with efs: true")
+        file_system_id = upstream.file_system_id
+        point = ManagedAccessPoint(f"{app}-efs", names=names, volume=managed[1], file_system_id=file_system_id,
+                                   provider=provider)
+    args = [application_storage.volume_args(v) for v in application_storage.task_volumes(
+        volumes, managed_file_system_id=file_system_id,
+        managed_access_point_id=point.access_point.id if point else None)]
+    policy = pulumi.Output.all(account, partition, file_system_id, point.access_point.arn if point else None).apply(
+        lambda v: json.dumps(application_storage.efs_policy(
+            volumes, managed_file_system_id=v[2], managed_access_point_arn=v[3], region=region, account=v[0],
+            partition=v[1]), sort_keys=True))
+    return args, policy
+
+
 def program(ctx: StackContext) -> None:
     env, app = ctx.stack.environment, ctx.stack.application
     assert env is not None and app is not None
@@ -70,7 +99,8 @@ def program(ctx: StackContext) -> None:
     upstream = EnvironmentOutputs.read(pulumi.StackReference(ctx.upstream_name("environment", env)),
                                        include=[*(["https_listener_arn"] if https else []),
                                                 *(["hosted_zone_id"] if domain else []),
-                                                *(["service_connect_namespace_arn"] if settings.connect else [])])
+                                                *(["service_connect_namespace_arn"] if settings.connect else []),
+                                                *(["file_system_id"] if settings.managed_volume is not None else [])])
 
     image: pulumi.Input[str]
     if settings.image.location is not None:
@@ -88,8 +118,13 @@ def program(ctx: StackContext) -> None:
     invoke = pulumi.InvokeOutputOptions(provider=provider)
     account = ctx.placement.account or aws.get_caller_identity_output(opts=invoke).account_id
     partition = aws.get_partition_output(opts=invoke).partition
+
+    volumes, storage_policy = _storage(app, names=names, settings=settings, upstream=upstream, region=region,
+                                       account=account, partition=partition, provider=provider)
     roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
-                      account=account, partition=partition, provider=provider)
+                      account=account, partition=partition, provider=provider,
+                      sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
+                      storage_policy=storage_policy)
 
     # What the kind adds around the shared task definition: topics and a queue, with their grants
     # on the task role (tasks must not start before those exist) and their variables.
@@ -134,7 +169,8 @@ def program(ctx: StackContext) -> None:
         app, names=names, settings=settings, image=image, url=routing.url if routing else None,
         secrets=roles.secrets, execution_role_arn=roles.execution_role_arn, task_role_arn=task_role_arn,
         region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
-        port_name=connect.port_name if connect else None)
+        port_name=connect.port_name if connect else None,
+        sidecar_secrets=roles.sidecar_secrets if settings.sidecars else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
     if settings.kind == "job":

@@ -139,6 +139,7 @@ class TaskRoles(pulumi.ComponentResource):
     execution_role_arn: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
     secrets: pulumi.Output[list[SecretRef]]
+    sidecar_secrets: pulumi.Output[dict[str, list[SecretRef]]]
 
     def __init__(
         self,
@@ -151,11 +152,18 @@ class TaskRoles(pulumi.ComponentResource):
         account: pulumi.Input[str],
         partition: pulumi.Input[str],
         provider: aws.Provider,
+        sidecar_secrets: Mapping[str, Mapping[str, str]] | None = None,
+        storage_policy: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:TaskRoles", name, None, opts)
         self.secrets = pulumi.Output.all(account, partition).apply(
             lambda ap: secret_refs(secrets, region=region, account=ap[0], partition=ap[1]))
+        # Sidecars' secrets follow the same rules; the execution role reads exactly the union.
+        by_sidecar = dict(sidecar_secrets or {})
+        self.sidecar_secrets = pulumi.Output.all(account, partition).apply(
+            lambda ap: {car: secret_refs(refs, region=region, account=ap[0], partition=ap[1])
+                        for car, refs in by_sidecar.items()})
         self.execution_role = aws.iam.Role(
             names.execution_role, assume_role_policy=assume_role_policy(),
             description=f"ECS task execution role of {names.base}: pulls the image, writes logs, reads its secrets",
@@ -164,8 +172,10 @@ class TaskRoles(pulumi.ComponentResource):
             f"{name}-execution", role=self.execution_role.name,
             policy_arn=pulumi.Output.from_input(partition).apply(lambda p: f"arn:{p}:iam::aws:{EXECUTION_POLICY}"),
             opts=_aws.opts(provider, self))]
-        if secrets:
-            policy = self.secrets.apply(lambda refs: json.dumps(secrets_policy(refs), sort_keys=True))
+        if secrets or any(by_sidecar.values()):
+            policy = pulumi.Output.all(self.secrets, self.sidecar_secrets).apply(
+                lambda v: json.dumps(secrets_policy([*v[0], *(r for refs in v[1].values() for r in refs)]),
+                                     sort_keys=True))
             execution_grants.append(aws.iam.RolePolicy(
                 f"{name}-secrets", role=self.execution_role.id, policy=policy, opts=_aws.opts(provider, self)))
         # The task role carries the application's own AWS permissions: none by default.
@@ -179,6 +189,9 @@ class TaskRoles(pulumi.ComponentResource):
                 log_group_arn(names.log_group, region=region, account=ap[0], partition=ap[1])))
             task_grants.append(aws.iam.RolePolicy(
                 f"{name}-exec", role=self.task_role.id, policy=policy, opts=_aws.opts(provider, self)))
+        if storage_policy is not None:
+            task_grants.append(aws.iam.RolePolicy(
+                f"{name}-efs", role=self.task_role.id, policy=storage_policy, opts=_aws.opts(provider, self)))
         self.execution_role_arn = after(self.execution_role.arn, execution_grants)
         self.task_role_arn = after(self.task_role.arn, task_grants)
         self.register_outputs({"executionRoleArn": self.execution_role_arn, "taskRoleArn": self.task_role_arn})

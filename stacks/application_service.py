@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
-from ecsp.config import Application, AutoscalingConfig
+from ecsp.config import Application, AutoscalingConfig, Capacity, CapacitySpread
 from stacks import _aws
 
 # Target-tracking metrics per ecsp autoscaling target.
@@ -52,6 +53,19 @@ class ServiceConnect:
                     port=self.port, dns_name=self.discovery_name)])]
         return aws.ecs.ServiceServiceConnectConfigurationArgs(
             enabled=True, namespace=self.namespace_arn, services=services)
+def capacity_strategy(capacity: Capacity) -> list[dict[str, Any]] | None:
+    """The service's capacity provider strategy, or None for on-demand (launch type FARGATE, as before).
+
+    ``{spot: N, base: M}``: the first M tasks on FARGATE, then N on FARGATE_SPOT for each
+    further one on FARGATE (weights N and 1).
+    """
+    if capacity == "on-demand":
+        return None
+    if capacity == "spot":
+        return [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+    assert isinstance(capacity, CapacitySpread)
+    return [{"capacity_provider": "FARGATE", "weight": 1, "base": capacity.base},
+            {"capacity_provider": "FARGATE_SPOT", "weight": capacity.spot}]
 
 
 class Service(pulumi.ComponentResource):
@@ -79,15 +93,23 @@ class Service(pulumi.ComponentResource):
         super().__init__("ecsp:application:Service", name, None, opts)
         public = settings.placement == "public"
         balanced = target_group_arn is not None and settings.port is not None
+        minimum, maximum = settings.deployment.percents
+        strategy = capacity_strategy(settings.capacity)
         self.service = aws.ecs.Service(
             names.service,
             cluster=cluster_arn,
             task_definition=task_definition_arn,
-            launch_type="FARGATE",
+            # ECS refuses a launch type together with a capacity provider strategy.
+            launch_type="FARGATE" if strategy is None else None,
+            capacity_provider_strategies=None if strategy is None else [
+                aws.ecs.ServiceCapacityProviderStrategyArgs(**item) for item in strategy],
+            # The provider changes a strategy in place only with this set (else it replaces the service).
+            force_new_deployment=True if strategy is not None else None,
+            # LATEST is 1.4.0 or later, which EFS volumes need.
             platform_version="LATEST",
             desired_count=settings.desired_count,
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
+            deployment_minimum_healthy_percent=minimum,
+            deployment_maximum_percent=maximum,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
             # ECS refuses a grace period on a service without a load balancer.
             health_check_grace_period_seconds=settings.healthcheck.grace_period if balanced else None,

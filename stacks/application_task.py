@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from ecsp import naming
 from ecsp.config import Application
-from stacks import _aws
+from stacks import _aws, application_sidecars
 from stacks.application_iam import SecretRef
 
 LOG_STREAM_PREFIX = "ecsp"
@@ -101,16 +101,26 @@ class TaskDefinition(pulumi.ComponentResource):
         provider: aws.Provider,
         extra_environment: pulumi.Input[Mapping[str, str]] | None = None,
         port_name: str | None = None,
+        sidecar_secrets: pulumi.Input[Mapping[str, Sequence[SecretRef]]] | None = None,
+        volumes: Sequence[aws.ecs.TaskDefinitionVolumeArgs] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:TaskDefinition", name, None, opts)
         self.log_group = aws.cloudwatch.LogGroup(
             name, name=names.log_group, retention_in_days=settings.log_retention, opts=_aws.opts(provider, self))
-        containers = pulumi.Output.all(image, url, secrets, self.log_group.name, extra_environment).apply(
-            lambda v: json.dumps([container_definition(
+
+        def definitions(v: list[Any]) -> str:
+            main = container_definition(
                 names=names, settings=settings, image=v[0], url=v[1], secrets=v[2], log_group=v[3], region=region,
-                extra_environment=v[4], port_name=port_name,
-            )], sort_keys=True))
+                extra_environment=v[4], port_name=port_name)
+            # Sidecars, FireLens, dependencies and mount points complete it; without them it is unchanged.
+            # Sidecars get what ecsp tells every container of the application (not its own variables).
+            return json.dumps(application_sidecars.task_containers(
+                main, names=names, settings=settings, environment=environment(names, {}, v[1], v[4]),
+                sidecar_secrets=v[5] or {}, log_group=v[3], region=region), sort_keys=True)
+
+        containers = pulumi.Output.all(image, url, secrets, self.log_group.name, extra_environment,
+                                       sidecar_secrets).apply(definitions)
         self.task_definition = aws.ecs.TaskDefinition(
             name,
             family=names.family,
@@ -123,5 +133,6 @@ class TaskDefinition(pulumi.ComponentResource):
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture=CPU_ARCHITECTURES[settings.platform]),
             container_definitions=containers,
+            volumes=volumes,
             opts=_aws.opts(provider, self))
         self.register_outputs({"logGroupName": self.log_group.name, "taskDefinitionArn": self.task_definition.arn})

@@ -76,7 +76,8 @@ class ProjectOutputs(Contract):
 class EnvironmentOutputs(Contract):
     """The environment stack's outputs; the zone and subdomain exist with a domain only, the HTTPS listener
     with a domain or certificates, the log bucket and group when those logs are configured, the Service
-    Connect namespace when an application connects."""
+    Connect namespace when an application connects, the managed EFS file system while an application
+    asks for it."""
 
     vpc_id: Any
     public_subnet_ids: Any
@@ -97,6 +98,8 @@ class EnvironmentOutputs(Contract):
     flow_log_group_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     service_connect_namespace_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     service_connect_namespace: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    file_system_id: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+    file_system_security_group_id: Any = dataclasses.field(default=None, metadata=WHEN_SET)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,9 +3,10 @@
 Runs in the environment's account and region. Its outputs are
 :class:`stacks.contracts.EnvironmentOutputs`, which application stacks read through
 ``pulumi.StackReference``; the zone and subdomain are None without a domain, the HTTPS
-listener without a domain or ``certificates``; the access-log bucket, the flow-log group and
-the Service Connect namespace are exported only when configured (or, for the namespace,
-when an application sets ``connect``).
+listener without a domain or ``certificates``; the access-log bucket, the flow-log group, the
+Service Connect namespace and the managed EFS file system are exported only when configured
+(the namespace when an application sets ``connect``, the file system while an application
+asks for it).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
+from ecsp import network as ecsp_network
 from ecsp.config import AccessLogsBucket as AccessLogsConfig
 from ecsp.config import ProjectConfig, extra_certificate_names
 from ecsp.context import StackContext
-from stacks import _aws
+from stacks import _aws, environment_storage
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
 from stacks.environment_discovery import ServiceDiscovery
@@ -119,6 +121,14 @@ def program(ctx: StackContext) -> None:
         flow_logs = FlowLogs("flow-logs", names=names, vpc_id=network.vpc_id, retention=retention,
                              account=str(account), provider=provider)
 
+    storage = None
+    if config.needs_file_system(env):
+        storage = environment_storage.FileSystem(
+            "storage", names=names, vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
+            # A mount target per private subnet: ecsp's two, or as many as an existing VPC lists.
+            subnet_count=len(cfg.network.vpc.private_subnets) if cfg.network.vpc else ecsp_network.AZ_COUNT,
+            environment_security_group_id=network.environment_security_group_id,
+            provider=provider)
     EnvironmentOutputs(
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
@@ -139,4 +149,6 @@ def program(ctx: StackContext) -> None:
         flow_log_group_name=flow_logs.log_group_name if flow_logs is not None else None,
         service_connect_namespace_arn=discovery.namespace_arn if discovery else None,
         service_connect_namespace=discovery.namespace_name if discovery else None,
+        file_system_id=storage.file_system_id if storage else None,
+        file_system_security_group_id=storage.security_group_id if storage else None,
     ).export()

@@ -170,8 +170,8 @@ CASES = [
     ),
     case(
         "unknown-far-from-any",
-        BASE + "    sidecars: {}\n",
-        "ecsp.yaml:16: applications.web.sidecars: unknown key 'sidecars'; valid keys: aliases, connect, count, cpu, deregistration_delay, environments, exec, healthcheck, image, kind, log_retention, memory, path, placement, platform, port, publish, queue, retries, schedule, secrets, subscribe, timeout, variables",
+        BASE + "    tracing: {}\n",
+        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: aliases, capacity, connect, count, cpu, depends_on, deployment, deregistration_delay, environments, exec, healthcheck, image, kind, log_retention, logging, memory, path, placement, platform, port, publish, queue, retries, schedule, secrets, sidecars, storage, subscribe, timeout, variables",
     ),
     case(
         "missing-project",
@@ -730,6 +730,167 @@ CASES += [
         "alias-override",
         BASE + "    environments:\n      prod: {aliases: [www.example.com]}\n",
         "ecsp.yaml:17: applications.web.environments.prod.aliases.0: 'www.example.com' has no certificate in environment 'prod'; add a certificate that covers it to environments.prod.certificates, or set project.domain",
+    ),
+    # ---- issue 12: container settings (appended after line 15, so the first added line is 16)
+    case(
+        "sidecar-named-like-the-app",
+        BASE + '    sidecars:\n      web: {image: busybox}\n',
+        "ecsp.yaml:17: applications.web.sidecars.web: 'web' is the application's own container; give the sidecar another name",
+    ),
+    case(
+        "sidecar-bad-name",
+        BASE + '    sidecars:\n      dd.agent: {image: busybox}\n',
+        "ecsp.yaml:17: applications.web.sidecars.dd.agent: 'dd.agent' is not a valid container name; use up to 255 letters, digits, - and _",
+    ),
+    case(
+        "sidecar-log-router-name",
+        BASE + '    sidecars:\n      log_router: {image: busybox}\n',
+        "ecsp.yaml:17: applications.web.sidecars.log_router: 'log_router' is the FireLens log router's name; use logging: {firelens: ...} for it, or name this sidecar differently",
+    ),
+    case(
+        "sidecar-port-taken",
+        BASE + '    sidecars:\n      proxy: {image: envoyproxy/envoy, port: 80}\n',
+        "ecsp.yaml:17: applications.web.sidecars.proxy.port: 80 is already the application's port; containers of a task share one network, give each its own port",
+    ),
+    case(
+        "sidecar-ports-clash",
+        BASE + '    sidecars:\n      a: {image: busybox, port: 9000}\n      b: {image: busybox, port: 9000}\n',
+        "ecsp.yaml:18: applications.web.sidecars.b.port: 9000 is already the port of sidecar 'a'; containers of a task share one network, give each its own port",
+    ),
+    case(
+        "sidecar-image-spaces",
+        BASE + "    sidecars:\n      a: {image: 'busy box'}\n",
+        "ecsp.yaml:17: applications.web.sidecars.a.image: 'busy box' is not an image reference (it contains spaces); use e.g. public.ecr.aws/datadog/agent:7",
+    ),
+    case(
+        "sidecar-secret-bad",
+        BASE + "    sidecars:\n      a: {image: busybox, secrets: {KEY: 'not a ref'}}\n",
+        "ecsp.yaml:17: applications.web.sidecars.a.secrets.KEY: 'not a ref' is not an SSM parameter name or an SSM/Secrets Manager ARN; use e.g. /shop/db-password or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
+    ),
+    case(
+        "sidecar-variable-and-secret",
+        BASE + '    sidecars:\n      a: {image: busybox, variables: {KEY: x}, secrets: {KEY: /shop/key}}\n',
+        "ecsp.yaml:17: applications.web.sidecars.a.secrets.KEY: 'KEY' is also in variables; a container gets each name once: keep it in variables or in secrets, not both",
+    ),
+    case(
+        "sidecar-reserved-variable",
+        BASE + '    sidecars:\n      a: {image: busybox, variables: {ECSP_X: x}}\n',
+        'ecsp.yaml:17: applications.web.sidecars.a.variables.ECSP_X: names starting with ECSP_ are reserved for the variables ecsp sets; rename it',
+    ),
+    case(
+        "depends-on-unknown",
+        BASE + '    depends_on: {datadgo: start}\n    sidecars:\n      datadog: {image: busybox}\n',
+        "ecsp.yaml:16: applications.web.depends_on.datadgo: there is no container 'datadgo' in this task; did you mean 'datadog'?",
+    ),
+    case(
+        "depends-on-bad-condition",
+        BASE + '    sidecars:\n      a: {image: busybox, depends_on: {web: ready}}\n',
+        "ecsp.yaml:17: applications.web.sidecars.a.depends_on.web: 'ready' is not allowed; use 'start', 'complete', 'success' or 'healthy'",
+    ),
+    case(
+        "depends-on-complete-essential",
+        BASE + '    depends_on: {init: complete}\n    sidecars:\n      init: {image: busybox}\n',
+        "ecsp.yaml:16: applications.web.depends_on.init: 'init' is essential, and ECS lets containers wait for complete only of containers that may exit; set essential: false on 'init', or wait for start",
+    ),
+    case(
+        "depends-on-healthy-without-check",
+        BASE + '    depends_on: {a: healthy}\n    sidecars:\n      a: {image: busybox}\n',
+        "ecsp.yaml:16: applications.web.depends_on.a: 'a' has no container health check to become healthy; add a healthcheck to it, or wait for start",
+    ),
+    case(
+        "depends-on-itself",
+        BASE + '    sidecars:\n      a: {image: busybox, depends_on: {a: start}}\n',
+        'ecsp.yaml:17: applications.web.sidecars.a.depends_on.a: a container cannot wait for itself; remove this entry',
+    ),
+    case(
+        "depends-on-cycle",
+        BASE + '    depends_on: {a: start}\n    sidecars:\n      a: {image: busybox, depends_on: {b: start}}\n      b: {image: busybox, depends_on: {web: start}}\n',
+        'ecsp.yaml:16: applications.web.depends_on.a: containers wait for each other in a circle (web -> a -> b -> web); ECS could start none of them: remove one of these dependencies',
+    ),
+    case(
+        "healthcheck-bad-command",
+        BASE + '    sidecars:\n      a: {image: busybox, healthcheck: {command: [curl, localhost]}}\n',
+        'ecsp.yaml:17: applications.web.sidecars.a.healthcheck.command: start with CMD (an executable and its arguments) or CMD-SHELL (one shell command), e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]',
+    ),
+    case(
+        "firelens-without-plugin",
+        BASE + '    logging: {firelens: {options: {region: us-west-2}}}\n',
+        "ecsp.yaml:16: applications.web.logging.firelens.options: name Fluent Bit's output plugin, e.g. Name: cloudwatch (or Name: firehose, Name: s3)",
+    ),
+    case(
+        "volume-relative-path",
+        BASE + '    storage:\n      volumes:\n        data: {path: data, efs: true}\n',
+        "ecsp.yaml:18: applications.web.storage.volumes.data.path: 'data' is not an absolute path; use e.g. /data",
+    ),
+    case(
+        "volume-paths-clash",
+        BASE + '    storage:\n      volumes:\n        a: {path: /data, efs: true}\n        b: {path: /data, efs: {id: fs-0123456789abcdef0}}\n',
+        "ecsp.yaml:19: applications.web.storage.volumes.b.path: '/data' is already where volume 'a' is mounted; give each volume its own path",
+    ),
+    case(
+        "volume-bad-fs-id",
+        BASE + '    storage:\n      volumes:\n        data: {path: /data, efs: {id: fs-xyz}}\n',
+        "ecsp.yaml:18: applications.web.storage.volumes.data.efs.id: 'fs-xyz' is not an EFS file system id; use fs- and 8 or 17 hex digits, e.g. fs-0123456789abcdef0",
+    ),
+    case(
+        "volume-bad-access-point",
+        BASE + '    storage:\n      volumes:\n        data: {path: /data, efs: {id: fs-0123456789abcdef0, access_point: ap-1}}\n',
+        "ecsp.yaml:18: applications.web.storage.volumes.data.efs.access_point: 'ap-1' is not an EFS access point id; use fsap- and 8 or 17 hex digits, e.g. fsap-0123456789abcdef0",
+    ),
+    case(
+        "volume-root-with-access-point",
+        BASE + '    storage:\n      volumes:\n        data: {path: /data, efs: {id: fs-0123456789abcdef0, access_point: fsap-0123456789abcdef0, root_directory: /x}}\n',
+        'ecsp.yaml:18: applications.web.storage.volumes.data.efs.root_directory: an access point sets its own root directory; remove root_directory, or remove access_point',
+    ),
+    case(
+        "volume-efs-false",
+        BASE + '    storage:\n      volumes:\n        data: {path: /data, efs: false}\n',
+        "ecsp.yaml:18: applications.web.storage.volumes.data.efs: use efs: true (the environment's managed file system) or efs: {id: fs-...}; to drop the volume, remove it",
+    ),
+    case(
+        "volume-two-managed",
+        BASE + '    storage:\n      volumes:\n        a: {path: /a, efs: true}\n        b: {path: /b, efs: true}\n',
+        "ecsp.yaml:19: applications.web.storage.volumes.b.efs: only one volume per application may use the managed file system ('a' does); mount it once",
+    ),
+    case(
+        "volume-uid-on-existing",
+        BASE + '    storage:\n      volumes:\n        data: {path: /data, uid: 1000, efs: {id: fs-0123456789abcdef0}}\n',
+        "ecsp.yaml:18: applications.web.storage.volumes.data.uid: uid applies to the managed file system (efs: true); an existing file system's access point sets its own user",
+    ),
+    case(
+        "sidecar-mounts-unknown-volume",
+        BASE + '    sidecars:\n      a: {image: busybox, mount_points: {data: /data}}\n',
+        "ecsp.yaml:17: applications.web.sidecars.a.mount_points.data: there is no volume 'data'; add it under storage.volumes",
+    ),
+    case(
+        "deployment-recreate-and-percent",
+        BASE + '    deployment: {rolling: recreate, max_percent: 150}\n',
+        'ecsp.yaml:16: applications.web.deployment.max_percent: rolling: recreate sets the percentages itself; remove max_percent, or remove rolling',
+    ),
+    case(
+        "deployment-min-not-below-max",
+        BASE + '    deployment: {min_healthy_percent: 100, max_percent: 100}\n',
+        'ecsp.yaml:16: applications.web.deployment.min_healthy_percent: 100% must be below max_percent (100%), or ECS can neither stop nor start a task; lower it',
+    ),
+    case(
+        "deployment-max-too-high",
+        BASE + '    deployment: {max_percent: 300}\n',
+        'ecsp.yaml:16: applications.web.deployment.max_percent: 300 is out of range; use 100 to 200',
+    ),
+    case(
+        "capacity-unknown",
+        BASE + '    capacity: spots\n',
+        "ecsp.yaml:16: applications.web.capacity: 'spots' is not allowed; use 'spot' or 'on-demand'",
+    ),
+    case(
+        "capacity-spread-zero-spot",
+        BASE + '    capacity: {spot: 0, base: 1}\n',
+        'ecsp.yaml:16: applications.web.capacity.spot: 0 is out of range; use 1 to 1000',
+    ),
+    case(
+        "override-sidecar-port-taken",
+        BASE + '    environments:\n      prod:\n        sidecars:\n          proxy: {image: envoyproxy/envoy, port: 80}\n',
+        "ecsp.yaml:19: applications.web.environments.prod.sidecars.proxy.port: in environment 'prod', merged with the base settings: 80 is already the application's port; containers of a task share one network, give each its own port",
     ),
 ]
 

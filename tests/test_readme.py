@@ -84,3 +84,17 @@ def test_the_commands_said_to_take_local_are_those_that_do() -> None:
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
     taking = {name for name, sub in commands.items() if "--local" in sub._option_string_actions}
     assert named == taking
+
+
+def test_container_settings_example_is_valid() -> None:
+    from ecsp import loader
+
+    text = README.read_text().split("## Container settings", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    head = "project: {name: shop, region: us-west-2}\nenvironments: {test: {region: us-west-2}}\n"
+    # The snippet shows only the new settings; the application's image and port complete it.
+    body = block.replace("  web:\n", "  web:\n    image: {location: nginx}\n    port: 80\n", 1)
+    settings = loader.loads(head + body, "README.md").application("test", "web")
+    assert set(settings.sidecars) == {"datadog", "init"}
+    assert settings.logging is not None and settings.managed_volume is not None
+    assert settings.deployment.percents == (0, 100)

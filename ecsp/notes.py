@@ -1,0 +1,67 @@
+"""What `plan` tells the user about a stack beyond its resources: changes that replace or delete something.
+
+Pure functions of the validated config. `plan` runs offline and cannot know what is deployed,
+so a note says what happens *if* the deployed stack differs in that way; the Pulumi preview
+of `ecsp preview` then shows the actual replacement.
+"""
+
+from __future__ import annotations
+
+from ecsp.config import Capacity, CapacitySpread, ProjectConfig
+from ecsp.graph import StackSpec
+
+
+def describe_capacity(capacity: Capacity) -> str:
+    """A capacity setting as the user wrote it, and how ECS runs it."""
+    if capacity == "on-demand":
+        return "on-demand (launch type FARGATE)"
+    if capacity == "spot":
+        return "spot (capacity provider FARGATE_SPOT)"
+    assert isinstance(capacity, CapacitySpread)
+    return f"{{spot: {capacity.spot}, base: {capacity.base}}} (capacity providers FARGATE and FARGATE_SPOT)"
+
+
+def capacity_note(capacity: Capacity) -> str | None:
+    """The replacement a capacity provider strategy implies for a service deployed with a launch type.
+
+    The AWS provider cannot move a service between a launch type and a capacity provider
+    strategy in place: it creates a new service and deletes the old one (its tasks stop once
+    the new service's run). Between two strategies it updates in place, because ecsp sets
+    force_new_deployment with any strategy. On-demand stays launch type FARGATE, so configs
+    without capacity plan exactly as before.
+    """
+    if capacity == "on-demand":
+        return None
+    return (f"capacity {describe_capacity(capacity)}: a service deployed with on-demand capacity (launch type "
+            "FARGATE) is replaced by a new service when it changes to this, and again when it changes back")
+
+
+def vpc_note(config: ProjectConfig, environment: str) -> str | None:
+    """The replacement that changing an environment's ``network.vpc`` implies, when it uses one.
+
+    An existing VPC is the one environment setting whose change (to another VPC, or to one
+    ecsp creates) replaces the load balancer, the security groups and every service.
+    """
+    vpc = config.environments[environment].network.vpc
+    if vpc is None:
+        return None
+    return (f"environment '{environment}' uses the existing VPC {vpc.id}: changing network.vpc (to another VPC, or "
+            "to one ecsp creates) replaces its load balancer, its security groups and every application's service "
+            "and target group")
+
+
+def stack_notes(config: ProjectConfig, spec: StackSpec) -> list[str]:
+    """Notes for one stack of the plan (empty for most)."""
+    notes: list[str] = []
+    if spec.environment and spec.application:
+        note = capacity_note(config.application(spec.environment, spec.application).capacity)
+        if note:
+            notes.append(note)
+    elif spec.environment:  # the environment's own stack
+        vpc = vpc_note(config, spec.environment)
+        if vpc:
+            notes.append(vpc)
+        if config.needs_file_system(spec.environment):
+            notes.append("managed EFS file system: it is deleted, with its data, once no application of the "
+                         "environment asks for efs: true")
+    return notes
