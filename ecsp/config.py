@@ -1332,6 +1332,9 @@ _KIND_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
     "schedule": (("job",), "only a job runs on a schedule"),
     "timeout": (("job",), "only a job's runs end and can time out"),
     "retries": (("job",), "only a job's runs end and can be retried"),
+    "aliases": (("web",), "only web applications have host names on the load balancer"),
+    "deployment": (("web", "backend", "worker"), "only services roll out deployments; a job's runs are tasks"),
+    "capacity": (("web", "backend", "worker"), "a job's runs are started by its state machine on FARGATE"),
 }
 
 
@@ -2096,17 +2099,19 @@ def _resolution_errors(
 ) -> list[FieldError]:
     out = []
     for err in e.errors():
-        loc: tuple[str | int, ...] = tuple(err["loc"])
         inner = err.get("ctx", {}).get("error")
-        if isinstance(inner, FieldError):
-            loc = loc + inner.path
-        message = inner.message if isinstance(inner, FieldError) else err["msg"]
-        field = str(loc[0]) if loc else ""
-        if override is not None and field in override.model_fields_set:
-            out.append(FieldError(("applications", app, "environments", env, *loc),
-                                  f"in environment '{env}', merged with the base settings: {message}"))
-        else:
-            out.append(FieldError(("applications", app, *loc), message))
+        # One validator may report several problems at once (FieldErrors): each has its own field.
+        for one in inner.errors if isinstance(inner, FieldErrors) else [inner]:
+            loc: tuple[str | int, ...] = tuple(err["loc"])
+            if isinstance(one, FieldError):
+                loc = loc + one.path
+            message = one.message if isinstance(one, FieldError) else err["msg"]
+            field = str(loc[0]) if loc else ""
+            if override is not None and field in override.model_fields_set:
+                out.append(FieldError(("applications", app, "environments", env, *loc),
+                                      f"in environment '{env}', merged with the base settings: {message}"))
+            else:
+                out.append(FieldError(("applications", app, *loc), message))
     return out
 
 

@@ -527,6 +527,17 @@ CASES = [
     ),
     # Application kinds (issue 11): each field that does not suit the kind, and each cross-application rule.
     case(
+        'backend-with-aliases',
+        BASE + "  api:\n    kind: backend\n    image: {location: httpd}\n    port: 8080\n    aliases: [api.example.com]\n",
+        'ecsp.yaml:20: applications.api.aliases: only web applications have host names on the load balancer, and this is a backend; remove aliases, or set kind: web',
+    ),
+    case(
+        'job-with-deployment-and-capacity',
+        BASE + JOB + '    schedule: "rate(1 day)"\n    deployment: {rolling: recreate}\n    capacity: spot\n',
+        "ecsp.yaml:20: applications.nightly.deployment: only services roll out deployments; a job's runs are tasks, and this is a job; remove deployment, or set kind: web",
+        "ecsp.yaml:21: applications.nightly.capacity: a job's runs are started by its state machine on FARGATE, and this is a job; remove capacity, or set kind: web",
+    ),
+    case(
         'backend-with-path',
         BASE + "  api:\n    kind: backend\n    image: {location: httpd}\n    port: 8080\n    path: /api\n",
         'ecsp.yaml:20: applications.api.path: the load balancer routes a path only to web applications, and this is a backend; remove path, or set kind: web',
