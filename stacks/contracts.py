@@ -98,3 +98,13 @@ class ApplicationOutputs(Contract):
     target_group_arn: Any
     log_group_name: Any
     url: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineOutputs(Contract):
+    """A pipeline stack's outputs; the connection exists for github/bitbucket/gitlab sources only."""
+
+    pipeline_name: Any
+    pipeline_arn: Any
+    build_role_arn: Any
+    connection_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)

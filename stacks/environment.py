@@ -7,6 +7,8 @@ Runs in the environment's account and region. Its outputs are
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -16,6 +18,7 @@ from ecsp.context import StackContext
 from stacks import _aws
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
+from stacks.environment_deploy import DeployRole
 from stacks.environment_domain import Domain
 from stacks.environment_load_balancer import LoadBalancer
 from stacks.environment_network import Network
@@ -53,6 +56,29 @@ def delegation_provider(ctx: StackContext, environment: str, role_arn: pulumi.In
     )
 
 
+def deploy_role_inputs(ctx: StackContext, environment: str, provider: aws.Provider) -> dict[str, Any]:
+    """The accounts and partition the deploy role's documents name.
+
+    The environment's account is the configured one, else whatever the credentials reach; the
+    project account likewise (validation requires it when the two may differ).
+    """
+    config = ctx.config
+    project = config.project
+    invoke = pulumi.InvokeOutputOptions(provider=provider)
+    partition = aws.get_partition_output(opts=invoke).partition
+    configured = config.account_of(environment)
+    account: pulumi.Output[str] = (pulumi.Output.from_input(configured) if configured
+                                   else aws.get_caller_identity_output(opts=invoke).account_id)
+    project_account = pulumi.Output.from_input(project.account) if project.account else account
+    dns_role = None
+    if project.domain and delegates_across_accounts(config, environment):
+        dns_role = pulumi.Output.all(partition, project_account).apply(
+            lambda a: naming.role_arn(a[0], a[1], naming.dns_delegation_role(project.name)))
+    return {"project": project.name, "environment": environment, "region": config.environments[environment].region,
+            "partition": partition, "account": account, "project_account": project_account,
+            "domain": bool(project.domain), "dns_delegation_role": dns_role}
+
+
 def program(ctx: StackContext) -> None:
     env = ctx.stack.environment
     assert env is not None
@@ -75,6 +101,10 @@ def program(ctx: StackContext) -> None:
         writer = delegation_provider(ctx, env, upstream.dns_delegation_role_arn) if delegated else provider
         domain = Domain("domain", subdomain=subdomain, project_zone_id=upstream.project_zone_id,
                         provider=provider, delegation_provider=writer)
+
+    deploying = config.pipelines_deploying(env)
+    if deploying:
+        DeployRole("deploy", **deploy_role_inputs(ctx, env, provider), pipelines=deploying, provider=provider)
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
                             environment_security_group_id=network.environment_security_group_id,
