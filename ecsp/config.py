@@ -909,7 +909,7 @@ def check_pipelines(config: ProjectConfig) -> list[FieldError]:
                                                                f"{', '.join(envs)}); {hint}"))
                 continue
             if env in seen:
-                errors.append(FieldError((*at, "environment"), f"stage {seen[env]} already deploys '{env}'; a "
+                errors.append(FieldError((*at, "environment"), f"stages[{seen[env]}] already deploys '{env}'; a "
                                                                "pipeline deploys each environment once: remove "
                                                                "this stage or name another environment"))
             seen.setdefault(env, i)
