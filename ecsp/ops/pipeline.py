@@ -111,7 +111,7 @@ def status(config: ProjectConfig, client: Any, name: str, *, executions: int = 5
     """Pipeline ``name``'s live state (``deployed`` False when the pipeline does not exist yet)."""
     pipeline_name = naming.PipelineNames(config.project.name, name).pipeline_name
     region = config.project.region
-    where = Where(f"pipeline {name}", region, local=local)
+    where = Where(name, region, local=local, kind="pipeline")
     with aws_errors(where):
         try:
             described = client.get_pipeline(name=pipeline_name)
