@@ -35,7 +35,7 @@ examples:
   ecsp init --name shop --region us-west-2 --env test --env prod:eu-west-1
   ecsp init --name shop --app api --build ./api     image from ./api/Dockerfile
   ecsp init --name shop -f infra/ecsp.yaml --force  replace an existing file
-  ecsp init --name shop --env test --env prod --pipeline   with a release pipeline
+  ecsp init --name shop --env test --env prod --pipeline   with a pipeline
 
 The file validates as written (with --build, once DIR/Dockerfile exists); edit it, then
 run `ecsp validate` and `ecsp plan`.
@@ -120,13 +120,18 @@ def summary(config: ProjectConfig, file: str) -> str:
         apps.append(f"{name} ({', '.join(notes)})")
     n_env, n_app = len(config.environments), len(config.applications)
     domain = f" (domain {config.project.domain})" if config.project.domain else ""
-    return "\n".join([
+    lines = [
         f"{file}: project '{config.project.name}' is valid{domain}",
         f"  environments: {envs}",
         f"  applications: {', '.join(apps) or 'none yet'}",
         f"  stacks: {1 + n_env + n_env * n_app} (1 project, {n_env} environment, {n_env * n_app} application); "
         "preview them with `ecsp plan`",
-    ])
+    ]
+    if config.pipelines:
+        lines.append("  pipelines: " + ", ".join(
+            f"{name} ({' -> '.join(s.environment for s in p.stages)})" for name, p in config.pipelines.items())
+            + "; `ecsp plan --with-pipeline` shows them")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- schema

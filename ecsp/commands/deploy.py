@@ -35,8 +35,8 @@ examples:
   ecsp up --app web                       web in every environment
   ecsp up --local                         on moto, a local AWS emulator
   ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
-  ecsp up --with-pipeline                 the pipeline stacks too (left out otherwise)
-  ecsp up --env test --deploy-role ARN    what a pipeline stage runs: test through its deploy role
+  ecsp up --with-pipeline                 the pipeline stacks too
+  ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.

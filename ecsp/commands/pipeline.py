@@ -9,10 +9,10 @@ from ecsp.commands import HelpFormatter
 
 PIPELINE_EPILOG = """\
 examples:
-  ecsp pipeline ls                       every pipeline: source, branch, stages
-  ecsp pipeline show release             its model: source, stages, each stage's buildspec
-  ecsp pipeline status release           stage states, who approved, the last executions
-  ecsp up --with-pipeline                deploy the project, environments, applications and pipelines
+  ecsp pipeline ls                every pipeline: source, branch, stages
+  ecsp pipeline show release      its source, stages and buildspecs
+  ecsp pipeline status release    stage states, who approved, last runs
+  ecsp up --with-pipeline         deploy everything, pipelines too
 
 A pipeline stack (<project>-pipeline/<name>) runs only with --with-pipeline: `ecsp up`,
 and the `ecsp up --env E` each stage runs, leave it alone.

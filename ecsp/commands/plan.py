@@ -23,7 +23,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "would create: stacks in dependency order, each as a resource tree. Needs no AWS account, no "
         "credentials and no pulumi CLI.",
         epilog="examples:\n  ecsp plan\n  ecsp plan --env test --app web\n  ecsp plan --json | jq '.stacks[].name'\n"
-        "  ecsp plan --with-pipeline     the pipeline stacks too, with each stage's buildspec",
+        "  ecsp plan --with-pipeline     the pipeline stacks too, and their buildspecs",
         formatter_class=HelpFormatter,
     )
     add_targets(p)
