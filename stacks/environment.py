@@ -41,7 +41,9 @@ def delegation_provider(ctx: StackContext, environment: str, role_arn: pulumi.In
     environment's own profile and role (if any) and assumes the delegation role last.
     """
     config = ctx.config
-    env = config.environments[environment]
+    # The stack's own credentials (its placement): a pipeline's build replaces the profile and
+    # role with the environment's deploy role, which may assume the delegation role too.
+    env = ctx.placement
     if ctx.local is not None:  # one emulated account: no roles to assume
         return _aws.provider(ctx, "dns-delegation", region=config.project.region, default_tags=ctx.tags)
     chain = [aws.ProviderAssumeRoleArgs(role_arn=env.role_arn, session_name="ecsp")] if env.role_arn else []

@@ -261,3 +261,24 @@ def test_environments_no_pipeline_deploys_get_no_deploy_role() -> None:
     cfg = harness.config(CODECOMMIT.replace("environments:\n", "environments:\n  dev: {region: us-west-2}\n"))
     assert harness.run_stack(cfg, "shop-environment/dev").of_type("aws:iam/role:Role") == []
     assert len(harness.run_stack(cfg, "shop-environment/test").of_type("aws:iam/role:Role")) == 1
+
+
+def test_a_build_writes_the_delegation_record_through_the_deploy_role(cfg: Any) -> None:
+    # In CodeBuild there is no `shop-prod` profile: every provider of prod's stacks, the DNS
+    # delegation one included, starts from the deploy role `ecsp up --deploy-role` names.
+    from ecsp import mocks
+    from ecsp.context import StackContext
+    from stacks import environment
+
+    role = "arn:aws:iam::222222222222:role/ecsp-pipeline/shop-prod-deploy"
+    spec = graphs.build(cfg)["shop-environment/prod"]
+    ctx = StackContext(cfg, spec, deploy_role=role)
+    upstream = {"organization/shop-project/global": harness.run_stack(cfg, "shop-project/global").outputs}
+    recording = mocks.run(lambda: environment.program(ctx),
+                          mocks.AwsMocks(account="222222222222", region="eu-west-1", stack_outputs=upstream),
+                          project=spec.pulumi_project, stack=spec.stack)
+    for name in ("aws", "dns-delegation"):
+        inputs = recording.one("pulumi:providers:aws", name).inputs
+        assert "profile" not in inputs and role in inputs["assumeRoles"], (name, inputs)
+    chain = json.loads(recording.one("pulumi:providers:aws", "dns-delegation").inputs["assumeRoles"])
+    assert [step["roleArn"] for step in chain] == [role, "arn:aws:iam::111111111111:role/shop-dns-delegation"]
