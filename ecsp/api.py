@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from ecsp.context import LocalEmulator
     from ecsp.ops.kinds import Execution
     from ecsp.ops.logs import LogEvent
+    from ecsp.ops.pipeline import PipelineStatus
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
+    from ecsp.pipelines import PipelineModel
 
 
 def load(path: str | Path = "ecsp.yaml") -> Project:
@@ -70,17 +72,46 @@ class Project:
 
     def stacks(
         self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None,
-        *, include_upstream: bool = True,
+        *, include_upstream: bool = True, with_pipeline: bool = False,
     ) -> StackGraph:
-        """The stacks ``env``/``app`` select (all by default), with their upstream stacks."""
-        return graphs.select(graphs.build(self.config), environments=_names(env), applications=_names(app),
-                             include_upstream=include_upstream)
+        """The stacks ``env``/``app`` select (all but the pipelines by default), with their upstream stacks.
 
-    def plan(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None) -> Plan:
+        ``with_pipeline`` adds the pipeline stacks (only without ``env``/``app``: no target names them).
+        """
+        return graphs.select(graphs.build(self.config), environments=_names(env), applications=_names(app),
+                             include_upstream=include_upstream, with_opt_in=with_pipeline)
+
+    def plan(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+             with_pipeline: bool = False) -> Plan:
         """Evaluate the selected stacks' programs offline, under Pulumi's mocks."""
         from ecsp import planner
 
-        return planner.plan(self.config, programs(), self.stacks(env, app))
+        return planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline))
+
+    # Release pipelines (issue 14): the model, and their live state read with boto3.
+    def pipelines(self) -> list[PipelineModel]:
+        """Every pipeline of ecsp.yaml as ecsp builds it: source, stages and each stage's buildspec."""
+        from ecsp import pipelines
+
+        return [pipelines.model(self.config, name) for name in self.config.pipelines]
+
+    def pipeline(self, name: str) -> PipelineModel:
+        """One pipeline's model (UsageError when ecsp.yaml has no such pipeline)."""
+        from ecsp import pipelines
+
+        return pipelines.model(self.config, pipelines.check_name(self.config, name))
+
+    def pipeline_status(self, name: str, *, executions: int = 5,
+                        local: bool | LocalEmulator = False) -> PipelineStatus:
+        """The pipeline's live state: each stage's latest run, the last executions, who approved."""
+        from ecsp import pipelines
+        from ecsp.ops import open_sessions
+        from ecsp.ops import pipeline as ops
+
+        name = pipelines.check_name(self.config, name)
+        with open_sessions(self.config, self.root, local) as sessions:
+            client = ops.client_for(self.config, sessions.local)
+            return ops.status(self.config, client, name, executions=executions, local=sessions.local is not None)
 
     # Live state (issue 8). ``local=True`` reads the local emulator (started for the call);
     # pass a running ecsp.context.LocalEmulator to reuse one. AWS errors of one environment
@@ -135,56 +166,65 @@ class Project:
     def up(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
            parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
-           with_upstream: bool = False, check: bool = True, engine: Engine | None = None) -> RunResult:
+           with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
+           with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
         ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
         that has never been deployed; upstream stacks that exist are read as they are
-        (through StackReference) unless ``with_upstream`` re-runs them too.
+        (through StackReference) unless ``with_upstream`` re-runs them too. ``with_pipeline``
+        adds the pipeline stacks (a run without targets only). ``deploy_role``: deploy the
+        environments' stacks through this IAM role instead of their profile/role_arn (what a
+        pipeline's build does, from its own credentials).
         """
         return self._run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
-                         backend=backend, with_upstream=with_upstream, check=check, engine=engine)
+                         backend=backend, with_upstream=with_upstream, check=check, engine=engine,
+                         with_pipeline=with_pipeline, deploy_role=deploy_role)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
-                with_upstream: bool = False, check: bool = True, engine: Engine | None = None) -> RunResult:
+                with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
+                with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
 
         A stack whose upstream stack was never deployed is skipped (its program reads the
         upstream outputs, which do not exist yet); ``plan()`` shows its resources offline.
         """
         return self._run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
-                         backend=backend, with_upstream=with_upstream, check=check, engine=engine)
+                         backend=backend, with_upstream=with_upstream, check=check, engine=engine,
+                         with_pipeline=with_pipeline, deploy_role=deploy_role)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
-                check: bool = True, engine: Engine | None = None) -> RunResult:
+                check: bool = True, engine: Engine | None = None, with_pipeline: bool = False) -> RunResult:
         """Read the real state of the selected stacks' resources into Pulumi's state."""
         return self._run("refresh", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
-                         backend=backend, with_upstream=False, check=check, engine=engine)
+                         backend=backend, with_upstream=False, check=check, engine=engine,
+                         with_pipeline=with_pipeline)
 
     def destroy(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
-                check: bool = True, engine: Engine | None = None) -> RunResult:
+                check: bool = True, engine: Engine | None = None, with_pipeline: bool = False) -> RunResult:
         """Delete the selected stacks' resources, dependents first. Never touches upstream stacks.
 
         Refuses (UsageError) to destroy an environment while an application stack outside the
         selection is still deployed in it, or the project stack while any other stack is.
         """
         return self._run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
-                         backend=backend, with_upstream=False, check=check, engine=engine)
+                         backend=backend, with_upstream=False, check=check, engine=engine,
+                         with_pipeline=with_pipeline)
 
     def destroy_targets(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
-                        local: bool = False, backend: str | None = None) -> list[str]:
+                        local: bool = False, backend: str | None = None, with_pipeline: bool = False) -> list[str]:
         """The deployed stacks ``destroy`` would delete, dependents first (for a confirmation prompt).
 
         Raises the same UsageError ``destroy`` would when it must refuse.
         """
         engine = self.engine(local=local, backend=backend)
-        graph = self.stacks(env, app, include_upstream=False)
+        graph = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
         existing = engine.list_stacks()
         _check_destroy(self, graph, existing)
         deployed = {info.name for info in existing if info.deployed}
@@ -212,7 +252,7 @@ class Project:
         engine = self.engine(local=local, backend=backend)
         known = {info.name: info for info in engine.list_stacks()}
         rows = [StackListing(spec.name, spec.kind, spec.environment, spec.application, known.get(spec.name))
-                for spec in self.stacks().order()]
+                for spec in self.stacks(with_pipeline=True).order()]
         names = {row.stack for row in rows}
         for name, info in sorted(known.items()):
             if name not in names and _belongs_to(name, self.name):
@@ -240,11 +280,12 @@ class Project:
 
     def _chosen(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
                 stack: str | Sequence[str] | None) -> list[StackSpec]:
-        graph = self.stacks(env, app, include_upstream=False)
         wanted = _names(stack)
+        # A stack named with --stack may be a pipeline's, which no --env/--app selects.
+        graph = self.stacks(env, app, include_upstream=False, with_pipeline=bool(wanted) and not env and not app)
         if not wanted:
             return graph.order()
-        known = self.stacks().names()
+        known = self.stacks(with_pipeline=True).names()
         for name in wanted:
             if name not in known:
                 raise UsageError(f"no stack named '{name}' in project {self.name}",
@@ -252,7 +293,7 @@ class Project:
         return [spec for spec in graph.order() if spec.name in wanted]
 
     def context(self, spec: StackSpec, *, organization: str | None = None,
-                local: contexts.LocalEmulator | None = None) -> contexts.StackContext:
+                local: contexts.LocalEmulator | None = None, deploy_role: str | None = None) -> contexts.StackContext:
         """What ``spec``'s program receives, with the values only the edge can compute (image tags)."""
         from ecsp import images
 
@@ -260,19 +301,20 @@ class Project:
         if spec.environment and spec.application:  # a stack that runs the application's image
             tag = images.build_tag(self.root, self.config.application(spec.environment, spec.application))
         return contexts.StackContext(config=self.config, stack=spec, organization=organization, local=local,
-                                     project_root=str(self.root), image_tag=tag)
+                                     project_root=str(self.root), image_tag=tag, deploy_role=deploy_role)
 
     def _run(self, operation: Operation, env: str | Sequence[str] | None, app: str | Sequence[str] | None, *,
              parallel: int, progress: bool | str, listener: Listener | None, local: contexts.LocalEmulator | None,
-             backend: str | None, with_upstream: bool, check: bool, engine: Engine | None) -> RunResult:
+             backend: str | None, with_upstream: bool, check: bool, engine: Engine | None,
+             with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
         from ecsp import orchestrator
         from ecsp import progress as displays
 
         engine = engine or self.engine(local=local, backend=backend)
-        graph, skip = _selection(self, engine, operation, env, app, with_upstream)
+        graph, skip = _selection(self, engine, operation, env, app, with_upstream, with_pipeline)
 
         def context(spec: StackSpec) -> contexts.StackContext:
-            return self.context(spec, organization=engine.organization, local=local)
+            return self.context(spec, organization=engine.organization, local=local, deploy_role=deploy_role)
 
         # Your own listener replaces the display; progress=False turns it off.
         mode = "none" if listener is not None or progress is False else "auto" if progress is True else progress
@@ -337,15 +379,16 @@ def _belongs_to(stack: str, project: str) -> bool:
 
 
 def _selection(project: Project, engine: Engine, operation: Operation, env: str | Sequence[str] | None,
-               app: str | Sequence[str] | None, with_upstream: bool) -> tuple[StackGraph, dict[str, str]]:
+               app: str | Sequence[str] | None, with_upstream: bool,
+               with_pipeline: bool = False) -> tuple[StackGraph, dict[str, str]]:
     """The stacks an operation runs, and those it must skip (with the reason)."""
     if operation in ("destroy", "refresh"):
-        graph = project.stacks(env, app, include_upstream=False)
+        graph = project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
         if operation == "destroy":
             _check_destroy(project, graph, engine.list_stacks())
         return graph, {}
-    full = project.stacks(env, app, include_upstream=True)
-    targets = set(project.stacks(env, app, include_upstream=False).names())
+    full = project.stacks(env, app, include_upstream=True, with_pipeline=with_pipeline)
+    targets = set(project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline).names())
     upstream = [s for s in full if s.name not in targets]
     deployed: set[str] | None = None
     if operation == "preview" or (upstream and not with_upstream):
@@ -376,7 +419,7 @@ def _check_destroy(project: Project, graph: StackGraph, existing: Sequence[Stack
     chosen = set(graph.names())
     alive = {info.name for info in existing if info.deployed and info.name not in chosen
              and _belongs_to(info.name, project.name)}
-    whole = project.stacks()
+    whole = project.stacks(with_pipeline=True)
     strays = []
     for name in sorted(alive - set(whole.names())):
         found = kinds.identify(project.name, name)
@@ -388,7 +431,10 @@ def _check_destroy(project: Project, graph: StackGraph, existing: Sequence[Stack
         if not users:
             continue
         apps = sorted({s.application for s in users if s.application})
-        if spec.environment is None:
+        opt_in = sorted({s.record.label or s.kind for s in users if s.record.opt_in})
+        if spec.environment is None and opt_in:
+            fix = f"destroy them first or together: `ecsp destroy --with-{opt_in[0]}`"
+        elif spec.environment is None:
             fix = "destroy every environment first, or run `ecsp destroy` without targets"
         elif spec.application is None:
             fix = (f"destroy them first or together: `ecsp destroy --env {spec.environment}` destroys the "

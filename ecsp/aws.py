@@ -80,6 +80,7 @@ class Where:
     profile: str | None = None
     role_arn: str | None = None
     local: bool = False
+    kind: str = "environment"  # what `environment` names: an environment, or a pipeline
 
     def __str__(self) -> str:
         parts = [self.region]
@@ -89,7 +90,7 @@ class Where:
             parts.append(f"profile {self.profile}")
         if self.role_arn:
             parts.append(f"role {self.role_arn}")
-        return f"environment '{self.environment}' ({', '.join(parts)})"
+        return f"{self.kind} '{self.environment}' ({', '.join(parts)})"
 
 
 def client_config(max_attempts: int = MAX_ATTEMPTS) -> Config:

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "ecsp.commands.plan",  # plan
     "ecsp.commands.deploy",  # up, preview, destroy, refresh, outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show
+    "ecsp.commands.pipeline",  # pipeline ls|show|status
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot
 )

@@ -7,6 +7,7 @@ variables, no AWS calls, no printing.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ecsp import kinds, naming
@@ -33,6 +34,9 @@ class StackContext:
     # to push (a content hash of its build context, see ecsp.images).
     project_root: str | None = None
     image_tag: str | None = None
+    # A role that replaces the environments' profile and role_arn: a pipeline's build deploys
+    # from its own credentials through the environment's deploy role (`ecsp up --deploy-role`).
+    deploy_role: str | None = None
 
     @property
     def wait_for_steady_state(self) -> bool:
@@ -42,7 +46,10 @@ class StackContext:
     @property
     def placement(self) -> Placement:
         """Region, account and credentials of the stack's AWS provider (from its kind)."""
-        return self.stack.record.placement(self.config, self.stack.scope)
+        where = self.stack.record.placement(self.config, self.stack.scope)
+        if self.deploy_role and self.stack.environment:
+            return dataclasses.replace(where, profile=None, role_arn=self.deploy_role)
+        return where
 
     @property
     def tags(self) -> dict[str, str]:

@@ -126,19 +126,25 @@ def select(
     environments: Sequence[str] = (),
     applications: Sequence[str] = (),
     include_upstream: bool = True,
+    with_opt_in: bool = False,
 ) -> StackGraph:
     """The stacks ``--env``/``--app`` targets name.
 
-    No targets: everything. Otherwise each kind decides which of its stacks the targets
-    name (``--env E``: E's environment stack and its applications; ``--app A``: A's stacks
-    in the selected environments). With ``include_upstream`` (``up``, ``preview``) the
-    stacks those depend on are added; destroy passes False so upstream stacks are never
-    touched.
+    No targets: everything but the stacks of opt-in kinds (the pipelines), which
+    ``with_opt_in`` adds. Otherwise each kind decides which of its stacks the targets name
+    (``--env E``: E's environment stack and its applications; ``--app A``: A's stacks in the
+    selected environments); ``with_opt_in`` cannot be combined with targets, since no target
+    names an opt-in stack. With ``include_upstream`` (``up``, ``preview``) the stacks those
+    depend on are added; destroy passes False so upstream stacks are never touched.
     """
     _check_known("environment", environments, {s.environment for s in graph})
     _check_known("application", applications, {s.application for s in graph})
     if not environments and not applications:
-        return graph
+        return StackGraph(tuple(s for s in graph if with_opt_in or not s.record.opt_in))
+    if with_opt_in:
+        labels = sorted({s.record.label or s.kind for s in graph if s.record.opt_in}) or ["pipeline"]
+        raise UsageError(f"--with-{labels[0]} takes the whole project; --env and --app never select "
+                         f"{labels[0]} stacks", fix=f"run it without --env/--app, or leave --with-{labels[0]} out")
     targets = Targets(tuple(environments), tuple(applications))
     chosen = {s.name for s in graph if s.record.selected(targets, s.scope)}
     if include_upstream:

@@ -73,6 +73,9 @@ class StackKind:
     placement: Callable[[ProjectConfig, Scope], Placement]
     # Whether `--env`/`--app` targets (at least one given) name a stack of this kind.
     selected: Callable[[Targets, Scope], bool]
+    # True: a run without targets leaves its stacks out too, unless it asks for them
+    # (`--with-pipeline`): stacks that change rarely and that the deploys they run must not touch.
+    opt_in: bool = False
 
     def pulumi_project(self, project: str, scope: Scope) -> str:
         label = self.label or scope.application
@@ -151,7 +154,17 @@ APPLICATION = StackKind(
         not targets.applications or scope.application in targets.applications),
 )
 
-KINDS: dict[str, StackKind] = {kind.name: kind for kind in (PROJECT, ENVIRONMENT, APPLICATION)}
+PIPELINE = StackKind(
+    "pipeline", "pipeline", per_environment=False,
+    instances=lambda config: [Scope(instance=name) for name in config.pipelines],
+    upstream=lambda config, scope: [("project", Scope())],
+    placement=project_placement,
+    # The pipeline's own build runs `ecsp up --env E`: that must never select (and so change) the pipeline.
+    selected=lambda targets, scope: False,
+    opt_in=True,
+)
+
+KINDS: dict[str, StackKind] = {kind.name: kind for kind in (PROJECT, ENVIRONMENT, APPLICATION, PIPELINE)}
 
 
 def of(name: str) -> StackKind:

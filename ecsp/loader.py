@@ -324,9 +324,19 @@ def _clean_loc(loc: Loc) -> Loc:
     return tuple(out)
 
 
+# The schema's list fields: an int after one of them is a position, shown as [i].
+_LIST_FIELDS = frozenset({"stages", "deploy", "test_commands"})
+
+
 def _dotted(loc: Loc) -> str:
-    # The schema has no lists, so an int in a location is a mapping key written as a number.
-    return ".".join(str(part) for part in loc)
+    # Elsewhere an int in a location is a mapping key written as a number.
+    out = ""
+    for i, part in enumerate(loc):
+        if isinstance(part, int) and i > 0 and loc[i - 1] in _LIST_FIELDS:
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
 
 
 _WANTED = {

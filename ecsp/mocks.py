@@ -244,7 +244,7 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
         state["arn"] = f"arn:aws:s3:::{bucket}"
         extra = {"bucket": bucket, "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com"}
     elif type_ == "aws:iam/role:Role":
-        state["arn"] = f"arn:aws:iam::{account}:role/{physical}"
+        state["arn"] = f"arn:aws:iam::{account}:role{inputs.get('path') or '/'}{physical}"
         state["id"] = physical
     elif type_ == "aws:iam/policy:Policy":
         state["arn"] = f"arn:aws:iam::{account}:policy/{physical}"
@@ -292,6 +292,22 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
     elif type_ == "aws:scheduler/schedule:Schedule":
         state["arn"] = f"arn:aws:scheduler:{region}:{account}:schedule/default/{physical}"
         state["id"] = f"default/{physical}"
+    elif type_ == "aws:codepipeline/pipeline:Pipeline":
+        state["arn"] = f"arn:aws:codepipeline:{region}:{account}:{physical}"
+        state["id"] = physical
+    elif type_ == "aws:codebuild/project:Project":
+        state["arn"] = f"arn:aws:codebuild:{region}:{account}:project/{physical}"
+        state["id"] = state["arn"]
+    elif type_ == "aws:codestarconnections/connection:Connection":
+        connection = f"{_hex(name, n=8)}-{_hex(name, 'c', n=4)}-{_hex(name, 'o', n=4)}-{_hex(name, 'n', n=4)}-" \
+                     f"{_hex(name, 'id', n=12)}"
+        state["arn"] = f"arn:aws:codestar-connections:{region}:{account}:connection/{connection}"
+        state["id"] = state["arn"]
+        # Like AWS: a new connection waits for a person to complete the handshake with the git host.
+        extra = {"connectionStatus": "PENDING"}
+    elif type_ == "aws:cloudwatch/eventRule:EventRule":
+        state["arn"] = f"arn:aws:events:{region}:{account}:rule/{physical}"
+        state["id"] = physical
     elif type_ == "aws:appautoscaling/target:Target":
         extra = {"resourceId": inputs.get("resourceId", "")}
     elif type_ == "docker-build:index:Image":

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 MAX_PROJECT = 20
 MAX_ENVIRONMENT = 16
 MAX_APPLICATION = 24
+MAX_PIPELINE = 24
 AUTONAME_SUFFIX = 8
 DIY_ORGANIZATION = "organization"
 PROJECT_STACK = "global"
@@ -226,6 +227,63 @@ def application_url(path: str, *, host: str | None = None, aliases: Sequence[str
     if not dns_name:
         return None
     return f"{'https' if https else 'http'}://{dns_name}{path}"
+
+
+# The IAM path of the roles the pipelines use (build, pipeline, and each environment's deploy role).
+# Application roles live at `/` named `<project>-<env>-...`, which the deploy role may manage; a
+# role under this path never matches that prefix, so no deploy role can change a pipeline's roles
+# (or itself).
+PIPELINE_ROLE_PATH = "/ecsp-pipeline/"
+CODESTAR_CONNECTION_NAME_LIMIT = 32
+
+
+@dataclass(frozen=True)
+class PipelineNames:
+    """Names of one release pipeline's resources (all in the project account)."""
+
+    project: str
+    pipeline: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.project}-{self.pipeline}"
+
+    @property
+    def pipeline_name(self) -> str:
+        return self.base
+
+    @property
+    def connection(self) -> str:
+        return shorten(self.base, CODESTAR_CONNECTION_NAME_LIMIT)
+
+    # Exact names, not auto-names: each environment's deploy role trusts the build role by ARN,
+    # which must be known before the pipeline stack exists.
+    @property
+    def build_role(self) -> str:
+        return shorten(f"{self.base}-build", IAM_ROLE_NAME_LIMIT)
+
+    @property
+    def pipeline_role(self) -> str:
+        return shorten(f"{self.base}-pipeline", IAM_ROLE_NAME_LIMIT)
+
+    @property
+    def events_role(self) -> str:
+        return shorten(f"{self.base}-events", IAM_ROLE_NAME_LIMIT)
+
+    def build_project(self, environment: str) -> str:
+        return f"{self.base}-{environment}"
+
+    def log_group(self, environment: str) -> str:
+        return f"/ecsp/{self.base}-{environment}"
+
+
+def deploy_role(project: str, environment: str) -> str:
+    """The environment's deploy role (at :data:`PIPELINE_ROLE_PATH`), which pipelines' build roles assume."""
+    return shorten(f"{project}-{environment}-deploy", IAM_ROLE_NAME_LIMIT)
+
+
+def role_arn(partition: str, account: str, name: str, path: str = "/") -> str:
+    return f"arn:{partition}:iam::{account}:role{path}{name}"
 
 
 def ecr_repository(project: str, application: str) -> str:

@@ -9,15 +9,17 @@ one that is not declared here.
 from __future__ import annotations
 
 from ecsp.programs import Plugin, Programs
-from stacks import application, environment, project
+from stacks import application, environment, pipeline, project
 
 PROGRAMS = Programs(
     by_kind={
         "project": project.program,
         "environment": environment.program,
         "application": application.program,
+        "pipeline": pipeline.program,
     },
     plugins=(Plugin("aws", "pulumi-aws"), Plugin("docker-build", "pulumi-docker-build")),
-    aws_modules=("acm", "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "efs", "iam", "kms", "lb", "route53", "s3",
-                 "scheduler", "servicediscovery", "sfn", "sns", "sqs", "vpc"),
+    aws_modules=("acm", "appautoscaling", "cloudwatch", "codebuild", "codepipeline", "codestarconnections", "ec2",
+                 "ecr", "ecs", "efs", "iam", "kms", "lb", "route53", "s3", "scheduler", "servicediscovery", "sfn",
+                 "sns", "sqs", "vpc"),
 )

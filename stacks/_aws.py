@@ -17,9 +17,9 @@ from ecsp.context import StackContext
 
 # Services ecsp's programs call; each gets the emulator endpoint in local mode.
 EMULATED_SERVICES = (
-    "acm", "appautoscaling", "cloudwatch", "cloudwatchlogs", "ec2", "ecr", "ecs", "elbv2", "iam",
-    "kms", "route53", "s3", "scheduler", "secretsmanager", "servicediscovery", "sfn", "sns", "sqs", "ssm",
-    "sts",
+    "acm", "appautoscaling", "cloudwatch", "cloudwatchlogs", "codebuild", "codepipeline",
+    "codestarconnections", "ec2", "ecr", "ecs", "elbv2", "events", "iam", "kms", "route53", "s3",
+    "scheduler", "secretsmanager", "servicediscovery", "sfn", "sns", "sqs", "ssm", "sts",
 )  # fmt: skip
 
 

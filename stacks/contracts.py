@@ -123,3 +123,13 @@ class ApplicationOutputs(Contract):
     dead_letter_queue_url: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     state_machine_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     schedule_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineOutputs(Contract):
+    """A pipeline stack's outputs; the connection exists for github/bitbucket/gitlab sources only."""
+
+    pipeline_name: Any
+    pipeline_arn: Any
+    build_role_arn: Any
+    connection_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)

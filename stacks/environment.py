@@ -11,6 +11,8 @@ asks for it).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -22,6 +24,7 @@ from ecsp.context import StackContext
 from stacks import _aws, environment_storage
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
+from stacks.environment_deploy import DeployRole
 from stacks.environment_discovery import ServiceDiscovery
 from stacks.environment_domain import Domain
 from stacks.environment_load_balancer import AccessLogs, LoadBalancer
@@ -46,7 +49,9 @@ def delegation_provider(ctx: StackContext, environment: str, role_arn: pulumi.In
     environment's own profile and role (if any) and assumes the delegation role last.
     """
     config = ctx.config
-    env = config.environments[environment]
+    # The stack's own credentials (its placement): a pipeline's build replaces the profile and
+    # role with the environment's deploy role, which may assume the delegation role too.
+    env = ctx.placement
     if ctx.local is not None:  # one emulated account: no roles to assume
         return _aws.provider(ctx, "dns-delegation", region=config.project.region, default_tags=ctx.tags)
     chain = [aws.ProviderAssumeRoleArgs(role_arn=env.role_arn, session_name="ecsp")] if env.role_arn else []
@@ -59,6 +64,29 @@ def delegation_provider(ctx: StackContext, environment: str, role_arn: pulumi.In
         assume_roles=chain,
         default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags),
     )
+
+
+def deploy_role_inputs(ctx: StackContext, environment: str, provider: aws.Provider) -> dict[str, Any]:
+    """The accounts and partition the deploy role's documents name.
+
+    The environment's account is the configured one, else whatever the credentials reach; the
+    project account likewise (validation requires it when the two may differ).
+    """
+    config = ctx.config
+    project = config.project
+    invoke = pulumi.InvokeOutputOptions(provider=provider)
+    partition = aws.get_partition_output(opts=invoke).partition
+    configured = config.account_of(environment)
+    account: pulumi.Output[str] = (pulumi.Output.from_input(configured) if configured
+                                   else aws.get_caller_identity_output(opts=invoke).account_id)
+    project_account = pulumi.Output.from_input(project.account) if project.account else account
+    dns_role = None
+    if project.domain and delegates_across_accounts(config, environment):
+        dns_role = pulumi.Output.all(partition, project_account).apply(
+            lambda a: naming.role_arn(a[0], a[1], naming.dns_delegation_role(project.name)))
+    return {"project": project.name, "environment": environment, "region": config.environments[environment].region,
+            "partition": partition, "account": account, "project_account": project_account,
+            "domain": bool(project.domain), "dns_delegation_role": dns_role}
 
 
 def program(ctx: StackContext) -> None:
@@ -109,6 +137,10 @@ def program(ctx: StackContext) -> None:
     extra_certificates = list(cfg.certificates)
     if default_certificate is None and extra_certificates:
         default_certificate = extra_certificates.pop(0)
+
+    deploying = config.pipelines_deploying(env)
+    if deploying:
+        DeployRole("deploy", **deploy_role_inputs(ctx, env, provider), pipelines=deploying, provider=provider)
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
                             environment_security_group_id=network.environment_security_group_id,

@@ -52,11 +52,15 @@ def program(ctx: StackContext) -> None:
         return regions[name]
 
     exported: dict[str, dict[str, Any]] = {}
-    for region in config.regions():
+    # With a pipeline, the home region gets an artifact store too (its source action runs there),
+    # but repositories only where environments run images.
+    environment_regions = config.regions()
+    for region in config.artifact_regions():
         r = region_of(region)
         in_region = [config.account_of(env) for env, cfg in config.environments.items() if cfg.region == region]
+        applications = list(config.applications) if region in environment_regions else []
         artifacts = RegionalArtifacts(
-            region, project=project.name, applications=list(config.applications), ecr=project.ecr,
+            region, project=project.name, applications=applications, ecr=project.ecr,
             access=RegionAccess(partition=r.partition, project_account=r.project_account,
                                 environment_accounts=r.accounts(in_region)),
             provider=r.provider)

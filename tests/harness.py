@@ -43,7 +43,8 @@ def run_stack(cfg: ProjectConfig, name: str, *, local: LocalEmulator | None = No
     target = graph[name]
     outputs: dict[str, dict[str, Any]] = {}
     for spec in graphs.select(graph, environments=[target.environment] if target.environment else [],
-                              applications=[target.application] if target.application else []).order():
+                              applications=[target.application] if target.application else [],
+                              with_opt_in=target.record.opt_in).order():
         if spec.name == name:
             recording, _ = plan_stack(cfg, spec, outputs, local=local)
             return recording

@@ -40,6 +40,21 @@ applications:
     cpu: 256
     memory: 512
 """
+# A release pipeline, appended after line 15 (state on 16, pipelines on 18, stages from 24).
+PIPELINE = """\
+state:
+  backend: s3://shop-state
+pipelines:
+  release:
+    source: github
+    repository: acme/shop
+    connection: create
+    secrets: {PULUMI_CONFIG_PASSPHRASE: /shop/pass}
+    stages:
+      - environment: test
+      - environment: prod
+        deploy: [web]
+"""
 # A second application, appended after line 15 (so its key is on line 16).
 API = """\
   api:
@@ -524,6 +539,55 @@ CASES = [
         edit("  test:\n    region: us-west-2", "  test:\n    region: us-west-2\n    network: {nat: maybe}") + "    placement: private\n",
         "ecsp.yaml:7: environments.test.network.nat: 'maybe' is not allowed; use 'none', 'single' or 'per-az'",
         "ecsp.yaml:17: applications.web.placement: private placement needs a NAT gateway, and environment 'prod' has network.nat: none; set environments.prod.network.nat to single or per-az, or use placement: public",
+    ),    case(
+        "pipeline-stage-unknown-environment",
+        BASE + PIPELINE.replace("environment: prod", "environment: prd"),
+        "ecsp.yaml:26: pipelines.release.stages[1].environment: there is no environment 'prd' (environments: test, prod); did you mean 'prod'?",
+    ),
+    case(
+        "pipeline-two-stages-one-environment",
+        BASE + PIPELINE.replace("environment: prod", "environment: test"),
+        "ecsp.yaml:26: pipelines.release.stages[1].environment: stages[0] already deploys 'test'; a pipeline deploys each environment once: remove this stage or name another environment",
+    ),
+    case(
+        "pipeline-source-without-connection",
+        BASE + PIPELINE.replace("    connection: create\n", ""),
+        "ecsp.yaml:19: pipelines.release: a github source needs a CodeStar connection; add connection: create (ecsp creates it, and a person completes the handshake in the console once) or connection_arn: ARN of an existing one",
+    ),
+    case(
+        "pipeline-deploys-unknown-application",
+        BASE + PIPELINE.replace("deploy: [web]", "deploy: [wbe]"),
+        "ecsp.yaml:27: pipelines.release.stages[1].deploy[0]: there is no application 'wbe' (applications: web); did you mean 'web'?",
+    ),
+    case(
+        "pipeline-file-backend",
+        BASE + PIPELINE.replace("s3://shop-state", "file:///srv/state"),
+        "ecsp.yaml:17: state.backend: the pipeline's build runs in CodeBuild, which cannot reach 'file:///srv/state'; set state.backend to s3://BUCKET/prefix or https://api.pulumi.com (and move the state there first: `pulumi stack export`/`import`)",
+    ),
+    case(
+        "pipeline-default-backend",
+        BASE + PIPELINE.replace("state:\n  backend: s3://shop-state\n", ""),
+        "ecsp.yaml:17: pipelines.release: the pipeline's build runs in CodeBuild, which cannot reach the default file backend (.ecsp/state on this machine); set state.backend to s3://BUCKET/prefix or https://api.pulumi.com (and move the state there first: `pulumi stack export`/`import`)",
+    ),
+    case(
+        "pipeline-passphrase-not-given",
+        BASE + PIPELINE.replace("    secrets: {PULUMI_CONFIG_PASSPHRASE: /shop/pass}\n", ""),
+        "ecsp.yaml:19: pipelines.release: the stacks' secrets use a passphrase, which the build must have; add secrets: {PULUMI_CONFIG_PASSPHRASE: /shop/pulumi-passphrase} (an SSM SecureString or Secrets Manager ARN), or use state.secrets_provider: awskms://alias/NAME?region=R",
+    ),
+    case(
+        "pipeline-codecommit-with-connection",
+        BASE + PIPELINE.replace("source: github", "source: codecommit").replace("acme/shop", "shop"),
+        "ecsp.yaml:22: pipelines.release.connection: codecommit needs no connection; remove connection",
+    ),
+    case(
+        "pipeline-repository-not-owner-name",
+        BASE + PIPELINE.replace("acme/shop", "shop"),
+        "ecsp.yaml:21: pipelines.release.repository: 'shop' is not owner/name; use e.g. acme/shop",
+    ),
+    case(
+        "pipeline-environment-in-unnamed-project-account",
+        edit("    region: eu-west-1", "    region: eu-west-1\n    account: \"222222222222\"") + PIPELINE,
+        "ecsp.yaml:27: pipelines.release.stages[1].environment: environment 'prod' is in account 222222222222, and the pipeline's build role lives in the project account, which ecsp.yaml does not name; set project.account so the deploy role can trust it",
     ),
     # Application kinds (issue 11): each field that does not suit the kind, and each cross-application rule.
     case(
@@ -909,6 +973,7 @@ CASES += [
 def test_base_document_is_valid() -> None:
     config = loader.loads(BASE)
     assert list(config.environments) == ["test", "prod"]
+    assert list(loader.loads(BASE + PIPELINE).pipelines) == ["release"]
 
 
 def test_the_table_is_big_enough() -> None:

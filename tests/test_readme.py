@@ -16,6 +16,7 @@ import shlex
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import ROOT
 
@@ -98,3 +99,41 @@ def test_container_settings_example_is_valid() -> None:
     assert set(settings.sidecars) == {"datadog", "init"}
     assert settings.logging is not None and settings.managed_volume is not None
     assert settings.deployment.percents == (0, 100)
+def yaml_block(section: str) -> str:
+    text = README.read_text().split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert len(blocks) == 1, f"README's {section} should have one yaml block"
+    return str(blocks[0])
+
+
+def test_release_pipelines_section(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    """The section's ecsp.yaml validates, and each of its commands does what the comment says."""
+    from ecsp import api, cli
+    from ecsp.engine.fake import FakeEngine
+    from tests import ops_support
+
+    (tmp_path / "ecsp.yaml").write_text(yaml_block("Release pipelines"))
+    monkeypatch.chdir(tmp_path)
+    engine = FakeEngine()
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: engine)
+    monkeypatch.setenv("ECSP_LOCAL_ENDPOINT", ops_support.moto_endpoint())
+    monkeypatch.setenv("COLUMNS", "200")
+    commands = bash_blocks("Release pipelines")[0]
+    assert [c.split()[:3] for c in commands] == [
+        ["ecsp", "validate"], ["ecsp", "plan", "--with-pipeline"], ["ecsp", "pipeline", "show"],
+        ["ecsp", "up", "--with-pipeline"], ["ecsp", "pipeline", "status"]]
+    outputs = []
+    for command in commands:
+        argv = shlex.split(command)[1:]
+        if argv[0] == "up":
+            argv += ["--progress", "none"]
+        if argv[:2] == ["pipeline", "status"]:
+            argv.append("--local")  # moto, where nothing is deployed: AWS itself is not reachable here
+        assert cli.main(argv) == 0, (command, capsys.readouterr().err)
+        outputs.append(capsys.readouterr().out)
+    validated, planned, shown, _, status = outputs
+    assert "project 'shop' is valid" in validated
+    assert "shop-pipeline/release" in planned and "buildspec:" in planned
+    assert "stays PENDING" in shown and "stage 2: prod (eu-west-1, 222222222222): manual approval" in shown
+    assert "shop-pipeline/release" in engine.state  # --with-pipeline deployed it, after the project
+    assert "not deployed" in status

@@ -35,6 +35,7 @@ examples:
   ecsp init --name shop --region us-west-2 --env test --env prod:eu-west-1
   ecsp init --name shop --app api --build ./api     image from ./api/Dockerfile
   ecsp init --name shop -f infra/ecsp.yaml --force  replace an existing file
+  ecsp init --name shop --env test --env prod --pipeline   with a pipeline
 
 The file validates as written (with --build, once DIR/Dockerfile exists); edit it, then
 run `ecsp validate` and `ecsp plan`.
@@ -76,6 +77,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     image.add_argument("--image", help="an existing image for it (default: public.ecr.aws/nginx/nginx:stable)")
     image.add_argument("--build", metavar="DIR", help="build its image from DIR/Dockerfile instead")
     p.add_argument("--port", type=int, default=80, help="its container port (default: 80)")
+    p.add_argument("--pipeline", action="store_true",
+                   help="add a starter release pipeline (pipelines:) deploying the environments in order, and "
+                   "the S3 state backend its build needs")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(handler=init)
 
@@ -116,13 +120,18 @@ def summary(config: ProjectConfig, file: str) -> str:
         apps.append(f"{name} ({', '.join(notes)})")
     n_env, n_app = len(config.environments), len(config.applications)
     domain = f" (domain {config.project.domain})" if config.project.domain else ""
-    return "\n".join([
+    lines = [
         f"{file}: project '{config.project.name}' is valid{domain}",
         f"  environments: {envs}",
         f"  applications: {', '.join(apps) or 'none yet'}",
         f"  stacks: {1 + n_env + n_env * n_app} (1 project, {n_env} environment, {n_env * n_app} application); "
         "preview them with `ecsp plan`",
-    ])
+    ]
+    if config.pipelines:
+        lines.append("  pipelines: " + ", ".join(
+            f"{name} ({' -> '.join(s.environment for s in p.stages)})" for name, p in config.pipelines.items())
+            + "; `ecsp plan --with-pipeline` shows them")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- schema
@@ -194,6 +203,24 @@ applications:
 
 DEFAULT_IMAGE = "public.ecr.aws/nginx/nginx:stable"
 
+# The pipeline's build runs in CodeBuild: it needs a state backend it can reach, and the passphrase.
+STARTER_PIPELINE = """\
+
+state:
+  backend: s3://{name}-pulumi-state/ecsp   # create the bucket first; the pipeline's build reads the state here
+
+pipelines:
+  release:                     # `ecsp plan --with-pipeline` shows it, `ecsp up --with-pipeline` deploys it
+    source: github             # github | bitbucket | gitlab (CodeStar connection) | codecommit
+    repository: your-org/{name}   # owner/name; for codecommit the repository's name
+    branch: main
+    connection: create         # stays PENDING until you complete the handshake in the AWS console once
+    secrets: {{PULUMI_CONFIG_PASSPHRASE: /{name}/pulumi-passphrase}}   # an SSM SecureString the build reads
+    # approval_topic: arn:aws:sns:{region}:111111111111:{name}-approvals   # notified of manual approvals
+    stages:                    # in order; a failed stage stops the later ones
+{stages}
+"""
+
 # Which flag sets which field: a bad flag is reported as the flag, not as a line of a file that
 # was never written.
 _FLAG_OF = {
@@ -224,14 +251,23 @@ def starter(args: argparse.Namespace) -> str:
     else:
         image = (f"      location: {_scalar(args.image or DEFAULT_IMAGE)}   # or build: ./{args.app} "
                  "(a directory with a Dockerfile)")
-    return _align_comments(STARTER.format(
+    text = STARTER.format(
         name=_scalar(args.name), region=_scalar(args.region), app=_scalar(args.app), image=image,
         port=args.port, last_env=envs[-1][0],
         account=f'  account: "{args.account}"\n' if args.account else '  # account: "111111111111"\n',
         domain=f"  domain: {_scalar(args.domain)}\n" if args.domain else "  # domain: example.com     # enables "
         "HTTPS\n",
         environments=environments,
-    ))
+    )
+    if getattr(args, "pipeline", False):
+        stages = "\n".join(
+            f"      - environment: {_scalar(env)}" + ("\n        approval: manual   # a person approves first"
+                                                    if i and i == len(envs) - 1 else "")
+            + ("\n        # test_commands: [\"curl -fsS $(ecsp outputs --env " + env + " --app " + args.app
+               + " url)\"]" if i == 0 else "")
+            for i, (env, _) in enumerate(envs))
+        text += STARTER_PIPELINE.format(name=args.name, region=args.region, stages=stages)
+    return _align_comments(text)
 
 
 def _align_comments(text: str, column: int = 32) -> str:

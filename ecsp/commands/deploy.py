@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ecsp.commands import HelpFormatter
-from ecsp.commands.plan import add_targets
+from ecsp.commands.plan import add_targets, add_with_pipeline
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,6 +35,8 @@ examples:
   ecsp up --app web                       web in every environment
   ecsp up --local                         on moto, a local AWS emulator
   ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
+  ecsp up --with-pipeline                 the pipeline stacks too
+  ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
@@ -110,6 +112,7 @@ def _stacks_at_once(text: str) -> int:
 
 def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
     add_targets(p)
+    add_with_pipeline(p)
     p.add_argument("--parallel", type=_stacks_at_once, default=None, metavar="N",
                    help="stacks at once (default 4; independent stacks run together)")
     p.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
@@ -127,6 +130,12 @@ def _backend(p: argparse.ArgumentParser, *, local: bool) -> None:
                        help="use the local AWS emulator (moto) and local state in .ecsp/local")
 
 
+def _deploy_role(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--deploy-role", metavar="ARN",
+                   help="deploy the environments' stacks through this IAM role, assumed from the default "
+                   "credentials, instead of their profile/role_arn (what a pipeline's build does)")
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("up", parents=[common], help="deploy: create or update the stacks",
                        description="Create or update the selected stacks in dependency order (project, then "
@@ -135,6 +144,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _common_run(p)
     p.add_argument("--with-upstream", action="store_true",
                    help="with --env/--app: also re-run upstream stacks that are already deployed")
+    _deploy_role(p)
     p.set_defaults(handler=up)
 
     p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
@@ -144,6 +154,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _common_run(p)
     p.add_argument("--with-upstream", action="store_true",
                    help="with --env/--app: also preview upstream stacks that are already deployed")
+    _deploy_role(p)
     p.set_defaults(handler=preview)
 
     p = sub.add_parser("destroy", parents=[common], help="delete the stacks' resources (asks first)",
@@ -217,7 +228,8 @@ def destroy(args: argparse.Namespace) -> int:
     from ecsp import api
 
     project = api.load(args.file)
-    names = project.destroy_targets(env=args.env, app=args.app, local=args.local, backend=args.backend)
+    names = project.destroy_targets(env=args.env, app=args.app, local=args.local, backend=args.backend,
+                                    with_pipeline=args.with_pipeline)
     if not names:
         print("nothing to destroy: none of the selected stacks is deployed", file=sys.stderr)
         return 0
@@ -242,11 +254,12 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
         stack.enter_context(_acknowledge_ctrl_c(listener.console if args.progress in ("auto", "live", "plain")
                                                 else None))
         kwargs: dict[str, Any] = {"parallel": parallel, "listener": listener, "backend": args.backend,
-                                  "check": False, "engine": engine}
+                                  "check": False, "engine": engine, "with_pipeline": args.with_pipeline}
         if operation != "refresh":
             kwargs["local"] = local
         if operation in ("up", "preview"):
             kwargs["with_upstream"] = args.with_upstream
+            kwargs["deploy_role"] = args.deploy_role
         result: RunResult = getattr(project, operation)(args.env, args.app, **kwargs)
         listener.finish(result)
     if operation == "preview" and args.progress not in ("json", "none"):

@@ -22,13 +22,20 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Evaluate every stack's Pulumi program in-process under Pulumi's mocks and show what it "
         "would create: stacks in dependency order, each as a resource tree. Needs no AWS account, no "
         "credentials and no pulumi CLI.",
-        epilog="examples:\n  ecsp plan\n  ecsp plan --env test --app web\n  ecsp plan --json | jq '.stacks[].name'",
+        epilog="examples:\n  ecsp plan\n  ecsp plan --env test --app web\n  ecsp plan --json | jq '.stacks[].name'\n"
+        "  ecsp plan --with-pipeline     the pipeline stacks too, and their buildspecs",
         formatter_class=HelpFormatter,
     )
     add_targets(p)
     p.add_argument("--json", action="store_true", help="print a machine-readable document")
     p.add_argument("--inputs", action="store_true", help="show each resource's inputs in the tree")
+    add_with_pipeline(p)
     p.set_defaults(handler=plan)
+
+
+def add_with_pipeline(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--with-pipeline", action="store_true",
+                   help="include the pipeline stacks (left out otherwise; not with --env/--app)")
 
 
 def plan(args: argparse.Namespace) -> int:
@@ -37,9 +44,12 @@ def plan(args: argparse.Namespace) -> int:
     from ecsp import api, views
 
     project = api.load(args.file)
-    result = project.plan(env=args.env, app=args.app)
+    result = project.plan(env=args.env, app=args.app, with_pipeline=args.with_pipeline)
     if args.json:
         print(json.dumps(result.to_json(), indent=2, sort_keys=False))
     else:
-        views.print_plan(result, views.console(), inputs=args.inputs)
+        out = views.console()
+        views.print_plan(result, out, inputs=args.inputs)
+        for model in project.pipelines() if args.with_pipeline else []:
+            views.print_pipeline(model, out)
     return 0

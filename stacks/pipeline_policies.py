@@ -1,0 +1,290 @@
+"""The release pipeline's IAM documents, as pure functions of plain values (ARNs, names, accounts).
+
+Three roles: the pipeline's (moves artifacts, starts builds, uses the source connection), the
+build's (reads artifacts, pushes images, reads the Pulumi state, assumes deploy roles), both in
+the project account, and each deployed environment's deploy role (in the environment's account),
+which only the build roles of the pipelines that deploy it may assume.
+
+Least privilege, honestly: every statement names its resources, except the ones listed in
+:data:`ANY_RESOURCE_ACTIONS`, which AWS only authorises on ``*`` (no resource-level permissions),
+and the create/change statements scoped by the ``ecsp:project`` tag instead of an ARN (EC2,
+load balancers, certificates, scaling targets get their ARNs at creation). Deploying an
+environment needs broad rights on the services ecsp manages; :func:`deploy_role_policy` documents
+what stays wide. ``tests/test_stack_pipeline.py`` walks every document of the pipeline and
+environment stacks against these rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ecsp.kinds import PROJECT_TAG
+from stacks.project_policies import ECR_PUSH_ACTIONS, KMS_USE_ACTIONS, VERSION, root
+
+Document = dict[str, Any]
+
+# Actions that AWS only authorises on Resource "*", and why each is needed. The policy walker
+# in the tests accepts exactly these on "*" (unless a tag condition scopes the statement).
+ANY_RESOURCE_ACTIONS: Mapping[str, str] = {
+    "ecr:GetAuthorizationToken": "docker login to ECR; the token is per registry, not per repository",
+    "ec2:Describe*": "EC2 describe calls have no resource-level permissions (read only)",
+    "elasticloadbalancing:Describe*": "load balancer describe calls have no resource-level permissions (read only)",
+    "ecs:DescribeTaskDefinition": "no resource-level permissions (read only)",
+    "ecs:RegisterTaskDefinition": "no resource-level permissions; the task roles it may pass are scoped by "
+                                  "iam:PassRole",
+    "ecs:DeregisterTaskDefinition": "no resource-level permissions",
+    "logs:DescribeLogGroups": "no resource-level permissions (read only)",
+    "application-autoscaling:Describe*": "no resource-level permissions (read only)",
+    "acm:ListCertificates": "no resource-level permissions (read only)",
+    "route53:CreateHostedZone": "no resource-level permissions and no tag conditions: the deploy role can create "
+                                "hosted zones in the environment account",
+    "route53:ListHostedZones": "no resource-level permissions (read only)",
+    "route53:ListHostedZonesByName": "no resource-level permissions (read only)",
+    "route53:GetHostedZoneCount": "no resource-level permissions (read only)",
+}
+
+# Managed policy the task execution roles attach (stacks/application_iam.py).
+EXECUTION_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
+# Service-linked roles the first ECS cluster, load balancer and scaling target of an account need.
+SERVICE_LINKED = ("ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com",
+                  "ecs.application-autoscaling.amazonaws.com")
+
+
+@dataclass(frozen=True)
+class RegionArtifacts:
+    """One region's artifact store (from the project stack's outputs)."""
+
+    region: str
+    bucket_arn: str
+    key_arn: str
+
+
+def _statement(sid: str, actions: Sequence[str], resources: Sequence[str] | str, **extra: Any) -> Document:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions),
+            "Resource": resources if isinstance(resources, str) else sorted(resources), **extra}
+
+
+def _artifact_statements(artifacts: Sequence[RegionArtifacts], object_actions: Sequence[str],
+                         bucket_actions: Sequence[str]) -> list[Document]:
+    return [
+        _statement("ArtifactObjects", object_actions, [f"{a.bucket_arn}/*" for a in artifacts]),
+        _statement("ArtifactBuckets", bucket_actions, [a.bucket_arn for a in artifacts]),
+        _statement("ArtifactKeys", KMS_USE_ACTIONS, [a.key_arn for a in artifacts]),
+    ]
+
+
+def service_trust(service: str) -> Document:
+    """A role that ``service`` (codepipeline.amazonaws.com, ...) assumes in the same account."""
+    return {"Version": VERSION, "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+
+
+def pipeline_role_policy(*, artifacts: Sequence[RegionArtifacts], build_projects: Sequence[str],
+                         connection_arn: str | None = None, codecommit_arn: str | None = None,
+                         approval_topic: str | None = None) -> Document:
+    """The pipeline's role: the artifact stores, its own build projects, its source, its approval topic."""
+    statements = _artifact_statements(
+        artifacts, ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+        ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"])
+    statements.append(_statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild",
+                                               "codebuild:StopBuild"], build_projects))
+    if connection_arn is not None:
+        # Connections are served by both service prefixes; the ARN is what is scoped.
+        statements.append(_statement("UseConnection", ["codeconnections:UseConnection",
+                                                       "codestar-connections:UseConnection"], [connection_arn]))
+    if codecommit_arn is not None:
+        statements.append(_statement("ReadSource", [
+            "codecommit:CancelUploadArchive", "codecommit:GetBranch", "codecommit:GetCommit",
+            "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive"], [codecommit_arn]))
+    if approval_topic is not None:
+        statements.append(_statement("NotifyApprovers", ["sns:Publish"], [approval_topic]))
+    return {"Version": VERSION, "Statement": statements}
+
+
+def state_statements(partition: str, backend: str) -> list[Document]:
+    """Reading and writing the Pulumi state in an ``s3://bucket/prefix`` backend (nothing for others)."""
+    if not backend.startswith("s3://"):
+        return []
+    location = backend.removeprefix("s3://").split("?", 1)[0]
+    bucket, _, prefix = location.partition("/")
+    prefix = prefix.strip("/")
+    bucket_arn = f"arn:{partition}:s3:::{bucket}"
+    objects = f"{bucket_arn}/{prefix}/*" if prefix else f"{bucket_arn}/*"
+    return [
+        _statement("StateBucket", ["s3:GetBucketLocation", "s3:ListBucket"], [bucket_arn]),
+        _statement("StateObjects", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [objects]),
+    ]
+
+
+def secrets_provider_statements(partition: str, account: str, provider: str) -> list[Document]:
+    """Using the stacks' ``awskms://`` secrets key (nothing for a passphrase)."""
+    if not provider.startswith("awskms://"):
+        return []
+    target, _, query = provider.removeprefix("awskms://").partition("?")
+    region = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("region", "*")
+    actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+    if target.startswith("arn:"):
+        return [_statement("SecretsKey", actions, [target])]
+    if target.startswith("alias/"):
+        # The ciphertext names the key, not the alias: scope by the aliases the key has.
+        return [_statement("SecretsKey", actions, [f"arn:{partition}:kms:{region}:{account}:key/*"],
+                           Condition={"ForAnyValue:StringEquals": {"kms:ResourceAliases": [target]}})]
+    return [_statement("SecretsKey", actions, [f"arn:{partition}:kms:{region}:{account}:key/{target}"])]
+
+
+def secret_arn(partition: str, region: str, account: str, ref: str) -> str:
+    """The ARN of a build secret: as written when an ARN, else the SSM parameter in the home region."""
+    if ref.startswith("arn:"):
+        return ref
+    return f"arn:{partition}:ssm:{region}:{account}:parameter/{ref.lstrip('/')}"
+
+
+def build_role_policy(*, partition: str, artifacts: Sequence[RegionArtifacts], log_groups: Sequence[str],
+                      repositories: Sequence[str], deploy_roles: Sequence[str], backend: str, secrets_provider: str,
+                      account: str, parameters: Sequence[str] = (), secrets: Sequence[str] = ()) -> Document:
+    """The build's role: what ``ecsp up --env E`` needs from the project account, and the deploy roles."""
+    statements = [
+        _statement("WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{g}:*" for g in log_groups]),
+        *_artifact_statements(artifacts, ["s3:GetObject", "s3:GetObjectVersion"],
+                              ["s3:GetBucketAcl", "s3:GetBucketLocation"]),
+        _statement("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+    ]
+    if repositories:
+        statements.append(_statement("PushImages", [*ECR_PUSH_ACTIONS, "ecr:DescribeImages"], repositories))
+    statements.append(_statement("AssumeDeployRoles", ["sts:AssumeRole"], deploy_roles))
+    statements += state_statements(partition, backend)
+    statements += secrets_provider_statements(partition, account, secrets_provider)
+    if parameters:
+        statements.append(_statement("ReadParameters", ["ssm:GetParameters"], parameters))
+    if secrets:
+        statements.append(_statement("ReadSecrets", ["secretsmanager:GetSecretValue"], secrets))
+    return {"Version": VERSION, "Statement": statements}
+
+
+def deploy_role_trust(partition: str, project_account: str, build_roles: Iterable[str]) -> Document:
+    """Only the build roles of the pipelines deploying this environment, in the project account, may assume it.
+
+    The principal is the project account with an ``aws:PrincipalArn`` condition rather than the
+    role ARNs themselves: IAM rejects a trust policy naming a role that does not exist yet, and
+    the environment is deployed before its pipeline.
+    """
+    return {"Version": VERSION, "Statement": [
+        {"Sid": "PipelineBuilds", "Effect": "Allow", "Principal": {"AWS": root(partition, project_account)},
+         "Action": "sts:AssumeRole",
+         "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(set(build_roles))}}}]}
+
+
+def _tagged(project: str, key: str = "aws:ResourceTag") -> Document:
+    return {"StringEquals": {f"{key}/{PROJECT_TAG}": project}}
+
+
+EC2_CREATE = ("ec2:AllocateAddress", "ec2:CreateInternetGateway", "ec2:CreateNatGateway", "ec2:CreateRouteTable",
+              "ec2:CreateSecurityGroup", "ec2:CreateSubnet", "ec2:CreateVpc")
+EC2_CHANGE = (
+    "ec2:AssociateAddress", "ec2:AssociateRouteTable", "ec2:AttachInternetGateway", "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateRoute", "ec2:CreateTags", "ec2:DeleteInternetGateway",
+    "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet",
+    "ec2:DeleteTags", "ec2:DeleteVpc", "ec2:DetachInternetGateway", "ec2:DisassociateAddress",
+    "ec2:DisassociateRouteTable", "ec2:ModifySecurityGroupRules", "ec2:ModifySubnetAttribute",
+    "ec2:ModifyVpcAttribute", "ec2:ReleaseAddress", "ec2:ReplaceRoute", "ec2:RevokeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+)
+ELB_CREATE = ("elasticloadbalancing:AddTags", "elasticloadbalancing:CreateListener",
+              "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateRule",
+              "elasticloadbalancing:CreateTargetGroup")
+ELB_CHANGE = (
+    "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:AddTags",
+    "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer",
+    "elasticloadbalancing:DeleteRule", "elasticloadbalancing:DeleteTargetGroup",
+    "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyListener",
+    "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyRule",
+    "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
+    "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:RemoveListenerCertificates",
+    "elasticloadbalancing:RemoveTags", "elasticloadbalancing:SetRulePriorities",
+    "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
+)
+SCALING_CHANGE = ("application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
+                  "application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget",
+                  "application-autoscaling:TagResource", "application-autoscaling:UntagResource")
+
+
+def deploy_role_policy(*, partition: str, account: str, region: str, project: str, environment: str,
+                       domain: bool, dns_delegation_role: str | None = None) -> Document:
+    """What deploying environment ``environment``'s stacks (environment and applications) needs.
+
+    Scoped by name where the names are ecsp's (ECS cluster, services and task families,
+    log groups and IAM roles ``<project>-<env>-*``) and by the ``ecsp:project`` tag where ARNs
+    only exist after creation (EC2, load balancers, certificates, scaling targets): a create
+    must carry the tag (``aws:RequestTag``, which ecsp's providers add to every resource), a
+    change needs it on the resource (``aws:ResourceTag``), and tags may only be added at creation
+    or to resources already tagged. What stays wide: the read-only describes AWS only grants on
+    ``*``, task definition (de)registration, Route 53 hosted zones of the environment account
+    (no tag conditions), and the IAM roles ``<project>-<env>-*``: the deploy role writes their
+    policies, so whoever can push to the pipeline's branch can grant those roles anything in
+    the environment account (a permissions boundary would close that; see the README).
+    """
+    p, a, r = partition, account, region
+    base = f"{project}-{environment}"
+    statements: list[Document] = [
+        _statement("Describe", ["application-autoscaling:Describe*", "ec2:Describe*", "ecs:DescribeTaskDefinition",
+                                "elasticloadbalancing:Describe*", "logs:DescribeLogGroups"], "*"),
+        _statement("CreateNetwork", EC2_CREATE, "*", Condition=_tagged(project, "aws:RequestTag")),
+        _statement("ChangeNetwork", EC2_CHANGE, "*", Condition=_tagged(project)),
+        _statement("TagNetworkOnCreate", ["ec2:CreateTags"], "*",
+                   Condition={"StringEquals": {"ec2:CreateAction": sorted(x.split(":")[1] for x in EC2_CREATE)}}),
+        _statement("CreateLoadBalancing", ELB_CREATE, "*", Condition=_tagged(project, "aws:RequestTag")),
+        _statement("ChangeLoadBalancing", ELB_CHANGE, "*", Condition=_tagged(project)),
+        _statement("Cluster", ["ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters",
+                               "ecs:PutClusterCapacityProviders", "ecs:TagResource", "ecs:UntagResource",
+                               "ecs:UpdateCluster", "ecs:UpdateClusterSettings"],
+                   [f"arn:{p}:ecs:{r}:{a}:cluster/{base}"]),
+        _statement("Services", ["ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:TagResource",
+                                "ecs:UntagResource", "ecs:UpdateService"],
+                   [f"arn:{p}:ecs:{r}:{a}:service/{base}/*"]),
+        _statement("TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
+        _statement("TagTaskDefinitions", ["ecs:TagResource", "ecs:UntagResource"],
+                   [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"]),
+        _statement("LogGroups", ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
+                                 "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
+                                 "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"],
+                   [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}-*"]),
+        _statement("ApplicationRoles", [
+            "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
+            "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+            "iam:UpdateRoleDescription"], [f"arn:{p}:iam::{a}:role/{base}-*"]),
+        _statement("ExecutionPolicy", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+                   [f"arn:{p}:iam::{a}:role/{base}-*"],
+                   Condition={"ArnEquals": {"iam:PolicyARN": f"arn:{p}:iam::aws:{EXECUTION_POLICY}"}}),
+        _statement("PassRolesToTasks", ["iam:PassRole"], [f"arn:{p}:iam::{a}:role/{base}-*"],
+                   Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+        _statement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"],
+                   [f"arn:{p}:iam::{a}:role/aws-service-role/*"],
+                   Condition={"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}}),
+        _statement("CreateScaling", ["application-autoscaling:RegisterScalableTarget",
+                                     "application-autoscaling:TagResource"], "*",
+                   Condition=_tagged(project, "aws:RequestTag")),
+        _statement("ChangeScaling", SCALING_CHANGE, "*", Condition=_tagged(project)),
+    ]
+    if domain:
+        statements += [
+            _statement("CreateCertificates", ["acm:AddTagsToCertificate", "acm:RequestCertificate"], "*",
+                       Condition=_tagged(project, "aws:RequestTag")),
+            _statement("ChangeCertificates", ["acm:AddTagsToCertificate", "acm:DeleteCertificate",
+                                              "acm:DescribeCertificate", "acm:ListTagsForCertificate",
+                                              "acm:RemoveTagsFromCertificate"],
+                       [f"arn:{p}:acm:{r}:{a}:certificate/*"], Condition=_tagged(project)),
+            _statement("ListCertificates", ["acm:ListCertificates"], "*"),
+            _statement("CreateZones", ["route53:CreateHostedZone", "route53:GetHostedZoneCount",
+                                       "route53:ListHostedZones", "route53:ListHostedZonesByName"], "*"),
+            _statement("Zones", ["route53:ChangeResourceRecordSets", "route53:ChangeTagsForResource",
+                                 "route53:DeleteHostedZone", "route53:GetHostedZone", "route53:ListResourceRecordSets",
+                                 "route53:ListTagsForResource"], [f"arn:{p}:route53:::hostedzone/*"]),
+            _statement("ZoneChanges", ["route53:GetChange"], [f"arn:{p}:route53:::change/*"]),
+        ]
+        if dns_delegation_role is not None:
+            statements.append(_statement("DelegateDns", ["sts:AssumeRole"], [dns_delegation_role]))
+    return {"Version": VERSION, "Statement": statements}
