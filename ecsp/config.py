@@ -579,6 +579,7 @@ class ImageConfig(Model):
     )
     dockerfile: str | None = Field(None, description="Dockerfile path inside the build context.")
     args: dict[str, str] = Field(default_factory=dict, description="Docker build arguments.")
+    target: str | None = Field(None, min_length=1, description="The build stage to build (docker build --target).")
 
     @field_validator("args", mode="before")
     @classmethod
@@ -601,8 +602,8 @@ class ImageConfig(Model):
         if self.location is None and self.build is None:
             raise FieldError((), "add location (an image URI, e.g. public.ecr.aws/nginx/nginx:stable) or build "
                                  "(a directory with a Dockerfile, e.g. ./web)")
-        if self.location is not None and (self.dockerfile or self.args):
-            key = "dockerfile" if self.dockerfile else "args"
+        if self.location is not None and (self.dockerfile or self.args or self.target):
+            key = "dockerfile" if self.dockerfile else "args" if self.args else "target"
             raise FieldError((key,), f"{key} only applies to images that ecsp builds; remove it, or replace "
                                      "location with build")
         return self
@@ -1058,8 +1059,12 @@ class _ApplicationFields(Model):
         None, max_length=120,
         description="URL path prefix routed to the application; '/' for at most one application.",
     )
-    healthcheck: HealthCheckConfig | None = Field(None, description="Load balancer health check.",
+    healthcheck: HealthCheckConfig | None = Field(None, description="Load balancer health check (web).",
                                                   examples=[{"path": "/health"}])
+    container_healthcheck: ContainerHealthCheckConfig | None = Field(
+        None, description="A health check ECS runs inside the application's container (any kind); "
+        "its sidecars may wait for it to be healthy.",
+        examples=[{"command": ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"]}])
     cpu: int | None = Field(None, description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
     memory: int | None = Field(None, description="Task memory (MiB); must suit the cpu (Fargate's table).")
     count: Count | None = Field(
@@ -1260,6 +1265,7 @@ class Application(_KindFields):
     port: int | None = Field(None, ge=1, le=65535, description="Container port.")
     path: UrlPath = Field("/", max_length=120, description="URL path prefix.")
     healthcheck: HealthCheckConfig = Field(default_factory=HealthCheckConfig, description="Health check.")
+    container_healthcheck: ContainerHealthCheckConfig | None = Field(None, description="Container health check.")
     cpu: int = Field(DEFAULT_CPU, description="Task CPU units.")
     memory: int = Field(DEFAULT_MEMORY, description="Task memory (MiB).")
     count: Count = Field(1, description="Tasks to run, or an autoscaling range.")
@@ -1333,6 +1339,8 @@ _KIND_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
     "timeout": (("job",), "only a job's runs end and can time out"),
     "retries": (("job",), "only a job's runs end and can be retried"),
     "aliases": (("web",), "only web applications have host names on the load balancer"),
+    "healthcheck": (("web",), "the load balancer checks only web applications (container_healthcheck checks any "
+                    "kind from inside its container)"),
     "deployment": (("web", "backend", "worker"), "only services roll out deployments; a job's runs are tasks"),
     "capacity": (("web", "backend", "worker"), "a job's runs are started by its state machine on FARGATE"),
 }
@@ -1420,7 +1428,7 @@ def container_problems(settings: Application, app: str) -> list[FieldError]:
 
 def containers_of(settings: Application, app: str) -> dict[str, tuple[bool, bool]]:
     """Every container of the task: name -> (essential, has a health check)."""
-    out = {app: (True, False)}
+    out = {app: (True, settings.container_healthcheck is not None)}
     if settings.logging is not None:
         out[LOG_ROUTER] = (True, False)
     for name, car in settings.sidecars.items():

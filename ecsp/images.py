@@ -43,6 +43,8 @@ def build_tag(root: Path, app: Application) -> str | None:
     context = (root / image.build).resolve()
     digest = hashlib.sha256()
     digest.update(repr((image.dockerfile, sorted(image.args.items()), app.platform)).encode())
+    if image.target:  # only when set: tags of builds without one stay what they were
+        digest.update(f"target={image.target}".encode())
     patterns = _dockerignore(context)
     for path in sorted(p for p in context.rglob("*") if p.is_file()):
         relative = path.relative_to(context).as_posix()

@@ -37,8 +37,10 @@ def build_tag(image: ImageConfig, platform: str, image_tag: str | None) -> str:
     """The tag a build is pushed with (see the module docstring)."""
     if image_tag:
         return image_tag
+    # The target only when set: tags of builds without one stay what they were.
     settings = json.dumps({"build": image.build, "dockerfile": image.dockerfile, "args": image.args,
-                           "platform": platform}, sort_keys=True)
+                           "platform": platform, **({"target": image.target} if image.target else {})},
+                          sort_keys=True)
     return "ecsp-" + hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
@@ -84,6 +86,7 @@ class BuiltImage(pulumi.ComponentResource):
             context=docker_build.BuildContextArgs(location=context),
             dockerfile=docker_build.DockerfileArgs(location=dockerfile) if dockerfile else None,
             build_args=dict(image.args) or None,
+            target=image.target,
             platforms=[docker_build.Platform(DOCKER_PLATFORMS[platform])],
             tags=[url.apply(lambda u: f"{u}:{tag}")],
             push=True,

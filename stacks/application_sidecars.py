@@ -126,6 +126,8 @@ def task_containers(
     dependencies = depends_on(settings.depends_on, firelens=firelens is not None)
     if dependencies:
         main["dependsOn"] = dependencies
+    if settings.container_healthcheck is not None:
+        main["healthCheck"] = health_check(settings.container_healthcheck)
     volumes = settings.storage.volumes
     read_only = {name: vol.read_only for name, vol in volumes.items()}
     if volumes:

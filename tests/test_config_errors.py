@@ -186,7 +186,7 @@ CASES = [
     case(
         "unknown-far-from-any",
         BASE + "    tracing: {}\n",
-        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: aliases, capacity, connect, count, cpu, depends_on, deployment, deregistration_delay, environments, exec, healthcheck, image, kind, log_retention, logging, memory, path, placement, platform, port, publish, queue, retries, schedule, secrets, sidecars, storage, subscribe, timeout, variables",
+        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: aliases, capacity, connect, container_healthcheck, count, cpu, depends_on, deployment, deregistration_delay, environments, exec, healthcheck, image, kind, log_retention, logging, memory, path, placement, platform, port, publish, queue, retries, schedule, secrets, sidecars, storage, subscribe, timeout, variables",
     ),
     case(
         "missing-project",
@@ -590,6 +590,11 @@ CASES = [
         "ecsp.yaml:27: pipelines.release.stages[1].environment: environment 'prod' is in account 222222222222, and the pipeline's build role lives in the project account, which ecsp.yaml does not name; set project.account so the deploy role can trust it",
     ),
     # Application kinds (issue 11): each field that does not suit the kind, and each cross-application rule.
+    case(
+        'worker-with-load-balancer-healthcheck',
+        BASE + WORKER + "    healthcheck: {path: /health}\n",
+        'ecsp.yaml:19: applications.orders.healthcheck: the load balancer checks only web applications (container_healthcheck checks any kind from inside its container), and this is a worker; remove healthcheck, or set kind: web',
+    ),
     case(
         'backend-with-aliases',
         BASE + "  api:\n    kind: backend\n    image: {location: httpd}\n    port: 8080\n    aliases: [api.example.com]\n",

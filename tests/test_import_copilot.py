@@ -38,11 +38,6 @@ WORKSPACES: dict[str, dict[str, Any]] = {
     "warnings": {"environments": ["test=us-west-2"], "variables": {"API_HOST": "api.example.com"}},
 }
 
-# Workspaces whose ecsp.yaml uses fields of the wave-2 model (SPEC.md: kind, connect, sidecars,
-# network.vpc, certificates, ...), which this branch's ecsp/config.py does not have yet. They are
-# golden-tested but cannot validate here. When the wave-2 model lands, this set must become empty
-# (test_needs_wave2_model_is_exactly_the_workspaces_using_wave2_fields fails until it is).
-NEEDS_WAVE2_MODEL = {"services"}
 
 
 def imported(name: str, tmp_path: Path | None = None) -> Any:
@@ -101,12 +96,12 @@ def _unknown_fields(data: Any, model: Any, loc: str = "") -> set[str]:
     return out
 
 
-def test_needs_wave2_model_is_exactly_the_workspaces_using_wave2_fields() -> None:
-    using = {name for name in WORKSPACES if _unknown_fields(imported(name).document, ProjectConfig)}
-    assert using == NEEDS_WAVE2_MODEL
+def test_the_importer_writes_only_fields_ecsp_knows() -> None:
+    assert {name: _unknown_fields(imported(name).document, ProjectConfig) for name in WORKSPACES} == {
+        name: set() for name in WORKSPACES}
 
 
-@pytest.mark.parametrize("name", sorted(set(WORKSPACES) - NEEDS_WAVE2_MODEL))
+@pytest.mark.parametrize("name", sorted(WORKSPACES))
 def test_imported_file_validates_and_plans(name: str, tmp_path: Path) -> None:
     result = imported(name, tmp_path)
     target = tmp_path / name / "ecsp.yaml"
@@ -263,3 +258,19 @@ def test_from_aws_reads_copilots_ssm_parameters(tmp_path: Path, monkeypatch: pyt
         from ecsp.importer.aws import read_app
 
         read_app("other", region="us-west-2", endpoint_url=endpoint)
+
+
+def test_aliases_are_kept_only_where_ecsp_can_serve_them() -> None:
+    from ecsp.importer.mapping import Env, _Mapper, _servable
+
+    def servable(env: Env) -> tuple[list[str], list[str]]:
+        m = _Mapper({}, lambda loc: "manifest.yml", set())
+        kept = _servable(m, env, ["api.test.shop.example.com", "www.example.com"])
+        return kept, [n.message for n in m.out.notes]
+
+    zoned = Env("test", "us-west-2", zone="test.shop.example.com")
+    assert servable(zoned)[0] == ["api.test.shop.example.com"]
+    assert "www.example.com is outside test.shop.example.com" in servable(zoned)[1][0]
+    assert servable(Env("test", "us-west-2", certificates=True))[0] == ["api.test.shop.example.com",
+                                                                        "www.example.com"]
+    assert servable(Env("test", "us-west-2"))[0] == []

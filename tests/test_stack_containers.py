@@ -173,6 +173,25 @@ def test_a_sidecar_alone_with_secrets_gets_a_secrets_policy() -> None:
     assert read["Resource"] == ["arn:aws:ssm:us-west-2:123456789012:parameter/shop/key"]
 
 
+def test_a_backend_container_health_check_that_a_sidecar_waits_for() -> None:
+    cfg = harness.config("""
+        project: {name: shop, region: us-west-2}
+        environments: {test: {region: us-west-2}}
+        applications:
+          api:
+            kind: backend
+            image: {location: nginx}
+            port: 8080
+            container_healthcheck: {command: [CMD-SHELL, "curl -f http://localhost:8080/ || exit 1"], start_period: 30}
+            sidecars: {proxy: {image: envoyproxy/envoy, depends_on: {api: healthy}}}
+    """)
+    task = containers(harness.run_stack(cfg, "shop-api/test"))
+    assert task["api"]["healthCheck"] == {"command": ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"],
+                                          "interval": 10, "retries": 2, "timeout": 5, "startPeriod": 30}
+    assert task["proxy"]["dependsOn"] == [{"containerName": "api", "condition": "HEALTHY"}]
+    assert "healthCheck" not in task["proxy"]
+
+
 def test_an_environment_sidecar_replaces_the_base_one_of_that_name(web_prod: Recording) -> None:
     c = containers(web_prod)
     assert c["init"]["image"] == "public.ecr.aws/docker/library/busybox:1.36"

@@ -13,6 +13,7 @@ the commented YAML. Nothing here writes files or calls AWS except ``from_aws`` (
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,11 +125,16 @@ def import_copilot(
         project_notes.append(Note("note", "project.region", f"project.region is {home}, the region of environment "
                                   f"{envs[0][0].name}; pass --region to choose another"))
     env_mapped = {env.name: _environment(ws, env.name) for env, _ in envs}
+    domain = domain or (app_info.domain if app_info else None)
+    envs = [(dataclasses.replace(env, zone=naming.environment_zone(project, env.name, domain) if domain else None,
+                                 certificates=bool(env_mapped[env.name][1].fields.get("certificates"))), spec)
+            for env, spec in envs]
     known = [env.name for env, _ in envs]
     apps: dict[str, Any] = {}
     refused: list[str] = []
     imported: list[str] = []
     placements: dict[str, set[str]] = {e: set() for e in known}
+    backlog: dict[str, set[str]] = {e: set() for e in known}  # workers scaling on queue_delay
     for workload in ws.workloads:
         entry, ok, per_env = _workload(ws, workload, project, [env for env, _ in envs], out_dir, dict(variables or {}))
         apps[workload.name] = entry
@@ -137,6 +143,9 @@ def import_copilot(
             for env_name, app_fields in per_env.items():
                 if app_fields.get("placement") == "private":
                     placements[env_name].add(workload.name)
+                count = app_fields.get("count")
+                if isinstance(count, dict) and count.get("queue_delay"):
+                    backlog[env_name].add(workload.name)
     project_notes += _project_notes(ws)
 
     document: dict[str, Any] = {"project": {"name": project, "region": home}}
@@ -146,7 +155,6 @@ def import_copilot(
     account = account or (app_info.account if app_info else None)
     if account:
         document["project"]["account"] = account
-    domain = domain or (app_info.domain if app_info else None)
     if domain:
         document["project"]["domain"] = domain
     environments_doc: dict[str, Any] = {}
@@ -165,6 +173,15 @@ def import_copilot(
                 "note", "network.nat", f"network.nat is {NAT}: {' and '.join(private)} "
                 f"run{'s' if len(private) == 1 else ''} in private subnets, and Copilot gave them one NAT gateway per "
                 f"zone (single is cheaper)", mapped[0] or ""))
+        if backlog[env.name] and not fields.get("container_insights"):
+            # Copilot measured the backlog with a Lambda of its own; ecsp's metric math reads the running
+            # task count that Container Insights publishes.
+            fields["container_insights"] = True
+            scaled = sorted(backlog[env.name])
+            mapped[1].notes.append(Note(
+                "note", "container_insights", f"container_insights is on in {env.name}: {' and '.join(scaled)} scale"
+                f"{'s' if len(scaled) == 1 else ''} on queue_delay, which ecsp measures with Container Insights "
+                "metrics (CloudWatch charges for them)", mapped[0] or ""))
         fields = {k: fields[k] for k in ("region", "account", "profile", "network", "container_insights",
                                          "certificates", "access_logs") if k in fields}
         source = [f"from {mapped[0]}"] if mapped[0] else ["no manifest in the workspace"]

@@ -65,6 +65,10 @@ class Env:
     name: str
     region: str | None = None
     account: str | None = None
+    # What decides which aliases ecsp can serve there: its own zone <env>.<project>.<domain> (with a
+    # domain) and whether the environment manifest brings certificates.
+    zone: str | None = None
+    certificates: bool = False
 
     @property
     def partition(self) -> str:
@@ -296,13 +300,9 @@ def _image(m: _Mapper, ctx: WorkloadContext) -> None:
                                         "them: give the sidecars depends_on instead, or make the app wait")
     health = f.get("image", "healthcheck")
     if health:
-        if ctx.kind == "web":
-            m.warn(("image", "healthcheck"), "was the container's own health check; ecsp checks a web "
-                                             "application through the load balancer (healthcheck) only")
-        else:
-            check = _container_health(m, ("image", "healthcheck"), health)
-            if check:
-                out["healthcheck"] = check
+        check = _container_health(m, ("image", "healthcheck"), health)
+        if check:
+            out["container_healthcheck"] = check
 
 
 def _rebase(ctx: WorkloadContext, path: str) -> str:
@@ -375,7 +375,7 @@ def _http(m: _Mapper, ctx: WorkloadContext) -> None:
         value = m.seconds(("http", "deregistration_delay"), http["deregistration_delay"])
         if value is not None:
             out["deregistration_delay"] = value
-    aliases = _aliases(m, http.get("alias"), http.get("hosted_zone"))
+    aliases = _servable(m, ctx.env, _aliases(m, http.get("alias"), http.get("hosted_zone")))
     if aliases:
         out["aliases"] = aliases
     target = http.get("target_container", http.get("targetContainer"))
@@ -420,6 +420,25 @@ def _aliases(m: _Mapper, alias: Any, zone: Any) -> list[str]:
         m.warn(("http", "hosted_zone"), f"put the alias records into {', '.join(dict.fromkeys(map(str, zones)))}; "
                                         "ecsp writes them into the project's hosted zone: check where they land")
     return names
+
+
+def _servable(m: _Mapper, env: Env, aliases: list[str]) -> list[str]:
+    """The aliases ecsp can serve in ``env``; the others dropped with a warning that says what to add.
+
+    ecsp routes an alias with the environment's certificate when it is in the environment's own
+    zone, and any other name when the environment brings certificates (http.public.certificates).
+    """
+    if env.certificates:
+        return aliases
+    kept = [a for a in aliases if env.zone and (a == env.zone or a.endswith(f".{env.zone}"))]
+    for alias in aliases:
+        if alias not in kept:
+            where = f"is outside {env.zone}" if env.zone else "has no zone of ecsp's (the project has no domain)"
+            m.warn(("http", "alias"), f"{alias} {where} and environment {env.name} has no certificates, so ecsp "
+                                      "has no certificate for it; add one to the environment's certificates in "
+                                      "ecsp.yaml (or pass --domain if it is under the application's domain) and "
+                                      "list it under aliases")
+    return kept
 
 
 def _backend_http(m: _Mapper, ctx: WorkloadContext) -> None:
