@@ -34,6 +34,7 @@ from ecsp import loader
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.engine import Secret
 from ecsp.engine.automation import (
+    CHECKED_SDK_VERSION,
     MIN_PULUMI_VERSION,
     PINNED_PULUMI_VERSION,
     AutomationEngine,
@@ -95,13 +96,16 @@ def test_sdk_contract_the_fake_depends_on() -> None:
 
     * The fake pretends to be a CLI <= 3.205, for which the SDK tails a file --event-log;
       newer CLIs get a gRPC event stream (Stack._setup_event_log).
-    * ecsp pins the CLI it installs to the SDK release its run() mirror was checked against.
+    * run() mirrors the SDK release CHECKED_SDK_VERSION; the CLI ecsp installs (and CI
+      builds) is that release or a newer one of the same major version.
     """
     assert VersionInfo.parse(FAKE_VERSION) <= VersionInfo(3, 205, 0)
     sdk, pinned = VersionInfo.parse(str(pulumi._version.version)), VersionInfo.parse(PINNED_PULUMI_VERSION)
-    assert (sdk.major, sdk.minor) == (pinned.major, pinned.minor), (
+    checked = VersionInfo.parse(CHECKED_SDK_VERSION)
+    assert (sdk.major, sdk.minor) == (checked.major, checked.minor), (
         "the pulumi SDK changed: re-check InterruptiblePulumiCommand.run against PulumiCommand.run and the "
-        "event-log switch, then update PINNED_PULUMI_VERSION")
+        "event-log switch, then update CHECKED_SDK_VERSION (and PINNED_PULUMI_VERSION)")
+    assert pinned.major == sdk.major and pinned >= sdk, "the pinned CLI must be the SDK's release or newer"
     assert pinned >= VersionInfo.parse(MIN_PULUMI_VERSION)
     for version, transport in (("3.205.0", "file"), ("3.206.0", "grpc")):
         fake = FakePulumiCommand(version=version)
@@ -446,7 +450,7 @@ def test_install_failure_is_one_clear_error(no_pulumi: Path) -> None:
         install_pulumi(say=said.append, installer=offline)
     assert said[0].startswith(f"installing pulumi v{PINNED_PULUMI_VERSION} into {no_pulumi}/pulumi/")
     assert said[1] == f"root={no_pulumi}/pulumi/{PINNED_PULUMI_VERSION} version={PINNED_PULUMI_VERSION}"
-    assert "could not install pulumi v3.272.0" in caught.value.message
+    assert f"could not install pulumi v{PINNED_PULUMI_VERSION}" in caught.value.message
     assert "Name or service not known" in caught.value.message
     assert caught.value.fix is not None and "`ecsp plan` works without it" in caught.value.fix
 

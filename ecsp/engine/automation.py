@@ -45,7 +45,7 @@ Decisions, each with its reason:
   A second interrupt stops it at once; ecsp then runs ``pulumi cancel`` so no lock is left.
 * **The CLI.** ``pulumi`` on ``PATH`` (at least :data:`MIN_PULUMI_VERSION`) or the copy
   ``ecsp install-pulumi`` puts in ``~/.ecsp/pulumi/<version>``; version
-  :data:`PINNED_PULUMI_VERSION` is the one this SDK was tested with.
+  :data:`PINNED_PULUMI_VERSION` is the one the real-engine tests ran with.
 """
 
 from __future__ import annotations
@@ -84,9 +84,14 @@ from ecsp.errors import (
 from ecsp.events import Event, Operation, OutputLine
 from ecsp.graph import StackSpec
 
-# The CLI version ecsp installs (`ecsp install-pulumi`): the SDK release this code is checked
-# against (tests/test_engine_automation.py keeps the two in step).
-PINNED_PULUMI_VERSION = "3.272.0"
+# The CLI version ecsp installs (`ecsp install-pulumi`) and CI builds (.ci/build-pulumi.sh):
+# the release the real-engine tests ran with. Not the SDK's 3.272.0: the Go module proxy does
+# not serve pulumi's pkg module at v3.272.0, and PyPI has no SDK newer than 3.272.0, so the
+# nearest CLI release CI can build from source is used (a newer CLI serves an older SDK).
+PINNED_PULUMI_VERSION = "3.274.1"
+# The SDK release InterruptiblePulumiCommand.run and the fake pulumi were checked against
+# (tests/test_engine_automation.py fails when the installed SDK is another one).
+CHECKED_SDK_VERSION = "3.272.0"
 # Inline programs for refresh and destroy need `--client`, added in CLI 3.181.
 MIN_PULUMI_VERSION = "3.181.0"
 INSTALL_HINT = "curl -fsSL https://get.pulumi.com | sh"
@@ -807,7 +812,8 @@ def _cancel_hint(spec: StackSpec) -> str:
 
 
 __all__ = [
-    "MIN_PULUMI_VERSION", "PINNED_PULUMI_VERSION", "AutomationEngine", "InterruptiblePulumiCommand",
+    "CHECKED_SDK_VERSION", "MIN_PULUMI_VERSION", "PINNED_PULUMI_VERSION", "AutomationEngine",
+    "InterruptiblePulumiCommand",
     "aws_submodules", "ensure_pulumi", "find_pulumi", "install_pulumi", "plugins_needed", "preimport_aws",
     "resolve_backend", "stack_config", "translate_error",
 ]
