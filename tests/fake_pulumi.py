@@ -142,8 +142,12 @@ class FakePulumiCommand(PulumiCommand):
                 "resourceChanges": {"create": 2, "same": 10},
             }]))
         if command == "stack ls":
+            # As the real CLI (3.274.1): DIY backends (file://, s3://, ...) leave updateInProgress
+            # out even while a stack is locked; only Pulumi Cloud reports it.
+            cloud = str(additional_env.get("PULUMI_BACKEND_URL", "")).startswith(("https://", "http://"))
             return _ok(json.dumps([{
-                "name": name, "current": False, "updateInProgress": s.lock is not None,
+                "name": name, "current": False,
+                **({"updateInProgress": s.lock is not None} if cloud else {}),
                 **({"lastUpdate": "2026-01-01T00:01:00.000Z", "resourceCount": 3} if s.deployed else {}),
             } for name, s in sorted(self.stacks.items())]))
         _fail("unhandled fake command: " + " ".join(a))

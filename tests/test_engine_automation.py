@@ -277,6 +277,20 @@ def test_outputs_and_list(tmp_path: Path, fake: FakePulumiCommand) -> None:
                for call in ([w for w in c if w != "--non-interactive"] for c in fake.calls))
 
 
+def test_list_on_a_file_backend_sees_a_lock_in_the_lock_files(tmp_path: Path, fake: FakePulumiCommand) -> None:
+    """The real CLI's `stack ls` says nothing of locks on a file backend: the lock file says it."""
+    engine = engine_for(tmp_path, fake)
+    engine.run("up", ctx(PROJECT), Recorder())
+    engine.run("up", ctx(ENV), Recorder())
+    fake.stacks["organization/shop-environment/e0"].lock = "alice@laptop (pid 77)"
+    assert not any(info.update_in_progress for info in engine.list_stacks())  # what `stack ls` alone gives
+    locks = tmp_path / ".ecsp" / "state" / ".pulumi" / "locks" / "organization" / "shop-environment" / "e0"
+    locks.mkdir(parents=True)
+    (locks / "9d719433-9c90-4f8e-a10a-a0c71fac3034.json").write_text('{"pid": 77}')
+    listed = {info.name: info.update_in_progress for info in engine.list_stacks()}
+    assert listed == {"shop-project/global": False, "shop-environment/e0": True}
+
+
 def test_interrupt_cancels_gracefully_then_forcefully_and_releases_the_lock(
         tmp_path: Path, fake: FakePulumiCommand) -> None:
     engine = engine_for(tmp_path, fake)

@@ -781,9 +781,25 @@ class AutomationEngine:
             summaries = workspace.list_stacks(include_all=True)
         except auto_errors.CommandError as e:
             raise translate_error(project, e) from e
-        return [StackInfo(_parse_stack_name(s.name, project), last_update=s.last_update,
-                          resource_count=s.resource_count, update_in_progress=bool(s.update_in_progress), url=s.url)
-                for s in summaries]
+        infos = []
+        for s in summaries:
+            name = _parse_stack_name(s.name, project)
+            infos.append(StackInfo(name, last_update=s.last_update, resource_count=s.resource_count,
+                                   update_in_progress=bool(s.update_in_progress) or self._file_locked(name),
+                                   url=s.url))
+        return infos
+
+    def _file_locked(self, name: str) -> bool:
+        """Whether a file backend holds a lock on ``<project>/<stack>``.
+
+        The real CLI's ``stack ls --json`` leaves ``updateInProgress`` out on DIY backends
+        (3.274.1, even while a lock file is there), so the lock files are looked at directly:
+        ``.pulumi/locks/organization/<project>/<stack>/<id>.json``.
+        """
+        if not self.backend.startswith("file://"):
+            return False
+        state = Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))
+        return any((state / ".pulumi" / "locks" / "organization" / name).glob("*.json"))
 
     def cancel(self, stack: StackSpec) -> bool:
         self.check()
