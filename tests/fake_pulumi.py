@@ -123,6 +123,15 @@ class FakePulumiCommand(PulumiCommand):
             return _ok()
         if a[:1] == ["cancel"]:
             stack = self._get(stack_name)
+            backend = str(additional_env.get("PULUMI_BACKEND_URL", ""))
+            if backend.startswith("file://"):
+                # As the real CLI (3.274.1) on a file backend: it deletes the stack's lock files
+                # and says it cancelled, whether or not there was a lock.
+                stack.lock = None
+                folder = Path(backend.removeprefix("file://"), ".pulumi", "locks", *stack.name.split("/"))
+                for lock in folder.glob("*.json"):
+                    lock.unlink()
+                return _ok(f"The currently running update for '{stack.name.rsplit('/', 1)[-1]}' has been canceled!")
             if stack.lock is None:
                 _fail("error: no update in progress for this stack")
             stack.lock = None

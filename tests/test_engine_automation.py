@@ -200,6 +200,7 @@ def test_locked_stack_is_a_stack_locked_error_with_the_cancel_fix(tmp_path: Path
     engine = engine_for(tmp_path, fake)
     engine.run("up", ctx(APP), Recorder())
     fake.stacks["organization/shop-a0/e0"].lock = "alice@laptop (pid 77)"
+    leave_lock_file(tmp_path, "shop-a0/e0")
     with pytest.raises(StackLockedError) as caught:
         engine.run("up", ctx(APP), Recorder())
     error = caught.value
@@ -277,6 +278,15 @@ def test_outputs_and_list(tmp_path: Path, fake: FakePulumiCommand) -> None:
                for call in ([w for w in c if w != "--non-interactive"] for c in fake.calls))
 
 
+def leave_lock_file(root: Path, name: str) -> Path:
+    """The lock file a real pulumi leaves on a file backend: .pulumi/locks/organization/<project>/<stack>/."""
+    folder = root / ".ecsp" / "state" / ".pulumi" / "locks" / "organization" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / "9d719433-9c90-4f8e-a10a-a0c71fac3034.json"
+    lock.write_text('{"pid": 77, "username": "alice", "hostname": "laptop"}')
+    return lock
+
+
 def test_list_on_a_file_backend_sees_a_lock_in_the_lock_files(tmp_path: Path, fake: FakePulumiCommand) -> None:
     """The real CLI's `stack ls` says nothing of locks on a file backend: the lock file says it."""
     engine = engine_for(tmp_path, fake)
@@ -284,9 +294,7 @@ def test_list_on_a_file_backend_sees_a_lock_in_the_lock_files(tmp_path: Path, fa
     engine.run("up", ctx(ENV), Recorder())
     fake.stacks["organization/shop-environment/e0"].lock = "alice@laptop (pid 77)"
     assert not any(info.update_in_progress for info in engine.list_stacks())  # what `stack ls` alone gives
-    locks = tmp_path / ".ecsp" / "state" / ".pulumi" / "locks" / "organization" / "shop-environment" / "e0"
-    locks.mkdir(parents=True)
-    (locks / "9d719433-9c90-4f8e-a10a-a0c71fac3034.json").write_text('{"pid": 77}')
+    leave_lock_file(tmp_path, "shop-environment/e0")
     listed = {info.name: info.update_in_progress for info in engine.list_stacks()}
     assert listed == {"shop-project/global": False, "shop-environment/e0": True}
 

@@ -273,7 +273,10 @@ def test_ls_outputs_and_cancel_on_a_stack_the_real_engine_left_locked(hello: Pro
 
     cancel = hello.run("cancel", "--stack", "hello-environment/test", "--yes")
     assert cancel.code == 0, cancel
+    assert "hello-environment/test: cancelled; no lock is left" in cancel.stdout, cancel
     assert hello.locks() == []
+    nothing = hello.run("cancel", "--stack", "hello-environment/test", "--yes")
+    assert "hello-environment/test: nothing was running" in nothing.stdout, nothing
     again = hello.run("up", "--progress", "json")
     assert again.code == 0, again
 

@@ -808,6 +808,10 @@ class AutomationEngine:
             target = auto.Stack.select(stack.fully_qualified(self.organization), workspace)
         except auto_errors.CommandError as e:
             raise translate_error(stack.name, e) from e
+        if self.backend.startswith("file://") and not self._file_locked(stack.name):
+            # The real CLI (3.274.1) "cancels" an unlocked stack of a file backend too, exit 0 and
+            # "The currently running update for 'e0' has been canceled!": only the lock files tell.
+            return False
         try:
             target.cancel()
         except auto_errors.CommandError as e:
