@@ -186,6 +186,14 @@ def test_hello_up_again_preview_outputs_ls_destroy_with_the_real_engine(hello: P
     rows = json.loads(listed.stdout)
     assert {r["stack"]: r["status"] for r in rows} == dict.fromkeys(HELLO, "deployed"), rows
 
+    # refresh reads every resource back through the stand-in (which reports no drift);
+    # the plain progress is the same engine events, rendered as lines.
+    refresh = hello.run("refresh", "--progress", "plain")
+    assert refresh.code == 0, refresh
+    for stack in HELLO:
+        assert f"{stack}: succeeded" in refresh.stdout + refresh.stderr, refresh
+    assert "refreshing aws:ec2:Vpc vpc" in refresh.stdout + refresh.stderr, refresh
+
     gone = hello.run("destroy", "--yes", "--progress", "json")
     assert gone.code == 0, gone
     assert list(gone.stacks()) == list(reversed(HELLO))
