@@ -28,6 +28,10 @@ pkgmod="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@v$version" | se
 [ -f "$pkgmod" ] || { echo "build-pulumi: pkg/v3@v$version is not served by the module proxy" >&2; exit 1; }
 # Copy pkg's non-local replace directives (single-line form: `replace a => b v`), which a
 # dependency's go.mod cannot impose on us; local ones (=> ../x) point into pulumi's repo.
+if grep -qE '^replace[[:space:]]*\(' "$pkgmod"; then
+  echo "build-pulumi: $pkgmod has a replace ( ... ) block, which this script does not copy yet" >&2
+  exit 1
+fi
 grep -E '^replace .* => [^.]' "$pkgmod" >> go.mod || true
 go mod tidy
 echo "build-pulumi: building pulumi v$version (cold: many minutes on 2 cores)"
