@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import threading
+import time
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,16 @@ def main(argv: list[str]) -> None:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
+    parent = os.getppid()
+
+    def watch_engine() -> None:
+        # Real plugins end when the engine does; a killed engine (a test SIGKILLs one) must
+        # not leave this process behind, reparented and serving nobody.
+        while os.getppid() == parent:
+            time.sleep(1)
+        server.stop(0)
+
+    threading.Thread(target=watch_engine, daemon=True).start()
     # A Ctrl-C reaches the whole process group; the engine ends us itself.
     with contextlib.suppress(KeyboardInterrupt):
         server.wait_for_termination()
