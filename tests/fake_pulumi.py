@@ -123,6 +123,15 @@ class FakePulumiCommand(PulumiCommand):
             return _ok()
         if a[:1] == ["cancel"]:
             stack = self._get(stack_name)
+            backend = str(additional_env.get("PULUMI_BACKEND_URL", ""))
+            if backend.startswith("file://"):
+                # As the real CLI (3.274.1) on a file backend: it deletes the stack's lock files
+                # and says it cancelled, whether or not there was a lock.
+                stack.lock = None
+                folder = Path(backend.removeprefix("file://"), ".pulumi", "locks", *stack.name.split("/"))
+                for lock in folder.glob("*.json"):
+                    lock.unlink()
+                return _ok(f"The currently running update for '{stack.name.rsplit('/', 1)[-1]}' has been canceled!")
             if stack.lock is None:
                 _fail("error: no update in progress for this stack")
             stack.lock = None
@@ -142,8 +151,12 @@ class FakePulumiCommand(PulumiCommand):
                 "resourceChanges": {"create": 2, "same": 10},
             }]))
         if command == "stack ls":
+            # As the real CLI (3.274.1): DIY backends (file://, s3://, ...) leave updateInProgress
+            # out even while a stack is locked; only Pulumi Cloud reports it.
+            cloud = str(additional_env.get("PULUMI_BACKEND_URL", "")).startswith(("https://", "http://"))
             return _ok(json.dumps([{
-                "name": name, "current": False, "updateInProgress": s.lock is not None,
+                "name": name, "current": False,
+                **({"updateInProgress": s.lock is not None} if cloud else {}),
                 **({"lastUpdate": "2026-01-01T00:01:00.000Z", "resourceCount": 3} if s.deployed else {}),
             } for name, s in sorted(self.stacks.items())]))
         _fail("unhandled fake command: " + " ".join(a))

@@ -100,7 +100,7 @@ def test_up_local_installs_pulumi_or_stops_with_one_clear_message(
     monkeypatch.setattr(auto.PulumiCommand, "install", offline)
     assert main(["up", "-f", file, "--local"]) == 3
     err = capsys.readouterr().err
-    assert err.startswith(f"installing pulumi v3.272.0 into {tmp_path}/home/pulumi/3.272.0")
+    assert err.startswith(f"installing pulumi v3.274.1 into {tmp_path}/home/pulumi/3.274.1")
     assert err.count("error: ") == 1
     assert "none was found" in err and "installing it failed too" in err
     assert "`ecsp plan` works without it" in err
@@ -279,7 +279,7 @@ def test_install_pulumi_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(auto.PulumiCommand, "install", offline)
     assert main(["install-pulumi"]) == 3
     err = capsys.readouterr().err
-    assert f"error: could not install pulumi v3.272.0 into {tmp_path}/pulumi/3.272.0: timed out" in err
+    assert f"error: could not install pulumi v3.274.1 into {tmp_path}/pulumi/3.274.1: timed out" in err
 
 
 def test_help_lists_the_deploy_commands(capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,6 +33,7 @@ from ecsp import graph as graphs
 from ecsp import loader
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.engine.automation import (
+    CHECKED_SDK_VERSION,
     MIN_PULUMI_VERSION,
     PINNED_PULUMI_VERSION,
     AutomationEngine,
@@ -91,13 +92,16 @@ def test_sdk_contract_the_fake_depends_on() -> None:
 
     * The fake pretends to be a CLI <= 3.205, for which the SDK tails a file --event-log;
       newer CLIs get a gRPC event stream (Stack._setup_event_log).
-    * ecsp pins the CLI it installs to the SDK release its run() mirror was checked against.
+    * run() mirrors the SDK release CHECKED_SDK_VERSION; the CLI ecsp installs (and CI
+      builds) is that release or a newer one of the same major version.
     """
     assert VersionInfo.parse(FAKE_VERSION) <= VersionInfo(3, 205, 0)
     sdk, pinned = VersionInfo.parse(str(pulumi._version.version)), VersionInfo.parse(PINNED_PULUMI_VERSION)
-    assert (sdk.major, sdk.minor) == (pinned.major, pinned.minor), (
+    checked = VersionInfo.parse(CHECKED_SDK_VERSION)
+    assert (sdk.major, sdk.minor) == (checked.major, checked.minor), (
         "the pulumi SDK changed: re-check InterruptiblePulumiCommand.run against PulumiCommand.run and the "
-        "event-log switch, then update PINNED_PULUMI_VERSION")
+        "event-log switch, then update CHECKED_SDK_VERSION (and PINNED_PULUMI_VERSION)")
+    assert pinned.major == sdk.major and pinned >= sdk, "the pinned CLI must be the SDK's release or newer"
     assert pinned >= VersionInfo.parse(MIN_PULUMI_VERSION)
     for version, transport in (("3.205.0", "file"), ("3.206.0", "grpc")):
         fake = FakePulumiCommand(version=version)
@@ -192,6 +196,7 @@ def test_locked_stack_is_a_stack_locked_error_with_the_cancel_fix(tmp_path: Path
     engine = engine_for(tmp_path, fake)
     engine.run("up", ctx(APP), Recorder())
     fake.stacks["organization/shop-a0/e0"].lock = "alice@laptop (pid 77)"
+    leave_lock_file(tmp_path, "shop-a0/e0")
     with pytest.raises(StackLockedError) as caught:
         engine.run("up", ctx(APP), Recorder())
     error = caught.value
@@ -267,6 +272,27 @@ def test_outputs_and_list(tmp_path: Path, fake: FakePulumiCommand) -> None:
     assert listed["shop-project/global"].deployed and not listed["shop-environment/e0"].deployed
     assert any(call[:3] == ["stack", "ls", "--json"] and "--all" in call
                for call in ([w for w in c if w != "--non-interactive"] for c in fake.calls))
+
+
+def leave_lock_file(root: Path, name: str) -> Path:
+    """The lock file a real pulumi leaves on a file backend: .pulumi/locks/organization/<project>/<stack>/."""
+    folder = root / ".ecsp" / "state" / ".pulumi" / "locks" / "organization" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / "9d719433-9c90-4f8e-a10a-a0c71fac3034.json"
+    lock.write_text('{"pid": 77, "username": "alice", "hostname": "laptop"}')
+    return lock
+
+
+def test_list_on_a_file_backend_sees_a_lock_in_the_lock_files(tmp_path: Path, fake: FakePulumiCommand) -> None:
+    """The real CLI's `stack ls` says nothing of locks on a file backend: the lock file says it."""
+    engine = engine_for(tmp_path, fake)
+    engine.run("up", ctx(PROJECT), Recorder())
+    engine.run("up", ctx(ENV), Recorder())
+    fake.stacks["organization/shop-environment/e0"].lock = "alice@laptop (pid 77)"
+    assert not any(info.update_in_progress for info in engine.list_stacks())  # what `stack ls` alone gives
+    leave_lock_file(tmp_path, "shop-environment/e0")
+    listed = {info.name: info.update_in_progress for info in engine.list_stacks()}
+    assert listed == {"shop-project/global": False, "shop-environment/e0": True}
 
 
 def test_interrupt_cancels_gracefully_then_forcefully_and_releases_the_lock(
@@ -424,7 +450,7 @@ def test_install_failure_is_one_clear_error(no_pulumi: Path) -> None:
         install_pulumi(say=said.append, installer=offline)
     assert said[0].startswith(f"installing pulumi v{PINNED_PULUMI_VERSION} into {no_pulumi}/pulumi/")
     assert said[1] == f"root={no_pulumi}/pulumi/{PINNED_PULUMI_VERSION} version={PINNED_PULUMI_VERSION}"
-    assert "could not install pulumi v3.272.0" in caught.value.message
+    assert f"could not install pulumi v{PINNED_PULUMI_VERSION}" in caught.value.message
     assert "Name or service not known" in caught.value.message
     assert caught.value.fix is not None and "`ecsp plan` works without it" in caught.value.fix
 

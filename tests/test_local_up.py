@@ -1,11 +1,13 @@
 """End to end: `up --local` on examples/hello against moto, then status/show, a second session, destroy.
 
-Needs the real pulumi CLI and the aws provider plugin, so it is marked ``pulumi`` and
-skipped (with the reason printed under -ra) when ``pulumi`` is not on PATH.
+Needs the real pulumi CLI and the real aws provider plugin (moto must receive real AWS calls;
+the stand-in of tests/test_real_engine.py makes none), so it is marked ``pulumi`` and skipped,
+with the reason printed under -ra, when either is missing.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,17 +15,33 @@ import pytest
 
 import ecsp
 from ecsp import local
+from ecsp.engine.automation import find_pulumi
+from ecsp.errors import PulumiMissingError
 from ecsp.ops.status import Health
+from stacks import PROGRAMS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.pulumi
 
 
+def _missing() -> str | None:
+    try:
+        find_pulumi()
+    except PulumiMissingError:
+        return "no pulumi CLI (ecsp install-pulumi)"
+    home = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    version = dict(PROGRAMS.plugin_versions())["aws"]
+    if not (home / "plugins" / f"resource-aws-{version}").is_dir():
+        return f"no aws plugin {version} in {home / 'plugins'} (pulumi plugin install resource aws {version})"
+    return None
+
+
 @pytest.fixture
 def hello(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    if shutil.which("pulumi") is None:
-        pytest.skip("end-to-end `up --local` needs the pulumi CLI (and the aws plugin); pulumi is not on PATH")
+    missing = _missing()
+    if missing:
+        pytest.skip(f"end-to-end `up --local` needs the pulumi CLI and the real aws provider plugin: {missing}")
     monkeypatch.delenv(local.ENDPOINT_VARIABLE, raising=False)
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "ecsp-local-test")
     shutil.copy(ROOT / "examples" / "hello" / "ecsp.yaml", tmp_path / "ecsp.yaml")

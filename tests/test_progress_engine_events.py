@@ -131,6 +131,13 @@ def test_diagnostics_lose_pulumi_colour_directives_and_ansi() -> None:
     assert clean_message("<{%bold%}>a<{%reset%}>  \n") == "a"
 
 
+def test_debug_diagnostics_are_dropped_as_pulumi_s_display_drops_them() -> None:
+    """The real engine streams the Python SDK's debug log as diagnostics ("registering resource: ...")."""
+    s = f.Stream().diagnostic("registering resource: ty=aws:ec2/vpc:Vpc, name=vpc", severity="debug")
+    s.diagnostic("a real warning", severity="warning")
+    assert translate_all(s.events()) == [Diagnostic(STACK, "warning", "a real warning", None)]
+
+
 def test_summary_stdout_policy_and_debugger_events() -> None:
     s = f.Stream().stdout("Downloading plugin aws").end({"create": 2, "same": 1}, duration=9)
     s._add("policyEvent", {"message": "bucket is public", "color": "raw", "policyName": "no-public",

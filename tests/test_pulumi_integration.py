@@ -10,6 +10,7 @@ needed.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,15 @@ def _pulumi_missing() -> str | None:
 
 
 MISSING = _pulumi_missing()
-pytestmark = [pytest.mark.pulumi, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
+# .ci/run sets this once it has built the CLI: there, not finding it is a failure, not a skip.
+REQUIRED = os.environ.get("ECSP_REQUIRE_PULUMI") == "1"
+pytestmark = [pytest.mark.pulumi, pytest.mark.skipif(MISSING is not None and not REQUIRED, reason=MISSING or "")]
+
+
+@pytest.fixture(autouse=True)
+def _cli_found() -> None:
+    if MISSING is not None:
+        pytest.fail(f"ECSP_REQUIRE_PULUMI=1 but {MISSING}")
 
 
 def tiny(ctx: StackContext) -> None:

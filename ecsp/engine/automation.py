@@ -47,7 +47,7 @@ Decisions, each with its reason:
   A second interrupt stops it at once; ecsp then runs ``pulumi cancel`` so no lock is left.
 * **The CLI.** ``pulumi`` on ``PATH`` (at least :data:`MIN_PULUMI_VERSION`) or the copy
   ``ecsp install-pulumi`` puts in ``~/.ecsp/pulumi/<version>``; version
-  :data:`PINNED_PULUMI_VERSION` is the one this SDK was tested with.
+  :data:`PINNED_PULUMI_VERSION` is the one the real-engine tests ran with.
 """
 
 from __future__ import annotations
@@ -87,9 +87,14 @@ from ecsp.graph import StackSpec
 from ecsp.kinds import Scope
 from ecsp.programs import Programs
 
-# The CLI version ecsp installs (`ecsp install-pulumi`): the SDK release this code is checked
-# against (tests/test_engine_automation.py keeps the two in step).
-PINNED_PULUMI_VERSION = "3.272.0"
+# The CLI version ecsp installs (`ecsp install-pulumi`) and CI builds (.ci/build-pulumi.sh):
+# the release the real-engine tests ran with. Not the SDK's 3.272.0: the Go module proxy does
+# not serve pulumi's pkg module at v3.272.0, and PyPI has no SDK newer than 3.272.0, so the
+# nearest CLI release CI can build from source is used (a newer CLI serves an older SDK).
+PINNED_PULUMI_VERSION = "3.274.1"
+# The SDK release InterruptiblePulumiCommand.run and the fake pulumi were checked against
+# (tests/test_engine_automation.py fails when the installed SDK is another one).
+CHECKED_SDK_VERSION = "3.272.0"
 # Inline programs for refresh and destroy need `--client`, added in CLI 3.181.
 MIN_PULUMI_VERSION = "3.181.0"
 INSTALL_HINT = "curl -fsSL https://get.pulumi.com | sh"
@@ -694,9 +699,25 @@ class AutomationEngine:
             summaries = workspace.list_stacks(include_all=True)
         except auto_errors.CommandError as e:
             raise translate_error(project, e) from e
-        return [StackInfo(naming.backend_stack_name(s.name, project), last_update=s.last_update,
-                          resource_count=s.resource_count, update_in_progress=bool(s.update_in_progress), url=s.url)
-                for s in summaries]
+        infos = []
+        for s in summaries:
+            name = naming.backend_stack_name(s.name, project)
+            infos.append(StackInfo(name, last_update=s.last_update, resource_count=s.resource_count,
+                                   update_in_progress=bool(s.update_in_progress) or self._file_locked(name),
+                                   url=s.url))
+        return infos
+
+    def _file_locked(self, name: str) -> bool:
+        """Whether a file backend holds a lock on ``<project>/<stack>``.
+
+        The real CLI's ``stack ls --json`` leaves ``updateInProgress`` out on DIY backends
+        (3.274.1, even while a lock file is there), so the lock files are looked at directly:
+        ``.pulumi/locks/organization/<project>/<stack>/<id>.json``.
+        """
+        if not self.backend.startswith("file://"):
+            return False
+        state = Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))
+        return any((state / ".pulumi" / "locks" / "organization" / name).glob("*.json"))
 
     def cancel(self, stack: StackSpec) -> bool:
         self.check()
@@ -705,6 +726,10 @@ class AutomationEngine:
             target = auto.Stack.select(stack.fully_qualified(self.organization), workspace)
         except auto_errors.CommandError as e:
             raise translate_error(stack.name, e) from e
+        if self.backend.startswith("file://") and not self._file_locked(stack.name):
+            # The real CLI (3.274.1) "cancels" an unlocked stack of a file backend too, exit 0 and
+            # "The currently running update for 'e0' has been canceled!": only the lock files tell.
+            return False
         try:
             target.cancel()
         except auto_errors.CommandError as e:
@@ -725,7 +750,7 @@ def _cancel_hint(spec: StackSpec) -> str:
 
 
 __all__ = [
-    "MIN_PULUMI_VERSION", "PINNED_PULUMI_VERSION", "AutomationEngine", "InterruptiblePulumiCommand",
-    "ensure_pulumi", "find_pulumi", "install_pulumi", "preimport_aws", "resolve_backend", "stack_config",
-    "translate_error",
+    "CHECKED_SDK_VERSION", "MIN_PULUMI_VERSION", "PINNED_PULUMI_VERSION", "AutomationEngine",
+    "InterruptiblePulumiCommand", "ensure_pulumi", "find_pulumi", "install_pulumi", "preimport_aws",
+    "resolve_backend", "stack_config", "translate_error",
 ]

@@ -115,9 +115,13 @@ def translate(stack: str, event: EngineEvent) -> list[Event]:
     diag = getattr(event, "diagnostic_event", None)
     if diag is not None:
         message = clean_message(_text(getattr(diag, "message", None)))
-        if not message:
+        severity = _text(getattr(diag, "severity", None)) or "info"
+        # The real engine streams the language SDK's debug log too (some 300 lines for a
+        # small stack: "registering resource: ..."); pulumi's own display hides them
+        # unless --debug, and so does ecsp.
+        if not message or severity == "debug":
             return []
-        return [Diagnostic(stack=stack, severity=_text(getattr(diag, "severity", None)) or "info",
+        return [Diagnostic(stack=stack, severity=severity,
                            message=message, urn=_text(getattr(diag, "urn", None)) or None)]
     policy = getattr(event, "policy_event", None)
     if policy is not None:
