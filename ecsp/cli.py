@@ -29,10 +29,12 @@ COMMAND_MODULES = (
 DESCRIPTION = """\
 ecsp: Copilot-style ECS infrastructure on the Pulumi Automation API.
 
-One ecsp.yaml describes a project: environments (a VPC, a shared load balancer and an
-ECS cluster each) and applications (a Fargate service behind that load balancer in
-every environment). ecsp turns it into Pulumi stacks: <project>-project/global,
-<project>-environment/<env> and <project>-<app>/<env>.
+One ecsp.yaml describes a project: environments (a VPC, a shared load balancer and
+an ECS cluster each), applications in every environment (web services behind that
+load balancer, backend services, queue workers and scheduled jobs, calling each
+other through Service Connect) and optional release pipelines. ecsp turns it into
+Pulumi stacks: <project>-project/global, <project>-environment/<env>,
+<project>-<app>/<env> and <project>-pipeline/<name>.
 """
 
 EPILOG = """\
@@ -40,6 +42,7 @@ start here:
   ecsp init --name shop --region us-west-2   write a starter ecsp.yaml
   ecsp validate                              check it (exit 2 on problems)
   ecsp plan                                  every stack's resources, offline
+  ecsp import copilot                        or start from a Copilot workspace
 
 Run `ecsp COMMAND --help` for a command's options.
 """
