@@ -232,3 +232,19 @@ def test_status_events_carry_outputs(project: api.Project) -> None:
     project.up(env="e0", app="a0", engine=FakeEngine(), listener=recorder)
     done = [e for e in recorder.events if isinstance(e, StackStatus) and e.status is Status.SUCCEEDED]
     assert {e.stack: e.outputs for e in done} == {s: {"stack": s} for s in (PROJECT, E0, "shop-a0/e0")}
+
+
+def test_destroy_refuses_a_publisher_while_its_subscribed_worker_is_deployed() -> None:
+    from tests.conftest import ROOT
+
+    kinds = api.load(ROOT / "examples" / "kinds" / "ecsp.yaml")
+    engine = FakeEngine(deployed=kinds.stacks().names())
+    with pytest.raises(UsageError) as caught:
+        kinds.destroy(app="web", engine=engine, progress=False)
+    # The worker's queue subscribes to web's topic: its stack depends on web's (the kinds table's edge).
+    assert caught.value.message == "refusing to destroy kinds-web/test: kinds-orders/test still depend on it"
+    assert caught.value.fix is not None
+    assert caught.value.fix.startswith("destroy them first or together: add --app orders")
+    assert engine.calls == []
+    kinds.destroy(app=["web", "orders"], engine=engine, progress=False)
+    assert engine.order("destroy") == ["kinds-orders/test", "kinds-web/test"]
