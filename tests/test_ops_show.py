@@ -156,3 +156,34 @@ def test_show_reflects_the_vpc_certificates_and_logs(moto: str, project_file: Pa
             "certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d; access logs to s3://shop-test-access-logs-1a2b3c4; "
             "flow logs kept 30 days") in lines
     assert "  prod  access logs to s3://shop-audit" in lines
+
+
+def test_show_says_each_applications_kind_and_settings(moto: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ECSP_LOCAL_ENDPOINT", moto)
+    monkeypatch.setenv("COLUMNS", "120")
+    path = tmp_path / "ecsp.yaml"
+    path.write_text(aws.CONFIG + """\
+  api2:
+    kind: backend
+    image: {location: nginx}
+    port: 8081
+    connect: true
+    capacity: {spot: 2, base: 1}
+    deployment: {rolling: recreate}
+    sidecars: {agent: {image: busybox, essential: false}}
+    storage: {volumes: {data: {path: /data, efs: true}}}
+""")
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "web")
+
+    report = api.load(path).show(local=True)
+    api2 = next(a for a in report.applications if a.name == "api2")
+    assert api2.kind == "backend"
+    assert api2.settings == ("Service Connect; sidecars agent; volumes data at /data (managed EFS); capacity "
+                             "{spot: 2, base: 1} (capacity providers FARGATE and FARGATE_SPOT); deploys 0%..100%")
+    assert next(a for a in report.applications if a.name == "web").settings == ""
+    assert cli.main(["show", "-f", str(path), "--local"]) == 0
+    out = capsys.readouterr().out
+    assert "│ api2 " in out and "│ backend " in out
+    assert f"  api2  {api2.settings}" in out

@@ -15,8 +15,9 @@ from rich.text import Text
 
 from ecsp import naming
 from ecsp.aws import Sessions, aws_errors
-from ecsp.config import ProjectConfig
+from ecsp.config import Application, ProjectConfig
 from ecsp.errors import AwsError
+from ecsp.notes import describe_capacity
 from ecsp.ops import find, jsonable
 from ecsp.ops.status import STYLES, AppStatus, EnvironmentProblem, Health, render_problems, status
 
@@ -52,6 +53,10 @@ class ApplicationView:
     name: str
     path: str  # the path in the first environment (overrides may differ per environment)
     placements: tuple[Placement, ...]
+    kind: str = "web"
+    # What ecsp.yaml sets beyond the basics, in the first environment: aliases, sidecars, volumes,
+    # capacity, deployment, connect, topics, schedule ('' when none).
+    settings: str = ""
 
     @property
     def deployed_in(self) -> list[str]:
@@ -95,9 +100,44 @@ def show(config: ProjectConfig, sessions: Sessions) -> ShowReport:
         placements = tuple(Placement(env, rows[env].health, rows[env].running, rows[env].desired, rows[env].url)
                            for env in config.environments if env in rows)
         first = next(iter(config.environments))
-        applications.append(ApplicationView(app, config.application(first, app).path, placements))
+        settings = config.application(first, app)
+        applications.append(ApplicationView(app, settings.path, placements, settings.kind,
+                                            _application_settings(settings)))
     return ShowReport(config.project.name, config.project.region, config.project.account, config.project.domain,
                       tuple(environments), tuple(applications), tuple(problems), local=sessions.local is not None)
+
+
+def _application_settings(app: Application) -> str:
+    """An application's kind-specific and container settings in one line ('' when it uses none)."""
+    parts = []
+    if app.connect:
+        parts.append("Service Connect" + (f" as {app.connect}" if isinstance(app.connect, str) else ""))
+    if app.publish:
+        parts.append(f"publishes {', '.join(app.publish)}")
+    if app.subscribe:
+        parts.append(f"subscribes to {', '.join(f'{s.app}/{s.topic}' for s in app.subscribe)}")
+    if app.kind == "job":
+        parts.append(f"schedule {app.schedule or 'none'}")
+    if app.aliases:
+        parts.append(f"aliases {', '.join(app.aliases)}")
+    if app.sidecars:
+        parts.append(f"sidecars {', '.join(app.sidecars)}")
+    if app.logging is not None:
+        parts.append("logs through FireLens")
+    volumes = app.storage.volumes
+    if volumes:
+        mounted = (f"{name} at {v.path} ({_file_system(v.efs)})" for name, v in volumes.items())
+        parts.append(f"volumes {', '.join(mounted)}")
+    if app.capacity != "on-demand":
+        parts.append(f"capacity {app.capacity if isinstance(app.capacity, str) else describe_capacity(app.capacity)}")
+    if app.deployment.percents != (100, 200):
+        minimum, maximum = app.deployment.percents
+        parts.append(f"deploys {minimum}%..{maximum}%")
+    return "; ".join(parts)
+
+
+def _file_system(efs: Any) -> str:
+    return "managed EFS" if efs is True else f"EFS {efs.id}"
 
 
 def _settings(config: ProjectConfig, env: str) -> dict[str, Any]:
@@ -186,7 +226,7 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
     names = [e.name for e in report.environments]
     apps = Table(title="applications", title_justify="left")
     apps.add_column("name")
-    apps.add_column("path")
+    apps.add_column("path")  # or the kind, for applications without one
     for name in names:
         apps.add_column(name, overflow="fold")
     for a in report.applications:
@@ -196,8 +236,14 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
             if p.health is not Health.NOT_DEPLOYED:
                 label += f" {p.running}/{p.desired}"
             cells[p.environment] = Text(label, style=STYLES[p.health])
-        apps.add_row(a.name, a.path, *(cells.get(n, Text("unknown", style="red")) for n in names))
+        apps.add_row(a.name, a.path if a.kind == "web" else a.kind,
+                     *(cells.get(n, Text("unknown", style="red")) for n in names))
     out.print(apps)
+    described = [a for a in report.applications if a.settings]
+    if described:
+        out.print(Text("application settings", style="bold"))
+        for a in described:
+            out.print(Text(f"  {a.name}  {a.settings}"), soft_wrap=True)
     render_problems(report.problems, err or out)
 
 
