@@ -694,6 +694,15 @@ class AutoscalingConfig(Model):
             raise FieldError(("min",), f"{self.min} is greater than max ({self.max}); lower min or raise max")
         return self
 
+    @model_validator(mode="after")
+    def _backlog_needs_a_task(self) -> AutoscalingConfig:
+        # Backlog per task is visible messages / running tasks: with no task running there is no data
+        # point, so a worker at 0 would never scale out however long its queue grew.
+        if self.queue_delay is not None and self.min == 0:
+            raise FieldError(("min",), "queue_delay scales on the backlog per running task, which is undefined with "
+                                       "none running, so the worker would stay at 0; set min: 1 or more")
+        return self
+
     @property
     def targets(self) -> dict[str, int]:
         """The target-tracking policies to create (CPU at 70% when none is given)."""

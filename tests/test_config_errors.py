@@ -596,6 +596,11 @@ CASES = [
         'ecsp.yaml:19: applications.orders.healthcheck: the load balancer checks only web applications (container_healthcheck checks any kind from inside its container), and this is a worker; remove healthcheck, or set kind: web',
     ),
     case(
+        'queue-delay-from-zero',
+        BASE + WORKER + "    count: {min: 0, max: 5, queue_delay: {latency: 600, processing_time: 1}}\n",
+        'ecsp.yaml:19: applications.orders.count.min: queue_delay scales on the backlog per running task, which is undefined with none running, so the worker would stay at 0; set min: 1 or more',
+    ),
+    case(
         'backend-with-aliases',
         BASE + "  api:\n    kind: backend\n    image: {location: httpd}\n    port: 8080\n    aliases: [api.example.com]\n",
         'ecsp.yaml:20: applications.api.aliases: only web applications have host names on the load balancer, and this is a backend; remove aliases, or set kind: web',
