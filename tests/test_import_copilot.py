@@ -274,3 +274,20 @@ def test_aliases_are_kept_only_where_ecsp_can_serve_them() -> None:
     assert servable(Env("test", "us-west-2", certificates=True))[0] == ["api.test.shop.example.com",
                                                                         "www.example.com"]
     assert servable(Env("test", "us-west-2"))[0] == []
+
+
+def test_a_worker_scaling_on_queue_delay_from_zero_keeps_one_task(tmp_path: Path) -> None:
+    _workspace(tmp_path, {"orders": """\
+name: orders
+type: Worker Service
+image: {location: busybox}
+count:
+  range: 0-5
+  queue_delay: {acceptable_latency: 10m, msg_processing_time: 250ms}
+"""})
+    result = import_copilot(tmp_path, environments=["test=us-west-2"])
+    count = result.document["applications"]["orders"]["count"]
+    assert (count["min"], count["max"]) == (1, 5)
+    assert any("ecsp keeps one task running" in n.message for n in result.notes)
+    (tmp_path / "ecsp.yaml").write_text(result.text)
+    ecsp.load(str(tmp_path / "ecsp.yaml")).plan()  # valid, and the environment got Container Insights

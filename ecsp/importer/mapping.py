@@ -502,6 +502,12 @@ def _count(m: _Mapper, ctx: WorkloadContext) -> None:
             cooldowns.append((("count", "queue_delay", "cooldown"), delay["cooldown"]))
         if queue_delay:
             scaled["queue_delay"] = queue_delay
+            if scaled.get("min") == 0:
+                # Copilot's own backlog Lambda published a value with no task running; ecsp's metric math
+                # divides by the running tasks, so a worker at 0 would never scale out.
+                scaled["min"] = 1
+                m.note("note", ("count", "range"), "count.range starts at 0: ecsp keeps one task running, because "
+                                                   "its backlog per task needs a running task to measure")
     _cooldowns(m, scaled, cooldowns)
     out["count"] = scaled
     if spot_from is not None:
