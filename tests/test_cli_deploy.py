@@ -84,6 +84,20 @@ def test_missing_pulumi_is_exit_3_with_one_message(file: str, engine: FakeEngine
     assert engine.calls == []
 
 
+def test_a_plugin_that_cannot_be_installed_is_exit_3_with_no_table_of_stacks_that_never_ran(
+        file: str, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # The CLI is there (check passes) but the plugin install in prepare fails, as where no download works.
+    def prepare(stacks: object, operation: object) -> list[str]:
+        raise PulumiMissingError("could not install the Pulumi aws provider plugin v7.51.1: failed to download",
+                                 fix="pulumi plugin install resource aws v7.51.1")
+
+    monkeypatch.setattr(engine, "prepare", prepare)
+    assert main(["up", "-f", file, "--progress", "plain"]) == 3
+    out = capsys.readouterr()
+    assert out.err.startswith("error: could not install the Pulumi aws provider plugin v7.51.1")
+    assert "not run" not in out.out and "pending" not in out.out
+
+
 def test_up_local_installs_pulumi_or_stops_with_one_clear_message(
         file: str, engine: FakeEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,7 @@ from types import TracebackType
 
 from rich.console import Console
 
-from ecsp.events import Event, Operation
+from ecsp.events import Event, Operation, Status
 from ecsp.progress.model import ProgressModel, Update
 from ecsp.progress.summary import result_from_model
 from ecsp.results import RunResult
@@ -48,10 +48,19 @@ class Reporter:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if not self._finished:
-            # The run ended without a result (an exception, Ctrl-C): still show what happened,
-            # with whatever was in flight marked interrupted.
-            self.finish(result_from_model(self.operation, self.model.stacks()))
+        if self._finished:
+            return
+        stacks = self.model.stacks()
+        if exc is not None and all(s.status is Status.PENDING for s in stacks):
+            # Nothing started (the pulumi CLI or a plugin is missing, say): the error says why, and a
+            # table of stacks that did not run would only stand in front of it.
+            with self._lock:
+                self._finished = True
+                self._stop()
+            return
+        # The run ended without a result (an exception, Ctrl-C): still show what happened,
+        # with whatever was in flight marked interrupted.
+        self.finish(result_from_model(self.operation, stacks))
 
     def start(self) -> None:
         with self._lock:
