@@ -160,7 +160,7 @@ def _missing_build_contexts(config: ProjectConfig, root: Path, lines: _Lines, fi
 
 
 def _validate(text: str, filename: str) -> tuple[ProjectConfig, _Lines]:
-    lines, data = _parse(text, filename)
+    lines, data = parse(text, filename)
     if data is None:
         raise ConfigError([ConfigProblem(filename, 1, "", "the file is empty; start from `ecsp init`")])
     if not isinstance(data, dict):
@@ -186,11 +186,14 @@ def _duplicates(lines: _Lines, filename: str) -> list[ConfigProblem]:
     ]
 
 
-def _parse(text: str, filename: str) -> tuple[_Lines, Any]:
-    """The document's lines and its data, parsed once."""
+def parse(text: str, filename: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> tuple[_Lines, Any]:
+    """The document's lines and its data, parsed once (``loader``: e.g. one that reads YAML 1.2 booleans).
+
+    Invalid YAML is a :class:`ConfigError` naming the line to fix.
+    """
     lines = _Lines()
     try:
-        parser = yaml.SafeLoader(text)
+        parser = loader(text)
     except yaml.reader.ReaderError as e:  # checked up front, before any parsing
         line = text[: e.position].count("\n") + 1
         raise ConfigError([ConfigProblem(filename, line, "", f"invalid YAML: the control character "

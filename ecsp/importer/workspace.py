@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ecsp.errors import ConfigError, ConfigProblem, UsageError
-from ecsp.loader import _Lines, _unclosed, _yaml_message
+from ecsp.loader import _Lines, parse
 
 COPILOT_DIR = "copilot"
 SUMMARY_FILE = ".workspace"
@@ -46,27 +46,7 @@ _Yaml12Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false
 
 def _parse(text: str, filename: str) -> tuple[_Lines, Any]:
     """The document's lines and data (YAML 1.2 booleans); invalid YAML is a ConfigError naming the line."""
-    lines = _Lines()
-    try:
-        parser = _Yaml12Loader(text)
-    except yaml.reader.ReaderError as e:
-        line = text[: e.position].count("\n") + 1
-        raise ConfigError([ConfigProblem(filename, line, "", f"invalid YAML: the control character "
-                                         f"U+{e.character:04X} is not allowed; remove it")]) from None
-    try:
-        node = parser.get_single_node()
-        if node is None:
-            return lines, None
-        lines.walk(node)
-        data = parser.construct_document(node)
-    except yaml.MarkedYAMLError as e:
-        mark = (e.context_mark if _unclosed(e) else None) or e.problem_mark or e.context_mark
-        raise ConfigError([ConfigProblem(filename, mark.line + 1 if mark else None, "", _yaml_message(e))]) from None
-    except yaml.YAMLError as e:
-        raise ConfigError([ConfigProblem(filename, None, "", f"invalid YAML: {e}")]) from None
-    finally:
-        parser.dispose()
-    return lines, data
+    return parse(text, filename, _Yaml12Loader)
 
 
 @dataclass
