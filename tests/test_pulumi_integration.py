@@ -10,38 +10,19 @@ needed.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from ecsp import api, kinds
 from ecsp.context import StackContext
-from ecsp.engine.automation import AutomationEngine, find_pulumi
-from ecsp.errors import PulumiMissingError
+from ecsp.engine.automation import AutomationEngine
 from ecsp.events import Status
 from ecsp.programs import Programs
 from tests.deploy_support import Recorder, write_project
+from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
-
-def _pulumi_missing() -> str | None:
-    try:
-        find_pulumi()
-    except PulumiMissingError as e:
-        return f"needs the pulumi CLI: {e.message}"
-    return None
-
-
-MISSING = _pulumi_missing()
-# .ci/run sets this once it has built the CLI: there, not finding it is a failure, not a skip.
-REQUIRED = os.environ.get("ECSP_REQUIRE_PULUMI") == "1"
-pytestmark = [pytest.mark.pulumi, pytest.mark.skipif(MISSING is not None and not REQUIRED, reason=MISSING or "")]
-
-
-@pytest.fixture(autouse=True)
-def _cli_found() -> None:
-    if MISSING is not None:
-        pytest.fail(f"ECSP_REQUIRE_PULUMI=1 but {MISSING}")
+pytestmark = MARKS
 
 
 def tiny(ctx: StackContext) -> None:

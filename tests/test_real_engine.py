@@ -29,33 +29,15 @@ from typing import Any
 
 import pytest
 
-from ecsp.engine.automation import find_pulumi
-from ecsp.errors import PulumiMissingError
 from stacks import PROGRAMS
 from tests import standin_provider
+from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "ecsp-real-engine-test"
 
 
-def _pulumi_missing() -> str | None:
-    try:
-        find_pulumi()
-    except PulumiMissingError as e:
-        return f"needs the pulumi CLI (bash .ci/build-pulumi.sh builds it): {e.message}"
-    return None
-
-
-MISSING = _pulumi_missing()
-# .ci/run sets this once it has built the CLI: there, not finding it is a failure, not a skip.
-REQUIRED = os.environ.get("ECSP_REQUIRE_PULUMI") == "1"
-pytestmark = [pytest.mark.pulumi, pytest.mark.skipif(MISSING is not None and not REQUIRED, reason=MISSING or "")]
-
-
-@pytest.fixture(autouse=True)
-def _cli_found() -> None:
-    if MISSING is not None:
-        pytest.fail(f"ECSP_REQUIRE_PULUMI=1 but {MISSING}")
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
