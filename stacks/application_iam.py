@@ -19,8 +19,8 @@ import pulumi_aws as aws
 from ecsp import naming
 from ecsp.config import secret_kind
 from stacks import _aws
+from stacks._iam import VERSION, service_trust
 
-VERSION = "2012-10-17"
 EXECUTION_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
 # What the SSM agent inside a task needs for `aws ecs execute-command`.
 EXEC_ACTIONS = (
@@ -81,9 +81,7 @@ def secret_refs(secrets: Mapping[str, str], *, region: str, account: str, partit
 
 
 def assume_role_policy() -> str:
-    return json.dumps({"Version": VERSION, "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
-    }]}, sort_keys=True)
+    return json.dumps(service_trust("ecs-tasks.amazonaws.com"), sort_keys=True)
 
 
 def secrets_policy(refs: Sequence[SecretRef]) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ import pulumi_aws as aws
 from ecsp import naming
 from ecsp.config import Application
 from stacks import _aws
-from stacks.application_iam import VERSION
+from stacks._iam import VERSION, service_trust
 
 RUN_STATE = "Run the task"
 RETRY_INTERVAL = 10
@@ -81,10 +81,8 @@ def state_machine_policy(*, task_definition_arn: str, role_arns: Sequence[str], 
 
 
 def assume(service: str, account: str | None = None) -> str:
-    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-    if account is not None:  # the confused-deputy guard AWS recommends for Scheduler
-        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account}}
-    return json.dumps({"Version": VERSION, "Statement": [statement]}, sort_keys=True)
+    # ``account``: the confused-deputy guard AWS recommends for Scheduler.
+    return json.dumps(service_trust(service, source_account=account), sort_keys=True)
 
 
 class Job(pulumi.ComponentResource):

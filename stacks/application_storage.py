@@ -18,8 +18,8 @@ import pulumi_aws as aws
 from ecsp import naming
 from ecsp.config import EfsConfig, VolumeConfig
 from stacks import _aws
+from stacks._iam import VERSION
 
-VERSION = "2012-10-17"
 ACCESS_POINT_PERMISSIONS = "0755"
 
 

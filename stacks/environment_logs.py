@@ -16,20 +16,19 @@ import pulumi_aws as aws
 
 from ecsp import access_logs, naming
 from stacks import _aws
+from stacks._iam import VERSION, service_trust
 
 FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
 
 
 def flow_logs_trust(account: str) -> dict[str, object]:
     """VPC Flow Logs may assume the role, for this account's flow logs only (no confused deputy)."""
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": FLOW_LOGS_SERVICE}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account}}}]}
+    return service_trust(FLOW_LOGS_SERVICE, source_account=account)
 
 
 def flow_logs_permissions(group_arn: str) -> dict[str, object]:
     """Write log streams and events into one group (ecsp creates the group, so no CreateLogGroup)."""
-    return {"Version": "2012-10-17", "Statement": [{
+    return {"Version": VERSION, "Statement": [{
         "Sid": "WriteFlowLogs", "Effect": "Allow",
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
         "Resource": [group_arn, f"{group_arn}:*"]}]}

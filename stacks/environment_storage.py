@@ -18,9 +18,9 @@ import pulumi_aws as aws
 
 from ecsp import naming
 from stacks import _aws
+from stacks._iam import VERSION
 
 NFS_PORT = 2049
-VERSION = "2012-10-17"
 
 
 def file_system_policy(file_system_arn: str) -> dict[str, Any]:

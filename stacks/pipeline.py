@@ -26,6 +26,7 @@ from ecsp.config import CONNECTION_PROVIDERS, PipelineConfig, ProjectConfig, sec
 from ecsp.context import StackContext
 from stacks import _aws
 from stacks import pipeline_policies as policies
+from stacks._iam import service_trust
 from stacks.contracts import PipelineOutputs, ProjectOutputs
 
 SOURCE_ARTIFACT = "source"
@@ -110,7 +111,7 @@ class Roles(pulumi.ComponentResource):
         path = naming.PIPELINE_ROLE_PATH
         pipeline_role = aws.iam.Role(
             f"{name}-pipeline", name=names.pipeline_role, path=path,
-            assume_role_policy=json.dumps(policies.service_trust("codepipeline.amazonaws.com")),
+            assume_role_policy=json.dumps(service_trust("codepipeline.amazonaws.com")),
             description=f"ecsp pipeline {names.pipeline_name}: moves artifacts, starts its builds",
             opts=_aws.opts(provider, self))
         pipeline_grant = aws.iam.RolePolicy(f"{name}-pipeline", role=pipeline_role.id, policy=pipeline_policy,
@@ -118,7 +119,7 @@ class Roles(pulumi.ComponentResource):
         # A fixed name: environments' deploy roles trust it by ARN before this stack exists.
         build_role = aws.iam.Role(
             f"{name}-build", name=names.build_role, path=path,
-            assume_role_policy=json.dumps(policies.service_trust("codebuild.amazonaws.com")),
+            assume_role_policy=json.dumps(service_trust("codebuild.amazonaws.com")),
             description=f"ecsp pipeline {names.pipeline_name}: builds images and runs `ecsp up` per stage",
             opts=_aws.opts(provider, self))
         build_grant = aws.iam.RolePolicy(f"{name}-build", role=build_role.id, policy=build_policy,
@@ -180,7 +181,7 @@ class CodeCommitTrigger(pulumi.ComponentResource):
             opts=_aws.opts(provider, self))
         role = aws.iam.Role(
             f"{name}-events", name=names.events_role, path=naming.PIPELINE_ROLE_PATH,
-            assume_role_policy=json.dumps(policies.service_trust("events.amazonaws.com")),
+            assume_role_policy=json.dumps(service_trust("events.amazonaws.com")),
             opts=_aws.opts(provider, self))
         grant = aws.iam.RolePolicy(f"{name}-events", role=role.id, policy=pipeline_arn.apply(lambda arn: json.dumps({
             "Version": policies.VERSION, "Statement": [{"Sid": "StartPipeline", "Effect": "Allow",

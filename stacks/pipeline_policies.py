@@ -75,12 +75,6 @@ def _artifact_statements(artifacts: Sequence[RegionArtifacts], object_actions: S
     ]
 
 
-def service_trust(service: str) -> Document:
-    """A role that ``service`` (codepipeline.amazonaws.com, ...) assumes in the same account."""
-    return {"Version": VERSION, "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
-
-
 def pipeline_role_policy(*, artifacts: Sequence[RegionArtifacts], build_projects: Sequence[str],
                          connection_arn: str | None = None, codecommit_arn: str | None = None,
                          approval_topic: str | None = None) -> Document:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-VERSION = "2012-10-17"
+from stacks._iam import VERSION
 
 Document = dict[str, Any]
 
