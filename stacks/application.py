@@ -69,9 +69,8 @@ def _storage(
     point: ManagedAccessPoint | None = None
     managed = settings.managed_volume
     if managed is not None:
-        if upstream.file_system_id is None:
-            raise ValueError("the environment stack exports no fileSystemId; deploy the environment (ecsp up) after "
-                             f"adding the volume '{managed[0]}' with efs: true")
+        # Read with require_output (the program asks for it): an environment deployed before the first
+        # efs: true volume fails naming fileSystemId: `ecsp up` (or --with-upstream) updates it first.
         file_system_id = upstream.file_system_id
         point = ManagedAccessPoint(f"{app}-efs", names=names, volume=managed[1], file_system_id=file_system_id,
                                    provider=provider)
