@@ -1965,24 +1965,39 @@ def _subscription_cycles(applications: Mapping[str, ApplicationConfig]) -> list[
     return []
 
 
+def _lacking_by_line(
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
+    resolved: Resolved, field: str, lacks: Callable[[Application, EnvironmentConfig], bool],
+) -> dict[tuple[str | int, ...], list[str]]:
+    """The environments where an application's setting of ``field`` lacks what it needs, by the line that set it.
+
+    A base setting is one problem however many environments lack it; an override is its own.
+    """
+    found: dict[tuple[str | int, ...], list[str]] = {}
+    for app, cfg in applications.items():
+        for env, env_cfg in environments.items():
+            settings = resolved.get((env, app))
+            if settings is not None and lacks(settings, env_cfg):
+                found.setdefault(_field_path(cfg, env, field, app), []).append(env)
+    return found
+
+
 def queue_scaling_needs_container_insights(
     environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
     resolved: Resolved,
 ) -> list[FieldError]:
     """Backlog per task divides by the running task count, which ECS publishes only with Container Insights."""
+    def lacks(settings: Application, env: EnvironmentConfig) -> bool:
+        scaling = settings.autoscaling
+        return scaling is not None and scaling.queue_delay is not None and not env.container_insights
+
     errors = []
-    for app, cfg in applications.items():
-        lacking: dict[tuple[str | int, ...], list[str]] = {}
-        for env, env_cfg in environments.items():
-            settings = resolved.get((env, app))
-            scaling = settings.autoscaling if settings is not None else None
-            if scaling is not None and scaling.queue_delay is not None and not env_cfg.container_insights:
-                lacking.setdefault((*_field_path(cfg, env, "count", app), "queue_delay"), []).append(env)
-        for where, envs in lacking.items():
-            fix = " and ".join(f"environments.{e}.container_insights: true" for e in envs)
-            errors.append(FieldError(where, f"queue_delay scaling divides the queue's backlog by the running task "
-                                            f"count, which ECS publishes only with Container Insights; set {fix}, "
-                                            "or scale on cpu_percentage"))
+    for where, envs in _lacking_by_line(environments, applications, resolved, "count", lacks).items():
+        fix = " and ".join(f"environments.{e}.container_insights: true" for e in envs)
+        errors.append(FieldError((*where, "queue_delay"), f"queue_delay scaling divides the queue's backlog by the "
+                                                          f"running task count, which ECS publishes only with "
+                                                          f"Container Insights; set {fix}, or scale on "
+                                                          "cpu_percentage"))
     return errors
 
 
@@ -1991,26 +2006,20 @@ def private_placement_needs_nat(
     resolved: Resolved,
 ) -> list[FieldError]:
     """Tasks in private subnets reach ECR and CloudWatch only through a NAT gateway."""
+    def lacks(settings: Application, env: EnvironmentConfig) -> bool:
+        # An imported VPC brings its own routes: ecsp cannot tell whether its private subnets have NAT.
+        return settings.placement == "private" and env.network.nat == "none" and env.network.vpc is None
+
     errors = []
-    for app, cfg in applications.items():
-        # Group by the line that asks for private placement: a base setting is one problem, however
-        # many environments lack NAT.
-        lacking: dict[tuple[str | int, ...], list[str]] = {}
-        for env, env_cfg in environments.items():
-            settings = resolved.get((env, app))
-            # An imported VPC brings its own routes: ecsp cannot tell whether its private subnets have NAT.
-            if settings is not None and settings.placement == "private" and env_cfg.network.nat == "none" \
-                    and env_cfg.network.vpc is None:
-                lacking.setdefault(_field_path(cfg, env, "placement", app), []).append(env)
-        for where, envs in lacking.items():
-            if len(envs) == 1:
-                what = f"environment '{envs[0]}' has network.nat: none"
-                fix = f"set environments.{envs[0]}.network.nat to single or per-az"
-            else:
-                what = f"environments {_quoted_list(envs)} have network.nat: none"
-                fix = "set network.nat to single or per-az in each"
-            errors.append(FieldError(where, f"private placement needs a NAT gateway, and {what}; {fix}, or use "
-                                            "placement: public"))
+    for where, envs in _lacking_by_line(environments, applications, resolved, "placement", lacks).items():
+        if len(envs) == 1:
+            what = f"environment '{envs[0]}' has network.nat: none"
+            fix = f"set environments.{envs[0]}.network.nat to single or per-az"
+        else:
+            what = f"environments {_quoted_list(envs)} have network.nat: none"
+            fix = "set network.nat to single or per-az in each"
+        errors.append(FieldError(where, f"private placement needs a NAT gateway, and {what}; {fix}, or use "
+                                        "placement: public"))
     return errors
 
 
