@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecsp.commands import HelpFormatter
 from ecsp.commands.plan import add_targets
+
+if TYPE_CHECKING:
+    from ecsp.config import ProjectConfig
 
 LOCAL_HELP = "read the local AWS emulator (what `ecsp up --local` created) instead of AWS"
 
@@ -96,20 +99,27 @@ def status(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _environment(args: argparse.Namespace, config: ProjectConfig, command: str) -> str:
+    """``--env``, or the only environment there is; a usage error with an example when there are several."""
+    from ecsp.errors import UsageError
+
+    if args.env is not None:
+        return str(args.env)
+    first = next(iter(config.environments))
+    if len(config.environments) != 1:
+        raise UsageError("say which environment with --env", fix=f"e.g. ecsp {command} {args.application} --env "
+                         f"{first}")
+    return first
+
+
 def logs(args: argparse.Namespace) -> int:
     import sys
 
     from ecsp import api, views
-    from ecsp.errors import UsageError
     from ecsp.ops import logs as ops
 
     project = api.load(args.file)
-    env = args.env
-    if env is None:
-        if len(project.config.environments) != 1:
-            raise UsageError("say which environment with --env", fix=f"e.g. ecsp logs {args.application} --env "
-                             f"{next(iter(project.config.environments))}")
-        env = next(iter(project.config.environments))
+    env = _environment(args, project.config, "logs")
     events = project.logs(args.application, env, since=args.since, follow=args.follow, filter=args.filter,
                           local=args.local)
     out = views.console()
@@ -133,17 +143,11 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from ecsp import api, views
-    from ecsp.errors import UsageError
     from ecsp.ops import logs as ops
     from ecsp.ops.kinds import Execution
 
     project = api.load(args.file)
-    env = args.env
-    if env is None:
-        if len(project.config.environments) != 1:
-            raise UsageError("say which environment with --env", fix=f"e.g. ecsp run {args.application} --env "
-                             f"{next(iter(project.config.environments))}")
-        env = next(iter(project.config.environments))
+    env = _environment(args, project.config, "run")
     out, err = views.console(), views.console(stderr=True)
     items = project.run_job(args.application, env, follow=not args.detach, local=args.local)
     last: Execution | None = None
