@@ -318,7 +318,7 @@ def _acknowledge_ctrl_c(console: Any) -> Iterator[None]:
 def _local(project: Project, stack: contextlib.ExitStack) -> LocalEmulator:
     """Enter the local emulator (ecsp.local); first make sure pulumi is there (installing it if not)."""
     from ecsp import local
-    from ecsp.engine.automation import ensure_pulumi
+    from ecsp.engine.pulumi_cli import ensure_pulumi
 
     with _installing():
         ensure_pulumi(install=True, say=lambda line: print(line, file=sys.stderr))
@@ -427,7 +427,7 @@ def cancel(args: argparse.Namespace) -> int:
 
 
 def install_pulumi(args: argparse.Namespace) -> int:
-    from ecsp.engine.automation import install_pulumi as install
+    from ecsp.engine.pulumi_cli import install_pulumi as install
 
     with _installing():
         command = install(say=lambda line: print(line, file=sys.stderr))
