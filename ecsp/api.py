@@ -168,7 +168,8 @@ class Project:
            parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
-           with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
+           with_pipeline: bool = False, deploy_role: str | None = None,
+           allow_empty_passphrase: bool = False) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
         ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
@@ -176,17 +177,21 @@ class Project:
         (through StackReference) unless ``with_upstream`` re-runs them too. ``with_pipeline``
         adds the pipeline stacks (a run without targets only). ``deploy_role``: deploy the
         environments' stacks through this IAM role instead of their profile/role_arn (what a
-        pipeline's build does, from its own credentials).
+        pipeline's build does, from its own credentials). ``allow_empty_passphrase``: with the passphrase
+        secrets provider and no ``PULUMI_CONFIG_PASSPHRASE``, create stacks whose secrets use the empty
+        passphrase (refused otherwise, with :class:`~ecsp.errors.EmptyPassphraseError`).
         """
         return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role,
+                         allow_empty_passphrase=allow_empty_passphrase)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
-                with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
+                with_pipeline: bool = False, deploy_role: str | None = None,
+                allow_empty_passphrase: bool = False) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
 
         A stack whose upstream stack was never deployed is skipped (its program reads the
@@ -194,7 +199,8 @@ class Project:
         """
         return self.run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role,
+                         allow_empty_passphrase=allow_empty_passphrase)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
@@ -224,8 +230,8 @@ class Project:
 
         Raises the same UsageError ``destroy`` would when it must refuse.
         """
+        graph = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)  # names checked first
         engine = self.engine(local=local, backend=backend)
-        graph = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
         existing = engine.list_stacks()
         _check_destroy(self, graph, existing)
         deployed = {info.name for info in existing if info.deployed}
@@ -272,11 +278,14 @@ class Project:
         existing = {info.name for info in engine.list_stacks()}
         return {spec.name: engine.cancel(spec) for spec in self._chosen(env, app, stack) if spec.name in existing}
 
-    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None) -> Engine:
+    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None,
+               allow_empty_passphrase: bool = False) -> Engine:
         """The engine that runs this project's stacks (the Automation API; tests swap ENGINE_FACTORY).
 
         ``local``: the emulator to deploy to, or True for local-mode state only (read-only verbs).
         """
+        if allow_empty_passphrase:
+            return ENGINE_FACTORY(self, local=local, backend=backend, allow_empty_passphrase=True)
         return ENGINE_FACTORY(self, local=local, backend=backend)
 
     def _chosen(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
@@ -309,17 +318,18 @@ class Project:
             progress: bool | str = True, reporter: Reporter | None = None, listener: Listener | None = None,
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
-            deploy_role: str | None = None) -> RunResult:
+            deploy_role: str | None = None, allow_empty_passphrase: bool = False) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
         with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
-        A missing pulumi CLI raises before any display starts.
+        Unknown targets, then a missing pulumi CLI, raise before any display starts.
         """
         from ecsp import orchestrator
         from ecsp import progress as displays
 
-        engine = engine or self.engine(local=local, backend=backend)
+        self.stacks(env, app, with_pipeline=with_pipeline)  # an unknown --env/--app is said before pulumi is looked for
+        engine = engine or self.engine(local=local, backend=backend, allow_empty_passphrase=allow_empty_passphrase)
         engine.check()
         graph, skip = _selection(self, engine, operation, env, app, with_upstream, with_pipeline)
 
@@ -329,7 +339,7 @@ class Project:
         if reporter is None:
             # Your own listener replaces the display; progress=False turns it off.
             mode = "none" if listener is not None or progress is False else "auto" if progress is True else progress
-            reporter = displays.reporter(mode, operation=operation)  # type: ignore[arg-type]
+            reporter = displays.reporter(mode, operation=operation, project=self.name)  # type: ignore[arg-type]
         sink: Listener = reporter if listener is None else _Both(reporter, listener)
         with reporter:
             result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=sink, skip=skip)
@@ -395,10 +405,11 @@ def programs() -> Programs:
 
 
 def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool | None,
-                       backend: str | None) -> Engine:
+                       backend: str | None, allow_empty_passphrase: bool = False) -> Engine:
     from ecsp.engine.automation import AutomationEngine
 
-    return AutomationEngine(project.root, project.config, programs(), backend=backend, local=local)
+    return AutomationEngine(project.root, project.config, programs(), backend=backend, local=local,
+                            allow_empty_passphrase=allow_empty_passphrase)
 
 
 # Builds the engine for a project; tests and the benchmark replace it with a fake.
@@ -474,5 +485,6 @@ def _check_destroy(project: Project, graph: StackGraph, existing: Sequence[Stack
         else:
             fix = f"destroy them first or together: add --app {' --app '.join(apps)}"
         raise UsageError(
-            f"refusing to destroy {spec.name}: {', '.join(s.name for s in users)} still depend on it",
+            f"refusing to destroy {spec.name}: {', '.join(s.name for s in users)} still "
+            f"{'depends' if len(users) == 1 else 'depend'} on it",
             fix=fix + "; stacks of applications no longer in ecsp.yaml must be put back to be destroyed")

@@ -162,7 +162,7 @@ def test_destroy_refuses_an_environment_that_still_has_applications(project: api
     monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: engine)
     with pytest.raises(UsageError) as caught:
         project.destroy(env="e0")
-    assert caught.value.message == f"refusing to destroy {E0}: shop-old/e0 still depend on it"
+    assert caught.value.message == f"refusing to destroy {E0}: shop-old/e0 still depends on it"
     assert caught.value.fix is not None and "--app old" in caught.value.fix
     with pytest.raises(UsageError):
         project.destroy_targets(env="e0")
@@ -278,7 +278,7 @@ def test_destroy_refuses_a_publisher_while_its_subscribed_worker_is_deployed() -
     with pytest.raises(UsageError) as caught:
         kinds.destroy(app="web", engine=engine, progress=False)
     # The worker's queue subscribes to web's topic: its stack depends on web's (the kinds table's edge).
-    assert caught.value.message == "refusing to destroy kinds-web/test: kinds-orders/test still depend on it"
+    assert caught.value.message == "refusing to destroy kinds-web/test: kinds-orders/test still depends on it"
     assert caught.value.fix is not None
     assert caught.value.fix.startswith("destroy them first or together: add --app orders")
     assert engine.calls == []

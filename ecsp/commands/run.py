@@ -103,6 +103,9 @@ def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
 
 
 def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument("--allow-empty-passphrase", action="store_true",
+                   help="with PULUMI_CONFIG_PASSPHRASE unset, create stacks whose secrets use the empty passphrase "
+                   "(refused otherwise; a terminal asks for a passphrase instead)")
     p.add_argument("--with-upstream", action="store_true",
                    help=f"with --env/--app: also {verb} upstream stacks that are already deployed")
     p.add_argument("--deploy-role", metavar="ARN",
@@ -170,18 +173,27 @@ def destroy(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, operation: Operation, *, project: Project | None = None) -> int:
     from ecsp import api, progress
+    from ecsp.errors import EmptyPassphraseError
     from ecsp.orchestrator import DEFAULT_PARALLEL
     from ecsp.results import Interrupted, RunFailed
 
     project = project or api.load(args.file)
-    reporter = progress.reporter(args.progress, operation=operation)
-    with contextlib.ExitStack() as stack:
-        local = _local(project, stack) if getattr(args, "local", False) else None
-        stack.enter_context(_acknowledge_ctrl_c(reporter.console if reporter.for_people else None))
-        result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
-                             reporter=reporter, local=local, backend=args.backend, check=False,
-                             with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
-                             deploy_role=getattr(args, "deploy_role", None))
+    project.stacks(args.env, args.app, with_pipeline=args.with_pipeline)  # unknown names, before pulumi is looked for
+    allow_empty = getattr(args, "allow_empty_passphrase", False)
+    while True:
+        reporter = progress.reporter(args.progress, operation=operation, project=project.name)
+        try:
+            with contextlib.ExitStack() as stack:
+                local = _local(project, stack) if getattr(args, "local", False) else None
+                stack.enter_context(_acknowledge_ctrl_c(reporter.console if reporter.for_people else None))
+                result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
+                                     reporter=reporter, local=local, backend=args.backend, check=False,
+                                     with_upstream=getattr(args, "with_upstream", False),
+                                     with_pipeline=args.with_pipeline, deploy_role=getattr(args, "deploy_role", None),
+                                     allow_empty_passphrase=allow_empty)
+            break
+        except EmptyPassphraseError as refused:
+            allow_empty = _choose_passphrase(refused)  # nothing ran yet: ask, then run again
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view()  # per resource, with the properties that differ
         if changes is not None:
@@ -193,6 +205,34 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
     if result.failed:
         raise RunFailed(result)
     return 0
+
+
+def _choose_passphrase(refused: Any) -> bool:
+    """In a terminal, when a run would create stacks with the empty passphrase: ask for one.
+
+    Returns True when the person chose none (the run may then use the empty one); sets
+    ``PULUMI_CONFIG_PASSPHRASE`` for this process otherwise. Without a terminal, or when the
+    project's other stacks exist already (they keep the passphrase they have), ``refused`` stands.
+    """
+    import getpass
+    import os
+
+    from ecsp.errors import UsageError
+
+    if not sys.stdin.isatty() or refused.existing:
+        raise refused
+    print(f"{refused.message}.\nChoose a passphrase for their secrets, and keep it: every later run needs it in "
+          "PULUMI_CONFIG_PASSPHRASE. Press Enter for none (secrets unprotected).", file=sys.stderr)
+    first = getpass.getpass("passphrase: ")
+    if not first:
+        return True
+    if getpass.getpass("passphrase again: ") != first:
+        raise UsageError("the two passphrases differ; nothing was created",
+                         fix="run the same command again, or set PULUMI_CONFIG_PASSPHRASE first")
+    os.environ["PULUMI_CONFIG_PASSPHRASE"] = first
+    print("using it for this run; set PULUMI_CONFIG_PASSPHRASE to it for every later run (your shell profile, "
+          "a password manager, CI secrets)", file=sys.stderr)
+    return False
 
 
 # What each Ctrl-C does (ecsp.orchestrator), said the moment it is pressed: pulumi can take a while to

@@ -30,8 +30,9 @@ examples:
 """
 
 INSTALL_EPILOG = """\
-example:
-  ecsp install-pulumi   then `ecsp up` finds it in ~/.ecsp/pulumi/VERSION/bin
+examples:
+  ecsp install-pulumi             then `ecsp up` finds it in ~/.ecsp/pulumi/VERSION/bin
+  ecsp install-pulumi --plugins   and the provider plugins `up` could not download
 
 Set ECSP_HOME to install somewhere else than ~/.ecsp.
 """
@@ -83,6 +84,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        description="Download the pinned pulumi CLI into ~/.ecsp/pulumi/VERSION "
                        "(PulumiCommand.install). ecsp uses a pulumi on PATH first when it is recent enough.",
                        epilog=INSTALL_EPILOG, formatter_class=RAW)
+    p.add_argument("--plugins", action="store_true",
+                   help="also install the provider plugins ecsp's stacks use (aws, docker-build, ...)")
     p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     p.set_defaults(handler=install_pulumi)
 
@@ -156,9 +159,17 @@ def cancel(args: argparse.Namespace) -> int:
 
 
 def install_pulumi(args: argparse.Namespace) -> int:
+    from ecsp.engine.plugins import install_plugins
     from ecsp.engine.pulumi_cli import install_pulumi as install
 
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+
     with installing():
-        command = install(say=lambda line: print(line, file=sys.stderr))
+        command = install(say=say)
+    if args.plugins:
+        from ecsp import api
+
+        install_plugins(command, api.programs().plugin_versions(), say=say)
     print(command.command)
     return 0

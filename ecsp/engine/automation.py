@@ -92,13 +92,15 @@ class AutomationEngine:
         command: auto.PulumiCommand | None = None,
         environ: Mapping[str, str] | None = None,
         translate: Callable[[str, Any], list[Event]] | None = None,
+        allow_empty_passphrase: bool = False,
     ) -> None:
         """``programs``: the stack programs and the plugins they need (:data:`stacks.PROGRAMS`, or a test's own).
 
         ``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls).
         """
         self.config = config
-        self.workspaces = Workspaces(root, config, backend=backend, local=local, environ=environ)
+        self.workspaces = Workspaces(root, config, backend=backend, local=local, environ=environ,
+                                     allow_empty_passphrase=allow_empty_passphrase)
         self.backend = self.workspaces.backend
         self._command = command
         self._translate = translate or translate_event
@@ -142,7 +144,8 @@ class AutomationEngine:
 
     def prepare(self, stacks: Sequence[StackSpec], operation: Operation) -> list[str]:
         """Main thread, before the fan-out: CLI, work dirs, imports, plugins. Returns warnings."""
-        warnings = self.workspaces.warnings()
+        warnings = self.workspaces.warnings(operation, [s.name for s in stacks],
+                                            lambda: [info.name for info in self.list_stacks()])
         self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
         self.workspaces.ensure_backend_dir()
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker

@@ -29,6 +29,10 @@ NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
 
 SHORT_ERROR_LIMIT = 240
 
+# What a provider answers for a call that Ctrl-C cancelled (Go's context.Canceled): the echo of the
+# interrupt, not a failure of the resource. Its row is shown as interrupted and the message is dropped.
+CANCELLED_ECHO = re.compile(r"\bcontext canceled\b|\bupdate canceled\b", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class ResourceView:
@@ -69,6 +73,8 @@ class StackView:
     diagnostics: tuple[Diagnostic, ...]
     outputs: Mapping[str, Any]
     summary: Summary | None
+    # URNs of the rows other rows name as their parent: components wrapping the AWS resources.
+    components: frozenset[str] = frozenset()
 
     def elapsed(self, now: float) -> float | None:
         if self.started is None:
@@ -121,7 +127,7 @@ class _Stack:
             failed=tuple(r.view() for r in rows if r.state == "failed"),
             interrupted=tuple(r.view() for r in rows if r.state == "interrupted"),
             diagnostics=tuple(self.diagnostics), outputs=MappingProxyType(dict(self.outputs)),
-            summary=self.summary,
+            summary=self.summary, components=frozenset(r.parent for r in rows if r.parent),
         )
 
     def interrupt(self, now: float) -> None:
@@ -206,7 +212,9 @@ class ProgressModel:
         else:
             row.state, row.ended = "failed", now
             message = stack.errors.get(event.urn)
-            if message is not None:
+            if message is not None and CANCELLED_ECHO.search(message):
+                row.state = "interrupted"
+            elif message is not None:
                 row.error = shorten_error(message)
         return row.view()
 
@@ -235,6 +243,12 @@ class ProgressModel:
             return event
         stack = self._stack(event.stack)
         if event in stack.diagnostics:  # the engine repeats some messages (e.g. "update failed")
+            return None
+        if event.severity in ERROR_SEVERITIES and CANCELLED_ECHO.search(event.message):
+            stack.errors[event.urn or ""] = event.message
+            row = stack.rows.get(event.urn or "")
+            if row is not None and row.state == "failed":
+                row.state, row.error = "interrupted", None
             return None
         stack.diagnostics.append(event)
         if event.severity in ERROR_SEVERITIES and event.urn:

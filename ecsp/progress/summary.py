@@ -139,18 +139,29 @@ def problems(views: list[StackView], now: float, *, wrap: bool = True) -> Iterat
 
 def diagnostics(views: list[StackView], *, wrap: bool = True) -> Iterator[RenderableType]:
     """Every diagnostic, in full, per stack, in the order the engine sent them."""
-    shown = [v for v in views if v.diagnostics]
+    kept = {v.stack: [d for d in v.diagnostics if not _cancelled_echo(v, d)] for v in views}
+    shown = [v for v in views if kept[v.stack]]
     if not shown:
         return
     yield Text("Diagnostics", style="bold")
     for view in shown:
         yield Text(f"  {view.stack}", style="bold")
-        for d in view.diagnostics:
+        for d in kept[view.stack]:
             head = Text(f"    {d.severity}: ", style=SEVERITY_STYLE.get(d.severity, ""))
             if d.urn:
                 head.append(text.urn_label(d.urn), style=styles.TYPE_STYLE)
             yield head
             yield _indented(d.message, 6, "", wrap)
+
+
+# What the engine says, for no resource, as a stack that Ctrl-C cancelled winds down.
+CANCELLED_CLOSINGS = frozenset({"update failed", "resource monitor has terminated, shutting down"})
+
+
+def _cancelled_echo(view: StackView, diagnostic: Diagnostic) -> bool:
+    """The engine's closing words on a stack that Ctrl-C cancelled: its row says "cancelled" better."""
+    return (view.status is Status.CANCELLED and not diagnostic.urn
+            and diagnostic.message.strip().lower() in CANCELLED_CLOSINGS)
 
 
 def urls(result: RunResult, views: Mapping[str, StackView]) -> Iterator[Text]:
