@@ -27,8 +27,10 @@ class Reporter:
     # what else the run has to say (Ctrl-C notices, preview diffs) belongs on that console too.
     for_people = False
 
-    def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float]) -> None:
+    def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float],
+                 project: str | None = None) -> None:
         self.operation = operation
+        self.project = project  # the ecsp project's name, for headers
         self.console = console
         self.clock = clock
         self.model = ProgressModel(clock)
