@@ -15,15 +15,26 @@ from ecsp import mocks, notes
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.graph import StackGraph, StackSpec
+from ecsp.notebook import Renders, details, html
 from ecsp.programs import Programs
+from ecsp.styles import TYPE_STYLE, short_type
 
 
 @dataclass
 class PlannedResource:
-    type: str
+    type: str  # Pulumi's type token, aws:ecs/taskDefinition:TaskDefinition (short_type: as the CLI shows it)
     name: str
     parent: str | None
     inputs: dict[str, Any]
+
+    @property
+    def short_type(self) -> str:
+        """``aws:ecs:TaskDefinition``: the type as ``ecsp plan`` and the progress display show it."""
+        return short_type(self.type)
+
+    def is_a(self, type_: str) -> bool:
+        """Whether this resource is of ``type_``, given as the CLI shows it or as Pulumi's full token."""
+        return type_ in (self.type, self.short_type)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
@@ -36,6 +47,10 @@ class PlannedStack:
     outputs: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # replacements and deletions to know of (ecsp.notes)
 
+    def of_type(self, type_: str) -> list[PlannedResource]:
+        """The resources of ``type_``: ``aws:ecs:TaskDefinition`` (as the CLI shows it) or Pulumi's full token."""
+        return [r for r in self.resources if r.is_a(type_)]
+
     def to_json(self) -> dict[str, Any]:
         s = self.spec
         out = {"name": s.name, "kind": s.kind, "environment": s.environment, "application": s.application,
@@ -46,8 +61,11 @@ class PlannedStack:
         return out
 
 
-@dataclass
-class Plan:
+@dataclass(repr=False)
+class Plan(Renders):
+    """Every selected stack's resources, offline. Renders in rich and Jupyter: a table of stacks, each
+    stack's resources folded under it (``ecsp plan`` prints them as trees)."""
+
     project: str
     stacks: list[PlannedStack]
 
@@ -59,6 +77,35 @@ class Plan:
             if s.spec.name == name:
                 return s
         raise KeyError(name)
+
+    def summary(self) -> str:
+        return (f"Plan for {self.project}: {len(self.stacks)} stacks, "
+                f"{sum(len(s.resources) for s in self.stacks)} resources")
+
+    def __rich__(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=self.summary(), title_justify="left", title_style="bold")
+        for column in ("stack", "kind", "resources", "after"):
+            table.add_column(column, overflow="fold")
+        for s in self.stacks:
+            table.add_row(s.spec.name, s.spec.kind, str(len(s.resources)), ", ".join(s.spec.depends_on))
+        notes = [Text(f"note: {s.spec.name}: {note}", style="yellow") for s in self.stacks for note in s.notes]
+        return Group(table, *notes)
+
+    def _repr_html_(self) -> str:
+        from rich.text import Text
+
+        folded = []
+        for s in self.stacks:
+            lines = Text()
+            for r in s.resources:
+                lines.append(f"{r.short_type}", style=TYPE_STYLE)
+                lines.append(f" {r.name}" + (f"  (in {r.parent.split('::')[-1]})" if r.parent else "") + "\n")
+            folded.append(details(f"{s.spec.name}: {len(s.resources)} resources", html(lines)))
+        return html(self.__rich__()) + "".join(folded)
 
 
 def plan_stack(

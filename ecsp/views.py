@@ -16,7 +16,6 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from ecsp.pipelines import PipelineModel
 from ecsp.planner import Plan, PlannedStack
 from ecsp.styles import TYPE_STYLE, short_type
 
@@ -81,32 +80,6 @@ def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
         totals[stack.spec.kind] += len(stack.resources)
     out.print(Group(Text(
         "total: " + ", ".join(f"{n} {kind} resources" for kind, n in totals.items()), style="bold")))
-
-
-def print_pipeline(model: PipelineModel, out: Console) -> None:
-    """A pipeline as ecsp builds it: source, then each stage with its command and generated buildspec."""
-
-    def say(text: str | Text) -> None:
-        # Whole lines: a buildspec or a command cut at the terminal's edge could not be copied.
-        out.print(text, soft_wrap=True)
-
-    connection = model.connection or ("none (codecommit)" if model.source == "codecommit" else "")
-    say(Text.assemble(("pipeline ", "bold"), (model.name, "bold"),
-                      f"  {model.stack}: CodePipeline V2 {model.pipeline_name} in {model.region}"))
-    say(f"  source: {model.source} {model.repository} branch {model.branch}; connection: {connection}")
-    note = model.connection_pending_note
-    if note:
-        say(Text(f"  note: {note}", style="yellow"))
-    for i, stage in enumerate(model.stages, 1):
-        what = "the environment and " if stage.deploys_environment else ""
-        apps = ", ".join(stage.applications) or "no applications"
-        say(Text.assemble((f"  stage {i}: {stage.environment}", "bold"),
-                          f" ({stage.region}{', ' + stage.account if stage.account else ''}): "
-                          + ("manual approval, then " if stage.approval else "") + f"deploys {what}{apps}"))
-        say(f"    runs: {stage.command}  (CodeBuild project {stage.build_project}, role {stage.deploy_role})")
-        say(Text("    buildspec:", style="dim"))
-        for line in stage.buildspec.splitlines():
-            say(Text(f"      {line}", style="dim"))
 
 
 def outputs_table(project: str, outputs: Mapping[str, Mapping[str, Any]]) -> Table:

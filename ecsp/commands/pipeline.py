@@ -97,14 +97,14 @@ def ls(args: argparse.Namespace) -> int:
 def show(args: argparse.Namespace) -> int:
     import json
 
-    from ecsp import api, views
+    from ecsp import api, pipelines, views
 
     project = api.load(args.file)
     model = project.pipeline(_name(project, args.name))
     if args.json:
         print(json.dumps(model.to_json(), indent=2))
         return 0
-    views.print_pipeline(model, views.console())
+    pipelines.render(model, views.console())
     return 0
 
 

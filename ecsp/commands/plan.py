@@ -29,7 +29,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def plan(args: argparse.Namespace) -> int:
     import json
 
-    from ecsp import api, views
+    from ecsp import api, pipelines, views
 
     project = api.load(args.file)
     result = project.plan(env=args.env, app=args.app, with_pipeline=args.with_pipeline)
@@ -39,5 +39,5 @@ def plan(args: argparse.Namespace) -> int:
         out = views.console()
         views.print_plan(result, out, inputs=args.inputs)
         for model in project.pipelines() if args.with_pipeline else []:
-            views.print_pipeline(model, out)
+            pipelines.render(model, out)
     return 0
