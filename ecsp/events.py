@@ -42,6 +42,11 @@ class StackStatus:
     outputs: dict[str, object] = field(default_factory=dict)
 
 
+# Steps that look at a resource without changing it: a refresh takes one per resource, drifted or
+# not, so counting them as changes would report every resource as changed.
+NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
+
+
 @dataclass(frozen=True)
 class ResourceStep:
     """A resource step started, finished or failed (from the engine)."""

@@ -57,7 +57,7 @@ def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
                     text.stylize("dim")
                 node = branch.add(text)
                 if inputs and r.inputs:
-                    node.add(Text(json.dumps(r.inputs, sort_keys=True, default=str), style="dim"))
+                    node.add(Text(pretty_inputs(r.inputs), style="dim"))
                 nodes[f"{r.type}::{r.name}"] = node
                 pending.remove(r)
                 progressed = True
@@ -66,6 +66,25 @@ def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
                 tree.add(Text.assemble((short_type(r.type), TYPE_STYLE), " ", r.name))
             break
     return tree
+
+
+def pretty_inputs(inputs: Mapping[str, Any]) -> str:
+    """A resource's inputs as indented JSON; inputs that are JSON documents in a string (policies, container
+    definitions) are shown as the documents they hold, not as one line of escaped quotes."""
+
+    def unpacked(value: Any) -> Any:
+        if isinstance(value, str) and value[:1] in "{[":
+            try:
+                return unpacked(json.loads(value))
+            except ValueError:
+                return value
+        if isinstance(value, Mapping):
+            return {k: unpacked(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [unpacked(v) for v in value]
+        return value
+
+    return json.dumps(unpacked(inputs), indent=2, sort_keys=True, default=str)
 
 
 def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:

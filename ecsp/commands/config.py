@@ -110,7 +110,8 @@ def summary(config: ProjectConfig, file: str) -> str:
     apps = []
     for name, app in config.applications.items():
         first = config.application(next(iter(config.environments)), name)
-        notes = [first.path]
+        # Only a web application is routed by path (as `ecsp show` says it): the others by their kind.
+        notes = [first.path if first.kind == "web" else first.kind]
         if app.image.build:
             notes.append(f"built from {app.image.build}")
         if first.placement == "private":

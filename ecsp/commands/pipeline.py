@@ -65,9 +65,12 @@ def _name(project: Any, name: str | None) -> str:
     if name is not None:
         return name
     names = list(project.config.pipelines)
+    if not names:
+        raise UsageError(f"{project.path.name} has no pipelines",
+                         fix="add one under pipelines: (README: Release pipelines; `ecsp init --pipeline` writes "
+                         "a starter)")
     if len(names) != 1:
-        raise UsageError("say which pipeline", fix=f"e.g. ecsp pipeline show {names[0]}" if names
-                         else "add one under pipelines: (`ecsp init --pipeline` writes a starter)")
+        raise UsageError(f"say which pipeline: {', '.join(names)}", fix=f"e.g. ecsp pipeline show {names[0]}")
     return names[0]
 
 

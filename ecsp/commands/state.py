@@ -31,7 +31,7 @@ examples:
 
 INSTALL_EPILOG = """\
 examples:
-  ecsp install-pulumi             then `ecsp up` finds it in ~/.ecsp/pulumi/VERSION/bin
+  ecsp install-pulumi             `ecsp up` then finds it in ~/.ecsp/pulumi/VERSION
   ecsp install-pulumi --plugins   and the provider plugins `up` could not download
 
 Set ECSP_HOME to install somewhere else than ~/.ecsp.
@@ -123,7 +123,11 @@ def outputs(args: argparse.Namespace) -> int:
         return 0
     from ecsp import views
 
-    views.console().print(views.outputs_table(project.name, document))
+    out = views.console()
+    if not out.is_terminal:
+        # A pipe or a log has no width to fit: every value whole, however long (a terminal wraps it in its cell).
+        out = views.console(width=100_000)
+    out.print(views.outputs_table(project.name, document))
     return 0
 
 

@@ -17,6 +17,7 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from ecsp import hints
 from ecsp.config.base import FieldError, FieldErrors
 from ecsp.config.root import ProjectConfig
 from ecsp.config.salvage import partial_problems
@@ -34,6 +35,7 @@ def problems(e: ValidationError, data: Any, lines: Lines, filename: str) -> list
     found: list[tuple[Loc, str]] = []
     raw = e.errors(include_url=False)
     typo_for = _typo_suggestions(raw, data)
+    habits = _copilot_habits(raw)
     for err in raw:
         loc = _clean_loc(tuple(err["loc"]))
         inner = err.get("ctx", {}).get("error")
@@ -42,6 +44,10 @@ def problems(e: ValidationError, data: Any, lines: Lines, filename: str) -> list
                 found.append((loc + one.path, one.message))
             elif err["type"] == "missing" and loc in typo_for.values():
                 continue  # `regoin: x` already says "did you mean 'region'?"; "region is required" is noise
+            elif err["type"] == "missing" and loc[:-1] in {hinted[:-1] for hinted in habits}:
+                continue  # `count: {range: 1-10}` is said in Copilot's words; "min is required" is noise
+            elif loc in habits:
+                found.append((loc, f"unknown key '{loc[-1]}'; {habits[loc]}"))
             else:
                 found.append((loc, _message(err, loc, lines, typo_for.get(loc))))
     # A field a typo left unset ("prot: 80") is not reported again by a cross-field rule that needs it.
@@ -53,6 +59,18 @@ def sorted_problems(problems: list[ConfigProblem]) -> list[ConfigProblem]:
     # Stable order: by line, then path; drop duplicates (one cause seen by two checks).
     unique = {(p.line or 0, p.path, p.message): p for p in problems}
     return [unique[k] for k in sorted(unique)]
+
+
+def _copilot_habits(raw: list[Any]) -> dict[Loc, str]:
+    """Unknown keys that Copilot users write out of habit (``type: Backend Service``), with ecsp's word for them."""
+    out: dict[Loc, str] = {}
+    for err in raw:
+        if err["type"] == "extra_forbidden":
+            loc = _clean_loc(tuple(err["loc"]))
+            hint = hints.config_key(loc, err.get("input"))
+            if hint is not None:
+                out[loc] = hint
+    return out
 
 
 def _typo_suggestions(raw: list[Any], data: Any) -> dict[Loc, Loc]:

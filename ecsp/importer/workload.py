@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ecsp.hints import COPILOT_KINDS
 from ecsp.importer import containers, convert, http, messaging, service, storage, task
 from ecsp.importer import variables as variable_section
 from ecsp.importer.convert import Unconvertible
 from ecsp.importer.fields import Loc, Mapped, Mapper, WorkloadContext, flag
 
-KINDS = {"Load Balanced Web Service": "web", "Backend Service": "backend", "Worker Service": "worker",
-         "Scheduled Job": "job"}
+KINDS = COPILOT_KINDS  # Copilot's workload types and ecsp's kinds, one table with the config's Copilot hints
 
 
 def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[[Loc], str],

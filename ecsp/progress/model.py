@@ -15,17 +15,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ecsp.events import Diagnostic, Event, OutputLine, ResourceStep, StackStatus, Status, Summary
+from ecsp.events import NO_CHANGE_OPS, Diagnostic, Event, OutputLine, ResourceStep, StackStatus, Status, Summary
 
 RowState = Literal["running", "done", "failed", "interrupted"]
 
 # Diagnostics that mark a resource as the cause of a failure.
 ERROR_SEVERITIES = frozenset({"error"})
 
-# Ops whose completed steps count as changes, in display order with their sign.
-# Steps that look at a resource without changing it: a refresh takes one per resource,
-# drifted or not, so counting them would report every resource as changed.
-NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
 
 SHORT_ERROR_LIMIT = 240
 

@@ -63,6 +63,13 @@ def _result_cell(result: StackResult) -> Text:
     return cell
 
 
+def stack_changes(result: StackResult, view: StackView | None) -> dict[str, int]:
+    """A stack's changes as every report says them: what the display saw, else the result's counts."""
+    # The changes the live rows and plain lines showed, when the model saw the steps (after a failure
+    # the engine's summary can be incomplete); the result's counts stand in for stacks it saw nothing of.
+    return dict(view.changes) if view is not None and view.total else dict(result.changes)
+
+
 def summary_table(result: RunResult, views: Mapping[str, StackView], now: float) -> Table:
     counts: dict[str, int] = {}
     for s in result.stacks:
@@ -81,10 +88,7 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
     extra: list[Text] = []
     for s in result.stacks:
         view = views.get(s.stack)
-        # The changes the live rows and plain lines showed, when the model saw the steps: the
-        # engine's own summary also counts the root stack resource, and after a failure it can
-        # be incomplete. The result's counts stand in for stacks the model saw nothing of.
-        changes = dict(view.changes) if view is not None and view.total else s.changes
+        changes = stack_changes(s, view)
         seconds = s.duration if s.duration is not None else (view.elapsed(now) if view else None)
         outputs = [(k, v) for k, v in person_outputs(s.outputs or (dict(view.outputs) if view else {}))
                    if k != "url"]  # the URL gets a line of its own below the table
