@@ -41,7 +41,7 @@ def add_with_pipeline(p: argparse.ArgumentParser) -> None:
 def plan(args: argparse.Namespace) -> int:
     import json
 
-    from ecsp import api, views
+    from ecsp import api, cost, views
 
     project = api.load(args.file)
     result = project.plan(env=args.env, app=args.app, with_pipeline=args.with_pipeline)
@@ -50,6 +50,7 @@ def plan(args: argparse.Namespace) -> int:
     else:
         out = views.console()
         views.print_plan(result, out, inputs=args.inputs)
+        out.print(cost.estimate_plan(project.config, result).total_line(), soft_wrap=True)
         for model in project.pipelines() if args.with_pipeline else []:
             views.print_pipeline(model, out)
     return 0
