@@ -37,17 +37,20 @@ def cost(args: argparse.Namespace) -> int:
     import json
 
     from ecsp import api, views
-    from ecsp.cost import parse_overrides
+    from ecsp.cost import CostDiff, CostReport, parse_overrides
 
     assume = parse_overrides(args.assume)
     project = api.load(args.file)
     report = project.cost(env=args.env, app=args.app, assume=assume)
-    result: Any = report
+    result: CostReport | CostDiff = report
     if args.diff:
         before = api.load(args.diff).cost(env=args.env, app=args.app, assume=assume)
         result = report.diff(before)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
-    else:
-        views.console().print(result)
+        return 0
+    out = views.console()
+    out.print(result.table())
+    for note in result.notes():  # whole lines: a note cut at the terminal's edge would lose its end
+        out.print(note, soft_wrap=True)
     return 0

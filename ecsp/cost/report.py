@@ -100,8 +100,7 @@ class CostReport:
         followed by its subtotal, then the total; (where, item, quantity, unit price, per month, is a total)."""
         merged: dict[tuple[str, str, str, float | None, str], list[Line]] = {}
         for line in self.lines:
-            where = f"{line.group} {line.region}" if line.group == "project" else line.group
-            merged.setdefault((line.group, where, line.item, line.unit_price, line.unit), []).append(line)
+            merged.setdefault((line.group, line.group, line.item, line.unit_price, line.unit), []).append(line)
         rows: list[tuple[str, str, str, str, str, bool]] = []
         totals = self.totals()
         group = None
@@ -132,15 +131,16 @@ class CostReport:
         return table
 
     def notes(self) -> list[Text]:
-        out = [Text(f"prices: {self.price_file} (AWS on-demand list prices of {self.price_date}, no free tier; "
-                    f"each entry names its AWS pricing page)", style="dim")]
-        for problem in self.problems:
-            out.append(Text(f"warning: {problem}", style="yellow"))
-        out.append(Text("assumptions (override with --assume NAME=VALUE):", style="bold"))
-        out += [Text(f"  {name} = {value:g} {unit}: {meaning}") for name, value, unit, meaning in self.assumptions]
+        """The price table's date and file, what could not be priced, the assumptions, what is left out."""
+        lines = [(f"prices: {self.price_file} (AWS on-demand list prices of {self.price_date}, no free tier; "
+                  "each entry names its AWS pricing page)", "dim")]
+        lines += [(f"warning: {problem}", "yellow") for problem in self.problems]
+        lines.append(("assumptions (override with --assume NAME=VALUE):", "bold"))
+        lines += [(f"  {name} = {value:g} {unit}: {meaning}", "") for name, value, unit, meaning in self.assumptions]
         if self.not_estimated:
-            out.append(Text("not estimated: " + "; ".join(self.not_estimated), style="dim"))
-        return out
+            lines.append(("not estimated: " + "; ".join(self.not_estimated), "dim"))
+        lines.append(("not estimated: data transfer out, log storage, free tiers, Savings Plans, taxes", "dim"))
+        return [Text(text, style=style) for text, style in lines]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.table()
@@ -204,11 +204,12 @@ class CostDiff:
                       money_range(*self.after.total, cur), Text(signed_range(*self.delta, cur), style="bold"))
         return table
 
+    def notes(self) -> list[Text]:
+        return ([] if self.changes else [Text("no change in cost")]) + self.after.notes()
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.table()
-        if not self.changes:
-            yield Text("no change in cost")
-        yield Group(*self.after.notes())
+        yield Group(*self.notes())
 
     def _repr_html_(self) -> str:
         cur = self.after.currency
