@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from ecsp.planner import Plan, PlannedResource, PlannedStack
 
@@ -192,18 +190,3 @@ def refers_to(resource: PlannedResource, target: PlannedResource) -> bool:
     """Whether ``resource``'s inputs carry ``target``'s id, ARN or name (an ARN inside a policy counts)."""
     text = inputs_text(resource)
     return any(len(h) > 3 and h in text for h in target.handles)
-
-
-def walk(value: Any) -> Iterator[Any]:
-    """Every value nested in ``value`` (dicts and lists), depth first."""
-    yield value
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from walk(v)
-
-
-def strings(values: Iterable[Any]) -> list[str]:
-    return [str(v) for v in values if isinstance(v, str)]

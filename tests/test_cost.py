@@ -336,12 +336,13 @@ def res(type_: str, name: str, inputs: dict[str, Any], region: str, *handles: st
 def test_storage_types_by_hand() -> None:
     r = "us-east-1"
     plan = synthetic(r,
-                     res("aws:rds/cluster:Cluster", "db", {"engine": "aurora-postgresql", "manageMasterUserPassword": True,
+                     res("aws:rds/cluster:Cluster", "db", {
+                         "engine": "aurora-postgresql", "manageMasterUserPassword": True,
                          "serverlessv2ScalingConfiguration": {"minCapacity": 0.5, "maxCapacity": 4}}, r, "db-id"),
                      res("aws:rds/clusterInstance:ClusterInstance", "db-1",
                          {"clusterIdentifier": "db-id", "instanceClass": "db.serverless"}, r),
-                     res("aws:rds/instance:Instance", "legacy", {"instanceClass": "db.t4g.micro", "allocatedStorage": 20,
-                         "multiAz": True}, r),
+                     res("aws:rds/instance:Instance", "legacy", {
+                         "instanceClass": "db.t4g.micro", "allocatedStorage": 20, "multiAz": True}, r),
                      res("aws:elasticache/serverlessCache:ServerlessCache", "cache", {"engine": "valkey"}, r),
                      res("aws:dynamodb/table:Table", "orders", {"billingMode": "PAY_PER_REQUEST"}, r),
                      res("aws:s3/bucketV2:BucketV2", "uploads", {}, r))

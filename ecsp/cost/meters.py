@@ -254,11 +254,9 @@ def aurora_instance(resource: PlannedResource, ctx: Context) -> Iterator[Usage]:
     if cls != "db.serverless":
         yield Usage(f"Aurora {cls}", f"rds-hour:{cls}", hours, hours, "instance-hours", f"{hours:g} h")
         return
-    scaling: dict[str, float] = {}
-    for cluster_ in planned.of_type(ctx.stack, "aws:rds/cluster:Cluster"):
-        if str(resource.inputs.get("clusterIdentifier")) in cluster_.handles or len(
-                planned.of_type(ctx.stack, "aws:rds/cluster:Cluster")) == 1:
-            scaling = cluster_.inputs.get("serverlessv2ScalingConfiguration") or {}
+    clusters = planned.of_type(ctx.stack, "aws:rds/cluster:Cluster")
+    owner = next((c for c in clusters if str(resource.inputs.get("clusterIdentifier")) in c.handles), None)
+    scaling = (owner.inputs.get("serverlessv2ScalingConfiguration") or {}) if owner else {}
     low, high = float(scaling.get("minCapacity", 0.5)), float(scaling.get("maxCapacity", 1))
     yield Usage("Aurora Serverless v2", "aurora-acu-hour", low * hours, high * hours, "ACU-hours",
                 f"{_range(low, high)} ACU x {hours:g} h")
