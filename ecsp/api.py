@@ -106,8 +106,10 @@ class Project:
         pinned price table; ``assume`` overrides usage assumptions by name. ``other.cost().diff(...)`` compares."""
         from ecsp import cost
 
-        only = set(self.stacks(env, app, include_upstream=False).names()) if env or app else None
-        return cost.estimate_plan(self.config, self.plan(env, app), assume, only=only)
+        if env or app:
+            only = set(self.stacks(env, app, include_upstream=False).names())
+            return cost.estimate_plan(self.config, self.plan(env, app), assume, only=only)
+        return cost.estimate_plan(self.config, self.plan(with_pipeline=bool(self.config.pipelines)), assume)
 
     # Release pipelines (issue 14): the model, and their live state read with boto3.
     def pipelines(self) -> list[PipelineModel]:

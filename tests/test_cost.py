@@ -240,7 +240,8 @@ def test_the_date_is_in_every_view(capsys: Any) -> None:
     assert date in out and "assumptions (override with --assume NAME=VALUE):" in out
     assert "nat_gb = 10 GB" in out and "$43.94" in out
     assert main(["plan", "-f", str(project.path)]) == 0
-    assert f"estimated monthly cost: $43.94 (AWS list prices of {date};" in capsys.readouterr().out
+    printed = " ".join(capsys.readouterr().out.split())
+    assert f"estimated monthly cost: $43.94 (AWS list prices of {date}; `ecsp cost` shows how)" in printed
 
 
 # -- bad input -------------------------------------------------------------------------------------
@@ -435,3 +436,15 @@ def test_readme_commands_and_example_output(tmp_path: Path, monkeypatch: Any, ca
     assert main(["cost", "-f", "examples/hello/ecsp.yaml"]) == 0
     printed = "\n".join(line.rstrip() for line in capsys.readouterr().out.splitlines()) + "\n"
     assert printed.startswith(shown)
+
+
+def test_pipeline_stacks_are_in_the_estimate_and_what_is_left_out_is_said(tmp_path: Path) -> None:
+    from tests.test_diagram import PIPELINE
+
+    report = cost_project(tmp_path, PIPELINE).cost()
+    pipeline_lines = [line for line in report.lines if line.kind == "pipeline"]
+    # one CodeBuild log group per stage, at the log_gb assumption; the executions themselves are not priced
+    assert [line.item for line in pipeline_lines] == ["log ingestion", "log ingestion"]
+    assert {line.group for line in pipeline_lines} == {"shop-pipeline/release"}
+    assert any(note.startswith("CodePipeline V2") for note in report.not_estimated)
+    assert "CodePipeline V2" in "\n".join(t.plain for t in report.notes())

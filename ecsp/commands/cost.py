@@ -20,8 +20,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "overridable with --assume. Not included: data transfer out, free tiers, Savings Plans, taxes.",
         epilog="examples:\n  ecsp cost\n  ecsp cost --env prod --assume nat_gb=200 --assume log_gb=5\n"
         "  ecsp cost --json | jq .total\n"
-        "  ecsp cost --diff main.yaml        what changes from main.yaml (e.g. from git show main:ecsp.yaml) "
-        "to ecsp.yaml",
+        "  git show main:ecsp.yaml > main.yaml\n"
+        "  ecsp cost --diff main.yaml     what changes from main.yaml to ecsp.yaml",
         formatter_class=HelpFormatter,
     )
     add_targets(p)

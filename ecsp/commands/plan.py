@@ -50,7 +50,7 @@ def plan(args: argparse.Namespace) -> int:
     else:
         out = views.console()
         views.print_plan(result, out, inputs=args.inputs)
-        out.print(cost.estimate_plan(project.config, result).total_line(), soft_wrap=True)
+        out.print(cost.estimate_plan(project.config, result).total_line())
         for model in project.pipelines() if args.with_pipeline else []:
             views.print_pipeline(model, out)
     return 0

@@ -47,7 +47,8 @@ def estimate(plan: Plan, *, region_of: Mapping[str, str], assume: Mapping[str, f
                 if price is None:
                     problems[f"no price for {usage.meter} in {region} in the price table of {table.date}: "
                              f"{usage.item} of {stack.spec.name} is not estimated"] = None
-                lines.append(Line(stack.spec.name, stack.spec.environment, stack.spec.application, region,
+                lines.append(Line(stack.spec.name, stack.spec.kind, stack.spec.environment, stack.spec.application,
+                                  region,
                                   f"{resource.type}::{resource.name}", usage.item, usage.meter, usage.low, usage.high,
                                   usage.unit, None if price is None else price * usage.factor, usage.how))
     return CostReport(plan.project, table.date, table.currency, table.file, tuple(lines),

@@ -21,6 +21,7 @@ class Line:
     """One priced usage of one resource: ``low``..``high`` units at ``unit_price`` (None: no price)."""
 
     stack: str
+    kind: str  # the stack's kind (project, environment, application, pipeline)
     environment: str | None
     application: str | None
     region: str
@@ -44,7 +45,7 @@ class Line:
         """Where the line is totalled: ``project``, ``<env>`` or ``<env>/<app>`` (pipelines: by stack)."""
         if self.environment and self.application:
             return f"{self.environment}/{self.application}"
-        return self.environment or ("project" if self.stack.endswith("-project/global") else self.stack)
+        return self.environment or ("project" if self.kind == "project" else self.stack)
 
     def to_json(self) -> dict[str, Any]:
         monthly = self.monthly
@@ -82,7 +83,7 @@ class CostReport:
     def total_line(self) -> str:
         """One sentence: the total range and the price table's date."""
         return f"estimated monthly cost: {money_range(*self.total, self.currency)} (AWS list prices of " \
-               f"{self.price_date}; `ecsp cost` shows each line and its assumptions)"
+               f"{self.price_date}; `ecsp cost` shows how)"
 
     def to_json(self) -> dict[str, Any]:
         low, high = self.total
