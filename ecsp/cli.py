@@ -21,7 +21,8 @@ COMMAND_MODULES = (
     "ecsp.commands.plan",  # plan
     "ecsp.commands.diagram",  # diagram
     "ecsp.commands.cost",  # cost
-    "ecsp.commands.deploy",  # up, preview, destroy, refresh, outputs, ls, cancel, install-pulumi
+    "ecsp.commands.run",  # up, preview, destroy, refresh
+    "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show
     "ecsp.commands.pipeline",  # pipeline ls|show|status
     "ecsp.commands.replay",  # replay
