@@ -19,16 +19,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ecsp.config import LOG_RETENTION_DAYS, secret_kind
+from ecsp.config import (
+    APPLICATION_TYPES,
+    DEFAULT_TYPE,
+    FLUENT_BIT_IMAGE,
+    LOG_RETENTION_DAYS,
+    ApplicationType,
+    Capability,
+    secret_kind,
+)
 from ecsp.importer import convert
 from ecsp.importer.convert import Unconvertible
 
 Level = Literal["note", "warn", "refuse"]
 Loc = tuple[str | int, ...]
 
-KINDS = {"Load Balanced Web Service": "web", "Backend Service": "backend", "Worker Service": "worker",
-         "Scheduled Job": "job"}
-FLUENT_BIT = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+# Each Copilot workload type and the ecsp application type (APPLICATION_TYPES) it becomes.
+COPILOT_TYPES = {"Load Balanced Web Service": "web", "Backend Service": "backend", "Worker Service": "worker",
+                 "Scheduled Job": "job"}
 # Spot weight for `count.range.spot_from`: Copilot ran every task above the base on Spot (on-demand weight
 # 0), which ecsp's {spot: N, base: M} (N Spot per on-demand task) can only approach.
 SPOT_WEIGHT = 9
@@ -185,11 +193,17 @@ class WorkloadContext:
 
     project: str  # the Copilot application
     workload: str
-    kind: str  # ecsp kind: web, backend, worker, job
+    copilot_type: str  # the manifest's type: (a key of COPILOT_TYPES)
     env: Env
     root: Path  # the workspace root (Copilot paths are relative to it)
     out_dir: Path  # the folder of ecsp.yaml (ecsp paths are relative to it)
     addon_outputs: tuple[str, ...] = ()
+
+
+    @property
+    def type(self) -> ApplicationType:
+        """The ecsp application type the workload becomes."""
+        return APPLICATION_TYPES[COPILOT_TYPES[self.copilot_type]]
 
 
 def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[[Loc], str],
@@ -200,10 +214,10 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
     f.get("name")
     f.get("type")
     f.get("environments")  # merged into data already
-    if ctx.kind != "web":
-        out["kind"] = ctx.kind
+    if ctx.type.name != DEFAULT_TYPE:
+        out["kind"] = ctx.type.name
     _image(m, ctx)
-    if ctx.kind == "web":
+    if ctx.type.has(Capability.HTTP):
         _http(m, ctx)
     elif f.has("http"):
         _backend_http(m, ctx)
@@ -223,9 +237,9 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
         out["exec"] = enabled
     _network(m, ctx)
     _publish(m)
-    if ctx.kind == "worker":
+    if ctx.type.has(Capability.QUEUE):
         _subscribe(m)
-    if ctx.kind == "job":
+    if ctx.type.has(Capability.SCHEDULE):
         _job(m)
     variables = _variables(m, ctx, ("variables",), f.get("variables"))
     env_file = f.get("env_file")
@@ -575,11 +589,11 @@ def _network(m: _Mapper, ctx: WorkloadContext) -> None:
                                                       "attaches only the environment's security group")
     connect = f.get("network", "connect")
     connect = (connect.get("alias") or True) if isinstance(connect, Mapping) else flag(connect)
-    if ctx.kind == "job":
+    if not ctx.type.has(Capability.SERVICE):
         if connect:
             m.warn(("network", "connect"), "is set on a job; ecsp jobs take no part in Service Connect")
         return
-    if ctx.kind == "backend" and not connect and out.get("port") is not None:
+    if ctx.copilot_type == "Backend Service" and not connect and out.get("port") is not None:
         # Copilot registered every backend with a port in Cloud Map; without connect an ecsp backend
         # could not be reached at all.
         m.note("note", ("network", "connect"), f"network.connect is not set; Copilot still made the service "
@@ -589,11 +603,11 @@ def _network(m: _Mapper, ctx: WorkloadContext) -> None:
         connect = True
     if not connect:
         return
-    if ctx.kind == "backend" and out.get("port") is None:
+    if ctx.type.has(Capability.SERVE) and not ctx.type.has(Capability.HTTP) and out.get("port") is None:
         m.warn(("network", "connect"), "is set, but the service has no image.port to serve on; ecsp needs a "
                                        "port for Service Connect: dropped")
         return
-    out["connect"] = True if ctx.kind == "worker" else connect
+    out["connect"] = connect if ctx.type.has(Capability.SERVE) else True
 
 
 def _publish(m: _Mapper) -> None:
@@ -819,7 +833,7 @@ def _logging(m: _Mapper, ctx: WorkloadContext) -> None:
         m.out.fields["log_retention"] = days
     if logging.get("image") is not None or logging.get("destination"):
         options = {str(k): _string(v) for k, v in (logging.get("destination") or {}).items()}
-        m.out.fields["logging"] = {"firelens": {"image": logging.get("image") or FLUENT_BIT, "options": options}}
+        m.out.fields["logging"] = {"firelens": {"image": logging.get("image") or FLUENT_BIT_IMAGE, "options": options}}
     for key, what in (("enableMetadata", "chose whether ECS metadata is added to log records"),
                       ("secretOptions", "passed secrets to the log router"),
                       ("configFilePath", "pointed Fluent Bit at a config file in its image"),
