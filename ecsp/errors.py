@@ -66,6 +66,12 @@ class PulumiMissingError(EcspError):
     exit_code = 3
 
 
+class ToolMissingError(EcspError):
+    """A tool a check needs (node, an npm package, a Python extra) is not installed. Exit status 3."""
+
+    exit_code = 3
+
+
 class EngineError(EcspError):
     """A Pulumi operation failed; the message says which stack and why."""
 
