@@ -7,11 +7,12 @@ given to the engine as the executable ``node/analyzer``, the way the engine star
 analyzer binary, because the CLI built from source lacks the nodejs language host that
 starts a policy pack folder. Each violation becomes a :class:`~ecsp.check.findings.Finding`;
 the ones ecsp's defaults knowingly keep are accepted with the reason from :data:`ACCEPTED`
-(the README's "What is verified offline" says the same).
+(the README's "What is verified offline" names each).
 """
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,21 +25,38 @@ from ecsp.events import Event
 
 if TYPE_CHECKING:
     from ecsp.api import Project
+    from ecsp.programs import Programs
     from ecsp.results import RunResult
 
-# AWSGuard policies ecsp's defaults violate on purpose, and why.
-ACCEPTED: dict[str, str] = {
-    "s3-bucket-logging-enabled": "ecsp's buckets (release artifacts, load balancer access logs) have no S3 server "
-    "access logging: the artifact bucket is read by pipelines under CloudTrail, and an access-log bucket "
-    "logging into itself would loop. AWSGuard 0.3.1 also only sees logging written inline on the bucket",
-    "elb-deletion-protection-enabled": "an environment's load balancer holds no data and is replaced with the "
-    "environment; deletion protection would make `ecsp destroy` fail until someone turns it off by hand",
-    "elb-logging-enabled": "access logs cost money and are opt-in per environment (`access_logs: true`)",
-    "efs-encrypted": "the file system is encrypted at rest with the AWS managed key (encrypted: true); "
-    "AWSGuard asks for a customer managed key, which costs a monthly fee and KMS calls",
-    "alb-http-to-https-redirection": "without a domain or certificates an environment serves plain HTTP (there is "
-    "no certificate to redirect to); with either, HTTP redirects to HTTPS",
-}
+@dataclass(frozen=True)
+class Accepted:
+    """An AWSGuard policy ecsp's defaults violate on purpose, for which resources (type and logical name glob), why."""
+
+    policy: str
+    type: str
+    name: str
+    reason: str
+
+
+ACCEPTED: tuple[Accepted, ...] = (
+    Accepted("s3-bucket-logging-enabled", "aws:s3/bucket:Bucket", "*-artifacts-*",
+             "the release artifact bucket has no S3 server access logging: pipelines read it under CloudTrail, "
+             "and AWSGuard 0.3.1 only sees logging written inline on the bucket"),
+    Accepted("s3-bucket-logging-enabled", "aws:s3/bucket:Bucket", "*-access-logs",
+             "the load balancer access-log bucket would log its own access into itself"),
+    Accepted("elb-deletion-protection-enabled", "aws:lb/loadBalancer:LoadBalancer", "*",
+             "an environment's load balancer holds no data and goes with the environment; deletion protection "
+             "would make `ecsp destroy` fail until someone turned it off by hand"),
+    Accepted("elb-logging-enabled", "aws:lb/loadBalancer:LoadBalancer", "*",
+             "access logs cost money and are opt-in per environment (`access_logs: true`)"),
+    Accepted("efs-encrypted", "aws:efs/fileSystem:FileSystem", "efs",
+             "the environment's file system is encrypted at rest with the AWS managed key (encrypted: true); "
+             "AWSGuard asks for a customer managed key, which costs a monthly fee and KMS calls"),
+    Accepted("alb-http-to-https-redirection", "aws:lb/listener:Listener", "http",
+             "without a domain or certificates an environment serves plain HTTP (there is no certificate to "
+             "redirect to); with either, ecsp's HTTP listener answers 404 and each application's HTTP rule "
+             "redirects to HTTPS"),
+)
 
 
 @dataclass(frozen=True)
@@ -52,14 +70,20 @@ class Violation:
     message: str
 
     @property
-    def resource(self) -> str:
-        """``Type name`` of the resource, from the URN's last two parts."""
+    def type(self) -> str:
+        """The resource's type token, from its URN (``...$aws:lb/listener:Listener::http``)."""
         parts = self.urn.split("::")
-        return f"{parts[-2].rsplit('$', 1)[-1].rsplit(':', 1)[-1]} {parts[-1]}" if len(parts) >= 2 else self.urn
+        return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 2 else ""
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
 
     def finding(self) -> Finding:
-        return Finding("awsguard", f"{self.stack}: {self.resource}", f"{self.level} {self.policy}: {self.message}",
-                       ACCEPTED.get(self.policy))
+        reason = next((a.reason for a in ACCEPTED if a.policy == self.policy and a.type == self.type
+                       and fnmatch.fnmatchcase(self.name, a.name)), None)
+        return Finding("awsguard", f"{self.stack}: {self.type.rsplit(':', 1)[-1]} {self.name}",
+                       f"{self.level} {self.policy}: {' '.join(self.message.split())}", reason)
 
 
 def _text(value: Any) -> str:
@@ -67,11 +91,12 @@ def _text(value: Any) -> str:
 
 
 def run(project: Project, *, backend: str, environ: Mapping[str, str], parallel: int = 2,
-        ) -> tuple[RunResult, list[Violation]]:
+        programs: Programs | None = None) -> tuple[RunResult, list[Violation]]:
     """Deploy every stack of ``project`` (pipelines too) with the AWSGuard pack judging each resource.
 
     ``environ`` is the engine's environment: its ``PULUMI_HOME`` decides which provider
-    plugins do the work. Returns the run's result and every violation AWSGuard reported.
+    plugins do the work; ``programs``: the stack programs (default: ecsp's own). Returns the
+    run's result and every violation AWSGuard reported.
     """
     from ecsp import api
 
@@ -87,8 +112,8 @@ def run(project: Project, *, backend: str, environ: Mapping[str, str], parallel:
                                         _text(getattr(policy, "message", None)).strip()))
         return translate_event(stack, event)
 
-    engine = AutomationEngine(project.root, project.config, api.programs(), backend=backend, environ=environ,
-                              translate=translate, policy_packs=[str(analyzer)])
+    engine = AutomationEngine(project.root, project.config, programs or api.programs(), backend=backend,
+                              environ=environ, translate=translate, policy_packs=[str(analyzer)])
     result = project.up(engine=engine, progress=False, check=False, parallel=parallel,
                         with_pipeline=bool(project.config.pipelines))
     return result, violations

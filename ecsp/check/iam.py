@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ecsp.check import iam_allowed
 from ecsp.check.documents import Resource
 from ecsp.check.findings import Finding
-from ecsp.check.iam_allowed import ALLOWED, Allowed
+from ecsp.check.iam_allowed import Allowed
 from ecsp.errors import ToolMissingError
 
 
@@ -88,7 +89,7 @@ def documents(resources: Iterable[Resource]) -> list[tuple[Resource, dict[str, A
 def lint(document: dict[str, Any], *, trust: bool = False) -> list[Lint]:
     """parliament's findings for one policy document (community auditors too, unless a trust policy)."""
     try:
-        import parliament
+        import parliament  # type: ignore[import-untyped]
     except ImportError as e:  # pragma: no cover - the check extra is part of dev
         raise ToolMissingError("the IAM check needs parliament, which is not installed",
                                fix="pip install 'ecsp[check]'") from e
@@ -101,9 +102,12 @@ def lint(document: dict[str, Any], *, trust: bool = False) -> list[Lint]:
     return lints
 
 
-def check(resources: Iterable[Resource], allowed: Iterable[Allowed] = ALLOWED) -> list[Finding]:
-    """Every parliament finding in ``resources``' policies, each with the reason that accepts it, if any."""
-    allowed = tuple(allowed)
+def check(resources: Iterable[Resource], allowed: Iterable[Allowed] | None = None) -> list[Finding]:
+    """Every parliament finding in ``resources``' policies, each with the reason that accepts it, if any.
+
+    ``allowed``: the accepted findings (default :data:`ecsp.check.iam_allowed.ALLOWED`).
+    """
+    allowed = tuple(iam_allowed.ALLOWED if allowed is None else allowed)
     findings = []
     for resource, document in documents(resources):
         trust = POLICIES[resource.type].trust

@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import botocore.session
-import regex
-from botocore.model import OperationModel, ServiceModel, Shape
-from botocore.validate import ParamValidator, ValidationErrors
+import botocore.session  # type: ignore[import-untyped]
+import regex  # type: ignore[import-untyped]
+from botocore.model import OperationModel, ServiceModel, Shape  # type: ignore[import-untyped]
+from botocore.validate import ParamValidator, ValidationErrors  # type: ignore[import-untyped]
 
 
 @functools.cache
@@ -70,7 +70,7 @@ class _Errors(ValidationErrors):
         return str(super()._format_error(error))
 
 
-class ModelValidator(ParamValidator):  # type: ignore[misc]
+class ModelValidator(ParamValidator):
     """botocore's validator with the model's ``max``, ``enum`` and ``pattern`` checked as well.
 
     Patterns are searched, not anchored: the Smithy specification the models follow says a

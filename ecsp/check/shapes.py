@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.model import Shape
+from botocore.model import Shape  # type: ignore[import-untyped]
 
 from ecsp.check import model, rules
 from ecsp.check.documents import Resource
@@ -381,7 +381,8 @@ def sqs_queue_policy(r: Resource) -> list[Request]:
 
 
 _TOPIC_ATTRIBUTES = {"kmsMasterKeyId": "KmsMasterKeyId", "displayName": "DisplayName", "policy": "Policy",
-                     "deliveryPolicy": "DeliveryPolicy", "fifoTopic": "FifoTopic", "signatureVersion": "SignatureVersion",
+                     "deliveryPolicy": "DeliveryPolicy", "fifoTopic": "FifoTopic",
+                     "signatureVersion": "SignatureVersion",
                      "contentBasedDeduplication": "ContentBasedDeduplication", "tracingConfig": "TracingConfig"}
 
 
