@@ -6,7 +6,8 @@ role), which ``--env``/``--app`` targets select it, what its Pulumi project and 
 called (through :mod:`ecsp.naming`) and the tags its stacks carry. The stack graph, the
 engine's stack config, the planner, the programs' AWS providers, the stack context and the
 destroy check read these records and never name a kind themselves: a new kind is one record
-in :data:`KINDS` plus its program in the bundle :mod:`stacks` hands to the driver.
+in :data:`KINDS` plus its program in the bundle :mod:`stacks` hands to the driver (and its label
+in :data:`ecsp.naming.KIND_LABELS`, which the config reads to refuse an application of that name).
 
 :data:`KINDS` is ordered: the graph lists stacks kind by kind in this order, and a kind may
 only depend on kinds before it or on stacks of its own kind (a worker on its publishers).
@@ -118,14 +119,14 @@ def _in_environments(targets: Targets, scope: Scope) -> bool:
 
 
 PROJECT = StackKind(
-    "project", "project", per_environment=False,
+    "project", naming.PROJECT_LABEL, per_environment=False,
     instances=lambda config: [Scope()],
     upstream=lambda config, scope: (),
     placement=project_placement,
     selected=lambda targets, scope: False,  # upstream of everything: pulled in, never targeted
 )
 ENVIRONMENT = StackKind(
-    "environment", "environment", per_environment=True,
+    "environment", naming.ENVIRONMENT_LABEL, per_environment=True,
     instances=lambda config: [Scope(env) for env in config.environments],
     upstream=lambda config, scope: [("project", Scope())],
     placement=environment_placement,
@@ -155,7 +156,7 @@ APPLICATION = StackKind(
 )
 
 PIPELINE = StackKind(
-    "pipeline", "pipeline", per_environment=False,
+    "pipeline", naming.PIPELINE_LABEL, per_environment=False,
     instances=lambda config: [Scope(instance=name) for name in config.pipelines],
     upstream=lambda config, scope: [("project", Scope())],
     placement=project_placement,
@@ -173,11 +174,6 @@ def of(name: str) -> StackKind:
         return KINDS[name]
     except KeyError:
         raise ValueError(f"no stack kind '{name}' (kinds: {', '.join(KINDS)})") from None
-
-
-def reserved_labels() -> frozenset[str]:
-    """Pulumi project labels the kinds use, which no application may be named (its stacks would clash)."""
-    return frozenset(kind.label for kind in KINDS.values() if kind.label)
 
 
 def identify(project: str, name: str) -> tuple[StackKind, Scope] | None:

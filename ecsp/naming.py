@@ -10,8 +10,9 @@ Decided once, here. Pulumi conventions (see README "Stacks and names"):
 * fully qualified stack names are ``<org>/<pulumi project>/<stack>``; DIY backends
   (file, s3) use the literal organisation ``organization``.
 
-Which kind uses which label is declared in :mod:`ecsp.kinds`; the strings are built and
-parsed only here.
+The labels are defined here (:data:`KIND_LABELS`, so the config can refuse an application
+named like one without knowing the kinds); :mod:`ecsp.kinds` says which kind uses which.
+The strings are built and parsed only here.
 
 AWS limits: ALB and target group names 32 characters, IAM role names 64, S3 buckets
 63; Pulumi's auto-naming appends 8 characters (``-`` and 7 random). Names that could
@@ -32,6 +33,11 @@ MAX_PIPELINE = 24
 AUTONAME_SUFFIX = 8
 DIY_ORGANIZATION = "organization"
 PROJECT_STACK = "global"
+# The Pulumi project labels of the stack kinds with one Pulumi project each (<project>-<label>).
+PROJECT_LABEL = "project"
+ENVIRONMENT_LABEL = "environment"
+PIPELINE_LABEL = "pipeline"
+KIND_LABELS = frozenset({PROJECT_LABEL, ENVIRONMENT_LABEL, PIPELINE_LABEL})
 
 ALB_NAME_LIMIT = 32
 TARGET_GROUP_NAME_LIMIT = 32

@@ -1,6 +1,7 @@
 """The stack kinds table: a toy fourth kind, added as one record and one program, works everywhere.
 
-Nothing outside this file changes for it: the graph builds, orders and selects its stacks,
+Nothing outside this file changes for it but its label, which :mod:`ecsp.naming` owns (the
+test below keeps the two honest): the graph builds, orders and selects its stacks,
 the planner runs its program where its kind places it (with its StackReference resolved),
 the engine writes its stack config and tags, application names may not take its label, the
 destroy check protects what it depends on, and its backend stacks are recognised by name.
@@ -15,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from ecsp import api, kinds, planner
+from ecsp import api, kinds, naming, planner
 from ecsp import graph as graphs
 from ecsp.context import StackContext
 from ecsp.engine.automation import stack_config
@@ -57,6 +58,11 @@ WITH_MONITOR = Programs({**PROGRAMS.by_kind, "monitor": monitor_program}, PROGRA
 @pytest.fixture(autouse=True)
 def monitor_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(kinds.KINDS, "monitor", MONITOR)
+    monkeypatch.setattr(naming, "KIND_LABELS", naming.KIND_LABELS | {"monitor"})
+
+
+def test_naming_owns_exactly_the_labels_the_kinds_use() -> None:
+    assert {k.label for k in kinds.KINDS.values() if k.label} == naming.KIND_LABELS
 
 
 def test_the_graph_has_its_stacks_after_what_they_depend_on() -> None:

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from ecsp import mocks, notes, planner
-from ecsp.config import CapacitySpread, ProjectConfig, VolumeConfig, _cycle
+from ecsp.config import CapacitySpread, ProjectConfig, VolumeConfig
+from ecsp.config.containers import dependency_cycle
 from ecsp.mocks import Recording
 from stacks import PROGRAMS
 from stacks.application_service import capacity_strategy
@@ -383,9 +384,9 @@ def test_plan_notes_the_replacement_a_capacity_strategy_implies(shop: ProjectCon
 
 
 def test_cycle_finder() -> None:
-    assert _cycle({"a": ["b"], "b": ["c"], "c": []}) is None
-    assert _cycle({"a": ["b"], "b": ["a"]}) == ["a", "b", "a"]
-    assert _cycle({"x": ["a"], "a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
+    assert dependency_cycle({"a": ["b"], "b": ["c"], "c": []}) is None
+    assert dependency_cycle({"a": ["b"], "b": ["a"]}) == ["a", "b", "a"]
+    assert dependency_cycle({"x": ["a"], "a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
 
 
 def test_golden_containers(web_test: Recording, env_test: Recording) -> None:

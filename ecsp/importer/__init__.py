@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ecsp import naming
+from ecsp.config import name_problem
 from ecsp.errors import UsageError
 from ecsp.importer import convert, mapping, schema, writer
 from ecsp.importer.factor import factor
@@ -107,7 +108,7 @@ def import_copilot(
     ws = workspaces.read(directory)
     given = [parse_env(e) if isinstance(e, str) else e for e in environments]
     project = name or ws.application
-    problem = _name_problem("project", project, naming.MAX_PROJECT)
+    problem = name_problem("project", project, naming.MAX_PROJECT)
     if problem:
         raise UsageError(f"{ws.show(ws.summary)}: {problem}", fix="pass --name NAME to choose the ecsp project name")
     app_info = None
@@ -220,7 +221,7 @@ def _environments(ws: Workspace, given: list[EnvSpec], app_info: Any, region: st
                               f"pass --env {env}=REGION to choose another"))
         if env_region is None:
             lacking.append(env)
-        problem = _name_problem("environment", env, naming.MAX_ENVIRONMENT)
+        problem = name_problem("environment", env, naming.MAX_ENVIRONMENT)
         if problem:
             raise UsageError(f"environment {env}: {problem}", fix="rename the environment in Copilot first, or "
                              "import without it")
@@ -278,7 +279,7 @@ def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], 
                             manifest.where(("type",))))
     kind = mapping.KINDS[copilot_type]
     app = str(name)
-    problem = _name_problem("application", app, naming.MAX_APPLICATION)
+    problem = name_problem("application", app, naming.MAX_APPLICATION)
     if problem:
         return refused(Note("refuse", "name", f"name {problem}; rename the service (its folder and name:) and "
                                               "import again", manifest.where(("name",))))
@@ -464,9 +465,3 @@ def _header(ws: Workspace, project: str) -> list[str]:
         "Copilot set COPILOT_APPLICATION_NAME, COPILOT_ENVIRONMENT_NAME and COPILOT_SERVICE_NAME in each container;",
         "ecsp sets ECSP_PROJECT, ECSP_ENVIRONMENT and ECSP_APPLICATION: code reading the old names must change.",
     ]
-
-
-def _name_problem(kind: str, name: str, limit: int) -> str | None:
-    from ecsp.config import _name_problem as problem
-
-    return problem(kind, name, limit)

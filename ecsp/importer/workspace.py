@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ecsp.errors import ConfigError, ConfigProblem, UsageError
-from ecsp.loader import _Lines, parse
+from ecsp.yamlfile import Lines, parse
 
 COPILOT_DIR = "copilot"
 SUMMARY_FILE = ".workspace"
@@ -44,7 +44,7 @@ _Yaml12Loader.yaml_implicit_resolvers = {
 _Yaml12Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
-def _parse(text: str, filename: str) -> tuple[_Lines, Any]:
+def _parse(text: str, filename: str) -> tuple[Lines, Any]:
     """The document's lines and data (YAML 1.2 booleans); invalid YAML is a ConfigError naming the line."""
     return parse(text, filename, _Yaml12Loader)
 
@@ -55,7 +55,7 @@ class Manifest:
 
     path: Path  # as shown to the user (relative to the workspace root)
     data: dict[str, Any]
-    lines: _Lines
+    lines: Lines
 
     def line(self, loc: tuple[str | int, ...]) -> int | None:
         """The line of ``loc`` if it is written in the file (None when it is not)."""

@@ -1,0 +1,68 @@
+"""Environment variables and secrets of a container: names, secret references, the two kept apart."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from ecsp.config.base import FieldError
+
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SSM_NAME_PATTERN = r"^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
+SSM_ARN_PATTERN = r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_./-]+$"
+SECRETSMANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@:-]+$"
+
+RESERVED_PREFIX = "ECSP_"
+
+
+def stringify(v: Any) -> Any:
+    # YAML turns `DEBUG: true` and `PORT: 80` into bool/int; environment values and build args are strings.
+    if isinstance(v, dict):
+        return {k: (str(x).lower() if isinstance(x, bool) else str(x)) if isinstance(x, int | float) else x
+                for k, x in v.items()}
+    return v
+
+
+def secret_errors(values: Mapping[str, str]) -> list[FieldError]:
+    errors = env_name_errors(values)
+    errors += [
+        FieldError(
+            (name,),
+            f"'{ref}' is not an SSM parameter name or an SSM/Secrets Manager ARN; "
+            "use e.g. /shop/db-password or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
+        )
+        for name, ref in values.items()
+        if secret_kind(ref) is None
+    ]
+    return errors
+
+
+def both_ways(variables: Mapping[str, str], secrets: Mapping[str, str],
+               at: tuple[str | int, ...] = ()) -> list[FieldError]:
+    # ECS refuses a task definition that sets one name both ways.
+    return [FieldError((*at, "secrets", name), f"'{name}' is also in variables; a container gets each name "
+                                               "once: keep it in variables or in secrets, not both")
+            for name in secrets if name in variables]
+
+
+def env_name_errors(values: Mapping[str, str]) -> list[FieldError]:
+    errors = []
+    for name in values:
+        if not re.fullmatch(ENV_VAR_PATTERN, name):
+            errors.append(FieldError((name,), f"'{name}' is not a valid environment variable name; use letters, "
+                                              "digits and _, not starting with a digit"))
+        elif name.upper().startswith(RESERVED_PREFIX):
+            errors.append(FieldError((name,), f"names starting with {RESERVED_PREFIX} are reserved for the "
+                                              "variables ecsp sets; rename it"))
+    return errors
+
+
+def secret_kind(ref: str) -> Literal["ssm", "secretsmanager"] | None:
+    """Which store a secret reference points at, or None when it is neither."""
+    if re.fullmatch(SECRETSMANAGER_ARN_PATTERN, ref):
+        return "secretsmanager"
+    if re.fullmatch(SSM_ARN_PATTERN, ref) or (not ref.startswith("arn:") and re.fullmatch(SSM_NAME_PATTERN, ref)):
+        return "ssm"
+    return None
+
