@@ -53,9 +53,8 @@ ACCEPTED: tuple[Accepted, ...] = (
              "the environment's file system is encrypted at rest with the AWS managed key (encrypted: true); "
              "AWSGuard asks for a customer managed key, which costs a monthly fee and KMS calls"),
     Accepted("alb-http-to-https-redirection", "aws:lb/listener:Listener", "http",
-             "without a domain or certificates an environment serves plain HTTP (there is no certificate to "
-             "redirect to); with either, ecsp's HTTP listener answers 404 and each application's HTTP rule "
-             "redirects to HTTPS"),
+             "without a domain or certificates an environment serves plain HTTP: there is no certificate to "
+             "redirect to (with either, the HTTP listener's default action is that redirect)"),
 )
 
 

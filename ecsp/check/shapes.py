@@ -362,17 +362,19 @@ def _string(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _as_attributes(inputs: dict[str, Any], names: dict[str, str], operation: str) -> dict[str, str]:
+    """Inputs the API takes as a string-valued ``Attributes`` map, under the API's attribute names."""
+    unknown = sorted(set(inputs) - set(names))
+    if unknown:
+        raise TranslationGap(f"{operation}: inputs {unknown} are not translated; teach ecsp/check/shapes.py")
+    return {names[key]: _string(value) for key, value in inputs.items()}
+
+
 def sqs_queue(r: Resource) -> list[Request]:
-    i = _inputs(r, "namePrefix")
-    params: dict[str, Any] = {"QueueName": _name(r), "tags": i.pop("tags", None)}
-    i.pop("name", None)
-    attributes = {}
-    for key, value in i.items():
-        if key not in _QUEUE_ATTRIBUTES:
-            raise TranslationGap(f"CreateQueue: queue input {key!r} is not translated; teach ecsp/check/shapes.py")
-        attributes[_QUEUE_ATTRIBUTES[key]] = _string(value)
-    params["Attributes"] = attributes
-    return _one("sqs", "CreateQueue", params)
+    i = _inputs(r, "namePrefix", "name")
+    tags = i.pop("tags", None)
+    return _one("sqs", "CreateQueue", {"QueueName": _name(r), "tags": tags,
+                                       "Attributes": _as_attributes(i, _QUEUE_ATTRIBUTES, "CreateQueue")})
 
 
 def sqs_queue_policy(r: Resource) -> list[Request]:
@@ -387,17 +389,10 @@ _TOPIC_ATTRIBUTES = {"kmsMasterKeyId": "KmsMasterKeyId", "displayName": "Display
 
 
 def sns_topic(r: Resource) -> list[Request]:
-    i = _inputs(r, "namePrefix")
+    i = _inputs(r, "namePrefix", "name")
     params: dict[str, Any] = {"Name": _name(r), "Tags": i.pop("tags", None)}
-    i.pop("name", None)
-    attributes = {}
-    for key, value in i.items():
-        if key not in _TOPIC_ATTRIBUTES:
-            raise TranslationGap(f"CreateTopic: topic input {key!r} is not translated; teach ecsp/check/shapes.py")
-        attributes[_TOPIC_ATTRIBUTES[key]] = _string(value)
-    if attributes:
-        params["Attributes"] = attributes
-    return _one("sns", "CreateTopic", params)
+    attributes = _as_attributes(i, _TOPIC_ATTRIBUTES, "CreateTopic")
+    return _one("sns", "CreateTopic", {**params, "Attributes": attributes} if attributes else params)
 
 
 _SUBSCRIPTION_ATTRIBUTES = {"filterPolicy": "FilterPolicy", "filterPolicyScope": "FilterPolicyScope",
@@ -409,15 +404,8 @@ def sns_subscription(r: Resource) -> list[Request]:
     i = _inputs(r, "confirmationTimeoutInMinutes", "endpointAutoConfirms")
     params: dict[str, Any] = {"TopicArn": i.pop("topic", None), "Protocol": i.pop("protocol", None),
                               "Endpoint": i.pop("endpoint", None)}
-    attributes = {}
-    for key, value in i.items():
-        if key not in _SUBSCRIPTION_ATTRIBUTES:
-            raise TranslationGap(f"Subscribe: subscription input {key!r} is not translated; "
-                                 "teach ecsp/check/shapes.py")
-        attributes[_SUBSCRIPTION_ATTRIBUTES[key]] = _string(value)
-    if attributes:
-        params["Attributes"] = attributes
-    return _one("sns", "Subscribe", params)
+    attributes = _as_attributes(i, _SUBSCRIPTION_ATTRIBUTES, "Subscribe")
+    return _one("sns", "Subscribe", {**params, "Attributes": attributes} if attributes else params)
 
 
 def sns_topic_policy(r: Resource) -> list[Request]:
