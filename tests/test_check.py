@@ -118,8 +118,9 @@ def test_a_misspelled_container_field_is_refused_as_ecs_would_not_silently_drop_
      "Invalid value for parameter networkMode, value: awsvpc2, valid values: bridge, host, awsvpc, none"),
     ("application-basic", "aws:ecs/service:Service", {"launchType": "FARGATE_SPOTX"},
      "Invalid value for parameter launchType"),
-    ("application-basic", "aws:ecs/service:Service", {"loadBalancers": []},
-     "healthCheckGracePeriodSeconds is only valid for a service with a load balancer"),
+    ("application-basic", "aws:ecs/service:Service",
+     {"capacityProviderStrategies": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]},
+     "launchType and capacityProviderStrategy exclude each other"),
     ("application-basic", "aws:lb/targetGroup:TargetGroup",
      {"healthCheck": {"path": "/", "interval": 5, "timeout": 5}}, "health check timeout 5 s must be less than"),
     ("application-basic", "aws:lb/listenerRule:ListenerRule", {"priority": 50001},
@@ -147,6 +148,19 @@ def test_a_request_aws_would_refuse_is_a_finding(golden: str, type_: str, inputs
     assert shapes.check([resource]) == []
     found = [f.message for f in shapes.check([_with(resource, **inputs)])]
     assert any(expected in message for message in found), found
+
+
+def test_a_pipeline_aws_would_refuse_is_a_finding() -> None:
+    pipeline = _one("pipeline-codecommit", "aws:codepipeline/pipeline:Pipeline")
+    assert shapes.check([pipeline]) == []
+    _source, *deploys = pipeline.inputs["stages"]
+    build = {**deploys[0]["actions"][0], "configuration": {}, "inputArtifacts": ["sources"]}
+    found = [f.message for f in shapes.check([_with(pipeline, stages=[{**deploys[0], "actions": [build]}])])]
+    where = f"CreatePipeline: stage {deploys[0]['name']}, action Deploy"
+    assert found == ["CreatePipeline: a pipeline needs at least 2 stages, not 1",
+                     f"{where}: source actions belong in the first stage, and only there",
+                     f"{where}: configuration needs ProjectName",
+                     f"{where}: input artifact sources is produced by no earlier action"]
 
 
 def test_an_input_the_table_does_not_know_is_a_finding_not_silence() -> None:

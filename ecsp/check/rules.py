@@ -105,37 +105,26 @@ def containers(params: dict[str, Any]) -> list[str]:
 
 
 def service_settings(params: dict[str, Any]) -> list[str]:
-    """CreateService refusals (ECS API reference, CreateService).
-
-    ``healthCheckGracePeriodSeconds`` is only for services behind a load balancer; rolling
-    deployments keep ``minimumHealthyPercent`` at 0-100 and ``maximumPercent`` at least 100
-    (when ``minimumHealthyPercent`` is 100); a launch type and a capacity provider strategy
-    exclude each other.
-    """
-    problems = []
-    if params.get("healthCheckGracePeriodSeconds") is not None and not params.get("loadBalancers"):
-        problems.append("healthCheckGracePeriodSeconds is only valid for a service with a load balancer")
-    deployment = params.get("deploymentConfiguration") or {}
-    low, high = deployment.get("minimumHealthyPercent"), deployment.get("maximumPercent")
-    if low is not None and not 0 <= low <= 100:
-        problems.append(f"minimumHealthyPercent {low} is outside 0-100")
-    if low == 100 and high is not None and high <= 100:
-        problems.append("maximumPercent must be above 100 when minimumHealthyPercent is 100, or no task can start")
+    """A launch type and a capacity provider strategy exclude each other (ECS API reference, CreateService:
+    "If a capacityProviderStrategy is specified, the launchType parameter must be omitted")."""
     if params.get("launchType") and params.get("capacityProviderStrategy"):
-        problems.append("launchType and capacityProviderStrategy exclude each other")
-    return problems
+        return ["launchType and capacityProviderStrategy exclude each other"]
+    return []
 
 
 # --------------------------------------------------------------------------- Elastic Load Balancing
 
-_NAME = re.compile(r"^(?!-)(?!internal-)[A-Za-z0-9-]{1,32}(?<!-)$")
+_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,32}(?<!-)$")
 
 
 def elb_name(params: dict[str, Any]) -> list[str]:
-    """Load balancer and target group names: 1-32 alphanumerics or hyphens, no hyphen at either end
-    (ELB API reference, CreateLoadBalancer/CreateTargetGroup ``Name``)."""
+    """Load balancer and target group names: 1-32 alphanumerics or hyphens, no hyphen at either end; a load
+    balancer's may not start with ``internal-`` (ELB API reference, CreateLoadBalancer/CreateTargetGroup)."""
     name = str(params.get("Name", ""))
-    return [] if _NAME.match(name) else [f"name {name!r} is not 1-32 letters, digits or inner hyphens"]
+    problems = [] if _NAME.match(name) else [f"name {name!r} is not 1-32 letters, digits or inner hyphens"]
+    if "Scheme" in params and name.startswith("internal-"):
+        problems.append(f"load balancer name {name!r} may not start with internal-")
+    return problems
 
 
 def target_group_health(params: dict[str, Any]) -> list[str]:
@@ -340,15 +329,16 @@ _ACTION_KEYS: dict[str, tuple[str, ...]] = {
 
 def pipeline_structure(params: dict[str, Any]) -> list[str]:
     """A pipeline has two stages or more, source actions only and first in the first stage, each
-    action's required configuration, and input artifacts that an earlier action produced
-    (CodePipeline user guide, pipeline structure reference)."""
+    action's required configuration, and input artifacts that an earlier action (an earlier stage,
+    or a lower runOrder in the same stage) produced (CodePipeline user guide, pipeline structure
+    reference)."""
     pipeline = params.get("pipeline") or {}
     stages = pipeline.get("stages") or []
     problems = [] if len(stages) >= 2 else [f"a pipeline needs at least 2 stages, not {len(stages)}"]
     produced: set[str] = set()
     for index, stage in enumerate(stages):
-        stage_outputs: set[str] = set()
-        for action in stage.get("actions") or []:
+        actions = stage.get("actions") or []
+        for action in actions:
             kind = action.get("actionTypeId") or {}
             where = f"stage {stage.get('name')}, action {action.get('name')}"
             if (kind.get("category") == "Source") != (index == 0):
@@ -359,11 +349,13 @@ def pipeline_structure(params: dict[str, Any]) -> list[str]:
                 problems.append(f"{where}: no rule for provider {kind.get('provider')}; teach ecsp/check/rules.py")
             else:
                 problems += [f"{where}: configuration needs {key}" for key in needed if key not in configuration]
+            order = action.get("runOrder") or 1
+            available = produced | {a.get("name") for earlier in actions if (earlier.get("runOrder") or 1) < order
+                                    for a in earlier.get("outputArtifacts") or []}
             for artifact in action.get("inputArtifacts") or []:
-                if artifact.get("name") not in produced:
-                    problems.append(f"{where}: input artifact {artifact.get('name')} is produced by no earlier stage")
-            stage_outputs |= {a.get("name") for a in action.get("outputArtifacts") or []}
-        produced |= stage_outputs
+                if artifact.get("name") not in available:
+                    problems.append(f"{where}: input artifact {artifact.get('name')} is produced by no earlier action")
+        produced |= {a.get("name") for action in actions for a in action.get("outputArtifacts") or []}
     return problems
 
 
