@@ -518,11 +518,11 @@ def ecr_lifecycle_policy(r: Resource) -> list[Request]:
 
 
 def kms_key(r: Resource) -> list[Request]:
-    i = _inputs(r, "deletionWindowInDays")
+    # A new key is enabled: isEnabled only matters when it turns a key off later (DisableKey).
+    i = _inputs(r, "deletionWindowInDays", "isEnabled")
     rotation = i.pop("enableKeyRotation", None)
     period = i.pop("rotationPeriodInDays", None)
-    _move(i, i, {"customerMasterKeySpec": "KeySpec", "isEnabled": "_enabled"})
-    i.pop("_enabled", None)
+    _move(i, i, {"customerMasterKeySpec": "KeySpec"})
     requests = _one("kms", "CreateKey", i)
     if rotation:
         requests.append(Request("kms", "EnableKeyRotation", {"KeyId": "0123abcd-0123-abcd-0123-0123456789ab",
