@@ -15,7 +15,6 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pulumi
 import pulumi_aws as aws
 import pytest
 
@@ -25,7 +24,7 @@ from ecsp.context import StackContext
 from ecsp.programs import Programs
 from stacks import PROGRAMS
 from tests import standin_provider
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 from tests.test_check import needs_tools
 
@@ -75,7 +74,6 @@ def _with_bad_resources(project_program: Callable[[StackContext], None]) -> Prog
         project_program(ctx)
         aws.efs.FileSystem("unencrypted", encrypted=False)
         aws.kms.Key("never-rotated", enable_key_rotation=False)
-        pulumi.export("bad", True)
 
     nothing: Callable[[StackContext], None] = lambda ctx: None  # noqa: E731
     return Programs({kind: project if kind == "project" else nothing for kind in PROGRAMS.by_kind},
@@ -84,7 +82,7 @@ def _with_bad_resources(project_program: Callable[[StackContext], None]) -> Prog
 
 def test_an_unencrypted_file_system_and_a_key_that_never_rotates_are_violations_nothing_accepts(
         tmp_path: Path, environ: dict[str, str]) -> None:
-    project = _copy(EXAMPLES[0].parent.parent / "hello" / "ecsp.yaml", tmp_path)
+    project = _copy(ROOT / "examples" / "hello" / "ecsp.yaml", tmp_path)
     violations = _run(project, environ, _with_bad_resources(PROGRAMS.by_kind["project"]))
     refused = sorted((v.policy, v.name) for v in violations if not v.finding().accepted)
     assert refused == [("cmk-backing-key-rotation-enabled", "never-rotated"), ("efs-encrypted", "unencrypted")]
