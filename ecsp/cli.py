@@ -20,7 +20,8 @@ COMMAND_MODULES = (
     "ecsp.commands.config",  # validate, schema, init
     "ecsp.commands.plan",  # plan
     "ecsp.commands.check",  # check --aws-models
-    "ecsp.commands.deploy",  # up, preview, destroy, refresh, outputs, ls, cancel, install-pulumi
+    "ecsp.commands.run",  # up, preview, destroy, refresh
+    "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show
     "ecsp.commands.pipeline",  # pipeline ls|show|status
     "ecsp.commands.replay",  # replay

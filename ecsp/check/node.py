@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from ecsp.engine.automation import ecsp_home
+from ecsp.engine.pulumi_cli import ecsp_home
 from ecsp.errors import ToolMissingError
 
 SOURCE = Path(__file__).with_name("node")
