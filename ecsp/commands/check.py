@@ -19,8 +19,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "(Node.js: `ecsp check --install-tools` installs it once). Accepted findings are listed with their "
         "reason; any other finding fails the command (exit 1).",
         epilog="examples:\n  ecsp check --aws-models\n  ecsp check --aws-models --env test --app web\n"
-        "  ecsp check --aws-models --accepted     also list the accepted findings and why\n"
-        "  ecsp check --install-tools              install asl-validator and AWSGuard (npm ci)",
+        "  ecsp check --aws-models --accepted   also list the accepted findings and why\n"
+        "  ecsp check --install-tools           install asl-validator and AWSGuard",
         formatter_class=HelpFormatter,
     )
     add_targets(p)
