@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "ecsp.commands.pipeline",  # pipeline ls|show|status
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot
+    "ecsp.commands.completion",  # completion
 )
 
 DESCRIPTION = """\

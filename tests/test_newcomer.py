@@ -117,3 +117,220 @@ def test_first_setup_shows_no_setuptools_banner(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     assert "****" not in done.stderr and "Please be careful" not in done.stderr, done.stderr
+
+
+# --------------------------------------------------------------------------- smaller things
+
+
+def test_validate_names_the_kind_of_applications_that_have_no_path(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "-f", str(ROOT / "examples" / "kinds" / "ecsp.yaml")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "applications: web (/), api (backend), orders (worker), nightly (job)" in out
+
+
+COPILOT_HABITS = """\
+project: {name: shop, region: us-west-2}
+environments:
+  test: {region: eu-west-9}
+applications:
+  api:
+    type: Backend Service
+    image: {location: nginx}
+    port: 80
+    count: {range: 1-10}
+"""
+
+
+def test_copilot_habits_and_an_unknown_region_are_said_in_ecsp_words(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "ecsp.yaml"
+    file.write_text(COPILOT_HABITS)
+    assert main(["validate", "-f", str(file)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {file}:3: environments.test.region: 'eu-west-9' is not an AWS region (this botocore knows "
+        "eu-west-1, eu-west-2, eu-west-3); if AWS opened it after this release, `pip install -U boto3` brings it",
+        f"error: {file}:6: applications.api.type: unknown key 'type'; Copilot's `type: Backend Service` is "
+        "`kind: backend` in ecsp",
+        f"error: {file}:9: applications.api.count.range: unknown key 'range'; Copilot's `count: {{range: 1-10}}` "
+        "is `count: {min: 1, max: 10}` in ecsp",
+        "3 problems; fix them and run `ecsp validate` again",
+    ]
+
+
+def test_ecsp_deploy_says_what_copilots_deploy_is_here(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["deploy"]) == 2
+    err = capsys.readouterr().err
+    assert "ecsp: error: unknown command 'deploy': Copilot's `deploy` is `ecsp up` here" in err
+
+
+@pytest.mark.parametrize(("argv", "usage", "said"), [
+    (["up", "--lcoal"], "usage: ecsp up ", "ecsp up: error: unrecognized arguments: --lcoal; did you mean --local?"),
+    (["plan", "--inptus"], "usage: ecsp plan ", "did you mean --inputs?"),
+    (["upp"], "usage: ecsp ", "ecsp: error: unknown command 'upp'; did you mean 'up'?"),
+    (["up", "--progress", "lve"], "usage: ecsp up ", "'lve' is not one of auto, live, plain, json, none; did you "
+                                                     "mean 'live'?"),
+    (["pipeline", "shw"], "usage: ecsp pipeline ", "did you mean 'show'?"),
+])
+def test_an_unknown_option_shows_the_commands_usage_and_the_nearest_option(
+        argv: list[str], usage: str, said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage), err
+    assert said in err
+
+
+def test_plan_inputs_shows_json_documents_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--inputs", "--app", "web", "-f", str(ROOT / "examples" / "hello" / "ecsp.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert '"containerDefinitions": [' in out and '\\"' not in out, "no escaped quotes"
+    assert '"name": "ECSP_APPLICATION",' in out
+
+
+def test_pipeline_show_on_a_project_without_pipelines(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pipeline", "show", "-f", str(ROOT / "examples" / "hello" / "ecsp.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ecsp.yaml has no pipelines"), err
+    assert "`ecsp init --pipeline` writes a starter" in err
+
+
+def test_outputs_keep_every_value_whole_off_a_terminal(file: str, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    url = "https://" + "a-very-long-load-balancer-name-" * 4 + "123456789.us-west-2.elb.amazonaws.com/api/v1"
+    engine = FakeEngine(deployed={"shop-a0/e0": {"url": url, "note": "x" * 150}})
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: engine)
+    assert main(["outputs", "-f", file]) == 0
+    out = capsys.readouterr().out
+    assert url in out and "x" * 150 in out
+
+
+def test_a_replacement_is_said_in_words() -> None:
+    from ecsp import styles
+
+    assert styles.changes({"create": 2, "update": 1, "replace": 1, "delete": 1}) == "+2 ~1 1 replaced -1"
+
+
+def test_the_json_result_says_the_changes_the_result_and_the_table_say(tmp_path: Path) -> None:
+    """The engine's own summary counts the root stack too; every report counts what the display showed."""
+    import io
+    import json
+
+    from rich.console import Console
+
+    from ecsp import progress
+    from ecsp.engine.automation import AutomationEngine
+    from ecsp.progress import summary
+    from tests.fake_pulumi import FIXTURES
+
+    fake = FakePulumiCommand(events={"up": FIXTURES / "up.json"})
+    project = api.load(write_project(tmp_path, "shop", environments=1, applications=1))
+    engine = AutomationEngine(project.root, project.config, PROGRAMS, command=fake,
+                              environ={"PULUMI_CONFIG_PASSPHRASE": "p"})
+    out = io.StringIO()
+    reporter = progress.reporter("json", operation="up", console=Console(file=out), project="shop")
+    result = project.run("up", reporter=reporter, engine=engine)
+    record = json.loads(out.getvalue().splitlines()[-1])
+    views = {v.stack: v for v in reporter.model.stacks()}
+    for stack in record["stacks"]:
+        name = stack["stack"]
+        assert stack["changes"] == result[name].changes == summary.stack_changes(result[name], views[name])
+    assert record["stacks"][0]["changes"] == {"create": 1, "same": 10}
+
+
+# --------------------------------------------------------------------------- completion
+
+
+def every_command() -> list[tuple[str, ...]]:
+    from ecsp import cli
+    from ecsp.commands.completion import commands
+
+    return [c.path for c in commands(cli.build_parser()).walk() if c.path]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_covers_every_command_of_the_parser(shell: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["completion", shell]) == 0
+    script = capsys.readouterr().out
+    paths = every_command()
+    assert ("up",) in paths and ("pipeline", "show") in paths and ("completion",) in paths
+    for path in paths:
+        quoted = " ".join(path)
+        assert f"{path[-1]}" in script and (f"'{quoted}'" in script or f"path={quoted} " in script
+                                            or f"set path {quoted}\n" in script or f"= {quoted}'" in script), path
+
+
+def bash_complete(line: str) -> list[str]:
+    """What bash offers after ``line`` (words so far, the last one being completed), with the generated script."""
+    from ecsp.commands.completion import script
+
+    words = line.split(" ")
+    program = (script("bash") + "\nCOMP_WORDS=(" + " ".join(f"'{w}'" for w in words) + f")\nCOMP_CWORD={len(words) - 1}"
+               '\n_ecsp\nprintf "%s\\n" "${COMPREPLY[@]}"\n')
+    done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.split()
+
+
+def test_bash_completes_commands_options_and_choices() -> None:
+    assert bash_complete("ecsp u") == ["up"]
+    assert set(bash_complete("ecsp pipeline ")) >= {"ls", "show", "status"}
+    assert "--allow-empty-passphrase" in bash_complete("ecsp up --")
+    assert bash_complete("ecsp up --progress p") == ["plain"]
+    assert bash_complete("ecsp pipeline show --js") == ["--json"]
+    assert {"bash", "zsh", "fish"} <= set(bash_complete("ecsp completion "))
+
+
+# --------------------------------------------------------------------------- interactive init
+
+
+def test_init_in_a_terminal_finds_the_dockerfiles_and_writes_a_commented_file(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "Dockerfile").write_text('FROM python:3.12-slim\nEXPOSE 8080\nCMD ["python", "-m", "api"]\n')
+    (tmp_path / "frontend").mkdir()
+    (tmp_path / "frontend" / "Dockerfile").write_text("FROM nginx:stable\n")
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x" / "Dockerfile").write_text("FROM scratch\n")
+    main_fd, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen([sys.executable, "-m", "ecsp", "init"], cwd=tmp_path, stdin=child, stdout=child,
+                               stderr=child, env=env, start_new_session=True)
+    os.close(child)
+    seen = ""
+
+    def answer(prompt: str, reply: str) -> None:
+        nonlocal seen
+        while prompt not in seen:
+            ready, _, _ = select.select([main_fd], [], [], 30)
+            assert ready, f"no prompt {prompt!r}:\n{seen}"
+            seen += os.read(main_fd, 4096).decode(errors="replace")
+        seen = seen.split(prompt, 1)[1]
+        os.write(main_fd, reply.encode() + b"\n")
+
+    try:
+        answer("project name [", "shop")
+        answer("home region [us-east-1]: ", "us-west-2")
+        answer("environments, in deploy order", "test,prod")
+        answer("add application api (built from ./api, port 8080)? [Y/n]: ", "")
+        answer("add application frontend (built from ./frontend, port 80)? [Y/n]: ", "y")
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(main_fd)
+    text = (tmp_path / "ecsp.yaml").read_text()
+    assert text.startswith("# ecsp project file.")
+    from ecsp import loader
+
+    config = loader.load(tmp_path / "ecsp.yaml")
+    assert config.project.name == "shop" and list(config.environments) == ["test", "prod"]
+    assert list(config.applications) == ["api", "frontend"], "node_modules is not the project's own"
+    assert config.applications["api"].port == 8080 and config.applications["frontend"].port == 80
+    assert config.application("test", "frontend").path == "/frontend"
+
+
+def test_init_without_a_terminal_still_needs_a_name(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "ecsp", "init"], cwd=tmp_path, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "ecsp init needs --name when standard input is not a terminal" in done.stderr

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecsp import styles
-from ecsp.events import Diagnostic, Status, reveal
+from ecsp.events import NO_CHANGE_OPS, Diagnostic, Status, reveal
 from ecsp.progress import text
 from ecsp.progress.model import ResourceView, StackView, shorten_error
 from ecsp.results import RunResult, StackResult
@@ -67,7 +67,9 @@ def stack_changes(result: StackResult, view: StackView | None) -> dict[str, int]
     """A stack's changes as every report says them: what the display saw, else the result's counts."""
     # The changes the live rows and plain lines showed, when the model saw the steps (after a failure
     # the engine's summary can be incomplete); the result's counts stand in for stacks it saw nothing of.
-    return dict(view.changes) if view is not None and view.total else dict(result.changes)
+    if view is None or not view.total:
+        return dict(result.changes)
+    return {**{op: n for op, n in result.changes.items() if op in NO_CHANGE_OPS}, **view.changes}
 
 
 def summary_table(result: RunResult, views: Mapping[str, StackView], now: float) -> Table:
