@@ -334,3 +334,22 @@ def test_init_without_a_terminal_still_needs_a_name(tmp_path: Path) -> None:
                           stdin=subprocess.DEVNULL, timeout=60, check=False)
     assert done.returncode == 2
     assert "ecsp init needs --name when standard input is not a terminal" in done.stderr
+
+
+def test_the_state_folder_next_to_ecsp_yaml_stays_out_of_git(tmp_path: Path) -> None:
+    """`ecsp up` in a repository: .ecsp/ (state, work dirs) never shows up as something to commit."""
+    import shutil
+
+    from ecsp.engine.automation import AutomationEngine
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    project = api.load(write_project(tmp_path, "shop", environments=1, applications=1))
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    engine = AutomationEngine(project.root, project.config, PROGRAMS, command=FakePulumiCommand(),
+                              environ={"PULUMI_CONFIG_PASSPHRASE": "p"})
+    project.up(engine=engine, progress=False)
+    assert (tmp_path / ".ecsp" / "workspaces").is_dir()
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path,
+                            capture_output=True, text=True, check=True).stdout
+    assert ".ecsp" not in status and "ecsp.yaml" in status, status

@@ -165,6 +165,7 @@ class Workspaces:
     def write_project(self, pulumi_project: str) -> Path:
         """The work dir of ``pulumi_project`` with its ``Pulumi.yaml`` (rewritten only when it changed)."""
         folder = self.project_dir(pulumi_project)
+        keep_out_of_git(self.root)
         folder.mkdir(parents=True, exist_ok=True)
         settings = auto.ProjectSettings(
             name=pulumi_project, runtime="python",
@@ -206,6 +207,18 @@ class Workspaces:
 
     def _file_state(self) -> Path:
         return Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))
+
+
+GITIGNORE = "# Written by ecsp: state, Pulumi work dirs and plans stay out of git.\n*\n"
+
+
+def keep_out_of_git(root: Path) -> None:
+    """``<root>/.ecsp`` holds a ``.gitignore`` of ``*``: the state next to ecsp.yaml never lands in a commit
+    (a team that commits it ends up with two states), whatever the repository's own ``.gitignore`` says."""
+    ignore = root / ".ecsp" / ".gitignore"
+    if not ignore.exists():
+        ignore.parent.mkdir(parents=True, exist_ok=True)
+        ignore.write_text(GITIGNORE, encoding="utf-8")
 
 
 def _listed(names: Sequence[str], limit: int = 3) -> str:
