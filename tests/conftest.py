@@ -23,3 +23,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="module")
+def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PULUMI_HOME of its own with the stand-in installed as every plugin the programs ask for."""
+    from stacks import PROGRAMS
+    from tests import standin_provider
+
+    home = tmp_path_factory.mktemp("pulumi-home")
+    standin_provider.install(home, PROGRAMS.plugin_versions())
+    return home

@@ -16,20 +16,11 @@ from typing import Any
 
 import pytest
 
-from stacks import PROGRAMS
-from tests import standin_provider
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NOTEBOOK = EXAMPLES / "notebook.py"
 DATACLASS_REPR = re.compile(r"\w+\((?:\w+=)")
-
-
-@pytest.fixture(scope="module")
-def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("pulumi-home")
-    standin_provider.install(home, PROGRAMS.plugin_versions())
-    return home
 
 
 @pytest.fixture

@@ -14,22 +14,10 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
-from stacks import PROGRAMS
-from tests import standin_provider
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 from tests.test_real_engine import Project, Run, copy_example, wait_for
 
 pytestmark = MARKS
-
-
-@pytest.fixture(scope="module")
-def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A PULUMI_HOME with the stand-in installed as every plugin the programs ask for."""
-    home = tmp_path_factory.mktemp("pulumi-home")
-    standin_provider.install(home, PROGRAMS.plugin_versions())
-    return home
 
 
 def without_passphrase(project: Project) -> Project:
