@@ -42,6 +42,18 @@ class StackStatus:
     outputs: dict[str, object] = field(default_factory=dict)
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+
+
+def hidden_type(type_: str) -> bool:
+    """The root stack and provider resources: bookkeeping, not infrastructure a person asked for.
+
+    Neither is shown nor counted, by the progress display or by the plan.
+    """
+    return type_ == ROOT_STACK_TYPE or type_.startswith(PROVIDER_TYPE_PREFIX)
+
+
 # Steps that look at a resource without changing it: a refresh takes one per resource, drifted or
 # not, so counting them as changes would report every resource as changed.
 NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})

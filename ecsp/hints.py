@@ -8,7 +8,7 @@ deploy``). Imports nothing of ecsp, so both may use it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 # Copilot's workload types and the application kind ecsp gives each (the importer reads it too).
@@ -68,9 +68,14 @@ def config_key(loc: Sequence[str | int], value: Any) -> str | None:
     return None
 
 
+def habits(unknown: Iterable[tuple[tuple[str | int, ...], Any]]) -> dict[tuple[str | int, ...], str]:
+    """Of unknown keys (where, value written), those Copilot users write out of habit, with ecsp's word for each."""
+    return {loc: hint for loc, value in unknown if (hint := config_key(loc, value)) is not None}
+
+
 def command(word: str) -> str | None:
     """The hint for a command Copilot users type (``ecsp deploy``), if any."""
     return COPILOT_COMMANDS.get(word)
 
 
-__all__ = ["APPLICATION_KEYS", "COPILOT_COMMANDS", "COPILOT_KINDS", "command", "config_key"]
+__all__ = ["APPLICATION_KEYS", "COPILOT_COMMANDS", "COPILOT_KINDS", "command", "config_key", "habits"]

@@ -14,6 +14,7 @@ from ecsp import graph as graphs
 from ecsp import mocks, notes
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
+from ecsp.events import hidden_type
 from ecsp.graph import StackGraph, StackSpec
 from ecsp.notebook import Renders, details, html
 from ecsp.programs import Programs
@@ -49,6 +50,11 @@ class PlannedStack:
     outputs: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # replacements and deletions to know of (ecsp.notes)
 
+    @property
+    def resource_count(self) -> int:
+        """Its resources as the progress display counts them: every one but the providers (``resources`` has all)."""
+        return sum(1 for r in self.resources if not hidden_type(r.type))
+
     def of_type(self, type_: str) -> list[PlannedResource]:
         """The resources of ``type_``: ``aws:ecs:TaskDefinition`` (as the CLI shows it) or Pulumi's full token."""
         return [r for r in self.resources if r.is_a(type_)]
@@ -82,7 +88,7 @@ class Plan(Renders):
 
     def summary(self) -> str:
         return (f"Plan for {self.project}: {len(self.stacks)} stacks, "
-                f"{sum(len(s.resources) for s in self.stacks)} resources")
+                f"{sum(s.resource_count for s in self.stacks)} resources")
 
     def __rich__(self) -> Any:
         from rich.console import Group
@@ -93,7 +99,7 @@ class Plan(Renders):
         for column in ("stack", "kind", "resources", "after"):
             table.add_column(column, overflow="fold")
         for s in self.stacks:
-            table.add_row(s.spec.name, s.spec.kind, str(len(s.resources)), ", ".join(s.spec.depends_on))
+            table.add_row(s.spec.name, s.spec.kind, str(s.resource_count), ", ".join(s.spec.depends_on))
         notes = [Text(f"note: {s.spec.name}: {note}", style="yellow") for s in self.stacks for note in s.notes]
         return Group(table, *notes)
 
@@ -106,7 +112,7 @@ class Plan(Renders):
             for r in s.resources:
                 lines.append(f"{r.short_type}", style=TYPE_STYLE)
                 lines.append(f" {r.name}" + (f"  (in {r.parent.split('::')[-1]})" if r.parent else "") + "\n")
-            folded.append(details(f"{s.spec.name}: {len(s.resources)} resources", html(lines)))
+            folded.append(details(f"{s.spec.name}: {s.resource_count} resources", html(lines)))
         return html(self.__rich__()) + "".join(folded)
 
 

@@ -37,9 +37,8 @@ def console(**kwargs: Any) -> Console:
 
 def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
     spec = stack.spec
-    # Every node of the tree counts (providers and stack references too), so the number matches
-    # `plan --json` and `len(plan.stack(name).resources)`.
-    label = Text.assemble((spec.name, "bold"), f"  ({spec.kind}, {len(stack.resources)} resources)")
+    # Counted as the progress display and the notebook count them: the providers aside (the tree shows them).
+    label = Text.assemble((spec.name, "bold"), f"  ({spec.kind}, {stack.resource_count} resources)")
     if spec.depends_on:
         # A line of its own: appended to the name it wraps mid-list at 80 columns.
         label.append(f"\n  after {', '.join(spec.depends_on)}", style="dim")
@@ -96,7 +95,7 @@ def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
             out.print(Text(f"  note: {note}", style="yellow"), soft_wrap=True)
     totals: Counter[str] = Counter()
     for stack in plan.stacks:
-        totals[stack.spec.kind] += len(stack.resources)
+        totals[stack.spec.kind] += stack.resource_count
     out.print(Group(Text(
         "total: " + ", ".join(f"{n} {kind} resources" for kind, n in totals.items()), style="bold")))
 

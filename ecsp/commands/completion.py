@@ -19,7 +19,7 @@ SHELLS = ("bash", "zsh", "fish")
 EPILOG = """\
 examples:
   ecsp completion bash > ~/.local/share/bash-completion/completions/ecsp
-  ecsp completion zsh > "${fpath[1]}/_ecsp"        (or: source <(ecsp completion zsh))
+  ecsp completion zsh > "${fpath[1]}/_ecsp"   (or source <(ecsp completion zsh))
   ecsp completion fish > ~/.config/fish/completions/ecsp.fish
 
 Open a new shell afterwards. The script completes commands, options and their choices.

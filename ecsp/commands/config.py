@@ -31,7 +31,7 @@ examples:
 
 INIT_EPILOG = """\
 examples:
-  ecsp init                                         asks, and finds your Dockerfiles
+  ecsp init                                         asks; finds your Dockerfiles
   ecsp init --name shop                             environment test, app web
   ecsp init --name shop --region us-west-2 --env test --env prod:eu-west-1
   ecsp init --name shop --app api --build ./api     image from ./api/Dockerfile

@@ -31,8 +31,8 @@ examples:
 
 INSTALL_EPILOG = """\
 examples:
-  ecsp install-pulumi             `ecsp up` then finds it in ~/.ecsp/pulumi/VERSION
-  ecsp install-pulumi --plugins   and the provider plugins `up` could not download
+  ecsp install-pulumi             `ecsp up` finds it in ~/.ecsp/pulumi/VERSION
+  ecsp install-pulumi --plugins   and the plugins `up` could not download
 
 Set ECSP_HOME to install somewhere else than ~/.ecsp.
 """

@@ -68,7 +68,7 @@ def problems(e: ValidationError, data: Any, lines: Lines, filename: str) -> list
     found: list[tuple[Loc, str]] = []
     raw = e.errors(include_url=False)
     typo_for = _typo_suggestions(raw, data)
-    habits = _copilot_habits(raw)
+    habits = hints.habits((_clean_loc(tuple(e["loc"])), e.get("input")) for e in raw if e["type"] == "extra_forbidden")
     for err in raw:
         loc = _clean_loc(tuple(err["loc"]))
         inner = err.get("ctx", {}).get("error")
@@ -92,18 +92,6 @@ def sorted_problems(problems: list[ConfigProblem]) -> list[ConfigProblem]:
     # Stable order: by line, then path; drop duplicates (one cause seen by two checks).
     unique = {(p.line or 0, p.path, p.message): p for p in problems}
     return [unique[k] for k in sorted(unique)]
-
-
-def _copilot_habits(raw: list[Any]) -> dict[Loc, str]:
-    """Unknown keys that Copilot users write out of habit (``type: Backend Service``), with ecsp's word for them."""
-    out: dict[Loc, str] = {}
-    for err in raw:
-        if err["type"] == "extra_forbidden":
-            loc = _clean_loc(tuple(err["loc"]))
-            hint = hints.config_key(loc, err.get("input"))
-            if hint is not None:
-                out[loc] = hint
-    return out
 
 
 def _typo_suggestions(raw: list[Any], data: Any) -> dict[Loc, Loc]:
