@@ -99,10 +99,11 @@ def container_definition(
         out["portMappings"] = [mapping]
     if secrets:
         out["secrets"] = [{"name": s.name, "valueFrom": s.value_from} for s in secrets]
-    for field, render in SETTINGS.items():
+    # Each declared setting through its line (a setting declared without one is a KeyError, not silence).
+    for field in type(container.settings).model_fields:
         value = getattr(container.settings, field)
         if value is not None:
-            out.update(render(value))
+            out.update(SETTINGS[field](value))
     if container.init_process:
         # AWS recommends an init process with ECS Exec so the SSM agent's children are reaped.
         out["linuxParameters"] = {"initProcessEnabled": True}

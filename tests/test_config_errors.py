@@ -973,6 +973,26 @@ CASES += [
         'ecsp.yaml:16: applications.web.capacity.spot: 0 is out of range; use 1 to 1000',
     ),
     case(
+        "command-unclosed-quote",
+        BASE + '    command: "nginx -g \'daemon off;"\n',
+        'ecsp.yaml:16: applications.web.command: "nginx -g \'daemon off;" cannot be split into words: a quote is not closed; fix it, or write the words as a list, e.g. [sh, -c, "echo hello"]',
+    ),
+    case(
+        "command-trailing-backslash-in-override",
+        BASE + '    environments:\n      prod: {command: "run \\\\"}\n',
+        "ecsp.yaml:17: applications.web.environments.prod.command: 'run \\' cannot be split into words: it ends with a backslash, which escapes nothing; fix it, or write the words as a list, e.g. [sh, -c, \"echo hello\"]",
+    ),
+    case(
+        "entrypoint-empty",
+        BASE + "    entrypoint: []\n",
+        "ecsp.yaml:16: applications.web.entrypoint: must not be empty; give it a value or remove the key",
+    ),
+    case(
+        "sidecar-command-number",
+        BASE + "    sidecars:\n      a: {image: busybox, command: 5}\n",
+        "ecsp.yaml:17: applications.web.sidecars.a.command: must be a list, not a number; use e.g. command: [npm, run, start]",
+    ),
+    case(
         "override-sidecar-port-taken",
         BASE + '    environments:\n      prod:\n        sidecars:\n          proxy: {image: envoyproxy/envoy, port: 80}\n',
         "ecsp.yaml:19: applications.web.environments.prod.sidecars.proxy.port: in environment 'prod', merged with the base settings: 80 is already the application's port; containers of a task share one network, give each its own port",

@@ -52,7 +52,8 @@ def _words(value: Any) -> Any:
     try:
         return shellwords.split(value)
     except ValueError as e:
-        raise ValueError(f"{value!r} cannot be split into words: {e}; fix it, or write the words as a list, "
+        shown = f'"{value}"' if "'" in value else f"'{value}'"
+        raise ValueError(f"{shown} cannot be split into words: {e}; fix it, or write the words as a list, "
                          "e.g. [sh, -c, \"echo hello\"]") from None
 
 
