@@ -69,13 +69,14 @@ def task_containers(settings: ResolvedApplication, app: str) -> list[Container]:
         settings=ContainerSettings.of(settings), log_options=log_options, init_process=settings.exec)]
     if firelens is not None:
         containers.append(Container(LOG_ROUTER, ("logging", "firelens"), image=firelens.image, router=firelens))
-    for name, car in sorted(settings.sidecars.items()):
+    for name, sidecar in sorted(settings.sidecars.items()):
         containers.append(Container(
-            name, ("sidecars", name), image=car.image, essential=car.essential, port=car.port,
-            variables=car.variables, secrets=car.secrets, depends_on=car.depends_on, healthcheck=car.healthcheck,
+            name, ("sidecars", name), image=sidecar.image, essential=sidecar.essential, port=sidecar.port,
+            variables=sidecar.variables, secrets=sidecar.secrets, depends_on=sidecar.depends_on,
+            healthcheck=sidecar.healthcheck,
             mounts=tuple(Mount(volume, path, volumes[volume].read_only)
-                         for volume, path in sorted(car.mount_points.items()) if volume in volumes),
-            settings=ContainerSettings.of(car), log_options=log_options))
+                         for volume, path in sorted(sidecar.mount_points.items()) if volume in volumes),
+            settings=ContainerSettings.of(sidecar), log_options=log_options))
     return containers
 
 
@@ -169,19 +170,19 @@ def _mount_problems(settings: ResolvedApplication) -> list[FieldError]:
                                      f"'{vol.path}' is already where volume '{seen[path]}' is mounted; give each "
                                      "volume its own path"))
         seen.setdefault(path, name)
-    for car_name, car in settings.sidecars.items():
-        car_seen: dict[str, str] = {}
-        for vol_name, where in car.mount_points.items():
-            at = ("sidecars", car_name, "mount_points", vol_name)
+    for sidecar_name, sidecar in settings.sidecars.items():
+        sidecar_seen: dict[str, str] = {}
+        for vol_name, where in sidecar.mount_points.items():
+            at = ("sidecars", sidecar_name, "mount_points", vol_name)
             if vol_name not in volumes:
                 hint = f"volumes: {', '.join(volumes)}" if volumes else "add it under storage.volumes"
                 errors.append(FieldError(at, f"there is no volume '{vol_name}'; {hint}"))
                 continue
             path = where.rstrip("/") or "/"
-            if path in car_seen:
-                errors.append(FieldError(at, f"'{where}' is already where volume '{car_seen[path]}' is mounted in "
-                                             f"'{car_name}'; give each volume its own path"))
-            car_seen.setdefault(path, vol_name)
+            if path in sidecar_seen:
+                errors.append(FieldError(at, f"'{where}' is already where volume '{sidecar_seen[path]}' is mounted in "
+                                             f"'{sidecar_name}'; give each volume its own path"))
+            sidecar_seen.setdefault(path, vol_name)
     return errors
 
 
