@@ -25,9 +25,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias
+from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias, task_containers
 from ecsp.context import StackContext
-from stacks import _aws, application_sidecars, application_storage
+from stacks import _aws, application_storage
 from stacks.application_iam import TaskRoles, after
 from stacks.application_image import BuiltImage
 from stacks.application_queue import BacklogScaling, Queue
@@ -120,9 +120,10 @@ def program(ctx: StackContext) -> None:
 
     volumes, storage_policy = _storage(app, names=names, settings=settings, upstream=upstream, region=region,
                                        account=account, partition=partition, provider=provider)
-    roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
-                      account=account, partition=partition, provider=provider,
-                      sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
+    # The task's containers, the application's own first: each brings its own secrets to the execution role.
+    containers = task_containers(settings, app)
+    roles = TaskRoles(app, names=names, secrets={c.name: c.secrets for c in containers}, exec_enabled=settings.exec,
+                      region=region, account=account, partition=partition, provider=provider,
                       storage_policy=storage_policy)
 
     # What the capabilities add around the shared task definition: topics and a queue, with their grants
@@ -165,11 +166,10 @@ def program(ctx: StackContext) -> None:
             provider=provider)
 
     task = TaskDefinition(
-        app, names=names, settings=settings, image=image, url=routing.url if routing else None,
+        app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
         secrets=roles.secrets, execution_role_arn=roles.execution_role_arn, task_role_arn=task_role_arn,
         region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
-        port_name=connect.port_name if connect else None,
-        sidecar_secrets=roles.sidecar_secrets if settings.sidecars else None, volumes=volumes)
+        port_names={names.container: connect.port_name} if connect and connect.port_name else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
     if settings.has(Capability.SCHEDULE):
