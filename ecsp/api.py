@@ -83,11 +83,21 @@ class Project:
                              include_upstream=include_upstream, with_opt_in=with_pipeline)
 
     def plan(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
-             with_pipeline: bool = False) -> Plan:
-        """Evaluate the selected stacks' programs offline, under Pulumi's mocks."""
-        from ecsp import planner
+             with_pipeline: bool = False, cache: bool = True) -> Plan:
+        """Evaluate the selected stacks' programs offline, under Pulumi's mocks.
 
-        return planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline))
+        The stacks ``env``/``app`` select come with the upstream stacks whose outputs they read,
+        marked ``upstream``. ``cache``: read back each stack whose code, settings and upstream
+        outputs did not change since it was last planned (``.ecsp/plans``); False plans every
+        stack again (and keeps the fresh plans).
+        """
+        from ecsp import planner
+        from ecsp.plancache import PlanCache
+
+        selection = self.stacks(env, app, with_pipeline=with_pipeline)
+        targets = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline).names()
+        return planner.plan(self.config, programs(), selection, cache=PlanCache(self.root, read=cache),
+                            targets=targets)
 
     # Release pipelines: the model, and their live state read with boto3.
     def pipelines(self) -> list[PipelineModel]:

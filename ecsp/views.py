@@ -36,11 +36,19 @@ def console(**kwargs: Any) -> Console:
     return _Console(highlight=False, **kwargs)
 
 
-def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
-    spec = stack.spec
+def _heading(stack: PlannedStack) -> Text:
     # Every node of the tree counts (providers and stack references too), so the number matches
     # `plan --json` and `len(plan.stack(name).resources)`.
-    label = Text.assemble((spec.name, "bold"), f"  ({spec.kind}, {len(stack.resources)} resources)")
+    label = Text.assemble((stack.spec.name, "bold"), f"  ({stack.spec.kind}, {len(stack.resources)} resources)")
+    marks = [mark for mark, on in (("upstream", stack.upstream), ("from the cache", stack.cached)) if on]
+    if marks:
+        label.append(f"  {', '.join(marks)}", style="dim")
+    return label
+
+
+def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
+    spec = stack.spec
+    label = _heading(stack)
     if spec.depends_on:
         # A line of its own: appended to the name it wraps mid-list at 80 columns.
         label.append(f"\n  after {', '.join(spec.depends_on)}", style="dim")
@@ -70,17 +78,34 @@ def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Tree:
 
 
 def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
+    """The stacks asked for as trees; a stack planned only for its outputs (upstream) as one line."""
+    shown = [stack for stack in plan.stacks if not stack.upstream]
+    cached = sum(stack.cached for stack in plan.stacks)
     out.print(Text.assemble("Plan for project ", (plan.project, "bold"),
-                            f": {len(plan.stacks)} stacks, in dependency order (offline, under mocks)"))
+                            f": {_count(len(shown), 'stack')}, in dependency order (offline, under mocks)"))
+    upstream = len(plan.stacks) - len(shown)
+    if upstream:
+        out.print(Text(f"and {_count(upstream, 'upstream stack')}, planned for their outputs (one line each)",
+                       style="dim"))
+    if cached:
+        out.print(Text(f"{cached} of {len(plan.stacks)} read back from .ecsp/plans: unchanged since planned "
+                       "(--no-cache replans)", style="dim"))
     for stack in plan.stacks:
+        if stack.upstream:
+            out.print(_heading(stack))
+            continue
         out.print(stack_tree(stack, inputs=inputs))
         for note in stack.notes:
             out.print(Text(f"  note: {note}", style="yellow"), soft_wrap=True)
     totals: Counter[str] = Counter()
-    for stack in plan.stacks:
+    for stack in shown:
         totals[stack.spec.kind] += len(stack.resources)
     out.print(Group(Text(
         "total: " + ", ".join(f"{n} {kind} resources" for kind, n in totals.items()), style="bold")))
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 def print_pipeline(model: PipelineModel, out: Console) -> None:
