@@ -47,6 +47,7 @@ from ecsp.engine.pulumi_cli import (
 from ecsp.engine.workspace import resolve_backend
 from ecsp.errors import Cancelled, EngineError, PulumiMissingError, StackLockedError, StackNotFoundError
 from ecsp.events import Diagnostic, OutputLine, ResourceStep, Secret, Summary
+from ecsp.programs import Programs
 from stacks import PROGRAMS
 from tests.deploy_support import Recorder, synthetic_yaml
 from tests.fake_pulumi import CANCEL_EVENT, FAKE_VERSION, FIXTURES, SALT, FakePulumiCommand
@@ -446,13 +447,21 @@ def test_backend_precedence(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- imports and plugins
 
 
-def test_prepare_imports_the_declared_aws_submodules_before_any_stack_runs(tmp_path: Path,
-                                                                           fake: FakePulumiCommand) -> None:
+def test_programs_run_once_one_thread_imported_the_declared_aws_submodules(tmp_path: Path,
+                                                                          fake: FakePulumiCommand) -> None:
     import pulumi_aws
 
-    engine_for(tmp_path, fake).prepare([PROJECT], "up")
-    # No lazy module left for worker threads to race on (one thread imported them, while the CLI answered).
-    assert all(type(getattr(pulumi_aws, name)) is type(os) for name in PROGRAMS.aws_modules)
+    seen: list[bool] = []
+
+    def program(ctx: StackContext) -> None:
+        # No lazy module left for the programs' threads to race on.
+        seen.append(all(type(getattr(pulumi_aws, name)) is type(os) for name in PROGRAMS.aws_modules))
+
+    programs = Programs(by_kind={"project": program}, aws_modules=PROGRAMS.aws_modules)
+    engine = AutomationEngine(tmp_path, CONFIG, programs, command=fake, environ={})
+    engine.prepare([PROJECT], "up")  # starts the imports, and returns while they go on
+    engine._program(ctx(PROJECT))()  # what the SDK's language server calls when the CLI runs the program
+    assert seen == [True]
 
 
 def test_plugins_are_installed_once_serially(tmp_path: Path, fake: FakePulumiCommand) -> None:

@@ -33,15 +33,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def plan(args: argparse.Namespace) -> int:
-    import json
-
-    from ecsp import api, views
+    from ecsp import api
 
     project = api.load(args.file)
     result = project.plan(env=args.env, app=args.app, with_pipeline=args.with_pipeline, cache=not args.no_cache)
     if args.json:
+        import json
+
         print(json.dumps(result.to_json(), indent=2, sort_keys=False))
     else:
+        from ecsp import views  # rich: only for the tree
+
         out = views.console()
         views.print_plan(result, out, inputs=args.inputs)
         for model in project.pipelines() if args.with_pipeline else []:

@@ -31,7 +31,9 @@ Decisions, each with its reason:
   :mod:`ecsp.api`; the engine never imports :mod:`stacks`. The bundle declares the provider
   plugins, installed once, serially, in :meth:`AutomationEngine.prepare` before any fan-out
   (parallel installs into one ``PULUMI_HOME`` race: pulumi/pulumi#22784), and the
-  ``pulumi_aws`` submodules the programs use, imported there, in the main thread.
+  ``pulumi_aws`` submodules the programs use, imported by one thread that ``prepare``
+  starts and every program waits for: imported while the CLI starts up, never by two
+  threads at once.
 * **Cancellation**: the first interrupt is pulumi's graceful cancel; after a second one,
   which stops pulumi at once, ``pulumi cancel`` releases the lock it left.
 """
@@ -70,12 +72,12 @@ from ecsp.programs import Programs
 
 
 def preimport_aws(names: Sequence[str]) -> list[str]:
-    """Load the ``pulumi_aws`` submodules now, in this (the main) thread.
+    """Load the ``pulumi_aws`` submodules now, in this thread.
 
     pulumi_aws imports its submodules lazily; the first attribute access from several
     threads at once races and fails with ``module 'pulumi_aws.s3' has no attribute 'Bucket'``
-    (python/cpython#114763). Touching each submodule once here, before any worker runs a
-    program, takes that race away.
+    (python/cpython#114763). Touching each submodule once in one thread, before any program
+    runs, takes that race away.
     """
     import pulumi_aws
 
@@ -211,6 +213,7 @@ class AutomationEngine:
         self._organization: str | None = config.state.organization if is_cloud(self.backend) else None
         self._organization_resolved = not is_cloud(self.backend) or self._organization is not None
         self._plugins_installed = False
+        self._imports: _Background | None = None
         self._interrupts: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -252,20 +255,31 @@ class AutomationEngine:
     def prepare(self, stacks: Sequence[StackSpec], operation: Operation) -> list[str]:
         """Main thread, before the fan-out: CLI, work dirs, imports, plugins. Returns warnings."""
         warnings = self.workspaces.warnings()
-        # The programs' imports take a while and need no CLI: they overlap the CLI calls below.
-        imports = _Background(preimport_aws, self.programs.aws_modules)
-        try:
-            self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
-            self.workspaces.ensure_backend_dir()
-            self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
-            for project in dict.fromkeys(s.pulumi_project for s in stacks):
-                self.workspaces.write_project(project)
-            if not self._plugins_installed and stacks:
-                self._install_plugins(self._workspace(stacks[0].pulumi_project))
-                self._plugins_installed = True
-        finally:
-            imports.result()
+        # The programs' imports take a while and need no CLI: they go on while the CLI answers
+        # below and the first stacks' CLI starts up; each program waits for them (_program).
+        if self._imports is None:
+            self._imports = _Background(preimport_aws, self.programs.aws_modules)
+        self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
+        self.workspaces.ensure_backend_dir()
+        self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
+        for project in dict.fromkeys(s.pulumi_project for s in stacks):
+            self.workspaces.write_project(project)
+        if not self._plugins_installed and stacks:
+            self._install_plugins(self._workspace(stacks[0].pulumi_project))
+            self._plugins_installed = True
         return warnings
+
+    def _program(self, ctx: StackContext) -> Callable[[], None]:
+        """The stack's program, run once the programs' imports are done."""
+        program = self.programs.program_for(ctx)
+        imports = self._imports
+
+        def run() -> None:
+            if imports is not None:
+                imports.result()
+            program()
+
+        return run
 
     def _install_plugins(self, workspace: auto.LocalWorkspace) -> None:
         """Install the provider plugins the programs need that ``pulumi plugin ls`` does not list."""
@@ -363,7 +377,7 @@ class AutomationEngine:
         common: dict[str, Any] = {"on_output": lines("stdout"), "on_error": lines("stderr"), "color": "never"}
         stack: auto.Stack | None = None
         try:
-            workspace = self._workspace(spec.pulumi_project, self.programs.program_for(ctx))
+            workspace = self._workspace(spec.pulumi_project, self._program(ctx))
             # A stack whose tags this work dir recorded was opened from here before.
             workspace.trusted = self.workspaces.stack_file(spec.pulumi_project, spec.stack).tags is not None
             try:
