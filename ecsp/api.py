@@ -94,8 +94,12 @@ class Project:
         from ecsp import planner
         from ecsp.plancache import PlanCache
 
-        selection = self.stacks(env, app, with_pipeline=with_pipeline)
-        targets = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline).names()
+        whole = graphs.build(self.config)
+        environments, applications = _names(env), _names(app)
+        selection = graphs.select(whole, environments=environments, applications=applications,
+                                  with_opt_in=with_pipeline)
+        targets = graphs.select(whole, environments=environments, applications=applications, include_upstream=False,
+                                with_opt_in=with_pipeline).names() if environments or applications else None
         return planner.plan(self.config, programs(), selection, cache=PlanCache(self.root, read=cache),
                             targets=targets)
 

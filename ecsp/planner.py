@@ -124,11 +124,12 @@ def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None
     ``targets``: the stacks asked for (default: all); the others are marked ``upstream``.
     """
     graph = selection if selection is not None else graphs.build(config)
+    asked = None if targets is None else set(targets)
     outputs: dict[str, dict[str, Any]] = {}
     planned: list[PlannedStack] = []
     for spec in graph.order():
         stack = _plan_or_read(config, spec, outputs, programs, cache)
-        stack.upstream = targets is not None and spec.name not in targets
+        stack.upstream = asked is not None and spec.name not in asked
         outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
         planned.append(stack)
     return Plan(config.project.name, planned)

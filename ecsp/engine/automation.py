@@ -44,6 +44,7 @@ import contextlib
 import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -213,7 +214,7 @@ class AutomationEngine:
         self._organization: str | None = config.state.organization if is_cloud(self.backend) else None
         self._organization_resolved = not is_cloud(self.backend) or self._organization is not None
         self._plugins_installed = False
-        self._imports: _Background | None = None
+        self._imports: Future[list[str]] | None = None
         self._interrupts: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -258,7 +259,9 @@ class AutomationEngine:
         # The programs' imports take a while and need no CLI: they go on while the CLI answers
         # below and the first stacks' CLI starts up; each program waits for them (_program).
         if self._imports is None:
-            self._imports = _Background(preimport_aws, self.programs.aws_modules)
+            importer = ThreadPoolExecutor(1, thread_name_prefix="ecsp-imports")
+            self._imports = importer.submit(preimport_aws, self.programs.aws_modules)
+            importer.shutdown(wait=False)
         self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
         self.workspaces.ensure_backend_dir()
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
@@ -469,27 +472,6 @@ class AutomationEngine:
                 return False
             raise translate_error(stack.name, e) from e
         return True
-
-
-class _Background:
-    """``function(*args)`` on a thread of its own; :meth:`result` waits for it and raises what it raised."""
-
-    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
-        self._outcome: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                function(*args)
-            except BaseException as e:  # handed to the caller of result()
-                self._outcome.append(e)
-
-        self._thread = threading.Thread(target=work, name="ecsp-preimport", daemon=True)
-        self._thread.start()
-
-    def result(self) -> None:
-        self._thread.join()
-        if self._outcome:
-            raise self._outcome[0]
 
 
 def _cancel_hint(spec: StackSpec) -> str:
