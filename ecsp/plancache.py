@@ -35,7 +35,7 @@ from typing import Any
 from ecsp import statedir
 from ecsp.graph import StackSpec
 
-FORMAT = 1
+FORMAT = 2  # 2: every field of a planned resource (its region and handles too)
 # The distributions whose code shapes a plan besides ecsp's and the programs' own sources.
 DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-docker-build", "pydantic")
 # The packages whose sources are hashed: the driver and the programs.
@@ -87,7 +87,7 @@ def _hash(value: Any) -> str:
 class Entry:
     """A stack's plan as the cache keeps it."""
 
-    resources: list[dict[str, Any]]  # PlannedResource.to_json() of each
+    resources: list[dict[str, Any]]  # PlannedResource.kept() of each
     outputs: dict[str, Any]
 
 

@@ -13,6 +13,7 @@ Pulumi and the mocks are imported only when a stack has to be planned.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,14 @@ class PlannedResource:
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
+
+    def kept(self) -> dict[str, Any]:
+        """Every field, as the plan cache keeps it (:meth:`restored` reads it back)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def restored(cls, kept: dict[str, Any]) -> PlannedResource:
+        return cls(**{**kept, "handles": tuple(kept["handles"])})
 
 
 @dataclass
@@ -146,9 +155,9 @@ def _plan_or_read(config: ProjectConfig, spec: StackSpec, outputs: dict[str, dic
     settings = {"reads": programs.settings_read(config, spec), "placement": spec.record.placement(config, spec.scope)}
     kept = cache.lookup(spec, settings, organization, outputs)
     if kept is not None:
-        resources = [PlannedResource(r["type"], r["name"], r["parent"], r["inputs"]) for r in kept.resources]
+        resources = [PlannedResource.restored(r) for r in kept.resources]
         return PlannedStack(spec, resources, kept.outputs, notes.stack_notes(config, spec), cached=True)
     stack = plan_stack(config, spec, outputs, programs=programs)[1]
     cache.store(spec, settings, organization, stack.references, outputs,
-                Entry([r.to_json() for r in stack.resources], stack.outputs))
+                Entry([r.kept() for r in stack.resources], stack.outputs))
     return stack

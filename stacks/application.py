@@ -40,14 +40,24 @@ from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
 
+# The last answer of listener_rule_keys: a plan asks it for every application stack of an
+# environment in a row (100 applications: 100 times over the same 100), with the same config.
+_last_rule_keys: tuple[ProjectConfig, str, tuple[str, ...]] | None = None
 
-def listener_rule_keys(config: ProjectConfig, env: str) -> list[str]:
+
+def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
     """Every web application's rule keys in ``env`` (one per rule; more than one with many aliases).
 
     Each stack numbers them all, so that it derives the same, unique priorities on its own.
     """
-    return [key for other in config.applications if config.application(env, other).kind == "web"
-            for key in application_rule_keys(config, env, other)]
+    global _last_rule_keys
+    last = _last_rule_keys
+    if last is not None and last[0] is config and last[1] == env:
+        return last[2]
+    keys = tuple(key for other in config.applications if config.application(env, other).kind == "web"
+                 for key in application_rule_keys(config, env, other))
+    _last_rule_keys = (config, env, keys)
+    return keys
 
 
 def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
