@@ -200,10 +200,13 @@ class AutomationEngine:
         command: auto.PulumiCommand | None = None,
         environ: Mapping[str, str] | None = None,
         translate: Callable[[str, Any], list[Event]] | None = None,
+        policy_packs: Sequence[str] = (),
     ) -> None:
         """``programs``: the stack programs and the plugins they need (:data:`stacks.PROGRAMS`, or a test's own).
 
         ``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls).
+        ``policy_packs``: Pulumi policy packs (folders or analyzer executables) that judge every
+        resource of ``up`` and ``preview``; their violations arrive as policy events.
         """
         self.config = config
         self.workspaces = Workspaces(root, config, backend=backend, local=local, environ=environ)
@@ -211,6 +214,7 @@ class AutomationEngine:
         self._command = command
         self._translate = translate or translate_event
         self.programs = programs
+        self.policy_packs = list(policy_packs)
         self._organization: str | None = config.state.organization if is_cloud(self.backend) else None
         self._organization_resolved = not is_cloud(self.backend) or self._organization is not None
         self._plugins_installed = False
@@ -349,11 +353,12 @@ class AutomationEngine:
             on_event(event)
 
         options = {**common, "on_event": observe, "suppress_progress": True}
+        policies: dict[str, Any] = {"policy_packs": self.policy_packs} if self.policy_packs else {}
         if operation == "up":
-            up = stack.up(**options)
+            up = stack.up(**options, **policies)
             return StackRun(change_counts(up.summary.resource_changes), _outputs(up.outputs))
         if operation == "preview":
-            preview = stack.preview(**options)
+            preview = stack.preview(**options, **policies)
             return StackRun(change_counts(preview.change_summary))
         if operation == "refresh":
             refresh = stack.refresh(**options)
