@@ -233,7 +233,7 @@ def test_the_json_result_says_the_changes_the_result_and_the_table_say(tmp_path:
     for stack in record["stacks"]:
         name = stack["stack"]
         assert stack["changes"] == result[name].changes == summary.stack_changes(result[name], views[name])
-    assert record["stacks"][0]["changes"] == {"create": 1, "same": 10}
+    assert record["stacks"][0]["changes"] == {"create": 1, "same": 5}
 
 
 # --------------------------------------------------------------------------- completion
