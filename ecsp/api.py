@@ -377,6 +377,8 @@ class Project:
             # Your own listener replaces the display; progress=False turns it off.
             mode = "none" if listener is not None or progress is False else "auto" if progress is True else progress
             reporter = displays.reporter(mode, operation=operation, project=self.name)  # type: ignore[arg-type]
+        if operation in ("up", "preview"):
+            reporter.model.expect(self._planned_counts(env, app, with_pipeline))
         sink: Listener = reporter if listener is None else _Both(reporter, listener)
         with reporter:
             result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=sink, skip=skip)
@@ -386,6 +388,16 @@ class Project:
         if check and result.failed:  # stacks skipped for a reason other than a failure are not errors
             raise RunFailed(result)
         return result
+
+    def _planned_counts(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
+                        with_pipeline: bool) -> dict[str, int]:
+        """Each stack's number of resources as its last ``plan`` says, while that plan holds (see
+        :func:`ecsp.planner.kept_resource_counts`): the display's totals. Plans nothing."""
+        from ecsp import planner
+        from ecsp.plancache import PlanCache
+
+        whole = self.stacks(env, app, include_upstream=True, with_pipeline=with_pipeline)
+        return planner.kept_resource_counts(self.config, programs(), whole, PlanCache(self.root))
 
     def _repr_pretty_(self, p: object, cycle: bool) -> None:  # IPython
         p.text(f"<ecsp project {self.name}: {len(self.config.environments)} environments, "  # type: ignore[attr-defined]

@@ -199,13 +199,18 @@ def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None
     return Plan(config.project.name, planned)
 
 
+def _settings(config: ProjectConfig, spec: StackSpec, programs: Programs) -> dict[str, Any]:
+    """What of ``config`` shapes the plan of ``spec``, for its cache key."""
+    # Every program reads where its stack runs (its provider's region, account and credentials).
+    return {"reads": programs.settings_read(config, spec), "placement": spec.record.placement(config, spec.scope)}
+
+
 def _plan_or_read(config: ProjectConfig, spec: StackSpec, outputs: dict[str, dict[str, Any]], programs: Programs,
                   cache: PlanCache | None) -> PlannedStack:
     if cache is None:
         return plan_stack(config, spec, outputs, programs=programs)[1]
     organization = config.state.organization
-    # Every program reads where its stack runs (its provider's region, account and credentials).
-    settings = {"reads": programs.settings_read(config, spec), "placement": spec.record.placement(config, spec.scope)}
+    settings = _settings(config, spec, programs)
     kept = cache.lookup(spec, settings, organization, outputs)
     if kept is not None:
         resources = [PlannedResource.restored(r) for r in kept.resources]
@@ -214,3 +219,24 @@ def _plan_or_read(config: ProjectConfig, spec: StackSpec, outputs: dict[str, dic
     cache.store(spec, settings, organization, stack.references, outputs,
                 Entry([r.kept() for r in stack.resources], stack.outputs))
     return stack
+
+
+def kept_resource_counts(config: ProjectConfig, programs: Programs, graph: StackGraph,
+                         cache: PlanCache) -> dict[str, int]:
+    """How many resources each stack of ``graph`` has, as its plan in ``cache`` says (counted as
+    :attr:`PlannedStack.resource_count`), for the stacks whose kept plan still holds.
+
+    Nothing is planned: a stack whose plan is missing or stale is left out, and so are the stacks
+    that read its outputs (their keys need them). ``graph`` should hold the upstream stacks of
+    the stacks wanted, deployed or not, since their plans hold the outputs the others read.
+    """
+    organization = config.state.organization
+    outputs: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    for spec in graph.order():
+        kept = cache.lookup(spec, _settings(config, spec, programs), organization, outputs)
+        if kept is None:
+            continue
+        outputs[spec.fully_qualified(organization)] = kept.outputs
+        counts[spec.name] = sum(1 for r in kept.resources if not hidden_type(str(r.get("type", ""))))
+    return counts

@@ -50,7 +50,7 @@ for spec in project.stacks().order():
 # %%
 plan = project.plan(env="prod", app="api")
 for stack in plan.stacks:
-    print(f"{stack.spec.name:28} {len(stack.resources):3} resources")
+    print(f"{stack.spec.name:28} {stack.resource_count:3} resources")
 
 api_stack = plan.stack("shop-api/prod")
 Counter(resource.short_type for resource in api_stack.resources).most_common(5)

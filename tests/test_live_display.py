@@ -229,3 +229,26 @@ def test_plain_lines_keep_the_status_and_every_running_and_failed_stack_on_an_80
                 if state in (Status.RUNNING, Status.FAILED):
                     assert name in text, f"{name} off screen:\n" + "\n".join(screen.lines())
         reporter.finish(result_of(status))
+
+
+def test_a_running_stack_counts_against_the_total_its_plan_knows() -> None:
+    screen, clock = Screen(100, 24), FakeClock(0)
+    out = console(screen, 100, 24)
+    reporter = progress.reporter("live", operation="up", console=out, clock=clock, project="shop")
+    reporter._live = Live(reporter.view, console=out, auto_refresh=False, transient=True)  # type: ignore[attr-defined]
+    # What `ecsp plan` counted: a component and its AWS resources; the project's plan is not known.
+    reporter.model.expect({s.name: 1 + len(s.leaves) for s in stacks() if s.name != "shop-project/global"})
+    counted = re.compile(r"..(\S+)\s+\d+s\s+(\d+)/(\d+) resources · \d+ in flight")
+    seen: set[str] = set()
+    with reporter:
+        for status in frames(reporter, clock, reporter._live.refresh):  # type: ignore[attr-defined]
+            for line in screen.lines():
+                found = counted.match(line)
+                if found:  # the total is the plan's from the first step on, never one that grows
+                    seen.add(found[1])
+                    assert status[found[1]] is Status.RUNNING, line
+                    assert found[1] != "shop-project/global" and int(found[3]) == 4, line
+                elif line[2:].startswith("shop-project/global ") and "in flight" in line:
+                    assert re.search(r"  \d+ done · \d+ in flight", line), line
+        reporter.finish(result_of(status))
+    assert {"shop-environment/e0", "shop-app0/e0"} <= seen

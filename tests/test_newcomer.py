@@ -236,6 +236,30 @@ def test_the_json_result_says_the_changes_the_result_and_the_table_say(tmp_path:
     assert record["stacks"][0]["changes"] == {"create": 1, "same": 5}
 
 
+def test_up_after_plan_knows_each_stacks_total_from_the_plan(tmp_path: Path) -> None:
+    """`ecsp plan`, then `ecsp up`: the display counts each stack against what the plan counted, while it holds."""
+    from ecsp import progress
+
+    path = write_project(tmp_path, "shop", environments=1, applications=2)
+    assert main(["plan", "-f", str(path), "--json"]) == 0
+    plan = api.load(path).plan()
+    # One application changes after the plan: its plan no longer holds, the others' still do.
+    path.write_text(path.read_text().replace("    count: 1\n", "    count: 2\n", 1))
+    project = api.load(path)
+    reporter = progress.reporter("none", operation="up", project="shop")
+    project.run("up", reporter=reporter, engine=FakeEngine())
+    expected = {view.stack: view.expected for view in reporter.model.stacks()}
+    counts = {stack.spec.name: stack.resource_count for stack in plan.stacks}
+    assert expected == {**counts, "shop-a0/e0": None}
+    assert all(n > 3 for n in counts.values())
+    # Only a run with a kept plan knows: without one (--no-cache aside, a fresh clone) it counts as it goes.
+    (tmp_path / "fresh").mkdir()
+    fresh = api.load(write_project(tmp_path / "fresh", "shop", environments=1, applications=2))
+    reporter = progress.reporter("none", operation="up", project="shop")
+    fresh.run("up", reporter=reporter, engine=FakeEngine())
+    assert all(view.expected is None for view in reporter.model.stacks())
+
+
 # --------------------------------------------------------------------------- completion
 
 

@@ -144,8 +144,10 @@ class LiveView:
         line.append(view.stack.ljust(name_w), style="bold" if view.status is Status.RUNNING else "")
         line.append(f"  {text.duration(view.elapsed(now)):>6}", style="dim")
         if view.status is Status.RUNNING:
-            # How many are done, not "done/total": the engine says how many a stack has only as it goes.
-            line.append(f"  {view.done} done")
+            # done/total only when the stack's plan says how many it has: the engine tells them only as it
+            # goes, so a total of what it told so far would grow as the stack runs.
+            total = view.known_total
+            line.append(f"  {view.done}/{text.resource_count(total)}" if total is not None else f"  {view.done} done")
             if view.in_flight:
                 line.append(f" · {len(view.in_flight)} in flight", style="dim")
         else:

@@ -71,6 +71,16 @@ class StackView:
     summary: Summary | None
     # URNs of the rows other rows name as their parent: components wrapping the AWS resources.
     components: frozenset[str] = frozenset()
+    # How many resources the stack's plan has (None: not known), counted as ``total`` is.
+    expected: int | None = None
+
+    @property
+    def known_total(self) -> int | None:
+        """The number of resources the stack will have seen when it is done, when the plan knows it.
+
+        The steps seen so far count too: a resource deleted by this run is in no plan.
+        """
+        return None if self.expected is None else max(self.expected, self.total)
 
     def elapsed(self, now: float) -> float | None:
         if self.started is None:
@@ -112,6 +122,7 @@ class _Stack:
     errors: dict[str, str] = field(default_factory=dict)  # urn -> last error message seen for it
     outputs: dict[str, Any] = field(default_factory=dict)
     summary: Summary | None = None
+    expected: int | None = None
 
     def view(self) -> StackView:
         rows = list(self.rows.values())
@@ -124,6 +135,7 @@ class _Stack:
             interrupted=tuple(r.view() for r in rows if r.state == "interrupted"),
             diagnostics=tuple(self.diagnostics), outputs=MappingProxyType(dict(self.outputs)),
             summary=self.summary, components=frozenset(r.parent for r in rows if r.parent),
+            expected=self.expected,
         )
 
     def interrupt(self, now: float) -> None:
@@ -146,12 +158,13 @@ class ProgressModel:
         self._lock = threading.Lock()
         self._stacks: dict[str, _Stack] = {}
         self._run_diagnostics: list[Diagnostic] = []
+        self._expected: dict[str, int] = {}
         self.started = clock()
 
     def _stack(self, name: str) -> _Stack:
         stack = self._stacks.get(name)
         if stack is None:
-            stack = self._stacks[name] = _Stack(name)
+            stack = self._stacks[name] = _Stack(name, expected=self._expected.get(name))
         return stack
 
     def _running(self, name: str, now: float) -> _Stack:
@@ -260,6 +273,16 @@ class ProgressModel:
         with self._lock:
             for name in names:
                 self._stack(name)
+
+    def expect(self, counts: Mapping[str, int]) -> None:
+        """The number of resources each stack's plan has (:func:`ecsp.planner.kept_resource_counts`).
+
+        Stacks become known as the run announces them; a count for a stack the run never names stays unused.
+        """
+        with self._lock:
+            self._expected.update(counts)
+            for name, stack in self._stacks.items():
+                stack.expected = self._expected.get(name, stack.expected)
 
     def interrupt_all(self) -> None:
         """The run is over: whatever is still in flight was interrupted."""
