@@ -98,11 +98,14 @@ def test_a_plugin_that_cannot_be_installed_says_how_without_pulumi_on_path(
             "", "error: failed to download plugin: aws-7.51.1: 403 HTTP error fetching plugin", 255))
 
     fake.run = refuse  # type: ignore[method-assign]
+    fake.command = "/home/me/.ecsp/pulumi/3.274.1/bin/pulumi"  # where ecsp installs it
     monkeypatch.setattr(pulumi_cli, "install_pulumi", lambda **kwargs: fake)
     assert main(["install-pulumi", "--plugins"]) == 3
     err = capsys.readouterr().err
     assert "error: could not install the Pulumi aws provider plugin" in err
     assert "run `ecsp install-pulumi --plugins`" in err
+    # Or the CLI ecsp uses, by its full path: the one ecsp installed is not on PATH.
+    assert "(or `/home/me/.ecsp/pulumi/3.274.1/bin/pulumi plugin install resource aws 7.51.1`)" in err
 
 
 def test_first_setup_shows_no_setuptools_banner(tmp_path: Path) -> None:

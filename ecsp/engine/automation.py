@@ -304,7 +304,7 @@ class AutomationEngine:
             try:
                 workspace.install_plugin(plugin, version)
             except auto_errors.CommandError as e:
-                raise plugin_install_error(plugin, version, e) from e
+                raise plugin_install_error(plugin, version, e, self.command.command) from e
 
     # ------------------------------------------------------------------ operations
 

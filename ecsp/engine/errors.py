@@ -9,6 +9,7 @@ wrong passphrase, a program that raised. Nothing here runs pulumi.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 
 from pulumi.automation import errors as auto_errors
@@ -104,17 +105,18 @@ def translate_error(stack: str, error: BaseException, *, diagnostics: Sequence[s
     return EngineError(f"{stack}: {message}", fix="see pulumi's errors above; --debug shows its full output")
 
 
-def plugin_install_error(plugin: str, version: str, error: BaseException) -> PulumiMissingError:
+def plugin_install_error(plugin: str, version: str, error: BaseException, command: str) -> PulumiMissingError:
     """A provider plugin that ``pulumi plugin install`` could not install, with how to do it by hand.
 
-    By hand means ``ecsp install-pulumi --plugins``, which finds the CLI where ecsp does: the
-    ``pulumi`` ecsp installed is not on ``PATH``, so a bare ``pulumi plugin install`` would not run.
+    By hand means ``ecsp install-pulumi --plugins``, which finds the CLI where ecsp does, or that
+    CLI (``command``) by its full path: the ``pulumi`` ecsp installed is not on ``PATH``, so a bare
+    ``pulumi plugin install`` would not run.
     """
     stdout, stderr = streams(error)
     return PulumiMissingError(
         f"could not install the Pulumi {plugin} provider plugin {version}: {shorten(first_error(stderr, stdout, ()))}",
         fix="check network access to get.pulumi.com and github.com, then run `ecsp install-pulumi --plugins` "
-        f"(or, with the CLI ecsp uses: pulumi plugin install resource {plugin} {version.removeprefix('v')})")
+        f"(or `{shlex.quote(command)} plugin install resource {plugin} {version.removeprefix('v')}`)")
 
 
 def nothing_to_cancel(error: BaseException) -> bool:

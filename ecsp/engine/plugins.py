@@ -26,7 +26,7 @@ def install_plugins(command: auto.PulumiCommand, plugins: Sequence[tuple[str, st
             command.run(["plugin", "install", "resource", name, version.removeprefix("v")], cwd=os.getcwd(),
                         additional_env={"PULUMI_SKIP_UPDATE_CHECK": "true"})
         except auto_errors.CommandError as e:
-            raise plugin_install_error(name, version, e) from e
+            raise plugin_install_error(name, version, e, command.command) from e
 
 
 __all__ = ["install_plugins"]
