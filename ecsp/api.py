@@ -12,7 +12,7 @@ the result; Ctrl-C: Interrupted).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from ecsp.engine import Engine, StackInfo
 from ecsp.errors import StackNotFoundError, UsageError
 from ecsp.events import Event, Listener, Operation
 from ecsp.graph import StackGraph, StackSpec
+from ecsp.notebook import Renders
 from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
 from ecsp.programs import Programs
@@ -32,6 +33,8 @@ from ecsp.results import Interrupted, RunFailed, RunResult
 
 if TYPE_CHECKING:
     from collections.abc import Generator
+
+    from rich.console import RenderableType
 
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
@@ -291,8 +294,10 @@ class Project:
                                      fix="run `ecsp up` first, or check the backend (--backend / state.backend)")
         return found
 
-    def ls(self, *, local: bool = False, backend: str | None = None) -> list[StackListing]:
-        """Every stack of the project, deployed or not, plus stacks in the backend no longer in ecsp.yaml."""
+    def ls(self, *, local: bool = False, backend: str | None = None) -> StackListings:
+        """Every stack of the project, deployed or not, plus stacks in the backend no longer in ecsp.yaml.
+
+        A list of :class:`StackListing`, which a notebook shows as the table ``ecsp ls`` prints."""
         engine = self.engine(local=local, backend=backend)
         known = {info.name: info for info in engine.list_stacks()}
         rows = [StackListing(spec.name, spec.kind, spec.environment, spec.application, known.get(spec.name))
@@ -301,7 +306,7 @@ class Project:
         for name, info in sorted(known.items()):
             if name not in names and _belongs_to(name, self.name):
                 rows.append(StackListing(name, "unknown", None, None, info, in_config=False))
-        return rows
+        return StackListings(self.name, rows)
 
     def cancel(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                stack: str | Sequence[str] | None = None, local: bool = False,
@@ -432,6 +437,23 @@ class StackListing:
                 "application": self.application, "status": self.status, "in_config": self.in_config,
                 "last_update": info.last_update.isoformat() if info and info.last_update else None,
                 "resources": info.resource_count if info else None, "url": info.url if info else None}
+
+
+class StackListings(Renders, list[StackListing]):
+    """The rows of ``ls()``: a list, shown in rich and Jupyter as the table ``ecsp ls`` prints."""
+
+    def __init__(self, project: str, rows: Iterable[StackListing] = ()) -> None:
+        super().__init__(rows)
+        self.project = project
+
+    def __rich__(self) -> RenderableType:
+        from ecsp import views
+
+        return views.stacks_table(self.project, self)
+
+    def summary(self) -> str:
+        deployed = sum(1 for row in self if row.status.startswith("deployed"))
+        return f"stacks of {self.project}: {len(self)}, {deployed} deployed"
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,20 @@ def test_the_readme_names_only_errors_that_exist() -> None:
     for name in re.findall(r"`(\w+)` and `(\w+)` carry the result", text)[0]:
         assert hasattr(ecsp.errors, name), name
     assert Path(ecsp.errors.__file__).name == "errors.py"
+
+
+def test_the_stacks_ls_lists_render_as_the_table_the_cli_prints(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecsp import api
+    from ecsp.engine.fake import FakeEngine
+    from tests.deploy_support import write_project
+
+    project = api.load(write_project(tmp_path, "shop", environments=1, applications=1))
+    engine = FakeEngine(deployed=["shop-project/global", "shop-environment/e0"])
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: engine)
+    rows = project.ls()
+    assert [row.stack for row in rows] == ["shop-project/global", "shop-environment/e0", "shop-a0/e0"]  # a list
+    assert repr(rows) == "<stacks of shop: 3, 2 deployed>"
+    shows_no_dataclass(rows)
+    html = rows._repr_html_()
+    assert "stacks of shop" in html and "not deployed" in html and html.count("deployed") == 3
