@@ -12,7 +12,7 @@ the result; Ctrl-C: Interrupted).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from ecsp.engine import Engine, StackInfo
 from ecsp.errors import StackNotFoundError, UsageError
 from ecsp.events import Event, Listener, Operation
 from ecsp.graph import StackGraph, StackSpec
-from ecsp.notebook import Renders
+from ecsp.listing import StackListing, StackListings
 from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
 from ecsp.programs import Programs
@@ -33,8 +33,6 @@ from ecsp.results import Interrupted, RunFailed, RunResult
 
 if TYPE_CHECKING:
     from collections.abc import Generator
-
-    from rich.console import RenderableType
 
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
@@ -407,53 +405,6 @@ class Project:
     def _repr_pretty_(self, p: object, cycle: bool) -> None:  # IPython
         p.text(f"<ecsp project {self.name}: {len(self.config.environments)} environments, "  # type: ignore[attr-defined]
                f"{len(self.config.applications)} applications>")
-
-
-@dataclass(frozen=True)
-class StackListing:
-    """One row of ``ls``: a stack of the project and what the backend knows of it."""
-
-    stack: str
-    kind: str
-    environment: str | None
-    application: str | None
-    info: StackInfo | None  # None: the backend has no such stack
-    in_config: bool = True  # False: in the backend, no longer in ecsp.yaml
-
-    @property
-    def status(self) -> str:
-        if self.info is None:
-            return "not deployed"
-        if self.info.update_in_progress:
-            return "updating (or locked)"
-        if not self.info.deployed:
-            return "empty"
-        return "deployed" if self.in_config else "deployed, not in ecsp.yaml"
-
-    def to_json(self) -> dict[str, Any]:
-        """The row as ``ecsp ls --json`` prints it."""
-        info = self.info
-        return {"stack": self.stack, "kind": self.kind, "environment": self.environment,
-                "application": self.application, "status": self.status, "in_config": self.in_config,
-                "last_update": info.last_update.isoformat() if info and info.last_update else None,
-                "resources": info.resource_count if info else None, "url": info.url if info else None}
-
-
-class StackListings(Renders, list[StackListing]):
-    """The rows of ``ls()``: a list, shown in rich and Jupyter as the table ``ecsp ls`` prints."""
-
-    def __init__(self, project: str, rows: Iterable[StackListing] = ()) -> None:
-        super().__init__(rows)
-        self.project = project
-
-    def __rich__(self) -> RenderableType:
-        from ecsp import views
-
-        return views.stacks_table(self.project, self)
-
-    def summary(self) -> str:
-        deployed = sum(1 for row in self if row.status.startswith("deployed"))
-        return f"stacks of {self.project}: {len(self)}, {deployed} deployed"
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ def ls(args: argparse.Namespace) -> int:
         return 0
     from ecsp import views
 
-    views.console().print(views.stacks_table(project.name, rows))
+    views.console().print(rows)  # renders as its table
     return 0
 
 
