@@ -10,7 +10,7 @@ Least privilege, honestly: every statement names its resources, except the ones 
 and the create/change statements scoped by the ``ecsp:project`` tag instead of an ARN (EC2,
 load balancers, certificates, scaling targets get their ARNs at creation). Deploying an
 environment needs broad rights on the services ecsp manages; :func:`deploy_role_policy` documents
-what stays wide. ``tests/test_stack_pipeline.py`` walks every document of the pipeline and
+what stays wide. ``tests/stacks/test_stack_pipeline.py`` walks every document of the pipeline and
 environment stacks against these rules.
 """
 

@@ -53,7 +53,7 @@ from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 
 # Not exported, but how Stack.select and Stack.create build a Stack (they name the class itself, so a
-# subclass must be built directly); tests/test_engine_automation.py pins the SDK this was checked against.
+# subclass must be built directly); tests/engine/test_engine_automation.py pins the SDK this was checked against.
 from pulumi.automation._stack import StackInitMode
 
 from ecsp import kinds, naming
