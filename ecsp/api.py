@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from ecsp.ops.pipeline import PipelineStatus
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
+    from ecsp.ops.tasks import TaskState
     from ecsp.pipelines import PipelineModel
     from ecsp.progress.base import Reporter
 
@@ -127,12 +129,44 @@ class Project:
                                  events=events)
 
     def logs(self, app: str, env: str, *, since: str = "1h", follow: bool = False, filter: str | None = None,
-             local: bool | LocalEmulator = False) -> Generator[LogEvent, None, None]:
-        """The application's log events (oldest first); with ``follow`` new ones forever (close() to stop)."""
+             start: str | datetime | None = None, end: str | datetime | None = None, container: str | None = None,
+             tasks: Sequence[str] = (), local: bool | LocalEmulator = False) -> Generator[LogEvent, None, None]:
+        """The application's log events (oldest first); with ``follow`` new ones forever (close() to stop).
+
+        ``start``/``end`` (datetimes, ISO 8601 times or durations ago) replace ``since``;
+        ``container`` and ``tasks`` (ids or their first characters) narrow the streams read.
+        """
         from ecsp.ops import logs
 
-        return logs.events(self.config, self.root, app, env, since=since, follow=follow, filter_pattern=filter,
-                           local=local)
+        return logs.events(self.config, self.root, app, env, since=since, start=start, end=end, follow=follow,
+                           filter_pattern=filter, container=container, tasks=tasks, local=local)
+
+    def last_stopped_task(self, app: str, env: str, *, local: bool | LocalEmulator = False) -> TaskState:
+        """The application's task that stopped last, with why (ECS lists stopped tasks for about an hour)."""
+        from ecsp.ops import open_sessions, tasks
+
+        with open_sessions(self.config, self.root, local) as sessions:
+            return tasks.last_stopped(self.config, sessions, env, app)
+
+    def run_task(self, app: str, env: str, command: Sequence[str], *, image: str | None = None, follow: bool = True,
+                 local: bool | LocalEmulator = False, poll: float | None = None,
+                 ) -> Generator[TaskState | LogEvent, None, None]:
+        """Run ``command`` once in a task of ``app`` in ``env``: its task definition (or ``image``), subnets,
+        security groups and roles, the container's command replaced.
+
+        Yields the started task, then (``follow``) its log lines and status changes, and last the
+        stopped task, whose ``exit_code`` is the container's. Names are checked now, AWS is read
+        while iterating.
+        """
+        from ecsp.ops import check_names, open_sessions, tasks
+
+        check_names(self.config, [env], [app])
+
+        def generate() -> Generator[TaskState | LogEvent, None, None]:
+            with open_sessions(self.config, self.root, local) as sessions:
+                yield from tasks.run(self.config, sessions, env, app, command, image=image, follow=follow, poll=poll)
+
+        return generate()
 
     def run_job(self, app: str, env: str, *, follow: bool = True, local: bool | LocalEmulator = False,
                 poll: float = 2.0) -> Generator[Execution | LogEvent, None, None]:

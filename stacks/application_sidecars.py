@@ -16,7 +16,7 @@ from ecsp import naming
 from ecsp.config import LOG_ROUTER, Application, ContainerHealthCheckConfig, FireLensConfig, SidecarConfig
 from stacks.application_iam import SecretRef
 
-LOG_STREAM_PREFIX = "ecsp"  # as the application's: streams are <prefix>/<container>/<task id> (what `ecsp logs` reads)
+LOG_STREAM_PREFIX = naming.LOG_STREAM_PREFIX  # streams are <prefix>/<container>/<task id> (what `ecsp logs` reads)
 
 
 def awslogs(log_group: str, region: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from ecsp.config import Application
 from stacks import _aws, application_sidecars
 from stacks.application_iam import SecretRef
 
-LOG_STREAM_PREFIX = "ecsp"
+LOG_STREAM_PREFIX = naming.LOG_STREAM_PREFIX
 CPU_ARCHITECTURES = {"linux/x86_64": "X86_64", "linux/arm64": "ARM64"}
 
 
