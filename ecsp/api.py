@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator
 
     from ecsp.context import LocalEmulator
+    from ecsp.ops.exec import ExecReport
     from ecsp.ops.kinds import Execution
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
@@ -183,6 +184,36 @@ class Project:
                 yield from kinds.run(self.config, sessions, env, app, follow=follow, poll=poll)
 
         return generate()
+
+    def exec_report(self, app: str, env: str, *, task: str | None = None, container: str | None = None,
+                    ) -> ExecReport:
+        """The running container ``ecsp exec`` opens a session into (the newest task, or the one whose id starts
+        with ``task``), and each thing ECS Exec needs, checked (``report.checks``)."""
+        from ecsp.ops import exec as ops
+        from ecsp.ops import open_sessions
+
+        with open_sessions(self.config, self.root) as sessions:
+            connection, cluster, service = ops.application(self.config, sessions, env, app)
+            return ops.prepare(connection, cluster=cluster, service=service, task=task, container=container,
+                               default_container=naming.AppNames(self.name, env, app).container)
+
+    def exec(self, app: str, env: str, command: Sequence[str] = (), *, task: str | None = None,
+             container: str | None = None, skip_checks: bool = False) -> int:
+        """An interactive ECS Exec session in this terminal (``command``: a shell when empty); the plugin's status.
+
+        Raises ``ExecError`` naming what would make the session fail (see ``exec_report``)
+        unless ``skip_checks``. The remote command's exit status does not come back.
+        """
+        from ecsp.ops import exec as ops
+        from ecsp.ops import open_sessions
+
+        with open_sessions(self.config, self.root) as sessions:
+            connection, cluster, service = ops.application(self.config, sessions, env, app)
+            report = ops.prepare(connection, cluster=cluster, service=service, task=task, container=container,
+                                 default_container=naming.AppNames(self.name, env, app).container)
+            if not skip_checks:
+                ops.raise_for(report)
+            return ops.connect(report, command)
 
     def show(self, *, local: bool | LocalEmulator = False) -> ShowReport:
         """The project at a glance: environments (region, account, URL base) and where each application runs."""

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, run, show
     "ecsp.commands.task",  # task run
+    "ecsp.commands.exec",  # exec
     "ecsp.commands.pipeline",  # pipeline ls|show|status
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot
