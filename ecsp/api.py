@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ecsp.ops.kinds import Execution
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
+    from ecsp.ops.secrets import Secret
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
     from ecsp.ops.tasks import TaskState
@@ -214,6 +215,36 @@ class Project:
             if not skip_checks:
                 ops.raise_for(report)
             return ops.connect(report, command)
+
+    # Secrets of an environment (SSM SecureString parameters or Secrets Manager secrets, tagged
+    # for the project); applications use them by reference under `secrets:`.
+    def set_secret(self, name: str, env: str, value: str, *, secretsmanager: bool = False,
+                   local: bool | LocalEmulator = False) -> Secret:
+        """Create or update secret ``name`` of ``env`` (``value`` goes to AWS only); what to reference it by."""
+        from ecsp.ops import open_sessions, secrets
+
+        secrets.check_name(name)
+        with open_sessions(self.config, self.root, local, record=True) as sessions:
+            return secrets.put(self.config, sessions, env, name, value,
+                               store="secretsmanager" if secretsmanager else "ssm")
+
+    def secrets(self, env: str | Sequence[str] | None = None, *, local: bool | LocalEmulator = False) -> list[Secret]:
+        """The ecsp secrets of the environments (all by default), and which applications use each."""
+        from ecsp.ops import open_sessions, secrets
+
+        with open_sessions(self.config, self.root, local) as sessions:
+            return secrets.listing(self.config, sessions, _names(env))
+
+    def remove_secret(self, name: str, env: str, *, force: bool = False, local: bool | LocalEmulator = False,
+                      confirm: Callable[[list[Secret]], None] | None = None) -> list[Secret]:
+        """Delete secret ``name`` of ``env``; refuses while an application lists it, unless ``force``.
+
+        ``confirm`` gets what would be deleted before anything is, and may raise to stop.
+        """
+        from ecsp.ops import open_sessions, secrets
+
+        with open_sessions(self.config, self.root, local, record=True) as sessions:
+            return secrets.remove(self.config, sessions, env, name, force=force, confirm=confirm)
 
     def show(self, *, local: bool | LocalEmulator = False) -> ShowReport:
         """The project at a glance: environments (region, account, URL base) and where each application runs."""

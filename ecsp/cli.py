@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "ecsp.commands.ops",  # status, logs, run, show
     "ecsp.commands.task",  # task run
     "ecsp.commands.exec",  # exec
+    "ecsp.commands.secret",  # secret set|ls|rm
     "ecsp.commands.pipeline",  # pipeline ls|show|status
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot
