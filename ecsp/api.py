@@ -30,6 +30,7 @@ from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
 from ecsp.programs import Programs
 from ecsp.results import Interrupted, RunFailed, RunResult
+from ecsp.rollout import RolloutEngine
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from ecsp.ops.kinds import Execution
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
+    from ecsp.ops.rollback import RollbackPlan
     from ecsp.ops.secrets import Secret
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
@@ -246,6 +248,32 @@ class Project:
         with open_sessions(self.config, self.root, local, record=True) as sessions:
             return secrets.remove(self.config, sessions, env, name, force=force, confirm=confirm)
 
+    # Rollback: back to a task definition revision the service ran, from its stack's update history.
+    def rollback_plan(self, app: str, env: str, *, to: str | None = None, local: bool | LocalEmulator = False,
+                      backend: str | None = None) -> RollbackPlan:
+        """What ``rollback`` would do: the revision now, the one to go back to (``to``: its number, or the
+        previous one), the revisions of the history, and how the two differ."""
+        from ecsp.ops import check_names, open_sessions
+        from ecsp.ops import rollback as ops
+
+        check_names(self.config, [env], [app])
+        engine = self.engine(local=bool(local), backend=backend)
+        with open_sessions(self.config, self.root, local) as sessions:
+            spec = next(s for s in self.stacks(env, app, include_upstream=False) if s.application == app)
+            return ops.plan(self.config, engine, sessions, spec, to=to)
+
+    def rollback(self, plan: RollbackPlan, *, preview: bool = False, progress: bool | str = True,
+                 reporter: Reporter | None = None, listener: Listener | None = None,
+                 local: contexts.LocalEmulator | None = None, backend: str | None = None, check: bool = True,
+                 engine: Engine | None = None) -> RunResult:
+        """Move the service to ``plan.target`` (``preview``: only show what would change): an ``up`` of that one
+        stack with the service held on the revision. The next ``up`` of the application deploys ecsp.yaml again."""
+        base = engine or self.engine(local=local, backend=backend)
+        holds = {plan.stack: contexts.Hold(plan.target.revision, "rollback")}
+        return self.run("preview" if preview else "up", plan.environment, plan.application, progress=progress,
+                        reporter=reporter, listener=listener, local=local, check=check,
+                        engine=RolloutEngine(base, self.config, holds=holds))
+
     def show(self, *, local: bool | LocalEmulator = False) -> ShowReport:
         """The project at a glance: environments (region, account, URL base) and where each application runs."""
         from ecsp.ops import open_sessions, show
@@ -417,6 +445,9 @@ class Project:
 
         engine = engine or self.engine(local=local, backend=backend)
         engine.check()
+        if operation in ("up", "preview") and not isinstance(engine, RolloutEngine):
+            # Application services: what each update replaced is recorded, and release commands run (ecsp.rollout).
+            engine = RolloutEngine(engine, self.config)
         graph, skip = _selection(self, engine, operation, env, app, with_upstream, with_pipeline)
 
         def context(spec: StackSpec) -> contexts.StackContext:

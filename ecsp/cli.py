@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "ecsp.commands.task",  # task run
     "ecsp.commands.exec",  # exec
     "ecsp.commands.secret",  # secret set|ls|rm
+    "ecsp.commands.rollback",  # rollback
     "ecsp.commands.pipeline",  # pipeline ls|show|status
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot

@@ -13,11 +13,12 @@ if TYPE_CHECKING:
 
 EPILOG = """\
 examples:
-  ecsp exec web --env test                         a shell (/bin/sh) in the newest running task
-  ecsp exec web --env prod -- ls -la /app          one command
+  ecsp exec web --env test                 a shell (/bin/sh) in the newest task
+  ecsp exec web --env prod -- ls -la /app  one command
   ecsp exec web --env prod --task 1a2b --container datadog -- agent status
-  ecsp exec web --env prod --check                 only check what ECS Exec needs
-  ecsp exec --cluster legacy --service api --region us-east-1 -- sh   a service ecsp did not create
+  ecsp exec web --env prod --check         only check what ECS Exec needs
+  a service ecsp did not create:
+  ecsp exec --cluster legacy --service api --region us-east-1 -- sh
 
 Before opening the session ecsp checks, and stops with each fix when one fails: the
 session-manager-plugin, exec on the service and on the task (`exec: true` in ecsp.yaml),

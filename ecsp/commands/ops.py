@@ -38,10 +38,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "the task that stopped last (ECS lists stopped tasks for about an hour): why it stopped, then its logs.",
         epilog="examples:\n  ecsp logs web --env test\n  ecsp logs web --env prod --since 30m --filter ERROR\n"
         "  ecsp logs web --env test --follow --json | jq -r .message\n"
-        "  ecsp logs web --env prod --start 2026-06-12T09:00 --end 2026-06-12T09:30   (UTC)\n"
+        "  ecsp logs web --env prod --start 2026-06-12T09:00 --end 2026-06-12T09:30\n"
         "  ecsp logs web --env prod --start 3h --end 2h --container datadog\n"
-        "  ecsp logs web --env prod --task 1a2b3c4d        a task's lines (the first characters of its id)\n"
-        "  ecsp logs web --env prod --previous             why the last task stopped, and its logs",
+        "  ecsp logs web --env prod --task 1a2b3c4d   one task's lines (its id's start)\n"
+        "  ecsp logs web --env prod --previous        why the last task stopped, its logs",
         formatter_class=raw,
     )
     p.add_argument("application", metavar="APP", help="the application")

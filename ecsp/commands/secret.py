@@ -12,7 +12,7 @@ LOCAL_HELP = "use the local AWS emulator (what `ecsp up --local` created); it ke
 
 SET_EPILOG = """\
 examples:
-  ecsp secret set DB_PASSWORD --env test                 type it (not shown), then Enter
+  ecsp secret set DB_PASSWORD --env test        type it (not shown), Enter
   ecsp secret set DB_PASSWORD --env prod < password.txt
   vault read -field=key secret/shop | ecsp secret set API_KEY --env prod
   ecsp secret set TLS_KEY --env prod --from-file key.pem --secretsmanager

@@ -12,9 +12,9 @@ RUN_EPILOG = """\
 examples:
   ecsp task run web --env test -- python manage.py migrate
   ecsp task run web --env prod -- sh -c 'rake db:migrate && rake cache:clear'
-  ecsp task run web --env test --image 111111111111.dkr.ecr.us-west-2.amazonaws.com/shop/web:fix -- ./check
+  ecsp task run web --env test --image ghcr.io/acme/web:fix -- ./check
   ecsp task run nightly --env prod --detach -- ./reindex --full
-  ecsp task run web --env test --json -- ./manage.py check | jq -c 'select(.type == "task")'
+  ecsp task run web --env test --json -- ./check | jq -c 'select(.type=="task")'
 
 The task is the application's: its current task definition (the one its service runs, or
 its job's state machine), its subnets, security groups, roles, variables and secrets, with

@@ -12,6 +12,7 @@ from ecsp.config.base import FieldError, Model, or_list, raise_all
 from ecsp.config.containers import LOG_ROUTER, Condition, ContainerHealthCheckConfig, LoggingConfig, SidecarConfig
 from ecsp.config.http import MAX_ALIASES, HealthCheckConfig, HealthCheckOverride
 from ecsp.config.messaging import QueueConfig, SubscriptionConfig
+from ecsp.config.release import ReleaseConfig
 from ecsp.config.service import AutoscalingConfig, Capacity, Count, DeploymentConfig
 from ecsp.config.storage import StorageConfig, VolumeConfig
 from ecsp.config.task import DEFAULT_CPU, DEFAULT_MEMORY, ImageConfig, pair_message
@@ -100,6 +101,10 @@ class _ApplicationFields(Model):
     capacity: Capacity | None = Field(
         None, description="Where tasks run: on-demand (default), spot, or {spot: N, base: M} (the first M tasks on "
         "demand, then N on Spot per one on demand).", examples=["spot", {"spot": 2, "base": 1}])
+    release: ReleaseConfig | None = Field(
+        None, description="Services: a command run in a one-off task of each new version before the service moves "
+        "to it (migrations); if it fails, the old version keeps serving.",
+        examples=[{"command": ["python", "manage.py", "migrate"], "timeout": 600}])
 
     @field_validator("cpu")
     @classmethod
@@ -220,6 +225,7 @@ class Application(_KindFields):
     storage: StorageConfig = Field(default_factory=StorageConfig, description="EFS volumes.")
     deployment: DeploymentConfig = Field(default_factory=DeploymentConfig, description="Deployment percentages.")
     capacity: Capacity = Field("on-demand", description="on-demand, spot or {spot, base}.")
+    release: ReleaseConfig | None = Field(None, description="A command run before the service moves to a new version.")
 
     @model_validator(mode="after")
     def _cpu_memory_pair(self) -> Application:
@@ -276,6 +282,8 @@ _KIND_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
                     "kind from inside its container)"),
     "deployment": (("web", "backend", "worker"), "only services roll out deployments; a job's runs are tasks"),
     "capacity": (("web", "backend", "worker"), "a job's runs are started by its state machine on FARGATE"),
+    "release": (("web", "backend", "worker"), "a release runs before a service moves to a new version, and only "
+                "services have one"),
 }
 
 

@@ -34,6 +34,7 @@ from pulumi import automation as auto
 
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
+from ecsp.rollout import recorded
 
 DEFAULT_SECRETS_PROVIDER = "passphrase"
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
@@ -84,6 +85,7 @@ def stack_config(ctx: StackContext) -> dict[str, auto.ConfigValue]:
                        ("instance", spec.instance)):
         if value is not None:
             values[f"ecsp:{key}"] = value
+    values.update(recorded(ctx))  # an application's service before and during the update: see ecsp.rollout
     values["aws:region"] = where.region
     if where.profile and ctx.local is None:
         values["aws:profile"] = where.profile

@@ -200,15 +200,17 @@ class Follower:
     logs: Any
     target: TaskTarget
     task: TaskState
-    poll: float = POLL_SECONDS
+    poll: float | None = None  # default: POLL_SECONDS
     timeout: float | None = None
     stop: threading.Event | None = None
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = field(default=lambda: datetime.now(tz=UTC))
     timed_out: bool = False
 
     def __iter__(self) -> Iterator[TaskState | LogEvent]:
+        poll = POLL_SECONDS if self.poll is None else self.poll
+        pause = self.sleep or _sleep
         deadline = self.clock() + self.timeout if self.timeout is not None else None
         stopping_since: float | None = None
         streams = Streams(self.target.container, (self.task.id,))
@@ -221,7 +223,7 @@ class Follower:
                 current = TaskState(state.arn, "STOPPED", state.container, stopped_reason="ECS no longer lists the "
                                     "task", group=state.group, task_definition=state.task_definition)
             if current.stopped:
-                self.sleep(min(LAST_LINES_WAIT, self.poll))
+                pause(min(LAST_LINES_WAIT, poll))
                 yield from reader.new()
                 yield current
                 return
@@ -237,7 +239,7 @@ class Follower:
                 stopping_since = self.clock()
             if stopping_since is not None and self.clock() - stopping_since > STOP_GRACE.total_seconds():
                 return  # ECS has not stopped it yet; the caller says so (it knows why it was stopped)
-            self.sleep(self.poll)
+            pause(poll)
 
     def _stop_task(self, reason: str) -> None:
         self.ecs.stop_task(cluster=self.target.cluster, task=self.task.arn, reason=reason[:255])
@@ -376,7 +378,7 @@ def run(config: ProjectConfig, sessions: Sessions, env: str, app: str, command: 
     if not follow:
         return
     logs = sessions.client(env, "logs")
-    follower = Follower(ecs, logs, target, task, poll=POLL_SECONDS if poll is None else poll, sleep=sleep or _sleep)
+    follower = Follower(ecs, logs, target, task, poll=poll, sleep=sleep)
     with aws_errors(sessions.where(env)):
         yield from follower
 
