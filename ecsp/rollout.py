@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import shlex
 import threading
 import time
@@ -52,7 +53,7 @@ from ecsp.config import ProjectConfig, ReleaseConfig
 from ecsp.context import Hold, StackContext
 from ecsp.engine import Engine, EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.errors import Cancelled, EngineError, StackNotFoundError
-from ecsp.events import Diagnostic, Operation, OutputLine
+from ecsp.events import Diagnostic, Operation, OutputLine, ResourceStep
 from ecsp.graph import StackSpec
 
 # The outputs read here, as stacks.contracts names them (tests/test_rollout.py keeps them in step).
@@ -64,6 +65,13 @@ CLUSTER = "clusterArn"
 SUBNETS = {"public": "publicSubnetIds", "private": "privateSubnetIds"}
 SECURITY_GROUP = "environmentSecurityGroupId"
 LAST_LINES = 20  # of a failed release's log, kept in the run's diagnostics
+# How the release shows in a run's progress: a step of the stack, on no resource of Pulumi's.
+RELEASE_TYPE = "ecsp:release:Command"
+RELEASE_NAME = "release"
+
+
+def release_urn(spec: StackSpec) -> str:
+    return f"urn:pulumi:{spec.stack}::{spec.pulumi_project}::{RELEASE_TYPE}::{RELEASE_NAME}"
 
 
 class ReleaseFailed(EngineError):
@@ -194,8 +202,16 @@ class RolloutEngine:
                                 f"{revision_label(ctx.running)}")
             if new and new != ctx.running:
                 environment = self.engine.outputs(self._environment_of(ctx.stack))
-                self.releaser(ReleaseRun(ctx, release, str(new), str(first.outputs.get(LOG_GROUP, "")), environment,
-                                         on_event, stop))
+                run = ReleaseRun(ctx, release, str(new), str(first.outputs.get(LOG_GROUP, "")), environment, on_event,
+                                 stop)
+                step = functools.partial(ResourceStep, name, release_urn(ctx.stack), RELEASE_TYPE, RELEASE_NAME, "run")
+                on_event(step("start"))
+                try:
+                    self.releaser(run)
+                except BaseException:
+                    on_event(step("failed"))
+                    raise
+                on_event(step("done"))
             else:
                 on_event(Diagnostic(name, "info", f"release: not run, the service already runs "
                                                   f"{revision_label(ctx.running)}"))
@@ -269,7 +285,8 @@ def run_release(run: ReleaseRun) -> None:
                                                    f"{time.monotonic() - started:.0f}s; the service moves to {new}"))
         return
     if last_lines:
-        run.on_event(Diagnostic(spec.name, "error", f"release `{command}`, its last lines:\n" + "\n".join(last_lines)))
+        run.on_event(Diagnostic(spec.name, "error", f"release `{command}`, its last lines:\n" + "\n".join(last_lines),
+                                urn=release_urn(spec)))
     if follower.timed_out:
         why = f"ran longer than its timeout ({run.release.timeout} s) and was stopped"
     elif not last.stopped:

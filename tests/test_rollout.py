@@ -23,7 +23,7 @@ from ecsp import aws as ecsp_aws
 from ecsp.context import Hold, LocalEmulator, StackContext
 from ecsp.engine.fake import FakeEngine
 from ecsp.errors import Cancelled
-from ecsp.events import Diagnostic, OutputLine, Status
+from ecsp.events import Diagnostic, OutputLine, ResourceStep, Status
 from ecsp.ops import tasks
 from ecsp.results import RunFailed
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs
@@ -162,6 +162,10 @@ def test_a_failing_release_leaves_the_old_version_serving_and_the_others_going(t
     assert [c.operation for c in engine.calls if c.stack == "shop-web/test"] == ["up"]  # no second phase
     assert ("shop-web/test", "failed") in recorder.statuses("shop-web/test")
     assert any(isinstance(e, OutputLine) and "Applying migrations" in e.text for e in recorder.events)
+    # The release is a step of the stack in the progress: it ran, and failed.
+    assert [(e.type, e.name, e.op, e.phase) for e in recorder.events if isinstance(e, ResourceStep)
+            and e.stack == "shop-web/test" and e.op == "run"] == [
+        ("ecsp:release:Command", "release", "run", "start"), ("ecsp:release:Command", "release", "run", "failed")]
 
     # The next deploy holds the service on what it really runs (not the registered revision), and tries again.
     again = Releases()
@@ -185,6 +189,8 @@ def test_the_summary_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "shop-web/test" in text
     assert ("release `python manage.py migrate` ran longer than its timeout (300 s) and was stopped; the service "
             "still runs shop-test-web:1") in text
+    assert "shop-web/test: running ecsp:release:Command release" in text
+    assert "shop-web/test: failed to run ecsp:release:Command release" in text
 
 
 def test_a_first_deploy_creates_the_service_only_after_its_release(tmp_path: Path) -> None:
