@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsp import graph as graphs
-from ecsp.config import ProjectConfig, ReleaseConfig
+from ecsp.config import Capability, ProjectConfig, ReleaseConfig
 from ecsp.context import Hold, StackContext
 from ecsp.engine import Engine, EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.errors import Cancelled, EngineError, StackNotFoundError
@@ -164,7 +164,7 @@ class RolloutEngine:
     def _has_service(self, ctx: StackContext) -> bool:
         spec = ctx.stack
         return spec.application is not None and spec.environment is not None and spec.instance is None and \
-            self.config.application(spec.environment, spec.application).is_service
+            self.config.application(spec.environment, spec.application).has(Capability.SERVICE)
 
     def run(self, operation: Operation, ctx: StackContext, on_event: EventSink) -> StackRun:
         if operation not in ("up", "preview") or not self._has_service(ctx):

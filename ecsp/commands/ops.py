@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ecsp import api, views
     from ecsp.ops import logs as ops
-    from ecsp.ops.kinds import Execution
+    from ecsp.ops.workloads import Execution
 
     project = api.load(args.file)
     env = chosen_environment(args, project.config, "run")

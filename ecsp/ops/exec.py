@@ -37,7 +37,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
 from ecsp.aws import ACCESS_DENIED_CODES, Sessions, Where, aws_errors, client_config, error_code
-from ecsp.config import ProjectConfig
+from ecsp.config import Capability, ProjectConfig
 from ecsp.errors import EcspError, UsageError
 from ecsp.ops import check_names, find
 
@@ -373,8 +373,9 @@ def application(config: ProjectConfig, sessions: Sessions, env: str, app: str) -
     if sessions.local is not None:
         raise UsageError("ecsp exec has no --local: the emulator runs no containers to open a session into",
                          fix="run it against the environment's AWS account")
-    if not config.application(env, app).is_service:
-        raise UsageError(f"'{app}' is a job: its tasks run and end, with no service to exec into",
+    resolved = config.application(env, app)
+    if not resolved.has(Capability.SERVICE):
+        raise UsageError(f"'{app}' is a {resolved.type.called}: its tasks run and end, with no service to exec into",
                          fix=f"run a command in a task of it with `ecsp task run {app} --env {env} -- COMMAND`")
     where = sessions.where(env)
     connection = Connection(sessions.session(env), where, profile=settings.profile or os.environ.get("AWS_PROFILE", ""),

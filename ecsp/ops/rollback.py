@@ -23,7 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from ecsp.aws import NotDeployedError, Sessions, aws_errors, error_code
-from ecsp.config import ProjectConfig
+from ecsp.config import Capability, ProjectConfig
 from ecsp.engine import Engine, StackUpdate
 from ecsp.errors import EcspError, StackNotFoundError, UsageError
 from ecsp.graph import StackSpec
@@ -152,9 +152,10 @@ def plan(config: ProjectConfig, engine: Engine, sessions: Sessions, spec: StackS
     env, app = spec.environment, spec.application
     assert env is not None and app is not None
     where = f"{app} in {env}"
-    if not config.application(env, app).is_service:
-        raise UsageError(f"'{app}' is a job: its runs use the revision its state machine names, there is no service "
-                         "to roll back", fix="deploy the version you want with `ecsp up`")
+    resolved = config.application(env, app)
+    if not resolved.has(Capability.SERVICE):
+        raise UsageError(f"'{app}' is a {resolved.type.called}: its runs use the revision its state machine names, "
+                         "there is no service to roll back", fix="deploy the version you want with `ecsp up`")
     try:
         current = running_revision(engine.outputs(spec))
         updates = engine.history(spec, limit=limit)

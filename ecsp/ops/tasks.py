@@ -25,7 +25,7 @@ from typing import Any
 
 from ecsp import naming
 from ecsp.aws import AwsError, NotDeployedError, Sessions, aws_errors
-from ecsp.config import ProjectConfig
+from ecsp.config import Capability, ProjectConfig
 from ecsp.errors import UsageError
 from ecsp.ops import check_names, find
 from ecsp.ops.logs import LATE_ARRIVAL, LogEvent, Streams, Window, page
@@ -282,7 +282,7 @@ def find_target(config: ProjectConfig, sessions: Sessions, env: str, app: str) -
                                    f"{naming.EnvNames(project, env).cluster})",
                                    fix=f"deploy it with `ecsp up{flag} --env {env}`")
         cluster_arn = str(cluster["clusterArn"])
-        if config.application(env, app).is_service:
+        if config.application(env, app).has(Capability.SERVICE):
             service = find.find_services(ecs, cluster_arn, project, env, [app]).get(app)
             if service is None:
                 raise NotDeployedError(f"application '{app}' has no service in environment '{env}'", fix=deploy)
@@ -297,7 +297,7 @@ def find_target(config: ProjectConfig, sessions: Sessions, env: str, app: str) -
 def _job_target(sessions: Sessions, env: str, app: str, names: naming.AppNames, cluster_arn: str,
                 deploy: str) -> TaskTarget:
     """A job's task definition and network, as its state machine runs them."""
-    from ecsp.ops.kinds import state_machine_arn
+    from ecsp.ops.workloads import state_machine_arn
 
     sfn = sessions.client(env, "stepfunctions")
     arn = state_machine_arn(sfn, names.project, env, app)
