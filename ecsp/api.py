@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
     from ecsp.diagram import Diagram
+    from ecsp.ops.build import BuiltImage
     from ecsp.ops.exec import ExecReport
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
@@ -189,23 +190,36 @@ class Project:
         with open_sessions(self.config, self.root, local) as sessions:
             return tasks.last_stopped(self.config, sessions, env, app)
 
-    def run_task(self, app: str, env: str, command: Sequence[str], *, image: str | None = None, follow: bool = True,
-                 local: bool | LocalEmulator = False, poll: float | None = None,
-                 ) -> Generator[TaskState | LogEvent, None, None]:
+    def run_task(self, app: str, env: str, command: Sequence[str], *, image: str | None = None, build: bool = False,
+                 follow: bool = True, local: bool | LocalEmulator = False, poll: float | None = None,
+                 ) -> Generator[BuiltImage | TaskState | LogEvent, None, None]:
         """Run ``command`` once in a task of ``app`` in ``env``: its task definition (or ``image``), subnets,
         security groups and roles, the container's command replaced.
 
-        Yields the started task, then (``follow``) its log lines and status changes, and last the
-        stopped task, whose ``exit_code`` is the container's. Names are checked now, AWS is read
-        while iterating.
+        ``build``: build the application's Dockerfile from this working tree with the local
+        ``docker`` and push it to the project's ECR first (yielded as a ``BuiltImage``), unless
+        that content is there already. Yields the started task, then (``follow``) its log lines
+        and status changes, and last the stopped task, whose ``exit_code`` is the container's.
+        Names are checked now, AWS is read (and the image built) while iterating.
         """
+        from ecsp.errors import UsageError
+        from ecsp.ops import build as builds
         from ecsp.ops import check_names, open_sessions, tasks
 
         check_names(self.config, [env], [app])
+        if build and image is not None:
+            raise UsageError("run either a built image or --image, not both", fix="drop --build or --image")
+        if build:
+            builds.check_buildable(self.config.application(env, app), app)
 
-        def generate() -> Generator[TaskState | LogEvent, None, None]:
+        def generate() -> Generator[BuiltImage | TaskState | LogEvent, None, None]:
+            chosen = image
+            if build:
+                built = builds.for_task(self.config, self.root, env, app)
+                chosen = built.uri
+                yield built
             with open_sessions(self.config, self.root, local) as sessions:
-                yield from tasks.run(self.config, sessions, env, app, command, image=image, follow=follow, poll=poll)
+                yield from tasks.run(self.config, sessions, env, app, command, image=chosen, follow=follow, poll=poll)
 
         return generate()
 

@@ -13,6 +13,7 @@ examples:
   ecsp task run web --env test -- python manage.py migrate
   ecsp task run web --env prod -- sh -c 'rake db:migrate && rake cache:clear'
   ecsp task run web --env test --image ghcr.io/acme/web:fix -- ./check
+  ecsp task run web --env test --build -- python manage.py migrate --plan
   ecsp task run nightly --env prod --detach -- ./reindex --full
   ecsp task run web --env test --json -- ./check | jq -c 'select(.type=="task")'
 
@@ -22,10 +23,16 @@ the container's command replaced. Its logs are the application's (`ecsp logs APP
 Unlike `ecsp exec`, the command's exit code comes back, which makes this the way to run
 migrations or checks from CI; `release:` in ecsp.yaml runs one before each deploy.
 
+--build runs the working tree before it is deployed: the application's Dockerfile is built
+with your docker and pushed to the project's ECR repository of the environment's region
+(with the project account's credentials, as `ecsp up` pushes), tagged with the same content
+hash a deploy uses, so unchanged content is not built again. The stack is not changed.
+
 Ctrl-C stops following; the task goes on.
 
 exit status: the container's exit code (0-255); 1 when the task stopped without one (it
-could not start: see the reason); 0 with --detach once ECS accepted the task; 2 bad input.
+could not start: see the reason); 0 with --detach once ECS accepted the task; 1 a build or
+push failed; 2 bad input; 3 no docker (with --build).
 """
 
 
@@ -45,8 +52,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     v.add_argument("application", metavar="APP", help="the application")
     v.set_defaults(program=[])  # what follows --: the command to run (ecsp.cli keeps it whole)
     add_environment(v)
-    v.add_argument("--image", metavar="URI", help="run this image instead of the application's (the rest of its task "
-                   "definition stays)")
+    image = v.add_mutually_exclusive_group()
+    image.add_argument("--image", metavar="URI", help="run this image instead of the application's (the rest of its "
+                       "task definition stays)")
+    image.add_argument("--build", action="store_true",
+                       help="build the application's Dockerfile from this working tree with your docker and push it to "
+                       "the project's ECR first (not again when that content is there), then run that image")
     wait = v.add_mutually_exclusive_group()
     wait.add_argument("--wait", action="store_true", default=True,
                       help="follow the task until it stops and exit with its exit code (the default)")
@@ -63,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from ecsp import api, views
     from ecsp.errors import UsageError
     from ecsp.ops import logs as log_views
+    from ecsp.ops.build import BuiltImage
     from ecsp.ops.tasks import TaskState
 
     project = api.load(args.file)
@@ -71,11 +83,18 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("say what to run after --",
                          fix=f"e.g. ecsp task run {args.application} --env {env} -- python manage.py migrate")
     out, err = views.console(), views.console(stderr=True)
-    items = project.run_task(args.application, env, args.program, image=args.image, follow=not args.detach)
+    items = project.run_task(args.application, env, args.program, image=args.image, build=args.build,
+                             follow=not args.detach)
     last: TaskState | None = None
     try:
         for item in items:
-            if args.json:
+            if isinstance(item, BuiltImage):
+                if args.json:
+                    print(json.dumps({"type": "image", "image": item.uri, "built": item.built}), flush=True)
+                else:
+                    err.print(f"{'built and pushed' if item.built else 'found in ECR (same build context)'} "
+                              f"{item.uri}", soft_wrap=True)
+            elif args.json:
                 document = ({"type": "task", **item.to_json()} if isinstance(item, TaskState)
                             else {"type": "log", **item.to_json()})
                 print(json.dumps(document), flush=True)
