@@ -241,6 +241,12 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
         _statement("TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
         _statement("TagTaskDefinitions", ["ecs:TagResource", "ecs:UntagResource"],
                    [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"]),
+        # A release command (ecsp.rollout) runs as a one-off task of the new revision, followed to its end. The
+        # cluster's name is Pulumi's auto-name of <project>-<env> (a suffix follows).
+        _statement("Releases", ["ecs:RunTask"], [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"],
+                   Condition={"ArnLike": {"ecs:cluster": f"arn:{p}:ecs:{r}:{a}:cluster/{base}-*"}}),
+        _statement("ReleaseTasks", ["ecs:DescribeTasks", "ecs:StopTask"], [f"arn:{p}:ecs:{r}:{a}:task/{base}-*/*"]),
+        _statement("ReleaseLogs", ["logs:FilterLogEvents"], [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}-*"]),
         _statement("LogGroups", ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
                                  "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
                                  "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"],

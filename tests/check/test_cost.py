@@ -208,6 +208,20 @@ def test_imported_by_hand() -> None:
     check("imported", h)
 
 
+def test_release_by_hand() -> None:
+    # The release command's one-off tasks run minutes per deploy: not a monthly line.
+    h = Hand()
+    h.artifacts(["us-east-1"], repositories=1)
+    h.load_balancer("test", "us-east-1")
+    h.service("test/web", "us-east-1", 0.25, 0.5, (1, 1))
+    h.add("prod", "NAT gateway", H * NAT["us-east-1"])  # nat: single
+    h.add("prod", "NAT gateway data", NAT_GB * NAT["us-east-1"])
+    h.add("prod", "public IPv4 (Elastic IP)", H * IPV4)
+    h.load_balancer("prod", "us-east-1")
+    h.service("prod/web", "us-east-1", 0.25, 0.5, (2, 2), public=False)  # count 2, placement: private
+    check("release", h)
+
+
 def test_every_example_is_checked_by_hand() -> None:
     names = {p.parent.name for p in EXAMPLES.glob("*/ecsp.yaml")}
     checked = {n.removeprefix("test_").removesuffix("_by_hand") for n in globals() if n.endswith("_by_hand")}

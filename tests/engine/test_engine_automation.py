@@ -9,6 +9,7 @@ runs against a small fake ``pulumi`` executable instead.
 
 from __future__ import annotations
 
+import gzip
 import importlib.metadata
 import inspect
 import json
@@ -668,3 +669,55 @@ def test_passphrase_warning(tmp_path: Path, fake: FakePulumiCommand, environ: di
     engine = engine_for(tmp_path, fake, environ=environ)
     assert bool(engine.prepare([PROJECT], "up")) is warned
     assert engine.workspaces.env_vars().get("PULUMI_CONFIG_PASSPHRASE") == passed
+
+
+def write_checkpoint(root: Path, name: str, outputs: dict[str, Any], *, compressed: bool = False,
+                     version: int = 3) -> Path:
+    """A file backend's checkpoint as the real CLI writes it (`pulumi stack export`'s format)."""
+    folder = root / ".ecsp" / "state" / ".pulumi" / "stacks" / name.split("/")[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    stack = name.split("/")[1]
+    document = {"version": version, "checkpoint": {"stack": f"organization/{name}", "latest": {
+        "manifest": {"version": "v3.274.1"}, "resources": [
+            {"urn": f"urn:pulumi:{stack}::{name.split('/')[0]}::pulumi:pulumi:Stack::x-{stack}",
+             "type": "pulumi:pulumi:Stack", "custom": False, "outputs": outputs},
+            {"urn": "urn:pulumi:x::y::pulumi:providers:aws::default", "type": "pulumi:providers:aws",
+             "outputs": {"region": "us-east-1"}}]}}}
+    data = json.dumps(document).encode()
+    path = folder / (f"{stack}.json.gz" if compressed else f"{stack}.json")
+    path.write_bytes(gzip.compress(data) if compressed else data)
+    return path
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_outputs_of_a_file_backend_come_from_its_checkpoint_without_the_cli(
+        tmp_path: Path, fake: FakePulumiCommand, compressed: bool) -> None:
+    engine = engine_for(tmp_path, fake)
+    engine.run("up", ctx(PROJECT), Recorder())
+    write_checkpoint(tmp_path, "shop-project/global", {"url": "http://from-file", "ids": ["a", "b"]},
+                     compressed=compressed)
+    before = len(fake.calls)
+    assert engine.outputs(PROJECT) == {"url": "http://from-file", "ids": ["a", "b"]}
+    assert "stack output" not in commands(fake)[before:]
+
+
+@pytest.mark.parametrize("outputs, version", [
+    # A secret's value is encrypted in the checkpoint: the CLI decrypts it.
+    ({"token": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:x"}}, 3),
+    ({"url": "http://x"}, 4),  # a format this was not written for
+])
+def test_outputs_the_checkpoint_cannot_give_are_asked_of_the_cli(
+        tmp_path: Path, fake: FakePulumiCommand, outputs: dict[str, Any], version: int) -> None:
+    engine = engine_for(tmp_path, fake)
+    engine.run("up", ctx(PROJECT), Recorder())
+    write_checkpoint(tmp_path, "shop-project/global", outputs, version=version)
+    before = len(fake.calls)
+    assert engine.outputs(PROJECT)["url"] == "http://x"  # the fake CLI's answer
+    assert "stack output" in commands(fake)[before:]
+
+
+def test_outputs_of_a_broken_checkpoint_are_asked_of_the_cli(tmp_path: Path, fake: FakePulumiCommand) -> None:
+    engine = engine_for(tmp_path, fake)
+    engine.run("up", ctx(PROJECT), Recorder())
+    write_checkpoint(tmp_path, "shop-project/global", {}).write_text('{"version": 3, "checkp')
+    assert engine.outputs(PROJECT)["url"] == "http://x"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -145,3 +145,106 @@ def test_follow_through_the_api_stops_when_closed(deployed: aws.Environment, pro
     first = next(stream)
     stream.close()
     assert first.message == "GET / 200" and first.task_id == TASK_A
+
+
+def put_sidecar_logs(moto: str, env: aws.Environment, task: str, messages: list[str], at_ms: int) -> None:
+    logs = aws.client(moto, "logs")
+    stream = f"ecsp/datadog/{task}"
+    logs.create_log_stream(logGroupName="/ecsp/shop-test-web", logStreamName=stream)
+    logs.put_log_events(logGroupName="/ecsp/shop-test-web", logStreamName=stream,
+                        logEvents=[{"timestamp": at_ms + i, "message": m} for i, m in enumerate(messages)])
+
+
+@pytest.fixture
+def with_sidecar(tmp_path: Path, project_file: Path) -> Path:
+    text = project_file.read_text().replace(
+        "port: 80, path: /}",
+        "port: 80, path: /, sidecars: {datadog: {image: public.ecr.aws/datadog/agent:7, essential: false}}}")
+    project_file.write_text(text)
+    return project_file
+
+
+def test_logs_of_one_container_and_one_task(deployed: aws.Environment, moto: str, with_sidecar: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    put_sidecar_logs(moto, deployed, TASK_A, ["agent up"], now_ms() - 500_000)
+
+    assert cli.main(["logs", "web", "--env", "test", "-f", str(with_sidecar), "--local", "--container",
+                     "datadog"]) == 0
+    assert [line.split(" ", 2)[1:] for line in capsys.readouterr().out.splitlines()] == [
+        ["datadog/01234567", "agent up"]]
+
+    assert cli.main(["logs", "web", "--env", "test", "-f", str(with_sidecar), "--local", "--task", "fedc"]) == 0
+    assert [line.split(" ", 2)[2] for line in capsys.readouterr().out.splitlines()] == ["started on port 80"]
+
+    # A whole task id and a container: one stream, named in the request.
+    messages = [e.message for e in api.load(with_sidecar).logs("web", "test", container="web", tasks=[TASK_A],
+                                                                local=True)]
+    assert messages == ["GET / 200", "ERROR upstream timed out"]
+
+
+def test_logs_of_a_container_the_app_does_not_have(deployed: aws.Environment, project_file: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["logs", "web", "--env", "test", "-f", str(project_file), "--local", "--container", "nginx"]) == 2
+    err = capsys.readouterr().err
+    assert "error: application 'web' has no container 'nginx'" in err and "fix: use one of: web" in err
+
+
+def test_logs_between_start_and_end(deployed: aws.Environment, project_file: Path) -> None:
+    project = api.load(project_file)
+    # Durations ago: from 15 minutes ago until 7 minutes ago holds the two events of 10 minutes ago.
+    assert [e.message for e in project.logs("web", "test", start="15m", end="7m", local=True)] == [
+        "GET / 200", "ERROR upstream timed out"]
+    # ISO 8601 times (naive ones are UTC): the same window, written out.
+    now = datetime.now(tz=UTC)
+    start = (now - timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%S")
+    end = (now - timedelta(minutes=7)).isoformat()
+    assert [e.message for e in project.logs("web", "test", start=start, end=end, local=True)] == [
+        "GET / 200", "ERROR upstream timed out"]
+    # --start reaches further back than --since's default hour.
+    assert [e.message for e in project.logs("web", "test", start="3h", local=True)][:1] == ["too old to show"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--start", "yesterday"], "--start 'yesterday' is neither a time nor a duration"),
+    (["--start", "10m", "--end", "20m"], "is not after the start"),
+    (["--end", "5m", "--follow"], "--end and --follow do not go together"),
+    (["--previous", "--follow"], "--previous picks its task and time"),
+])
+def test_bad_log_windows_are_usage_errors(project_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                          message: str) -> None:
+    assert cli.main(["logs", "web", "--env", "test", "-f", str(project_file), *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_logs_previous_shows_why_the_last_task_stopped_then_its_logs(
+        moto: str, project_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "web", runnable=True)
+    ecs = aws.client(moto, "ecs")
+    network = {"awsvpcConfiguration": {"subnets": env.subnets[:1], "securityGroups": [env.security_group]}}
+    arns = [ecs.run_task(cluster=env.cluster_arn, taskDefinition="shop-test-web", launchType="FARGATE",
+                         networkConfiguration=network)["tasks"][0]["taskArn"] for _ in range(2)]
+    ids = [arn.rsplit("/", 1)[-1] for arn in arns]
+    for arn, reason in zip(arns, ["Scaling activity initiated by deployment", "Essential container in task exited"],
+                           strict=True):
+        ecs.stop_task(cluster=env.cluster_arn, task=arn, reason=reason)
+        time.sleep(0.01)
+    aws.put_logs(moto, env, "web", ids[0], ["first task"])
+    aws.put_logs(moto, env, "web", ids[1], ["panic: nil map"])
+
+    code = cli.main(["logs", "web", "--env", "test", "-f", str(project_file), "--local", "--previous"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    # moto keeps no stop times, so the last one listed stands for the last to stop.
+    assert any(f"task {i} stopped" in err for i in ids)
+    assert "Essential container in task exited" in err or "Scaling activity" in err
+    shown = [line.split(" ", 2)[2] for line in out.splitlines()]
+    assert len(shown) == 1 and shown[0] in ("first task", "panic: nil map")
+
+
+def test_logs_previous_without_a_stopped_task(deployed: aws.Environment, project_file: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["logs", "web", "--env", "test", "-f", str(project_file), "--local", "--previous"]) == 1
+    err = capsys.readouterr().err
+    assert "error: ECS lists no stopped task of 'web' in 'test' (it keeps them for about an hour)" in err
