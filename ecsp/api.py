@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
 from ecsp.programs import Programs
 from ecsp.results import Interrupted, RunFailed, RunResult
+from ecsp.rollout import RolloutEngine
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -37,10 +39,15 @@ if TYPE_CHECKING:
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
     from ecsp.diagram import Diagram
+    from ecsp.ops.build import BuiltImage
+    from ecsp.ops.exec import ExecReport
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
+    from ecsp.ops.rollback import RollbackPlan
+    from ecsp.ops.secrets import Secret
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
+    from ecsp.ops.tasks import TaskState
     from ecsp.ops.workloads import Execution
     from ecsp.pipelines import PipelineModel
     from ecsp.progress.base import Reporter
@@ -165,12 +172,57 @@ class Project:
                                  events=events)
 
     def logs(self, app: str, env: str, *, since: str = "1h", follow: bool = False, filter: str | None = None,
-             local: bool | LocalEmulator = False) -> Generator[LogEvent, None, None]:
-        """The application's log events (oldest first); with ``follow`` new ones forever (close() to stop)."""
+             start: str | datetime | None = None, end: str | datetime | None = None, container: str | None = None,
+             tasks: Sequence[str] = (), local: bool | LocalEmulator = False) -> Generator[LogEvent, None, None]:
+        """The application's log events (oldest first); with ``follow`` new ones forever (close() to stop).
+
+        ``start``/``end`` (datetimes, ISO 8601 times or durations ago) replace ``since``;
+        ``container`` and ``tasks`` (ids or their first characters) narrow the streams read.
+        """
         from ecsp.ops import logs
 
-        return logs.events(self.config, self.root, app, env, since=since, follow=follow, filter_pattern=filter,
-                           local=local)
+        return logs.events(self.config, self.root, app, env, since=since, start=start, end=end, follow=follow,
+                           filter_pattern=filter, container=container, tasks=tasks, local=local)
+
+    def last_stopped_task(self, app: str, env: str, *, local: bool | LocalEmulator = False) -> TaskState:
+        """The application's task that stopped last, with why (ECS lists stopped tasks for about an hour)."""
+        from ecsp.ops import open_sessions, tasks
+
+        with open_sessions(self.config, self.root, local) as sessions:
+            return tasks.last_stopped(self.config, sessions, env, app)
+
+    def run_task(self, app: str, env: str, command: Sequence[str], *, image: str | None = None, build: bool = False,
+                 follow: bool = True, local: bool | LocalEmulator = False, poll: float | None = None,
+                 ) -> Generator[BuiltImage | TaskState | LogEvent, None, None]:
+        """Run ``command`` once in a task of ``app`` in ``env``: its task definition (or ``image``), subnets,
+        security groups and roles, the container's command replaced.
+
+        ``build``: build the application's Dockerfile from this working tree with the local
+        ``docker`` and push it to the project's ECR first (yielded as a ``BuiltImage``), unless
+        that content is there already. Yields the started task, then (``follow``) its log lines
+        and status changes, and last the stopped task, whose ``exit_code`` is the container's.
+        Names are checked now, AWS is read (and the image built) while iterating.
+        """
+        from ecsp.errors import UsageError
+        from ecsp.ops import build as builds
+        from ecsp.ops import check_names, open_sessions, tasks
+
+        check_names(self.config, [env], [app])
+        if build and image is not None:
+            raise UsageError("run either a built image or --image, not both", fix="drop --build or --image")
+        if build:
+            builds.check_buildable(self.config.application(env, app), app)
+
+        def generate() -> Generator[BuiltImage | TaskState | LogEvent, None, None]:
+            chosen = image
+            if build:
+                built = builds.for_task(self.config, self.root, env, app)
+                chosen = built.uri
+                yield built
+            with open_sessions(self.config, self.root, local) as sessions:
+                yield from tasks.run(self.config, sessions, env, app, command, image=chosen, follow=follow, poll=poll)
+
+        return generate()
 
     def run_job(self, app: str, env: str, *, follow: bool = True, local: bool | LocalEmulator = False,
                 poll: float = 2.0) -> Generator[Execution | LogEvent, None, None]:
@@ -187,6 +239,92 @@ class Project:
                 yield from workloads.run(self.config, sessions, env, app, follow=follow, poll=poll)
 
         return generate()
+
+    def exec_report(self, app: str, env: str, *, task: str | None = None, container: str | None = None,
+                    ) -> ExecReport:
+        """The running container ``ecsp exec`` opens a session into (the newest task, or the one whose id starts
+        with ``task``), and each thing ECS Exec needs, checked (``report.checks``)."""
+        from ecsp.ops import exec as ops
+        from ecsp.ops import open_sessions
+
+        with open_sessions(self.config, self.root) as sessions:
+            connection, cluster, service = ops.application(self.config, sessions, env, app)
+            return ops.prepare(connection, cluster=cluster, service=service, task=task, container=container,
+                               default_container=naming.AppNames(self.name, env, app).container)
+
+    def exec(self, app: str, env: str, command: Sequence[str] = (), *, task: str | None = None,
+             container: str | None = None, skip_checks: bool = False) -> int:
+        """An interactive ECS Exec session in this terminal (``command``: a shell when empty); the plugin's status.
+
+        Raises ``ExecError`` naming what would make the session fail (see ``exec_report``)
+        unless ``skip_checks``. The remote command's exit status does not come back.
+        """
+        from ecsp.ops import exec as ops
+        from ecsp.ops import open_sessions
+
+        with open_sessions(self.config, self.root) as sessions:
+            connection, cluster, service = ops.application(self.config, sessions, env, app)
+            report = ops.prepare(connection, cluster=cluster, service=service, task=task, container=container,
+                                 default_container=naming.AppNames(self.name, env, app).container)
+            if not skip_checks:
+                ops.raise_for(report)
+            return ops.connect(report, command)
+
+    # Secrets of an environment (SSM SecureString parameters or Secrets Manager secrets, tagged
+    # for the project); applications use them by reference under `secrets:`.
+    def set_secret(self, name: str, env: str, value: str, *, secretsmanager: bool = False,
+                   local: bool | LocalEmulator = False) -> Secret:
+        """Create or update secret ``name`` of ``env`` (``value`` goes to AWS only); what to reference it by."""
+        from ecsp.ops import open_sessions, secrets
+
+        secrets.check_name(name)
+        with open_sessions(self.config, self.root, local, record=True) as sessions:
+            return secrets.put(self.config, sessions, env, name, value,
+                               store="secretsmanager" if secretsmanager else "ssm")
+
+    def secrets(self, env: str | Sequence[str] | None = None, *, local: bool | LocalEmulator = False) -> list[Secret]:
+        """The ecsp secrets of the environments (all by default), and which applications use each."""
+        from ecsp.ops import open_sessions, secrets
+
+        with open_sessions(self.config, self.root, local) as sessions:
+            return secrets.listing(self.config, sessions, _names(env))
+
+    def remove_secret(self, name: str, env: str, *, force: bool = False, local: bool | LocalEmulator = False,
+                      confirm: Callable[[list[Secret]], None] | None = None) -> list[Secret]:
+        """Delete secret ``name`` of ``env``; refuses while an application lists it, unless ``force``.
+
+        ``confirm`` gets what would be deleted before anything is, and may raise to stop.
+        """
+        from ecsp.ops import open_sessions, secrets
+
+        with open_sessions(self.config, self.root, local, record=True) as sessions:
+            return secrets.remove(self.config, sessions, env, name, force=force, confirm=confirm)
+
+    # Rollback: back to a task definition revision the service ran, from its stack's update history.
+    def rollback_plan(self, app: str, env: str, *, to: str | None = None, local: bool | LocalEmulator = False,
+                      backend: str | None = None) -> RollbackPlan:
+        """What ``rollback`` would do: the revision now, the one to go back to (``to``: its number, or the
+        previous one), the revisions of the history, and how the two differ."""
+        from ecsp.ops import check_names, open_sessions
+        from ecsp.ops import rollback as ops
+
+        check_names(self.config, [env], [app])
+        engine = self.engine(local=bool(local), backend=backend)
+        with open_sessions(self.config, self.root, local) as sessions:
+            spec = next(s for s in self.stacks(env, app, include_upstream=False) if s.application == app)
+            return ops.plan(self.config, engine, sessions, spec, to=to)
+
+    def rollback(self, plan: RollbackPlan, *, preview: bool = False, progress: bool | str = True,
+                 reporter: Reporter | None = None, listener: Listener | None = None,
+                 local: contexts.LocalEmulator | None = None, backend: str | None = None, check: bool = True,
+                 engine: Engine | None = None) -> RunResult:
+        """Move the service to ``plan.target`` (``preview``: only show what would change): an ``up`` of that one
+        stack with the service held on the revision. The next ``up`` of the application deploys ecsp.yaml again."""
+        base = engine or self.engine(local=local, backend=backend)
+        holds = {plan.stack: contexts.Hold(plan.target.revision, "rollback")}
+        return self.run("preview" if preview else "up", plan.environment, plan.application, progress=progress,
+                        reporter=reporter, listener=listener, local=local, check=check,
+                        engine=RolloutEngine(base, self.config, holds=holds))
 
     def show(self, *, local: bool | LocalEmulator = False) -> ShowReport:
         """The project at a glance: environments (region, account, URL base) and where each application runs."""
@@ -371,6 +509,9 @@ class Project:
         self.stacks(env, app, with_pipeline=with_pipeline)  # an unknown --env/--app is said before pulumi is looked for
         engine = engine or self.engine(local=local, backend=backend, allow_empty_passphrase=allow_empty_passphrase)
         engine.check()
+        if operation in ("up", "preview") and not isinstance(engine, RolloutEngine):
+            # Application services: what each update replaced is recorded, and release commands run (ecsp.rollout).
+            engine = RolloutEngine(engine, self.config)
         graph, skip = _selection(self, engine, operation, env, app, with_upstream, with_pipeline)
 
         def context(spec: StackSpec) -> contexts.StackContext:

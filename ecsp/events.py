@@ -54,9 +54,10 @@ def hidden_type(type_: str) -> bool:
     return type_ == ROOT_STACK_TYPE or type_.startswith(PROVIDER_TYPE_PREFIX)
 
 
-# Steps that look at a resource without changing it: a refresh takes one per resource, drifted or
-# not, so counting them as changes would report every resource as changed.
-NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
+# Steps that change no resource: a refresh takes one per resource, drifted or not, so counting
+# them as changes would report every resource as changed; a release command runs ("run") and is no
+# resource at all.
+NO_CHANGE_OPS = frozenset({"same", "read", "refresh", "run"})
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,9 @@ def backend_stack_name(name: str, pulumi_project: str) -> str:
 
 # --------------------------------------------------------------------------- AWS
 
+# The awslogs driver names each container's stream <prefix>/<container>/<task id>.
+LOG_STREAM_PREFIX = "ecsp"
+
 
 @dataclass(frozen=True)
 class AppNames:
@@ -135,6 +138,14 @@ class AppNames:
     @property
     def container(self) -> str:
         return self.application
+
+    @property
+    def one_off_family(self) -> str:
+        """The task definitions `ecsp task run --image` registers: apart from the ones the stack deploys."""
+        return f"{self.base}-task"
+
+    def log_stream(self, container: str, task_id: str) -> str:
+        return f"{LOG_STREAM_PREFIX}/{container}/{task_id}"
 
     @property
     def target_group(self) -> str:

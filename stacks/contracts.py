@@ -114,6 +114,8 @@ class ApplicationOutputs(Contract):
     service_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     service_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     task_definition_arn: Any = None
+    # Set while the service runs another revision than task_definition_arn (a release that failed, a rollback).
+    service_task_definition_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     target_group_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     log_group_name: Any = None
     url: Any = dataclasses.field(default=None, metadata=WHEN_SET)

@@ -10,7 +10,7 @@ Least privilege, honestly: every statement names its resources, except the ones 
 and the create/change statements scoped by the ``ecsp:project`` tag instead of an ARN (EC2,
 load balancers, certificates, scaling targets get their ARNs at creation). Deploying an
 environment needs broad rights on the services ecsp manages; :func:`deploy_role_policy` documents
-what stays wide. ``tests/test_stack_pipeline.py`` walks every document of the pipeline and
+what stays wide. ``tests/stacks/test_stack_pipeline.py`` walks every document of the pipeline and
 environment stacks against these rules.
 """
 
@@ -241,6 +241,12 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
         _statement("TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
         _statement("TagTaskDefinitions", ["ecs:TagResource", "ecs:UntagResource"],
                    [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"]),
+        # A release command (ecsp.rollout) runs as a one-off task of the new revision, followed to its end. The
+        # cluster's name is Pulumi's auto-name of <project>-<env> (a suffix follows).
+        _statement("Releases", ["ecs:RunTask"], [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"],
+                   Condition={"ArnLike": {"ecs:cluster": f"arn:{p}:ecs:{r}:{a}:cluster/{base}-*"}}),
+        _statement("ReleaseTasks", ["ecs:DescribeTasks", "ecs:StopTask"], [f"arn:{p}:ecs:{r}:{a}:task/{base}-*/*"]),
+        _statement("ReleaseLogs", ["logs:FilterLogEvents"], [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}-*"]),
         _statement("LogGroups", ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
                                  "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
                                  "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"],

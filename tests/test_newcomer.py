@@ -19,9 +19,9 @@ from ecsp.engine import pulumi_cli
 from ecsp.engine.fake import FakeEngine
 from ecsp.errors import PulumiMissingError
 from stacks import PROGRAMS
-from tests.conftest import ROOT
 from tests.deploy_support import write_project
 from tests.fake_pulumi import FakePulumiCommand
+from tests.paths import ROOT
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.engine.test_real_engine import Project, Run, copy_example, wait_for
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
-from tests.test_real_engine import Project, Run, copy_example, wait_for
 
 pytestmark = MARKS
 

@@ -2,7 +2,7 @@
 
 An entry matches a finding by parliament's issue code, the resource type that carries the
 policy, the resource's logical name (a glob) and words the finding must mention. Every entry
-must match a finding of some example or golden graph (tests/test_check_iam.py): one that no
+must match a finding of some example or golden graph (tests/check/test_check.py): one that no
 longer does is removed, not kept "just in case".
 """
 

@@ -88,6 +88,7 @@ from ecsp.config.pipeline import (
     check_pipelines,
 )
 from ecsp.config.project import EcrConfig, ProjectSection, StateConfig, name_problem
+from ecsp.config.release import ReleaseConfig
 from ecsp.config.resolve import Resolved, merged, resolve_applications
 from ecsp.config.root import ProjectConfig
 from ecsp.config.rules import (
@@ -270,6 +271,7 @@ __all__ = [
     "QueueConfig",
     "QueueDelayConfig",
     "Region",
+    "ReleaseConfig",
     "Repair",
     "Resolved",
     "ResolvedApplication",
