@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show
     "ecsp.commands.pipeline",  # pipeline ls|show|status
+    "ecsp.commands.ci",  # ci github
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot
 )

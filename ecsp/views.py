@@ -129,8 +129,14 @@ def stacks_table(project: str, rows: Sequence[StackListing]) -> Table:
     table.add_column("stack", no_wrap=True)
     for column in ("status", "last update", "resources"):
         table.add_column(column)
+    previews = any(r.preview is not None for r in rows)
+    if previews:  # only then: a project without previews keeps its 80 columns
+        table.add_column("preview")
     for r in rows:
         when = r.info.last_update.strftime("%Y-%m-%d %H:%M") if r.info and r.info.last_update else ""
         count = str(r.info.resource_count) if r.info and r.info.resource_count is not None else ""
-        table.add_row(r.stack, Text(r.status, style=STATUS_STYLES.get(r.status, "yellow")), when, count)
+        cells: list[Any] = [r.stack, Text(r.status, style=STATUS_STYLES.get(r.status, "yellow")), when, count]
+        if previews:
+            cells.append(Text(r.expiry, style="red" if "expired" in r.expiry else ""))
+        table.add_row(*cells)
     return table

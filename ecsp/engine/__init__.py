@@ -91,6 +91,13 @@ class Engine(Protocol):
         """Every stack in the state backend (all Pulumi projects), deployed or not."""
         ...
 
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        """The tags the backend holds for ``stack`` ({} when the stack has none or the backend keeps no tags).
+
+        Tags are written by :meth:`run` from ``StackSpec.tags()``; this reads them back (one CLI call).
+        """
+        ...
+
     def cancel(self, stack: StackSpec) -> bool:
         """Release the stack's lock left by an update that is no longer running (``pulumi cancel``).
 
