@@ -501,15 +501,6 @@ class StackListing:
             return "empty"
         return "deployed" if self.in_config or self.preview is not None else "deployed, not in ecsp.yaml"
 
-    @property
-    def expiry(self) -> str:
-        """A preview's ``like ENV, expires WHEN`` (and whether it has), or ""."""
-        if self.preview is None:
-            return ""
-        when = self.preview.expires.strftime("%Y-%m-%d %H:%M")
-        late = " (expired)" if self.now is not None and self.preview.expired(self.now) else ""
-        return f"like {self.preview.like}, expires {when}{late}"
-
     def to_json(self) -> dict[str, Any]:
         """The row as ``ecsp ls --json`` prints it."""
         info = self.info
