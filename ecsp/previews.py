@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from ecsp import schedules
 from ecsp.config import MAX_PREVIEW_TTL, PREVIEW_TTL_DEFAULT, ProjectConfig, preview_name_problem
+from ecsp.config.needs import Feature
 from ecsp.errors import UsageError
 
 LIKE_TAG = "ecsp:preview-of"
@@ -93,8 +94,9 @@ def _cheaper(config: ProjectConfig, like: str, data: dict[str, Any]) -> dict[str
     """``like``'s environment settings without a NAT, unless an application needs one (private placement)."""
     environment = dict(data["environments"][like])
     network = dict(environment.get("network") or {})
-    private = any(config.application(like, app).placement == "private" for app in config.applications)
-    if not private and "vpc" not in network:
+    needs_nat = any(need.feature is Feature.NAT for app in config.applications
+                    for need in config.application(like, app).environment_needs())
+    if not needs_nat and "vpc" not in network:
         network["nat"] = "none"
         environment["network"] = network
     return environment
