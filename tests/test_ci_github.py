@@ -281,6 +281,12 @@ def project(cfg: Any) -> Any:
     return harness.run_stack(cfg, "shop-project/global")
 
 
+def test_the_whole_graphs(cfg: Any, project: Any) -> None:
+    harness.assert_golden("project-github", harness.graph_document(project))
+    harness.assert_golden("environment-github-previews", harness.graph_document(
+        harness.run_stack(cfg, "shop-environment/test")))
+
+
 def test_the_project_stack_creates_the_provider_and_a_role_per_subject(cfg: Any, project: Any) -> None:
     oidc = project.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert oidc.inputs["url"] == f"https://{GITHUB_HOST}" and oidc.inputs["clientIdLists"] == ["sts.amazonaws.com"]
