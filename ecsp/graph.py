@@ -56,8 +56,13 @@ class StackSpec:
         return naming.fully_qualified(organization, self.name)
 
     def tags(self) -> dict[str, str]:
-        """The stack's tags: its kind's ``ecsp:*`` tags and its labels."""
-        return {**self.record.tags(self.project, self.scope), **dict(self.labels)}
+        """The stack's tags in the state backend: its kind's ``ecsp:*`` tags and its labels."""
+        return {**self.resource_tags(), **dict(self.labels)}
+
+    def resource_tags(self) -> dict[str, str]:
+        """The tags of the stack's AWS resources: its kind's ``ecsp:*`` tags (labels change, as an expiry
+        does, and would update every resource)."""
+        return self.record.tags(self.project, self.scope)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,8 @@ def test_a_preview_is_made_like_its_template_but_cheaper(file: str) -> None:
     assert env_stack.tags() == {"ecsp:project": "shop", "ecsp:environment": "pr-42", "ecsp:preview-of": "test",
                                 "ecsp:expires": "2030-01-01T00:00:00+00:00"}
     assert "ecsp:preview-of" not in preview.stacks("test")["shop-environment/test"].tags()
+    # AWS resources keep the kind's tags: a renewed expiry must not update every resource.
+    assert env_stack.resource_tags() == {"ecsp:project": "shop", "ecsp:environment": "pr-42"}
 
 
 def test_like_an_environment_in_another_account(file: str) -> None:
