@@ -237,6 +237,17 @@ def test_without_a_ci_section_the_command_says_how_to_add_one(tmp_path: Path,
     assert "ecsp.yaml has no ci.github section" in err and "repository: acme/shop" in err
 
 
+def test_ci_github_help_teaches_within_80_columns(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["ci", "github", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if len(line) > 80] == []
+    examples = [line.split()[:3] for line in out.split("examples:", 1)[1].splitlines()
+                if line.strip().startswith("ecsp ")]
+    assert examples and all(words == ["ecsp", "ci", "github"] for words in examples)
+
+
 # ------------------------------------------------------------------ IAM
 
 

@@ -12,10 +12,20 @@ from typing import Any
 
 from ecsp.commands import HelpFormatter
 
+CI_EPILOG = """\
+examples:
+  ecsp ci github                  write the GitHub Actions workflows (ci.github)
+  ecsp ci github --check          exit 1 when they differ from ecsp.yaml
+  ecsp ci github --help           what the workflows do; what to set up first
+
+GitLab CI is not offered: its OIDC tokens name the branch, never the protected environment
+that approved a job, so a role cannot be limited to approved deploys (see the README).
+"""
+
 GITHUB_EPILOG = """\
 examples:
   ecsp ci github                          write .github/workflows/ecsp-*.yml
-  ecsp ci github --check                  exit 1 when they differ from ecsp.yaml (run it in CI)
+  ecsp ci github --check                  exit 1 when they differ from ecsp.yaml
   ecsp ci github --stdout                 print them instead
 
 The workflows: on a pull request `ecsp preview` of the first environment (its output in the
@@ -33,7 +43,7 @@ repository's Settings > Environments.
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("ci", help="write CI workflows that deploy with OIDC (GitHub Actions)",
                        description="Write the CI workflows of ecsp.yaml's ci section.",
-                       formatter_class=HelpFormatter)
+                       epilog=CI_EPILOG, formatter_class=HelpFormatter)
     services = p.add_subparsers(dest="service", metavar="SERVICE", title="services", required=True)
     g = services.add_parser("github", parents=[common], help="GitHub Actions workflows (ci.github)",
                             description="Write the GitHub Actions workflows of ci.github: preview on pull "
