@@ -44,8 +44,8 @@ examples:
   ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
   ecsp up --with-pipeline                 the pipeline stacks too
   ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
-  ecsp up --env pr-42 --like test         a preview environment like test (expires in 3d)
-  ecsp up --env pr-42 --ttl 12h           renew a preview's expiry (12 hours from now)
+  ecsp up --env pr-42 --like test         a preview like test (expires in 3d)
+  ecsp up --env pr-42 --ttl 12h           renew it: expires 12 hours from now
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
@@ -64,7 +64,7 @@ examples:
   ecsp destroy --env test                 test and all its applications
   ecsp destroy --yes                      everything, without asking (CI)
   ecsp destroy --env pr-42 --yes          a preview environment
-  ecsp destroy --expired --yes            every preview environment past its expiry
+  ecsp destroy --expired --yes            every preview past its expiry
 
 Destroy runs dependents first and never touches stacks that were not selected: it refuses
 to destroy an environment while one of its applications is still deployed and not selected.
