@@ -149,6 +149,9 @@ class RolloutEngine:
     def history(self, stack: StackSpec, *, limit: int = 20) -> list[StackUpdate]:
         return self.engine.history(stack, limit=limit)
 
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        return self.engine.stack_tags(stack)
+
     def cancel(self, stack: StackSpec) -> bool:
         return self.engine.cancel(stack)
 
