@@ -8,7 +8,7 @@ from ecsp.context import Hold, StackContext
 from ecsp.mocks import Recording
 from stacks import PROGRAMS
 from tests import harness
-from tests.test_stack_application import environment_outputs, project_outputs
+from tests.stacks.test_stack_application import environment_outputs, project_outputs
 
 CONFIG = """
 project: {name: shop, region: us-west-2, account: "111111111111"}

@@ -4,7 +4,7 @@
 ``test``, see it in ``ls`` with its expiry (read back from the stacks' tags, which the real CLI
 keeps in the file backend), let it expire, ``destroy --expired``; and a second one destroyed by
 name. What the engine does for real: stack creation with tags, tag reads, StackReference to the
-project stack, destroy. The AWS side is the stand-in's (see ``tests/test_real_engine.py``).
+project stack, destroy. The AWS side is the stand-in's (see ``tests/engine/test_real_engine.py``).
 Marked ``slow``: it runs in CI (``.ci/run`` sets ``ECSP_RUN_SLOW=1``).
 """
 
@@ -19,8 +19,8 @@ import pytest
 
 from stacks import PROGRAMS
 from tests import standin_provider
+from tests.engine.test_real_engine import Project, copy_example
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
-from tests.test_real_engine import Project, copy_example
 
 # Six runs of the real engine (minutes on a busy machine): in CI, and locally with ECSP_RUN_SLOW=1.
 pytestmark = [*MARKS, pytest.mark.slow,

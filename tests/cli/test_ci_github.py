@@ -19,7 +19,7 @@ from ecsp import ci, loader
 from ecsp.cli import main
 from ecsp.errors import ConfigError
 from tests import harness
-from tests.test_stack_pipeline import least_privilege_problems, policy_documents
+from tests.stacks.test_stack_pipeline import least_privilege_problems, policy_documents
 
 ACTIONLINT_VERSION = "1.7.12"  # what .ci/build-actionlint.sh builds
 GITHUB_HOST = "token.actions.githubusercontent.com"
