@@ -21,6 +21,9 @@ examples:
   ecsp ls
   ecsp ls --json | jq -r '.[] | select(.status == "deployed") | .stack'
   ecsp ls --local                         stacks deployed to the local emulator
+
+Preview environments (`ecsp up --env pr-42 --like test`) are listed with the environment they
+are like and their expiry, read from their stacks' tags in the state backend.
 """
 
 CANCEL_EPILOG = """\
@@ -143,7 +146,7 @@ def ls(args: argparse.Namespace) -> int:
         return 0
     from ecsp import views
 
-    views.console().print(rows)  # renders as its table
+    views.console().print(rows)  # renders as its tables (the stacks, then the preview environments)
     return 0
 
 

@@ -478,6 +478,15 @@ class AutomationEngine:
                             config={k: str(v.value) for k, v in s.config.items() if not v.secret},
                             changes=change_counts(s.resource_changes or {})) for s in summaries]
 
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        self.check()
+        self.workspaces.write_project(stack.pulumi_project)
+        workspace = self._workspace(stack.pulumi_project)
+        try:
+            return dict(workspace.list_tags(stack.fully_qualified(self.organization)))
+        except auto_errors.CommandError:
+            return {}  # no such stack, or a backend that keeps no tags (DIY before CLI 3.211)
+
     def cancel(self, stack: StackSpec) -> bool:
         self.check()
         self.workspaces.write_project(stack.pulumi_project)

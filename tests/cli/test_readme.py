@@ -146,3 +146,45 @@ def test_release_pipelines_section(tmp_path: Path, monkeypatch: Any, capsys: Any
     assert "stays PENDING" in shown and "stage 2: prod (eu-west-1, 222222222222): manual approval" in shown
     assert "shop-pipeline/release" in engine.state  # --with-pipeline deployed it, after the project
     assert "not deployed" in status
+
+
+def test_github_actions_section(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    """The section's ecsp.yaml validates, and its commands write workflows that --check then accepts."""
+    from ecsp import api, cli
+    from ecsp.engine.fake import FakeEngine
+
+    (tmp_path / "ecsp.yaml").write_text(yaml_block("Deploying from GitHub Actions"))
+    monkeypatch.chdir(tmp_path)
+    engine = FakeEngine()
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: engine)
+    commands = bash_blocks("Deploying from GitHub Actions")[0]
+    assert commands == ["ecsp validate", "ecsp up", "ecsp ci github", "ecsp ci github --check"]
+    for command in commands:
+        argv = shlex.split(command)[1:] + (["--progress", "none"] if command == "ecsp up" else [])
+        assert cli.main(argv) == 0, (command, capsys.readouterr().err)
+    written = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
+    assert written == ["ecsp-deploy.yml", "ecsp-expire-previews.yml", "ecsp-pull-request.yml"]
+    assert "shop-project/global" in engine.state
+
+
+def test_preview_environments_section(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    """Each command of the section, in order, on the fake engine, on the GitHub section's project."""
+    from ecsp import api, cli
+    from ecsp.engine.fake import FakeEngine
+
+    (tmp_path / "ecsp.yaml").write_text(yaml_block("Deploying from GitHub Actions"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "120")
+    engine = FakeEngine(deployed=["shop-project/global"])
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: engine)
+    commands = bash_blocks("Preview environments")[0]
+    outputs = []
+    for command in commands:
+        argv = shlex.split(command)[1:] + (["--progress", "none"] if command.split()[1] != "ls" else [])
+        assert cli.main(argv) == 0, (command, capsys.readouterr().err)
+        outputs.append(capsys.readouterr())
+    listed = outputs[1].out
+    assert "preview environments" in listed and "pr-42" in listed
+    assert engine.tags["shop-environment/pr-42"]["ecsp:preview-of"] == "test"
+    assert "shop-environment/pr-42" not in engine.state  # destroyed by name
+    assert "no preview environment has expired" in outputs[4].err  # the last one had nothing left to do

@@ -146,7 +146,7 @@ def test_an_environment_in_another_account_and_region_trusts_only_the_build_role
     provider = prod.by_urn(role.provider.rsplit("::", 1)[0])
     assert provider.inputs["region"] == "eu-west-1" and "222222222222" in provider.inputs["allowedAccountIds"]
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
-        "Sid": "PipelineBuilds", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+        "Sid": "Deployers", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
         "Action": "sts:AssumeRole", "Condition": {"ArnEquals": {"aws:PrincipalArn": [build_role]}}}]
     permissions = json.loads(prod.one("aws:iam/rolePolicy:RolePolicy", "deploy").inputs["policy"])
     by_sid = {s["Sid"]: s for s in permissions["Statement"]}

@@ -1,7 +1,7 @@
 """Release commands and recorded revisions (ecsp.rollout) through the orchestrator, on the fake engine.
 
 The fake engine's ``program`` stands in for the application program's contract (tested
-under Pulumi's mocks in tests/test_stack_application.py): a new image registers a new
+under Pulumi's mocks in tests/stacks/test_stack_application.py): a new image registers a new
 revision; a hold keeps the service on the held revision, or leaves it out.
 """
 

@@ -8,9 +8,9 @@ the new one is registered, and an update history that says so (what `ecsp rollba
 A release that succeeds, then a rollback, then a fix: the same updates through the Python
 API in this process, the release task replaced by a function that looks at the state the
 engine left between the two phases (the stand-in runs no task; the task code itself is
-tested against moto in tests/test_ops_tasks.py), and the rollback's choice made from the
+tested against moto in tests/ops/test_ops_tasks.py), and the rollback's choice made from the
 history the real engine kept. How the two task definitions differ is read from ECS, which
-the stand-in's are not in: that part is tested against moto in tests/test_ops_rollback.py.
+the stand-in's are not in: that part is tested against moto in tests/ops/test_ops_rollback.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """README's "Operating what is deployed": every command is one the CLI runs, and its yaml is a valid project.
 
 What each command does is tested against moto's server in tests/test_ops_{exec,tasks,secrets,logs,rollback}.py
-and tests/test_rollout.py; here the section is held to the CLI as it is.
+and tests/engine/test_rollout.py; here the section is held to the CLI as it is.
 """
 
 from __future__ import annotations
