@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "ecsp.commands.secret",  # secret set|ls|rm
     "ecsp.commands.rollback",  # rollback
     "ecsp.commands.pipeline",  # pipeline ls|show|status
+    "ecsp.commands.ci",  # ci github
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot
 )

@@ -77,7 +77,7 @@ class StackContext:
     @property
     def tags(self) -> dict[str, str]:
         """The ``ecsp:*`` tags of the stack's AWS resources (from its kind)."""
-        return self.stack.tags()
+        return self.stack.resource_tags()
 
     def upstream_name(self, kind: str, environment: str | None = None, application: str | None = None,
                       instance: str | None = None) -> str:

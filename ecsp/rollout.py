@@ -56,7 +56,7 @@ from ecsp.errors import Cancelled, EngineError, StackNotFoundError
 from ecsp.events import Diagnostic, Operation, OutputLine, ResourceStep
 from ecsp.graph import StackSpec
 
-# The outputs read here, as stacks.contracts names them (tests/test_rollout.py keeps them in step).
+# The outputs read here, as stacks.contracts names them (tests/engine/test_rollout.py keeps them in step).
 SERVICE_NAME = "serviceName"
 TASK_DEFINITION = "taskDefinitionArn"
 SERVICE_TASK_DEFINITION = "serviceTaskDefinitionArn"
@@ -148,6 +148,9 @@ class RolloutEngine:
 
     def history(self, stack: StackSpec, *, limit: int = 20) -> list[StackUpdate]:
         return self.engine.history(stack, limit=limit)
+
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        return self.engine.stack_tags(stack)
 
     def cancel(self, stack: StackSpec) -> bool:
         return self.engine.cancel(stack)

@@ -64,12 +64,14 @@ class ProjectOutputs(Contract):
     """The project stack's outputs.
 
     ``regions``: ``{<region>: {repositories: {<app>: <repositoryUrl>}, kmsKeyArn, bucketName}}``;
-    the zone and the delegation role exist with a domain only.
+    the zone and the delegation role exist with a domain only, the GitHub roles with ``ci.github``.
     """
 
     regions: Any
     project_zone_id: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     dns_delegation_role_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)
+    # With ci.github: the roles GitHub Actions jobs assume, by role name.
+    github_role_arns: Any = dataclasses.field(default=None, metadata=WHEN_SET)
 
 
 @dataclasses.dataclass(frozen=True)

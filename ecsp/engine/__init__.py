@@ -113,6 +113,13 @@ class Engine(Protocol):
         """The stack's last ``limit`` operations, newest first; :class:`ecsp.errors.StackNotFoundError` if none."""
         ...
 
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        """The tags the backend holds for ``stack`` ({} when the stack has none or the backend keeps no tags).
+
+        Tags are written by :meth:`run` from ``StackSpec.tags()``; this reads them back (one CLI call).
+        """
+        ...
+
     def cancel(self, stack: StackSpec) -> bool:
         """Release the stack's lock left by an update that is no longer running (``pulumi cancel``).
 

@@ -53,7 +53,7 @@ from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 
 # Not exported, but how Stack.select and Stack.create build a Stack (they name the class itself, so a
-# subclass must be built directly); tests/test_engine_automation.py pins the SDK this was checked against.
+# subclass must be built directly); tests/engine/test_engine_automation.py pins the SDK this was checked against.
 from pulumi.automation._stack import StackInitMode
 
 from ecsp import kinds, naming
@@ -474,6 +474,15 @@ class AutomationEngine:
                             ended=s.end_time, message=s.message or "",
                             config={k: str(v.value) for k, v in s.config.items() if not v.secret},
                             changes=change_counts(s.resource_changes or {})) for s in summaries]
+
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        self.check()
+        self.workspaces.write_project(stack.pulumi_project)
+        workspace = self._workspace(stack.pulumi_project)
+        try:
+            return dict(workspace.list_tags(stack.fully_qualified(self.organization)))
+        except auto_errors.CommandError:
+            return {}  # no such stack, or a backend that keeps no tags (DIY before CLI 3.211)
 
     def cancel(self, stack: StackSpec) -> bool:
         self.check()

@@ -70,6 +70,7 @@ class FakeEngine:
         self.contexts: list[StackContext] = []
         self.max_running = 0
         self.organization: str | None = None
+        self.tags: dict[str, dict[str, str]] = {}  # stack -> its tags, as a backend keeps them
         self._running = 0
         self._stop: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -95,6 +96,8 @@ class FakeEngine:
             self._running += 1
             self.max_running = max(self.max_running, self._running)
             self.contexts.append(ctx)
+            if operation in ("up", "preview"):  # pulumi creates a missing stack for both; tags go with it
+                self.tags[name] = dict(ctx.stack.tags())
         started = self.clock()
         try:
             if self.on_start is not None:
@@ -157,6 +160,9 @@ class FakeEngine:
         if not updates:
             raise StackNotFoundError(f"{stack.name} has never been deployed", fix="run `ecsp up` first")
         return list(reversed(updates))[:limit]
+
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        return dict(self.tags.get(stack.name, {}))
 
     def cancel(self, stack: StackSpec) -> bool:
         with self._lock:
