@@ -12,6 +12,7 @@ the result; Ctrl-C: Interrupted).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ecsp import context as contexts
 from ecsp import graph as graphs
 from ecsp import kinds, loader, naming
+from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.engine import Engine, StackInfo
 from ecsp.errors import StackNotFoundError, UsageError
@@ -70,6 +72,13 @@ class Project:
         """The folder of ecsp.yaml: build contexts and the .ecsp/ state folder are relative to it."""
         return self.path.parent
 
+    @functools.cached_property
+    def addons(self) -> Addons:
+        """The project's CloudFormation addons, read from their templates (once)."""
+        from ecsp import addons
+
+        return addons.load(self.config, self.root)
+
     def stacks(
         self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None,
         *, include_upstream: bool = True, with_pipeline: bool = False,
@@ -86,7 +95,8 @@ class Project:
         """Evaluate the selected stacks' programs offline, under Pulumi's mocks."""
         from ecsp import planner
 
-        return planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline))
+        return planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline),
+                            addons=self.addons)
 
     # Release pipelines (issue 14): the model, and their live state read with boto3.
     def pipelines(self) -> list[PipelineModel]:
@@ -301,7 +311,8 @@ class Project:
         if spec.environment and spec.application:  # a stack that runs the application's image
             tag = images.build_tag(self.root, self.config.application(spec.environment, spec.application))
         return contexts.StackContext(config=self.config, stack=spec, organization=organization, local=local,
-                                     project_root=str(self.root), image_tag=tag, deploy_role=deploy_role)
+                                     project_root=str(self.root), image_tag=tag, deploy_role=deploy_role,
+                                     addons=self.addons if self.config.has_storage(spec.environment or "") else {})
 
     def _run(self, operation: Operation, env: str | Sequence[str] | None, app: str | Sequence[str] | None, *,
              parallel: int, progress: bool | str, listener: Listener | None, local: contexts.LocalEmulator | None,

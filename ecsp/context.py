@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ecsp import kinds, naming
+from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.graph import StackSpec
 from ecsp.kinds import Placement, Scope
@@ -37,6 +38,9 @@ class StackContext:
     # A role that replaces the environments' profile and role_arn: a pipeline's build deploys
     # from its own credentials through the environment's deploy role (`ecsp up --deploy-role`).
     deploy_role: str | None = None
+    # The project's CloudFormation addons by owner (read from their templates at the edge, ecsp.addons):
+    # the storage stack deploys them, an application routes its own addon's outputs.
+    addons: Addons = dataclasses.field(default_factory=dict)
 
     @property
     def wait_for_steady_state(self) -> bool:

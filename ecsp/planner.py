@@ -12,6 +12,7 @@ from typing import Any
 
 from ecsp import graph as graphs
 from ecsp import mocks, notes
+from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.graph import StackGraph, StackSpec
@@ -68,9 +69,11 @@ def plan_stack(
     *,
     programs: Programs,
     local: LocalEmulator | None = None,
+    addons: Addons | None = None,
 ) -> tuple[mocks.Recording, PlannedStack]:
     """Evaluate one stack's program under mocks, in the account and region its kind places it."""
-    ctx = StackContext(config=config, stack=spec, organization=config.state.organization, local=local)
+    ctx = StackContext(config=config, stack=spec, organization=config.state.organization, local=local,
+                       addons=dict(addons or {}))
     where = ctx.placement
     recording = mocks.run(
         programs.program_for(ctx),
@@ -88,13 +91,17 @@ def plan_stack(
     return recording, PlannedStack(spec, resources, recording.outputs, notes.stack_notes(config, spec))
 
 
-def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None = None) -> Plan:
-    """Plan every stack of ``selection`` (default: the whole project) in dependency order."""
+def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None = None, *,
+         addons: Addons | None = None) -> Plan:
+    """Plan every stack of ``selection`` (default: the whole project) in dependency order.
+
+    ``addons``: the project's CloudFormation addons (:func:`ecsp.addons.load`), when it has any.
+    """
     graph = selection if selection is not None else graphs.build(config)
     outputs: dict[str, dict[str, Any]] = {}
     planned: list[PlannedStack] = []
     for spec in graph.order():
-        _, stack = plan_stack(config, spec, outputs, programs=programs)
+        _, stack = plan_stack(config, spec, outputs, programs=programs, addons=addons)
         outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
         planned.append(stack)
     return Plan(config.project.name, planned)

@@ -26,10 +26,12 @@ import pulumi_aws as aws
 
 from ecsp import naming, priorities
 from ecsp.config import Application, ProjectConfig, managed_alias
+from ecsp.config.exports import exported, literal
 from ecsp.context import StackContext
 from stacks import _aws, application_sidecars, application_storage
-from stacks.application_iam import TaskRoles, after
+from stacks.application_iam import SecretRef, TaskRoles, after
 from stacks.application_image import BuiltImage
+from stacks.application_links import Links
 from stacks.application_queue import BacklogScaling, Queue
 from stacks.application_routing import Routing
 from stacks.application_schedule import Job
@@ -37,7 +39,7 @@ from stacks.application_service import Autoscaling, Service, ServiceConnect
 from stacks.application_storage import ManagedAccessPoint
 from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
-from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
+from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs, StorageOutputs
 
 
 def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
@@ -84,6 +86,28 @@ def _storage(
     return args, policy
 
 
+def _links(ctx: StackContext, app: str, *, names: naming.AppNames, settings: Application,
+           upstream: EnvironmentOutputs, roles: TaskRoles, region: str, account: pulumi.Input[str],
+           partition: pulumi.Input[str], provider: aws.Provider) -> Links | None:
+    """What the application takes from outside its stack (linked data, addons, exports...); None for nothing."""
+    env = ctx.stack.environment
+    assert env is not None
+    addon = ctx.addons.get(app)
+    if not (settings.link or addon or settings.managed_policies or settings.security_groups
+            or settings.image.credentials or exported(settings.variables) or exported(settings.secrets)):
+        return None
+    storage = None
+    if settings.link or addon:
+        storage = StorageOutputs.read(pulumi.StackReference(ctx.upstream_name("storage", env)))
+    data = ctx.config.data_in(env)
+    return Links(app, names=names, settings=settings, data=data,
+                 storage=storage.data if storage else None, addon=addon,
+                 addon_outputs=pulumi.Output.from_input(storage.addons).apply(lambda a: (a or {}).get(app, {}))
+                 if storage and addon else None,
+                 vpc_id=upstream.vpc_id, task_role=roles.task_role, execution_role=roles.execution_role,
+                 region=region, account=account, partition=partition, provider=provider)
+
+
 def program(ctx: StackContext) -> None:
     env, app = ctx.stack.environment, ctx.stack.application
     assert env is not None and app is not None
@@ -120,7 +144,7 @@ def program(ctx: StackContext) -> None:
 
     volumes, storage_policy = _storage(app, names=names, settings=settings, upstream=upstream, region=region,
                                        account=account, partition=partition, provider=provider)
-    roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
+    roles = TaskRoles(app, names=names, secrets=literal(settings.secrets), exec_enabled=settings.exec, region=region,
                       account=account, partition=partition, provider=provider,
                       sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
                       storage_policy=storage_policy)
@@ -140,6 +164,21 @@ def program(ctx: StackContext) -> None:
                       provider=provider)
         task_grants.append(queue.grant)
         extra["ECSP_QUEUE_URL"] = queue.queue.url
+    links = _links(ctx, app, names=names, settings=settings, upstream=upstream, roles=roles, region=region,
+                   account=account, partition=partition, provider=provider)
+    execution_role_arn = roles.execution_role_arn
+    secrets: pulumi.Input[list[SecretRef]] = roles.secrets
+    extra_security_groups: list[pulumi.Input[str]] = []
+    environment: pulumi.Input[dict[str, str]] | None = pulumi.Output.all(**extra) if extra else None
+    if links is not None:
+        task_grants += links.task_grants
+        execution_role_arn = after(roles.execution_role_arn, links.execution_grants) \
+            if links.execution_grants else roles.execution_role_arn
+        secrets = pulumi.Output.all(roles.secrets, links.secrets).apply(
+            lambda v: sorted([*v[0], *v[1]], key=lambda r: r.name))
+        extra_security_groups = links.security_group_ids
+        mine = pulumi.Output.all(**extra) if extra else pulumi.Output.from_input({})
+        environment = pulumi.Output.all(mine, links.environment).apply(lambda v: {**v[1], **v[0]})
     task_role_arn = after(roles.task_role_arn, task_grants) if task_grants else roles.task_role_arn
     discovery_name = settings.discovery_name(app)
     connect = (ServiceConnect(namespace_arn=upstream.service_connect_namespace_arn, discovery_name=discovery_name,
@@ -166,18 +205,18 @@ def program(ctx: StackContext) -> None:
 
     task = TaskDefinition(
         app, names=names, settings=settings, image=image, url=routing.url if routing else None,
-        secrets=roles.secrets, execution_role_arn=roles.execution_role_arn, task_role_arn=task_role_arn,
-        region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
+        secrets=secrets, execution_role_arn=execution_role_arn, task_role_arn=task_role_arn,
+        region=region, provider=provider, extra_environment=environment,
         port_name=connect.port_name if connect else None,
         sidecar_secrets=roles.sidecar_secrets if settings.sidecars else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
     if settings.kind == "job":
         job = Job(app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
-                  task_definition_arn=task.task_definition.arn, execution_role_arn=roles.execution_role_arn,
+                  task_definition_arn=task.task_definition.arn, execution_role_arn=execution_role_arn,
                   task_role_arn=task_role_arn, subnet_ids=subnet_ids,
                   security_group_id=upstream.environment_security_group_id, region=region, account=account,
-                  partition=partition, provider=provider)
+                  partition=partition, provider=provider, extra_security_group_ids=extra_security_groups)
         ApplicationOutputs(
             task_definition_arn=task.task_definition.arn, log_group_name=task.log_group.name,
             topic_arns=topics.arns if topics is not None else None, state_machine_arn=job.state_machine.arn,
@@ -189,7 +228,8 @@ def program(ctx: StackContext) -> None:
         task_definition_arn=task.task_definition.arn, subnet_ids=subnet_ids,
         security_group_id=upstream.environment_security_group_id,
         target_group_arn=routing.target_group.arn if routing else None, rules=routing.rules if routing else [],
-        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect)
+        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect,
+        extra_security_group_ids=extra_security_groups)
 
     scaling = settings.autoscaling
     if scaling is not None:

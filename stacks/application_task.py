@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from ecsp import naming
 from ecsp.config import Application
+from ecsp.config.exports import literal
 from stacks import _aws, application_sidecars
 from stacks.application_iam import SecretRef
 
@@ -58,7 +59,8 @@ def container_definition(
 
     ``port_name`` names the port mapping, as Service Connect needs to refer to it.
     """
-    env = environment(names, settings.variables, url, extra_environment)
+    # Variables read from CloudFormation exports arrive resolved, with the others ecsp adds (extra_environment).
+    env = environment(names, literal(settings.variables), url, extra_environment)
     container: dict[str, Any] = {
         "name": names.container,
         "image": image,
@@ -74,6 +76,8 @@ def container_definition(
         container["portMappings"] = [mapping]
     if secrets:
         container["secrets"] = [{"name": s.name, "valueFrom": s.value_from} for s in secrets]
+    if settings.image.credentials is not None:
+        container["repositoryCredentials"] = {"credentialsParameter": settings.image.credentials}
     if settings.exec:
         # AWS recommends an init process with ECS Exec so the SSM agent's children are reaped.
         container["linuxParameters"] = {"initProcessEnabled": True}

@@ -8,8 +8,10 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ecsp import fargate
+from ecsp.config import links
 from ecsp.config.base import FieldError, Model, or_list, raise_all
 from ecsp.config.containers import LOG_ROUTER, Condition, ContainerHealthCheckConfig, LoggingConfig, SidecarConfig
+from ecsp.config.exports import TextOrExport
 from ecsp.config.http import MAX_ALIASES, HealthCheckConfig, HealthCheckOverride
 from ecsp.config.messaging import QueueConfig, SubscriptionConfig
 from ecsp.config.service import AutoscalingConfig, Capacity, Count, DeploymentConfig
@@ -50,12 +52,20 @@ class _ApplicationFields(Model):
     count: Count | None = Field(
         None, description="Tasks to run: a number, or {min, max, cpu_percentage, ...} to autoscale."
     )
-    variables: dict[str, str] | None = Field(None, description="Environment variables for the container.",
-                                             examples=[{"LOG_LEVEL": "info"}])
-    secrets: dict[str, str] | None = Field(
-        None, description="Secret environment variables: SSM parameter names or Secrets Manager/SSM ARNs.",
+    variables: dict[str, TextOrExport] | None = Field(
+        None, description="Environment variables for the container: a value, or {from_cfn: EXPORT_NAME} to read a "
+        "CloudFormation export at deploy time.", examples=[{"LOG_LEVEL": "info"}])
+    secrets: dict[str, TextOrExport] | None = Field(
+        None, description="Secret environment variables: SSM parameter names or Secrets Manager/SSM ARNs, or "
+        "{from_cfn: EXPORT_NAME} of an export holding one.",
         examples=[{"DB_PASSWORD": "/shop/db-password"}],
     )
+    link: links.LinkList | None = Field(None, description=links.LINK_DESCRIPTION, examples=[["orders", "uploads"]])
+    security_groups: links.SecurityGroups | None = Field(None, description=links.SECURITY_GROUPS_DESCRIPTION,
+                                                         examples=[["sg-0123456789abcdef0"]])
+    managed_policies: links.ManagedPolicies | None = Field(
+        None, description=links.MANAGED_POLICIES_DESCRIPTION,
+        examples=[["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]])
     placement: Literal["public", "private"] | None = Field(
         None, description="public subnets with a public IP, or private subnets (needs NAT)."
     )
@@ -183,6 +193,8 @@ class _KindFields(Model):
     subscribe: list[SubscriptionConfig] = Field(
         default_factory=list, description="Workers: topics their queue receives, as {app, topic, filter}.",
         examples=[[{"app": "web", "topic": "created"}]])
+    addons: str | None = Field(None, min_length=1, description=links.ADDONS_DESCRIPTION,
+                               examples=["copilot/api/addons"])
 
     @field_validator("publish")
     @classmethod
@@ -202,8 +214,11 @@ class Application(_KindFields):
     cpu: int = Field(DEFAULT_CPU, description="Task CPU units.")
     memory: int = Field(DEFAULT_MEMORY, description="Task memory (MiB).")
     count: Count = Field(1, description="Tasks to run, or an autoscaling range.")
-    variables: dict[str, str] = Field(default_factory=dict, description="Environment variables.")
-    secrets: dict[str, str] = Field(default_factory=dict, description="Secret environment variables.")
+    variables: dict[str, TextOrExport] = Field(default_factory=dict, description="Environment variables.")
+    secrets: dict[str, TextOrExport] = Field(default_factory=dict, description="Secret environment variables.")
+    link: list[str] = Field(default_factory=list, description="Data this application uses.")
+    security_groups: list[TextOrExport] = Field(default_factory=list, description="Extra security groups.")
+    managed_policies: list[str] = Field(default_factory=list, description="Managed policies of the task role.")
     placement: Literal["public", "private"] = Field("public", description="Subnets the tasks run in.")
     platform: Literal["linux/x86_64", "linux/arm64"] = Field("linux/x86_64", description="CPU architecture.")
     exec: bool = Field(False, description="Enable ECS Exec.")

@@ -83,7 +83,8 @@ def _clean_loc(loc: Loc) -> Loc:
 
 
 # The schema's list fields: an int after one of them is a position, shown as [i].
-_LIST_FIELDS = frozenset({"stages", "deploy", "test_commands"})
+_LIST_FIELDS = frozenset({"stages", "deploy", "test_commands", "link", "security_groups", "managed_policies",
+                          "only_in"})
 
 
 def dotted(loc: Loc) -> str:

@@ -10,6 +10,8 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from ecsp import naming
 from ecsp.config.application import Application, ApplicationConfig
 from ecsp.config.base import FieldError, Model, raise_all
+from ecsp.config.data import Data, DataConfig
+from ecsp.config.data_rules import ResolvedData, check_data
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.pipeline import PipelineConfig, check_pipelines
 from ecsp.config.project import ProjectSection, StateConfig, name_problem
@@ -35,6 +37,19 @@ class ProjectConfig(Model):
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_APPLICATION}},
     )
     state: StateConfig = Field(default_factory=StateConfig, description="Pulumi state backend and secrets.")
+    data: dict[str, DataConfig] = Field(
+        default_factory=dict, description="Databases, caches, buckets, tables and secrets by name, in every "
+        "environment (or those of only_in): created by ecsp, or existing ones it only links. Applications use them "
+        "with link:. ecsp keeps their data when the entry is removed or the stack destroyed, unless asked to "
+        "delete it (`ecsp destroy --delete-data`).",
+        examples=[{"orders": {"kind": "postgres"}, "uploads": {"kind": "bucket"}}],
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_DATA}},
+    )
+    addons: str | None = Field(
+        None, min_length=1, description="Environment addons: a folder of CloudFormation templates (Copilot's "
+        "copilot/environments/addons, with its addons.parameters.yml) or one template, deployed in every "
+        "environment's storage stack with parameters App and Env; read their exports with from_cfn.",
+        examples=["copilot/environments/addons"])
     pipelines: dict[str, PipelineConfig] = Field(
         default_factory=dict, description="Release pipelines by name: a source branch, then one stage per "
         "environment (CodePipeline V2 in the project account). `ecsp plan --with-pipeline` shows them.",
@@ -42,6 +57,7 @@ class ProjectConfig(Model):
     )
 
     _resolved: Resolved = PrivateAttr(default_factory=dict)
+    _data: ResolvedData = PrivateAttr(default_factory=dict)
 
     @field_validator("environments", "applications")
     @classmethod
@@ -67,8 +83,11 @@ class ProjectConfig(Model):
         resolved, errors = check_project(self.project, self.environments, self.applications)
         errors += check_pipelines(self.pipelines, self.project, self.environments, self.applications,
                                   self.state)
+        data, data_errors = check_data(self.environments, self.applications, self.data, resolved)
+        errors += data_errors
         raise_all(errors)
         self._resolved.update(resolved)
+        self._data.update(data)
         return self
 
     # ----------------------------------------------------------------- queries
@@ -76,6 +95,15 @@ class ProjectConfig(Model):
     def application(self, environment: str, application: str) -> Application:
         """Effective settings of ``application`` in ``environment``."""
         return self._resolved[(environment, application)]
+
+    def data_in(self, environment: str) -> dict[str, Data]:
+        """The data of ``environment`` (its entries' settings there), by name, in the order of ecsp.yaml."""
+        return {name: self._data[(environment, name)] for name in self.data if (environment, name) in self._data}
+
+    def has_storage(self, environment: str) -> bool:
+        """Whether ``environment`` has a storage stack: data, environment addons, or an application's addons."""
+        return bool(self.data_in(environment)) or self.addons is not None or any(
+            app.addons is not None for app in self.applications.values())
 
     def account_of(self, environment: str) -> str | None:
         return self.environments[environment].account or self.project.account

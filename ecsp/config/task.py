@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from ecsp import fargate
 from ecsp.config.base import FieldError, Model
-from ecsp.config.variables import stringify
+from ecsp.config.variables import SECRETSMANAGER_ARN_PATTERN, stringify
 
 DEFAULT_CPU = 256
 DEFAULT_MEMORY = 512
@@ -24,6 +25,18 @@ class ImageConfig(Model):
     dockerfile: str | None = Field(None, description="Dockerfile path inside the build context.")
     args: dict[str, str] = Field(default_factory=dict, description="Docker build arguments.")
     target: str | None = Field(None, min_length=1, description="The build stage to build (docker build --target).")
+    credentials: str | None = Field(
+        None, description="A private registry's credentials: the ARN of a Secrets Manager secret holding "
+        "{username, password} (the execution role may read it).",
+        examples=["arn:aws:secretsmanager:us-west-2:111111111111:secret:dockerhub-AbCdEf"])
+
+    @field_validator("credentials")
+    @classmethod
+    def _credentials(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(SECRETSMANAGER_ARN_PATTERN, v):
+            raise ValueError(f"'{v}' is not a Secrets Manager secret ARN; use "
+                             "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME")
+        return v
 
     @field_validator("args", mode="before")
     @classmethod
@@ -46,6 +59,10 @@ class ImageConfig(Model):
         if self.location is None and self.build is None:
             raise FieldError((), "add location (an image URI, e.g. public.ecr.aws/nginx/nginx:stable) or build "
                                  "(a directory with a Dockerfile, e.g. ./web)")
+        if self.build is not None and self.credentials is not None:
+            raise FieldError(("credentials",), "an image ecsp builds goes to the project's ECR repository, which the "
+                                               "execution role reads already; credentials are for an image location "
+                                               "in a private registry: remove them")
         if self.location is not None and (self.dockerfile or self.args or self.target):
             key = "dockerfile" if self.dockerfile else "args" if self.args else "target"
             raise FieldError((key,), f"{key} only applies to images that ecsp builds; remove it, or replace "

@@ -11,7 +11,8 @@ from ecsp.config.base import FieldError
 ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 SSM_NAME_PATTERN = r"^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
 SSM_ARN_PATTERN = r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_./-]+$"
-SECRETSMANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@:-]+$"
+# `!` only in the names services give the secrets they manage (RDS: rds!cluster-...).
+SECRETSMANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@:!-]+$"
 
 RESERVED_PREFIX = "ECSP_"
 
@@ -24,7 +25,7 @@ def stringify(v: Any) -> Any:
     return v
 
 
-def secret_errors(values: Mapping[str, str]) -> list[FieldError]:
+def secret_errors(values: Mapping[str, Any]) -> list[FieldError]:
     errors = env_name_errors(values)
     errors += [
         FieldError(
@@ -33,12 +34,12 @@ def secret_errors(values: Mapping[str, str]) -> list[FieldError]:
             "use e.g. /shop/db-password or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
         )
         for name, ref in values.items()
-        if secret_kind(ref) is None
+        if isinstance(ref, str) and secret_kind(ref) is None
     ]
     return errors
 
 
-def both_ways(variables: Mapping[str, str], secrets: Mapping[str, str],
+def both_ways(variables: Mapping[str, Any], secrets: Mapping[str, Any],
                at: tuple[str | int, ...] = ()) -> list[FieldError]:
     # ECS refuses a task definition that sets one name both ways.
     return [FieldError((*at, "secrets", name), f"'{name}' is also in variables; a container gets each name "
@@ -46,7 +47,7 @@ def both_ways(variables: Mapping[str, str], secrets: Mapping[str, str],
             for name in secrets if name in variables]
 
 
-def env_name_errors(values: Mapping[str, str]) -> list[FieldError]:
+def env_name_errors(values: Mapping[str, Any]) -> list[FieldError]:
     errors = []
     for name in values:
         if not re.fullmatch(ENV_VAR_PATTERN, name):
