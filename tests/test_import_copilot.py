@@ -261,11 +261,12 @@ def test_from_aws_reads_copilots_ssm_parameters(tmp_path: Path, monkeypatch: pyt
 
 
 def test_aliases_are_kept_only_where_ecsp_can_serve_them() -> None:
-    from ecsp.importer.mapping import Env, _Mapper, _servable
+    from ecsp.importer.fields import Env, Mapper
+    from ecsp.importer.http import servable as keep
 
     def servable(env: Env) -> tuple[list[str], list[str]]:
-        m = _Mapper({}, lambda loc: "manifest.yml", set())
-        kept = _servable(m, env, ["api.test.shop.example.com", "www.example.com"])
+        m = Mapper({}, lambda loc: "manifest.yml", set())
+        kept = keep(m, env, ["api.test.shop.example.com", "www.example.com"])
         return kept, [n.message for n in m.out.notes]
 
     zoned = Env("test", "us-west-2", zone="test.shop.example.com")

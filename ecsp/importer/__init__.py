@@ -6,8 +6,8 @@
     for note in result.notes:   # every field that was dropped, refused or converted
         print(note)
 
-Modules: :mod:`.workspace` reads the folder, :mod:`.mapping` maps one manifest in one
-environment, :mod:`.factor` folds environments into base + overrides, :mod:`.writer` writes
+Modules: :mod:`.workspace` reads the folder, :mod:`.workload` and :mod:`.environment` map one manifest in
+one environment, :mod:`.factor` folds environments into base + overrides, :mod:`.writer` writes
 the commented YAML. Nothing here writes files or calls AWS except ``from_aws`` (SSM reads).
 """
 
@@ -23,9 +23,11 @@ from typing import Any
 from ecsp import naming
 from ecsp.config import name_problem
 from ecsp.errors import UsageError
-from ecsp.importer import convert, mapping, schema, writer
+from ecsp.importer import convert, schema, writer
+from ecsp.importer.environment import map_environment
 from ecsp.importer.factor import factor
-from ecsp.importer.mapping import Env, Mapped, Note
+from ecsp.importer.fields import Env, Mapped, Note, WorkloadContext, dotted
+from ecsp.importer.workload import KINDS, map_workload
 from ecsp.importer.workspace import Manifest, Workload, Workspace
 
 __all__ = ["EnvSpec", "ImportResult", "Note", "import_copilot", "parse_env"]
@@ -243,7 +245,7 @@ def _environment(ws: Workspace, env: str) -> tuple[str | None, Mapped]:
     if kind != "Environment":
         notes.append(Note("warn", "type", f"type is {kind!r}, not Environment; read as an environment anyway",
                           manifest.where(("type",))))
-    mapped = mapping.map_environment(manifest.data, manifest.where, skip)
+    mapped = map_environment(manifest.data, manifest.where, skip)
     mapped.notes[:0] = notes
     return str(manifest.path), mapped
 
@@ -270,14 +272,14 @@ def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], 
                 "is an S3 bucket behind CloudFront, which ecsp does not create; keep it in Copilot or host the "
                 "files elsewhere")
         return refused(Note("refuse", "type", f"type {copilot_type} {what}", manifest.where(("type",))))
-    if copilot_type not in mapping.KINDS:
+    if copilot_type not in KINDS:
         import difflib
 
         close = difflib.get_close_matches(str(copilot_type), schema.WORKLOAD_TYPES, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"Copilot's types are {', '.join(schema.WORKLOAD_TYPES)}"
         return refused(Note("refuse", "type", f"type {copilot_type!r} is not a Copilot workload type; {hint}",
                             manifest.where(("type",))))
-    kind = mapping.KINDS[copilot_type]
+    kind = KINDS[copilot_type]
     app = str(name)
     problem = name_problem("application", app, naming.MAX_APPLICATION)
     if problem:
@@ -309,13 +311,13 @@ def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], 
         missing: set[str] = set()
         effective = convert.interpolate(effective, {"COPILOT_APPLICATION_NAME": project,
                                                     "COPILOT_ENVIRONMENT_NAME": env.name}, given, missing)
-        ctx = mapping.WorkloadContext(project, app, kind, env, ws.root, out_dir, addon_outputs)
+        ctx = WorkloadContext(project, app, kind, env, ws.root, out_dir, addon_outputs)
 
         def where(loc: tuple[str | int, ...], env_name: str = env.name) -> str:
             line = manifest.line(("environments", env_name, *loc))
             return f"{manifest.path}:{line}" if line is not None else manifest.where(loc)
 
-        mapped = mapping.map_workload(effective, ctx, where, skip)
+        mapped = map_workload(effective, ctx, where, skip)
         for variable in sorted(missing):
             mapped.notes.append(Note("refuse", f"${{{variable}}}", f"${{{variable}}} came from the shell of whoever "
                                      f"ran `copilot deploy`; pass --var {variable}=VALUE", manifest.where()))
@@ -354,7 +356,7 @@ def _typos(manifest: Manifest, tree: schema.Tree, what: str) -> tuple[list[Note]
     notes = []
     skip: set[tuple[str | int, ...]] = set()
     for loc, meant in schema.unknown_keys(manifest.data, tree):
-        shown = mapping.dotted(loc)
+        shown = dotted(loc)
         hint = f"did you mean '{meant}'? " if meant else ""
         notes.append(Note("warn", shown, f"{shown} is not a Copilot field ({hint}Copilot ignored it, and so does "
                                          "ecsp)", manifest.where(loc)))

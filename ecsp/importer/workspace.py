@@ -32,7 +32,7 @@ class _Yaml12Loader(yaml.SafeLoader):
     """Copilot reads manifests with yaml.v3 (YAML 1.2): only true/false are booleans.
 
     PyYAML's YAML 1.1 would read the key of a Scheduled Job's ``on: {schedule: ...}`` as True.
-    yaml.v3 still decodes yes/no/on/off into a bool-typed field; :func:`ecsp.importer.mapping.flag`
+    yaml.v3 still decodes yes/no/on/off into a bool-typed field; :func:`ecsp.importer.fields.flag`
     does the same where a field is a bool.
     """
 

@@ -1,0 +1,127 @@
+"""The http section: a web service's path, health check, aliases and rules; a backend's internal load balancer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ecsp.importer.fields import Env, Mapper, WorkloadContext, flag
+
+
+def web(m: Mapper, ctx: WorkloadContext) -> None:
+    f, out = m.f, m.out.fields
+    http = f.get("http")
+    if flag(http) is False:
+        m.refuse(("http",), "is false: the service has no Application Load Balancer, and every ecsp web "
+                            "application is served by the environment's ALB (make it kind: backend by hand if "
+                            "it needs no public traffic)")
+        return
+    if not isinstance(http, Mapping):
+        return
+    path = http.get("path")
+    if path is not None:
+        path = str(path).strip()
+        mapped = "/" + path.strip("/") if path not in ("", "/", "*", "/*") else "/"
+        if not re.fullmatch(r"/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?", mapped):
+            m.refuse(("http", "path"), f"'{path}' is a pattern ecsp cannot route (letters, digits and . _ ~ - "
+                                       "between slashes only)")
+        else:
+            out["path"] = mapped
+    health = http.get("healthcheck")
+    check: dict[str, Any] = {}
+    if isinstance(health, str):
+        check["path"] = health
+    elif isinstance(health, Mapping):
+        loc = ("http", "healthcheck")
+        for key in ("path", "success_codes", "healthy_threshold", "unhealthy_threshold"):
+            if health.get(key) is not None:
+                check[key] = str(health[key]) if key == "success_codes" else health[key]
+        for key in ("interval", "timeout", "grace_period"):
+            if health.get(key) is not None:
+                value = m.seconds((*loc, key), health[key])
+                if value is not None:
+                    check[key] = value
+        port = health.get("port")
+        if port is not None and port != out.get("port"):
+            m.warn((*loc, "port"), f"{port} differs from the container port {out.get('port')}; ecsp checks the "
+                                   "container port")
+    if check:
+        out["healthcheck"] = check
+    if http.get("deregistration_delay") is not None:
+        value = m.seconds(("http", "deregistration_delay"), http["deregistration_delay"])
+        if value is not None:
+            out["deregistration_delay"] = value
+    aliases = servable(m, ctx.env, _aliases(m, http.get("alias"), http.get("hosted_zone")))
+    if aliases:
+        out["aliases"] = aliases
+    target = http.get("target_container", http.get("targetContainer"))
+    if target is not None and target != ctx.workload:
+        m.refuse(("http", "target_container"), f"sends the traffic to the sidecar '{target}'; ecsp routes to the "
+                                               "main container only, so requests would reach the wrong process")
+    target_port = http.get("target_port")
+    if target_port is not None and target_port != out.get("port"):
+        m.warn(("http", "target_port"), f"{target_port} differs from the container port; ecsp sends traffic to "
+                                        "the container port")
+    if http.get("stickiness"):
+        m.warn(("http", "stickiness"), "kept each client on one task; ecsp's target group is not sticky")
+    if http.get("allowed_source_ips"):
+        m.warn(("http", "allowed_source_ips"), f"restricted the service to {', '.join(http['allowed_source_ips'])}; "
+                                               "ecsp's ALB accepts all sources")
+    if http.get("redirect_to_https") is False:
+        m.warn(("http", "redirect_to_https"), "is false; ecsp always redirects HTTP to HTTPS when there is a "
+                                              "domain")
+    version = http.get("version")
+    if version is not None and str(version).lower() not in ("http1",):
+        m.warn(("http", "version"), f"{version}: ecsp's target groups speak HTTP/1.1 only")
+    if http.get("additional_rules"):
+        m.refuse(("http", "additional_rules"), "routes more paths or ports to the service; ecsp gives an "
+                                               "application one path, so those requests would not arrive")
+    if http.get("alb") is not None:
+        m.refuse(("http", "alb"), "attaches the service to an existing load balancer; ecsp uses the "
+                                  "environment's own ALB")
+
+
+def _aliases(m: Mapper, alias: Any, zone: Any) -> list[str]:
+    names: list[str] = []
+    zones = [zone] if zone else []
+    for item in alias if isinstance(alias, list) else [alias] if alias else []:
+        if isinstance(item, Mapping):
+            if item.get("name"):
+                names.append(str(item["name"]))
+            if item.get("hosted_zone"):
+                zones.append(item["hosted_zone"])
+        else:
+            names.append(str(item))
+    if zones:
+        m.warn(("http", "hosted_zone"), f"put the alias records into {', '.join(dict.fromkeys(map(str, zones)))}; "
+                                        "ecsp writes them into the project's hosted zone: check where they land")
+    return names
+
+
+def servable(m: Mapper, env: Env, aliases: list[str]) -> list[str]:
+    """The aliases ecsp can serve in ``env``; the others dropped with a warning that says what to add.
+
+    ecsp routes an alias with the environment's certificate when it is in the environment's own
+    zone, and any other name when the environment brings certificates (http.public.certificates).
+    """
+    if env.certificates:
+        return aliases
+    kept = [a for a in aliases if env.zone and (a == env.zone or a.endswith(f".{env.zone}"))]
+    for alias in aliases:
+        if alias not in kept:
+            where = f"is outside {env.zone}" if env.zone else "has no zone of ecsp's (the project has no domain)"
+            m.warn(("http", "alias"), f"{alias} {where} and environment {env.name} has no certificates, so ecsp "
+                                      "has no certificate for it; add one to the environment's certificates in "
+                                      "ecsp.yaml (or pass --domain if it is under the application's domain) and "
+                                      "list it under aliases")
+    return kept
+
+
+def backend(m: Mapper, ctx: WorkloadContext) -> None:
+    http = m.f.get("http")
+    if http is False or not isinstance(http, Mapping):
+        return
+    m.warn(("http",), "routed the backend through the environment's internal load balancer; ecsp backends are "
+                      "reached through Service Connect only (connect), so callers of the internal ALB's DNS "
+                      "name must call http://" + f"{ctx.workload}:PORT instead")
