@@ -143,3 +143,19 @@ def test_release_pipelines_section(tmp_path: Path, monkeypatch: Any, capsys: Any
     assert "stays PENDING" in shown and "stage 2: prod (eu-west-1, 222222222222): manual approval" in shown
     assert "shop-pipeline/release" in engine.state  # --with-pipeline deployed it, after the project
     assert "not deployed" in status
+
+
+def test_data_section_examples_are_valid_and_the_first_is_examples_data() -> None:
+    from ecsp import loader
+
+    text = README.read_text().split("## Data", 1)[1].split("\n## ", 1)[0]
+    worked, existing = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    head = ("project: {name: shop, region: us-west-2}\n"
+            "environments: {test: {region: us-west-2}, prod: {region: us-west-2}}\n")
+    config = loader.loads(head + worked, "README.md")
+    example = loader.load(ROOT / "examples" / "data" / "ecsp.yaml")
+    assert config.data == example.data
+    assert config.applications["web"] == example.applications["web"]
+    linked = loader.loads(head + existing + "applications:\n  web: {image: {location: nginx}, port: 80, "
+                          "link: [orders, legacy, stripe]}\n", "README.md")
+    assert not any(d.managed for d in linked.data_in("test").values())
