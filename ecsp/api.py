@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from collections.abc import Generator
 
     from ecsp.context import LocalEmulator
+    from ecsp.cost import CostReport
+    from ecsp.diagram import Diagram
     from ecsp.ops.kinds import Execution
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
@@ -98,6 +100,27 @@ class Project:
 
         return planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline),
                             addons=self.addons)
+
+    def diagram(self, env: str | None = None) -> Diagram:
+        """The architecture diagram of environment ``env``, or of the project without it, from the offline plan.
+
+        Renders itself in notebooks (SVG, or Mermaid without Graphviz); ``.render("png")``, ``.mermaid()``.
+        """
+        from ecsp import diagram
+
+        return diagram.draw(self.config, self.plan(env, with_pipeline=env is None and bool(self.config.pipelines)),
+                            env)
+
+    def cost(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+             assume: dict[str, float] | None = None) -> CostReport:
+        """The monthly cost estimate of the selected stacks (all by default), from the offline plan and the
+        pinned price table; ``assume`` overrides usage assumptions by name. ``other.cost().diff(...)`` compares."""
+        from ecsp import cost
+
+        if env or app:
+            only = set(self.stacks(env, app, include_upstream=False).names())
+            return cost.estimate_plan(self.config, self.plan(env, app), assume, only=only)
+        return cost.estimate_plan(self.config, self.plan(with_pipeline=bool(self.config.pipelines)), assume)
 
     # Release pipelines: the model, and their live state read with boto3.
     def pipelines(self) -> list[PipelineModel]:

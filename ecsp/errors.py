@@ -66,6 +66,12 @@ class PulumiMissingError(EcspError):
     exit_code = 3
 
 
+class ToolMissingError(EcspError):
+    """A program ecsp runs (Graphviz's ``dot``) is not installed. Exit status 3."""
+
+    exit_code = 3
+
+
 class EngineError(EcspError):
     """A Pulumi operation failed; the message says which stack and why."""
 

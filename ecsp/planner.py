@@ -25,6 +25,8 @@ class PlannedResource:
     name: str
     parent: str | None
     inputs: dict[str, Any]
+    region: str | None = None  # where its provider places it (None: a component or a stack reference)
+    handles: tuple[str, ...] = ()  # its id, ARN and name under the mocks, as other resources' inputs carry them
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
@@ -87,7 +89,7 @@ def plan_stack(
     for n in recording.nodes:
         parent = by_urn.get(n.parent or "")
         resources.append(PlannedResource(n.type, n.name, f"{parent.type}::{parent.name}" if parent else None,
-                                         n.inputs))
+                                         n.inputs, n.region, n.handles))
     return recording, PlannedStack(spec, resources, recording.outputs, notes.stack_notes(config, spec))
 
 
