@@ -76,7 +76,8 @@ KINDS = {
         data:
           orders: {kind: postgres, existing: {secret: {from_cfn: shop-test-ordersAuroraSecret},
                                               security_group: {from_cfn: shop-test-ordersSecurityGroup}}}
-          sessions: {kind: redis, existing: {host: sessions.abc.cache.amazonaws.com, security_group: sg-0123456789abcdef0}}
+          sessions: {kind: redis, existing: {host: sessions.abc.cache.amazonaws.com,
+                                             security_group: sg-0123456789abcdef0}}
           uploads: {kind: bucket, existing: {name: {from_cfn: shop-test-uploadsBucketName}}}
           events: {kind: table, existing: {name: shop-test-events}}
           stripe: {kind: secret, existing: {arn: stripe-key}}
