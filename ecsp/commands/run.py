@@ -44,6 +44,11 @@ examples:
   ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
   ecsp up --with-pipeline                 the pipeline stacks too
   ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
+  ecsp up --env test --delete-data        replace data (asks you to type the project's name)
+
+A change that would replace a database, cache, bucket, table or file system (a new, empty one)
+is refused, and data whose entry left ecsp.yaml is kept in AWS, unless --delete-data: then
+both are deleted (databases take a final snapshot first).
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
@@ -57,9 +62,13 @@ examples:
   ecsp destroy --env test --app web       web's stack in test only
   ecsp destroy --env test                 test and all its applications
   ecsp destroy --yes                      everything, without asking (CI)
+  ecsp destroy --env test --delete-data   the data too (asks you to type the project's name)
+  ecsp destroy --delete-data shop         the data too, the name given (CI)
 
 Destroy runs dependents first and never touches stacks that were not selected: it refuses
 to destroy an environment while one of its applications is still deployed and not selected.
+Data (databases, caches, buckets, tables, file systems, addon stacks) is kept in AWS unless
+--delete-data: the summary lists what was kept; link it again with existing: to use it.
 """
 
 PREVIEW_EPILOG = """\
@@ -102,6 +111,12 @@ def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
         add_local(p, help=LOCAL_STATE_HELP)
 
 
+def _delete_data(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--delete-data", nargs="?", const="", default=None, metavar="PROJECT",
+                   help=f"delete {what} instead of keeping it: type the project's name when asked, or give it "
+                   "here (scripts); without a terminal and without the name it refuses")
+
+
 def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("--with-upstream", action="store_true",
                    help=f"with --env/--app: also {verb} upstream stacks that are already deployed")
@@ -117,6 +132,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        epilog=UP_EPILOG, formatter_class=RAW)
     _common_run(p)
     _deploy_options(p, "re-run")
+    _delete_data(p, "the data a change replaces, or that ecsp.yaml no longer lists,")
     p.set_defaults(handler=up)
 
     p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
@@ -132,6 +148,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        "confirmation unless --yes.", epilog=DESTROY_EPILOG, formatter_class=RAW)
     _common_run(p)
     add_yes(p)
+    _delete_data(p, "the data of the destroyed stacks")
     p.set_defaults(handler=destroy)
 
     p = sub.add_parser("refresh", parents=[common], help="read the real state of the stacks' resources",
@@ -142,7 +159,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def up(args: argparse.Namespace) -> int:
-    return _run(args, "up")
+    from ecsp import api
+
+    project = api.load(args.file)
+    if args.delete_data is not None:
+        _confirm_delete_data(args, project)
+    return _run(args, "up", project=project)
+
+
+def _confirm_delete_data(args: argparse.Namespace, project: Project) -> None:
+    from ecsp.data_safety import confirm_delete_data, data_summary
+
+    graph = project.stacks(args.env, args.app, include_upstream=False, with_pipeline=args.with_pipeline)
+    confirm_delete_data(project.name, data_summary(project.config, graph), typed=args.delete_data or None)
 
 
 def preview(args: argparse.Namespace) -> int:
@@ -158,13 +187,15 @@ def destroy(args: argparse.Namespace) -> int:
 
     project = api.load(args.file)
     names = project.destroy_targets(env=args.env, app=args.app, local=args.local, backend=args.backend,
-                                    with_pipeline=args.with_pipeline)
+                                    with_pipeline=args.with_pipeline, delete_data=args.delete_data is not None)
     if not names:
         print("nothing to destroy: none of the selected stacks is deployed", file=sys.stderr)
         return 0
-    if not args.yes:
-        confirm(f"destroy {len(names)} stack(s) and every AWS resource in them?\n  " + "\n  ".join(names),
-                answer=project.name, what=f"type the project name ({project.name}) to confirm")
+    if args.delete_data is not None:
+        _confirm_delete_data(args, project)  # asks for the project's name itself
+    elif not args.yes:
+        confirm(f"destroy {len(names)} stack(s) and every AWS resource in them but their data?\n  "
+                + "\n  ".join(names), answer=project.name, what=f"type the project name ({project.name}) to confirm")
     return _run(args, "destroy", project=project)
 
 
@@ -181,7 +212,8 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
         result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
                              reporter=reporter, local=local, backend=args.backend, check=False,
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
-                             deploy_role=getattr(args, "deploy_role", None))
+                             deploy_role=getattr(args, "deploy_role", None),
+                             delete_data=project.name if getattr(args, "delete_data", None) is not None else None)
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view()  # per resource, with the properties that differ
         if changes is not None:
