@@ -38,11 +38,11 @@ if TYPE_CHECKING:
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
     from ecsp.diagram import Diagram
-    from ecsp.ops.kinds import Execution
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
+    from ecsp.ops.workloads import Execution
     from ecsp.pipelines import PipelineModel
     from ecsp.progress.base import Reporter
 
@@ -173,13 +173,13 @@ class Project:
 
         Names are checked now; AWS is read while iterating (``follow=False``: only the start).
         """
-        from ecsp.ops import check_names, kinds, open_sessions
+        from ecsp.ops import check_names, open_sessions, workloads
 
         check_names(self.config, [env], [app])
 
         def generate() -> Generator[Execution | LogEvent, None, None]:
             with open_sessions(self.config, self.root, local) as sessions:
-                yield from kinds.run(self.config, sessions, env, app, follow=follow, poll=poll)
+                yield from workloads.run(self.config, sessions, env, app, follow=follow, poll=poll)
 
         return generate()
 

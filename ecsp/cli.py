@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "ecsp.commands.plan",  # plan
     "ecsp.commands.diagram",  # diagram
     "ecsp.commands.cost",  # cost
+    "ecsp.commands.check",  # check --aws-models
     "ecsp.commands.run",  # up, preview, destroy, refresh
     "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show

@@ -267,7 +267,7 @@ def _mermaid_shape(n: Node) -> str:
 def environment(plan: Plan, name: str) -> Diagram:
     """The diagram of environment ``name`` from ``plan`` (which must hold its stacks)."""
     stacks = planned.environment_stacks(plan, name)
-    env_stack = next((s for s in stacks if s.spec.application is None), None)
+    env_stack = next((s for s in stacks if s.spec.kind == "environment"), None)
     if env_stack is None:
         known = planned.environments(plan)
         raise UsageError(f"no environment '{name}' in the plan of {plan.project}",

@@ -67,7 +67,8 @@ class PulumiMissingError(EcspError):
 
 
 class ToolMissingError(EcspError):
-    """A program ecsp runs (Graphviz's ``dot``) is not installed. Exit status 3."""
+    """A program or tool ecsp runs is not installed (Graphviz's ``dot``; node and the npm packages of the
+    AWS checks). Exit status 3."""
 
     exit_code = 3
 

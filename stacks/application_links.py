@@ -27,7 +27,7 @@ import pulumi_aws as aws
 
 from ecsp import naming
 from ecsp.addons import AddonStack
-from ecsp.config import Application
+from ecsp.config import ResolvedApplication
 from ecsp.config.data import DATA_KINDS, Data
 from ecsp.config.exports import FromCfn
 from ecsp.config.links import injected_names
@@ -114,7 +114,7 @@ class Links(pulumi.ComponentResource):
         name: str,
         *,
         names: naming.AppNames,
-        settings: Application,
+        settings: ResolvedApplication,
         data: Mapping[str, Data],
         storage: pulumi.Input[Mapping[str, Any]] | None,
         addon: AddonStack | None,

@@ -13,10 +13,11 @@ of config (see the README's "Data" section).
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from ecsp.config.base import FieldError, or_list, quoted_list, raise_all
+from ecsp.config.base import INDEXED, FieldError, or_list, quoted_list, raise_all
 from ecsp.config.data_types import (
     DATA_KINDS,
     DEFAULT_REDIS_VERSIONS,
@@ -49,7 +50,7 @@ class Data(DataSettings):
         "Copilot injected (MYBUCKET_NAME for my-bucket, MYCLUSTER_SECRET for a database mycluster).",
         examples=["my-bucket"])
 
-    only_in: list[str] | None = Field(
+    only_in: Annotated[list[str] | None, INDEXED] = Field(
         None, description="The environments that have it (default: every environment); linking it elsewhere is an "
         "error.", examples=[["test"]])
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pydantic import ValidationError
 
 from ecsp import naming
-from ecsp.config.application import ApplicationConfig
+from ecsp.config.application import ApplicationSpec
 from ecsp.config.base import FieldError, FieldErrors, quoted_list
 from ecsp.config.data import Data, DataConfig
 from ecsp.config.environment import EnvironmentConfig
@@ -20,7 +20,7 @@ ResolvedData = dict[tuple[str, str], Data]
 
 
 def check_data(
-    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationSpec],
     data: Mapping[str, DataConfig], resolved: Resolved,
 ) -> tuple[ResolvedData, list[FieldError]]:
     """Resolve every data entry in every environment that has it, and check the links to them."""

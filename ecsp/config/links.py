@@ -14,12 +14,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from ecsp import naming
-from ecsp.config.base import FieldError, raise_all
+from ecsp.config.base import INDEXED, FieldError, Model, raise_all
 from ecsp.config.data import DATA_KINDS, Data, DataConfig
 from ecsp.config.exports import FromCfn, TextOrExport
+from ecsp.config.fields import Capability, Merge, Setting
 
 MANAGED_POLICY_PATTERN = r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[A-Za-z0-9_+=,.@/-]+$"
 SECURITY_GROUP_PATTERN = r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$"
@@ -64,6 +65,22 @@ def check_managed_policies(v: list[str]) -> list[str]:
 LinkList = Annotated[list[str], AfterValidator(check_links)]
 SecurityGroups = Annotated[list[TextOrExport], AfterValidator(check_security_groups)]
 ManagedPolicies = Annotated[list[str], AfterValidator(check_managed_policies)]
+TASK = Capability.TASK
+
+
+class LinksBlock(Model):
+    """What every application may take from outside its stack: data, security groups, policies, addons."""
+
+    link: Annotated[LinkList, Setting(TASK), INDEXED] = Field(default_factory=list, description=LINK_DESCRIPTION,
+                                                     examples=[["orders", "uploads"]])
+    security_groups: Annotated[SecurityGroups, Setting(TASK), INDEXED] = Field(
+        default_factory=list, description=SECURITY_GROUPS_DESCRIPTION, examples=[["sg-0123456789abcdef0"]])
+    managed_policies: Annotated[ManagedPolicies, Setting(TASK), INDEXED] = Field(
+        default_factory=list, description=MANAGED_POLICIES_DESCRIPTION,
+        examples=[["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]])
+    # Set once: the addon stack, named after the application, holds data in every environment alike.
+    addons: Annotated[str | None, Setting(TASK, Merge.FIXED)] = Field(
+        None, min_length=1, description=ADDONS_DESCRIPTION, examples=["copilot/api/addons"])
 
 
 def injected_names(name: str, data: Data) -> dict[str, str]:

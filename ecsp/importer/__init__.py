@@ -26,8 +26,8 @@ from ecsp.errors import UsageError
 from ecsp.importer import convert, schema, writer
 from ecsp.importer.environment import map_environment
 from ecsp.importer.factor import factor
-from ecsp.importer.fields import Env, Mapped, Note, WorkloadContext, dotted
-from ecsp.importer.workload import KINDS, map_workload
+from ecsp.importer.fields import COPILOT_TYPES, Env, Mapped, Note, WorkloadContext, dotted
+from ecsp.importer.workload import map_workload
 from ecsp.importer.workspace import Manifest, Workload, Workspace
 
 __all__ = ["EnvSpec", "ImportResult", "Note", "import_copilot", "parse_env"]
@@ -241,9 +241,9 @@ def _environment(ws: Workspace, env: str) -> tuple[str | None, Mapped]:
     if manifest is None:
         return None, Mapped()
     notes, skip = _typos(manifest, schema.ENVIRONMENT, f"environment {env}")
-    kind = manifest.data.get("type")
-    if kind != "Environment":
-        notes.append(Note("warn", "type", f"type is {kind!r}, not Environment; read as an environment anyway",
+    copilot_type = manifest.data.get("type")
+    if copilot_type != "Environment":
+        notes.append(Note("warn", "type", f"type is {copilot_type!r}, not Environment; read as an environment anyway",
                           manifest.where(("type",))))
     mapped = map_environment(manifest.data, manifest.where, skip)
     mapped.notes[:0] = notes
@@ -272,14 +272,13 @@ def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], 
                 "is an S3 bucket behind CloudFront, which ecsp does not create; keep it in Copilot or host the "
                 "files elsewhere")
         return refused(Note("refuse", "type", f"type {copilot_type} {what}", manifest.where(("type",))))
-    if copilot_type not in KINDS:
+    if copilot_type not in COPILOT_TYPES:
         import difflib
 
         close = difflib.get_close_matches(str(copilot_type), schema.WORKLOAD_TYPES, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"Copilot's types are {', '.join(schema.WORKLOAD_TYPES)}"
         return refused(Note("refuse", "type", f"type {copilot_type!r} is not a Copilot workload type; {hint}",
                             manifest.where(("type",))))
-    kind = KINDS[copilot_type]
     app = str(name)
     problem = name_problem("application", app, naming.MAX_APPLICATION)
     if problem:
@@ -311,7 +310,7 @@ def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], 
         missing: set[str] = set()
         effective = convert.interpolate(effective, {"COPILOT_APPLICATION_NAME": project,
                                                     "COPILOT_ENVIRONMENT_NAME": env.name}, given, missing)
-        ctx = WorkloadContext(project, app, kind, env, ws.root, out_dir, addon_outputs)
+        ctx = WorkloadContext(project, app, copilot_type, env, ws.root, out_dir, addon_outputs)
 
         def where(loc: tuple[str | int, ...], env_name: str = env.name) -> str:
             line = manifest.line(("environments", env_name, *loc))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ecsp.config import APPLICATION_TYPES, ApplicationType
 from ecsp.importer import convert
 from ecsp.importer.convert import Unconvertible
 
@@ -155,17 +156,27 @@ class Mapper:
         return self.out
 
 
+# Each Copilot workload type and the ecsp application type (ecsp.config.APPLICATION_TYPES) it becomes.
+COPILOT_TYPES = {"Load Balanced Web Service": "web", "Backend Service": "backend", "Worker Service": "worker",
+                 "Scheduled Job": "job"}
+
+
 @dataclass(frozen=True)
 class WorkloadContext:
     """Everything a workload's mapping needs besides its manifest."""
 
     project: str  # the Copilot application
     workload: str
-    kind: str  # ecsp kind: web, backend, worker, job
+    copilot_type: str  # the manifest's type: (a key of COPILOT_TYPES)
     env: Env
     root: Path  # the workspace root (Copilot paths are relative to it)
     out_dir: Path  # the folder of ecsp.yaml (ecsp paths are relative to it)
     addon_outputs: tuple[str, ...] = ()
+
+    @property
+    def type(self) -> ApplicationType:
+        """The ecsp application type the workload becomes: the mapping asks it for capabilities."""
+        return APPLICATION_TYPES[COPILOT_TYPES[self.copilot_type]]
 
 
 def as_string(value: Any) -> str:
