@@ -199,6 +199,12 @@ def _check_template(t: _Template, problems: _Problems) -> None:
         problems.add(t.path, t.lines.line(("Parameters",)), "Parameters must be a mapping of parameter names")
 
 
+def parse_template(path: Path) -> dict[str, Any] | None:
+    """A template's data, its intrinsic tags in the long form; None when it is not a readable template."""
+    template = _read_template(path, _Problems())
+    return template.data if template is not None else None
+
+
 def classify(data: Mapping[str, Any]) -> tuple[Output, ...]:
     """Each output and its route, by the type of the resource its value ``Ref``-s (Copilot's rule)."""
     resources = data.get("Resources") or {}

@@ -111,7 +111,9 @@ def test_a_link_injects_native_and_copilot_names() -> None:
     assert injected_names("orders-db", data["orders-db"]) == {
         "ORDERS_DB_HOST": "host", "ORDERS_DB_PORT": "port", "ORDERS_DB_DBNAME": "dbname",
         "ORDERS_DB_USERNAME": "username", "ORDERS_DB_PASSWORD": "password", "MYCLUSTER_SECRET": "copilot"}
-    assert injected_names("uploads", data["uploads"]) == {"UPLOADS_BUCKET": "name", "MYBUCKET_NAME": "copilot"}
+    # A bucket or table: also what Copilot's access-policy addon injected for an environment's one.
+    assert injected_names("uploads", data["uploads"]) == {"UPLOADS_BUCKET": "name", "MYBUCKET_NAME": "copilot",
+                                                          "MYBUCKET_NAME_BUCKET_NAME": "copilot"}
     assert injected_names("events", data["events"]) == {"EVENTS_TABLE": "name", "EVENTS_STREAM_ARN": "stream_arn"}
     assert injected_names("cache", data["cache"]) == {"CACHE_HOST": "host", "CACHE_PORT": "port", "CACHE_URL": "url"}
 
@@ -200,7 +202,8 @@ CASES = [
      ["ecsp.yaml:11: applications.web.link[0]: linking 'uploads' sets UPLOADS_BUCKET, which the application also sets under variables or secrets; rename that one"]),
     ("data:\n  a: {kind: bucket, copilot_name: my-bucket}\n  b: {kind: bucket, copilot_name: mybucket}\n" + APP
      + "    link: [a, b]\n",
-     ["ecsp.yaml:12: applications.web.link[1]: linking 'b' sets MYBUCKET_NAME, and so does linking 'a'; rename one of them (or its copilot_name)"]),
+     ["ecsp.yaml:12: applications.web.link[1]: linking 'b' sets MYBUCKET_NAME, and so does linking 'a'; rename one of them (or its copilot_name)",
+      "ecsp.yaml:12: applications.web.link[1]: linking 'b' sets MYBUCKET_NAME_BUCKET_NAME, and so does linking 'a'; rename one of them (or its copilot_name)"]),
     ("data:\n  a: {kind: bucket}\n" + APP + "    link: [a, a]\n",
      ["ecsp.yaml:11: applications.web.link[1]: 'a' is linked twice; list it once"]),
     (APP + "    variables: {BUCKET: {from_cfn: 'bad name!'}}\n",

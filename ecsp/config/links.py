@@ -104,6 +104,11 @@ def injected_names(name: str, data: Data) -> dict[str, str]:
     suffix = DATA_KINDS[kind].copilot_suffix
     if data.copilot_name is not None and suffix is not None:
         out[naming.copilot_variable(data.copilot_name, suffix)] = "copilot"
+        # An environment's bucket or table reached a service through Copilot's access-policy addon,
+        # whose output <name>NameBucketName (or ...DdbTableName) it injected: MYBUCKET_NAME_BUCKET_NAME.
+        also = {"bucket": "BucketName", "table": "DdbTableName"}.get(kind)
+        if also is not None:
+            out[naming.copilot_variable(data.copilot_name, suffix + also)] = "copilot"
     return out
 
 
