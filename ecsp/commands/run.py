@@ -44,7 +44,7 @@ examples:
   ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
   ecsp up --with-pipeline                 the pipeline stacks too
   ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
-  ecsp up --env test --delete-data        replace data (asks you to type the project's name)
+  ecsp up --env test --delete-data        replace data (type the project name)
 
 A change that would replace a database, cache, bucket, table or file system (a new, empty one)
 is refused, and data whose entry left ecsp.yaml is kept in AWS, unless --delete-data: then
@@ -62,7 +62,7 @@ examples:
   ecsp destroy --env test --app web       web's stack in test only
   ecsp destroy --env test                 test and all its applications
   ecsp destroy --yes                      everything, without asking (CI)
-  ecsp destroy --env test --delete-data   the data too (asks you to type the project's name)
+  ecsp destroy --env test --delete-data   the data too (type the project name)
   ecsp destroy --delete-data shop         the data too, the name given (CI)
 
 Destroy runs dependents first and never touches stacks that were not selected: it refuses
