@@ -25,10 +25,11 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias
-from ecsp.config.exports import exported, literal
+from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias, task_containers
+from ecsp.config.exports import exported
 from ecsp.context import StackContext
-from stacks import _aws, application_sidecars, application_storage
+from ecsp.graph import StackSpec
+from stacks import _aws, application_storage
 from stacks.application_iam import SecretRef, TaskRoles, after
 from stacks.application_image import BuiltImage
 from stacks.application_links import Links
@@ -40,6 +41,42 @@ from stacks.application_storage import ManagedAccessPoint
 from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs, StorageOutputs
+
+# The last answer of listener_rule_keys: a plan asks it for every application stack of an
+# environment in a row (100 applications: 100 times over the same 100), with the same config.
+_last_rule_keys: tuple[ProjectConfig, str, tuple[str, ...]] | None = None
+
+
+def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
+    """The rule keys of every application behind the load balancer in ``env`` (one per rule; more than
+    one with many aliases).
+
+    Each stack numbers them all, so that it derives the same, unique priorities on its own.
+    """
+    global _last_rule_keys
+    last = _last_rule_keys
+    if last is not None and last[0] is config and last[1] == env:
+        return last[2]
+    keys = tuple(key for other in config.applications if config.application(env, other).has(Capability.HTTP)
+                 for key in application_rule_keys(config, env, other))
+    _last_rule_keys = (config, env, keys)
+    return keys
+
+
+def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
+    """What of ecsp.yaml :func:`program` reads for ``spec`` (the plan cache replans the stack when it changes).
+
+    Its own settings, the project's and its environment's, of the other applications only
+    the listener rules it must number with theirs, and the data it links. (Its addons are
+    files, not settings: the planner keys them with the stack.)
+    """
+    env, app = spec.environment, spec.application
+    assert env is not None and app is not None
+    settings = config.application(env, app)
+    data = config.data_in(env)
+    return {"project": config.project, "environment": config.environments[env], "application": settings,
+            "listener_rules": listener_rule_keys(config, env),
+            "data": {name: data[name] for name in settings.link if name in data}}
 
 
 def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
@@ -144,9 +181,10 @@ def program(ctx: StackContext) -> None:
 
     volumes, storage_policy = _storage(app, names=names, settings=settings, upstream=upstream, region=region,
                                        account=account, partition=partition, provider=provider)
-    roles = TaskRoles(app, names=names, secrets=literal(settings.secrets), exec_enabled=settings.exec, region=region,
-                      account=account, partition=partition, provider=provider,
-                      sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
+    # The task's containers, the application's own first: each brings its own secrets to the execution role.
+    containers = task_containers(settings, app)
+    roles = TaskRoles(app, names=names, secrets={c.name: c.secrets for c in containers}, exec_enabled=settings.exec,
+                      region=region, account=account, partition=partition, provider=provider,
                       storage_policy=storage_policy)
 
     # What the capabilities add around the shared task definition: topics and a queue, with their grants
@@ -167,18 +205,19 @@ def program(ctx: StackContext) -> None:
     links = _links(ctx, app, names=names, settings=settings, upstream=upstream, roles=roles, region=region,
                    account=account, partition=partition, provider=provider)
     execution_role_arn = roles.execution_role_arn
-    secrets: pulumi.Input[list[SecretRef]] = roles.secrets
+    secrets: pulumi.Input[dict[str, list[SecretRef]]] = roles.secrets
     extra_security_groups: list[pulumi.Input[str]] = []
-    environment: pulumi.Input[dict[str, str]] | None = pulumi.Output.all(**extra) if extra else None
+    # What links resolve when the stack deploys (data, addon outputs, exports) reaches the application's
+    # own container only, beside the variables and secrets it writes; sidecars keep theirs.
+    variables: pulumi.Input[dict[str, dict[str, str]]] | None = None
     if links is not None:
         task_grants += links.task_grants
         execution_role_arn = after(roles.execution_role_arn, links.execution_grants) \
             if links.execution_grants else roles.execution_role_arn
-        secrets = pulumi.Output.all(roles.secrets, links.secrets).apply(
-            lambda v: sorted([*v[0], *v[1]], key=lambda r: r.name))
+        secrets = pulumi.Output.all(roles.secrets, links.secrets).apply(lambda v: {
+            **v[0], names.container: sorted([*v[0].get(names.container, []), *v[1]], key=lambda r: r.name)})
         extra_security_groups = links.security_group_ids
-        mine = pulumi.Output.all(**extra) if extra else pulumi.Output.from_input({})
-        environment = pulumi.Output.all(mine, links.environment).apply(lambda v: {**v[1], **v[0]})
+        variables = links.environment.apply(lambda linked: {names.container: linked})
     task_role_arn = after(roles.task_role_arn, task_grants) if task_grants else roles.task_role_arn
     discovery_name = settings.discovery_name(app)
     connect = (ServiceConnect(namespace_arn=upstream.service_connect_namespace_arn, discovery_name=discovery_name,
@@ -189,11 +228,7 @@ def program(ctx: StackContext) -> None:
     routing: Routing | None = None
     if settings.has(Capability.HTTP):
         host = naming.application_host(config.project.name, env, app, domain) if domain else None
-        # The rule keys of every application behind the load balancer (one per rule; more than one with
-        # many aliases), so that each stack derives the same, unique priorities on its own.
-        keys = [key for other in config.applications if config.application(env, other).has(Capability.HTTP)
-                for key in application_rule_keys(config, env, other)]
-        numbers = priorities.priorities(keys)
+        numbers = priorities.priorities(listener_rule_keys(config, env))
         routing = Routing(
             app, names=names, settings=settings,
             priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
@@ -204,11 +239,11 @@ def program(ctx: StackContext) -> None:
             provider=provider)
 
     task = TaskDefinition(
-        app, names=names, settings=settings, image=image, url=routing.url if routing else None,
+        app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
         secrets=secrets, execution_role_arn=execution_role_arn, task_role_arn=task_role_arn,
-        region=region, provider=provider, extra_environment=environment,
-        port_name=connect.port_name if connect else None,
-        sidecar_secrets=roles.sidecar_secrets if settings.sidecars else None, volumes=volumes)
+        region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
+        variables=variables,
+        port_names={names.container: connect.port_name} if connect and connect.port_name else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
     if settings.has(Capability.SCHEDULE):

@@ -21,7 +21,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
+from ecsp.config import ProjectConfig
 from ecsp.context import StackContext
+from ecsp.graph import StackSpec
 from stacks import _aws
 from stacks.contracts import EnvironmentOutputs, StorageOutputs
 from stacks.storage_addons import Addons
@@ -30,6 +32,17 @@ from stacks.storage_cache import Cache
 from stacks.storage_database import Database
 from stacks.storage_existing import existing_facts
 from stacks.storage_table import Table
+
+
+def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
+    """What of ecsp.yaml :func:`program` reads for ``spec`` (the plan cache replans the stack when it changes).
+
+    The project's name and the environment's data. (Its addons are files, not settings: the
+    planner keys them with the stack.)
+    """
+    env = spec.environment
+    assert env is not None
+    return {"project": config.project.name, "data": config.data_in(env)}
 
 
 def program(ctx: StackContext) -> None:
