@@ -290,6 +290,28 @@ def test_from_cfn_values_are_read_at_deploy_time() -> None:
     assert attached["policyArn"] == "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 
 
+def test_what_links_resolve_reaches_the_application_container_only() -> None:
+    # A sidecar keeps its own variables and secrets and what ecsp tells every container; the database's
+    # connection details and the exports are the application's (Copilot injected them into the main one).
+    text = LINKED.replace("    link: [", """\
+    sidecars:
+      proxy:
+        image: public.ecr.aws/envoy:v1
+        variables: {MODE: edge}
+        secrets: {TOKEN: /shop/token}
+    variables: {LEVEL: info, BUCKET_NAME: {from_cfn: shop-test-uploadsBucketName}}
+    link: [""")
+    definitions = json.loads(inputs(application(text), "aws:ecs/taskDefinition:TaskDefinition")["containerDefinitions"])
+    by_name = {c["name"]: c for c in definitions}
+    web = {e["name"] for e in by_name["web"]["environment"]} | {s["name"] for s in by_name["web"]["secrets"]}
+    assert {"LEVEL", "BUCKET_NAME", "ORDERS_HOST", "ORDERS_PASSWORD", "LEGACYDB_SECRET", "STRIPE_SECRET"} <= web
+    proxy = by_name["proxy"]
+    names = {e["name"] for e in proxy["environment"]}
+    assert {"ECSP_PROJECT", "ECSP_APPLICATION"} <= names and {n for n in names if not n.startswith("ECSP_")} == {"MODE"}
+    assert [s["name"] for s in proxy["secrets"]] == ["TOKEN"]
+    assert "repositoryCredentials" not in proxy
+
+
 def test_from_cfn_needs_no_storage_stack() -> None:
     cfg = config(FROM_CFN)
     assert not cfg.has_storage("test")
