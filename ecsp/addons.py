@@ -13,6 +13,11 @@ of the resource an output ``!Ref``-s: a managed policy is attached to the task r
 becomes a container secret, a security group joins the service's, and anything else becomes a
 variable; secrets and variables are named by Copilot's ``toSnakeCase`` of the output's name.
 
+Addons read Copilot's environment through its exports (``Fn::ImportValue: ${App}-${Env}-VpcId``,
+``-PrivateSubnets``...). ecsp's environment exports nothing, and Copilot's, while it still
+exists, is another VPC: each such import becomes a parameter ecsp gives from its own
+environment, and an import of an export ecsp has no counterpart for is a problem to fix.
+
 Templates are parsed with their short intrinsic tags (``!Ref``, ``!GetAtt``, ``!Sub``...)
 turned into the long form, so the merged template can be sent as JSON.
 """
@@ -35,7 +40,8 @@ if TYPE_CHECKING:
     from ecsp.config import ProjectConfig
 
 PARAMETERS_FILES = ("addons.parameters.yml", "addons.parameters.yaml")
-TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json")
+# A folder's templates are its YAML files, as Copilot read them: it skipped anything else (a .json too).
+TEMPLATE_SUFFIXES = (".yml", ".yaml")
 # CloudFormation takes a template body of at most 51,200 bytes in the request (larger ones go through S3).
 TEMPLATE_BODY_LIMIT = 51_200
 SECTIONS = ("Metadata", "Parameters", "Mappings", "Conditions", "Transform", "Resources", "Outputs")
@@ -49,6 +55,21 @@ ENVIRONMENT_REFERENCES = {
     "Cluster": "cluster_name",
 }
 _SUBNET_REFERENCES = {"PublicSubnet": "public_subnet_ids", "PrivateSubnet": "private_subnet_ids"}
+# Copilot's environment stack exports, as ${App}-${Env}-<name>, what addons import: those ecsp's
+# environment has, by the reference above that gives it (ecsp passes them as parameters instead).
+COPILOT_ENVIRONMENT_EXPORTS = {
+    "VpcId": "VPC", "PublicSubnets": "PublicSubnets", "PrivateSubnets": "PrivateSubnets",
+    "EnvironmentSecurityGroup": "EnvironmentSecurityGroup", "ClusterId": "Cluster",
+}
+# And those it has no counterpart for (Copilot's env template, Outputs).
+COPILOT_ONLY_EXPORTS = frozenset({
+    "InternetGatewayID", "PublicRouteTableID", "PrivateRouteTableIDs", "ServiceDiscoveryNamespaceID",
+    "PublicLoadBalancerDNSName", "PublicLoadBalancerFullName", "PublicLoadBalancerHostedZone", "HTTPListenerArn",
+    "HTTPSListenerArn", "DefaultHTTPTargetGroupArn", "InternalLoadBalancerDNSName", "InternalLoadBalancerFullName",
+    "InternalLoadBalancerHostedZone", "InternalWorkloadsHostedZone", "InternalHTTPListenerArn",
+    "InternalHTTPSListenerArn", "EnvironmentManagerRoleARN", "CFNExecutionRoleARN", "EnabledFeatures",
+    "ManagedFileSystemID", "LastForceDeployID", "AppRunnerVPCEndpointId", "NATIPs",
+})
 
 Route = Literal["policy", "secret", "security_group", "variable"]
 _ROUTES: dict[str, Route] = {
@@ -236,6 +257,11 @@ def _merge(templates: Sequence[_Template], problems: _Problems) -> dict[str, Any
                 continue
             target = merged.setdefault(section, {})
             for key, item in value.items():
+                if section == "Mappings" and isinstance(target.get(key), dict) and isinstance(item, dict) \
+                        and all(target[key].get(k, v) == v for k, v in item.items()):
+                    # Copilot merges a mapping's second level: two templates may add keys to one map.
+                    target[key] = {**target[key], **item}
+                    continue
                 if key in target and target[key] != item:
                     first = origin[(section, key)]
                     problems.add(t.path, t.lines.line((section, key)),
@@ -283,6 +309,74 @@ def reference_output(name: str) -> tuple[str, int | None] | None:
         if rest != name and rest.isdigit() and int(rest) >= 1:
             return output, int(rest) - 1
     return None
+
+
+def _copilot_import(value: Any) -> str | None:
+    """The name after ``${App}-${Env}-`` of an ``Fn::ImportValue`` of that form (``!Sub`` or ``!Join``), else None."""
+    if not isinstance(value, dict) or set(value) != {"Fn::ImportValue"}:
+        return None
+    name = value["Fn::ImportValue"]
+    if isinstance(name, dict) and "Fn::Sub" in name and isinstance(name["Fn::Sub"], str):
+        name = name["Fn::Sub"]
+    elif isinstance(name, dict) and "Fn::Join" in name:
+        separator, parts = (name["Fn::Join"] + [None, None])[:2]
+        if separator == "-" and isinstance(parts, list) and parts[:2] == [{"Ref": "App"}, {"Ref": "Env"}]:
+            name = "${App}-${Env}-" + "-".join(str(p) for p in parts[2:])
+    if isinstance(name, str) and name.startswith("${App}-${Env}-"):
+        return name.removeprefix("${App}-${Env}-")
+    return None
+
+
+def _environment_imports(merged: dict[str, Any], templates: Sequence[_Template],
+                         problems: _Problems) -> dict[str, ParameterValue]:
+    """Imports of Copilot's environment exports turned into parameters ecsp gives, in ``merged`` itself.
+
+    Addons read Copilot's environment as ``Fn::ImportValue: ${App}-${Env}-VpcId``; ecsp's
+    environment exports nothing, and Copilot's, while it exists, is another VPC. Each such
+    import becomes ``!Ref EcspEnvironment<Name>``, a parameter ecsp passes from its own
+    environment; an export of Copilot's environment that ecsp has no counterpart for is a problem.
+    """
+    found: dict[str, ParameterValue] = {}
+
+    def rewrite(value: Any) -> Any:
+        name = _copilot_import(value)
+        if name in COPILOT_ENVIRONMENT_EXPORTS:
+            parameter = f"EcspEnvironment{name}"
+            found[parameter] = ("ref", COPILOT_ENVIRONMENT_EXPORTS[name])
+            return {"Ref": parameter}
+        if name in COPILOT_ONLY_EXPORTS:
+            problems.add(*_where_text(templates, name), f"the addon imports ${{App}}-${{Env}}-{name}, an export of "
+                         "Copilot's environment stack that ecsp's environment does not make; add a parameter, "
+                         "give it the value in addons.parameters.yml, and !Ref it instead")
+            return value
+        if isinstance(value, dict):
+            return {k: rewrite(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rewrite(v) for v in value]
+        return value
+
+    for section in ("Resources", "Outputs", "Conditions"):
+        if section in merged:
+            merged[section] = rewrite(merged[section])
+    if found:
+        declared = merged.setdefault("Parameters", {})
+        for parameter in found:
+            declared[parameter] = {"Type": "String", "Description": "ecsp's environment, where Copilot's "
+                                                                    "environment stack exported it"}
+    return found
+
+
+def _where_text(templates: Sequence[_Template], text: str) -> tuple[Path, int | None]:
+    """The first template (and line) whose text mentions ``text``."""
+    for t in templates:
+        try:
+            lines = t.path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, start=1):
+            if text in line:
+                return t.path, number
+    return templates[0].path, None
 
 
 def _where(templates: Sequence[_Template], *loc: str) -> tuple[Path, int | None]:
@@ -366,7 +460,8 @@ def read(root: Path, source: str, owner: str | None) -> tuple[AddonStack | None,
         return None, problems.found
     files = template_files(path)
     if not files:
-        problems.add(path, None, f"{source} holds no CloudFormation template (.yml, .yaml or .json)")
+        problems.add(path, None, f"{source} holds no CloudFormation template (a folder's .yml and .yaml files, as "
+                                 "Copilot read them; one file may also be .json)")
         return None, problems.found
     templates = [t for f in files if (t := _read_template(f, problems)) is not None]
     if problems.found:
@@ -375,6 +470,7 @@ def read(root: Path, source: str, owner: str | None) -> tuple[AddonStack | None,
     reserved = WORKLOAD_PARAMETERS if owner else ENVIRONMENT_PARAMETERS
     folder = path if path.is_dir() else path.parent
     parameters = _parameters(folder, templates, merged, reserved, problems)
+    parameters.update(_environment_imports(merged, templates, problems))
     body = json.dumps(merged, sort_keys=True, separators=(",", ":"), default=str)
     if len(body.encode()) > TEMPLATE_BODY_LIMIT:
         problems.add(files[0], None, f"the merged template is {len(body.encode())} bytes; ecsp sends addon templates "

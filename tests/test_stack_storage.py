@@ -396,3 +396,85 @@ def test_addon_outputs_reach_the_application_as_copilot_routed_them(tmp_path: Pa
     groups = inputs(recording, "aws:ecs/service:Service")["networkConfiguration"]["securityGroups"]
     assert len(groups) == 2 and groups[1].startswith("sg-")
     harness.assert_golden("application-addons", harness.graph_document(recording))
+
+
+COPILOT_IMPORTS = """\
+Parameters:
+  App: {Type: String}
+  Env: {Type: String}
+  Name: {Type: String}
+Resources:
+  dbSubnetGroup:
+    Type: AWS::RDS::DBSubnetGroup
+    Properties:
+      DBSubnetGroupDescription: private subnets
+      SubnetIds: !Split [',', { 'Fn::ImportValue': !Sub '${App}-${Env}-PrivateSubnets' }]
+  clientGroup:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: clients
+      VpcId:
+        Fn::ImportValue:
+          !Sub '${App}-${Env}-VpcId'
+  mediaPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: 2012-10-17
+        Statement:
+          - Effect: Allow
+            Action: s3:GetObject
+            Resource: {Fn::ImportValue: {Fn::Sub: "${App}-${Env}-mediaBucketARN"}}
+Outputs:
+  clientSecurityGroup: {Value: !Ref clientGroup}
+"""
+
+
+def test_imports_of_copilots_environment_become_ecsps_own(tmp_path: Path) -> None:
+    # An addon reads Copilot's environment through its exports; under ecsp it gets ecsp's environment
+    # instead (Copilot's, while it exists, is another VPC). Other exports (an addon's) stay imports.
+    folder = tmp_path / "copilot" / "web" / "addons"
+    folder.mkdir(parents=True)
+    (folder / "db.yml").write_text(COPILOT_IMPORTS)
+    (tmp_path / "ecsp.yaml").write_text(HEAD + WEB + "    addons: copilot/web/addons\n")
+    cfg = loader.load(tmp_path / "ecsp.yaml")
+    found = addon_sets.load(cfg, tmp_path)
+    body = json.loads(found["web"].body)
+    assert body["Resources"]["clientGroup"]["Properties"]["VpcId"] == {"Ref": "EcspEnvironmentVpcId"}
+    assert body["Resources"]["dbSubnetGroup"]["Properties"]["SubnetIds"] == {
+        "Fn::Split": [",", {"Ref": "EcspEnvironmentPrivateSubnets"}]}
+    assert "Fn::ImportValue" in json.dumps(body["Resources"]["mediaPolicy"])
+    assert body["Parameters"]["EcspEnvironmentVpcId"]["Type"] == "String"
+    stack = inputs(harness.run_stack(cfg, "shop-storage/test", addons=found), "aws:cloudformation/stack:Stack")
+    assert stack["parameters"]["EcspEnvironmentVpcId"].startswith("vpc-")
+    assert stack["parameters"]["EcspEnvironmentPrivateSubnets"].count("subnet-") == 2
+
+
+def test_an_import_of_copilots_environment_ecsp_cannot_give_is_a_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "addons"
+    folder.mkdir()
+    (folder / "rule.yml").write_text(COPILOT_IMPORTS.replace("${App}-${Env}-VpcId", "${App}-${Env}-HTTPListenerArn"))
+    (tmp_path / "ecsp.yaml").write_text(HEAD + WEB + "    addons: addons\n")
+    _, problems = addon_sets.read(tmp_path, "addons", "web")
+    assert [(Path(p.file).name, p.line) for p in problems] == [("rule.yml", 17)]
+    assert "HTTPListenerArn, an export of Copilot's environment stack" in problems[0].message
+
+
+def test_templates_add_keys_to_one_mapping_as_copilot_merged_them(tmp_path: Path) -> None:
+    folder = tmp_path / "addons"
+    folder.mkdir()
+    head = "Parameters:\n  App: {Type: String}\n  Env: {Type: String}\n  Name: {Type: String}\n"
+    (folder / "a.yml").write_text(head + "Mappings:\n  Sizes:\n    test: {Min: 1}\nResources:\n"
+                                  "  A: {Type: AWS::SNS::Topic}\n")
+    (folder / "b.yml").write_text(head + "Mappings:\n  Sizes:\n    prod: {Min: 2}\nResources:\n"
+                                  "  B: {Type: AWS::SNS::Topic}\n")
+    (folder / "c.yml").write_text(head + "Mappings:\n  Sizes:\n    prod: {Min: 3}\nResources:\n"
+                                  "  C: {Type: AWS::SNS::Topic}\n")
+    _, problems = addon_sets.read(tmp_path, "addons", "web")
+    # Two templates may each add a key to a mapping; giving one key two values is what Copilot refused too.
+    assert [(Path(p.file).name, p.message.split(";")[0]) for p in problems] == [
+        ("c.yml", "Mappings.Sizes is also defined, differently, in a.yml")]
+    (folder / "c.yml").unlink()
+    stack, problems = addon_sets.read(tmp_path, "addons", "web")
+    assert problems == [] and stack is not None
+    assert json.loads(stack.body)["Mappings"]["Sizes"] == {"test": {"Min": 1}, "prod": {"Min": 2}}

@@ -335,7 +335,8 @@ def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], 
     notes += _merge_notes(per_env_notes, [e.name for e in envs])
     if workload.addons:
         folder = workload.addons[0].parent
-        found = import_addons(folder, shown=str(ws.show(folder)), source=_relative(folder, out_dir), workload=app)
+        found = import_addons(folder, shown=str(ws.show(folder)), source=_relative(folder, out_dir), workload=app,
+                              taken=data_entries)
         notes += found.notes
         for fields in per_env.values():
             if found.link:

@@ -64,6 +64,18 @@ def _output_stem(template: Mapping[str, Any], suffix: str) -> str | None:
     return None
 
 
+def _export_names(template: Mapping[str, Any] | None) -> list[str]:
+    """The export names a template's outputs declare, as written (``${App}-${Env}-...`` for a ``!Sub``)."""
+    names = []
+    for output in ((template or {}).get("Outputs") or {}).values():
+        name = (output.get("Export") or {}).get("Name") if isinstance(output, dict) else None
+        if isinstance(name, dict) and "Fn::Sub" in name:
+            name = name["Fn::Sub"]
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
 def _table(template: Mapping[str, Any], stem: str) -> tuple[str, dict[str, Any]]:
     table = _of_type(template, _TABLE).get("Properties") or {}
     sub = table.get("TableName", {})
@@ -127,20 +139,46 @@ def _storage_template(template: Mapping[str, Any], notes: list[Note], where: str
     return None
 
 
-def import_addons(folder: Path, *, shown: str, source: str, workload: str | None) -> AddonImport:
-    """What the addons folder ``folder`` (``source`` relative to ecsp.yaml) becomes; ``workload``: its service."""
+def _apart(name: str, workload: str | None, taken: Mapping[str, Any]) -> str:
+    """``name``, or a name no other entry has: Copilot named a workload's storage per service
+    (``<app>-<env>-<svc>-<name>``), while ecsp's data names are the project's."""
+    if name not in taken:
+        return name
+    stem = data_name(f"{workload}-{name}") if workload else name
+    candidate, number = stem, 2
+    while candidate in taken:
+        suffix = f"-{number}"
+        candidate = f"{stem[: naming.MAX_DATA - len(suffix)].rstrip('-')}{suffix}"
+        number += 1
+    return candidate
+
+
+def import_addons(folder: Path, *, shown: str, source: str, workload: str | None,
+                  taken: Mapping[str, Any] | None = None) -> AddonImport:
+    """What the addons folder ``folder`` (``source`` relative to ecsp.yaml) becomes; ``workload``: its service.
+
+    ``taken``: the data entries imported before (an entry of the same name is given another).
+    """
     out = AddonImport()
     templates = template_files(folder) if folder.is_dir() else []
     recognised: list[tuple[str, dict[str, Any] | None]] = []
-    for path in templates:
-        template = parse_template(path)
-        found = _storage_template(template, out.notes, f"{shown}/{path.name}") if template is not None else None
+    notes: list[Note] = []  # what recognising the templates found, kept only if the folder becomes data
+    parsed = {path: parse_template(path) for path in templates}
+    exports = [name for template in parsed.values() for name in _export_names(template)]
+    for path, template in parsed.items():
+        found = _storage_template(template, notes, f"{shown}/{path.name}") if template is not None else None
         if found is None:
             recognised = []
             break
         recognised.append(found)
     if not templates:
         return out
+    # An access policy links environment storage that became data. When the environment's storage was
+    # deployed as it is instead, the policy's template imports that stack's exports: it goes as it is too.
+    if any(entry is None and data_name(stem) not in (taken or {}) for stem, entry in recognised):
+        recognised = []
+    if recognised:
+        out.notes += notes
     if not recognised:
         _, problems = read(folder, ".", workload)
         if problems:
@@ -155,10 +193,19 @@ def import_addons(folder: Path, *, shown: str, source: str, workload: str | None
                                                 f"{', Name' if workload else ''}), in the storage stack; its outputs "
                                                 "reach the service as Copilot routed them (managed policies on the "
                                                 "task role, secrets, security groups, variables)", shown))
+        if exports:
+            # CloudFormation gives an export name to one stack of an account and region: ecsp's addon stack
+            # cannot be created while Copilot's, side by side, still exports the same names.
+            out.notes.append(Note("note", "addons", f"{shown} exports {', '.join(exports)}, which Copilot's stack "
+                                                    "exports too while it exists: CloudFormation lets one stack per "
+                                                    "account and region export a name, so `ecsp up` fails on this "
+                                                    "addon until Copilot's stack is deleted (or the export renamed)",
+                                  shown))
         return out
     for storage, entry in recognised:
         name = data_name(storage)
         if entry is not None:
+            name = _apart(name, workload, {**(taken or {}), **out.data})
             out.data[name] = {**entry, "copilot_name": storage}
             out.notes.append(Note("note", "data", f"{shown}: `copilot storage init` storage {storage} is data "
                                                   f"'{name}' ({entry['kind']}), created by ecsp with Copilot's "
