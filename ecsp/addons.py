@@ -160,22 +160,27 @@ class _Template:
     lines: Lines
 
 
+def _load(text: str) -> tuple[Any, Lines]:
+    """A CloudFormation YAML (or JSON) document and where each of its keys is written."""
+    lines = Lines()
+    loader = _CfnLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            lines.walk(node)
+        return (loader.construct_document(node) if node is not None else None), lines
+    finally:
+        loader.dispose()
+
+
 def _read_template(path: Path, problems: _Problems) -> _Template | None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         problems.add(path, None, f"cannot read the template: {e}")
         return None
-    lines = Lines()
     try:
-        loader = _CfnLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is not None:
-                lines.walk(node)
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        data, lines = _load(text)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problems.add(path, mark.line + 1 if mark else None,
@@ -403,19 +408,11 @@ def _parameters(folder: Path, templates: Sequence[_Template], template: Mapping[
         problems.add(files[1], None, f"both {files[0].name} and {files[1].name} exist; keep one")
     if files:
         path = files[0]
-        lines = Lines()
         try:
-            loader = _CfnLoader(path.read_text(encoding="utf-8"))
-            try:
-                node = loader.get_single_node()
-                if node is not None:
-                    lines.walk(node)
-                data = loader.construct_document(node) if node is not None else None
-            finally:
-                loader.dispose()
+            data, lines = _load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as e:
             problems.add(path, None, f"cannot read the parameters file: {e}")
-            data = None
+            data, lines = None, Lines()
         given = data.get("Parameters") if isinstance(data, dict) else None
         if not isinstance(given, dict):
             problems.add(path, 1, "a parameters file holds Parameters: {NAME: VALUE, ...}")
