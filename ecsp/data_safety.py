@@ -2,7 +2,7 @@
 
 Every data resource (databases, caches, buckets, tables, file systems, addon stacks) is created
 with Pulumi's ``retain_on_delete``. Tried against the real engine with the stand-in provider
-(``tests/test_data_safety_real_engine.py``):
+(``tests/engine/test_data_safety_real_engine.py``):
 
 * removing a retained resource from the program (its entry gone from ecsp.yaml) or destroying
   its stack never calls the provider's Delete: the engine drops it from its state and leaves

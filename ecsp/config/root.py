@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from ecsp import naming
 from ecsp.config.application import APPLICATION_TYPES, ApplicationSpec, ApplicationType, ResolvedApplication
 from ecsp.config.base import FieldError, Model, raise_all
+from ecsp.config.ci import CiSection, check_ci
 from ecsp.config.data import Data, DataConfig
 from ecsp.config.data_rules import ResolvedData, check_data
 from ecsp.config.environment import EnvironmentConfig
@@ -57,6 +58,9 @@ class ProjectConfig(Model):
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_PIPELINE}},
     )
 
+    ci: CiSection = Field(default_factory=CiSection, description="Deploying from CI with OIDC: `ecsp ci github` "
+                          "writes GitHub Actions workflows; the project stack creates the roles they assume.")
+
     _resolved: Resolved = PrivateAttr(default_factory=dict)
     _data: ResolvedData = PrivateAttr(default_factory=dict)
 
@@ -86,6 +90,7 @@ class ProjectConfig(Model):
                                   self.state)
         data, data_errors = check_data(self.environments, self.applications, self.data, resolved)
         errors += data_errors
+        errors += check_ci(self.ci, self.project, self.environments, self.state)
         raise_all(errors)
         self._resolved.update(resolved)
         self._data.update(data)
@@ -139,6 +144,11 @@ class ProjectConfig(Model):
     def pipelines_deploying(self, environment: str) -> list[str]:
         """Names of the pipelines with a stage that deploys ``environment``."""
         return [name for name, p in self.pipelines.items() if any(s.environment == environment for s in p.stages)]
+
+    def ci_deploys(self, environment: str) -> bool:
+        """Whether a GitHub Actions workflow deploys ``environment`` (so its stack has a deploy role for it)."""
+        github = self.ci.github
+        return github is not None and environment in github.deploy_order(self.environments)
 
     def deployments(self) -> Iterator[tuple[str, str]]:
         """Every (environment, application) pair."""
