@@ -12,6 +12,7 @@ the result; Ctrl-C: Interrupted).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from ecsp import context as contexts
 from ecsp import graph as graphs
 from ecsp import kinds, loader, naming
 from ecsp import previews as previewing
+from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.engine import Engine, StackInfo
 from ecsp.errors import StackNotFoundError, UsageError
@@ -83,6 +85,13 @@ class Project:
     def root(self) -> Path:
         """The folder of ecsp.yaml: build contexts and the .ecsp/ state folder are relative to it."""
         return self.path.parent
+
+    @functools.cached_property
+    def addons(self) -> Addons:
+        """The project's CloudFormation addons, read from their templates (once)."""
+        from ecsp import addons
+
+        return addons.load(self.config, self.root)
 
     def stacks(
         self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None,
@@ -185,7 +194,7 @@ class Project:
         targets = graphs.select(whole, environments=environments, applications=applications, include_upstream=False,
                                 with_opt_in=with_pipeline).names() if environments or applications else None
         return planner.plan(self.config, programs(), selection, cache=PlanCache(self.root, read=cache),
-                            targets=targets)
+                            targets=targets, addons=self.addons)
 
     def diagram(self, env: str | None = None) -> Diagram:
         """The architecture diagram of environment ``env``, or of the project without it, from the offline plan.
@@ -419,7 +428,7 @@ class Project:
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
            with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
-           ttl: str | int | None = None) -> RunResult:
+           ttl: str | int | None = None, delete_data: str | None = None) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
         ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
@@ -427,14 +436,17 @@ class Project:
         (through StackReference) unless ``with_upstream`` re-runs them too. ``with_pipeline``
         adds the pipeline stacks (a run without targets only). ``deploy_role``: deploy the
         environments' stacks through this IAM role instead of their profile/role_arn (what a
-        pipeline's build does, from its own credentials).
+        pipeline's build does, from its own credentials). A change that would replace data is
+        refused (``DataLossRefused``, the stack fails) unless ``delete_data`` is the project's
+        name: then replaced data, and data ecsp.yaml no longer lists, is deleted (ecsp.data_safety).
 
         ``like``: ``env`` is a new preview environment made like that environment of ecsp.yaml, which
         expires after ``ttl`` (``"3d"`` by default; ``ttl`` alone renews an existing preview's expiry).
         """
         return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, ttl=ttl)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, ttl=ttl,
+                         delete_data=delete_data)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
@@ -463,13 +475,16 @@ class Project:
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
-                deploy_role: str | None = None, expired: bool = False, now: datetime | None = None) -> RunResult:
+                deploy_role: str | None = None, expired: bool = False, now: datetime | None = None,
+                delete_data: str | None = None) -> RunResult:
         """Delete the selected stacks' resources, dependents first. Never touches upstream stacks.
 
-        Refuses (UsageError) to destroy an environment while an application stack outside the
-        selection is still deployed in it, or the project stack while any other stack is.
-        ``env`` may name preview environments; ``expired`` selects every preview past its expiry
-        (at ``now``) instead of ``env``.
+        Data (databases, caches, buckets, tables, file systems, addon stacks) is kept in AWS
+        unless ``delete_data`` is the project's name. Refuses (UsageError) to destroy an
+        environment while an application stack outside the selection is still deployed in it,
+        the project stack while any other stack is, or an environment whose VPC would keep a
+        database or cache. ``env`` may name preview environments; ``expired`` selects every
+        preview past its expiry (at ``now``) instead of ``env``.
         """
         if expired:
             if env or app or with_pipeline:
@@ -481,11 +496,11 @@ class Project:
                 return RunResult("destroy", [])
         return self.run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=False, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, delete_data=delete_data)
 
     def destroy_targets(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                         local: bool = False, backend: str | None = None, with_pipeline: bool = False,
-                        expired: bool = False, now: datetime | None = None) -> list[str]:
+                        expired: bool = False, now: datetime | None = None, delete_data: bool = False) -> list[str]:
         """The deployed stacks ``destroy`` would delete, dependents first (for a confirmation prompt).
 
         Raises the same UsageError ``destroy`` would when it must refuse.
@@ -499,6 +514,8 @@ class Project:
         graph = project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
         existing = engine.list_stacks()
         _check_destroy(project, graph, existing)
+        if not delete_data:
+            _check_vpc_keeps_no_data(project, graph)
         deployed = {info.name for info in existing if info.deployed}
         return [spec.name for spec in graph.order(reverse=True) if spec.name in deployed]
 
@@ -582,14 +599,16 @@ class Project:
         if spec.environment and spec.application:  # a stack that runs the application's image
             tag = images.build_tag(self.root, self.config.application(spec.environment, spec.application))
         return contexts.StackContext(config=self.config, stack=spec, organization=organization, local=local,
-                                     project_root=str(self.root), image_tag=tag, deploy_role=deploy_role)
+                                     project_root=str(self.root), image_tag=tag, deploy_role=deploy_role,
+                                     addons=self.addons if self.config.has_storage(spec.environment or "") else {})
 
     def run(self, operation: Operation, env: str | Sequence[str] | None = None,
             app: str | Sequence[str] | None = None, *, parallel: int = DEFAULT_PARALLEL,
             progress: bool | str = True, reporter: Reporter | None = None, listener: Listener | None = None,
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
-            deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None) -> RunResult:
+            deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None,
+            delete_data: str | None = None) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
@@ -598,7 +617,11 @@ class Project:
         """
         from ecsp import orchestrator
         from ecsp import progress as displays
+        from ecsp.data_safety import DataGuard
 
+        if delete_data is not None and delete_data != self.name:
+            raise UsageError(f"delete_data={delete_data!r} is not this project's name: no data was deleted",
+                             fix=f"pass delete_data={self.name!r} to delete the data of the selected stacks")
         engine = engine or self.engine(local=local, backend=backend)
         engine.check()
         if like is not None and operation not in ("up", "preview"):
@@ -608,7 +631,8 @@ class Project:
         if operation in ("up", "preview") and not isinstance(engine, RolloutEngine):
             # Application services: what each update replaced is recorded, and release commands run (ecsp.rollout).
             engine = RolloutEngine(engine, project.config)
-        graph, skip = _selection(project, engine, operation, env, app, with_upstream, with_pipeline)
+        graph, skip = _selection(project, engine, operation, env, app, with_upstream, with_pipeline,
+                                 delete_data=delete_data is not None)
 
         def context(spec: StackSpec) -> contexts.StackContext:
             return project.context(spec, organization=engine.organization, local=local, deploy_role=deploy_role)
@@ -619,7 +643,9 @@ class Project:
             reporter = displays.reporter(mode, operation=operation)  # type: ignore[arg-type]
         sink: Listener = reporter if listener is None else _Both(reporter, listener)
         with reporter:
-            result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=sink, skip=skip)
+            guard = DataGuard(engine, project.config, delete_data=delete_data is not None)
+            result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=sink, skip=skip,
+                                      runner=guard)
             reporter.finish(result)
         if check and result.interrupted:
             raise Interrupted(result)
@@ -702,12 +728,14 @@ def _belongs_to(stack: str, project: str) -> bool:
 
 def _selection(project: Project, engine: Engine, operation: Operation, env: str | Sequence[str] | None,
                app: str | Sequence[str] | None, with_upstream: bool,
-               with_pipeline: bool = False) -> tuple[StackGraph, dict[str, str]]:
+               with_pipeline: bool = False, *, delete_data: bool = False) -> tuple[StackGraph, dict[str, str]]:
     """The stacks an operation runs, and those it must skip (with the reason)."""
     if operation in ("destroy", "refresh"):
         graph = project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
         if operation == "destroy":
             _check_destroy(project, graph, engine.list_stacks())
+            if not delete_data:
+                _check_vpc_keeps_no_data(project, graph)
         return graph, {}
     full = project.stacks(env, app, include_upstream=True, with_pipeline=with_pipeline)
     targets = set(project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline).names())
@@ -730,6 +758,23 @@ def _selection(project: Project, engine: Engine, operation: Operation, env: str 
                 skip[spec.name] = (f"{missing[0]} is not deployed yet, and this stack's program reads its outputs; "
                                    "`ecsp up` deploys it, `ecsp plan` shows this stack offline")
     return graph, skip
+
+
+def _check_vpc_keeps_no_data(project: Project, graph: StackGraph) -> None:
+    """Refuse to destroy an environment whose VPC would keep a database or cache (AWS cannot delete such a VPC)."""
+    from ecsp.config.data_types import DATA_KINDS
+
+    for spec in graph:
+        if spec.kind != "environment" or spec.environment is None:
+            continue
+        inside = [f"{name} ({data.kind})" for name, data in project.config.data_in(spec.environment).items()
+                  if data.managed and DATA_KINDS[data.kind].in_vpc]
+        if inside:
+            raise UsageError(
+                f"refusing to destroy {spec.name}: its VPC holds {', '.join(inside)}, which destroy keeps, and AWS "
+                "deletes no VPC with a database or cache in it",
+                fix=f"to delete them too, add --delete-data {project.name}; to keep them, destroy only the "
+                    f"applications (ecsp destroy --env {spec.environment} --app ...)")
 
 
 def _check_destroy(project: Project, graph: StackGraph, existing: Sequence[StackInfo]) -> None:

@@ -58,6 +58,10 @@ class ResourceStep:
     # The engine's own op when ``op`` folds several steps into one (``op="replace"`` for the
     # create-replacement, replace and delete-replaced steps of one URN); empty otherwise.
     engine_op: str = ""
+    # The resource is kept in AWS when Pulumi deletes it (retain_on_delete: data, see ecsp.data_safety).
+    retained: bool = False
+    # The properties whose change makes the provider replace the resource.
+    replace_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,9 @@ class RolloutEngine:
     def cancel(self, stack: StackSpec) -> bool:
         return self.engine.cancel(stack)
 
+    def release_data(self, stack: StackSpec, urns: Sequence[str] | None) -> list[str]:
+        return self.engine.release_data(stack, urns)
+
     def interrupt(self, stack: StackSpec) -> None:
         with self._lock:
             stop = self._releasing.get(stack.name)

@@ -29,11 +29,13 @@ import pulumi_aws as aws
 
 from ecsp import naming, priorities
 from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias, task_containers
+from ecsp.config.exports import exported
 from ecsp.context import StackContext
 from ecsp.graph import StackSpec
 from stacks import _aws, application_storage
-from stacks.application_iam import TaskRoles, after
+from stacks.application_iam import SecretRef, TaskRoles, after
 from stacks.application_image import BuiltImage
+from stacks.application_links import Links
 from stacks.application_queue import BacklogScaling, Queue
 from stacks.application_routing import Routing
 from stacks.application_schedule import Job
@@ -41,7 +43,7 @@ from stacks.application_service import Autoscaling, Service, ServiceConnect
 from stacks.application_storage import ManagedAccessPoint
 from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
-from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
+from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs, StorageOutputs
 
 # The last answer of listener_rule_keys: a plan asks it for every application stack of an
 # environment in a row (100 applications: 100 times over the same 100), with the same config.
@@ -67,13 +69,17 @@ def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
 def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
     """What of ecsp.yaml :func:`program` reads for ``spec`` (the plan cache replans the stack when it changes).
 
-    Its own settings, the project's and its environment's, and of the other applications only
-    the listener rules it must number with theirs.
+    Its own settings, the project's and its environment's, of the other applications only
+    the listener rules it must number with theirs, and the data it links. (Its addons are
+    files, not settings: the planner keys them with the stack.)
     """
     env, app = spec.environment, spec.application
     assert env is not None and app is not None
-    return {"project": config.project, "environment": config.environments[env], "application":
-            config.application(env, app), "listener_rules": listener_rule_keys(config, env)}
+    settings = config.application(env, app)
+    data = config.data_in(env)
+    return {"project": config.project, "environment": config.environments[env], "application": settings,
+            "listener_rules": listener_rule_keys(config, env),
+            "data": {name: data[name] for name in settings.link if name in data}}
 
 
 def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
@@ -118,6 +124,28 @@ def _storage(
             volumes, managed_file_system_id=v[2], managed_access_point_arn=v[3], region=region, account=v[0],
             partition=v[1]), sort_keys=True))
     return args, policy
+
+
+def _links(ctx: StackContext, app: str, *, names: naming.AppNames, settings: ResolvedApplication,
+           upstream: EnvironmentOutputs, roles: TaskRoles, region: str, account: pulumi.Input[str],
+           partition: pulumi.Input[str], provider: aws.Provider) -> Links | None:
+    """What the application takes from outside its stack (linked data, addons, exports...); None for nothing."""
+    env = ctx.stack.environment
+    assert env is not None
+    addon = ctx.addons.get(app)
+    if not (settings.link or addon or settings.managed_policies or settings.security_groups
+            or settings.image.credentials or exported(settings.variables) or exported(settings.secrets)):
+        return None
+    storage = None
+    if settings.link or addon:
+        storage = StorageOutputs.read(pulumi.StackReference(ctx.upstream_name("storage", env)))
+    data = ctx.config.data_in(env)
+    return Links(app, names=names, settings=settings, data=data,
+                 storage=storage.data if storage else None, addon=addon,
+                 addon_outputs=pulumi.Output.from_input(storage.addons).apply(lambda a: (a or {}).get(app, {}))
+                 if storage and addon else None,
+                 vpc_id=upstream.vpc_id, task_role=roles.task_role, execution_role=roles.execution_role,
+                 region=region, account=account, partition=partition, provider=provider)
 
 
 def program(ctx: StackContext) -> None:
@@ -177,6 +205,22 @@ def program(ctx: StackContext) -> None:
                       provider=provider)
         task_grants.append(queue.grant)
         extra["ECSP_QUEUE_URL"] = queue.queue.url
+    links = _links(ctx, app, names=names, settings=settings, upstream=upstream, roles=roles, region=region,
+                   account=account, partition=partition, provider=provider)
+    execution_role_arn = roles.execution_role_arn
+    secrets: pulumi.Input[dict[str, list[SecretRef]]] = roles.secrets
+    extra_security_groups: list[pulumi.Input[str]] = []
+    # What links resolve when the stack deploys (data, addon outputs, exports) reaches the application's
+    # own container only, beside the variables and secrets it writes; sidecars keep theirs.
+    variables: pulumi.Input[dict[str, dict[str, str]]] | None = None
+    if links is not None:
+        task_grants += links.task_grants
+        execution_role_arn = after(roles.execution_role_arn, links.execution_grants) \
+            if links.execution_grants else roles.execution_role_arn
+        secrets = pulumi.Output.all(roles.secrets, links.secrets).apply(lambda v: {
+            **v[0], names.container: sorted([*v[0].get(names.container, []), *v[1]], key=lambda r: r.name)})
+        extra_security_groups = links.security_group_ids
+        variables = links.environment.apply(lambda linked: {names.container: linked})
     task_role_arn = after(roles.task_role_arn, task_grants) if task_grants else roles.task_role_arn
     discovery_name = settings.discovery_name(app)
     connect = (ServiceConnect(namespace_arn=upstream.service_connect_namespace_arn, discovery_name=discovery_name,
@@ -199,17 +243,18 @@ def program(ctx: StackContext) -> None:
 
     task = TaskDefinition(
         app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
-        secrets=roles.secrets, execution_role_arn=roles.execution_role_arn, task_role_arn=task_role_arn,
+        secrets=secrets, execution_role_arn=execution_role_arn, task_role_arn=task_role_arn,
         region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
+        variables=variables,
         port_names={names.container: connect.port_name} if connect and connect.port_name else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
     if settings.has(Capability.SCHEDULE):
         job = Job(app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
-                  task_definition_arn=task.task_definition.arn, execution_role_arn=roles.execution_role_arn,
+                  task_definition_arn=task.task_definition.arn, execution_role_arn=execution_role_arn,
                   task_role_arn=task_role_arn, subnet_ids=subnet_ids,
                   security_group_id=upstream.environment_security_group_id, region=region, account=account,
-                  partition=partition, provider=provider)
+                  partition=partition, provider=provider, extra_security_group_ids=extra_security_groups)
         ApplicationOutputs(
             task_definition_arn=task.task_definition.arn, log_group_name=task.log_group.name,
             topic_arns=topics.arns if topics is not None else None, state_machine_arn=job.state_machine.arn,
@@ -232,7 +277,8 @@ def program(ctx: StackContext) -> None:
         task_definition_arn=service_task_definition, subnet_ids=subnet_ids,
         security_group_id=upstream.environment_security_group_id,
         target_group_arn=routing.target_group.arn if routing else None, rules=routing.rules if routing else [],
-        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect)
+        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect,
+        extra_security_group_ids=extra_security_groups)
 
     scaling = settings.autoscaling
     if scaling is not None:

@@ -88,6 +88,7 @@ class Service(pulumi.ComponentResource):
         wait_for_steady_state: bool,
         provider: aws.Provider,
         service_connect: ServiceConnect | None = None,
+        extra_security_group_ids: Sequence[pulumi.Input[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:Service", name, None, opts)
@@ -114,7 +115,8 @@ class Service(pulumi.ComponentResource):
             # ECS refuses a grace period on a service without a load balancer.
             health_check_grace_period_seconds=settings.healthcheck.grace_period if balanced else None,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=subnet_ids, security_groups=[security_group_id], assign_public_ip=public),
+                subnets=subnet_ids, security_groups=[security_group_id, *extra_security_group_ids],
+                assign_public_ip=public),
             load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
                 target_group_arn=target_group_arn, container_name=names.container, container_port=settings.port)]
             if balanced and target_group_arn is not None and settings.port is not None else None,

@@ -46,6 +46,11 @@ examples:
   ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
   ecsp up --env pr-42 --like test         a preview like test (expires in 3d)
   ecsp up --env pr-42 --ttl 12h           renew it: expires 12 hours from now
+  ecsp up --env test --delete-data        replace data (type the project name)
+
+A change that would replace a database, cache, bucket, table or file system (a new, empty one)
+is refused, and data whose entry left ecsp.yaml is kept in AWS, unless --delete-data: then
+both are deleted (databases take a final snapshot first).
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
@@ -65,9 +70,13 @@ examples:
   ecsp destroy --yes                      everything, without asking (CI)
   ecsp destroy --env pr-42 --yes          a preview environment
   ecsp destroy --expired --yes            every preview past its expiry
+  ecsp destroy --env test --delete-data   the data too (type the project name)
+  ecsp destroy --delete-data shop         the data too, the name given (CI)
 
 Destroy runs dependents first and never touches stacks that were not selected: it refuses
 to destroy an environment while one of its applications is still deployed and not selected.
+Data (databases, caches, buckets, tables, file systems, addon stacks) is kept in AWS unless
+--delete-data: the summary lists what was kept; link it again with existing: to use it.
 """
 
 PREVIEW_EPILOG = """\
@@ -110,6 +119,12 @@ def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
         add_local(p, help=LOCAL_STATE_HELP)
 
 
+def _delete_data(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--delete-data", nargs="?", const="", default=None, metavar="PROJECT",
+                   help=f"delete {what} instead of keeping it: type the project's name when asked, or give it "
+                   "here (scripts); without a terminal and without the name it refuses")
+
+
 def _deploy_role(p: argparse.ArgumentParser) -> None:
     p.add_argument("--deploy-role", metavar="ARN",
                    help="deploy the environments' stacks through this IAM role, assumed from the default "
@@ -145,6 +160,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _deploy_options(p, "re-run")
     p.add_argument("--ttl", type=_ttl, metavar="DURATION",
                    help="a preview environment's time to live from now: 30m, 12h, 3d (default 3d, at most 90d)")
+    _delete_data(p, "the data a change replaces, or that ecsp.yaml no longer lists,")
     p.set_defaults(handler=up)
 
     p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
@@ -163,6 +179,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _deploy_role(p)
     p.add_argument("--expired", action="store_true",
                    help="destroy every preview environment past its expiry (no --env/--app)")
+    _delete_data(p, "the data of the destroyed stacks")
     p.set_defaults(handler=destroy)
 
     p = sub.add_parser("refresh", parents=[common], help="read the real state of the stacks' resources",
@@ -173,7 +190,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def up(args: argparse.Namespace) -> int:
-    return _run(args, "up")
+    from ecsp import api
+
+    project = api.load(args.file)
+    if args.delete_data is not None:
+        _confirm_delete_data(args, project)
+    return _run(args, "up", project=project)
+
+
+def _confirm_delete_data(args: argparse.Namespace, project: Project) -> None:
+    from ecsp.data_safety import confirm_delete_data, data_summary
+
+    graph = project.stacks(args.env, args.app, include_upstream=False, with_pipeline=args.with_pipeline)
+    confirm_delete_data(project.name, data_summary(project.config, graph), typed=args.delete_data or None)
 
 
 def preview(args: argparse.Namespace) -> int:
@@ -193,16 +222,19 @@ def destroy(args: argparse.Namespace) -> int:
         raise UsageError("--expired selects the expired preview environments; it takes no --env, --app or "
                          "--with-pipeline", fix="ecsp destroy --expired")
     names = project.destroy_targets(env=args.env, app=args.app, local=args.local, backend=args.backend,
-                                    with_pipeline=args.with_pipeline, expired=args.expired)
+                                    with_pipeline=args.with_pipeline, expired=args.expired,
+                                    delete_data=args.delete_data is not None)
     if not names:
         what = "no preview environment has expired" if args.expired else "none of the selected stacks is deployed"
         print(f"nothing to destroy: {what}", file=sys.stderr)
         return 0
-    if not args.yes:
-        confirm(f"destroy {len(names)} stack(s) and every AWS resource in them?\n  " + "\n  ".join(names),
-                answer=project.name, what=f"type the project name ({project.name}) to confirm")
-    if args.expired:  # the same previews the prompt listed, by name (one may expire while it was read)
+    if args.expired:  # the same previews the prompt lists, by name (one may expire while it is read)
         args.env = sorted({name.rsplit("/", 1)[1] for name in names})
+    if args.delete_data is not None:
+        _confirm_delete_data(args, project)  # asks for the project's name itself
+    elif not args.yes:
+        confirm(f"destroy {len(names)} stack(s) and every AWS resource in them but their data?\n  "
+                + "\n  ".join(names), answer=project.name, what=f"type the project name ({project.name}) to confirm")
     return _run(args, "destroy", project=project)
 
 
@@ -220,7 +252,8 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
                              reporter=reporter, local=local, backend=args.backend, check=False,
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
                              deploy_role=getattr(args, "deploy_role", None), like=getattr(args, "like", None),
-                             ttl=getattr(args, "ttl", None))
+                             ttl=getattr(args, "ttl", None),
+                             delete_data=project.name if getattr(args, "delete_data", None) is not None else None)
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view()  # per resource, with the properties that differ
         if changes is not None:

@@ -26,6 +26,7 @@ from ecsp.config.containers import ContainerBlock
 from ecsp.config.fields import Capability, Merge, Setting, override_form, settings, written_form
 from ecsp.config.http import HttpBlock
 from ecsp.config.job import ScheduleBlock
+from ecsp.config.links import LinksBlock
 from ecsp.config.messaging import PublishBlock, QueueBlock
 from ecsp.config.needs import Need
 from ecsp.config.service import ServiceBlock
@@ -81,7 +82,8 @@ def _known_type(value: Any) -> Any:
 
 
 # Blocks in the order their fields are listed: pydantic lists the fields of the last base first.
-class ResolvedApplication(ScheduleBlock, QueueBlock, PublishBlock, ServiceBlock, HttpBlock, ContainerBlock, TaskBlock):
+class ResolvedApplication(ScheduleBlock, QueueBlock, PublishBlock, ServiceBlock, HttpBlock, LinksBlock, ContainerBlock,
+                          TaskBlock):
     """One application's effective settings in one environment (defaults applied, overrides merged)."""
 
     kind: Annotated[str, BeforeValidator(_known_type), Setting(TASK, Merge.FIXED, unchecked_without=True)] = Field(

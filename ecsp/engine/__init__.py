@@ -128,5 +128,14 @@ class Engine(Protocol):
         """
         ...
 
+    def release_data(self, stack: StackSpec, urns: Sequence[str] | None) -> list[str]:
+        """Let the next operation delete the retained resources ``urns`` of ``stack`` (None: all of them).
+
+        Lifts ``retainOnDelete`` in the stack's state, so a destroy, a replacement or a removed
+        resource deletes them in AWS. Only after the user asked to delete data (ecsp.data_safety).
+        Returns the URNs released.
+        """
+        ...
+
 
 __all__ = ["Engine", "EventSink", "StackInfo", "StackRun", "StackUpdate"]

@@ -504,6 +504,33 @@ class AutomationEngine:
             raise translate_error(stack.name, e) from e
         return True
 
+    def release_data(self, stack: StackSpec, urns: Sequence[str] | None) -> list[str]:
+        self.check()
+        self.workspaces.write_project(stack.pulumi_project)
+        workspace = self._workspace(stack.pulumi_project)
+        name = stack.fully_qualified(self.organization)
+        try:
+            deployment = workspace.export_stack(name)
+        except auto_errors.CommandError as e:
+            raise translate_error(stack.name, e, cancel_hint=_cancel_hint(stack)) from e
+        released = release(deployment.deployment, urns)
+        if released:
+            try:
+                workspace.import_stack(name, deployment)
+            except auto_errors.CommandError as e:
+                raise translate_error(stack.name, e, cancel_hint=_cancel_hint(stack)) from e
+        return released
+
+
+def release(deployment: Any, urns: Sequence[str] | None) -> list[str]:
+    """Lift ``retainOnDelete`` in an exported state, for ``urns`` (None: every resource); the URNs changed."""
+    released = []
+    for resource in (deployment or {}).get("resources") or []:
+        if resource.get("retainOnDelete") and (urns is None or resource.get("urn") in urns):
+            resource["retainOnDelete"] = False
+            released.append(str(resource["urn"]))
+    return released
+
 
 def _cancel_hint(spec: StackSpec) -> str:
     return f"ecsp cancel --stack {spec.name}"

@@ -76,12 +76,14 @@ def _step(stack: str, metadata: StepEventMetadata | None, phase: Literal["start"
     if parent is not None and type_of_urn(parent) == ROOT_STACK_TYPE:
         parent = None  # the root stack row is hidden, so its children are top-level
     diffs = getattr(metadata, "diffs", None) or list((getattr(metadata, "detailed_diff", None) or {}).keys())
+    retained = any(bool(getattr(getattr(metadata, side, None), "retain_on_delete", False)) for side in ("old", "new"))
     return [ResourceStep(
         stack=stack, urn=urn, type=type_, name=name_of_urn(urn) or type_,
         op="replace" if folded else (engine_op or "unknown"),
         phase=phase,
         parent=parent, diffs=tuple(dict.fromkeys(str(d) for d in diffs)), preview=preview,
         engine_op=engine_op if folded and engine_op != "replace" else "",
+        retained=retained, replace_keys=tuple(str(k) for k in getattr(metadata, "keys", None) or ()),
     )]
 
 

@@ -1,7 +1,8 @@
 """``status``: the live state of each application in each environment, as data plus renderers.
 
 Applications with a queue add its depth and dead letters, scheduled ones their last runs
-(:mod:`ecsp.ops.workloads`).
+(:mod:`ecsp.ops.workloads`); the environments' data follows, with its state and endpoint
+(:mod:`ecsp.ops.data`).
 
 :func:`status` reads ECS (cluster, service, deployments, events) and ELBv2 (target
 health, the load balancer's DNS name) through :mod:`ecsp.ops.find` and returns a
@@ -26,7 +27,7 @@ from ecsp import naming
 from ecsp.aws import Sessions, aws_errors
 from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig
 from ecsp.errors import AwsError
-from ecsp.ops import check_names, find, jsonable, workloads
+from ecsp.ops import check_names, data, find, jsonable, workloads
 from ecsp.ops.workloads import JobRun, QueueDepth
 
 DEFAULT_EVENTS = 3
@@ -122,11 +123,13 @@ class StatusReport:
     applications: tuple[AppStatus, ...] = ()
     problems: tuple[EnvironmentProblem, ...] = ()
     local: bool = False
+    data: tuple[data.DataState, ...] = ()  # the data of the environments (linked by the applications asked for)
 
     def to_json(self) -> dict[str, Any]:
         return jsonable({
             "project": self.project, "local": self.local,
             "applications": [asdict(a) for a in self.applications],
+            "data": [asdict(d) for d in self.data],
             "problems": [asdict(p) for p in self.problems],
         })
 
@@ -142,18 +145,25 @@ class StatusReport:
 
 def status(config: ProjectConfig, sessions: Sessions, *, environments: Sequence[str] = (),
            applications: Sequence[str] = (), events: int = DEFAULT_EVENTS) -> StatusReport:
-    """The state of ``applications`` (default all) in ``environments`` (default all)."""
+    """The state of ``applications`` (default all) in ``environments`` (default all), and of their data.
+
+    With ``applications``, the data they link; without, all of the environments' data.
+    """
     check_names(config, environments, applications)
     envs = list(environments) or list(config.environments)
     apps = list(applications) or list(config.applications)
     rows: list[AppStatus] = []
+    stored: list[data.DataState] = []
     problems: list[EnvironmentProblem] = []
     for env in envs:
         try:
             rows.extend(_environment(config, sessions, env, apps, events))
+            linked = {name for app in apps for name in config.application(env, app).link}
+            stored += [d for d in data.data_states(config, sessions, [env]) if not applications or d.name in linked]
         except AwsError as e:
             problems.append(EnvironmentProblem(env, e.message, e.fix))
-    return StatusReport(config.project.name, tuple(rows), tuple(problems), local=sessions.local is not None)
+    return StatusReport(config.project.name, tuple(rows), tuple(problems), local=sessions.local is not None,
+                        data=tuple(stored))
 
 
 def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list[str],
@@ -333,6 +343,7 @@ def render(report: StatusReport, out: Console, *, details: bool = True, err: Con
             out.print(Text(", ".join(names), style="bold"))
             for line in lines:
                 out.print(Text("  ") + line)
+    data.render(report.data, out)
     render_problems(report.problems, err or out)
 
 

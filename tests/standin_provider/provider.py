@@ -13,7 +13,12 @@ Knobs, read from the environment the engine passes on to its plugins:
 * ``ECSP_STANDIN_FAIL``: comma-separated logical resource names whose Create fails;
 * ``ECSP_STANDIN_SLOW``: ``name=seconds``, comma-separated: Create of that resource takes
   that long (ended early by the engine's Cancel), so a test can interrupt mid-run;
-* ``ECSP_STANDIN_MARKS``: a folder where each slow Create writes ``<name>.started`` first.
+* ``ECSP_STANDIN_MARKS``: a folder where each slow Create writes ``<name>.started`` first;
+* ``ECSP_STANDIN_REPLACE``: comma-separated input names whose change the provider cannot make in
+  place (a real provider's ForceNew properties: a table's key, a database's engine), so Diff asks
+  the engine to replace the resource;
+* ``ECSP_STANDIN_DELETED``: a folder where each Delete writes ``<type>.<name>.deleted``, so a test
+  can tell which resources the engine really deleted (and which it only forgot).
 """
 
 from __future__ import annotations
@@ -128,8 +133,11 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         changed = sorted(k for k in set(olds) | set(news) if olds.get(k) != news.get(k))
         if not changed:
             return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
-        # As the aws provider: a task definition is immutable, any change registers a new revision.
+        # As the aws provider: a task definition is immutable, any change registers a new revision; and
+        # the inputs a test names (ECSP_STANDIN_REPLACE) cannot change in place either.
+        forcing = set(_knob("ECSP_STANDIN_REPLACE"))
         replaces = [k for k in changed if k not in IN_PLACE] if _type(request.urn) == TASK_DEFINITION else []
+        replaces += [k for k in changed if k in forcing and k not in replaces]
         detailed = {}
         for key in changed:
             kind = provider_pb2.PropertyDiff.ADD if key not in olds else (
@@ -183,6 +191,11 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.ReadResponse(id=request.id, properties=request.properties, inputs=request.inputs)
 
     def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        marks = os.environ.get("ECSP_STANDIN_DELETED")
+        if marks:
+            Path(marks).mkdir(parents=True, exist_ok=True)
+            Path(marks, f"{_type(request.urn)}.{_name(request.urn)}.deleted".replace("/", "_")).write_text(
+                request.id, encoding="utf-8")
         return empty_pb2.Empty()
 
     def Invoke(self, request: provider_pb2.InvokeRequest, context: grpc.ServicerContext
