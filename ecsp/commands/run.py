@@ -67,6 +67,8 @@ examples:
   ecsp preview                            every stack whose upstream is deployed
   ecsp preview --env prod --app web       one application stack in prod
   ecsp preview --local                    against the local AWS emulator
+  ecsp preview --diff                     old -> new values on a terminal too
+  ecsp preview --no-diff                  only the names of what changes
 
 A stack's program reads its upstream stacks' outputs, so a stack whose upstream stack was
 never deployed is skipped with that reason; `ecsp plan` shows its resources offline.
@@ -97,6 +99,9 @@ def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
                    help="stacks at once (default 4; independent stacks run together)")
     add_progress(p, help="how to show progress: live (terminal), plain (one line per step), json (lines), "
                  "none; auto picks live on a terminal, plain otherwise")
+    p.add_argument("--diff", action=argparse.BooleanOptionalAction, default=None,
+                   help="show old -> new values of what changes (an image, a count, a variable inside the container "
+                   "definitions; secrets as changed only); default: on with plain progress")
     add_backend(p)
     if local:
         add_local(p, help=LOCAL_STATE_HELP)
@@ -174,7 +179,7 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
     from ecsp.results import Interrupted, RunFailed
 
     project = project or api.load(args.file)
-    reporter = progress.reporter(args.progress, operation=operation)
+    reporter = progress.reporter(args.progress, operation=operation, diff=getattr(args, "diff", None))
     with contextlib.ExitStack() as stack:
         local = _local(project, stack) if getattr(args, "local", False) else None
         stack.enter_context(_acknowledge_ctrl_c(reporter.console if reporter.for_people else None))
@@ -183,11 +188,13 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
                              deploy_role=getattr(args, "deploy_role", None))
     if operation == "preview" and reporter.for_people:
-        changes = result.changes_view()  # per resource, with the properties that differ
+        changes = result.changes_view(diff=reporter.diff)  # per resource, with the properties that differ
         if changes is not None:
             from ecsp import views
 
-            views.console().print(changes)
+            console = views.console()
+            # A log keeps each value on one line, however long; a terminal wraps as it must.
+            console.print(changes, soft_wrap=not console.is_terminal)
     if result.interrupted:
         raise Interrupted(result)
     if result.failed:
