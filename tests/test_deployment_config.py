@@ -121,7 +121,8 @@ def test_the_readme_example_is_valid_and_says_what_it_shows() -> None:
 def test_traffic_moves_on_one_rule_so_host_names_must_fit_in_it() -> None:
     with_domain = BASE.replace("  region: us-west-2\nenvironments", "  region: us-west-2\n  domain: example.com\n"
                                "environments", 1)
-    many = with_domain + "    aliases: [a.example.com, b.example.com, c.example.com]\n    deployment: {strategy: canary}\n"
+    many = with_domain + ("    aliases: [a.example.com, b.example.com, c.example.com]\n"
+                          "    deployment: {strategy: canary}\n")
     found = [p for p in problems(many) if ".deployment." in p]
     assert found == ["ecsp.yaml:18: applications.web.deployment.strategy: strategy: canary moves the traffic of one "
                      "listener rule, and 4 host names need 2 rules (at most 3 per rule); keep 2 aliases at most, or "

@@ -103,7 +103,7 @@ def shifted_traffic_has_one_rule(
         if not settings.has(Capability.HTTP) or not settings.deployment.shifts_traffic:
             continue
         hosts = [*(["host"] if project.domain else []), *settings.aliases]
-        where = field_path(applications[app], env, "deployment", app) + ("strategy",)
+        where = (*field_path(applications[app], env, "deployment", app), "strategy")
         if priorities.rule_count(hosts) > 1 and where not in seen:
             seen.add(where)
             errors.append(FieldError(where,
