@@ -346,8 +346,11 @@ class Project:
             progress: bool | str = True, reporter: Reporter | None = None, listener: Listener | None = None,
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
-            deploy_role: str | None = None) -> RunResult:
+            deploy_role: str | None = None, follow: bool = True) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
+
+        ``follow`` (up, not local): each application stack ends when its service's ECS deployment does
+        (completed; rolled back or failed fails the stack), reported as it goes (:mod:`ecsp.rollout`).
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
         with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
@@ -358,6 +361,8 @@ class Project:
 
         engine = engine or self.engine(local=local, backend=backend)
         engine.check()
+        if follow and operation == "up" and local is None:
+            engine = _following(self, engine)
         graph, skip = _selection(self, engine, operation, env, app, with_upstream, with_pipeline)
 
         def context(spec: StackSpec) -> contexts.StackContext:
@@ -422,6 +427,20 @@ class _Both:
     def __call__(self, event: Event) -> None:
         self.display(event)
         self.listener(event)
+
+
+def _following(project: Project, engine: Engine) -> Engine:
+    """``engine``, its application stacks' ``up`` followed to the end of their ECS deployments."""
+    from ecsp.aws import Sessions
+    from ecsp.rollout import FollowingEngine
+
+    sessions = Sessions(project.config)
+
+    def ecs_for(spec: StackSpec) -> Any:
+        assert spec.environment is not None
+        return sessions.client(spec.environment, "ecs")
+
+    return FollowingEngine(engine, ecs_for)
 
 
 def programs() -> Programs:

@@ -44,9 +44,12 @@ examples:
   ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
   ecsp up --with-pipeline                 the pipeline stacks too
   ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
+  ecsp up --no-follow                     do not wait for ECS deployments to end
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
+After an application's stack, up follows its service's ECS deployment to the end (through bake
+time and traffic shifts); a deployment rolled back (alarms, circuit breaker) fails the stack.
 
 Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on), 3 pulumi
 missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their locks).
@@ -122,6 +125,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        epilog=UP_EPILOG, formatter_class=RAW)
     _common_run(p)
     _deploy_options(p, "re-run")
+    p.add_argument("--no-follow", dest="follow", action="store_false",
+                   help="return when Pulumi is done, without following each service's ECS deployment to its end "
+                   "(completed, rolled back or failed)")
     p.set_defaults(handler=up)
 
     p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
@@ -186,7 +192,7 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
         result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
                              reporter=reporter, local=local, backend=args.backend, check=False,
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
-                             deploy_role=getattr(args, "deploy_role", None))
+                             deploy_role=getattr(args, "deploy_role", None), follow=getattr(args, "follow", True))
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view(diff=reporter.diff)  # per resource, with the properties that differ
         if changes is not None:
