@@ -143,3 +143,26 @@ def test_a_service_connect_backend_shifts_in_the_proxies_with_its_existing_alarm
     assert not prices.of_type("aws:lb/targetGroup:TargetGroup")
     assert [r.name for r in prices.of_type("aws:iam/role:Role")] == ["deployments-prod-prices-exec",
                                                                       "deployments-prod-prices-task"]
+
+
+def test_the_offline_check_sends_the_strategy_and_the_alarms_as_aws_would_receive_them() -> None:
+    from ecsp.check import documents, shapes
+    from ecsp.check.documents import Resource
+
+    graph = list(documents.from_golden(Path(__file__).parent / "golden" / "application-web-blue-green.json"))
+    service_ = next(r for r in graph if r.type == "aws:ecs/service:Service")
+    [request] = shapes.ecs_service(service_)
+    deployment = request.params["deploymentConfiguration"]
+    assert (deployment["strategy"], deployment["bakeTimeInMinutes"], deployment["maximumPercent"]) == (
+        "BLUE_GREEN", 15, 200)
+    assert deployment["alarms"]["rollback"] is True
+    assert shapes.check(graph) == []
+    wrong = dict(service_.inputs, deploymentConfiguration={"strategy": "PURPLE"})
+    found = [f.message for f in shapes.check([Resource(service_.source, service_.type, service_.name, wrong)])]
+    assert any("PURPLE" in message for message in found), found
+    alarm = next(r for r in graph if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm")
+    [put] = shapes.metric_alarm(alarm)
+    assert put.operation == "PutMetricAlarm" and put.params["Metrics"][0]["MetricStat"]["Metric"]["Dimensions"][0][
+        "Name"] == "LoadBalancer"
+    bad = dict(alarm.inputs, comparisonOperator="Bigger")
+    assert shapes.check([Resource(alarm.source, alarm.type, alarm.name, bad)]), "an enum AWS refuses is a finding"
