@@ -87,7 +87,9 @@ class ServiceDeployment:
     def describe(self, now: datetime | None = None) -> str:
         """One line: ``canary, production traffic shift: 10% of traffic on the new tasks; alarms: none firing``."""
         words = [(self.strategy or "rolling").lower().replace("_", "-")]
-        words.append(self.outcome or (self.stage or self.status).lower().replace("_", " "))
+        rolling_back = self.status in ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS")
+        words.append(self.outcome or ("rolling back" if rolling_back else
+                                      (self.stage or self.status).lower().replace("_", " ")))
         text = ", ".join(words)
         details = []
         if self.traffic is not None and self.outcome is None:
@@ -103,18 +105,20 @@ class ServiceDeployment:
         return text + (f": {'; '.join(details)}" if details else "")
 
 
-def cluster_of(service_arn: str) -> str:
-    """The cluster of a service ARN (``arn:aws:ecs:R:A:service/CLUSTER/NAME``)."""
+def cluster_of(service_arn: str) -> str | None:
+    """The cluster of a service ARN (``arn:aws:ecs:R:A:service/CLUSTER/NAME``); None in the old short format."""
     parts = service_arn.split(":", 5)[-1].split("/")
-    if len(parts) != 3 or parts[0] != "service":
-        raise ValueError(f"'{service_arn}' is not an ECS service ARN of the long format")
-    return parts[1]
+    if parts[0] != "service" or len(parts) not in (2, 3):
+        raise ValueError(f"'{service_arn}' is not an ECS service ARN")
+    return parts[1] if len(parts) == 3 else None
 
 
 def latest(ecs: Any, service_arn: str) -> ServiceDeployment | None:
     """The service's newest deployment (None when ECS lists none)."""
-    listed = ecs.list_service_deployments(cluster=cluster_of(service_arn), service=service_arn).get(
-        "serviceDeployments") or []
+    cluster = cluster_of(service_arn)
+    # An ARN of the old short format names no cluster; ECS then looks the service up by its ARN alone.
+    where = {"cluster": cluster} if cluster else {}
+    listed = ecs.list_service_deployments(**where, service=service_arn).get("serviceDeployments") or []
     if not listed:
         return None
     newest = max(listed, key=lambda d: d.get("createdAt") or d.get("startedAt") or datetime.min)
@@ -192,7 +196,7 @@ class FollowingEngine:
             final = follow(lambda: latest(ecs, service_arn), on_change=said, sleep=wait, poll=self.poll)
         except Cancelled:
             raise
-        except (EcspError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        except (EcspError, ValueError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             # Credentials, permissions, the network: nothing said about the deployment itself.
             on_event(Diagnostic(stack, "warning", f"could not follow the service's deployment: {e}; `ecsp status` "
                                                   "shows it"))

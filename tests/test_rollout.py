@@ -91,8 +91,9 @@ def test_bake_time_left_and_how_each_ending_reads() -> None:
     assert ServiceDeployment.of(described("SUCCESSFUL", "CLEAN_UP")).describe() == \
         "canary, completed: 2 alarm(s), none firing"
     assert cluster_of(SERVICE) == "shop-e0-Cluster-1a2b"
-    with pytest.raises(ValueError, match="long format"):
-        cluster_of("arn:aws:ecs:us-west-2:123456789012:service/a0")
+    assert cluster_of("arn:aws:ecs:us-west-2:123456789012:service/a0") is None  # the old short format
+    with pytest.raises(ValueError, match="not an ECS service ARN"):
+        cluster_of("arn:aws:ecs:us-west-2:123456789012:cluster/a0")
 
 
 def test_follow_reports_each_change_once_and_stops_at_the_end() -> None:
