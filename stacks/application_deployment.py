@@ -135,35 +135,34 @@ class RollbackAlarms(pulumi.ComponentResource):
                  target_group_suffixes: Sequence[pulumi.Input[str]], load_balancer_suffix: pulumi.Input[str],
                  provider: aws.Provider, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:application:RollbackAlarms", name, None, opts)
-        created: list[pulumi.Output[str]] = []
         groups = len(target_group_suffixes)
         thresholds = alarms.created
+
+        def alarm(suffix: str, what: str, threshold: float, queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgs],
+                  result: aws.cloudwatch.MetricAlarmMetricQueryArgs) -> pulumi.Output[str]:
+            return aws.cloudwatch.MetricAlarm(
+                f"{name}-{suffix}", alarm_description=f"{names.base}: {what} (rolls a deployment back)",
+                comparison_operator="GreaterThanThreshold", threshold=threshold,
+                evaluation_periods=ALARM_PERIODS, datapoints_to_alarm=ALARM_PERIODS, treat_missing_data="notBreaching",
+                metric_queries=[*queries, result], opts=_aws.opts(provider, self)).name
+
+        created: list[pulumi.Output[str]] = []
         if "errors" in thresholds:
-            queries = [_target_group_metric(f"{kind}{i}", metric, "Sum", tg, load_balancer_suffix)
-                       for i, tg in enumerate(target_group_suffixes)
-                       for kind, metric in (("e", "HTTPCode_Target_5XX_Count"), ("r", "RequestCount"))]
-            alarm = aws.cloudwatch.MetricAlarm(
-                f"{name}-errors", alarm_description=f"{names.base}: target 5xx responses above "
-                f"{thresholds['errors']:g}% of requests (rolls a deployment back)",
-                comparison_operator="GreaterThanThreshold", threshold=thresholds["errors"],
-                evaluation_periods=ALARM_PERIODS, datapoints_to_alarm=ALARM_PERIODS, treat_missing_data="notBreaching",
-                metric_queries=[*queries, aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id="rate", expression=error_rate_expression(groups), label="5xx %", return_data=True)],
-                opts=_aws.opts(provider, self))
-            created.append(alarm.name)
+            created.append(alarm(
+                "errors", f"target 5xx responses above {thresholds['errors']:g}% of requests", thresholds["errors"],
+                [_target_group_metric(f"{kind}{i}", metric, "Sum", tg, load_balancer_suffix)
+                 for i, tg in enumerate(target_group_suffixes)
+                 for kind, metric in (("e", "HTTPCode_Target_5XX_Count"), ("r", "RequestCount"))],
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(id="rate", expression=error_rate_expression(groups),
+                                                          label="5xx %", return_data=True)))
         if "response_time" in thresholds:
-            queries = [_target_group_metric(f"t{i}", "TargetResponseTime", "Average", tg, load_balancer_suffix)
-                       for i, tg in enumerate(target_group_suffixes)]
-            alarm = aws.cloudwatch.MetricAlarm(
-                f"{name}-response-time", alarm_description=f"{names.base}: average response time above "
-                f"{thresholds['response_time']:g}s (rolls a deployment back)",
-                comparison_operator="GreaterThanThreshold", threshold=thresholds["response_time"],
-                evaluation_periods=ALARM_PERIODS, datapoints_to_alarm=ALARM_PERIODS, treat_missing_data="notBreaching",
-                metric_queries=[*queries, aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id="slowest", expression=response_time_expression(groups), label="response time",
-                    return_data=True)],
-                opts=_aws.opts(provider, self))
-            created.append(alarm.name)
+            created.append(alarm(
+                "response-time", f"average response time above {thresholds['response_time']:g}s",
+                thresholds["response_time"],
+                [_target_group_metric(f"t{i}", "TargetResponseTime", "Average", tg, load_balancer_suffix)
+                 for i, tg in enumerate(target_group_suffixes)],
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(id="slowest", expression=response_time_expression(groups),
+                                                          label="response time", return_data=True)))
         self.names = pulumi.Output.all(*created).apply(list)
         self.register_outputs({"alarmNames": self.names})
 
