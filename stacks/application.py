@@ -10,7 +10,8 @@ definition (the same for every application), then one component per capability i
 * publish: its topics;
 * queue: its queue and subscriptions (and backlog scaling with a service);
 * http: the routing (target group, listener rules, DNS);
-* service: the service and its autoscaling, with Service Connect (serve: others call it);
+* service: the service and its autoscaling, with Service Connect (serve: others call it), and
+  what its deployment strategy needs (:mod:`stacks.application_deployment`);
 * schedule: the state machine that runs the task and its schedule.
 
 Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the application has them.
