@@ -207,6 +207,18 @@ def test_imported_by_hand() -> None:
     check("imported", h)
 
 
+def test_deployments_by_hand() -> None:
+    # Not estimated (yet): the rollback alarms (CloudWatch bills each alarm's metrics) and the
+    # second set of tasks a blue-green, canary or linear deploy runs while it shifts and bakes.
+    h = Hand()
+    h.artifacts(["us-west-2"], repositories=4)
+    for env in ("test", "prod"):
+        h.load_balancer(env, "us-west-2")
+        for app in ("shop", "search", "checkout", "prices"):
+            h.service(f"{env}/{app}", "us-west-2", 0.25, 0.5, (1, 1))
+    check("deployments", h)
+
+
 def test_every_example_is_checked_by_hand() -> None:
     names = {p.parent.name for p in (Path(__file__).parent.parent / "examples").glob("*/ecsp.yaml")}
     checked = {n.removeprefix("test_").removesuffix("_by_hand") for n in globals() if n.endswith("_by_hand")}
