@@ -350,7 +350,7 @@ class Project:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
 
         ``follow`` (up, not local): each application stack ends when its service's ECS deployment does
-        (completed; rolled back or failed fails the stack), reported as it goes (:mod:`ecsp.rollout`).
+        (completed; rolled back or failed fails the stack), reported as it goes (:mod:`ecsp.service_deployments`).
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
         with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
@@ -432,7 +432,7 @@ class _Both:
 def _following(project: Project, engine: Engine) -> Engine:
     """``engine``, its application stacks' ``up`` followed to the end of their ECS deployments."""
     from ecsp.aws import Sessions
-    from ecsp.rollout import FollowingEngine
+    from ecsp.service_deployments import FollowingEngine
 
     sessions = Sessions(project.config)
 

@@ -17,7 +17,7 @@ from ecsp.aws import Sessions
 from ecsp.context import LocalEmulator
 from ecsp.ops.status import render, status
 from tests import ops_support as aws
-from tests.test_rollout import described
+from tests.test_service_deployments import described
 
 moto, project_file = aws.moto, aws.project_file  # fixtures
 

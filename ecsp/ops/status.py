@@ -29,8 +29,8 @@ from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig
 from ecsp.errors import AwsError
 from ecsp.ops import check_names, find, jsonable, workloads
 from ecsp.ops.workloads import JobRun, QueueDepth
-from ecsp.rollout import ServiceDeployment
-from ecsp.rollout import latest as newest_service_deployment
+from ecsp.service_deployments import ServiceDeployment
+from ecsp.service_deployments import latest as newest_service_deployment
 
 DEFAULT_EVENTS = 3
 

@@ -12,12 +12,12 @@ import pytest
 from botocore.stub import Stubber
 
 from ecsp import graph as graphs
-from ecsp import orchestrator, rollout
+from ecsp import orchestrator, service_deployments
 from ecsp.context import StackContext
 from ecsp.engine import StackRun
 from ecsp.engine.fake import FakeEngine
 from ecsp.events import Diagnostic, Status
-from ecsp.rollout import FollowingEngine, ServiceDeployment, cluster_of, follow, latest
+from ecsp.service_deployments import FollowingEngine, ServiceDeployment, cluster_of, follow, latest
 from tests.deploy_support import Recorder, synthetic
 
 CLUSTER = "arn:aws:ecs:us-west-2:123456789012:cluster/shop-e0"
@@ -190,7 +190,7 @@ def test_interrupting_stops_the_following_at_once(monkeypatch: pytest.MonkeyPatc
         engine.interrupt(GRAPH[APP])  # Ctrl-C while the first read is in flight
         return forever
 
-    monkeypatch.setattr(rollout, "latest", reading)
+    monkeypatch.setattr(service_deployments, "latest", reading)
     started = time.monotonic()
     result = up(engine, Recorder())
     assert time.monotonic() - started < 60  # not the hour between two reads

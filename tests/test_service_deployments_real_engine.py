@@ -18,12 +18,12 @@ from botocore.stub import Stubber
 from ecsp import api
 from ecsp.engine.automation import AutomationEngine
 from ecsp.events import Diagnostic, Status
-from ecsp.rollout import FollowingEngine
+from ecsp.service_deployments import FollowingEngine
 from stacks import PROGRAMS
 from tests.deploy_support import Recorder
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 from tests.test_real_engine import ROOT, pulumi_home  # noqa: F401 (a fixture)
-from tests.test_rollout import described
+from tests.test_service_deployments import described
 
 pytestmark = MARKS
 
