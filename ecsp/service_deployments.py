@@ -25,7 +25,7 @@ from typing import Any
 import botocore.exceptions  # type: ignore[import-untyped]
 
 from ecsp.context import StackContext
-from ecsp.engine import Engine, EventSink, StackInfo, StackRun
+from ecsp.engine import Engine, EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.errors import Cancelled, EcspError, EngineError
 from ecsp.events import Diagnostic, Operation
 from ecsp.graph import StackSpec
@@ -225,6 +225,12 @@ class FollowingEngine:
 
     def cancel(self, stack: StackSpec) -> bool:
         return self.inner.cancel(stack)
+
+    def history(self, stack: StackSpec, *, limit: int = 20) -> list[StackUpdate]:
+        return self.inner.history(stack, limit=limit)
+
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        return self.inner.stack_tags(stack)
 
 
 __all__ = ["FollowingEngine", "ServiceDeployment", "cluster_of", "follow", "latest"]
