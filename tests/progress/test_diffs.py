@@ -182,3 +182,29 @@ def test_the_cli_offers_diff_and_no_diff() -> None:
     assert parser.parse_args(["preview"]).diff is None
     assert parser.parse_args(["preview", "--diff"]).diff is True
     assert parser.parse_args(["up", "--no-diff"]).diff is False
+
+
+def test_a_replacement_keeps_what_its_first_step_said_changed() -> None:
+    from ecsp import graph as graphs
+    from ecsp import orchestrator
+    from ecsp.context import StackContext
+    from ecsp.engine.fake import FakeEngine
+    from tests.deploy_support import synthetic
+
+    config = synthetic("shop", environments=1, applications=1)
+    graph = graphs.build(config)
+
+    class Replacing(FakeEngine):
+        def run(self, operation, ctx, on_event):  # type: ignore[no-untyped-def]
+            urn = f"urn:pulumi:e0::{ctx.stack.pulumi_project}::aws:ecs/taskDefinition:TaskDefinition::web"
+            change = PropertyChange("containerDefinitions[web].image", "update", '"a:1"', '"a:2"')
+            for engine_op, changes in (("create-replacement", (change,)), ("replace", (change,)),
+                                       ("delete-replaced", ())):
+                on_event(ResourceStep(ctx.stack.name, urn, "aws:ecs/taskDefinition:TaskDefinition", "web", "replace",
+                                      "done", preview=True, engine_op=engine_op, changes=changes))
+            return super().run(operation, ctx, on_event)
+
+    result = orchestrator.run(graph, "preview", Replacing(), lambda spec: StackContext(config=config, stack=spec))
+    [step] = [s for s in result["shop-a0/e0"].steps if s.type.startswith("aws:")]
+    assert step.engine_op == "delete-replaced" and lines(step.changes) == [
+        'containerDefinitions[web].image: "a:1" -> "a:2"']
