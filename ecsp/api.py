@@ -608,8 +608,11 @@ class Project:
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
             deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None,
-            delete_data: str | None = None) -> RunResult:
+            delete_data: str | None = None, follow: bool = True) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
+
+        ``follow`` (up, not local): each application stack ends when its service's ECS deployment does
+        (completed; rolled back or failed fails the stack), reported as it goes (:mod:`ecsp.service_deployments`).
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
         with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
@@ -631,6 +634,9 @@ class Project:
         if operation in ("up", "preview") and not isinstance(engine, RolloutEngine):
             # Application services: what each update replaced is recorded, and release commands run (ecsp.rollout).
             engine = RolloutEngine(engine, project.config)
+        if follow and operation == "up" and local is None:
+            # After the rollout's update(s): each service's ECS deployment, to its end.
+            engine = _following(project, engine)
         graph, skip = _selection(project, engine, operation, env, app, with_upstream, with_pipeline,
                                  delete_data=delete_data is not None)
 
@@ -701,6 +707,20 @@ class _Both:
     def __call__(self, event: Event) -> None:
         self.display(event)
         self.listener(event)
+
+
+def _following(project: Project, engine: Engine) -> Engine:
+    """``engine``, its application stacks' ``up`` followed to the end of their ECS deployments."""
+    from ecsp.aws import Sessions
+    from ecsp.service_deployments import FollowingEngine
+
+    sessions = Sessions(project.config)
+
+    def ecs_for(spec: StackSpec) -> Any:
+        assert spec.environment is not None
+        return sessions.client(spec.environment, "ecs")
+
+    return FollowingEngine(engine, ecs_for)
 
 
 def programs() -> Programs:

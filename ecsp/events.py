@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from ecsp.diffs import PropertyChange
+
 Operation = Literal["up", "preview", "destroy", "refresh"]
 
 
@@ -62,6 +64,8 @@ class ResourceStep:
     retained: bool = False
     # The properties whose change makes the provider replace the resource.
     replace_keys: tuple[str, ...] = ()
+    # What changes, old -> new, leaf by leaf (updates and replacements; secrets without values).
+    changes: tuple[PropertyChange, ...] = ()
 
 
 @dataclass(frozen=True)

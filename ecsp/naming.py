@@ -158,6 +158,16 @@ class AppNames:
         return autonamed(self.base, TARGET_GROUP_NAME_LIMIT)
 
     @property
+    def alternate_target_group(self) -> str:
+        """The second target group of blue/green, canary and linear deployments (the new tasks' until traffic moves)."""
+        return autonamed(f"{self.base}-alt", TARGET_GROUP_NAME_LIMIT)
+
+    @property
+    def infrastructure_role(self) -> str:
+        """The role ECS assumes to move traffic between the target groups (it edits the listener rules)."""
+        return autonamed(f"{self.base}-deploy", IAM_ROLE_NAME_LIMIT)
+
+    @property
     def execution_role(self) -> str:
         return autonamed(f"{self.base}-exec", IAM_ROLE_NAME_LIMIT)
 

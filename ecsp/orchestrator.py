@@ -27,6 +27,7 @@ in threads, python/cpython#114763) and installs provider plugins once, serially
 
 from __future__ import annotations
 
+import dataclasses
 import graphlib
 import threading
 import time
@@ -126,7 +127,12 @@ class _Run:
         """Called on SDK threads with the engine's translated events."""
         if isinstance(event, ResourceStep) and event.op != "same":
             with self.lock:
-                self.steps[spec.name][event.urn] = event
+                kept = event
+                previous = self.steps[spec.name].get(event.urn)
+                if previous is not None and previous.changes and not event.changes:
+                    # A replacement's last step (delete-replaced) compares nothing; its first said what changed.
+                    kept = dataclasses.replace(event, changes=previous.changes)
+                self.steps[spec.name][event.urn] = kept
         self.emit(event)
 
     # ------------------------------------------------------------------ the run

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecsp import styles
+from ecsp import diffs, styles
 from ecsp.errors import Cancelled, EcspError, EngineError
 from ecsp.events import Operation, ResourceStep, Status
 
@@ -140,10 +140,11 @@ class RunResult:
         parts.extend(Text(f"warning: {w}", style="yellow") for w in self.warnings)
         return Group(*parts)
 
-    def changes_view(self) -> Any:
+    def changes_view(self, diff: bool = True) -> Any:
         """The resources that change, per stack, with the properties that differ (None if nothing does).
 
-        What a ``preview`` is for: ``+ create``, ``~ update (image, cpu)``, ``+- replace``, ``- delete``.
+        What a ``preview`` is for: ``+ create``, ``~ update (image, cpu)``, ``+- replace``, ``- delete``;
+        with ``diff``, each changed value under its resource, old -> new (secrets as changed only).
         """
         from rich.console import Group
         from rich.text import Text
@@ -162,6 +163,8 @@ class RunResult:
                 if step.diffs:
                     line.append(f"  ({', '.join(step.diffs)})", style="dim")
                 lines.append(line)
+                if diff:
+                    lines.extend(Text(f"         {change}", style="dim") for change in diffs.lines(step.changes))
         if not lines:
             return None
         title = "Would change" if self.operation == "preview" else "Changed"

@@ -10,7 +10,8 @@ definition (the same for every application), then one component per capability i
 * publish: its topics;
 * queue: its queue and subscriptions (and backlog scaling with a service);
 * http: the routing (target group, listener rules, DNS);
-* service: the service and its autoscaling, with Service Connect (serve: others call it);
+* service: the service and its autoscaling, with Service Connect (serve: others call it), and
+  what its deployment strategy needs (:mod:`stacks.application_deployment`);
 * schedule: the state machine that runs the task and its schedule.
 
 Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the application has them. A
@@ -33,13 +34,14 @@ from ecsp.config.exports import exported
 from ecsp.context import StackContext
 from ecsp.graph import StackSpec
 from stacks import _aws, application_storage
+from stacks.application_deployment import InfrastructureRole, RollbackAlarms, service_alarms
 from stacks.application_iam import SecretRef, TaskRoles, after
 from stacks.application_image import BuiltImage
 from stacks.application_links import Links
 from stacks.application_queue import BacklogScaling, Queue
 from stacks.application_routing import Routing
 from stacks.application_schedule import Job
-from stacks.application_service import Autoscaling, Service, ServiceConnect
+from stacks.application_service import Autoscaling, Service, ServiceConnect, load_balancer_arn_suffix
 from stacks.application_storage import ManagedAccessPoint
 from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
@@ -61,7 +63,7 @@ def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
     if last is not None and last[0] is config and last[1] == env:
         return last[2]
     keys = tuple(key for other in config.applications if config.application(env, other).has(Capability.HTTP)
-                 for key in application_rule_keys(config, env, other))
+                 for key in [*application_rule_keys(config, env, other), *test_rule_keys(config, env, other)])
     _last_rule_keys = (config, env, keys)
     return keys
 
@@ -88,6 +90,14 @@ def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str
     host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
         if config.project.domain else []
     return priorities.rule_keys(settings.path, priorities.rule_count([*host, *settings.aliases]))
+
+
+def test_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
+    """The priority key of ``app``'s test-traffic rule in ``env``, when its deployment has a test route."""
+    deployment = config.application(env, app).deployment
+    if not deployment.shifts_traffic or deployment.test_route is None:
+        return []
+    return [priorities.test_rule_key(config.application(env, app).path)]
 
 
 def repository_url(regions: Any, region: str, application: str) -> str:
@@ -146,6 +156,35 @@ def _links(ctx: StackContext, app: str, *, names: naming.AppNames, settings: Res
                  if storage and addon else None,
                  vpc_id=upstream.vpc_id, task_role=roles.task_role, execution_role=roles.execution_role,
                  region=region, account=account, partition=partition, provider=provider)
+
+
+def _deployment(
+    app: str, *, names: naming.AppNames, settings: ResolvedApplication, routing: Routing | None,
+    upstream: EnvironmentOutputs, account: pulumi.Input[str], partition: pulumi.Input[str], provider: aws.Provider,
+) -> tuple[aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs | None, pulumi.Output[list[str]] | None]:
+    """What the service's deployments need around it: for a web application's traffic shifting, the role ECS
+    edits the rules with; the rollback alarms ecsp creates. (None, None) when there is nothing to add."""
+    deployment = settings.deployment
+    shifting = None
+    if routing is not None and routing.alternate_target_group is not None:
+        role = InfrastructureRole(f"{app}-deploy", names=names, account=account, partition=partition,
+                                  provider=provider)
+        # The role's policy must be attached before ECS first uses the role.
+        role_arn = after(role.role.arn, [role.grant])
+        shifting = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+            alternate_target_group_arn=routing.alternate_target_group.arn,
+            production_listener_rule=routing.production_rule.arn,
+            test_listener_rule=routing.test_rule.arn if routing.test_rule is not None else None, role_arn=role_arn)
+    created = None
+    if routing is not None and deployment.alarms is not None and deployment.alarms.created:
+        groups = [routing.target_group] + ([routing.alternate_target_group] if routing.alternate_target_group else [])
+        created = RollbackAlarms(
+            f"{app}-rollback", names=names, alarms=deployment.alarms,
+            target_group_suffixes=[g.arn_suffix for g in groups],
+            load_balancer_suffix=pulumi.Output.from_input(upstream.load_balancer_arn).apply(
+                lambda arn: load_balancer_arn_suffix(arn) or ""),
+            provider=provider).names
+    return shifting, created
 
 
 def program(ctx: StackContext) -> None:
@@ -235,6 +274,7 @@ def program(ctx: StackContext) -> None:
         routing = Routing(
             app, names=names, settings=settings,
             priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
+            test_priority=next((numbers[k] for k in test_rule_keys(config, env, app)), None),
             managed_aliases=[a for a in settings.aliases if managed_alias(a, config.project.name, env, domain)],
             vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
             https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
@@ -272,13 +312,17 @@ def program(ctx: StackContext) -> None:
                            queue_url=queue.queue.url if queue is not None else None).export()
         return
 
+    shifting, created_alarms = _deployment(app, names=names, settings=settings, routing=routing, upstream=upstream,
+                                           account=account, partition=partition, provider=provider)
     service = Service(
         app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
         task_definition_arn=service_task_definition, subnet_ids=subnet_ids,
         security_group_id=upstream.environment_security_group_id,
-        target_group_arn=routing.target_group.arn if routing else None, rules=routing.rules if routing else [],
+        target_group_arn=routing.target_group.arn if routing else None,
+        rules=[*routing.rules, *([routing.test_rule] if routing.test_rule else [])] if routing else [],
         wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect,
-        extra_security_group_ids=extra_security_groups)
+        extra_security_group_ids=extra_security_groups, shifting=shifting,
+        alarms=service_alarms(settings, created_alarms))
 
     scaling = settings.autoscaling
     if scaling is not None:

@@ -174,7 +174,14 @@ def ecs_service(r: Resource) -> list[Request]:
     i = _inputs(r, "waitForSteadyState", "forceNewDeployment", "forceDelete", "triggers")
     i["serviceName"] = _name(r)
     i.pop("name", None)
-    deployment: dict[str, Any] = {}
+    # The strategy's block joins the percentages, circuit breaker and alarms in one API member;
+    # the provider sends its minute counts (strings in pulumi-aws) as the API's integers.
+    deployment: dict[str, Any] = dict(i.pop("deploymentConfiguration", None) or {})
+    for block, key in (("", "bakeTimeInMinutes"), ("canaryConfiguration", "canaryBakeTimeInMinutes"),
+                       ("linearConfiguration", "stepBakeTimeInMinutes")):
+        holder = deployment.get(block, {}) if block else deployment
+        if isinstance(holder, dict) and key in holder:
+            holder[key] = int(holder[key])
     _move(i, deployment, {"deploymentMaximumPercent": "maximumPercent",
                           "deploymentMinimumHealthyPercent": "minimumHealthyPercent",
                           "deploymentCircuitBreaker": "deploymentCircuitBreaker", "alarms": "alarms"})
@@ -194,6 +201,29 @@ def ecs_service(r: Resource) -> list[Request]:
             _move(s, s, {"clientAlias": "clientAliases"})
         i["serviceConnectConfiguration"] = {**connect, "services": services} if services else connect
     return _one("ecs", "CreateService", i)
+
+
+def metric_alarm(r: Resource) -> list[Request]:
+    i = _inputs(r)
+    i["AlarmName"] = _name(r)
+    i.pop("name", None)
+    metrics = []
+    for query in i.pop("metricQueries", None) or []:
+        q = dict(query)
+        metric = q.pop("metric", None)
+        if metric is not None:
+            m = dict(metric)
+            dimensions = [{"Name": k, "Value": v} for k, v in (m.pop("dimensions", None) or {}).items()]
+            stat = {"Metric": {"Namespace": m.pop("namespace", None), "MetricName": m.pop("metricName", None),
+                               "Dimensions": dimensions},
+                    "Period": m.pop("period", None), "Stat": m.pop("stat", None)}
+            if m:
+                raise TranslationGap(f"PutMetricAlarm: metric inputs {sorted(m)} are not translated")
+            q["MetricStat"] = stat
+        metrics.append(q)
+    if metrics:
+        i["Metrics"] = metrics
+    return _one("cloudwatch", "PutMetricAlarm", i)
 
 
 def ecs_cluster(r: Resource) -> list[Request]:
@@ -1058,6 +1088,7 @@ TABLE: dict[str, Translate] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": iam_role_policy_attachment,
     "aws:iam/policy:Policy": iam_policy,
     "aws:cloudwatch/logGroup:LogGroup": log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
     "aws:sfn/stateMachine:StateMachine": state_machine,
     "aws:servicediscovery/httpNamespace:HttpNamespace": http_namespace,
     "aws:route53/zone:Zone": route53_zone,

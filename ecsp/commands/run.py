@@ -47,6 +47,7 @@ examples:
   ecsp up --env pr-42 --like test         a preview like test (expires in 3d)
   ecsp up --env pr-42 --ttl 12h           renew it: expires 12 hours from now
   ecsp up --env test --delete-data        replace data (type the project name)
+  ecsp up --no-follow                     do not wait for ECS deployments to end
 
 A change that would replace a database, cache, bucket, table or file system (a new, empty one)
 is refused, and data whose entry left ecsp.yaml is kept in AWS, unless --delete-data: then
@@ -54,6 +55,8 @@ both are deleted (databases take a final snapshot first).
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
+After an application's stack, up follows its service's ECS deployment to the end (through bake
+time and traffic shifts); a deployment rolled back (alarms, circuit breaker) fails the stack.
 
 A preview environment (--like) has its own stacks with the settings of the environment it is
 like, made cheaper (no NAT, one task unless that environment's override sets a count), and its
@@ -84,6 +87,8 @@ examples:
   ecsp preview                            every stack whose upstream is deployed
   ecsp preview --env prod --app web       one application stack in prod
   ecsp preview --local                    against the local AWS emulator
+  ecsp preview --diff                     old -> new values on a terminal too
+  ecsp preview --no-diff                  only the names of what changes
 
 A stack's program reads its upstream stacks' outputs, so a stack whose upstream stack was
 never deployed is skipped with that reason; `ecsp plan` shows its resources offline.
@@ -114,6 +119,9 @@ def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
                    help="stacks at once (default 4; independent stacks run together)")
     add_progress(p, help="how to show progress: live (terminal), plain (one line per step), json (lines), "
                  "none; auto picks live on a terminal, plain otherwise")
+    p.add_argument("--diff", action=argparse.BooleanOptionalAction, default=None,
+                   help="show old -> new values of what changes (an image, a count, a variable inside the container "
+                   "definitions; secrets as changed only); default: on with plain progress")
     add_backend(p)
     if local:
         add_local(p, help=LOCAL_STATE_HELP)
@@ -161,6 +169,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--ttl", type=_ttl, metavar="DURATION",
                    help="a preview environment's time to live from now: 30m, 12h, 3d (default 3d, at most 90d)")
     _delete_data(p, "the data a change replaces, or that ecsp.yaml no longer lists,")
+    p.add_argument("--no-follow", dest="follow", action="store_false",
+                   help="return when Pulumi is done, without following each service's ECS deployment to its end "
+                   "(completed, rolled back or failed)")
     p.set_defaults(handler=up)
 
     p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
@@ -244,7 +255,7 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
     from ecsp.results import Interrupted, RunFailed
 
     project = project or api.load(args.file)
-    reporter = progress.reporter(args.progress, operation=operation)
+    reporter = progress.reporter(args.progress, operation=operation, diff=getattr(args, "diff", None))
     with contextlib.ExitStack() as stack:
         local = _local(project, stack) if getattr(args, "local", False) else None
         stack.enter_context(_acknowledge_ctrl_c(reporter.console if reporter.for_people else None))
@@ -253,13 +264,16 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
                              deploy_role=getattr(args, "deploy_role", None), like=getattr(args, "like", None),
                              ttl=getattr(args, "ttl", None),
-                             delete_data=project.name if getattr(args, "delete_data", None) is not None else None)
+                             delete_data=project.name if getattr(args, "delete_data", None) is not None else None,
+                             follow=getattr(args, "follow", True))
     if operation == "preview" and reporter.for_people:
-        changes = result.changes_view()  # per resource, with the properties that differ
+        changes = result.changes_view(diff=reporter.diff)  # per resource, with the properties that differ
         if changes is not None:
             from ecsp import views
 
-            views.console().print(changes)
+            console = views.console()
+            # A log keeps each value on one line, however long; a terminal wraps as it must.
+            console.print(changes, soft_wrap=not console.is_terminal)
     if result.interrupted:
         raise Interrupted(result)
     if result.failed:

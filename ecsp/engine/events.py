@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pulumi.automation.events import EngineEvent, StepEventMetadata
 
+from ecsp.diffs import PropertyChange, property_changes
 from ecsp.errors import UsageError
 from ecsp.events import Diagnostic, Event, Operation, OutputLine, ResourceStep, Summary, name_of_urn, type_of_urn
 
@@ -84,7 +85,22 @@ def _step(stack: str, metadata: StepEventMetadata | None, phase: Literal["start"
         parent=parent, diffs=tuple(dict.fromkeys(str(d) for d in diffs)), preview=preview,
         engine_op=engine_op if folded and engine_op != "replace" else "",
         retained=retained, replace_keys=tuple(str(k) for k in getattr(metadata, "keys", None) or ()),
+        changes=_changes(metadata, engine_op, diffs) if phase != "failed" else (),
     )]
+
+
+# Steps that turn an old state into a new one: the ones whose values are worth showing side by side.
+_CHANGED_OPS = frozenset({"update", "replace", "create-replacement"})
+
+
+def _changes(metadata: StepEventMetadata, engine_op: str, diffs: list[Any]) -> tuple[PropertyChange, ...]:
+    if engine_op not in _CHANGED_OPS:
+        return ()
+    old, new = getattr(metadata, "old", None), getattr(metadata, "new", None)
+    old_inputs, new_inputs = getattr(old, "inputs", None), getattr(new, "inputs", None)
+    if not isinstance(old_inputs, Mapping) or not isinstance(new_inputs, Mapping):
+        return ()
+    return property_changes(old_inputs, new_inputs, [str(d) for d in diffs])
 
 
 def change_counts(raw: Mapping[Any, Any] | None) -> dict[str, int]:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import botocore.exceptions  # type: ignore[import-untyped]
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +30,8 @@ from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig
 from ecsp.errors import AwsError
 from ecsp.ops import check_names, data, find, jsonable, workloads
 from ecsp.ops.workloads import JobRun, QueueDepth
+from ecsp.service_deployments import ServiceDeployment
+from ecsp.service_deployments import latest as newest_service_deployment
 
 DEFAULT_EVENTS = 3
 
@@ -102,6 +105,7 @@ class AppStatus:
     kind: str = "web"  # the application's type, under the YAML's name for it (and in --json)
     queue: QueueDepth | None = None  # the application's queue
     runs: tuple[JobRun, ...] = ()  # a scheduled application's newest runs, newest first
+    deployment: ServiceDeployment | None = None  # a traffic-shifting deployment in flight (stage, traffic, bake)
 
     @property
     def healthy_targets(self) -> int:
@@ -192,6 +196,8 @@ def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list
                                       hint=f"run `ecsp up{flag} --env {env} --app {app}`"))
                 continue
             row = _application(config, elbv2, env, app, service, events)
+            if config.application(env, app).deployment.shifts_traffic:
+                row = replace(row, deployment=_in_flight(ecs, service))
             if app_type.has(Capability.QUEUE):
                 depth = workloads.queue_depth(sessions.client(env, "sqs"), project, env, app)
                 hint = row.hint
@@ -247,6 +253,15 @@ def _application(config: ProjectConfig, elbv2: Any, env: str, app: str, service:
                      for e in (service.get("events") or [])[:events]),
         hint=hint,
     )
+
+
+def _in_flight(ecs: Any, service: dict[str, Any]) -> ServiceDeployment | None:
+    """The service's newest deployment while ECS is still at it (None when it ended, or ECS will not say)."""
+    try:
+        state = newest_service_deployment(ecs, str(service.get("serviceArn", "")))
+    except (ValueError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        return None  # an older API (or an emulator) without service deployments: the rollout column still shows
+    return state if state is not None and state.outcome is None else None
 
 
 def _rollout(deployment: dict[str, Any] | None) -> Rollout | None:
@@ -320,6 +335,8 @@ def render(report: StatusReport, out: Console, *, details: bool = True, err: Con
             tasks = f"last run {a.runs[0].status.lower()}" if a.runs else "no runs yet"
         shown = a.failed_rollout or a.rollout
         rollout = shown.state.lower().replace("_", " ") if shown else "-"
+        if a.deployment is not None:  # a traffic shift says more than "in progress"
+            rollout = (a.deployment.stage or a.deployment.status).lower().replace("_", " ")
         targets = f"{a.healthy_targets}/{len(a.targets)} healthy" if a.targets else "-"
         table.add_row(a.environment, a.application, Text(str(a.health), style=STYLES[a.health]), tasks, rollout,
                       targets)
@@ -358,6 +375,8 @@ def render_problems(problems: Sequence[EnvironmentProblem], out: Console) -> Non
 def _details(a: AppStatus) -> list[Text]:
     """The lines under an application's heading: a failed rollout, unhealthy targets, events, a hint."""
     lines: list[Text] = []
+    if a.deployment is not None:
+        lines.append(Text(f"deployment {a.deployment.describe(datetime.now(UTC))}", style="yellow"))
     # Only a failed rollout's reason says something (the circuit breaker's); the others are boilerplate.
     for r in (a.failed_rollout, a.rollout):
         if r is not None and r.state == "FAILED":

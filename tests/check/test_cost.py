@@ -236,6 +236,18 @@ def test_data_by_hand() -> None:
     check("data", h)
 
 
+def test_deployments_by_hand() -> None:
+    # Not estimated (yet): the rollback alarms (CloudWatch bills each alarm's metrics) and the
+    # second set of tasks a blue-green, canary or linear deploy runs while it shifts and bakes.
+    h = Hand()
+    h.artifacts(["us-west-2"], repositories=4)
+    for env in ("test", "prod"):
+        h.load_balancer(env, "us-west-2")
+        for app in ("shop", "search", "checkout", "prices"):
+            h.service(f"{env}/{app}", "us-west-2", 0.25, 0.5, (1, 1))
+    check("deployments", h)
+
+
 def test_release_by_hand() -> None:
     # The release command's one-off tasks run minutes per deploy: not a monthly line.
     h = Hand()
