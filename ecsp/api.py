@@ -12,6 +12,8 @@ the result; Ctrl-C: Interrupted).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +45,17 @@ if TYPE_CHECKING:
     from ecsp.ops.workloads import Execution
     from ecsp.pipelines import PipelineModel
     from ecsp.progress.base import Reporter
+    from ecsp.transforms import TransformFunction
 
 
-def load(path: str | Path = "ecsp.yaml") -> Project:
-    """Load and validate a project file."""
+def load(path: str | Path = "ecsp.yaml", *, transforms: Sequence[TransformFunction] = ()) -> Project:
+    """Load and validate a project file.
+
+    ``transforms``: functions that may change any resource of every stack (see
+    :class:`ecsp.transforms.TransformArgs`), run after those ``transforms:`` in ecsp.yaml names.
+    """
     file = Path(path)
-    return Project(loader.load(file), file.resolve())
+    return Project(loader.load(file), file.resolve(), tuple(transforms))
 
 
 def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -63,6 +70,7 @@ class Project:
 
     config: ProjectConfig
     path: Path
+    transforms: tuple[TransformFunction, ...] = ()  # the API's own, after those of ecsp.yaml
 
     @property
     def name(self) -> str:
@@ -72,6 +80,20 @@ class Project:
     def root(self) -> Path:
         """The folder of ecsp.yaml: build contexts and the .ecsp/ state folder are relative to it."""
         return self.path.parent
+
+    @functools.cached_property
+    def _programs(self) -> Programs:
+        from ecsp import transforms
+
+        loaded = transforms.load(self.config.transforms, self.root, self.path)
+        added = tuple(transforms.Transform.of(function) for function in self.transforms)
+        if not loaded and not added:
+            return programs()
+        return dataclasses.replace(programs(), transforms=loaded + added)
+
+    def programs(self) -> Programs:
+        """The stack programs, with the project's resource transforms (those of ecsp.yaml, then the API's)."""
+        return self._programs
 
     def stacks(
         self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None,
@@ -102,7 +124,7 @@ class Project:
                                   with_opt_in=with_pipeline)
         targets = graphs.select(whole, environments=environments, applications=applications, include_upstream=False,
                                 with_opt_in=with_pipeline).names() if environments or applications else None
-        return planner.plan(self.config, programs(), selection, cache=PlanCache(self.root, read=cache),
+        return planner.plan(self.config, self.programs(), selection, cache=PlanCache(self.root, read=cache),
                             targets=targets)
 
     def diagram(self, env: str | None = None) -> Diagram:
@@ -435,7 +457,7 @@ def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool
                        backend: str | None) -> Engine:
     from ecsp.engine.automation import AutomationEngine
 
-    return AutomationEngine(project.root, project.config, programs(), backend=backend, local=local)
+    return AutomationEngine(project.root, project.config, project.programs(), backend=backend, local=local)
 
 
 # Builds the engine for a project; tests and the benchmark replace it with a fake.

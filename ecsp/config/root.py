@@ -16,7 +16,7 @@ from ecsp.config.pipeline import PipelineConfig, check_pipelines
 from ecsp.config.project import ProjectSection, StateConfig, name_problem
 from ecsp.config.resolve import Resolved
 from ecsp.config.rules import check_project
-from ecsp.config.types import NAME_PATTERN
+from ecsp.config.types import NAME_PATTERN, TransformRef
 
 
 class ProjectConfig(Model):
@@ -41,6 +41,13 @@ class ProjectConfig(Model):
         "environment (CodePipeline V2 in the project account). `ecsp plan --with-pipeline` shows them.",
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_PIPELINE}},
     )
+
+    transforms: list[TransformRef] = Field(
+        default_factory=list,
+        description="Python functions (module:function, the module a file next to ecsp.yaml) that may change "
+        "the properties and options of any resource of every stack before Pulumi registers it: "
+        "ecsp's escape hatch for what ecsp.yaml cannot say (README: Transforms).",
+        examples=[["tweaks:add_cost_center"]])
 
     _resolved: Resolved = PrivateAttr(default_factory=dict)
 
