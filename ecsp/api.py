@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
     from ecsp.diagram import Diagram
+    from ecsp.drift import DriftReport
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
     from ecsp.ops.show import ShowReport
@@ -227,7 +228,8 @@ class Project:
            parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
-           with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
+           with_pipeline: bool = False, deploy_role: str | None = None,
+           policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
         ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
@@ -235,25 +237,29 @@ class Project:
         (through StackReference) unless ``with_upstream`` re-runs them too. ``with_pipeline``
         adds the pipeline stacks (a run without targets only). ``deploy_role``: deploy the
         environments' stacks through this IAM role instead of their profile/role_arn (what a
-        pipeline's build does, from its own credentials).
+        pipeline's build does, from its own credentials). ``policy_packs``: Pulumi policy pack folders
+        that judge every resource, after those of ``policy_packs:`` in ecsp.yaml; a mandatory
+        policy's violation fails its stack.
         """
         return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, policy_packs=policy_packs)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
-                with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
+                with_pipeline: bool = False, deploy_role: str | None = None,
+                policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
 
         A stack whose upstream stack was never deployed is skipped (its program reads the
         upstream outputs, which do not exist yet); ``plan()`` shows its resources offline.
+        ``policy_packs``: as for ``up``.
         """
         return self.run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, policy_packs=policy_packs)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
@@ -276,6 +282,22 @@ class Project:
         return self.run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=False, check=check, engine=engine,
                          with_pipeline=with_pipeline)
+
+    def drift(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+              parallel: int = DEFAULT_PARALLEL, backend: str | None = None, engine: Engine | None = None,
+              with_pipeline: bool = False, listener: Listener | None = None) -> DriftReport:
+        """What was changed or deleted outside ecsp in the selected deployed stacks (a refresh preview of each,
+        ``parallel`` at once; nothing is written). ``report.drifted`` lists the stacks that drifted."""
+        from ecsp import drift
+
+        engine = engine or self.engine(backend=backend)
+        engine.check()
+        graph = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
+
+        def context(spec: StackSpec) -> contexts.StackContext:
+            return self.context(spec, organization=engine.organization)
+
+        return drift.detect(engine, graph.order(), context, parallel=parallel, listener=listener)
 
     def destroy_targets(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                         local: bool = False, backend: str | None = None, with_pipeline: bool = False) -> list[str]:
@@ -331,12 +353,34 @@ class Project:
         existing = {info.name for info in engine.list_stacks()}
         return {spec.name: engine.cancel(spec) for spec in self._chosen(env, app, stack) if spec.name in existing}
 
-    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None) -> Engine:
+    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None,
+               policy_packs: Sequence[str] = ()) -> Engine:
         """The engine that runs this project's stacks (the Automation API; tests swap ENGINE_FACTORY).
 
         ``local``: the emulator to deploy to, or True for local-mode state only (read-only verbs).
+        ``policy_packs``: policy pack folders (absolute) that judge ``up`` and ``preview``.
         """
+        if policy_packs:
+            return ENGINE_FACTORY(self, local=local, backend=backend, policy_packs=list(policy_packs))
         return ENGINE_FACTORY(self, local=local, backend=backend)
+
+    def policy_packs(self, given: Sequence[str | Path] = ()) -> list[str]:
+        """The policy pack folders of ``policy_packs:`` in ecsp.yaml (relative to it), then ``given`` (relative
+        to the working directory), as absolute paths; ConfigError or UsageError for one that is not there."""
+        from ecsp.errors import ConfigError
+        from ecsp.loader import problem_at
+
+        problems = [problem_at(self.path, ("policy_packs", i), f"{folder} is not a folder next to {self.path.name}; "
+                               "give a policy pack's folder (with PulumiPolicy.yaml)")
+                    for i, folder in enumerate(self.config.policy_packs) if not (self.root / folder).exists()]
+        if problems:
+            raise ConfigError(problems)
+        for folder in given:
+            if not Path(folder).exists():
+                raise UsageError(f"policy pack {folder} does not exist",
+                                 fix="give a policy pack's folder (with PulumiPolicy.yaml): --policy-pack policies/")
+        found = [str((self.root / folder).resolve()) for folder in self.config.policy_packs]
+        return list(dict.fromkeys([*found, *(str(Path(folder).resolve()) for folder in given)]))
 
     def _chosen(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
                 stack: str | Sequence[str] | None) -> list[StackSpec]:
@@ -368,7 +412,7 @@ class Project:
             progress: bool | str = True, reporter: Reporter | None = None, listener: Listener | None = None,
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
-            deploy_role: str | None = None) -> RunResult:
+            deploy_role: str | None = None, policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
@@ -378,7 +422,10 @@ class Project:
         from ecsp import orchestrator
         from ecsp import progress as displays
 
-        engine = engine or self.engine(local=local, backend=backend)
+        if engine is None:
+            judged = operation in ("up", "preview")  # the engine runs policy packs on these only
+            engine = self.engine(local=local, backend=backend,
+                                 policy_packs=self.policy_packs(policy_packs) if judged else ())
         engine.check()
         graph, skip = _selection(self, engine, operation, env, app, with_upstream, with_pipeline)
 
@@ -454,10 +501,11 @@ def programs() -> Programs:
 
 
 def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool | None,
-                       backend: str | None) -> Engine:
+                       backend: str | None, policy_packs: Sequence[str] = ()) -> Engine:
     from ecsp.engine.automation import AutomationEngine
 
-    return AutomationEngine(project.root, project.config, project.programs(), backend=backend, local=local)
+    return AutomationEngine(project.root, project.config, project.programs(), backend=backend, local=local,
+                            policy_packs=policy_packs)
 
 
 # Builds the engine for a project; tests and the benchmark replace it with a fake.

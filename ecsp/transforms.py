@@ -198,15 +198,11 @@ def _import(name: str, root: Path) -> ModuleType:
 
 def _problem(file: Path | None, index: int, message: str) -> ConfigProblem:
     from ecsp.config.explain import dotted
-    from ecsp.yamlfile import parse
+    from ecsp.loader import problem_at
 
-    line = None
-    if file is not None:
-        try:
-            line = parse(file.read_text(encoding="utf-8"), str(file))[0].line(("transforms", index))
-        except Exception:  # the file was read and validated a moment ago; without its line the message still holds
-            line = None
-    return ConfigProblem(str(file or "ecsp.yaml"), line, dotted(("transforms", index)), message)
+    if file is None:
+        return ConfigProblem("ecsp.yaml", None, dotted(("transforms", index)), message)
+    return problem_at(file, ("transforms", index), message)
 
 
 __all__ = ["Transform", "TransformArgs", "TransformError", "TransformFunction", "load", "register"]

@@ -44,6 +44,7 @@ examples:
   ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
   ecsp up --with-pipeline                 the pipeline stacks too
   ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
+  ecsp up --policy-pack policies/         a policy pack judges every resource
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
@@ -108,6 +109,9 @@ def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("--deploy-role", metavar="ARN",
                    help="deploy the environments' stacks through this IAM role, assumed from the default "
                    "credentials, instead of their profile/role_arn (what a pipeline's build does)")
+    p.add_argument("--policy-pack", action="append", default=[], metavar="DIR", dest="policy_packs",
+                   help="a Pulumi policy pack folder that judges every resource (repeatable; after policy_packs: "
+                   "in ecsp.yaml); a mandatory policy's violation fails its stack")
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -181,7 +185,8 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
         result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
                              reporter=reporter, local=local, backend=args.backend, check=False,
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
-                             deploy_role=getattr(args, "deploy_role", None))
+                             deploy_role=getattr(args, "deploy_role", None),
+                             policy_packs=getattr(args, "policy_packs", []))
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view()  # per resource, with the properties that differ
         if changes is not None:

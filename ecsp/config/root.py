@@ -49,6 +49,12 @@ class ProjectConfig(Model):
         "ecsp's escape hatch for what ecsp.yaml cannot say (README: Transforms).",
         examples=[["tweaks:add_cost_center"]])
 
+    policy_packs: list[str] = Field(
+        default_factory=list,
+        description="Pulumi policy pack folders (relative to ecsp.yaml) that judge every resource of `ecsp up` "
+        "and `ecsp preview`; a mandatory policy's violation fails its stack (README: Pulumi Cloud and policy packs).",
+        examples=[["policies/"]])
+
     _resolved: Resolved = PrivateAttr(default_factory=dict)
 
     @field_validator("environments", "applications")

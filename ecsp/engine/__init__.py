@@ -53,6 +53,26 @@ class StackInfo:
         return self.last_update is not None  # backends that do not count resources
 
 
+@dataclass(frozen=True)
+class PropertyChange:
+    """One property of a resource that differs between Pulumi's state and the cloud."""
+
+    name: str
+    old: Any  # what the state says (what ecsp deployed)
+    new: Any  # what the provider read now
+
+
+@dataclass(frozen=True)
+class DriftedResource:
+    """A resource changed (or deleted) outside Pulumi, as a refresh preview found it."""
+
+    type: str
+    name: str
+    urn: str
+    change: str  # "changed" or "deleted"
+    properties: tuple[PropertyChange, ...] = ()
+
+
 class Engine(Protocol):
     """Runs Pulumi operations on single stacks; knows nothing about the stack graph."""
 
@@ -74,6 +94,13 @@ class Engine(Protocol):
 
     def run(self, operation: Operation, ctx: StackContext, on_event: EventSink) -> StackRun:
         """Run ``operation`` on ``ctx.stack``; raise an :class:`ecsp.errors.EcspError` on failure."""
+        ...
+
+    def drift(self, ctx: StackContext, on_event: EventSink) -> list[DriftedResource]:
+        """What a refresh of ``ctx.stack`` would change in its state (a preview: nothing is written).
+
+        :class:`ecsp.errors.StackNotFoundError` if the stack was never deployed.
+        """
         ...
 
     def interrupt(self, stack: StackSpec) -> None:
@@ -100,4 +127,4 @@ class Engine(Protocol):
         ...
 
 
-__all__ = ["Engine", "EventSink", "StackInfo", "StackRun"]
+__all__ = ["DriftedResource", "Engine", "EventSink", "PropertyChange", "StackInfo", "StackRun"]

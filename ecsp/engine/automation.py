@@ -59,9 +59,9 @@ from pulumi.automation._stack import StackInitMode
 from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
-from ecsp.engine import EventSink, StackInfo, StackRun
+from ecsp.engine import DriftedResource, EventSink, StackInfo, StackRun
 from ecsp.engine.errors import nothing_to_cancel, plugin_install_error, translate_error
-from ecsp.engine.events import change_counts, stack_outputs
+from ecsp.engine.events import change_counts, drifted, stack_outputs
 from ecsp.engine.events import translate as translate_event
 from ecsp.engine.pulumi_cli import InterruptiblePulumiCommand, find_pulumi
 from ecsp.engine.workspace import StackFile, Workspaces, is_cloud, stack_config
@@ -413,6 +413,33 @@ class AutomationEngine:
                                    else "pulumi cancelled it and saved the state")) from e
             raise translate_error(spec.name, e, diagnostics=diagnostics,
                                   cancel_hint=_cancel_hint(spec)) from e
+
+    def drift(self, ctx: StackContext, on_event: EventSink) -> list[DriftedResource]:
+        """A refresh preview (``pulumi refresh --preview-only``): Pulumi's own drift detection run."""
+        spec = ctx.stack
+        found: list[DriftedResource] = []
+        diagnostics: list[str] = []
+        results = _EventResults()
+
+        def events(engine_event: Any) -> None:
+            results.observe(engine_event)
+            drift = drifted(engine_event)
+            if drift is not None:
+                found.append(drift)
+            for event in self._translate(spec.name, engine_event):
+                if getattr(event, "severity", None) == "error":
+                    diagnostics.append(event.message)  # type: ignore[union-attr]
+                on_event(event)
+
+        try:
+            stack = self._open("refresh", ctx, self._workspace(spec.pulumi_project, self._program(ctx)))
+            stack.preview_refresh(on_event=events, color="never", suppress_progress=True,
+                                  on_output=lambda text: on_event(OutputLine(spec.name, text)),
+                                  on_error=lambda text: on_event(OutputLine(spec.name, text, "stderr")))
+        except Exception as e:
+            raise translate_error(spec.name, e, diagnostics=diagnostics, cancel_hint=_cancel_hint(spec)) from e
+        results.summary("refresh")  # the last events arrive after the CLI exits: wait for the summary
+        return found
 
     def _release_lock(self, stack: auto.Stack) -> bool:
         try:
