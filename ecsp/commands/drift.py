@@ -13,8 +13,7 @@ import sys
 from typing import Any
 
 from ecsp.commands import HelpFormatter
-from ecsp.commands.options import add_backend, add_json, add_targets, add_with_pipeline
-from ecsp.commands.run import _stacks_at_once
+from ecsp.commands.options import add_backend, add_json, add_targets, add_with_pipeline, stacks_at_once
 
 EPILOG = """\
 examples:
@@ -37,7 +36,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        epilog=EPILOG, formatter_class=HelpFormatter)
     add_targets(p)
     add_with_pipeline(p)
-    p.add_argument("--parallel", type=_stacks_at_once, default=None, metavar="N",
+    p.add_argument("--parallel", type=stacks_at_once, default=None, metavar="N",
                    help="stacks checked at once (default 4)")
     add_json(p, what="the report as JSON")
     add_backend(p)

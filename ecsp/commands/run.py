@@ -24,6 +24,7 @@ from ecsp.commands.options import (
     add_targets,
     add_with_pipeline,
     add_yes,
+    stacks_at_once,
 )
 
 if TYPE_CHECKING:
@@ -80,21 +81,10 @@ examples:
 """
 
 
-def _stacks_at_once(text: str) -> int:
-    """--parallel N: checked with the other flags, so a bad N is a usage error before anything runs."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number; use e.g. --parallel 4") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n}); --parallel 1 runs one stack at a time")
-    return n
-
-
 def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
     add_targets(p)
     add_with_pipeline(p)
-    p.add_argument("--parallel", type=_stacks_at_once, default=None, metavar="N",
+    p.add_argument("--parallel", type=stacks_at_once, default=None, metavar="N",
                    help="stacks at once (default 4; independent stacks run together)")
     add_progress(p, help="how to show progress: live (terminal), plain (one line per step), json (lines), "
                  "none; auto picks live on a terminal, plain otherwise")
