@@ -12,6 +12,7 @@ the result; Ctrl-C: Interrupted).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
     from ecsp.diagram import Diagram
+    from ecsp.drift import DriftReport
     from ecsp.ops.build import BuiltImage
     from ecsp.ops.exec import ExecReport
     from ecsp.ops.logs import LogEvent
@@ -54,12 +56,17 @@ if TYPE_CHECKING:
     from ecsp.ops.workloads import Execution
     from ecsp.pipelines import PipelineModel
     from ecsp.progress.base import Reporter
+    from ecsp.transforms import TransformFunction
 
 
-def load(path: str | Path = "ecsp.yaml") -> Project:
-    """Load and validate a project file."""
+def load(path: str | Path = "ecsp.yaml", *, transforms: Sequence[TransformFunction] = ()) -> Project:
+    """Load and validate a project file.
+
+    ``transforms``: functions that may change any resource of every stack (see
+    :class:`ecsp.transforms.TransformArgs`), run after those ``transforms:`` in ecsp.yaml names.
+    """
     file = Path(path)
-    return Project(loader.load(file), file.resolve())
+    return Project(loader.load(file), file.resolve(), transforms=tuple(transforms))
 
 
 def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -76,6 +83,7 @@ class Project:
     path: Path
     # Preview environments in ``config`` beyond ecsp.yaml's (``with_previews``): their stacks carry their tags.
     previews: tuple[Preview, ...] = ()
+    transforms: tuple[TransformFunction, ...] = ()  # the API's own, after those of ecsp.yaml
 
     @property
     def name(self) -> str:
@@ -92,6 +100,20 @@ class Project:
         from ecsp import addons
 
         return addons.load(self.config, self.root)
+
+    @functools.cached_property
+    def _programs(self) -> Programs:
+        from ecsp import transforms
+
+        loaded = transforms.load(self.config.transforms, self.root, self.path)
+        added = tuple(transforms.Transform.of(function) for function in self.transforms)
+        if not loaded and not added:
+            return programs()
+        return dataclasses.replace(programs(), transforms=loaded + added)
+
+    def programs(self) -> Programs:
+        """The stack programs, with the project's resource transforms (those of ecsp.yaml, then the API's)."""
+        return self._programs
 
     def stacks(
         self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None,
@@ -111,7 +133,7 @@ class Project:
         if not previews:
             return self
         config = previewing.with_previews(self.config, previews, source=self.path.name)
-        return Project(config, self.path, (*self.previews, *previews))
+        return Project(config, self.path, (*self.previews, *previews), transforms=self.transforms)
 
     def find_previews(self, *, engine: Engine | None = None, local: bool = False,
                       backend: str | None = None) -> list[Preview]:
@@ -193,7 +215,7 @@ class Project:
                                   with_opt_in=with_pipeline)
         targets = graphs.select(whole, environments=environments, applications=applications, include_upstream=False,
                                 with_opt_in=with_pipeline).names() if environments or applications else None
-        return planner.plan(self.config, programs(), selection, cache=PlanCache(self.root, read=cache),
+        return planner.plan(self.config, self.programs(), selection, cache=PlanCache(self.root, read=cache),
                             targets=targets, addons=self.addons)
 
     def diagram(self, env: str | None = None) -> Diagram:
@@ -428,7 +450,8 @@ class Project:
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
            with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
-           ttl: str | int | None = None, delete_data: str | None = None) -> RunResult:
+           ttl: str | int | None = None, delete_data: str | None = None,
+           policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
         ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
@@ -439,6 +462,8 @@ class Project:
         pipeline's build does, from its own credentials). A change that would replace data is
         refused (``DataLossRefused``, the stack fails) unless ``delete_data`` is the project's
         name: then replaced data, and data ecsp.yaml no longer lists, is deleted (ecsp.data_safety).
+        ``policy_packs``: Pulumi policy pack folders that judge every resource, after those of
+        ``policy_packs:`` in ecsp.yaml; a mandatory policy's violation fails its stack.
 
         ``like``: ``env`` is a new preview environment made like that environment of ecsp.yaml, which
         expires after ``ttl`` (``"3d"`` by default; ``ttl`` alone renews an existing preview's expiry).
@@ -446,21 +471,23 @@ class Project:
         return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
                          with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, ttl=ttl,
-                         delete_data=delete_data)
+                         delete_data=delete_data, policy_packs=policy_packs)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
-                with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None) -> RunResult:
+                with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
+                policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
 
         A stack whose upstream stack was never deployed is skipped (its program reads the
         upstream outputs, which do not exist yet); ``plan()`` shows its resources offline.
+        ``policy_packs``: as for ``up``.
         """
         return self.run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, policy_packs=policy_packs)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
@@ -497,6 +524,22 @@ class Project:
         return self.run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=False, check=check, engine=engine,
                          with_pipeline=with_pipeline, deploy_role=deploy_role, delete_data=delete_data)
+
+    def drift(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+              parallel: int = DEFAULT_PARALLEL, backend: str | None = None, engine: Engine | None = None,
+              with_pipeline: bool = False, listener: Listener | None = None) -> DriftReport:
+        """What was changed or deleted outside ecsp in the selected deployed stacks (a refresh preview of each,
+        ``parallel`` at once; nothing is written). ``report.drifted`` lists the stacks that drifted."""
+        from ecsp import drift
+
+        engine = engine or self.engine(backend=backend)
+        engine.check()
+        graph = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
+
+        def context(spec: StackSpec) -> contexts.StackContext:
+            return self.context(spec, organization=engine.organization)
+
+        return drift.detect(engine, graph.order(), context, parallel=parallel, listener=listener)
 
     def destroy_targets(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                         local: bool = False, backend: str | None = None, with_pipeline: bool = False,
@@ -569,12 +612,34 @@ class Project:
         existing = {info.name for info in engine.list_stacks()}
         return {spec.name: engine.cancel(spec) for spec in self._chosen(env, app, stack) if spec.name in existing}
 
-    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None) -> Engine:
+    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None,
+               policy_packs: Sequence[str] = ()) -> Engine:
         """The engine that runs this project's stacks (the Automation API; tests swap ENGINE_FACTORY).
 
         ``local``: the emulator to deploy to, or True for local-mode state only (read-only verbs).
+        ``policy_packs``: policy pack folders (absolute) that judge ``up`` and ``preview``.
         """
+        if policy_packs:
+            return ENGINE_FACTORY(self, local=local, backend=backend, policy_packs=list(policy_packs))
         return ENGINE_FACTORY(self, local=local, backend=backend)
+
+    def policy_packs(self, given: Sequence[str | Path] = ()) -> list[str]:
+        """The policy pack folders of ``policy_packs:`` in ecsp.yaml (relative to it), then ``given`` (relative
+        to the working directory), as absolute paths; ConfigError or UsageError for one that is not there."""
+        from ecsp.errors import ConfigError
+        from ecsp.loader import problem_at
+
+        problems = [problem_at(self.path, ("policy_packs", i), f"{folder} is not a folder next to {self.path.name}; "
+                               "give a policy pack's folder (with PulumiPolicy.yaml)")
+                    for i, folder in enumerate(self.config.policy_packs) if not (self.root / folder).exists()]
+        if problems:
+            raise ConfigError(problems)
+        for folder in given:
+            if not Path(folder).exists():
+                raise UsageError(f"policy pack {folder} does not exist",
+                                 fix="give a policy pack's folder (with PulumiPolicy.yaml): --policy-pack policies/")
+        found = [str((self.root / folder).resolve()) for folder in self.config.policy_packs]
+        return list(dict.fromkeys([*found, *(str(Path(folder).resolve()) for folder in given)]))
 
     def _chosen(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
                 stack: str | Sequence[str] | None) -> list[StackSpec]:
@@ -608,7 +673,8 @@ class Project:
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
             deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None,
-            delete_data: str | None = None, follow: bool = True) -> RunResult:
+            delete_data: str | None = None, follow: bool = True,
+            policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
 
         ``follow`` (up, not local): each application stack ends when its service's ECS deployment does
@@ -625,7 +691,10 @@ class Project:
         if delete_data is not None and delete_data != self.name:
             raise UsageError(f"delete_data={delete_data!r} is not this project's name: no data was deleted",
                              fix=f"pass delete_data={self.name!r} to delete the data of the selected stacks")
-        engine = engine or self.engine(local=local, backend=backend)
+        if engine is None:
+            judged = operation in ("up", "preview")  # the engine runs policy packs on these only
+            engine = self.engine(local=local, backend=backend,
+                                 policy_packs=self.policy_packs(policy_packs) if judged else ())
         engine.check()
         if like is not None and operation not in ("up", "preview"):
             raise UsageError(f"--like makes a preview environment; {operation} takes an existing one",
@@ -731,10 +800,11 @@ def programs() -> Programs:
 
 
 def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool | None,
-                       backend: str | None) -> Engine:
+                       backend: str | None, policy_packs: Sequence[str] = ()) -> Engine:
     from ecsp.engine.automation import AutomationEngine
 
-    return AutomationEngine(project.root, project.config, programs(), backend=backend, local=local)
+    return AutomationEngine(project.root, project.config, project.programs(), backend=backend, local=local,
+                            policy_packs=policy_packs)
 
 
 # Builds the engine for a project; tests and the benchmark replace it with a fake.

@@ -50,6 +50,15 @@ def loads(text: str, filename: str = "ecsp.yaml") -> ProjectConfig:
     return _validate(text, filename)[0]
 
 
+def problem_at(file: Path, loc: Loc, message: str) -> ConfigProblem:
+    """A problem with the value at ``loc`` of ``file``, found after loading (its line read again)."""
+    try:
+        line = parse(file.read_text(encoding="utf-8"), str(file))[0].line(loc)
+    except (OSError, ConfigError):  # read and validated a moment ago; without its line the message still holds
+        line = None
+    return ConfigProblem(str(file), line, dotted(loc), message)
+
+
 def _missing_build_contexts(config: ProjectConfig, root: Path, lines: Lines, filename: str) -> list[ConfigProblem]:
     """Build directories and Dockerfiles that do not exist (found now, not halfway through a deploy)."""
     out = []

@@ -422,6 +422,8 @@ class RecordingMonitor(MockMonitor):
         self.recording = Recording()
 
     def RegisterResource(self, request: Any) -> Any:
+        if self._stack_transforms and request.type != "pulumi:pulumi:Stack":
+            self._transform(request)
         response = super().RegisterResource(request)
         if request.type == "pulumi:providers:aws":
             props = rpc.deserialize_properties(request.object)
@@ -444,6 +446,23 @@ class RecordingMonitor(MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges), retain_on_delete=bool(request.retainOnDelete),
                 region=self.aws._where(request.provider)[0] if request.custom else None, handles=handles))
         return response
+
+    def _transform(self, request: Any) -> None:
+        """Run the stack transforms on the request's properties, as the engine would (the mock monitor does not).
+
+        Only the properties: the mocks have no options to hand a transform, nor use for changed ones.
+        """
+        _ensure_event_loop()
+        props = rpc.deserialize_properties(request.object)
+        for transform in self._stack_transforms:
+            result = transform(pulumi.ResourceTransformArgs(custom=bool(request.custom), type_=request.type,
+                                                            name=request.name, props=props,
+                                                            opts=pulumi.ResourceOptions()))
+            if isinstance(result, Awaitable):
+                result = _sync_await(result)
+            if result is not None:
+                props = dict(result.props)
+        request.object.CopyFrom(_sync_await(rpc.serialize_properties(props, {})))
 
     def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)

@@ -25,7 +25,7 @@ from typing import Any
 import botocore.exceptions  # type: ignore[import-untyped]
 
 from ecsp.context import StackContext
-from ecsp.engine import Engine, EventSink, StackInfo, StackRun, StackUpdate
+from ecsp.engine import DriftedResource, Engine, EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.errors import Cancelled, EcspError, EngineError
 from ecsp.events import Diagnostic, Operation
 from ecsp.graph import StackSpec
@@ -234,6 +234,9 @@ class FollowingEngine:
 
     def release_data(self, stack: StackSpec, urns: Sequence[str] | None) -> list[str]:
         return self.inner.release_data(stack, urns)
+
+    def drift(self, ctx: StackContext, on_event: EventSink) -> list[DriftedResource]:
+        return self.inner.drift(ctx, on_event)
 
 
 __all__ = ["FollowingEngine", "ServiceDeployment", "cluster_of", "follow", "latest"]

@@ -24,6 +24,7 @@ from ecsp.commands.options import (
     add_targets,
     add_with_pipeline,
     add_yes,
+    stacks_at_once,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ examples:
   ecsp up --env pr-42 --ttl 12h           renew it: expires 12 hours from now
   ecsp up --env test --delete-data        replace data (type the project name)
   ecsp up --no-follow                     do not wait for ECS deployments to end
+  ecsp up --policy-pack policies/         a policy pack judges every resource
 
 A change that would replace a database, cache, bucket, table or file system (a new, empty one)
 is refused, and data whose entry left ecsp.yaml is kept in AWS, unless --delete-data: then
@@ -101,21 +103,10 @@ examples:
 """
 
 
-def _stacks_at_once(text: str) -> int:
-    """--parallel N: checked with the other flags, so a bad N is a usage error before anything runs."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number; use e.g. --parallel 4") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n}); --parallel 1 runs one stack at a time")
-    return n
-
-
 def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
     add_targets(p)
     add_with_pipeline(p)
-    p.add_argument("--parallel", type=_stacks_at_once, default=None, metavar="N",
+    p.add_argument("--parallel", type=stacks_at_once, default=None, metavar="N",
                    help="stacks at once (default 4; independent stacks run together)")
     add_progress(p, help="how to show progress: live (terminal), plain (one line per step), json (lines), "
                  "none; auto picks live on a terminal, plain otherwise")
@@ -145,6 +136,9 @@ def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
     _deploy_role(p)
     p.add_argument("--like", metavar="ENV",
                    help="--env names a new preview environment, with the settings of environment ENV")
+    p.add_argument("--policy-pack", action="append", default=[], metavar="DIR", dest="policy_packs",
+                   help="a Pulumi policy pack folder that judges every resource (repeatable; after policy_packs: "
+                   "in ecsp.yaml); a mandatory policy's violation fails its stack")
 
 
 def _ttl(text: str) -> str:
@@ -265,7 +259,7 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
                              deploy_role=getattr(args, "deploy_role", None), like=getattr(args, "like", None),
                              ttl=getattr(args, "ttl", None),
                              delete_data=project.name if getattr(args, "delete_data", None) is not None else None,
-                             follow=getattr(args, "follow", True))
+                             follow=getattr(args, "follow", True), policy_packs=getattr(args, "policy_packs", []))
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view(diff=reporter.diff)  # per resource, with the properties that differ
         if changes is not None:

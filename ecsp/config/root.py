@@ -19,7 +19,7 @@ from ecsp.config.pipeline import PipelineConfig, check_pipelines
 from ecsp.config.project import ProjectSection, StateConfig, name_problem
 from ecsp.config.resolve import Resolved
 from ecsp.config.rules import check_project
-from ecsp.config.types import NAME_PATTERN
+from ecsp.config.types import NAME_PATTERN, TransformRef
 
 
 class ProjectConfig(Model):
@@ -60,6 +60,19 @@ class ProjectConfig(Model):
 
     ci: CiSection = Field(default_factory=CiSection, description="Deploying from CI with OIDC: `ecsp ci github` "
                           "writes GitHub Actions workflows; the project stack creates the roles they assume.")
+
+    transforms: list[TransformRef] = Field(
+        default_factory=list,
+        description="Python functions (module:function, the module a file next to ecsp.yaml) that may change "
+        "the properties and options of any resource of every stack before Pulumi registers it: "
+        "ecsp's escape hatch for what ecsp.yaml cannot say (README: Transforms).",
+        examples=[["tweaks:add_cost_center"]])
+
+    policy_packs: list[str] = Field(
+        default_factory=list,
+        description="Pulumi policy pack folders (relative to ecsp.yaml) that judge every resource of `ecsp up` "
+        "and `ecsp preview`; a mandatory policy's violation fails its stack (README: Pulumi Cloud and policy packs).",
+        examples=[["policies/"]])
 
     _resolved: Resolved = PrivateAttr(default_factory=dict)
     _data: ResolvedData = PrivateAttr(default_factory=dict)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecsp.context import StackContext
-from ecsp.engine import EventSink, StackInfo, StackRun, StackUpdate
+from ecsp.engine import DriftedResource, EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.errors import Cancelled, EcspError, EngineError, StackNotFoundError
 from ecsp.events import Operation, ResourceStep, Summary
 from ecsp.graph import StackSpec
@@ -53,6 +53,7 @@ class FakeEngine:
         replacing: Mapping[str, Sequence[str]] | None = None,
         removing: Mapping[str, Sequence[str]] | None = None,
         program: Callable[[StackContext, Mapping[str, Any]], Mapping[str, Any]] | None = None,
+        drifted: Mapping[str, Sequence[DriftedResource]] | None = None,
     ) -> None:
         self.delay = delay
         self.fail = dict(fail or {})
@@ -67,6 +68,7 @@ class FakeEngine:
         self.clock = clock
         self.program = program
         self.updates: dict[str, list[StackUpdate]] = {}
+        self.drifted = {name: list(found) for name, found in (drifted or {}).items()}  # what drift() finds
         self.calls: list[Call] = []
         self.prepared: list[tuple[Operation, list[str], str]] = []
         self.interrupts: list[str] = []
@@ -147,6 +149,23 @@ class FakeEngine:
                 self._running -= 1
                 del self._stop[name]
                 self.calls.append(Call(operation, name, started, self.clock(), threading.current_thread().name))
+
+    def drift(self, ctx: StackContext, on_event: EventSink) -> list[DriftedResource]:
+        name = ctx.stack.name
+        with self._lock:
+            self.contexts.append(ctx)
+        started = self.clock()
+        if name not in self.state:
+            raise StackNotFoundError(f"{name} has never been deployed", fix="run `ecsp up` first")
+        failure = self.fail.get(name)
+        if isinstance(failure, EcspError):
+            raise failure
+        if failure is not None:
+            raise EngineError(f"{name}: {failure}")
+        time.sleep(self._delay(name))
+        with self._lock:
+            self.calls.append(Call("refresh", name, started, self.clock(), threading.current_thread().name))
+        return list(self.drifted.get(name, []))
 
     def interrupt(self, stack: StackSpec) -> None:
         with self._lock:

@@ -24,7 +24,7 @@ from typing import Any
 from ecsp import naming
 from ecsp.config import name_problem
 from ecsp.errors import UsageError
-from ecsp.importer import convert, schema, writer
+from ecsp.importer import convert, schema, transform_stub, writer
 from ecsp.importer.data import import_addons
 from ecsp.importer.environment import map_environment
 from ecsp.importer.factor import factor
@@ -80,6 +80,8 @@ class ImportResult:
     refused: list[str]
     environments: list[str]
     workspace: Path = field(default_factory=Path)
+    # Files to write next to ecsp.yaml, by name (the transform stub for taskdef_overrides).
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[Note]:
@@ -205,7 +207,26 @@ def import_copilot(
     notes += [n for entry in apps.values() for n in getattr(entry, "notes", [])]
     plain = _plain(document)
     text = writer.dump(_sections(document, about_flags, project_notes), header=_header(ws, project))
-    return ImportResult(text, plain, notes, imported, refused, known, ws.root)
+    stubs = _taskdef_overrides(ws)
+    files = {transform_stub.FILE: transform_stub.stub(stubs)} if stubs else {}
+    return ImportResult(text, plain, notes, imported, refused, known, ws.root, files)
+
+
+def _taskdef_overrides(ws: Workspace) -> dict[str, tuple[str, dict[str, list[Any]]]]:
+    """Each workload's taskdef_overrides (the manifest's, then each environment's), for the transform stub."""
+    found: dict[str, tuple[str, dict[str, list[Any]]]] = {}
+    for workload in ws.workloads:
+        data = workload.manifest.data
+        places: dict[str, list[Any]] = {}
+        if isinstance(data.get("taskdef_overrides"), list):
+            places["all environments"] = data["taskdef_overrides"]
+        environments = data.get("environments")
+        for env, override in (environments.items() if isinstance(environments, dict) else ()):
+            if isinstance(override, dict) and isinstance(override.get("taskdef_overrides"), list):
+                places[str(env)] = override["taskdef_overrides"]
+        if places:
+            found[str(data.get("name", workload.name))] = (str(workload.manifest.path), places)
+    return found
 
 
 # --------------------------------------------------------------------------- environments

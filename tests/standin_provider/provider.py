@@ -19,6 +19,10 @@ Knobs, read from the environment the engine passes on to its plugins:
   the engine to replace the resource;
 * ``ECSP_STANDIN_DELETED``: a folder where each Delete writes ``<type>.<name>.deleted``, so a test
   can tell which resources the engine really deleted (and which it only forgot).
+* ``ECSP_STANDIN_DRIFT``: ``[Kind:]name.property=value``, comma-separated: Read (a refresh) finds
+  that property of that resource changed outside Pulumi (the value is JSON, or else a string;
+  ``Kind``, the type's last part such as ``Service``, picks one of several resources named alike);
+* ``ECSP_STANDIN_GONE``: comma-separated ``[Kind:]name`` items that Read finds deleted outside Pulumi.
 """
 
 from __future__ import annotations
@@ -68,6 +72,13 @@ def _type(urn: str) -> str:
 def _knob(variable: str) -> dict[str, str]:
     pairs = [item.strip() for item in os.environ.get(variable, "").split(",") if item.strip()]
     return {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in pairs)}
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
@@ -187,8 +198,17 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.UpdateResponse(properties=_struct(state))
 
     def Read(self, request: provider_pb2.ReadRequest, context: grpc.ServicerContext) -> provider_pb2.ReadResponse:
-        # Nothing changes behind the engine's back: what it has is what there is.
-        return provider_pb2.ReadResponse(id=request.id, properties=request.properties, inputs=request.inputs)
+        # What the engine has is what there is, unless a test changed it behind the engine's back.
+        names = {_name(request.urn), f"{_type(request.urn).rsplit(':', 1)[-1]}:{_name(request.urn)}"}
+        if names & set(_knob("ECSP_STANDIN_GONE")):
+            return provider_pb2.ReadResponse()  # no id: the resource no longer exists
+        drift = {key.rpartition(".")[2]: _value(value) for key, value in _knob("ECSP_STANDIN_DRIFT").items()
+                 if key.rpartition(".")[0] in names}
+        if not drift:
+            return provider_pb2.ReadResponse(id=request.id, properties=request.properties, inputs=request.inputs)
+        properties = {**_plain(request.properties), **drift}
+        inputs = {**_plain(request.inputs), **drift}
+        return provider_pb2.ReadResponse(id=request.id, properties=_struct(properties), inputs=_struct(inputs))
 
     def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
         marks = os.environ.get("ECSP_STANDIN_DELETED")
