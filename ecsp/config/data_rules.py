@@ -9,12 +9,12 @@ from pydantic import ValidationError
 
 from ecsp import naming
 from ecsp.config.application import ApplicationSpec
-from ecsp.config.base import FieldError, FieldErrors, quoted_list
+from ecsp.config.base import FieldError, quoted_list
 from ecsp.config.data import Data, DataConfig
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.links import link_problems
 from ecsp.config.project import name_problem
-from ecsp.config.resolve import Resolved, field_path
+from ecsp.config.resolve import Resolved, field_path, resolution_errors
 
 ResolvedData = dict[tuple[str, str], Data]
 
@@ -47,7 +47,10 @@ def check_data(
             try:
                 out[(env, name)] = entry.resolved(env)
             except ValidationError as e:
-                errors += _resolution_errors(e, name, env, entry)
+                override = entry.environments.get(env)
+                errors += resolution_errors(e, "data", name, env,
+                                            set(override.model_fields_set) if override else set(),
+                                            drop_value_error=True)
     for app, cfg in applications.items():
         for env in known:
             settings = resolved.get((env, app))
@@ -71,22 +74,3 @@ def _unknown_environment(env: str, known: list[str]) -> str:
     close = difflib.get_close_matches(env, known, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else "add it under environments, or remove it here"
     return f"there is no environment '{env}' (environments: {', '.join(known)}); {hint}"
-
-
-def _resolution_errors(e: ValidationError, name: str, env: str, entry: DataConfig) -> list[FieldError]:
-    override = entry.environments.get(env)
-    out = []
-    for err in e.errors():
-        inner = err.get("ctx", {}).get("error")
-        for one in inner.errors if isinstance(inner, FieldErrors) else [inner]:
-            loc: tuple[str | int, ...] = tuple(err["loc"])
-            if isinstance(one, FieldError):
-                loc = loc + one.path
-            message = one.message if isinstance(one, FieldError) else err["msg"].removeprefix("Value error, ")
-            field = str(loc[0]) if loc else ""
-            if override is not None and field in override.model_fields_set:
-                out.append(FieldError(("data", name, "environments", env, *loc),
-                                      f"in environment '{env}', merged with the base settings: {message}"))
-            else:
-                out.append(FieldError(("data", name, *loc), message))
-    return out
