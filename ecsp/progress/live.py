@@ -200,8 +200,8 @@ class LiveReporter(Reporter):
     for_people = True
 
     def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float],
-                 project: str | None = None) -> None:
-        super().__init__(operation=operation, console=console, clock=clock, project=project)
+                 project: str | None = None, diff: bool | None = None) -> None:
+        super().__init__(operation=operation, console=console, clock=clock, project=project, diff=diff)
         self.view = LiveView(self.model, clock, operation=operation, project=project)
         # transient: the live rows give way to the final report, which says it all once.
         self._live = Live(self.view, console=console, refresh_per_second=REFRESH_PER_SECOND, transient=True)

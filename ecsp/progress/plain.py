@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from rich.console import Console
 from rich.text import Text
 
-from ecsp import styles
+from ecsp import diffs, styles
 from ecsp.events import Diagnostic, Event, Operation, ResourceStep, StackStatus, Status, Summary
 from ecsp.progress import summary, text
 from ecsp.progress.base import Reporter
@@ -28,10 +28,11 @@ class PlainReporter(Reporter):
     """One line per resource step, with the time since the run started."""
 
     for_people = True
+    diff_by_default = True  # a log is read later: what changed belongs in it
 
     def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float],
-                 project: str | None = None) -> None:
-        super().__init__(operation=operation, console=console, clock=clock, project=project)
+                 project: str | None = None, diff: bool | None = None) -> None:
+        super().__init__(operation=operation, console=console, clock=clock, project=project, diff=diff)
         self._reported: set[tuple[str, str]] = set()  # (stack, urn) of interrupted rows already printed
         self._since_status: int | None = None  # screen rows printed after the last status line (None: none yet)
         self._status_rows = 0
@@ -101,6 +102,10 @@ class PlainReporter(Reporter):
             body.append(what)
             if not event.preview:
                 body.append(f" ({text.duration(row.elapsed(self.clock()))})", style="dim")
+            # A preview's values come once, in its "Would change" report; an update's here, as they happen.
+            if self.diff and not event.preview and event.changes:
+                for change in diffs.lines(event.changes):
+                    body.append(f"\n      {change}", style="dim")
         elif row.state == "interrupted":  # Ctrl-C cancelled its call: said once, like other interrupted rows
             self._interrupted_rows([row])
             return
