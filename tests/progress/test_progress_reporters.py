@@ -451,3 +451,18 @@ def test_the_notebook_and_the_terminal_say_changes_and_statuses_the_same_way() -
     # The notebook's colours are the terminal's styles: skipped is yellow there, darkorange here.
     assert "<td style='color:green'>succeeded</td>" in notebook
     assert "<td style='color:darkorange'>skipped</td>" in notebook
+
+
+def test_live_view_shows_the_deployment_a_stack_waits_on_once_its_resources_are_done() -> None:
+    clock = f.FakeClock(0)
+    model = ProgressModel(clock)
+    service = f.Res("aws:ecs/service:Service", "web")
+    play(model.apply, clock, WEB, f.Stream().begin("update").pre(service, "update").tick(3).out(service, "update"))
+    # What `up` says while it follows the service's ECS deployment (ecsp.service_deployments).
+    model.apply(Diagnostic(WEB, "info", "deployment canary, baking: 10% of traffic on the new tasks; 3m00s of bake "
+                                        "time left"))
+    c = Console(file=io.StringIO(), width=100, height=8, color_system=None)
+    c.print(LiveView(model, clock))
+    lines = text_of(c).splitlines()
+    assert lines[1][2:].startswith("shop-web/test") and "in flight" not in lines[1]
+    assert lines[2] == "    deployment canary, baking: 10% of traffic on the new tasks; 3m00s of bake time left"
