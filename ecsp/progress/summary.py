@@ -154,6 +154,11 @@ def diagnostics(views: list[StackView], *, wrap: bool = True) -> Iterator[Render
         yield Text(f"  {view.stack}", style="bold")
         for d in kept[view.stack]:
             head = Text(f"    {d.severity}: ", style=SEVERITY_STYLE.get(d.severity, ""))
+            message = d.message.strip()
+            if not d.urn and "\n" not in message:
+                # About the stack, not a resource: one line, "warning: could not follow ...".
+                yield _indented(f"{d.severity}: {message}", 4, SEVERITY_STYLE.get(d.severity, ""), wrap)
+                continue
             if d.urn:
                 head.append(text.urn_label(d.urn), style=styles.TYPE_STYLE)
             yield head

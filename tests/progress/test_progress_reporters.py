@@ -466,3 +466,19 @@ def test_live_view_shows_the_deployment_a_stack_waits_on_once_its_resources_are_
     lines = text_of(c).splitlines()
     assert lines[1][2:].startswith("shop-web/test") and "in flight" not in lines[1]
     assert lines[2] == "    deployment canary, baking: 10% of traffic on the new tasks; 3m00s of bake time left"
+
+
+def test_a_stacks_own_warning_is_one_line_in_the_report() -> None:
+    from ecsp.progress.summary import diagnostics
+
+    clock = f.FakeClock(0)
+    model = ProgressModel(clock)
+    model.apply(StackStatus(WEB, Status.RUNNING, "up"))
+    model.apply(Diagnostic(WEB, "warning", "could not follow the service's deployment: Unable to locate "
+                                           "credentials; `ecsp status` shows it"))
+    for wrap in (False, True):
+        c = Console(file=io.StringIO(), width=120, color_system=None)
+        for part in diagnostics(model.stacks(), wrap=wrap):
+            c.print(part)
+        assert text_of(c) == ("Diagnostics\n  shop-web/test\n    warning: could not follow the service's deployment: "
+                              "Unable to locate credentials; `ecsp status` shows it")
