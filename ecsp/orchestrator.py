@@ -268,7 +268,9 @@ class _Run:
             unchanged = len(self.unchanged[spec.name])
         if not (steps or unchanged) or self.operation == "refresh":
             return dict(run.changes)
-        counted = {op: n for op, n in run.changes.items() if op in NO_CHANGE_OPS and op != "same"}
+        # A read (the StackReference of an upstream stack) is "same" to the engine's summary too.
+        unchanged += sum(1 for step in steps if step.phase == "done" and step.op == "read")
+        counted = {op: n for op, n in run.changes.items() if op in NO_CHANGE_OPS - {"same", "read"}}
         if unchanged:
             counted["same"] = unchanged
         for step in steps:
