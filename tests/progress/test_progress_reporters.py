@@ -72,12 +72,12 @@ def three_stacks(rep: Reporter, clock: f.FakeClock) -> RunResult:
 
 FINAL_TABLE = """\
 up: 2 succeeded, 1 failed in 2m28s
-stack                 ┃ result            ┃ changes ┃  time
-━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━
-shop-environment/test │ ✓ succeeded       │ +3      │ 1m37s
-shop-web/test         │ ✓ succeeded       │ +5      │   47s
-shop-api/test         │ ✗ failed          │ +3      │   51s
-                      │ 1 resource failed │         │
+stack                 ┃ result            ┃ resources ┃ changes ┃  time
+━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━
+shop-environment/test │ ✓ succeeded       │         3 │ +3      │ 1m37s
+shop-web/test         │ ✓ succeeded       │         5 │ +5      │   47s
+shop-api/test         │ ✗ failed          │           │ +3      │   51s
+                      │ 1 resource failed │           │         │
 
 URLs
   shop-web/test  http://shop-test-alb-1234567890.us-west-2.elb.amazonaws.com/
@@ -409,7 +409,7 @@ def test_the_table_falls_back_to_the_results_changes_for_stacks_the_model_never_
     rep = progress.reporter("plain", operation="up", console=c, clock=f.FakeClock())
     rep.finish(RunResult("up", [StackResult(WEB, "application", "test", "web", Status.SUCCEEDED,
                                             changes={"create": 2, "same": 4, "update": 1})]))
-    assert text_of(c).splitlines()[-1] == "shop-web/test │ ✓ succeeded │ +2 ~1   │"
+    assert text_of(c).splitlines()[-1] == "shop-web/test │ ✓ succeeded │         7 │ +2 ~1   │"
 
 
 def test_a_reason_does_not_repeat_the_stack_name_it_is_shown_beside() -> None:
