@@ -448,6 +448,8 @@ def test_the_notebook_and_the_terminal_say_changes_and_statuses_the_same_way() -
     terminal, notebook = text_of(c), result._repr_html_()
     for shown in (terminal, notebook, str(result)):
         assert "+2 ~1 1 replaced -1" in shown
+    # Every resource the run was told of, changed or not: the count the plan and the live display give.
+    assert "│        10 │" in terminal and "<td>10</td>" in notebook and "10 resources" in str(result)
     # The notebook's colours are the terminal's styles: skipped is yellow there, darkorange here.
     assert "<td style='color:green'>succeeded</td>" in notebook
     assert "<td style='color:darkorange'>skipped</td>" in notebook
