@@ -115,7 +115,7 @@ def environment_outputs(cfg: ProjectConfig, env: str) -> dict[str, Any]:
 def project_outputs(cfg: ProjectConfig) -> dict[str, Any]:
     account = cfg.project.account or mocks.DEFAULT_ACCOUNT
     return {"regions": {region: {
-        "repositories": {app: f"{account}.dkr.ecr.{region}.amazonaws.com/shop/{app}" for app in cfg.applications},
+        "repositories": {app: f"{account}.dkr.ecr.{region}.amazonaws.com/ecsp/shop/{app}" for app in cfg.applications},
         "kmsKeyArn": f"arn:aws:kms:{region}:{account}:key/1234", "bucketName": f"shop-artifacts-{region}",
     } for region in cfg.regions()}}
 
@@ -187,7 +187,7 @@ def test_exports_exactly_the_contract_without_a_domain(web_test: Recording, basi
     assert out["logGroupName"] == "/ecsp/shop-test-web"
     assert out["serviceName"] == web_test.one("aws:ecs/service:Service").inputs.get("name", out["serviceName"])
     assert out["serviceArn"].startswith("arn:aws:ecs:us-west-2:111111111111:service/")
-    assert out["taskDefinitionArn"].startswith("arn:aws:ecs:us-west-2:111111111111:task-definition/shop-test-web:")
+    assert out["taskDefinitionArn"].startswith("arn:aws:ecs:us-west-2:111111111111:task-definition/ecsp_shop-test-web:")
     assert out["targetGroupArn"].startswith("arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/")
 
 
@@ -224,7 +224,7 @@ def test_log_group_name_and_retention(web_test: Recording, web_prod: Recording) 
 
 def test_task_definition(web_test: Recording) -> None:
     task = web_test.one("aws:ecs/taskDefinition:TaskDefinition").inputs
-    assert task["family"] == "shop-test-web"
+    assert task["family"] == "ecsp_shop-test-web"
     assert task["networkMode"] == "awsvpc" and task["requiresCompatibilities"] == ["FARGATE"]
     assert (task["cpu"], task["memory"]) == ("256", "512")
     assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
@@ -614,7 +614,7 @@ def test_real_upstream_outputs_satisfy_the_program() -> None:
         assert rule.inputs["listenerArn"].startswith("arn:aws:elasticloadbalancing:us-west-2:333333333333:listener/")
     assert rec.one("aws:route53/record:Record").inputs["zoneId"]
     assert rec.one("docker-build:index:Image").inputs["tags"][0].startswith(
-        "111111111111.dkr.ecr.us-west-2.amazonaws.com/shop/api:")
+        "111111111111.dkr.ecr.us-west-2.amazonaws.com/ecsp/shop/api:")
     label = rec.one("aws:appautoscaling/policy:Policy", "api-requests").inputs[
         "targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"]["resourceLabel"]
     assert label.startswith("app/") and "/targetgroup/" in label
