@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the pulumi CLI from the Go module proxy, at the version ecsp pins
-# (PINNED_PULUMI_VERSION in ecsp/engine/automation.py), into the folder ecsp's find_pulumi()
+# (PINNED_PULUMI_VERSION in ecsp/engine/pulumi_cli.py), into the folder ecsp's find_pulumi()
 # already looks in: ${ECSP_HOME:-~/.ecsp}/pulumi/<version>/bin/pulumi. Reuses a build that
 # is there and reports the right version. Usage: bash .ci/build-pulumi.sh [VERSION]
 # Go's module and build caches (~/go/pkg/mod, ~/.cache/go-build) make a rebuild warm too.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-version="${1:-$(sed -n 's/^PINNED_PULUMI_VERSION = "\(.*\)"$/\1/p' "$here/../ecsp/engine/automation.py")}"
+version="${1:-$(sed -n 's/^PINNED_PULUMI_VERSION = "\(.*\)"$/\1/p' "$here/../ecsp/engine/pulumi_cli.py")}"
 [ -n "$version" ] || { echo "build-pulumi: no PINNED_PULUMI_VERSION found" >&2; exit 2; }
 root="${ECSP_HOME:-$HOME/.ecsp}/pulumi/$version"
 bin="$root/bin/pulumi"

@@ -23,7 +23,7 @@ from ecsp import kinds, loader, naming
 from ecsp.config import ProjectConfig
 from ecsp.engine import Engine, StackInfo
 from ecsp.errors import StackNotFoundError, UsageError
-from ecsp.events import Listener, Operation
+from ecsp.events import Event, Listener, Operation
 from ecsp.graph import StackGraph, StackSpec
 from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
     from ecsp.pipelines import PipelineModel
+    from ecsp.progress.base import Reporter
 
 
 def load(path: str | Path = "ecsp.yaml") -> Project:
@@ -88,7 +89,7 @@ class Project:
 
         return planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline))
 
-    # Release pipelines (issue 14): the model, and their live state read with boto3.
+    # Release pipelines: the model, and their live state read with boto3.
     def pipelines(self) -> list[PipelineModel]:
         """Every pipeline of ecsp.yaml as ecsp builds it: source, stages and each stage's buildspec."""
         from ecsp import pipelines
@@ -113,7 +114,7 @@ class Project:
             client = ops.client_for(self.config, sessions.local)
             return ops.status(self.config, client, name, executions=executions, local=sessions.local is not None)
 
-    # Live state (issue 8). ``local=True`` reads the local emulator (started for the call);
+    # Live state. ``local=True`` reads the local emulator (started for the call);
     # pass a running ecsp.context.LocalEmulator to reuse one. AWS errors of one environment
     # are reported in the result's ``problems`` (``raise_for_problems()`` raises them).
     def status(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
@@ -156,7 +157,7 @@ class Project:
         with open_sessions(self.config, self.root, local) as sessions:
             return show.show(self.config, sessions)
 
-    # Deploy (issue 6). Every verb takes targets like the CLI (env/app: a name or a list),
+    # Deploy. Every verb takes targets like the CLI (env/app: a name or a list),
     # shows progress (``progress``: True = live in a terminal or notebook with widgets, plain
     # otherwise; or a mode name "live", "plain", "json"; False = none) unless events go to
     # your own ``listener`` (an ecsp.events.Listener),
@@ -177,7 +178,7 @@ class Project:
         environments' stacks through this IAM role instead of their profile/role_arn (what a
         pipeline's build does, from its own credentials).
         """
-        return self._run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
+        return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
                          with_pipeline=with_pipeline, deploy_role=deploy_role)
 
@@ -191,7 +192,7 @@ class Project:
         A stack whose upstream stack was never deployed is skipped (its program reads the
         upstream outputs, which do not exist yet); ``plan()`` shows its resources offline.
         """
-        return self._run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
+        return self.run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
                          with_pipeline=with_pipeline, deploy_role=deploy_role)
 
@@ -200,7 +201,7 @@ class Project:
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 check: bool = True, engine: Engine | None = None, with_pipeline: bool = False) -> RunResult:
         """Read the real state of the selected stacks' resources into Pulumi's state."""
-        return self._run("refresh", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
+        return self.run("refresh", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=False, check=check, engine=engine,
                          with_pipeline=with_pipeline)
 
@@ -213,7 +214,7 @@ class Project:
         Refuses (UsageError) to destroy an environment while an application stack outside the
         selection is still deployed in it, or the project stack while any other stack is.
         """
-        return self._run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
+        return self.run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=False, check=check, engine=engine,
                          with_pipeline=with_pipeline)
 
@@ -303,25 +304,36 @@ class Project:
         return contexts.StackContext(config=self.config, stack=spec, organization=organization, local=local,
                                      project_root=str(self.root), image_tag=tag, deploy_role=deploy_role)
 
-    def _run(self, operation: Operation, env: str | Sequence[str] | None, app: str | Sequence[str] | None, *,
-             parallel: int, progress: bool | str, listener: Listener | None, local: contexts.LocalEmulator | None,
-             backend: str | None, with_upstream: bool, check: bool, engine: Engine | None,
-             with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
+    def run(self, operation: Operation, env: str | Sequence[str] | None = None,
+            app: str | Sequence[str] | None = None, *, parallel: int = DEFAULT_PARALLEL,
+            progress: bool | str = True, reporter: Reporter | None = None, listener: Listener | None = None,
+            local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
+            check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
+            deploy_role: str | None = None) -> RunResult:
+        """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
+
+        ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
+        with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
+        A missing pulumi CLI raises before any display starts.
+        """
         from ecsp import orchestrator
         from ecsp import progress as displays
 
         engine = engine or self.engine(local=local, backend=backend)
+        engine.check()
         graph, skip = _selection(self, engine, operation, env, app, with_upstream, with_pipeline)
 
         def context(spec: StackSpec) -> contexts.StackContext:
             return self.context(spec, organization=engine.organization, local=local, deploy_role=deploy_role)
 
-        # Your own listener replaces the display; progress=False turns it off.
-        mode = "none" if listener is not None or progress is False else "auto" if progress is True else progress
-        with displays.reporter(mode, operation=operation) as display:  # type: ignore[arg-type]
-            result = orchestrator.run(graph, operation, engine, context, parallel=parallel,
-                                      listener=listener or display, skip=skip)
-            display.finish(result)
+        if reporter is None:
+            # Your own listener replaces the display; progress=False turns it off.
+            mode = "none" if listener is not None or progress is False else "auto" if progress is True else progress
+            reporter = displays.reporter(mode, operation=operation)  # type: ignore[arg-type]
+        sink: Listener = reporter if listener is None else _Both(reporter, listener)
+        with reporter:
+            result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=sink, skip=skip)
+            reporter.finish(result)
         if check and result.interrupted:
             raise Interrupted(result)
         if check and result.failed:  # stacks skipped for a reason other than a failure are not errors
@@ -353,6 +365,26 @@ class StackListing:
         if not self.info.deployed:
             return "empty"
         return "deployed" if self.in_config else "deployed, not in ecsp.yaml"
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as ``ecsp ls --json`` prints it."""
+        info = self.info
+        return {"stack": self.stack, "kind": self.kind, "environment": self.environment,
+                "application": self.application, "status": self.status, "in_config": self.in_config,
+                "last_update": info.last_update.isoformat() if info and info.last_update else None,
+                "resources": info.resource_count if info else None, "url": info.url if info else None}
+
+
+@dataclass(frozen=True)
+class _Both:
+    """A listener that hands each event to the display, then to the caller's own listener."""
+
+    display: Listener
+    listener: Listener
+
+    def __call__(self, event: Event) -> None:
+        self.display(event)
+        self.listener(event)
 
 
 def programs() -> Programs:

@@ -19,7 +19,8 @@ from ecsp.commands import HelpFormatter, fill
 COMMAND_MODULES = (
     "ecsp.commands.config",  # validate, schema, init
     "ecsp.commands.plan",  # plan
-    "ecsp.commands.deploy",  # up, preview, destroy, refresh, outputs, ls, cancel, install-pulumi
+    "ecsp.commands.run",  # up, preview, destroy, refresh
+    "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show
     "ecsp.commands.pipeline",  # pipeline ls|show|status
     "ecsp.commands.replay",  # replay

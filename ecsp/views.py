@@ -1,4 +1,5 @@
-"""The offline plan as a rich tree (console passed in), and :func:`console`, the console commands print with.
+"""What commands print as rich renderables: the offline plan as a tree, the outputs and stack tables,
+and :func:`console`, the console commands print with.
 
 Deploy results render themselves (:mod:`ecsp.results`, :mod:`ecsp.progress`).
 """
@@ -7,15 +8,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
+from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
 from ecsp.pipelines import PipelineModel
 from ecsp.planner import Plan, PlannedStack
 from ecsp.styles import TYPE_STYLE, short_type
+
+if TYPE_CHECKING:
+    from ecsp.api import StackListing
 
 
 class _Console(Console):
@@ -101,3 +107,30 @@ def print_pipeline(model: PipelineModel, out: Console) -> None:
         say(Text("    buildspec:", style="dim"))
         for line in stage.buildspec.splitlines():
             say(Text(f"      {line}", style="dim"))
+
+
+def outputs_table(project: str, outputs: Mapping[str, Mapping[str, Any]]) -> Table:
+    """Stack outputs (secrets already masked or revealed), one row per output, the stack named once."""
+    table = Table("stack", "output", "value", title=f"outputs of {project}", title_justify="left")
+    for name, values in outputs.items():
+        for i, (key, value) in enumerate(sorted(values.items())):
+            shown = value if isinstance(value, str) else json.dumps(value, default=str)
+            table.add_row(name if i == 0 else "", key, shown)
+    return table
+
+
+STATUS_STYLES = {"deployed": "green", "not deployed": "dim", "empty": "dim"}  # anything else is worth a look
+
+
+def stacks_table(project: str, rows: Sequence[StackListing]) -> Table:
+    """``ecsp ls``: each stack with its status, last update and resource count."""
+    # The stack's name says its kind (--json has it), and is never cut: the table fits 80 columns.
+    table = Table(title=f"stacks of {project}", title_justify="left")
+    table.add_column("stack", no_wrap=True)
+    for column in ("status", "last update", "resources"):
+        table.add_column(column)
+    for r in rows:
+        when = r.info.last_update.strftime("%Y-%m-%d %H:%M") if r.info and r.info.last_update else ""
+        count = str(r.info.resource_count) if r.info and r.info.resource_count is not None else ""
+        table.add_row(r.stack, Text(r.status, style=STATUS_STYLES.get(r.status, "yellow")), when, count)
+    return table

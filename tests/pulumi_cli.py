@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ecsp.engine.automation import find_pulumi
+from ecsp.engine.pulumi_cli import find_pulumi
 from ecsp.errors import PulumiMissingError
 
 

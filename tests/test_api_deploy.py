@@ -53,6 +53,42 @@ def test_up_shows_progress_by_default_and_not_when_asked(project: api.Project,
         project.up(engine=FakeEngine(), progress="fancy")
 
 
+def test_run_takes_the_operation_and_a_reporter_of_your_own(project: api.Project) -> None:
+    from io import StringIO
+
+    from ecsp import progress
+
+    out = StringIO()
+    reporter = progress.reporter("plain", operation="up", console=Console(file=out, width=100))
+    recorder = Recorder()
+    engine = FakeEngine()
+    result = project.run("up", env="e0", engine=engine, reporter=reporter, listener=recorder)
+    assert result.ok and result.operation == "up" and engine.order() == [PROJECT, E0, "shop-a0/e0", "shop-a1/e0"]
+    assert "up: 4 succeeded" in out.getvalue()  # the run entered, fed and finished your reporter...
+    assert (PROJECT, "succeeded") in recorder.statuses(PROJECT)  # ...and your listener heard every event too
+    project.run("destroy", env="e0", app="a1", engine=engine, progress=False)
+    assert "shop-a1/e0" not in engine.state
+
+
+def test_run_says_pulumi_is_missing_before_any_display(project: api.Project) -> None:
+    from io import StringIO
+
+    from ecsp import progress
+    from ecsp.errors import PulumiMissingError
+
+    engine = FakeEngine()
+
+    def missing() -> None:
+        raise PulumiMissingError("no pulumi", fix="install it")
+
+    engine.check = missing  # type: ignore[method-assign]
+    out = StringIO()
+    reporter = progress.reporter("plain", operation="up", console=Console(file=out))
+    with pytest.raises(PulumiMissingError):
+        project.run("up", engine=engine, reporter=reporter)
+    assert out.getvalue() == "" and engine.calls == []
+
+
 def test_up_app_pulls_in_only_upstream_stacks_never_deployed(project: api.Project) -> None:
     # Nothing deployed yet: the application needs its environment and the project stack.
     engine = FakeEngine()

@@ -123,7 +123,7 @@ def test_up_local_installs_pulumi_or_stops_with_one_clear_message(
 
 def test_up_local_runs_every_stack_against_the_emulator(file: str, engine: FakeEngine,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import ecsp.engine.automation as automation
+    import ecsp.engine.pulumi_cli as pulumi_cli
     import ecsp.local
 
     emulator = LocalEmulator(endpoint="http://127.0.0.1:4999")
@@ -134,7 +134,7 @@ def test_up_local_runs_every_stack_against_the_emulator(file: str, engine: FakeE
         entered.append((root, running_tasks))
         yield emulator
 
-    monkeypatch.setattr(automation, "ensure_pulumi", lambda **kwargs: None)
+    monkeypatch.setattr(pulumi_cli, "ensure_pulumi", lambda **kwargs: None)
     monkeypatch.setattr(ecsp.local, "emulator", fake_emulator)
     assert main(["up", "-f", file, "--local", "--progress", "none"]) == 0
     assert entered == [(Path(file).parent, 1)]

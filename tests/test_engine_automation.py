@@ -32,18 +32,18 @@ from semver import VersionInfo
 from ecsp import graph as graphs
 from ecsp import loader
 from ecsp.context import LocalEmulator, StackContext
-from ecsp.engine.automation import (
+from ecsp.engine.automation import AutomationEngine
+from ecsp.engine.errors import translate_error
+from ecsp.engine.pulumi_cli import (
     CHECKED_SDK_VERSION,
     MIN_PULUMI_VERSION,
     PINNED_PULUMI_VERSION,
-    AutomationEngine,
     InterruptiblePulumiCommand,
     ensure_pulumi,
     find_pulumi,
     install_pulumi,
-    resolve_backend,
-    translate_error,
 )
+from ecsp.engine.workspace import resolve_backend
 from ecsp.errors import Cancelled, EngineError, PulumiMissingError, StackLockedError, StackNotFoundError
 from ecsp.events import Diagnostic, OutputLine, ResourceStep, Secret, Summary
 from stacks import PROGRAMS
@@ -455,15 +455,13 @@ def test_install_failure_is_one_clear_error(no_pulumi: Path) -> None:
     assert caught.value.fix is not None and "`ecsp plan` works without it" in caught.value.fix
 
     # up --local: tries to install, then one message that names both problems.
-    import ecsp.engine.automation as automation
-
-    original = automation.auto.PulumiCommand.install
-    automation.auto.PulumiCommand.install = offline  # type: ignore[method-assign,assignment]
+    original = auto.PulumiCommand.install
+    auto.PulumiCommand.install = offline  # type: ignore[method-assign,assignment]
     try:
         with pytest.raises(PulumiMissingError) as caught:
             ensure_pulumi(install=True, say=said.append)
     finally:
-        automation.auto.PulumiCommand.install = original  # type: ignore[method-assign]
+        auto.PulumiCommand.install = original  # type: ignore[method-assign]
     assert "none was found" in caught.value.message and "installing it failed too" in caught.value.message
 
 
@@ -596,4 +594,4 @@ def test_passphrase_warning(tmp_path: Path, fake: FakePulumiCommand, environ: di
                             passed: str | None) -> None:
     engine = engine_for(tmp_path, fake, environ=environ)
     assert bool(engine.prepare([PROJECT], "up")) is warned
-    assert engine.env_vars().get("PULUMI_CONFIG_PASSPHRASE") == passed
+    assert engine.workspaces.env_vars().get("PULUMI_CONFIG_PASSPHRASE") == passed

@@ -19,8 +19,8 @@ import pytest
 from ecsp import api, kinds, naming, planner
 from ecsp import graph as graphs
 from ecsp.context import StackContext
-from ecsp.engine.automation import stack_config
 from ecsp.engine.fake import FakeEngine
+from ecsp.engine.workspace import stack_config
 from ecsp.errors import UsageError
 from ecsp.kinds import Scope, StackKind
 from ecsp.programs import Programs

@@ -15,7 +15,7 @@ import pytest
 
 import ecsp
 from ecsp import local
-from ecsp.engine.automation import find_pulumi
+from ecsp.engine.pulumi_cli import find_pulumi
 from ecsp.errors import PulumiMissingError
 from ecsp.ops.status import Health
 from stacks import PROGRAMS

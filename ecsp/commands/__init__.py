@@ -1,13 +1,18 @@
 """CLI subcommands, one module per group; each has ``register(subparsers, common)``.
 
-Modules import only argparse at import time so ``ecsp --help`` stays fast.
+Modules import only argparse at import time so ``ecsp --help`` stays fast. This package
+holds what they share: the help formatter, and the confirmation prompt and install spinner
+of the commands that change or download something.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+import sys
 import textwrap
+from typing import Any
 
 
 def fill(text: str, width: int, *, indent: str = "", subsequent_indent: str | None = None) -> str:
@@ -43,3 +48,37 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
                 out.append(indent + line)
         flush()
         return "\n".join(out)
+
+
+def confirm(question: str, *, answer: str, what: str) -> None:
+    """Ask on the terminal; :class:`~ecsp.errors.Cancelled` unless the reply is ``answer``.
+
+    Without a terminal (CI, a pipe) it is a usage error that says to pass --yes.
+    """
+    from ecsp.errors import Cancelled, UsageError
+
+    if not sys.stdin.isatty():
+        raise UsageError("this needs a confirmation and standard input is not a terminal",
+                         fix="pass --yes to confirm non-interactively")
+    print(question, file=sys.stderr)
+    try:
+        reply = input(f"{what}: ")
+    except EOFError:
+        reply = ""
+    if reply.strip().lower() != answer.lower():
+        raise Cancelled("not confirmed; nothing was changed")
+
+
+def installing() -> contextlib.AbstractContextManager[Any]:
+    """A spinner with elapsed time on a terminal while pulumi downloads (the install script reports nothing)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return contextlib.nullcontext()
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("downloading and installing pulumi"), TimeElapsedColumn(),
+                   console=console, transient=True)
+    bar.add_task("install", total=None)
+    return bar

@@ -6,12 +6,10 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from ecsp.commands import HelpFormatter
-from ecsp.commands.plan import add_targets
+from ecsp.commands.options import add_json, add_local, add_targets
 
 if TYPE_CHECKING:
     from ecsp.config import ProjectConfig
-
-LOCAL_HELP = "read the local AWS emulator (what `ecsp up --local` created) instead of AWS"
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -30,8 +28,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     add_targets(p)
     p.add_argument("--events", type=int, default=3, metavar="N", help="service events to show per application "
                    "(default: 3)")
-    p.add_argument("--json", action="store_true", help="print a machine-readable document")
-    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    add_json(p, what="a machine-readable document")
+    add_local(p)
     p.set_defaults(handler=status)
 
     p = sub.add_parser(
@@ -49,8 +47,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--follow", action="store_true", help="keep printing new events until Ctrl-C")
     p.add_argument("--filter", metavar="PATTERN",
                    help="a CloudWatch Logs filter pattern, e.g. ERROR or '\"connection refused\"'")
-    p.add_argument("--json", action="store_true", help="print one JSON document per event (JSON Lines)")
-    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    add_json(p, what="one JSON document per event (JSON Lines)")
+    add_local(p)
     p.set_defaults(handler=logs)
 
     p = sub.add_parser(
@@ -66,7 +64,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("application", metavar="JOB", help="the job")
     p.add_argument("--env", metavar="NAME", help="the environment (optional when the project has only one)")
     p.add_argument("--detach", action="store_true", help="start the run and return without following it")
-    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    add_local(p)
     p.set_defaults(handler=run)
 
     p = sub.add_parser(
@@ -77,8 +75,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "exit status: 0 when every environment could be read, 1 when one could not.",
         formatter_class=raw,
     )
-    p.add_argument("--json", action="store_true", help="print a machine-readable document")
-    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    add_json(p, what="a machine-readable document")
+    add_local(p)
     p.set_defaults(handler=show)
 
 

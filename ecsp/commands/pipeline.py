@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ecsp.commands import HelpFormatter
+from ecsp.commands.options import add_json, add_local
 
 PIPELINE_EPILOG = """\
 examples:
@@ -30,7 +31,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     v = verbs.add_parser("ls", parents=[common], help="every pipeline: source, branch, stages",
                          epilog="examples:\n  ecsp pipeline ls\n  ecsp pipeline ls --json | jq '.[].name'",
                          formatter_class=raw)
-    v.add_argument("--json", action="store_true", help="print JSON")
+    add_json(v)
     v.set_defaults(handler=ls)
 
     v = verbs.add_parser("show", parents=[common], help="one pipeline as ecsp builds it, with each buildspec",
@@ -40,7 +41,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                          "  ecsp pipeline show release --json | jq -r '.stages[0].buildspec'",
                          formatter_class=raw)
     v.add_argument("name", nargs="?", metavar="NAME", help="the pipeline (optional when there is one)")
-    v.add_argument("--json", action="store_true", help="print JSON")
+    add_json(v)
     v.set_defaults(handler=show)
 
     v = verbs.add_parser("status", parents=[common], help="live state: stages, approvals, last executions",
@@ -53,8 +54,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                          formatter_class=raw)
     v.add_argument("name", nargs="?", metavar="NAME", help="the pipeline (optional when there is one)")
     v.add_argument("--executions", type=int, default=5, metavar="N", help="executions to list (default: 5)")
-    v.add_argument("--json", action="store_true", help="print JSON")
-    v.add_argument("--local", action="store_true", help="read the local AWS emulator instead of AWS")
+    add_json(v)
+    add_local(v, help="read the local AWS emulator instead of AWS")
     v.set_defaults(handler=status)
 
 

@@ -6,14 +6,7 @@ import argparse
 from typing import Any
 
 from ecsp.commands import HelpFormatter
-
-
-def add_targets(p: argparse.ArgumentParser) -> None:
-    """``--env``/``--app`` target options shared by every command that selects stacks or applications."""
-    p.add_argument("--env", action="append", default=[], metavar="NAME",
-                   help="only this environment (repeatable)")
-    p.add_argument("--app", action="append", default=[], metavar="NAME",
-                   help="only this application (repeatable)")
+from ecsp.commands.options import add_json, add_targets, add_with_pipeline
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -27,15 +20,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         formatter_class=HelpFormatter,
     )
     add_targets(p)
-    p.add_argument("--json", action="store_true", help="print a machine-readable document")
+    add_json(p, what="a machine-readable document")
     p.add_argument("--inputs", action="store_true", help="show each resource's inputs in the tree")
     add_with_pipeline(p)
     p.set_defaults(handler=plan)
-
-
-def add_with_pipeline(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--with-pipeline", action="store_true",
-                   help="include the pipeline stacks (left out otherwise; not with --env/--app)")
 
 
 def plan(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecsp.commands import HelpFormatter
+from ecsp.commands.options import MODES, add_progress
 
 if TYPE_CHECKING:  # `ecsp --help` imports no command's dependencies
     from rich.console import Console
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # `ecsp --help` imports no command's dependencies
     from ecsp.results import RunResult
 
 MAX_GAP_SECONDS = 2.0  # with --speed, a 10-minute wait in the log should not be 10 minutes of nothing
-PROGRESS_CHOICES = ("auto", "live", "plain", "json")
+# A replay is for looking at: every mode but "none".
+REPLAY_MODES = tuple(mode for mode in MODES if mode != "none")
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -44,8 +46,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     # No -f: a log names its own stack, and replay never reads ecsp.yaml.
     p.add_argument("eventlog", metavar="EVENTLOG", help="the event log file")
-    p.add_argument("--progress", choices=PROGRESS_CHOICES, default="auto",
-                   help="how to render (default: live on a terminal, plain otherwise)")
+    add_progress(p, modes=REPLAY_MODES, help="how to render (default: live on a terminal, plain otherwise)")
     p.add_argument("--stack", metavar="NAME", help="the stack's name (default: <project>/<stack> from the log)")
     p.add_argument("--speed", type=float, default=0.0, metavar="FACTOR",
                    help="replay at FACTOR times the recorded pace, gaps capped at 2s (default 0: all at once)")

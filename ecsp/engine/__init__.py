@@ -1,8 +1,9 @@
 """The engine contract: what the orchestrator and the API need from "something that runs one Pulumi stack".
 
 Two implementations honour it: :class:`ecsp.engine.automation.AutomationEngine` (the thin
-adapter over ``pulumi.automation``; the only module that imports it) and
-:class:`ecsp.engine.fake.FakeEngine` (in memory, for tests and the benchmark). Everything
+adapter over ``pulumi.automation``, with its helpers :mod:`~ecsp.engine.pulumi_cli`,
+:mod:`~ecsp.engine.workspace` and :mod:`~ecsp.engine.errors`: the only package that imports
+it) and :class:`ecsp.engine.fake.FakeEngine` (in memory, for tests and the benchmark). Everything
 above this package (orchestrator, API, CLI) speaks only these types and
 :mod:`ecsp.events`, never Pulumi's.
 

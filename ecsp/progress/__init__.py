@@ -11,7 +11,8 @@
 Modes: ``live`` (rich, terminals), ``plain`` (one line per step: CI, logs), ``json``
 (JSON lines), ``none`` (nothing), ``auto`` (live on a terminal or a Jupyter kernel with
 ipywidgets, plain otherwise). All share one thread-safe model
-(:mod:`ecsp.progress.model`).
+(:mod:`ecsp.progress.model`). The modes are declared here, once; importing this package
+loads no rich, so command-line parsers can offer :data:`MODES` and ``ecsp --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -19,18 +20,20 @@ from __future__ import annotations
 import importlib.util
 import time
 from collections.abc import Callable
-from typing import Literal, get_args
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Literal, get_args
 
 from ecsp.errors import UsageError
 from ecsp.events import Operation
-from ecsp.progress.base import NullReporter, Reporter
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ecsp.progress.base import Reporter
 
 Mode = Literal["auto", "live", "plain", "json", "none"]
 MODES: tuple[str, ...] = get_args(Mode)
 
-__all__ = ["MODES", "Mode", "Reporter", "choose_mode", "reporter"]
+__all__ = ["MODES", "Mode", "choose_mode", "reporter"]
 
 
 def choose_mode(console: Console) -> Literal["live", "plain"]:
@@ -48,6 +51,8 @@ def reporter(mode: Mode = "auto", *, operation: Operation, console: Console | No
     """A reporter for one run of ``operation``; see the module docstring."""
     if mode not in MODES:
         raise UsageError(f"unknown progress mode {mode!r}", fix=f"use one of: {', '.join(MODES)}")
+    from rich.console import Console
+
     console = console if console is not None else Console(highlight=False)
     chosen = choose_mode(console) if mode == "auto" else mode
     if chosen == "live":
@@ -62,4 +67,6 @@ def reporter(mode: Mode = "auto", *, operation: Operation, console: Console | No
         from ecsp.progress.jsonl import JsonReporter
 
         return JsonReporter(operation=operation, console=console, clock=clock)
+    from ecsp.progress.base import NullReporter
+
     return NullReporter(operation=operation, console=console, clock=clock)

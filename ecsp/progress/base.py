@@ -23,6 +23,10 @@ from ecsp.results import RunResult
 class Reporter:
     """Base reporter: feeds the model; shows nothing."""
 
+    # A display people read on the console (live, plain), not a stream for machines (json) or nothing:
+    # what else the run has to say (Ctrl-C notices, preview diffs) belongs on that console too.
+    for_people = False
+
     def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float]) -> None:
         self.operation = operation
         self.console = console

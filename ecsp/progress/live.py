@@ -99,6 +99,8 @@ class LiveView:
 class LiveReporter(Reporter):
     """Rich ``Live`` while the run goes on; the final report when it ends."""
 
+    for_people = True
+
     def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float]) -> None:
         super().__init__(operation=operation, console=console, clock=clock)
         self.view = LiveView(self.model, clock)

@@ -23,6 +23,8 @@ from ecsp.results import RunResult
 class PlainReporter(Reporter):
     """One line per resource step, with the time since the run started."""
 
+    for_people = True
+
     def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float]) -> None:
         super().__init__(operation=operation, console=console, clock=clock)
         self._reported: set[tuple[str, str]] = set()  # (stack, urn) of interrupted rows already printed

@@ -1,0 +1,249 @@
+"""``ecsp up``, ``preview``, ``destroy`` and ``refresh``: parse the flags, call :meth:`ecsp.api.Project.run`.
+
+What only a terminal needs stays here: the progress display chosen with ``--progress``,
+the notice each Ctrl-C prints, the local emulator of ``--local``, the confirmation before
+a destroy. A run that did not fully succeed raises :class:`~ecsp.results.RunFailed`
+(exit 1) or :class:`~ecsp.results.Interrupted` (exit 130) after the summary;
+:mod:`ecsp.cli` prints them. Imports only argparse at import time so ``ecsp --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ecsp.commands import HelpFormatter, confirm, installing
+from ecsp.commands.options import (
+    LOCAL_STATE_HELP,
+    add_backend,
+    add_local,
+    add_progress,
+    add_targets,
+    add_with_pipeline,
+    add_yes,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ecsp.api import Project
+    from ecsp.context import LocalEmulator
+    from ecsp.events import Operation
+
+RAW = HelpFormatter
+
+UP_EPILOG = """\
+examples:
+  ecsp up                                 project, environments, applications
+  ecsp up --env test                      environment test and its applications
+  ecsp up --app web                       web in every environment
+  ecsp up --local                         on moto, a local AWS emulator
+  ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
+  ecsp up --with-pipeline                 the pipeline stacks too
+  ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
+
+--app deploys the application's stacks and reads its environment's outputs as they are;
+an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
+
+Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on), 3 pulumi
+missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their locks).
+"""
+
+DESTROY_EPILOG = """\
+examples:
+  ecsp destroy --env test --app web       web's stack in test only
+  ecsp destroy --env test                 test and all its applications
+  ecsp destroy --yes                      everything, without asking (CI)
+
+Destroy runs dependents first and never touches stacks that were not selected: it refuses
+to destroy an environment while one of its applications is still deployed and not selected.
+"""
+
+PREVIEW_EPILOG = """\
+examples:
+  ecsp preview                            every stack whose upstream is deployed
+  ecsp preview --env prod --app web       one application stack in prod
+  ecsp preview --local                    against the local AWS emulator
+
+A stack's program reads its upstream stacks' outputs, so a stack whose upstream stack was
+never deployed is skipped with that reason; `ecsp plan` shows its resources offline.
+"""
+
+REFRESH_EPILOG = """\
+examples:
+  ecsp refresh                            every stack
+  ecsp refresh --env prod                 environment prod and its applications
+"""
+
+
+def _stacks_at_once(text: str) -> int:
+    """--parallel N: checked with the other flags, so a bad N is a usage error before anything runs."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number; use e.g. --parallel 4") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n}); --parallel 1 runs one stack at a time")
+    return n
+
+
+def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
+    add_targets(p)
+    add_with_pipeline(p)
+    p.add_argument("--parallel", type=_stacks_at_once, default=None, metavar="N",
+                   help="stacks at once (default 4; independent stacks run together)")
+    add_progress(p, help="how to show progress: live (terminal), plain (one line per step), json (lines), "
+                 "none; auto picks live on a terminal, plain otherwise")
+    add_backend(p)
+    if local:
+        add_local(p, help=LOCAL_STATE_HELP)
+
+
+def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument("--with-upstream", action="store_true",
+                   help=f"with --env/--app: also {verb} upstream stacks that are already deployed")
+    p.add_argument("--deploy-role", metavar="ARN",
+                   help="deploy the environments' stacks through this IAM role, assumed from the default "
+                   "credentials, instead of their profile/role_arn (what a pipeline's build does)")
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("up", parents=[common], help="deploy: create or update the stacks",
+                       description="Create or update the selected stacks in dependency order (project, then "
+                       "environments, then applications), independent stacks in parallel.",
+                       epilog=UP_EPILOG, formatter_class=RAW)
+    _common_run(p)
+    _deploy_options(p, "re-run")
+    p.set_defaults(handler=up)
+
+    p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
+                       description="Preview the selected stacks: which resources `up` would create, update, "
+                       "replace or delete, and which properties differ. Changes nothing.",
+                       epilog=PREVIEW_EPILOG, formatter_class=RAW)
+    _common_run(p)
+    _deploy_options(p, "preview")
+    p.set_defaults(handler=preview)
+
+    p = sub.add_parser("destroy", parents=[common], help="delete the stacks' resources (asks first)",
+                       description="Delete the selected stacks' AWS resources, dependents first. Asks for "
+                       "confirmation unless --yes.", epilog=DESTROY_EPILOG, formatter_class=RAW)
+    _common_run(p)
+    add_yes(p)
+    p.set_defaults(handler=destroy)
+
+    p = sub.add_parser("refresh", parents=[common], help="read the real state of the stacks' resources",
+                       description="Refresh the selected stacks: adopt changes made outside ecsp into Pulumi's "
+                       "state (nothing in AWS changes).", epilog=REFRESH_EPILOG, formatter_class=RAW)
+    _common_run(p, local=False)
+    p.set_defaults(handler=refresh)
+
+
+def up(args: argparse.Namespace) -> int:
+    return _run(args, "up")
+
+
+def preview(args: argparse.Namespace) -> int:
+    return _run(args, "preview")
+
+
+def refresh(args: argparse.Namespace) -> int:
+    return _run(args, "refresh")
+
+
+def destroy(args: argparse.Namespace) -> int:
+    from ecsp import api
+
+    project = api.load(args.file)
+    names = project.destroy_targets(env=args.env, app=args.app, local=args.local, backend=args.backend,
+                                    with_pipeline=args.with_pipeline)
+    if not names:
+        print("nothing to destroy: none of the selected stacks is deployed", file=sys.stderr)
+        return 0
+    if not args.yes:
+        confirm(f"destroy {len(names)} stack(s) and every AWS resource in them?\n  " + "\n  ".join(names),
+                answer=project.name, what=f"type the project name ({project.name}) to confirm")
+    return _run(args, "destroy", project=project)
+
+
+def _run(args: argparse.Namespace, operation: Operation, *, project: Project | None = None) -> int:
+    from ecsp import api, progress
+    from ecsp.orchestrator import DEFAULT_PARALLEL
+    from ecsp.results import Interrupted, RunFailed
+
+    project = project or api.load(args.file)
+    reporter = progress.reporter(args.progress, operation=operation)
+    with contextlib.ExitStack() as stack:
+        local = _local(project, stack) if getattr(args, "local", False) else None
+        stack.enter_context(_acknowledge_ctrl_c(reporter.console if reporter.for_people else None))
+        result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
+                             reporter=reporter, local=local, backend=args.backend, check=False,
+                             with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
+                             deploy_role=getattr(args, "deploy_role", None))
+    if operation == "preview" and reporter.for_people:
+        changes = result.changes_view()  # per resource, with the properties that differ
+        if changes is not None:
+            from ecsp import views
+
+            views.console().print(changes)
+    if result.interrupted:
+        raise Interrupted(result)
+    if result.failed:
+        raise RunFailed(result)
+    return 0
+
+
+# What each Ctrl-C does (ecsp.orchestrator), said the moment it is pressed: pulumi can take a while to
+# cancel, and a person who sees nothing happen presses again.
+CTRL_C_NOTICES = (
+    "Ctrl-C: cancelling the stacks in flight (pulumi saves their state and releases their locks); "
+    "press Ctrl-C again to stop them at once",
+    "Ctrl-C: stopping the stacks in flight at once (then `pulumi cancel` releases their locks); press "
+    "Ctrl-C again to stop waiting for them (a stack left locked needs `ecsp cancel`)",
+)
+
+
+@contextlib.contextmanager
+def _acknowledge_ctrl_c(console: Any) -> Iterator[None]:
+    """While the run goes on, each Ctrl-C prints what it does (on the progress display's console, so
+    a live display stays whole; on stderr for --progress json and none) and interrupts as usual."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    presses = 0
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal presses
+        if presses < len(CTRL_C_NOTICES):
+            notice = CTRL_C_NOTICES[presses]
+            if console is not None:
+                console.print(notice, style="yellow", soft_wrap=not console.is_terminal, highlight=False)
+            else:
+                print(notice, file=sys.stderr, flush=True)
+        presses += 1
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _local(project: Project, stack: contextlib.ExitStack) -> LocalEmulator:
+    """Enter the local emulator (ecsp.local); first make sure pulumi is there (installing it if not)."""
+    from ecsp import local
+    from ecsp.engine import pulumi_cli
+
+    with installing():
+        pulumi_cli.ensure_pulumi(install=True, say=lambda line: print(line, file=sys.stderr))
+    config = project.config
+    counts = [config.application(env, app).desired_count for env, app in config.deployments()]
+    running = local.running_tasks(counts)
+    emulator: LocalEmulator = stack.enter_context(local.emulator(project.root, running_tasks=running))
+    return emulator

@@ -1,0 +1,184 @@
+"""Where ecsp's Pulumi projects live on disk, which backend and secrets provider they use, and each stack's config.
+
+Responsibility: the files and environment every ``pulumi`` call runs in. Decisions, each
+with its reason:
+
+* **Layout on disk.** State defaults to a file backend in the user's project folder,
+  ``<root>/.ecsp/state``. Each Pulumi project (``shop-project``, ``shop-environment``,
+  ``shop-web``...) gets a persistent work dir ``<root>/.ecsp/workspaces/<pulumi project>``
+  holding ``Pulumi.yaml`` and one ``Pulumi.<stack>.yaml`` per stack: that file keeps the
+  secrets provider's salt or encrypted key, which a temporary work dir would lose between
+  runs (pulumi/pulumi#16890). ``--local`` runs use ``<root>/.ecsp/local/{state,workspaces}``
+  instead, so emulator stacks never mix with real ones, and deleting ``.ecsp/local`` resets
+  the emulator and its state together.
+* **Backends.** ``--backend`` beats ``PULUMI_BACKEND_URL`` beats ``state.backend`` in
+  ecsp.yaml beats the default. The chosen URL is written to ``Pulumi.yaml`` *and* passed as
+  ``PULUMI_BACKEND_URL`` to every CLI call, so a user's own ``pulumi login`` never redirects
+  ecsp. Relative ``file://`` paths are relative to ecsp.yaml, not to the work dir.
+* **Secrets.** ``passphrase`` by default; an unset ``PULUMI_CONFIG_PASSPHRASE`` (and
+  ``..._FILE``) means the empty passphrase, with a warning. ``awskms://...`` and the other
+  provider URLs go to ``stack init --secrets-provider``.
+* **Stack config** comes from the model (:func:`stack_config`): the region and profile of
+  the stack's AWS provider and which ecsp stack it is. The programs themselves get the
+  validated model through the closure (:class:`StackContext`); config is what Pulumi Cloud
+  and the plain ``pulumi`` CLI see.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from pulumi import automation as auto
+
+from ecsp.config import ProjectConfig
+from ecsp.context import LocalEmulator, StackContext
+
+DEFAULT_SECRETS_PROVIDER = "passphrase"
+PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+PULUMI_ENV = {"PULUMI_SKIP_UPDATE_CHECK": "true"}
+# Local-emulator runs use fake credentials; providers get the endpoint from the program.
+LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+EMPTY_PASSPHRASE_WARNING = (
+    "PULUMI_CONFIG_PASSPHRASE is empty or not set: stack secrets are encrypted with an empty passphrase; set it "
+    "(and keep it: the stacks need it from now on) to protect them")
+
+
+def resolve_backend(root: Path, configured: str | None, *, override: str | None = None,
+                    environ: Mapping[str, str] | None = None, local: bool = False) -> str:
+    """The state backend URL for a project in ``root`` (see the module docstring for precedence)."""
+    env = os.environ if environ is None else environ
+    if local:
+        url = f"file://{state_dir(root, local=True)}"
+    else:
+        url = override or env.get("PULUMI_BACKEND_URL") or configured or f"file://{state_dir(root)}"
+    if url.startswith("file://"):
+        path = url.removeprefix("file://").split("?", 1)[0]
+        if path and not path.startswith("~") and not os.path.isabs(path):
+            url = f"file://{(root / path).resolve()}"
+    return url
+
+
+def is_cloud(url: str) -> bool:
+    return url.startswith(("https://", "http://"))
+
+
+def ecsp_dir(root: Path, *, local: bool = False) -> Path:
+    return root / ".ecsp" / "local" if local else root / ".ecsp"
+
+
+def state_dir(root: Path, *, local: bool = False) -> Path:
+    return ecsp_dir(root, local=local) / "state"
+
+
+def workspace_dir(root: Path, pulumi_project: str, *, local: bool = False) -> Path:
+    return ecsp_dir(root, local=local) / "workspaces" / pulumi_project
+
+
+def stack_config(ctx: StackContext) -> dict[str, auto.ConfigValue]:
+    """The stack's Pulumi config, from the model: which stack it is, and where it runs."""
+    spec, where = ctx.stack, ctx.placement
+    values = {"ecsp:project": spec.project, "ecsp:kind": spec.kind, "ecsp:stack": spec.name}
+    for key, value in (("environment", spec.environment), ("application", spec.application),
+                       ("instance", spec.instance)):
+        if value is not None:
+            values[f"ecsp:{key}"] = value
+    values["aws:region"] = where.region
+    if where.profile and ctx.local is None:
+        values["aws:profile"] = where.profile
+    return {key: auto.ConfigValue(value=value) for key, value in values.items()}
+
+
+class Workspaces:
+    """The work dirs, backend, secrets provider and environment of one ecsp project's ``pulumi`` calls."""
+
+    def __init__(self, root: Path, config: ProjectConfig, *, backend: str | None = None,
+                 local: LocalEmulator | bool | None = None, environ: Mapping[str, str] | None = None) -> None:
+        """``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls)."""
+        self.root = root.resolve()
+        self.config = config
+        self.emulator = local if isinstance(local, LocalEmulator) else None
+        self.local_state = bool(local)
+        self.environ = dict(os.environ if environ is None else environ)
+        self.backend = resolve_backend(self.root, config.state.backend, override=backend, environ=self.environ,
+                                       local=self.local_state)
+
+    @property
+    def secrets_provider(self) -> str | None:
+        provider = self.config.state.secrets_provider
+        return None if provider == "default" else provider
+
+    def passphrase_set(self) -> bool:
+        """A non-empty passphrase or a passphrase file (an empty one protects nothing: warn)."""
+        return bool(self.environ.get("PULUMI_CONFIG_PASSPHRASE")) or "PULUMI_CONFIG_PASSPHRASE_FILE" in self.environ
+
+    def warnings(self) -> list[str]:
+        """What the user should know before a run that writes state."""
+        if self.secrets_provider == DEFAULT_SECRETS_PROVIDER and not self.passphrase_set():
+            return [EMPTY_PASSPHRASE_WARNING]
+        return []
+
+    def env_vars(self) -> dict[str, str]:
+        """The environment of every ``pulumi`` call (on top of ecsp's own)."""
+        env = {**PULUMI_ENV, "PULUMI_BACKEND_URL": self.backend}
+        for key in PASSPHRASE_VARIABLES:  # given explicitly (environ=...) or inherited: pass it on
+            if key in self.environ:
+                env[key] = self.environ[key]
+        if self.secrets_provider == DEFAULT_SECRETS_PROVIDER and not self.passphrase_set():
+            env.setdefault("PULUMI_CONFIG_PASSPHRASE", "")  # non-interactive: the CLI would fail asking
+        if self.emulator is not None:
+            env.update(LOCAL_AWS_ENV)
+            env["AWS_ENDPOINT_URL"] = self.emulator.endpoint
+        return env
+
+    def project_dir(self, pulumi_project: str) -> Path:
+        return workspace_dir(self.root, pulumi_project, local=self.local_state)
+
+    def write_project(self, pulumi_project: str) -> Path:
+        """The work dir of ``pulumi_project`` with its ``Pulumi.yaml`` (rewritten only when it changed)."""
+        folder = self.project_dir(pulumi_project)
+        folder.mkdir(parents=True, exist_ok=True)
+        settings = auto.ProjectSettings(
+            name=pulumi_project, runtime="python",
+            description=f"ecsp stacks of project {self.config.project.name} (written by ecsp on every run)",
+            backend=auto.ProjectBackend(url=self.backend),
+        )
+        # Written here, not by LocalWorkspace(project_settings=...): every stack run would rewrite
+        # it then, racing the other stacks of the same Pulumi project that run at the same time.
+        import yaml
+
+        path = folder / "Pulumi.yaml"
+        text = yaml.safe_dump(settings.to_dict(), sort_keys=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            temporary = path.with_suffix(".yaml.tmp")
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(path)  # atomic: a concurrent reader never sees half a file
+        return folder
+
+    def workspace(self, folder: Path, command: auto.PulumiCommand,
+                  program: Callable[[], None] | None = None) -> auto.LocalWorkspace:
+        return auto.LocalWorkspace(work_dir=str(folder), program=program, env_vars=self.env_vars(),
+                                   secrets_provider=self.secrets_provider, pulumi_command=command)
+
+    def ensure_backend_dir(self) -> None:
+        """A file backend's folder exists (the CLI will not create it)."""
+        if self.backend.startswith("file://"):
+            self._file_state().mkdir(parents=True, exist_ok=True)
+
+    def file_locked(self, name: str) -> bool:
+        """Whether a file backend holds a lock on ``<project>/<stack>``.
+
+        The real CLI's ``stack ls --json`` leaves ``updateInProgress`` out on DIY backends
+        (3.274.1, even while a lock file is there), so the lock files are looked at directly:
+        ``.pulumi/locks/organization/<project>/<stack>/<id>.json``.
+        """
+        if not self.backend.startswith("file://"):
+            return False
+        return any((self._file_state() / ".pulumi" / "locks" / "organization" / name).glob("*.json"))
+
+    def _file_state(self) -> Path:
+        return Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))
+
+
+__all__ = ["Workspaces", "is_cloud", "resolve_backend", "stack_config", "state_dir", "workspace_dir"]
