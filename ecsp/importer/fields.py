@@ -41,13 +41,19 @@ class Note:
 class Env:
     """What the importer knows about an environment Copilot deployed to."""
 
-    name: str
+    name: str  # in ecsp.yaml
     region: str | None = None
     account: str | None = None
+    copilot: str = ""  # its name in Copilot (differs with --rename); "" when the same
     # What decides which aliases ecsp can serve there: its own zone <env>.<project>.<domain> (with a
     # domain) and whether the environment manifest brings certificates.
     zone: str | None = None
     certificates: bool = False
+
+    @property
+    def copilot_name(self) -> str:
+        """The environment's name in Copilot: what its manifests, overrides and ${COPILOT_ENVIRONMENT_NAME} say."""
+        return self.copilot or self.name
 
     @property
     def partition(self) -> str:
@@ -159,13 +165,20 @@ class Mapper:
 class WorkloadContext:
     """Everything a workload's mapping needs besides its manifest."""
 
-    project: str  # the Copilot application
-    workload: str
+    project: str  # the ecsp project
+    workload: str  # the ecsp application
     kind: str  # ecsp kind: web, backend, worker, job
     env: Env
     root: Path  # the workspace root (Copilot paths are relative to it)
     out_dir: Path  # the folder of ecsp.yaml (ecsp paths are relative to it)
     addon_outputs: tuple[str, ...] = ()
+    copilot_app: str = ""  # the Copilot application ("" when it is the project's name)
+    copilot_workload: str = ""  # the service's name in Copilot ("" when it is the application's name)
+    renames: Mapping[str, str] = field(default_factory=dict)  # Copilot service -> ecsp application (--rename)
+
+    def application(self, copilot_service: str) -> str:
+        """The ecsp application a Copilot service became (subscriptions name their publisher)."""
+        return self.renames.get(copilot_service, copilot_service)
 
 
 def as_string(value: Any) -> str:

@@ -146,10 +146,9 @@ def network(m: Mapper, ctx: WorkloadContext) -> None:
     if ctx.kind == "backend" and not connect and out.get("port") is not None:
         # Copilot registered every backend with a port in Cloud Map; without connect an ecsp backend
         # could not be reached at all.
-        m.note("note", ("network", "connect"), f"network.connect is not set; Copilot still made the service "
-                                               f"reachable as {ctx.workload}.{ctx.env.name}.{ctx.project}.local, "
-                                               f"so ecsp turns on Service Connect: callers use "
-                                               f"http://{ctx.workload}:{out['port']}")
+        m.note("note", ("network", "connect"), "network.connect is not set, and Copilot still registered the "
+                                               "service in its service discovery; ecsp turns on Service Connect "
+                                               "so that it stays reachable")
         connect = True
     if not connect:
         return

@@ -55,7 +55,7 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
     service.network(m, ctx)
     messaging.publish(m)
     if ctx.kind == "worker":
-        messaging.subscribe(m)
+        messaging.subscribe(m, ctx)
     if ctx.kind == "job":
         _job(m)
     variables = variable_section.variables(m, ctx, ("variables",), f.get("variables"))
