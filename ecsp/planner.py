@@ -24,6 +24,7 @@ class PlannedResource:
     name: str
     parent: str | None
     inputs: dict[str, Any]
+    provider: str | None = None  # "type::name" of its explicit provider (where it is created)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
@@ -83,8 +84,9 @@ def plan_stack(
     resources = []
     for n in recording.nodes:
         parent = by_urn.get(n.parent or "")
+        provider = by_urn.get(n.provider.rsplit("::", 1)[0]) if n.provider else None
         resources.append(PlannedResource(n.type, n.name, f"{parent.type}::{parent.name}" if parent else None,
-                                         n.inputs))
+                                         n.inputs, f"{provider.type}::{provider.name}" if provider else None))
     return recording, PlannedStack(spec, resources, recording.outputs, notes.stack_notes(config, spec))
 
 

@@ -48,8 +48,14 @@ examples:
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
 
-Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on), 3 pulumi
-missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their locks).
+Before any stack starts, every resource ecsp would create by name (ECR repositories, topics,
+queues, state machines, log groups, roles, namespaces, hosted zones...) is looked up in AWS:
+one that exists outside ecsp's stacks (Copilot's, beside which an imported project runs)
+stops the run with its name, its owner's tags and the fix. --skip-name-check skips that.
+
+Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on) or a name is
+taken, 3 pulumi missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their
+locks).
 """
 
 DESTROY_EPILOG = """\
@@ -105,6 +111,9 @@ def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
 def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("--with-upstream", action="store_true",
                    help=f"with --env/--app: also {verb} upstream stacks that are already deployed")
+    p.add_argument("--skip-name-check", action="store_true",
+                   help="do not look up in AWS, before starting, whether resources ecsp names itself already "
+                   "exist outside its stacks (Copilot's, say)")
     p.add_argument("--deploy-role", metavar="ARN",
                    help="deploy the environments' stacks through this IAM role, assumed from the default "
                    "credentials, instead of their profile/role_arn (what a pipeline's build does)")
@@ -181,7 +190,8 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
         result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
                              reporter=reporter, local=local, backend=args.backend, check=False,
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
-                             deploy_role=getattr(args, "deploy_role", None))
+                             deploy_role=getattr(args, "deploy_role", None),
+                             check_names=not getattr(args, "skip_name_check", False))
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view()  # per resource, with the properties that differ
         if changes is not None:
