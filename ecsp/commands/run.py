@@ -48,10 +48,10 @@ examples:
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
 
-Before any stack starts, every resource ecsp would create by name (ECR repositories, topics,
-queues, state machines, log groups, roles, namespaces, hosted zones...) is looked up in AWS:
-one that exists outside ecsp's stacks (Copilot's, beside which an imported project runs)
-stops the run with its name, its owner's tags and the fix. --skip-name-check skips that.
+Before any stack starts, every resource ecsp would create by name (ECR repositories,
+topics, queues, state machines, log groups, roles, namespaces, hosted zones...) is looked
+up in AWS: one that exists outside ecsp's stacks (Copilot's, say) stops the run with its
+name, its owner's tags and the fix. --skip-name-check skips that.
 
 Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on) or a name is
 taken, 3 pulumi missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their
