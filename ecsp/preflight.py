@@ -304,7 +304,7 @@ def _zone(client: Client, name: str) -> Found | None:
     wanted = name.rstrip(".") + "."
     zones = route53.list_hosted_zones_by_name(DNSName=wanted).get("HostedZones", [])
     for zone in zones:
-        if zone["Name"] == wanted and not zone.get("Config", {}).get("PrivateZone"):
+        if zone["Name"].rstrip(".") + "." == wanted and not zone.get("Config", {}).get("PrivateZone"):
             zone_id = zone["Id"].rsplit("/", 1)[-1]
             tags = route53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id)
             return Found(zone_id, _pairs(tags.get("ResourceTagSet", {}).get("Tags")))

@@ -24,10 +24,11 @@ from typing import Any
 from ecsp import naming
 from ecsp.config import name_problem
 from ecsp.errors import ConfigError, ConfigProblem, UsageError
-from ecsp.importer import runtime, schema, writer
+from ecsp.importer import beside, runtime, schema, writer
 from ecsp.importer.application import Imported, Names, Refused, import_workload, shorter, typos
 from ecsp.importer.environment import map_environment
 from ecsp.importer.fields import Env, Mapped, Note
+from ecsp.importer.live import LiveApp
 from ecsp.importer.workspace import Workspace
 
 __all__ = ["EnvSpec", "ImportResult", "Note", "import_copilot", "parse_env", "parse_rename"]
@@ -85,6 +86,8 @@ class ImportResult:
     refused_environments: list[str] = field(default_factory=list)
     # What validating the written text found (it should be nothing; anything here is a bug to report).
     problems: list[ConfigProblem] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)  # with from_aws: what is reused, new, and Copilot's
+    live: LiveApp | None = None  # with from_aws: Copilot's stacks as read
 
     @property
     def warnings(self) -> list[Note]:
@@ -168,10 +171,33 @@ def import_copilot(
         project_notes.append(Note("note", "project.region", f"project.region is {home}, the region of environment "
                                   f"{envs[0][0].name}; pass --region to choose another"))
     env_mapped = {env.name: _environment(ws, env) for env, _ in envs}
-    domain = domain or (app_info.domain if app_info else None)
-    envs = [(dataclasses.replace(env, zone=naming.environment_zone(project, env.name, domain) if domain else None,
-                                 certificates=bool(env_mapped[env.name][1].fields.get("certificates"))), spec)
-            for env, spec in envs]
+    live = None
+    copilot_domain = app_info.domain if app_info else None
+    if from_aws:
+        from ecsp.importer.live import read_stacks, regions_of
+
+        live = read_stacks(ws.application, regions_of((env.region, spec.profile) for env, spec in envs),
+                           endpoint_url=endpoint_url)
+        if copilot_domain and not domain:
+            # ecsp's zones would be Copilot's (<app>.<domain>, <env>.<app>.<domain>): keep Copilot's names as
+            # aliases instead, served with Copilot's certificates, until Copilot is retired.
+            project_notes.append(Note("note", "project.domain", f"project.domain is not set: Copilot's zones "
+                                      f"{ws.application}.{copilot_domain} and <env>.{ws.application}.{copilot_domain} "
+                                      "keep serving its host names, which the web applications keep as aliases; "
+                                      "pass --domain to give ecsp zones of its own", ""))
+    else:
+        domain = domain or copilot_domain
+    for env, _ in envs:
+        stack = live.environment(env.copilot_name) if live else None
+        if live is not None and stack is not None:
+            mapped = env_mapped[env.name]
+            mapped[1].notes += beside.environment_fields(mapped[1].fields, stack,
+                                                         live.load_balancers.get(env.copilot_name), mapped[0] or "")
+    envs = [(dataclasses.replace(
+        env, zone=naming.environment_zone(project, env.name, domain) if domain else None,
+        certificates=bool(env_mapped[env.name][1].fields.get("certificates")),
+        copilot_domain=copilot_domain if live and _has_subdomain(live, env.copilot_name) else None), spec)
+        for env, spec in envs]
     known = [env.name for env, _ in envs]
     names = Names(project, ws.application, {k: v for k, v in renamed.items() if k not in ws.environments})
     apps: dict[str, Imported | Refused] = {}
@@ -243,9 +269,17 @@ def import_copilot(
     plain = _plain(document)
     text = writer.dump(_sections(document, about_flags, project_notes), header=_header(ws))
     target = Path(output) if output is not None else ws.root / "ecsp.yaml"
+    report = beside.report(live, {e.copilot_name: e.name for e, _ in envs},
+                           {a.copilot_name: a.name for a in apps.values() if isinstance(a, Imported)}) if live else []
     return ImportResult(text, plain, notes, [a.name for a in apps.values() if isinstance(a, Imported)],
                         [a.name for a in apps.values() if isinstance(a, Refused)], known, ws.root,
-                        refused_envs, _problems(text, target, out_dir))
+                        refused_envs, _problems(text, target, out_dir), report, live)
+
+
+def _has_subdomain(live: LiveApp, env: str) -> bool:
+    """Whether Copilot's environment ``env`` has a zone of its own (the application has a domain)."""
+    stack = live.environment(env)
+    return stack is not None and bool(stack.outputs.get("EnvironmentSubdomain"))
 
 
 def _problems(text: str, target: Path, folder: Path) -> list[ConfigProblem]:

@@ -49,6 +49,9 @@ class Env:
     # domain) and whether the environment manifest brings certificates.
     zone: str | None = None
     certificates: bool = False
+    # Copilot's domain when its host names <svc>.<env>.<app>.<domain> stay in use (read from the live
+    # application): each web service keeps its name as an alias, served with the environment's certificates.
+    copilot_domain: str | None = None
 
     @property
     def copilot_name(self) -> str:

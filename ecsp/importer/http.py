@@ -52,7 +52,14 @@ def web(m: Mapper, ctx: WorkloadContext) -> None:
         value = m.seconds(("http", "deregistration_delay"), http["deregistration_delay"])
         if value is not None:
             out["deregistration_delay"] = value
-    aliases = servable(m, ctx.env, _aliases(m, http.get("alias"), http.get("hosted_zone")))
+    names = _aliases(m, http.get("alias"), http.get("hosted_zone"))
+    if ctx.env.copilot_domain:
+        host = (f"{ctx.copilot_workload or ctx.workload}.{ctx.env.copilot_name}.{ctx.copilot_app or ctx.project}."
+                f"{ctx.env.copilot_domain}")
+        names.insert(0, host)
+        m.note("note", ("http",), f"aliases: {host}, the service's name under Copilot's domain, is kept as an alias "
+                                  "(its DNS record stays Copilot's until the cutover)")
+    aliases = servable(m, ctx.env, names)
     if aliases:
         out["aliases"] = aliases
     target = http.get("target_container", http.get("targetContainer"))
