@@ -305,6 +305,10 @@ def test_from_aws_reads_copilots_ssm_parameters(tmp_path: Path, monkeypatch: pyt
     reset(endpoint)
     for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
         monkeypatch.setenv(key, value)
+    # The profile given for test reads test's stacks.
+    (tmp_path / "aws-config").write_text("[profile test-profile]\naws_access_key_id = test\n"
+                                         "aws_secret_access_key = test\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     ssm = client(endpoint, "ssm", "us-west-2")
     # The layout of aws/copilot-cli internal/pkg/config (store.go, app.go, env.go).
     ssm.put_parameter(Name="/copilot/applications/shop", Type="String", Value=json.dumps(
@@ -317,8 +321,9 @@ def test_from_aws_reads_copilots_ssm_parameters(tmp_path: Path, monkeypatch: pyt
     result = import_copilot(tmp_path, from_aws=True, region="us-west-2", endpoint_url=endpoint,
                             environments=["test=us-west-2::test-profile"])
     document = result.document
-    assert document["project"] == {"name": "shop", "region": "us-west-2", "account": "111111111111",
-                                   "domain": "example.com"}
+    # Copilot's domain stays Copilot's (ecsp's zones would be its zones): not written, said in a note.
+    assert document["project"] == {"name": "shop", "region": "us-west-2", "account": "111111111111"}
+    assert any(n.field == "project.domain" for n in result.notes)
     assert document["environments"] == {
         "test": {"region": "us-west-2", "account": "111111111111", "profile": "test-profile"},
         "prod": {"region": "us-east-1", "account": "222222222222"}}
