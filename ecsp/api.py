@@ -34,11 +34,13 @@ if TYPE_CHECKING:
     from collections.abc import Generator
 
     from ecsp.context import LocalEmulator
-    from ecsp.ops.kinds import Execution
+    from ecsp.cost import CostReport
+    from ecsp.diagram import Diagram
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
+    from ecsp.ops.workloads import Execution
     from ecsp.pipelines import PipelineModel
     from ecsp.progress.base import Reporter
 
@@ -88,6 +90,27 @@ class Project:
         from ecsp import planner
 
         return planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline))
+
+    def diagram(self, env: str | None = None) -> Diagram:
+        """The architecture diagram of environment ``env``, or of the project without it, from the offline plan.
+
+        Renders itself in notebooks (SVG, or Mermaid without Graphviz); ``.render("png")``, ``.mermaid()``.
+        """
+        from ecsp import diagram
+
+        return diagram.draw(self.config, self.plan(env, with_pipeline=env is None and bool(self.config.pipelines)),
+                            env)
+
+    def cost(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+             assume: dict[str, float] | None = None) -> CostReport:
+        """The monthly cost estimate of the selected stacks (all by default), from the offline plan and the
+        pinned price table; ``assume`` overrides usage assumptions by name. ``other.cost().diff(...)`` compares."""
+        from ecsp import cost
+
+        if env or app:
+            only = set(self.stacks(env, app, include_upstream=False).names())
+            return cost.estimate_plan(self.config, self.plan(env, app), assume, only=only)
+        return cost.estimate_plan(self.config, self.plan(with_pipeline=bool(self.config.pipelines)), assume)
 
     # Release pipelines: the model, and their live state read with boto3.
     def pipelines(self) -> list[PipelineModel]:
@@ -140,13 +163,13 @@ class Project:
 
         Names are checked now; AWS is read while iterating (``follow=False``: only the start).
         """
-        from ecsp.ops import check_names, kinds, open_sessions
+        from ecsp.ops import check_names, open_sessions, workloads
 
         check_names(self.config, [env], [app])
 
         def generate() -> Generator[Execution | LogEvent, None, None]:
             with open_sessions(self.config, self.root, local) as sessions:
-                yield from kinds.run(self.config, sessions, env, app, follow=follow, poll=poll)
+                yield from workloads.run(self.config, sessions, env, app, follow=follow, poll=poll)
 
         return generate()
 

@@ -19,6 +19,9 @@ from ecsp.commands import HelpFormatter, fill
 COMMAND_MODULES = (
     "ecsp.commands.config",  # validate, schema, init
     "ecsp.commands.plan",  # plan
+    "ecsp.commands.diagram",  # diagram
+    "ecsp.commands.cost",  # cost
+    "ecsp.commands.check",  # check --aws-models
     "ecsp.commands.run",  # up, preview, destroy, refresh
     "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, show
@@ -43,6 +46,7 @@ start here:
   ecsp init --name shop --region us-west-2   write a starter ecsp.yaml
   ecsp validate                              check it (exit 2 on problems)
   ecsp plan                                  every stack's resources, offline
+  ecsp diagram --env test / ecsp cost        draw it / what it costs a month
   ecsp import copilot                        or start from a Copilot workspace
 
 Run `ecsp COMMAND --help` for a command's options.

@@ -66,6 +66,13 @@ class PulumiMissingError(EcspError):
     exit_code = 3
 
 
+class ToolMissingError(EcspError):
+    """A program or tool ecsp runs is not installed (Graphviz's ``dot``; node and the npm packages of the
+    AWS checks). Exit status 3."""
+
+    exit_code = 3
+
+
 class EngineError(EcspError):
     """A Pulumi operation failed; the message says which stack and why."""
 

@@ -13,7 +13,7 @@ import fnmatch
 import hashlib
 from pathlib import Path
 
-from ecsp.config import Application
+from ecsp.config import ResolvedApplication
 
 # Never part of what docker sends as the context in practice, and large.
 _ALWAYS_SKIPPED = (".git", ".ecsp")
@@ -35,7 +35,7 @@ def _dockerignore(context: Path) -> list[str]:
     return [line.strip("/") for line in lines if line and not line.startswith(("#", "!"))]
 
 
-def build_tag(root: Path, app: Application) -> str | None:
+def build_tag(root: Path, app: ResolvedApplication) -> str | None:
     """``ecsp-<12 hex>`` for an application built from a Dockerfile; None for an image location."""
     image = app.image
     if image.build is None:

@@ -73,6 +73,10 @@ class Node:
     depends_on: tuple[str, ...] = ()
     ignore_changes: tuple[str, ...] = ()
     retain_on_delete: bool = False
+    # The AWS region its provider places it in, and the id, ARN and name the mocks answered with:
+    # what other resources' inputs carry when they refer to it (a diagram's links follow them).
+    region: str | None = None
+    handles: tuple[str, ...] = ()
 
 
 @dataclass
@@ -340,11 +344,16 @@ class RecordingMonitor(MockMonitor):
                 if ids:
                     self.aws.provider_accounts[response.urn] = str(ids[0])
         if request.type != "pulumi:pulumi:Stack":
+            registered = self.resources.get(response.urn)
+            state = registered.state if registered is not None else {}
+            handles = tuple(dict.fromkeys(v for v in (response.id, state.get("arn"), state.get("name"))
+                                          if isinstance(v, str) and v))
             self.recording.nodes.append(Node(
                 type=request.type, name=request.name, inputs=_plain(rpc.deserialize_properties(request.object)),
                 parent=request.parent or None, urn=response.urn, custom=request.custom,
                 provider=request.provider, depends_on=tuple(request.dependencies),
-                ignore_changes=tuple(request.ignoreChanges), retain_on_delete=bool(request.retainOnDelete)))
+                ignore_changes=tuple(request.ignoreChanges), retain_on_delete=bool(request.retainOnDelete),
+                region=self.aws._where(request.provider)[0] if request.custom else None, handles=handles))
         return response
 
     def ReadResource(self, request: Any) -> Any:

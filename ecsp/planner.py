@@ -24,7 +24,9 @@ class PlannedResource:
     name: str
     parent: str | None
     inputs: dict[str, Any]
-    provider: str | None = None  # "type::name" of its explicit provider (where it is created)
+    region: str | None = None  # where its provider places it (None: a component or a stack reference)
+    handles: tuple[str, ...] = ()  # its id, ARN and name under the mocks, as other resources' inputs carry them
+    provider: str | None = None  # "type::name" of its explicit provider (its region and credentials)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
@@ -86,7 +88,8 @@ def plan_stack(
         parent = by_urn.get(n.parent or "")
         provider = by_urn.get(n.provider.rsplit("::", 1)[0]) if n.provider else None
         resources.append(PlannedResource(n.type, n.name, f"{parent.type}::{parent.name}" if parent else None,
-                                         n.inputs, f"{provider.type}::{provider.name}" if provider else None))
+                                         n.inputs, n.region, n.handles,
+                                         f"{provider.type}::{provider.name}" if provider else None))
     return recording, PlannedStack(spec, resources, recording.outputs, notes.stack_notes(config, spec))
 
 

@@ -66,6 +66,20 @@ document = plan.to_json()
 print([s["name"] for s in document["stacks"]])
 
 # %% [markdown]
+# ## A picture and a monthly bill
+# `diagram()` draws an environment (or, without `env`, the project) from the same offline plan; a
+# notebook shows it as SVG (Mermaid where Graphviz is not installed). `cost()` prices every
+# planned resource with ecsp's dated AWS price table; the report renders as a table, and its
+# assumptions can be changed by name.
+
+# %%
+picture = project.diagram(env="prod")
+print(picture)
+estimate = project.cost(env="prod", assume={"nat_gb": 100})
+low, high = estimate.total
+print(f"prod: ${low:,.2f} to ${high:,.2f} a month (prices of {estimate.price_date})")
+
+# %% [markdown]
 # ## Mistakes raise, with every problem listed
 # The API raises `ConfigError`; each problem has the file, the line, the field and a fix.
 

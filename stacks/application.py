@@ -1,19 +1,19 @@
-"""The application stack: one application of one kind in one environment (one stack per (environment, app)).
+"""The application stack: one application in one environment (one stack per (environment, app)).
 
 It reads the environment stack's outputs (network, cluster, load balancer, listeners,
 zone, Service Connect namespace) and the project stack's (the ECR repository of this
 region) through ``pulumi.StackReference`` and builds, one component per concern: the
 image (built and pushed when ``image.build``), the IAM roles, the log group and task
-definition (the same for every kind), then what the kind puts around it:
+definition (the same for every application), then one component per capability its type has
+(:data:`ecsp.config.APPLICATION_TYPES`), never asking for the type by name:
 
-* web: the routing (target group, listener rules, DNS), the service and its autoscaling;
-* backend: the service (no load balancer) and its autoscaling;
-* worker: its queue and subscriptions, the service, autoscaling and backlog scaling;
-* job: the state machine that runs the task and its schedule.
+* publish: its topics;
+* queue: its queue and subscriptions (and backlog scaling with a service);
+* http: the routing (target group, listener rules, DNS);
+* service: the service and its autoscaling, with Service Connect (serve: others call it);
+* schedule: the state machine that runs the task and its schedule.
 
-Any kind may publish topics; web and backend may serve through Service Connect, workers
-may call through it. Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the
-kind has them.
+Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the application has them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import Application, ProjectConfig, managed_alias
+from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias
 from ecsp.context import StackContext
 from stacks import _aws, application_sidecars, application_storage
 from stacks.application_iam import TaskRoles, after
@@ -58,7 +58,7 @@ def repository_url(regions: Any, region: str, application: str) -> str:
 
 
 def _storage(
-    app: str, *, names: naming.AppNames, settings: Application, upstream: EnvironmentOutputs, region: str,
+    app: str, *, names: naming.AppNames, settings: ResolvedApplication, upstream: EnvironmentOutputs, region: str,
     account: pulumi.Input[str], partition: pulumi.Input[str], provider: aws.Provider,
 ) -> tuple[list[aws.ecs.TaskDefinitionVolumeArgs] | None, pulumi.Output[str] | None]:
     """The task's EFS volumes and the task role's EFS policy; (None, None) without volumes."""
@@ -125,7 +125,7 @@ def program(ctx: StackContext) -> None:
                       sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
                       storage_policy=storage_policy)
 
-    # What the kind adds around the shared task definition: topics and a queue, with their grants
+    # What the capabilities add around the shared task definition: topics and a queue, with their grants
     # on the task role (tasks must not start before those exist) and their variables.
     task_grants: list[pulumi.CustomResource] = []
     extra: dict[str, pulumi.Input[str]] = {}
@@ -134,7 +134,7 @@ def program(ctx: StackContext) -> None:
         topics = Topics(app, names=names, publish=settings.publish, task_role=roles.task_role, provider=provider)
         task_grants.append(topics.grant)
         extra["ECSP_SNS_TOPIC_ARNS"] = topics.arns.apply(lambda a: json.dumps(a, sort_keys=True))
-    if settings.kind == "worker":
+    if settings.has(Capability.QUEUE):
         queue = Queue(app, names=names, settings=settings.queue, subscribe=settings.subscribe,
                       task_role=roles.task_role, region=region, account=account, partition=partition,
                       provider=provider)
@@ -148,11 +148,11 @@ def program(ctx: StackContext) -> None:
                if settings.connect and upstream.service_connect_namespace_arn is not None else None)
 
     routing: Routing | None = None
-    if settings.kind == "web":
+    if settings.has(Capability.HTTP):
         host = naming.application_host(config.project.name, env, app, domain) if domain else None
-        # Every web application's rule keys (one per rule; more than one with many aliases), so that
-        # each stack derives the same, unique priorities on its own.
-        keys = [key for other in config.applications if config.application(env, other).kind == "web"
+        # The rule keys of every application behind the load balancer (one per rule; more than one with
+        # many aliases), so that each stack derives the same, unique priorities on its own.
+        keys = [key for other in config.applications if config.application(env, other).has(Capability.HTTP)
                 for key in application_rule_keys(config, env, other)]
         numbers = priorities.priorities(keys)
         routing = Routing(
@@ -172,7 +172,7 @@ def program(ctx: StackContext) -> None:
         sidecar_secrets=roles.sidecar_secrets if settings.sidecars else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
-    if settings.kind == "job":
+    if settings.has(Capability.SCHEDULE):
         job = Job(app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
                   task_definition_arn=task.task_definition.arn, execution_role_arn=roles.execution_role_arn,
                   task_role_arn=task_role_arn, subnet_ids=subnet_ids,

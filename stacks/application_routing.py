@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import Application
+from ecsp.config import ResolvedApplication
 from stacks import _aws
 
 
@@ -56,7 +56,7 @@ class Routing(pulumi.ComponentResource):
         name: str,
         *,
         names: naming.AppNames,
-        settings: Application,
+        settings: ResolvedApplication,
         priority: int | Sequence[int],
         vpc_id: pulumi.Input[str],
         http_listener_arn: pulumi.Input[str],

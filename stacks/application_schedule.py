@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
-from ecsp.config import Application
+from ecsp.config import ResolvedApplication
 from stacks import _aws
 from stacks._iam import VERSION, service_trust
 
@@ -34,7 +34,7 @@ RETRY_BACKOFF = 1.5
 SYNC_RULE = "StepFunctionsGetEventsForECSTaskRule"
 
 
-def definition(*, settings: Application, container: str, cluster_arn: str, task_definition_arn: str,
+def definition(*, settings: ResolvedApplication, container: str, cluster_arn: str, task_definition_arn: str,
                subnet_ids: Sequence[str], security_group_id: str, partition: str) -> dict[str, Any]:
     """The state machine: one task state that runs the job's task and waits for it (retries, timeout)."""
     run: dict[str, Any] = {
@@ -96,7 +96,7 @@ class Job(pulumi.ComponentResource):
         name: str,
         *,
         names: naming.AppNames,
-        settings: Application,
+        settings: ResolvedApplication,
         cluster_arn: pulumi.Input[str],
         task_definition_arn: pulumi.Input[str],
         execution_role_arn: pulumi.Input[str],

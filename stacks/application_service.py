@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
-from ecsp.config import Application, AutoscalingConfig, Capacity, CapacitySpread
+from ecsp.config import AutoscalingConfig, Capacity, CapacitySpread, ResolvedApplication
 from stacks import _aws
 
 # Target-tracking metrics per ecsp autoscaling target.
@@ -78,7 +78,7 @@ class Service(pulumi.ComponentResource):
         name: str,
         *,
         names: naming.AppNames,
-        settings: Application,
+        settings: ResolvedApplication,
         cluster_arn: pulumi.Input[str],
         task_definition_arn: pulumi.Input[str],
         subnet_ids: pulumi.Input[Sequence[str]],

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ecsp import naming
-from ecsp.config import LOG_ROUTER, Application, ContainerHealthCheckConfig, FireLensConfig, SidecarConfig
+from ecsp.config import LOG_ROUTER, ContainerHealthCheckConfig, FireLensConfig, ResolvedApplication, SidecarConfig
 from stacks.application_iam import SecretRef
 
 LOG_STREAM_PREFIX = "ecsp"  # as the application's: streams are <prefix>/<container>/<task id> (what `ecsp logs` reads)
@@ -107,7 +107,7 @@ def task_containers(
     main: dict[str, Any],
     *,
     names: naming.AppNames,
-    settings: Application,
+    settings: ResolvedApplication,
     environment: Mapping[str, str],
     sidecar_secrets: Mapping[str, Sequence[SecretRef]],
     log_group: str,
@@ -142,6 +142,6 @@ def task_containers(
     return containers
 
 
-def sidecar_secret_maps(settings: Application) -> dict[str, dict[str, str]]:
+def sidecar_secret_maps(settings: ResolvedApplication) -> dict[str, dict[str, str]]:
     """Each sidecar's secrets (only sidecars that have some)."""
     return {name: dict(car.secrets) for name, car in sorted(settings.sidecars.items()) if car.secrets}

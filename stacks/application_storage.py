@@ -88,7 +88,7 @@ def efs_policy(
             resource, point = file_system_arn(managed_file_system_id, **where), managed_access_point_arn
         statement: dict[str, Any] = {"Effect": "Allow", "Action": actions, "Resource": resource}
         if point is not None:
-            statement["Condition"] = {"StringEquals": {"elasticfilesystem:AccessPointArn": point}}
+            statement["Condition"] = {"ArnEquals": {"elasticfilesystem:AccessPointArn": point}}
         statements.append(statement)
     return {"Version": VERSION, "Statement": statements} if statements else None
 

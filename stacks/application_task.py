@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
-from ecsp.config import Application
+from ecsp.config import ResolvedApplication
 from stacks import _aws, application_sidecars
 from stacks.application_iam import SecretRef
 
@@ -45,7 +45,7 @@ def environment(names: naming.AppNames, variables: Mapping[str, str], url: str |
 def container_definition(
     *,
     names: naming.AppNames,
-    settings: Application,
+    settings: ResolvedApplication,
     image: str,
     url: str | None,
     secrets: Sequence[SecretRef],
@@ -91,7 +91,7 @@ class TaskDefinition(pulumi.ComponentResource):
         name: str,
         *,
         names: naming.AppNames,
-        settings: Application,
+        settings: ResolvedApplication,
         image: pulumi.Input[str],
         url: pulumi.Input[str] | None,
         secrets: pulumi.Input[Sequence[SecretRef]],

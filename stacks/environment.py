@@ -19,7 +19,7 @@ import pulumi_aws as aws
 from ecsp import naming
 from ecsp import network as ecsp_network
 from ecsp.config import AccessLogsBucket as AccessLogsConfig
-from ecsp.config import ProjectConfig, extra_certificate_names
+from ecsp.config import Feature, ProjectConfig, extra_certificate_names
 from ecsp.context import StackContext
 from stacks import _aws, environment_storage
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
@@ -99,9 +99,11 @@ def program(ctx: StackContext) -> None:
     provider = _aws.stack_provider(ctx)
 
     network = Network("network", settings=cfg.network, names=names, provider=provider)
-    # Only when an application connects: environments of projects that never do stay as they were.
+    # What the applications need of it (ecsp.config.needs): what no application needs is not created,
+    # so environments of projects that never connect or mount the file system stay as they were.
+    needs = config.environment_needs(env)
     discovery = (ServiceDiscovery("service-discovery", names=names, provider=provider)
-                 if any(app.connect for app in config.applications.values()) else None)
+                 if Feature.NAMESPACE in needs else None)
     cluster = Cluster("cluster", names=names, container_insights=cfg.container_insights, provider=provider,
                       service_connect_namespace_arn=discovery.namespace_arn if discovery else None)
 
@@ -154,7 +156,7 @@ def program(ctx: StackContext) -> None:
                              account=str(account), provider=provider)
 
     storage = None
-    if config.needs_file_system(env):
+    if Feature.FILE_SYSTEM in needs:
         storage = environment_storage.FileSystem(
             "storage", names=names, vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
             # A mount target per private subnet: ecsp's two, or as many as an existing VPC lists.

@@ -370,7 +370,10 @@ def test_plan_tree_fits_80_columns_and_counts_what_json_lists(monkeypatch: pytes
     # ...and its dependencies on a line of their own, whole, rather than wrapped mid-list.
     assert "  after shop-environment/prod, shop-project/global" in lines
     assert all(len(line) <= 80 for line in lines)
-    assert lines[-1].startswith(f"total: {counts['shop-project/global']} project resources, ")
+    # the resource totals, then the estimated monthly cost (ecsp.cost)
+    totals = next(i for i, line in enumerate(lines) if line.startswith("total: "))
+    assert lines[totals].startswith(f"total: {counts['shop-project/global']} project resources, ")
+    assert lines[totals + 1].startswith("estimated monthly cost: $")
 
 
 def test_plan_into_a_closed_pipe_ends_quietly_with_141() -> None:

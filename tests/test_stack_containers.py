@@ -16,7 +16,7 @@ import pytest
 
 from ecsp import mocks, notes, planner
 from ecsp.config import CapacitySpread, ProjectConfig, VolumeConfig
-from ecsp.config.containers import dependency_cycle
+from ecsp.config.container_rules import dependency_cycle
 from ecsp.mocks import Recording
 from stacks import PROGRAMS
 from stacks.application_service import capacity_strategy
@@ -309,11 +309,11 @@ def test_task_role_may_mount_each_volume_and_write_unless_read_only(
     existing = "arn:aws:elasticfilesystem:us-west-2:111111111111:file-system/fs-0123456789abcdef0"
     read_write = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
     assert policy(web_test, "web-efs")["Statement"] == [
-        {"Effect": "Allow", "Action": read_write, "Resource": existing, "Condition": {"StringEquals": {
+        {"Effect": "Allow", "Action": read_write, "Resource": existing, "Condition": {"ArnEquals": {
             "elasticfilesystem:AccessPointArn":
                 "arn:aws:elasticfilesystem:us-west-2:111111111111:access-point/fsap-0123456789abcdef0"}}},
         {"Effect": "Allow", "Action": read_write, "Resource": fs,
-         "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": point["arn"]}}},
+         "Condition": {"ArnEquals": {"elasticfilesystem:AccessPointArn": point["arn"]}}},
         {"Effect": "Allow", "Action": ["elasticfilesystem:ClientMount"], "Resource": existing},
     ]
     # The task role's ARN reaches the task definition only after the grant exists.

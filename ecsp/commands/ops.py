@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ecsp import api, views
     from ecsp.ops import logs as ops
-    from ecsp.ops.kinds import Execution
+    from ecsp.ops.workloads import Execution
 
     project = api.load(args.file)
     env = _environment(args, project.config, "run")

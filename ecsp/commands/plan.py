@@ -29,7 +29,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def plan(args: argparse.Namespace) -> int:
     import json
 
-    from ecsp import api, views
+    from ecsp import api, cost, views
 
     project = api.load(args.file)
     result = project.plan(env=args.env, app=args.app, with_pipeline=args.with_pipeline)
@@ -38,6 +38,7 @@ def plan(args: argparse.Namespace) -> int:
     else:
         out = views.console()
         views.print_plan(result, out, inputs=args.inputs)
+        out.print(cost.estimate_plan(project.config, result).total_line())
         for model in project.pipelines() if args.with_pipeline else []:
             views.print_pipeline(model, out)
     return 0

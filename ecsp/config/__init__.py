@@ -6,17 +6,21 @@ field to fix, so the loader can point at the right line. :meth:`ProjectConfig.ap
 returns the effective settings of one application in one environment.
 
 The modules stand on floors, each importing only from the floors below it, so the package
-has no import loop:
+has no import loop (``tests/test_architecture.py`` keeps it so):
 
-1. :mod:`.base` (model base, field errors), :mod:`.types` (value types), :mod:`.variables`;
-2. the sections and blocks: :mod:`.project`, :mod:`.environment`, :mod:`.task`, :mod:`.http`,
-   :mod:`.service`, :mod:`.messaging`, :mod:`.storage`, :mod:`.containers`, :mod:`.pipeline`;
-3. :mod:`.application`, assembled from the blocks;
+1. :mod:`.base` (model base, field errors, markers), :mod:`.types` (value types),
+   :mod:`.variables`, :mod:`.fields` (capabilities, merge policies, the derived forms);
+2. the sections and blocks: :mod:`.project`, :mod:`.environment`, :mod:`.needs`, :mod:`.task`,
+   :mod:`.containers`, :mod:`.storage`, :mod:`.http`, :mod:`.service`, :mod:`.messaging`,
+   :mod:`.job`, :mod:`.pipeline`; :mod:`.container_rules` across a task's containers;
+3. :mod:`.application`: the types table, and the application assembled from the blocks;
 4. :mod:`.resolve`: overrides merged per environment, and which line set each value;
 5. :mod:`.aliases` and :mod:`.rules`: the project-wide rules;
 6. :mod:`.salvage` and :mod:`.root` (:class:`ProjectConfig`); :mod:`.explain` above them all.
 
-This module re-exports the names the rest of ecsp imports.
+This module re-exports the names the rest of ecsp imports. ``Application`` and
+``ApplicationConfig`` are the old names of :class:`ResolvedApplication` and
+:class:`ApplicationSpec`, kept only so that branches opened before the rename still import.
 """
 
 from __future__ import annotations
@@ -28,18 +32,27 @@ from ecsp.config.aliases import (
     extra_certificate_names,
     managed_alias,
 )
-from ecsp.config.application import Application, ApplicationConfig, ApplicationOverride, kind_problems
+from ecsp.config.application import (
+    APPLICATION_TYPES,
+    DEFAULT_TYPE,
+    ApplicationOverride,
+    ApplicationSpec,
+    ApplicationType,
+    ResolvedApplication,
+    type_problems,
+    type_with,
+)
 from ecsp.config.base import FieldError, FieldErrors, Model
+from ecsp.config.container_rules import container_problems, containers_of, dependency_cycle
 from ecsp.config.containers import (
     FLUENT_BIT_IMAGE,
     LOG_ROUTER,
     Condition,
+    ContainerBlock,
     ContainerHealthCheckConfig,
     FireLensConfig,
     LoggingConfig,
     SidecarConfig,
-    container_problems,
-    containers_of,
 )
 from ecsp.config.environment import (
     DEFAULT_FLOW_LOG_RETENTION,
@@ -51,8 +64,11 @@ from ecsp.config.environment import (
     ImportedVpc,
     NetworkConfig,
 )
-from ecsp.config.http import MAX_ALIASES, HealthCheckConfig, HealthCheckOverride
-from ecsp.config.messaging import QueueConfig, SubscriptionConfig
+from ecsp.config.fields import Capability, Merge, Setting
+from ecsp.config.http import MAX_ALIASES, HealthCheckConfig, HttpBlock
+from ecsp.config.job import ScheduleBlock
+from ecsp.config.messaging import PublishBlock, QueueBlock, QueueConfig, SubscriptionConfig
+from ecsp.config.needs import Feature, Need
 from ecsp.config.pipeline import (
     BRANCH_PATTERN,
     CODECOMMIT_PATTERN,
@@ -70,22 +86,29 @@ from ecsp.config.pipeline import (
     check_pipelines,
 )
 from ecsp.config.project import EcrConfig, ProjectSection, StateConfig, name_problem
-from ecsp.config.resolve import Resolved, resolve_applications
+from ecsp.config.resolve import Resolved, merged, resolve_applications
 from ecsp.config.root import ProjectConfig
 from ecsp.config.rules import (
     certificates_in_environment_account,
     check_project,
     derived_names_fit,
+    needs_are_met,
     overrides_name_known_environments,
     paths_unique_per_environment,
-    private_placement_needs_nat,
-    queue_scaling_needs_container_insights,
     subscriptions_name_published_topics,
 )
 from ecsp.config.salvage import Repair, partial_problems
-from ecsp.config.service import AutoscalingConfig, Capacity, CapacitySpread, Count, DeploymentConfig, QueueDelayConfig
+from ecsp.config.service import (
+    AutoscalingConfig,
+    Capacity,
+    CapacitySpread,
+    Count,
+    DeploymentConfig,
+    QueueDelayConfig,
+    ServiceBlock,
+)
 from ecsp.config.storage import EFS_ACCESS_POINT_PATTERN, EFS_ID_PATTERN, Efs, EfsConfig, StorageConfig, VolumeConfig
-from ecsp.config.task import DEFAULT_CPU, DEFAULT_MEMORY, ImageConfig
+from ecsp.config.task import DEFAULT_CPU, DEFAULT_MEMORY, ImageConfig, TaskBlock
 from ecsp.config.types import (
     ACCOUNT_PATTERN,
     BUCKET_PATTERN,
@@ -115,7 +138,6 @@ from ecsp.config.types import (
     HealthCheckPath,
     HostName,
     ImageUri,
-    Kind,
     LogPrefix,
     MountPath,
     Region,
@@ -137,9 +159,15 @@ from ecsp.config.variables import (
     secret_kind,
 )
 
+# The names before application types became capability sets, kept so that branches opened before
+# the rename still import: Application is ResolvedApplication, ApplicationConfig is ApplicationSpec.
+Application = ResolvedApplication
+ApplicationConfig = ApplicationSpec
+
 __all__ = [
     "ACCOUNT_PATTERN",
     "ACM_NAMES_PER_CERTIFICATE",
+    "APPLICATION_TYPES",
     "BRANCH_PATTERN",
     "BUCKET_PATTERN",
     "CERTIFICATE_ARN_PATTERN",
@@ -150,6 +178,7 @@ __all__ = [
     "DEFAULT_CPU",
     "DEFAULT_FLOW_LOG_RETENTION",
     "DEFAULT_MEMORY",
+    "DEFAULT_TYPE",
     "DISCOVERY_NAME_PATTERN",
     "DOMAIN_PATTERN",
     "EFS_ACCESS_POINT_PATTERN",
@@ -186,15 +215,19 @@ __all__ = [
     "Application",
     "ApplicationConfig",
     "ApplicationOverride",
+    "ApplicationSpec",
+    "ApplicationType",
     "AutoscalingConfig",
     "Branch",
     "BucketName",
+    "Capability",
     "Capacity",
     "CapacitySpread",
     "CertificateArn",
     "Condition",
     "Connect",
     "ConnectionArn",
+    "ContainerBlock",
     "ContainerHealthCheckConfig",
     "Count",
     "DeploymentConfig",
@@ -203,41 +236,50 @@ __all__ = [
     "Efs",
     "EfsConfig",
     "EnvironmentConfig",
+    "Feature",
     "FieldError",
     "FieldErrors",
     "FireLensConfig",
     "FlowLogs",
     "FlowLogsConfig",
     "HealthCheckConfig",
-    "HealthCheckOverride",
     "HealthCheckPath",
     "HostName",
+    "HttpBlock",
     "ImageConfig",
     "ImageUri",
     "ImportedVpc",
-    "Kind",
     "LogPrefix",
     "LoggingConfig",
+    "Merge",
     "Model",
     "MountPath",
+    "Need",
     "NetworkConfig",
     "PipelineConfig",
     "PipelineStage",
     "ProjectConfig",
     "ProjectSection",
+    "PublishBlock",
+    "QueueBlock",
     "QueueConfig",
     "QueueDelayConfig",
     "Region",
     "Repair",
     "Resolved",
+    "ResolvedApplication",
     "RoleArn",
     "Schedule",
+    "ScheduleBlock",
+    "ServiceBlock",
+    "Setting",
     "SidecarConfig",
     "StateConfig",
     "StorageConfig",
     "SubnetId",
     "SubscriptionConfig",
     "SuccessCodes",
+    "TaskBlock",
     "Topic",
     "TopicArn",
     "UnquotedNumber",
@@ -251,17 +293,19 @@ __all__ = [
     "container_problems",
     "containers_of",
     "covered_by_wildcard",
+    "dependency_cycle",
     "derived_names_fit",
     "extra_certificate_names",
-    "kind_problems",
     "managed_alias",
+    "merged",
     "name_problem",
+    "needs_are_met",
     "overrides_name_known_environments",
     "partial_problems",
     "paths_unique_per_environment",
-    "private_placement_needs_nat",
-    "queue_scaling_needs_container_insights",
     "resolve_applications",
     "secret_kind",
     "subscriptions_name_published_topics",
+    "type_problems",
+    "type_with",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ecsp import naming
-from ecsp.config.application import ApplicationConfig
+from ecsp.config.application import ApplicationSpec
 from ecsp.config.base import FieldError, quoted_list
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.project import ProjectSection
@@ -38,7 +38,7 @@ def extra_certificate_names(project: str, environment: str, domain: str | None, 
 
 def aliases_are_routable(
     project: ProjectSection, environments: Mapping[str, EnvironmentConfig],
-    applications: Mapping[str, ApplicationConfig], resolved: Resolved,
+    applications: Mapping[str, ApplicationSpec], resolved: Resolved,
 ) -> list[FieldError]:
     """Every alias has a certificate (ecsp's or the environment's) and belongs to one application per environment."""
     domain = project.domain

@@ -1,9 +1,10 @@
-"""Validation plumbing shared by every section: the model base, field errors, pattern validators."""
+"""Validation plumbing shared by every section: the model base, field errors, pattern validators, field markers."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -40,6 +41,8 @@ class FieldErrors(ValueError):
 
 
 class Model(BaseModel):
+    """The base of every model of ecsp.yaml: frozen, no unknown keys, no type coercion."""
+
     # strict: YAML already yields native types, and lax mode would turn `port: yes` into 1.
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True)
 
@@ -84,3 +87,27 @@ def quoted_list(items: list[str]) -> str:
 
 def or_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" or {items[-1]}"
+
+
+class Marker:
+    """Field metadata that ecsp reads (pydantic ignores it): put in ``Annotated[...]`` next to the type."""
+
+
+@dataclass(frozen=True)
+class Indexed(Marker):
+    """A list whose items messages name by position, ``stages[1]``, rather than as a key, ``aliases.1``."""
+
+
+INDEXED = Indexed()
+
+
+@dataclass(frozen=True)
+class Hint(Marker):
+    """How a message tells the user to write the field, where its example and description do not say it.
+
+    ``expected`` replaces "use e.g. ..."; ``given_text`` is the whole message when text stands where
+    a mapping belongs (``{value}`` is the text).
+    """
+
+    expected: str | None = None
+    given_text: str | None = None

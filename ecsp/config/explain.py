@@ -10,23 +10,56 @@ new field needs no edit here.
 from __future__ import annotations
 
 import difflib
+import functools
 import typing
 from typing import Any
 
 import annotated_types
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
-from ecsp.config.base import FieldError, FieldErrors
+from ecsp.config.base import FieldError, FieldErrors, Hint, Indexed
 from ecsp.config.root import ProjectConfig
 from ecsp.config.salvage import partial_problems
 from ecsp.config.types import UnquotedNumber
 from ecsp.errors import ConfigProblem
 from ecsp.yamlfile import Lines, Loc
 
-# Tags of tagged unions, by the field that holds them: not part of the path the user wrote.
-_UNION_TAGS = {"count": ("fixed", "range"), "flow_logs": ("flag", "settings"), "access_logs": ("flag", "settings"),
-               "capacity": ("kind", "spread"), "efs": ("managed", "existing")}
+
+@functools.cache
+def _schema_facts() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Read from the schema once: the tags of tagged unions by the field that holds them, and indexed lists.
+
+    A tag is pydantic's name for a union member (``count``'s ``fixed`` or ``range``), not part of
+    the path the user wrote; an indexed list's positions show as ``[i]`` (:data:`~.base.INDEXED`).
+    """
+    tags: dict[str, set[str]] = {}
+    indexed: set[str] = set()
+    seen: set[type[BaseModel]] = set()
+    todo: list[type[BaseModel]] = [ProjectConfig]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            if any(isinstance(m, Indexed) for m in field.metadata):
+                indexed.add(name)
+            parts: list[Any] = [field.annotation, *field.metadata]
+            while parts:
+                part = parts.pop()
+                if isinstance(part, Tag):
+                    tags.setdefault(name, set()).add(part.tag)
+                elif isinstance(part, type) and issubclass(part, BaseModel):
+                    todo.append(part)
+                else:
+                    parts += typing.get_args(part)
+    return {name: frozenset(found) for name, found in tags.items()}, frozenset(indexed)
+
+
+def _hint(loc: Loc) -> Hint | None:
+    info = _field_info(loc)
+    return next((m for m in info.metadata if isinstance(m, Hint)), None) if info is not None else None
 
 
 def problems(e: ValidationError, data: Any, lines: Lines, filename: str) -> list[ConfigProblem]:
@@ -74,7 +107,7 @@ def _typo_suggestions(raw: list[Any], data: Any) -> dict[Loc, Loc]:
 def _clean_loc(loc: Loc) -> Loc:
     out: list[str | int] = []
     for i, part in enumerate(loc):
-        if i > 0 and part in _UNION_TAGS.get(str(loc[i - 1]), ()):
+        if i > 0 and part in _schema_facts()[0].get(str(loc[i - 1]), ()):
             continue
         if part == "[key]":
             continue
@@ -82,15 +115,11 @@ def _clean_loc(loc: Loc) -> Loc:
     return tuple(out)
 
 
-# The schema's list fields: an int after one of them is a position, shown as [i].
-_LIST_FIELDS = frozenset({"stages", "deploy", "test_commands"})
-
-
 def dotted(loc: Loc) -> str:
     # Elsewhere an int in a location is a mapping key written as a number.
     out = ""
     for i, part in enumerate(loc):
-        if isinstance(part, int) and i > 0 and loc[i - 1] in _LIST_FIELDS:
+        if isinstance(part, int) and i > 0 and loc[i - 1] in _schema_facts()[1]:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
@@ -106,67 +135,68 @@ _WANTED = {
 
 
 def _message(err: Any, loc: Loc, lines: Lines, meant: Loc | None) -> str:
-    kind = err["type"]
+    error_type = err["type"]
     value = err.get("input")
     written = lines.source(loc)
     shown = written if written is not None and not isinstance(value, dict | list) else value
     key = str(loc[-1]) if loc else ""
-    if kind == "extra_forbidden":
+    if error_type == "extra_forbidden":
         return _unknown_key(loc, meant)
-    if kind == "missing":
+    if error_type == "missing":
         return _missing(loc)
-    if (isinstance(value, bool) and kind not in ("bool_type", "bool_parsing") and written is not None
+    if (isinstance(value, bool) and error_type not in ("bool_type", "bool_parsing") and written is not None
             and written.lower() not in ("true", "false")):
         # YAML 1.1 reads yes/no/on/off as booleans: say so, or `nat: yes` reads like nonsense.
         return f"YAML reads {written} as {str(value).lower()}; " + _expected(err, loc, key)
     if err["loc"] and err["loc"][-1] == "[key]":
         return f"the name {shown!r} must be text; quote it"
-    if kind == "literal_error":
+    if error_type == "literal_error":
         return f"'{shown}' is not allowed; use {err.get('ctx', {}).get('expected', '')}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+    if error_type in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return f"{shown} is out of range; {_range(err, loc)}"
-    if kind in ("string_too_long", "too_long"):
+    if error_type in ("string_too_long", "too_long"):
         limit = err.get("ctx", {}).get("max_length")
         return f"'{shown}' is {len(str(value))} characters; use at most {limit}"
-    if kind in ("string_too_short", "too_short"):
+    if error_type in ("string_too_short", "too_short"):
         return "must not be empty; give it a value or remove the key"
-    if kind == "value_error":
+    if error_type == "value_error":
         inner = err.get("ctx", {}).get("error")
         if isinstance(inner, UnquotedNumber) and written is not None:
             return inner.explain(written)
         return str(err["msg"]).removeprefix("Value error, ")
-    if kind in _WANTED:
-        return _wrong_type(kind, value, shown, loc, key, err)
+    if error_type in _WANTED:
+        return _wrong_type(error_type, value, shown, loc, key, err)
     return str(err["msg"])
 
 
-def _wrong_type(kind: str, value: Any, shown: Any, loc: Loc, key: str, err: Any) -> str:
-    """A value of the wrong kind. Lists and mappings are described, never printed: they can be huge."""
-    wanted = _WANTED[kind]
+def _wrong_type(error_type: str, value: Any, shown: Any, loc: Loc, key: str, err: Any) -> str:
+    """A value of the wrong type. Lists and mappings are described, never printed: they can be huge."""
+    wanted = _WANTED[error_type]
     if value is None:
-        if kind == "string_type":
+        if error_type == "string_type":
             return "has no value; give it one (write '' for an empty string)"
         return "is empty; " + _expected(err, loc, key)
     if isinstance(value, dict | list):
-        return f"must be {wanted}, not {_kind_of(value)}; " + _expected(err, loc, key)
-    if kind == "string_type":
+        return f"must be {wanted}, not {_described(value)}; " + _expected(err, loc, key)
+    if error_type == "string_type":
         return f"{shown} is not text; quote it: \"{shown}\""
-    if kind in ("bool_type", "bool_parsing"):
+    if error_type in ("bool_type", "bool_parsing"):
         return f"{_show(shown)} is not true or false; use true or false (without quotes)"
     if wanted == "a whole number":
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
             return f"'{value}' is quoted, so it is text; remove the quotes to make it a number"
         return f"{_show(shown)} is not a whole number; " + _expected(err, loc, key)
-    if key == "image" and isinstance(value, str):
-        return f"must be a mapping; for an existing image write image: {{location: {value}}}"
-    return f"must be {wanted}, not {_kind_of(value)}; " + _expected(err, loc, key)
+    hint = _hint(loc)
+    if hint is not None and hint.given_text is not None and isinstance(value, str):
+        return hint.given_text.format(value=value)
+    return f"must be {wanted}, not {_described(value)}; " + _expected(err, loc, key)
 
 
 def _show(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else str(value)
 
 
-def _kind_of(value: Any) -> str:
+def _described(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return {"str": "text", "list": "a list", "dict": "a mapping", "int": "a number", "float": "a number"}.get(
@@ -175,8 +205,9 @@ def _kind_of(value: Any) -> str:
 
 def _expected(err: Any, loc: Loc, key: str) -> str:
     """How to write the value at ``loc`` correctly: an example when the schema has one."""
-    if key == "count":
-        return "use a number of tasks, or {min: 1, max: 4} to autoscale"
+    hint = _hint(loc)
+    if hint is not None and hint.expected is not None:
+        return hint.expected
     if err["type"] == "literal_error":
         return f"use {err.get('ctx', {}).get('expected', '')}"
     example = _example(loc)

@@ -1,11 +1,14 @@
-"""The load balancer block of a web application: its health check (and the override of it)."""
+"""The HTTP block: what an application behind the environment's load balancer sets (path, health check, aliases)."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated, Any
 
-from ecsp.config.base import FieldError, Model
-from ecsp.config.types import HealthCheckPath, SuccessCodes
+from pydantic import AfterValidator, Field, model_validator
+
+from ecsp.config.base import FieldError, Model, raise_all
+from ecsp.config.fields import Capability, Merge, Setting
+from ecsp.config.types import HealthCheckPath, HostName, SuccessCodes, UrlPath
 
 MAX_ALIASES = 20
 
@@ -31,22 +34,35 @@ class HealthCheckConfig(Model):
         return self
 
 
-class HealthCheckOverride(Model):
-    """Health check fields an environment overrides; merged into the base health check field by field.
+def _aliases_once(v: list[str]) -> list[str]:
+    raise_all([FieldError((i,), f"'{a}' is listed twice; list each alias once") for i, a in enumerate(v) if a in v[:i]])
+    return v
 
-    No cross-field rule here: ``timeout: 10`` is fine on its own when the base sets
-    ``interval: 30``. The merged result is validated as a :class:`HealthCheckConfig`.
-    """
 
-    path: HealthCheckPath | None = Field(None, description="HTTP path the load balancer probes.", max_length=1024)
-    interval: int | None = Field(None, ge=5, le=300, description="Seconds between probes.")
-    timeout: int | None = Field(None, ge=2, le=120, description="Seconds before a probe fails.")
-    healthy_threshold: int | None = Field(None, ge=2, le=10, description="Consecutive successes to become healthy.")
-    unhealthy_threshold: int | None = Field(
-        None, ge=2, le=10, description="Consecutive failures to become unhealthy."
-    )
-    success_codes: SuccessCodes | None = Field(None, description="HTTP codes, e.g. 200 or 200-299.")
-    grace_period: int | None = Field(
-        None, ge=0, le=7200, description="Seconds ECS ignores failed health checks after a task starts."
-    )
+def _unique_path(written_in: dict[str, Any]) -> str:
+    return f"/~unreadable-{id(written_in)}"  # collides with no other application's path
 
+
+HTTP = Capability.HTTP
+
+
+class HttpBlock(Model):
+    """What an application behind the load balancer has: its path, health check, draining and host names."""
+
+    path: Annotated[UrlPath, Setting(HTTP, why="the load balancer routes a path only to web applications",
+                                     stand_in=_unique_path, stand_in_overrides=True)] = Field(
+        "/", max_length=120, description="URL path prefix routed to the application; '/' for at most one "
+        "application.")
+    healthcheck: Annotated[HealthCheckConfig, Setting(
+        HTTP, Merge.BY_FIELD, why="the load balancer checks only web applications (container_healthcheck checks "
+        "any kind from inside its container)")] = Field(
+        default_factory=HealthCheckConfig, description="Load balancer health check (web).",
+        examples=[{"path": "/health"}])
+    deregistration_delay: Annotated[int, Setting(HTTP, why="only web applications are behind the load balancer")] \
+        = Field(60, ge=0, le=3600, description="Seconds the load balancer drains a stopping task.")
+    aliases: Annotated[list[HostName], AfterValidator(_aliases_once),
+                       Setting(HTTP, why="only web applications have host names on the load balancer")] = Field(
+        default_factory=list, max_length=MAX_ALIASES,
+        description="Extra host names of the application: names under <env>.<project>.<domain> get DNS records "
+        "and the environment's certificate; others need a certificate in the environment's certificates.",
+        examples=[["www.example.com"]])

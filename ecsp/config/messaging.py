@@ -1,13 +1,14 @@
-"""The messaging blocks of an application: a worker's queue and its subscriptions to topics."""
+"""The messaging blocks: the topics an application publishes; a worker's queue and its subscriptions."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ecsp import schedules
-from ecsp.config.base import Model
+from ecsp.config.base import FieldError, Model, raise_all
+from ecsp.config.fields import Capability, Merge, Setting
 from ecsp.config.types import Topic, duration
 
 
@@ -37,3 +38,27 @@ class SubscriptionConfig(Model):
         None, description="An SNS filter policy on message attributes, e.g. {store: [example]}.",
         examples=[{"store": ["example"]}])
 
+
+def _topics_unique(v: list[str]) -> list[str]:
+    raise_all([FieldError((i,), f"'{t}' is listed twice; remove one") for i, t in enumerate(v) if t in v[:i]])
+    return v
+
+
+class PublishBlock(Model):
+    """The SNS topics an application publishes."""
+
+    publish: Annotated[list[Topic], AfterValidator(_topics_unique), Setting(Capability.PUBLISH, Merge.FIXED)] = Field(
+        default_factory=list, description="SNS topics this application publishes (ARNs in ECSP_SNS_TOPIC_ARNS).",
+        examples=[["created"]])
+
+
+class QueueBlock(Model):
+    """What an application consuming its own SQS queue has: the queue, and the topics it receives."""
+
+    queue: Annotated[QueueConfig, Setting(Capability.QUEUE, why="only a worker has a queue")] = Field(
+        default_factory=QueueConfig, description="Workers: their SQS queue's settings.",
+        examples=[{"retention": "4d", "visibility_timeout": 30}])
+    subscribe: Annotated[list[SubscriptionConfig], Setting(
+        Capability.QUEUE, Merge.FIXED, why="only a worker has a queue to receive topics")] = Field(
+        default_factory=list, description="Workers: topics their queue receives, as {app, topic, filter}.",
+        examples=[[{"app": "web", "topic": "created"}]])

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ecsp.config.base import FieldError, Model, matches, raise_all, schema_pattern
+from ecsp.config.base import INDEXED, FieldError, Model, matches, raise_all, schema_pattern
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.project import ProjectSection, StateConfig
 from ecsp.config.variables import ENV_VAR_PATTERN, secret_kind
@@ -43,10 +43,10 @@ class PipelineStage(Model):
                              examples=["test"])
     approval: Literal["manual"] | None = Field(
         None, description="manual: a person approves in the CodePipeline console before this stage deploys.")
-    test_commands: list[Annotated[str, Field(min_length=1)]] = Field(
+    test_commands: Annotated[list[Annotated[str, Field(min_length=1)]], INDEXED] = Field(
         default_factory=list, description="Shell commands run after the deploy (in the build container, in the "
         "repository); a failing command fails the stage.", examples=[["curl -fsS $ECSP_URL"]])
-    deploy: list[str] | None = Field(
+    deploy: Annotated[list[str] | None, INDEXED] = Field(
         None, description="Only these applications (default: the environment and every application).",
         examples=[["web"]], min_length=1)
 
@@ -63,8 +63,9 @@ class PipelineConfig(Model):
         None, description="create: ecsp creates the CodeStar connection; it stays PENDING until a person "
         "completes the handshake in the console (Developer Tools > Settings > Connections).")
     connection_arn: ConnectionArn | None = Field(None, description="An existing CodeStar connection to use.")
-    stages: list[PipelineStage] = Field(description="Deploy stages, in order; a failed stage stops the later ones.",
-                                        min_length=1, examples=[[{"environment": "test"}]])
+    stages: Annotated[list[PipelineStage], INDEXED] = Field(
+        description="Deploy stages, in order; a failed stage stops the later ones.", min_length=1,
+        examples=[[{"environment": "test"}]])
     approval_topic: TopicArn | None = Field(
         None, description="SNS topic that manual approvals notify (optional).")
     secrets: dict[str, str] = Field(

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ecsp import fargate
-from ecsp.config.application import Application, ApplicationConfig, ApplicationOverride
+from ecsp.config.application import ApplicationOverride, ApplicationSpec, ResolvedApplication
 from ecsp.config.base import FieldError, FieldErrors, or_list
-from ecsp.config.containers import container_problems
+from ecsp.config.container_rules import container_problems
 from ecsp.config.environment import EnvironmentConfig
-from ecsp.config.task import DEFAULT_CPU, DEFAULT_MEMORY, pair_message
+from ecsp.config.fields import Merge, model_of, setting_of
+from ecsp.config.task import pair_message
 
-# Maps merged key by key (an override's entry replaces the base's entry of that name).
-_MERGED_MAPS = ("variables", "secrets", "sidecars")
-_MERGED_MODELS = ("healthcheck",)
-# Models holding one such map: storage.volumes merges volume by volume.
-_MERGED_NESTED_MAPS = {"storage": "volumes"}
-Resolved = dict[tuple[str, str], Application]
+Resolved = dict[tuple[str, str], ResolvedApplication]
 
 
 def resolve_applications(
-    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig]
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationSpec]
 ) -> tuple[Resolved, list[FieldError]]:
     """Merge each application's overrides into its base for every environment, and validate the result."""
     resolved: Resolved = {}
@@ -48,7 +45,7 @@ def resolve_applications(
 
 
 def _container_errors(
-    cfg: ApplicationConfig, settings: Application, app: str, env: str
+    cfg: ApplicationSpec, settings: ResolvedApplication, app: str, env: str
 ) -> list[FieldError]:
     """:func:`container_problems`, each placed on the line it comes from: the environment's override or the base."""
     override = cfg.environments.get(env)
@@ -62,73 +59,83 @@ def _container_errors(
     return out
 
 
-def _from_override(override: ApplicationOverride, path: tuple[str | int, ...]) -> bool:
+def _merge(model: type[BaseModel], field: str) -> Merge:
+    setting = setting_of(model.model_fields[field])
+    return setting.merge if setting is not None else Merge.REPLACE
+
+
+def _from_override(override: BaseModel, path: tuple[str | int, ...]) -> bool:
+    """Whether the value at ``path`` (relative to the application) is the override's, after merging."""
     field = str(path[0])
-    if field not in override.model_fields_set or getattr(override, field) is None:
+    value = getattr(override, field, None) if field in override.model_fields_set else None
+    if value is None:
         return False
-    if field == "sidecars" and len(path) > 1:
-        return path[1] in (override.sidecars or {})
-    if field == "storage" and len(path) > 2 and override.storage is not None:
-        return path[2] in override.storage.volumes
+    merge = _merge(type(override), field)
+    if merge is Merge.BY_NAME and len(path) > 1:
+        return path[1] in value
+    if merge is Merge.BY_FIELD and len(path) > 1:
+        return _from_override(value, path[1:])
     return True
+
+
+def merged(base: Mapping[str, Any], override: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """``override`` (values of ``model``'s fields) merged into ``base`` as each field's :class:`Merge` says."""
+    out = dict(base)
+    for key, value in override.items():
+        merge = _merge(model, key)
+        if merge is Merge.BY_NAME:
+            out[key] = {**out.get(key, {}), **value}
+        elif merge is Merge.BY_FIELD and key in out:
+            out[key] = merged(out[key], value, model_of(model.model_fields[key]))
+        else:
+            out[key] = value
+    return out
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _resolve(base: ApplicationConfig, override: ApplicationOverride | None) -> Application:
+def _resolve(base: ApplicationSpec, override: ApplicationOverride | None) -> ResolvedApplication:
     data = base.model_dump(exclude={"environments"}, exclude_none=True, exclude_unset=True)
-    data["image"] = base.image
     if override is not None:
-        for key, value in override.model_dump(exclude_none=True, exclude_unset=True).items():
-            if key in _MERGED_MAPS:
-                data[key] = {**data.get(key, {}), **value}
-            elif key in _MERGED_NESTED_MAPS and key in data:
-                inner = _MERGED_NESTED_MAPS[key]
-                data[key] = {**data[key], **value, inner: {**data[key].get(inner, {}), **value.get(inner, {})}}
-            elif key in _MERGED_MODELS and key in data:
-                data[key] = {**data[key], **value}
-            elif key == "image":
-                data[key] = override.image
-            else:
-                data[key] = value
-    return Application.model_validate(data)
+        data = merged(data, override.model_dump(exclude_none=True, exclude_unset=True), type(override))
+    return ResolvedApplication.model_validate(data)
 
 
-def is_set(cfg: ApplicationConfig, env: str, field: str) -> bool:
+def is_set(cfg: ApplicationSpec, env: str, field: str) -> bool:
     return is_overridden(cfg, env, field) or getattr(cfg, field) is not None
 
 
-def is_overridden(cfg: ApplicationConfig, env: str, field: str) -> bool:
+def is_overridden(cfg: ApplicationSpec, env: str, field: str) -> bool:
     override = cfg.environments.get(env)
     return override is not None and getattr(override, field) is not None
 
 
-def field_path(cfg: ApplicationConfig, env: str, field: str, app: str) -> tuple[str | int, ...]:
+def field_path(cfg: ApplicationSpec, env: str, field: str, app: str) -> tuple[str | int, ...]:
     """Where a resolved field came from: the environment's override if it sets it, else the base."""
     if is_overridden(cfg, env, field):
         return ("applications", app, "environments", env, field)
     return ("applications", app, field)
 
 
-def _setting(cfg: ApplicationConfig, env: str, field: str, default: int) -> tuple[int, str]:
+def _setting(cfg: ApplicationSpec, env: str, field: str) -> tuple[Any, str]:
     """The value of ``field`` in ``env`` and where it comes from: 'override', 'base' or 'default'."""
     override = cfg.environments.get(env)
     if override is not None and getattr(override, field) is not None:
         return getattr(override, field), "override"
     if getattr(cfg, field) is not None:
         return getattr(cfg, field), "base"
-    return default, "default"
+    return ResolvedApplication.model_fields[field].get_default(call_default_factory=True), "default"
 
 
-def _cpu_memory_problem(cfg: ApplicationConfig, app: str, env: str) -> FieldError | None:
+def _cpu_memory_problem(cfg: ApplicationSpec, app: str, env: str) -> FieldError | None:
     """A cpu/memory pair that Fargate rejects, reported where the user can fix it.
 
     The pair may mix the base, an override and the defaults; the message points at the value
     that made it invalid (an override, when there is one) and says which memory sizes work.
     """
-    cpu, cpu_source = _setting(cfg, env, "cpu", DEFAULT_CPU)
-    memory, memory_source = _setting(cfg, env, "memory", DEFAULT_MEMORY)
+    cpu, cpu_source = _setting(cfg, env, "cpu")
+    memory, memory_source = _setting(cfg, env, "memory")
     if fargate.is_valid(cpu, memory):
         return None
     options = fargate.describe_options(cpu)

@@ -8,9 +8,10 @@ from typing import Any
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from ecsp import naming
-from ecsp.config.application import Application, ApplicationConfig
+from ecsp.config.application import APPLICATION_TYPES, ApplicationSpec, ApplicationType, ResolvedApplication
 from ecsp.config.base import FieldError, Model, raise_all
 from ecsp.config.environment import EnvironmentConfig
+from ecsp.config.needs import Feature
 from ecsp.config.pipeline import PipelineConfig, check_pipelines
 from ecsp.config.project import ProjectSection, StateConfig, name_problem
 from ecsp.config.resolve import Resolved
@@ -29,7 +30,7 @@ class ProjectConfig(Model):
         json_schema_extra={"minProperties": 1,
                            "propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_ENVIRONMENT}},
     )
-    applications: dict[str, ApplicationConfig] = Field(
+    applications: dict[str, ApplicationSpec] = Field(
         default_factory=dict, description="Applications by name.",
         examples=[{"web": {"image": {"location": "public.ecr.aws/nginx/nginx:stable"}, "port": 80}}],
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_APPLICATION}},
@@ -73,16 +74,25 @@ class ProjectConfig(Model):
 
     # ----------------------------------------------------------------- queries
 
-    def application(self, environment: str, application: str) -> Application:
+    def application(self, environment: str, application: str) -> ResolvedApplication:
         """Effective settings of ``application`` in ``environment``."""
         return self._resolved[(environment, application)]
+
+    def type_of(self, application: str) -> ApplicationType:
+        """The type of ``application`` (the same in every environment)."""
+        return APPLICATION_TYPES[self.applications[application].kind]
 
     def account_of(self, environment: str) -> str | None:
         return self.environments[environment].account or self.project.account
 
+    def environment_needs(self, environment: str) -> set[Feature]:
+        """What the applications in ``environment`` (after their overrides) need from it."""
+        return {need.feature for app in self.applications
+                for need in self.application(environment, app).environment_needs()}
+
     def needs_file_system(self, environment: str) -> bool:
         """Whether any application in ``environment`` (after its overrides) mounts the managed EFS file system."""
-        return any(self.application(environment, app).managed_volume is not None for app in self.applications)
+        return Feature.FILE_SYSTEM in self.environment_needs(environment)
 
     def regions(self) -> list[str]:
         """Regions that host at least one environment, in first-seen order."""

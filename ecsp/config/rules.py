@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import difflib
 import graphlib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ecsp import naming
 from ecsp.config.aliases import aliases_are_routable
-from ecsp.config.application import Application, ApplicationConfig
+from ecsp.config.application import ApplicationSpec
 from ecsp.config.base import FieldError, quoted_list
 from ecsp.config.environment import EnvironmentConfig
+from ecsp.config.fields import Capability
+from ecsp.config.needs import Feature, Need
 from ecsp.config.project import ProjectSection
 from ecsp.config.resolve import Resolved, field_path, is_overridden, is_set, resolve_applications
 
@@ -19,7 +21,7 @@ from ecsp.config.resolve import Resolved, field_path, is_overridden, is_set, res
 def check_project(
     project: ProjectSection | None,
     environments: Mapping[str, EnvironmentConfig],
-    applications: Mapping[str, ApplicationConfig],
+    applications: Mapping[str, ApplicationSpec],
     known_environments: Collection[str] | None = None,
 ) -> tuple[Resolved, list[FieldError]]:
     """Run every cross-field rule; return the resolved applications and every problem found.
@@ -33,9 +35,8 @@ def check_project(
     resolved, resolution_errors = resolve_applications(environments, applications)
     errors += resolution_errors
     errors += paths_unique_per_environment(environments, applications, resolved)
-    errors += private_placement_needs_nat(environments, applications, resolved)
+    errors += needs_are_met(environments, applications, resolved)
     errors += subscriptions_name_published_topics(environments, applications, resolved)
-    errors += queue_scaling_needs_container_insights(environments, applications, resolved)
     if project is not None:
         errors += derived_names_fit(project, environments, applications)
         errors += certificates_in_environment_account(project, environments)
@@ -44,7 +45,7 @@ def check_project(
 
 
 def overrides_name_known_environments(
-    applications: Mapping[str, ApplicationConfig], known: Collection[str]
+    applications: Mapping[str, ApplicationSpec], known: Collection[str]
 ) -> list[FieldError]:
     errors: list[FieldError] = []
     if not known:
@@ -61,7 +62,7 @@ def overrides_name_known_environments(
 
 
 def paths_unique_per_environment(
-    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationSpec],
     resolved: Resolved,
 ) -> list[FieldError]:
     """Each path is routed to one application per load balancer (so at most one takes '/')."""
@@ -69,8 +70,8 @@ def paths_unique_per_environment(
     for env in environments:
         seen: dict[str, str] = {}
         for app, cfg in applications.items():
-            # Only web applications have a rule on the load balancer (other kinds may not set a path).
-            if (env, app) not in resolved or resolved[(env, app)].kind != "web":
+            # Only applications behind the load balancer have a rule on it (the others may not set a path).
+            if (env, app) not in resolved or not resolved[(env, app)].has(Capability.HTTP):
                 continue
             path = resolved[(env, app)].path
             if path not in seen:
@@ -93,7 +94,7 @@ def paths_unique_per_environment(
 
 
 def subscriptions_name_published_topics(
-    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationSpec],
     resolved: Resolved,
 ) -> list[FieldError]:
     """Each subscription names an application of the project and a topic that application publishes."""
@@ -118,7 +119,7 @@ def subscriptions_name_published_topics(
     return errors
 
 
-def _subscription_cycles(applications: Mapping[str, ApplicationConfig]) -> list[FieldError]:
+def _subscription_cycles(applications: Mapping[str, ApplicationSpec]) -> list[FieldError]:
     """A worker's stack deploys after those it subscribes to (ecsp.graph), so subscriptions may not form a loop."""
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for app, cfg in applications.items():
@@ -134,62 +135,26 @@ def _subscription_cycles(applications: Mapping[str, ApplicationConfig]) -> list[
     return []
 
 
-def _lacking_by_line(
-    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
-    resolved: Resolved, field: str, lacks: Callable[[Application, EnvironmentConfig], bool],
-) -> dict[tuple[str | int, ...], list[str]]:
-    """The environments where an application's setting of ``field`` lacks what it needs, by the line that set it.
+def needs_are_met(
+    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationSpec],
+    resolved: Resolved,
+) -> list[FieldError]:
+    """Each need an application declares (NAT, Container Insights) is met by its environment's settings.
 
-    A base setting is one problem however many environments lack it; an override is its own.
+    A need written in the base is one problem however many environments lack it (they are named
+    together); an override's is its own. What the environment creates on demand needs no rule.
     """
-    found: dict[tuple[str | int, ...], list[str]] = {}
+    found: dict[tuple[tuple[str | int, ...], Feature], tuple[Need, list[str]]] = {}
     for app, cfg in applications.items():
         for env, env_cfg in environments.items():
             settings = resolved.get((env, app))
-            if settings is not None and lacks(settings, env_cfg):
-                found.setdefault(field_path(cfg, env, field, app), []).append(env)
-    return found
-
-
-def queue_scaling_needs_container_insights(
-    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
-    resolved: Resolved,
-) -> list[FieldError]:
-    """Backlog per task divides by the running task count, which ECS publishes only with Container Insights."""
-    def lacks(settings: Application, env: EnvironmentConfig) -> bool:
-        scaling = settings.autoscaling
-        return scaling is not None and scaling.queue_delay is not None and not env.container_insights
-
-    errors = []
-    for where, envs in _lacking_by_line(environments, applications, resolved, "count", lacks).items():
-        fix = " and ".join(f"environments.{e}.container_insights: true" for e in envs)
-        errors.append(FieldError((*where, "queue_delay"), f"queue_delay scaling divides the queue's backlog by the "
-                                                          f"running task count, which ECS publishes only with "
-                                                          f"Container Insights; set {fix}, or scale on "
-                                                          "cpu_percentage"))
-    return errors
-
-
-def private_placement_needs_nat(
-    environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationConfig],
-    resolved: Resolved,
-) -> list[FieldError]:
-    """Tasks in private subnets reach ECR and CloudWatch only through a NAT gateway."""
-    def lacks(settings: Application, env: EnvironmentConfig) -> bool:
-        # An imported VPC brings its own routes: ecsp cannot tell whether its private subnets have NAT.
-        return settings.placement == "private" and env.network.nat == "none" and env.network.vpc is None
-
-    errors = []
-    for where, envs in _lacking_by_line(environments, applications, resolved, "placement", lacks).items():
-        if len(envs) == 1:
-            what = f"environment '{envs[0]}' has network.nat: none"
-            fix = f"set environments.{envs[0]}.network.nat to single or per-az"
-        else:
-            what = f"environments {quoted_list(envs)} have network.nat: none"
-            fix = "set network.nat to single or per-az in each"
-        errors.append(FieldError(where, f"private placement needs a NAT gateway, and {what}; {fix}, or use "
-                                        "placement: public"))
-    return errors
+            for need in settings.environment_needs() if settings is not None else []:
+                if need.problem is None or need.feature.on_demand or need.feature.turned_on(env_cfg):
+                    continue
+                where = (*field_path(cfg, env, str(need.at[0]), app), *need.at[1:])
+                found.setdefault((where, need.feature), (need, []))[1].append(env)
+    return [FieldError(where, need.problem(envs)) for (where, _), (need, envs) in found.items()
+            if need.problem is not None]
 
 
 def certificates_in_environment_account(

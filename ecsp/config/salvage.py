@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ecsp import naming
-from ecsp.config.application import ApplicationConfig
+from ecsp.config.application import ApplicationSpec, ResolvedApplication
 from ecsp.config.base import FieldError
 from ecsp.config.environment import EnvironmentConfig
+from ecsp.config.fields import setting_of
 from ecsp.config.project import ProjectSection, name_problem
 from ecsp.config.rules import check_project
 
@@ -41,7 +42,7 @@ def partial_problems(data: Any) -> list[FieldError]:
                     and (env := _salvage(EnvironmentConfig, raw, _repair_environment)) is not None}
     applications = {name: app for name, raw in raw_apps.items()
                     if isinstance(name, str) and not name_problem("application", name, naming.MAX_APPLICATION)
-                    and (app := _salvage(ApplicationConfig, raw, _repair_application)) is not None}
+                    and (app := _salvage(ApplicationSpec, raw, _repair_application)) is not None}
     known = [name for name in raw_envs if isinstance(name, str)]
     # Name limits depend on every name; with some names unreadable the check would be incomplete anyway.
     complete = len(environments) == len(raw_envs) and len(applications) == len(raw_apps)
@@ -56,7 +57,8 @@ def _valid(model: type[_M], raw: Any) -> _M | None:
         return None
 
 
-Repair = Callable[[dict[str, Any], tuple[str | int, ...]], None]
+# Neutralises one bad field in place; False: the whole part cannot be checked.
+Repair = Callable[[dict[str, Any], tuple[str | int, ...]], bool]
 _SALVAGE_ROUNDS = 4
 
 
@@ -70,13 +72,12 @@ def _salvage(model: type[_M], raw: Any, repair: Repair) -> _M | None:
             return model.model_validate(data)
         except ValidationError as e:
             for err in e.errors():
-                if not err["loc"]:
+                if not err["loc"] or not repair(data, tuple(err["loc"])):
                     return None
-                repair(data, tuple(err["loc"]))
     return None
 
 
-def _repair_environment(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
+def _repair_environment(data: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
     field = loc[0]
     network = data.get("network")
     if field == "region":
@@ -88,33 +89,30 @@ def _repair_environment(data: dict[str, Any], loc: tuple[str | int, ...]) -> Non
         data["network"] = {"nat": "single"}
     else:
         data.pop(str(field), None)
+    return True
 
 
-def _repair_application(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
+def _repair_application(data: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
+    """Neutralise the unreadable field at ``loc`` as its :class:`~ecsp.config.fields.Setting` says."""
     overrides = data.get("environments")
     if loc[0] == "environments":
         if len(loc) < 3 or not isinstance(overrides, dict) or not isinstance(overrides.get(loc[1]), dict):
             data.pop("environments", None)
-            return
-        target, field, required = overrides[loc[1]], str(loc[2]), False
+            return True
+        target, field, in_base = overrides[loc[1]], str(loc[2]), False
     else:
-        target, field, required = data, str(loc[0]), True
-    if field in ("cpu", "memory"):
-        # One unreadable half of the pair would make the other look wrong: fall back to the default pair.
+        target, field, in_base = data, str(loc[0]), True
+    declared = ResolvedApplication.model_fields.get(field)
+    setting = setting_of(declared) if declared is not None else None
+    if setting is not None and setting.unchecked_without:
+        return False
+    if setting is not None and setting.drops_with:
         for place in [data, *(o for o in (overrides or {}).values() if isinstance(o, dict))]:
-            place.pop("cpu", None)
-            place.pop("memory", None)
-    elif field == "path":
-        target["path"] = f"/~unreadable-{id(target)}"  # unique: collides with no other application
-    elif field == "schedule":
-        target["schedule"] = "none"  # a job's schedule was written, just wrong: do not also call it missing
-    elif required and field in _PLACEHOLDERS:
-        data[field] = copy.deepcopy(_PLACEHOLDERS[field])
+            for name in setting.drops_with:
+                place.pop(name, None)
+    elif setting is not None and setting.stand_in is not None and (in_base or setting.stand_in_overrides):
+        stand_in = setting.stand_in
+        target[field] = stand_in(target) if callable(stand_in) else copy.deepcopy(stand_in)
     else:
         target.pop(field, None)
-
-
-# Required application fields that no cross-field rule reads.
-_PLACEHOLDERS: dict[str, Any] = {"image": {"location": "unreadable"}, "port": 80}
-
-
+    return True

@@ -1,14 +1,17 @@
-"""The service block of an application: task count and autoscaling, deployment, capacity."""
+"""The service block: what an application whose tasks ECS keeps running sets (count, deployment, capacity, connect)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from ecsp import schedules
-from ecsp.config.base import FieldError, Model
-from ecsp.config.types import duration
+from ecsp.config.base import FieldError, Hint, Model
+from ecsp.config.fields import Capability, Merge, Setting
+from ecsp.config.needs import Feature, Need
+from ecsp.config.types import Connect, duration
 
 
 class QueueDelayConfig(Model):
@@ -138,3 +141,48 @@ Capacity = Annotated[
     Discriminator(_capacity_tag),
 ]
 
+SERVICE = Capability.SERVICE
+
+
+class ServiceBlock(Model):
+    """What an application whose tasks ECS keeps running has: a count, deployments, capacity, Service Connect."""
+
+    count: Annotated[Count, Setting(SERVICE, refusal="a {called} starts one task per run; remove count"),
+                     Hint(expected="use a number of tasks, or {min: 1, max: 4} to autoscale")] = Field(
+        1, description="Tasks to run: a number, or {min, max, cpu_percentage, ...} to autoscale.")
+    deployment: Annotated[DeploymentConfig, Setting(
+        SERVICE, why="only services roll out deployments; a job's runs are tasks")] = Field(
+        default_factory=DeploymentConfig, description="Rolling deployment percentages.",
+        examples=[{"rolling": "recreate"}])
+    capacity: Annotated[Capacity, Setting(SERVICE, why="a job's runs are started by its state machine on FARGATE")] \
+        = Field("on-demand", description="Where tasks run: on-demand (default), spot, or {spot: N, base: M} (the "
+                "first M tasks on demand, then N on Spot per one on demand).",
+                examples=["spot", {"spot": 2, "base": 1}])
+    connect: Annotated[Connect, Setting(
+        SERVICE, Merge.FIXED, refusal="a {called} runs to completion, so Service Connect (which serves and calls "
+        "through a long-running proxy) does not apply; remove connect")] = Field(
+        False, description="Service Connect: true (web, backend: others call http://<app>:<port>; worker: calls "
+        "others), or a discovery name to use instead of the application's name. Not for jobs.", examples=[True])
+
+    @property
+    def autoscaling(self) -> AutoscalingConfig | None:
+        return self.count if isinstance(self.count, AutoscalingConfig) else None
+
+    @property
+    def desired_count(self) -> int:
+        return self.count.min if isinstance(self.count, AutoscalingConfig) else self.count
+
+    def environment_needs(self) -> list[Need]:
+        """Service Connect needs the environment's namespace; backlog scaling needs Container Insights."""
+        needs = [Need(Feature.NAMESPACE, ("connect",))] if self.connect else []
+        scaling = self.autoscaling
+        if scaling is not None and scaling.queue_delay is not None:
+            needs.append(Need(Feature.CONTAINER_INSIGHTS, ("count", "queue_delay"), _insights_problem))
+        return needs
+
+
+def _insights_problem(envs: Sequence[str]) -> str:
+    # Backlog per task divides by the running task count, which ECS publishes only with Container Insights.
+    fix = " and ".join(f"environments.{e}.container_insights: true" for e in envs)
+    return (f"queue_delay scaling divides the queue's backlog by the running task count, which ECS publishes only "
+            f"with Container Insights; set {fix}, or scale on cpu_percentage")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator, model_validator
 
 from ecsp.config.base import FieldError, Model, raise_all
+from ecsp.config.fields import Capability, Merge, Setting
 from ecsp.config.types import CONTAINER_NAME_PATTERN, MountPath
 
 EFS_ID_PATTERN = r"^fs-([0-9a-f]{8}|[0-9a-f]{17})$"
@@ -83,21 +84,25 @@ class VolumeConfig(Model):
         return self
 
 
+def _volume_names(v: dict[str, VolumeConfig]) -> dict[str, VolumeConfig]:
+    raise_all([FieldError((name,), f"'{name}' is not a valid volume name; use letters, digits, - and _")
+               for name in v if not re.fullmatch(CONTAINER_NAME_PATTERN, name)])
+    managed = [name for name, vol in v.items() if vol.efs is True]
+    raise_all([FieldError((name, "efs"), f"only one volume per application may use the managed file system "
+                                         f"('{managed[0]}' does); mount it once")
+               for name in managed[1:]])
+    return v
+
+
 class StorageConfig(Model):
     """Volumes of the application's task."""
 
-    volumes: dict[str, VolumeConfig] = Field(
+    volumes: Annotated[dict[str, VolumeConfig], AfterValidator(_volume_names),
+                       Setting(Capability.TASK, Merge.BY_NAME)] = Field(
         default_factory=dict, description="EFS volumes by name (letters, digits, - and _).",
         examples=[{"data": {"path": "/data", "efs": True}}])
 
-    @field_validator("volumes")
-    @classmethod
-    def _names(cls, v: dict[str, VolumeConfig]) -> dict[str, VolumeConfig]:
-        raise_all([FieldError((name,), f"'{name}' is not a valid volume name; use letters, digits, - and _")
-                    for name in v if not re.fullmatch(CONTAINER_NAME_PATTERN, name)])
-        managed = [name for name, vol in v.items() if vol.efs is True]
-        raise_all([FieldError((name, "efs"), f"only one volume per application may use the managed file system "
-                                              f"('{managed[0]}' does); mount it once")
-                    for name in managed[1:]])
-        return v
-
+    @property
+    def managed_volume(self) -> tuple[str, VolumeConfig] | None:
+        """The volume on the environment's managed file system (at most one), with its name."""
+        return next(((n, v) for n, v in self.volumes.items() if v.efs is True), None)

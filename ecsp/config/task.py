@@ -1,14 +1,18 @@
-"""The task block of an application: its image, and the Fargate cpu/memory pair."""
+"""The task block of every application: image, port, Fargate size, variables, secrets, placement, logs."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from ecsp import fargate
-from ecsp.config.base import FieldError, Model
-from ecsp.config.variables import stringify
+from ecsp.config.base import FieldError, Hint, Model, or_list, quoted_list
+from ecsp.config.fields import Capability, Merge, Setting
+from ecsp.config.needs import Feature, Need
+from ecsp.config.types import LOG_RETENTION_DAYS, retention_problem
+from ecsp.config.variables import Secrets, Variables, stringify
 
 DEFAULT_CPU = 256
 DEFAULT_MEMORY = 512
@@ -56,3 +60,75 @@ class ImageConfig(Model):
 def pair_message(cpu: int, memory: int) -> str:
     return f"{memory} MiB is not valid with cpu {cpu}; use {fargate.describe_options(cpu)}"
 
+
+def _fargate_cpu(v: int) -> int:
+    if v not in fargate.CPU_VALUES:
+        near = min(fargate.CPU_VALUES, key=lambda c: abs(c - v))
+        raise ValueError(f"{v} is not a Fargate cpu size; use {or_list(list(map(str, fargate.CPU_VALUES)))} "
+                         f"(1024 units = 1 vCPU; the nearest is {near})")
+    return v
+
+
+def _memory_fits_cpu(v: int, info: ValidationInfo) -> int:
+    # Only when both are written side by side: a value that mixes the base and an override is
+    # checked after merging, where the message can say which environment and which line.
+    cpu = info.data.get("cpu")
+    if cpu is not None and not fargate.is_valid(cpu, v):
+        raise ValueError(pair_message(cpu, v))
+    return v
+
+
+def _retention(v: int) -> int:
+    if v not in LOG_RETENTION_DAYS:
+        raise ValueError(retention_problem(v))
+    return v
+
+
+TASK = Capability.TASK
+# One unreadable half of the pair would make the other look wrong: salvage falls back to the default pair.
+_PAIR = ("cpu", "memory")
+
+
+class TaskBlock(Model):
+    """What every application's task has: its image and port, Fargate size, variables, secrets, placement, logs."""
+
+    image: Annotated[ImageConfig, Setting(TASK, stand_in={"location": "unreadable"}),
+                     Hint(given_text="must be a mapping; for an existing image write image: {{location: {value}}}")] \
+        = Field(description="The container image: {location: URI} or {build: DIR}.",
+                examples=[{"location": "public.ecr.aws/nginx/nginx:stable"}, {"build": "./web"}])
+    # A worker or job may have no port of its own; stand-in: a port no rule blames for being missing.
+    port: Annotated[int | None, Setting(TASK, stand_in=80)] = Field(
+        None, ge=1, le=65535, examples=[80], description="Container port: required for web (the load balancer "
+        "forwards to it) and for a backend with connect (others call it).")
+    cpu: Annotated[int, AfterValidator(_fargate_cpu), Setting(TASK, drops_with=_PAIR)] = Field(
+        DEFAULT_CPU, description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
+    memory: Annotated[int, AfterValidator(_memory_fits_cpu), Setting(TASK, drops_with=_PAIR)] = Field(
+        DEFAULT_MEMORY, description="Task memory (MiB); must suit the cpu (Fargate's table).")
+    variables: Annotated[Variables, Setting(TASK, Merge.BY_NAME)] = Field(
+        default_factory=dict, description="Environment variables for the container.",
+        examples=[{"LOG_LEVEL": "info"}])
+    secrets: Annotated[Secrets, Setting(TASK, Merge.BY_NAME)] = Field(
+        default_factory=dict, description="Secret environment variables: SSM parameter names or Secrets Manager/SSM "
+        "ARNs.", examples=[{"DB_PASSWORD": "/shop/db-password"}])
+    placement: Annotated[Literal["public", "private"], Setting(TASK)] = Field(
+        "public", description="public subnets with a public IP, or private subnets (needs NAT).")
+    platform: Annotated[Literal["linux/x86_64", "linux/arm64"], Setting(TASK)] = Field(
+        "linux/x86_64", description="Task CPU architecture.")
+    exec: Annotated[bool, Setting(TASK)] = Field(False, description="Enable ECS Exec (aws ecs execute-command) "
+                                                 "into tasks.")
+    log_retention: Annotated[int, AfterValidator(_retention), Setting(TASK)] = Field(
+        30, description="Days to keep logs (a CloudWatch Logs retention value).")
+
+    def environment_needs(self) -> list[Need]:
+        """Private subnets reach ECR and CloudWatch only through a NAT gateway."""
+        return [Need(Feature.NAT, ("placement",), _nat_problem)] if self.placement == "private" else []
+
+
+def _nat_problem(envs: Sequence[str]) -> str:
+    if len(envs) == 1:
+        what = f"environment '{envs[0]}' has network.nat: none"
+        fix = f"set environments.{envs[0]}.network.nat to single or per-az"
+    else:
+        what = f"environments {quoted_list(list(envs))} have network.nat: none"
+        fix = "set network.nat to single or per-az in each"
+    return f"private placement needs a NAT gateway, and {what}; {fix}, or use placement: public"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
@@ -268,7 +268,6 @@ MountPath = Annotated[str, matches(
     schema_pattern(MOUNT_PATH_PATTERN)]
 
 
-Kind = Literal["web", "backend", "worker", "job"]
 Connect = bool | Annotated[str, matches(
     DISCOVERY_NAME_PATTERN, lambda v: f"'{v}' is not a discovery name; use a DNS label (lowercase letters, digits, "
     "hyphens), or true for the application's name"), schema_pattern(DISCOVERY_NAME_PATTERN)]

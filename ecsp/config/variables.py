@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from ecsp.config.base import FieldError
+from pydantic import AfterValidator, BeforeValidator
+
+from ecsp.config.base import FieldError, raise_all
 
 ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 SSM_NAME_PATTERN = r"^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
@@ -66,3 +68,17 @@ def secret_kind(ref: str) -> Literal["ssm", "secretsmanager"] | None:
         return "ssm"
     return None
 
+
+def _names_valid(values: dict[str, str]) -> dict[str, str]:
+    raise_all(env_name_errors(values))
+    return values
+
+
+def _references_valid(values: dict[str, str]) -> dict[str, str]:
+    raise_all(secret_errors(values))
+    return values
+
+
+# Environment variables and secrets by name; YAML's numbers and booleans are written as text first.
+Variables = Annotated[dict[str, str], BeforeValidator(stringify), AfterValidator(_names_valid)]
+Secrets = Annotated[dict[str, str], BeforeValidator(stringify), AfterValidator(_references_valid)]

@@ -92,10 +92,13 @@ class AutomationEngine:
         command: auto.PulumiCommand | None = None,
         environ: Mapping[str, str] | None = None,
         translate: Callable[[str, Any], list[Event]] | None = None,
+        policy_packs: Sequence[str] = (),
     ) -> None:
         """``programs``: the stack programs and the plugins they need (:data:`stacks.PROGRAMS`, or a test's own).
 
         ``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls).
+        ``policy_packs``: Pulumi policy packs (folders or analyzer executables) that judge every
+        resource of ``up`` and ``preview``; their violations arrive as policy events.
         """
         self.config = config
         self.workspaces = Workspaces(root, config, backend=backend, local=local, environ=environ)
@@ -103,6 +106,7 @@ class AutomationEngine:
         self._command = command
         self._translate = translate or translate_event
         self.programs = programs
+        self.policy_packs = list(policy_packs)
         self._organization: str | None = config.state.organization if is_cloud(self.backend) else None
         self._organization_resolved = not is_cloud(self.backend) or self._organization is not None
         self._plugins_installed = False
@@ -204,11 +208,12 @@ class AutomationEngine:
             stack.set_all_config(stack_config(ctx))
             common: dict[str, Any] = {"on_event": events, "on_output": lines("stdout"), "on_error": lines("stderr"),
                                       "color": "never"}
+            policies: dict[str, Any] = {"policy_packs": self.policy_packs} if self.policy_packs else {}
             if operation == "up":
-                up = stack.up(suppress_progress=True, **common)
+                up = stack.up(suppress_progress=True, **common, **policies)
                 return StackRun(change_counts(up.summary.resource_changes), _outputs(up.outputs))
             if operation == "preview":
-                preview = stack.preview(suppress_progress=True, **common)
+                preview = stack.preview(suppress_progress=True, **common, **policies)
                 return StackRun(change_counts(preview.change_summary))
             if operation == "refresh":
                 refresh = stack.refresh(suppress_progress=True, **common)

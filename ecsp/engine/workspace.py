@@ -122,7 +122,8 @@ class Workspaces:
     def env_vars(self) -> dict[str, str]:
         """The environment of every ``pulumi`` call (on top of ecsp's own)."""
         env = {**PULUMI_ENV, "PULUMI_BACKEND_URL": self.backend}
-        for key in PASSPHRASE_VARIABLES:  # given explicitly (environ=...) or inherited: pass it on
+        # Given explicitly (environ=...) or inherited: pass them on (PULUMI_HOME: which plugins run).
+        for key in (*PASSPHRASE_VARIABLES, "PULUMI_HOME"):
             if key in self.environ:
                 env[key] = self.environ[key]
         if self.secrets_provider == DEFAULT_SECRETS_PROVIDER and not self.passphrase_set():

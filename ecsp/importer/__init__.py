@@ -370,9 +370,9 @@ def _environment(ws: Workspace, env: Env) -> tuple[str | None, Mapped]:
         return str(manifest.path), Mapped(notes=[Note("note", "manifest", f"{manifest.path} is empty: the "
                                                       "environment gets ecsp's defaults", str(manifest.path))])
     notes, skip = typos(manifest, schema.ENVIRONMENT, f"environment {env.name}")
-    kind = manifest.data.get("type")
-    if kind != "Environment":
-        notes.append(Note("warn", "type", f"type is {kind!r}, not Environment; read as an environment anyway",
+    copilot_type = manifest.data.get("type")
+    if copilot_type != "Environment":
+        notes.append(Note("warn", "type", f"type is {copilot_type!r}, not Environment; read as an environment anyway",
                           manifest.where(("type",))))
     mapped = map_environment(manifest.data, manifest.where, skip)
     mapped.notes[:0] = notes

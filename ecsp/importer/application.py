@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ecsp import naming
-from ecsp.config import name_problem
+from ecsp.config import APPLICATION_TYPES, Capability, name_problem
 from ecsp.importer import convert, runtime, schema, writer
 from ecsp.importer.factor import factor
-from ecsp.importer.fields import Env, Loc, Note, WorkloadContext, dotted, flag
-from ecsp.importer.workload import KINDS, map_workload
+from ecsp.importer.fields import COPILOT_TYPES, Env, Loc, Note, WorkloadContext, dotted, flag
+from ecsp.importer.workload import map_workload
 from ecsp.importer.workspace import Manifest, Workload, Workspace
 
 ORDER = ("kind", "image", "port", "path", "aliases", "healthcheck", "cpu", "memory", "platform", "count",
@@ -87,7 +87,7 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
                 "is an S3 bucket behind CloudFront, which ecsp does not create; keep it in Copilot or host the "
                 "files elsewhere")
         return refused(Note("refuse", "type", f"type {copilot_type} {what}", manifest.where(("type",))))
-    if copilot_type not in KINDS:
+    if copilot_type not in COPILOT_TYPES:
         close = difflib.get_close_matches(str(copilot_type), schema.WORKLOAD_TYPES, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"Copilot's types are {', '.join(schema.WORKLOAD_TYPES)}"
         return refused(Note("refuse", "type", f"type {copilot_type!r} is not a Copilot workload type; {hint}",
@@ -106,14 +106,15 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
                             str(ws.show(patches[0]))))
 
     notes, skip = typos(manifest, schema.workload(copilot_type), f"service {app}")
-    kind = KINDS[copilot_type]
+    type_name = ""  # the application type COPILOT_TYPES gives
     written = data.get("environments")
     overrides: dict[str, Any] = written if isinstance(written, dict) else {}
     if copilot_type == WEB_SERVICE and flag(data.get("http")) is False:
-        # A web service without a load balancer is what ecsp calls a backend.
-        kind = "backend"
+        # A web service without a load balancer is what ecsp calls a backend: the type that serves without HTTP.
+        type_name = next(t.name for t in APPLICATION_TYPES.values()
+                         if t.has(Capability.SERVE) and not t.has(Capability.HTTP))
         notes.append(Note("note", "http", "http is false: the service has no load balancer, so it is imported as "
-                                          "kind: backend", manifest.where(("http",))))
+                                          f"kind: {type_name}", manifest.where(("http",))))
     elif copilot_type == WEB_SERVICE:
         for env in envs:
             override = overrides.get(env.copilot_name)
@@ -122,6 +123,7 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
                                   "a load balancer in some environments and not in others, and an ecsp application "
                                   "is one kind everywhere: make it the same in every environment",
                                   manifest.where(("environments", env.copilot_name, "http"))))
+    application_type = APPLICATION_TYPES[type_name or COPILOT_TYPES[copilot_type]]
     known = {e.copilot_name for e in envs}
     for env_name in overrides:
         if env_name not in known:
@@ -137,8 +139,9 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
     for env in envs:
         override = overrides.get(env.copilot_name)
         predefined = {"COPILOT_APPLICATION_NAME": names.copilot_app, "COPILOT_ENVIRONMENT_NAME": env.copilot_name}
-        ctx = WorkloadContext(names.project, app, kind, env, ws.root, out_dir, addon_outputs,
-                              copilot_app=names.copilot_app, copilot_workload=copilot_name, renames=names.renames)
+        ctx = WorkloadContext(names.project, app, copilot_type, env, ws.root, out_dir, addon_outputs,
+                              copilot_app=names.copilot_app, copilot_workload=copilot_name, renames=names.renames,
+                              type_name=type_name)
 
         def where(loc: Loc, env_name: str = env.copilot_name) -> str:
             line = manifest.line(("environments", env_name, *loc))
@@ -163,7 +166,7 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
         return refused(*[n for n in notes if n.level == "refuse"], *[n for n in notes if n.level != "refuse"])
     plain_first = [e.name for e in envs if not overrides.get(e.copilot_name)]
     fields = factor(per_env, ORDER, plain_first, copilot_base)
-    notes += runtime.workload_notes(kind=kind, fields={k: v for f in per_env.values() for k, v in f.items()},
+    notes += runtime.workload_notes(application_type=application_type, fields={k: v for f in per_env.values() for k, v in f.items()},
                                     project=names.project, application=app, copilot_app=names.copilot_app,
                                     copilot_service=copilot_name, envs=envs, where=manifest.where(("name",)))
     if app != copilot_name:

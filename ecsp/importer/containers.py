@@ -6,11 +6,9 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from ecsp.config import LOG_RETENTION_DAYS
+from ecsp.config import FLUENT_BIT_IMAGE, LOG_RETENTION_DAYS
 from ecsp.importer import variables as variable_section
 from ecsp.importer.fields import Loc, Mapper, WorkloadContext, as_string, flag
-
-FLUENT_BIT = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
 
 
 def container_health(m: Mapper, loc: Loc, health: Any) -> dict[str, Any]:
@@ -103,7 +101,7 @@ def logging(m: Mapper, ctx: WorkloadContext) -> None:
         m.out.fields["log_retention"] = days
     if logging.get("image") is not None or logging.get("destination"):
         options = {str(k): as_string(v) for k, v in (logging.get("destination") or {}).items()}
-        m.out.fields["logging"] = {"firelens": {"image": logging.get("image") or FLUENT_BIT, "options": options}}
+        m.out.fields["logging"] = {"firelens": {"image": logging.get("image") or FLUENT_BIT_IMAGE, "options": options}}
     for key, what in (("enableMetadata", "chose whether ECS metadata is added to log records"),
                       ("secretOptions", "passed secrets to the log router"),
                       ("configFilePath", "pointed Fluent Bit at a config file in its image"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ecsp.config import APPLICATION_TYPES, ApplicationType
 from ecsp.importer import convert
 from ecsp.importer.convert import Unconvertible
 
@@ -164,13 +165,18 @@ class Mapper:
         return self.out
 
 
+# Each Copilot workload type and the ecsp application type (ecsp.config.APPLICATION_TYPES) it becomes.
+COPILOT_TYPES = {"Load Balanced Web Service": "web", "Backend Service": "backend", "Worker Service": "worker",
+                 "Scheduled Job": "job"}
+
+
 @dataclass(frozen=True)
 class WorkloadContext:
     """Everything a workload's mapping needs besides its manifest."""
 
     project: str  # the ecsp project
     workload: str  # the ecsp application
-    kind: str  # ecsp kind: web, backend, worker, job
+    copilot_type: str  # the manifest's type: (a key of COPILOT_TYPES)
     env: Env
     root: Path  # the workspace root (Copilot paths are relative to it)
     out_dir: Path  # the folder of ecsp.yaml (ecsp paths are relative to it)
@@ -178,10 +184,17 @@ class WorkloadContext:
     copilot_app: str = ""  # the Copilot application ("" when it is the project's name)
     copilot_workload: str = ""  # the service's name in Copilot ("" when it is the application's name)
     renames: Mapping[str, str] = field(default_factory=dict)  # Copilot service -> ecsp application (--rename)
+    # The ecsp application type when it is not the one COPILOT_TYPES gives (a web service without http: a backend).
+    type_name: str = ""
 
     def application(self, copilot_service: str) -> str:
         """The ecsp application a Copilot service became (subscriptions name their publisher)."""
         return self.renames.get(copilot_service, copilot_service)
+
+    @property
+    def type(self) -> ApplicationType:
+        """The ecsp application type the workload becomes: the mapping asks it for capabilities."""
+        return APPLICATION_TYPES[self.type_name or COPILOT_TYPES[self.copilot_type]]
 
 
 def as_string(value: Any) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ecsp import naming
+from ecsp.config import ApplicationType, Capability
 from ecsp.importer.fields import Env, Loc, Note, dotted
 from ecsp.importer.workspace import Manifest
 
@@ -29,15 +30,15 @@ PUBLISHER = {"COPILOT_SNS_TOPIC_ARNS": "ECSP_SNS_TOPIC_ARNS"}
 WORKER = {"COPILOT_QUEUE_URI": "ECSP_QUEUE_URL"}
 
 
-def workload_notes(*, kind: str, fields: Mapping[str, Any], project: str, application: str, copilot_app: str,
-                   copilot_service: str, envs: Sequence[Env], where: str) -> list[Note]:
+def workload_notes(*, application_type: ApplicationType, fields: Mapping[str, Any], project: str, application: str,
+                   copilot_app: str, copilot_service: str, envs: Sequence[Env], where: str) -> list[Note]:
     """The run-time notes of one imported workload (``fields``: its ecsp fields in any environment)."""
     variables = dict(EVERY_CONTAINER)
-    if kind == "web":
+    if application_type.has(Capability.HTTP):
         variables.update(WEB)
     if fields.get("publish"):
         variables.update(PUBLISHER)
-    if kind == "worker":
+    if application_type.has(Capability.QUEUE):
         variables.update(WORKER)
     renamed = ", ".join(f"{new} for {old}" for old, new in variables.items() if new)
     gone = " and ".join(old for old, new in variables.items() if new is None)
@@ -45,7 +46,7 @@ def workload_notes(*, kind: str, fields: Mapping[str, Any], project: str, applic
                   f"{gone} has no successor (call services by name). Code reading the old names must change", where)]
     env = envs[0].copilot_name if len(envs) == 1 else "<env>"
     port = fields.get("port")
-    if port is not None and kind in ("web", "backend"):
+    if port is not None and application_type.has(Capability.SERVE):
         local = f"{copilot_service}.{env}.{copilot_app}.local"
         call = f"http://{application}:{port}" if fields.get("connect") else f"http://{application}:{port} once it " \
                "has connect: true"

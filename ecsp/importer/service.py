@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ecsp.config import Capability
 from ecsp.importer import convert
 from ecsp.importer.convert import Unconvertible
 from ecsp.importer.fields import Loc, Mapper, WorkloadContext, dotted, flag
@@ -139,24 +140,25 @@ def network(m: Mapper, ctx: WorkloadContext) -> None:
                                                       "attaches only the environment's security group")
     connect = f.get("network", "connect")
     connect = (connect.get("alias") or True) if isinstance(connect, Mapping) else flag(connect)
-    if ctx.kind == "job":
+    if not ctx.type.has(Capability.SERVICE):
         if connect:
             m.warn(("network", "connect"), "is set on a job; ecsp jobs take no part in Service Connect")
         return
-    if ctx.kind == "backend" and not connect and out.get("port") is not None:
-        # Copilot registered every backend with a port in Cloud Map; without connect an ecsp backend
-        # could not be reached at all.
+    if ctx.type.has(Capability.SERVE) and not ctx.type.has(Capability.HTTP) and not connect \
+            and out.get("port") is not None:
+        # Copilot registered every service with a port in Cloud Map; without connect an ecsp backend (a
+        # Backend Service, or a web service without http) could not be reached at all.
         m.note("note", ("network", "connect"), "network.connect is not set, and Copilot still registered the "
                                                "service in its service discovery; ecsp turns on Service Connect "
                                                "so that it stays reachable")
         connect = True
     if not connect:
         return
-    if ctx.kind == "backend" and out.get("port") is None:
+    if ctx.type.has(Capability.SERVE) and not ctx.type.has(Capability.HTTP) and out.get("port") is None:
         m.warn(("network", "connect"), "is set, but the service has no image.port to serve on; ecsp needs a "
                                        "port for Service Connect: dropped")
         return
-    out["connect"] = True if ctx.kind == "worker" else connect
+    out["connect"] = connect if ctx.type.has(Capability.SERVE) else True
 
 
 def deployment(m: Mapper, ctx: WorkloadContext) -> None:

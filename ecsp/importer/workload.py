@@ -14,13 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ecsp.config import DEFAULT_TYPE, Capability
 from ecsp.importer import containers, convert, http, messaging, service, storage, task
 from ecsp.importer import variables as variable_section
 from ecsp.importer.convert import Unconvertible
 from ecsp.importer.fields import Loc, Mapped, Mapper, WorkloadContext, flag
-
-KINDS = {"Load Balanced Web Service": "web", "Backend Service": "backend", "Worker Service": "worker",
-         "Scheduled Job": "job"}
 
 
 def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[[Loc], str],
@@ -31,10 +29,10 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
     f.get("name")
     f.get("type")
     f.get("environments")  # merged into data already
-    if ctx.kind != "web":
-        out["kind"] = ctx.kind
+    if ctx.type.name != DEFAULT_TYPE:
+        out["kind"] = ctx.type.name
     task.image(m, ctx)
-    if ctx.kind == "web":
+    if ctx.type.has(Capability.HTTP):
         http.web(m, ctx)
     elif f.has("http"):
         http.backend(m, ctx)
@@ -54,9 +52,9 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
         out["exec"] = enabled
     service.network(m, ctx)
     messaging.publish(m)
-    if ctx.kind == "worker":
+    if ctx.type.has(Capability.QUEUE):
         messaging.subscribe(m, ctx)
-    if ctx.kind == "job":
+    if ctx.type.has(Capability.SCHEDULE):
         _job(m)
     variables = variable_section.variables(m, ctx, ("variables",), f.get("variables"))
     env_file = f.get("env_file")

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ecsp import naming
 from ecsp.aws import Sessions, aws_errors
-from ecsp.config import Application, ProjectConfig
+from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig, ResolvedApplication
 from ecsp.errors import AwsError
 from ecsp.notes import describe_capacity
 from ecsp.ops import find, jsonable
@@ -53,7 +53,7 @@ class ApplicationView:
     name: str
     path: str  # the path in the first environment (overrides may differ per environment)
     placements: tuple[Placement, ...]
-    kind: str = "web"
+    kind: str = "web"  # the application's type, under the YAML's name for it (and in --json)
     # What ecsp.yaml sets beyond the basics, in the first environment: aliases, sidecars, volumes,
     # capacity, deployment, connect, topics, schedule ('' when none).
     settings: str = ""
@@ -107,8 +107,8 @@ def show(config: ProjectConfig, sessions: Sessions) -> ShowReport:
                       tuple(environments), tuple(applications), tuple(problems), local=sessions.local is not None)
 
 
-def _application_settings(app: Application) -> str:
-    """An application's kind-specific and container settings in one line ('' when it uses none)."""
+def _application_settings(app: ResolvedApplication) -> str:
+    """An application's type-specific and container settings in one line ('' when it uses none)."""
     parts = []
     if app.connect:
         parts.append("Service Connect" + (f" as {app.connect}" if isinstance(app.connect, str) else ""))
@@ -116,7 +116,7 @@ def _application_settings(app: Application) -> str:
         parts.append(f"publishes {', '.join(app.publish)}")
     if app.subscribe:
         parts.append(f"subscribes to {', '.join(f'{s.app}/{s.topic}' for s in app.subscribe)}")
-    if app.kind == "job":
+    if app.has(Capability.SCHEDULE):
         parts.append(f"schedule {app.schedule or 'none'}")
     if app.aliases:
         parts.append(f"aliases {', '.join(app.aliases)}")
@@ -226,7 +226,7 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
     names = [e.name for e in report.environments]
     apps = Table(title="applications", title_justify="left")
     apps.add_column("name")
-    apps.add_column("path")  # or the kind, for applications without one
+    apps.add_column("path")  # or the type, for applications without one
     for name in names:
         apps.add_column(name, overflow="fold")
     for a in report.applications:
@@ -236,7 +236,7 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
             if p.health is not Health.NOT_DEPLOYED:
                 label += f" {p.running}/{p.desired}"
             cells[p.environment] = Text(label, style=STYLES[p.health])
-        apps.add_row(a.name, a.path if a.kind == "web" else a.kind,
+        apps.add_row(a.name, a.path if APPLICATION_TYPES[a.kind].has(Capability.HTTP) else a.kind,
                      *(cells.get(n, Text("unknown", style="red")) for n in names))
     out.print(apps)
     described = [a for a in report.applications if a.settings]

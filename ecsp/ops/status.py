@@ -1,6 +1,7 @@
 """``status``: the live state of each application in each environment, as data plus renderers.
 
-Workers add their queue's depth and dead letters, jobs their last runs (:mod:`ecsp.ops.kinds`).
+Applications with a queue add its depth and dead letters, scheduled ones their last runs
+(:mod:`ecsp.ops.workloads`).
 
 :func:`status` reads ECS (cluster, service, deployments, events) and ELBv2 (target
 health, the load balancer's DNS name) through :mod:`ecsp.ops.find` and returns a
@@ -23,10 +24,10 @@ from rich.text import Text
 
 from ecsp import naming
 from ecsp.aws import Sessions, aws_errors
-from ecsp.config import ProjectConfig
+from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig
 from ecsp.errors import AwsError
-from ecsp.ops import check_names, find, jsonable, kinds
-from ecsp.ops.kinds import JobRun, QueueDepth
+from ecsp.ops import check_names, find, jsonable, workloads
+from ecsp.ops.workloads import JobRun, QueueDepth
 
 DEFAULT_EVENTS = 3
 
@@ -97,9 +98,9 @@ class AppStatus:
     targets: tuple[Target, ...] = ()
     events: tuple[ServiceEvent, ...] = ()
     hint: str | None = None  # what to do, when the state needs an action
-    kind: str = "web"
-    queue: QueueDepth | None = None  # a worker's queue
-    runs: tuple[JobRun, ...] = ()  # a job's newest runs, newest first
+    kind: str = "web"  # the application's type, under the YAML's name for it (and in --json)
+    queue: QueueDepth | None = None  # the application's queue
+    runs: tuple[JobRun, ...] = ()  # a scheduled application's newest runs, newest first
 
     @property
     def healthy_targets(self) -> int:
@@ -171,9 +172,9 @@ def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list
         elbv2 = sessions.client(env, "elbv2") if services else None
         rows = []
         for app in apps:
-            kind = config.applications[app].kind
-            if kind == "job":  # no service: its state machine and runs say what there is
-                rows.append(_job(sessions, env, app, region, cluster["clusterArn"], project, flag))
+            app_type = config.type_of(app)
+            if app_type.has(Capability.SCHEDULE):  # no service: its state machine and runs say what there is
+                rows.append(_job(sessions, env, app, region, cluster["clusterArn"], project, flag, app_type.name))
                 continue
             service = services.get(app)
             if service is None or elbv2 is None:
@@ -181,36 +182,34 @@ def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list
                                       hint=f"run `ecsp up{flag} --env {env} --app {app}`"))
                 continue
             row = _application(config, elbv2, env, app, service, events)
-            if kind == "worker":
-                depth = kinds.queue_depth(sessions.client(env, "sqs"), project, env, app)
+            if app_type.has(Capability.QUEUE):
+                depth = workloads.queue_depth(sessions.client(env, "sqs"), project, env, app)
                 hint = row.hint
                 if depth is not None and depth.dead_letters:
                     tries = config.application(env, app).queue.max_receive_count
                     dlq = naming.AppNames(project, env, app).dead_letter_queue
                     hint = (f"{depth.dead_letters} message(s) failed {tries} time(s) and wait in the dead-letter "
                             f"queue {dlq}; see `ecsp logs{flag} {app} --env {env}`")
-                row = replace(row, kind=kind, queue=depth, hint=hint)
-            elif kind != "web":
-                row = replace(row, kind=kind)
-            rows.append(row)
+                row = replace(row, queue=depth, hint=hint)
+            rows.append(replace(row, kind=app_type.name))
         return rows
 
 
 def _job(sessions: Sessions, env: str, app: str, region: str, cluster_arn: str, project: str,
-         flag: str) -> AppStatus:
+         flag: str, kind: str) -> AppStatus:
     sfn = sessions.client(env, "stepfunctions")
-    machine = kinds.state_machine_arn(sfn, project, env, app)
+    machine = workloads.state_machine_arn(sfn, project, env, app)
     if machine is None:
-        return AppStatus(env, app, region, Health.NOT_DEPLOYED, kind="job",
+        return AppStatus(env, app, region, Health.NOT_DEPLOYED, kind=kind,
                          hint=f"run `ecsp up{flag} --env {env} --app {app}`")
-    runs = tuple(kinds.job_runs(sfn, sessions.client(env, "ecs"), machine, cluster_arn))
+    runs = tuple(workloads.job_runs(sfn, sessions.client(env, "ecs"), machine, cluster_arn))
     last = runs[0] if runs else None
     if last is not None and last.status in ("FAILED", "TIMED_OUT", "ABORTED"):
         health, hint = Health.FAILED, (f"the last run {last.status.lower().replace('_', ' ')}; see `ecsp logs "
                                        f"{app} --env {env}`, or start a run with `ecsp run{flag} {app} --env {env}`")
     else:
         health, hint = Health.HEALTHY, None
-    return AppStatus(env, app, region, health, service=machine.rsplit(":", 1)[-1], kind="job", runs=runs, hint=hint)
+    return AppStatus(env, app, region, health, service=machine.rsplit(":", 1)[-1], kind=kind, runs=runs, hint=hint)
 
 
 def _application(config: ProjectConfig, elbv2: Any, env: str, app: str, service: dict[str, Any],
@@ -224,7 +223,7 @@ def _application(config: ProjectConfig, elbv2: Any, env: str, app: str, service:
     url = naming.application_url(
         settings.path, host=naming.application_host(project, env, app, domain) if domain else None,
         aliases=settings.aliases, https=bool(domain or config.environments[env].certificates),
-        dns_name=balancer.get("DNSName") if balancer else None) if settings.kind == "web" else None
+        dns_name=balancer.get("DNSName") if balancer else None) if settings.has(Capability.HTTP) else None
     rollout = _rollout(find.newest_deployment(service))
     failed = _rollout(find.failed_deployment(service))
     running, desired, pending = (int(service.get(k, 0)) for k in ("runningCount", "desiredCount", "pendingCount"))
@@ -307,7 +306,7 @@ def render(report: StatusReport, out: Console, *, details: bool = True, err: Con
     for a in report.applications:
         deployed = a.health is not Health.NOT_DEPLOYED
         tasks = f"{a.running}/{a.desired}" + (f" (+{a.pending} pending)" if a.pending else "") if deployed else "-"
-        if a.kind == "job" and deployed:  # a job keeps no tasks running: its last run instead
+        if APPLICATION_TYPES[a.kind].has(Capability.SCHEDULE) and deployed:  # no tasks kept running: the last run
             tasks = f"last run {a.runs[0].status.lower()}" if a.runs else "no runs yet"
         shown = a.failed_rollout or a.rollout
         rollout = shown.state.lower().replace("_", " ") if shown else "-"
@@ -364,7 +363,7 @@ def _details(a: AppStatus) -> list[Text]:
     for run in a.runs:
         when = run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else ""
         code = f", exit code {run.exit_code}" if run.exit_code is not None else ""
-        failed = run.status in kinds.FINISHED and run.status != "SUCCEEDED"
+        failed = run.status in workloads.FINISHED and run.status != "SUCCEEDED"
         lines.append(Text.assemble((when, "dim"), f" run {run.name}: ",
                                    (run.status.lower().replace("_", " "), "red" if failed else ""), code))
     for e in a.events:

@@ -70,6 +70,11 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         self.region = DEFAULT_REGION
         self.account = DEFAULT_ACCOUNT
         self.cancelled = threading.Event()
+        # Subnet lookups hand the region's zones out in turn, as under ecsp.mocks: one record of
+        # which subnet got which zone for the provider's life, so an existing VPC's subnets are
+        # in different zones (a new AwsMocks per call would put every subnet in the first zone).
+        self.subnet_zones: dict[str, str] = {}
+        self.invoke_lock = threading.Lock()
 
     # -- the provider's own configuration (one plugin process per provider resource)
 
@@ -167,7 +172,9 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
     def Invoke(self, request: provider_pb2.InvokeRequest, context: grpc.ServicerContext
                ) -> provider_pb2.InvokeResponse:
         mocks = AwsMocks(account=self.account, region=self.region)
-        answer = mocks._answer(MockCallArgs(request.tok, _plain(request.args), ""))
+        with self.invoke_lock:
+            mocks.subnet_zones = self.subnet_zones
+            answer = mocks._answer(MockCallArgs(request.tok, _plain(request.args), ""))
         return provider_pb2.InvokeResponse(**{"return": _struct(answer)})
 
 

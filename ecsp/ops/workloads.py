@@ -1,4 +1,4 @@
-"""What ``status``, ``show`` and ``ecsp run`` read about workers and jobs: queue depths, job runs, starting a run.
+"""What ``status``, ``show`` and ``ecsp run`` read about queues and scheduled runs: depths, runs, starting one.
 
 A worker's queues are found by their names (:class:`ecsp.naming.AppNames`); a job's state
 machine by its name too. A job's runs are its Step Functions executions, newest first;
@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from ecsp import naming
 from ecsp.aws import NotDeployedError, Sessions, aws_errors
-from ecsp.config import ProjectConfig
+from ecsp.config import Capability, ProjectConfig
 from ecsp.errors import UsageError
 from ecsp.ops.logs import LogEvent, tail
 
@@ -156,9 +156,9 @@ def run(config: ProjectConfig, sessions: Sessions, env: str, app: str, *, follow
     """
     if config.environments.get(env) is None or config.applications.get(app) is None:
         raise UsageError(f"no application '{app}' in environment '{env}'", fix="check ecsp.yaml")
-    if config.applications[app].kind != "job":
-        jobs = [a for a, c in config.applications.items() if c.kind == "job"]
-        raise UsageError(f"'{app}' is a {config.applications[app].kind}, not a job; `ecsp run` starts jobs",
+    if not config.type_of(app).has(Capability.SCHEDULE):
+        jobs = [a for a in config.applications if config.type_of(a).has(Capability.SCHEDULE)]
+        raise UsageError(f"'{app}' is a {config.type_of(app).name}, not a job; `ecsp run` starts jobs",
                          fix=f"run one of: {', '.join(jobs)}" if jobs else "add an application with kind: job")
     flag = " --local" if sessions.local is not None else ""
     pause = sleep or time.sleep

@@ -12,8 +12,8 @@ from ecsp import cli, loader
 from ecsp.aws import Sessions
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator
-from ecsp.ops import kinds
 from ecsp.ops import status as ops
+from ecsp.ops import workloads
 from ecsp.ops.status import Health
 from tests import ops_support as aws
 
@@ -74,7 +74,7 @@ def test_a_worker_shows_its_queue_depth_and_dead_letters(moto: str, project: Pro
 
     orders = by_app(report)["orders"]
     assert orders.kind == "worker" and orders.health is Health.HEALTHY
-    assert orders.queue == kinds.QueueDepth(visible=3, in_flight=0, dead_letters=1)
+    assert orders.queue == workloads.QueueDepth(visible=3, in_flight=0, dead_letters=1)
     assert orders.url is None  # not behind the load balancer
     assert orders.hint is not None and "1 message(s) failed 3 time(s)" in orders.hint
     assert "shop-test-orders-dlq" in orders.hint
@@ -143,13 +143,13 @@ def test_run_starts_an_execution_follows_its_logs_and_ends_with_it(moto: str, pr
             sfn.stop_execution(executionArn=running, error="States.Timeout", cause="took too long")
 
     sessions = Sessions(project, local=LocalEmulator(moto))
-    items: list[Any] = list(kinds.run(project, sessions, "test", "nightly", poll=0.0, sleep=sleep))
+    items: list[Any] = list(workloads.run(project, sessions, "test", "nightly", poll=0.0, sleep=sleep))
 
     started, finished = items[0], items[-1]
-    assert isinstance(started, kinds.Execution) and started.name.startswith("ecsp-run-")
+    assert isinstance(started, workloads.Execution) and started.name.startswith("ecsp-run-")
     assert started.status == "RUNNING"
     assert [e.message for e in items[1:-1]] == ["starting", "done"]
-    assert isinstance(finished, kinds.Execution) and finished.arn == started.arn
+    assert isinstance(finished, workloads.Execution) and finished.arn == started.arn
     assert finished.status == "ABORTED"  # moto keeps no error or cause for a stopped execution
 
 
@@ -157,7 +157,7 @@ def test_run_refuses_what_is_not_a_job(moto: str, project: ProjectConfig) -> Non
     from ecsp.errors import UsageError
 
     with pytest.raises(UsageError, match="'orders' is a worker, not a job"):
-        list(kinds.run(project, Sessions(project, local=LocalEmulator(moto)), "test", "orders"))
+        list(workloads.run(project, Sessions(project, local=LocalEmulator(moto)), "test", "orders"))
 
 
 def test_run_cli_detached_prints_the_run_and_exits_0(moto: str, project: ProjectConfig, tmp_path: Path,

@@ -1,0 +1,53 @@
+"""The reviewed parliament findings ecsp accepts, each with the reason it is right (or not worse) as written.
+
+An entry matches a finding by parliament's issue code, the resource type that carries the
+policy, the resource's logical name (a glob) and words the finding must mention. Every entry
+must match a finding of some example or golden graph (tests/test_check_iam.py): one that no
+longer does is removed, not kept "just in case".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Allowed:
+    issue: str
+    type: str
+    name: str
+    mentions: tuple[str, ...]
+    reason: str
+
+
+_KEY = "aws:kms/key:Key"
+_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+ALLOWED: tuple[Allowed, ...] = (
+    Allowed("RESOURCE_STAR", _KEY, "*", (),
+            'in a key policy "Resource": "*" means this key and nothing else (KMS developer guide, key policies)'),
+    Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _KEY, "*", (),
+            "the project account must be able to administer its own key (KMS refuses a policy that locks every "
+            "principal out); the grant is narrower than AWS's default key policy, which gives the account kms:*"),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*-secrets", ("kms:Decrypt",),
+            "the keys that encrypt the application's secrets are the user's choice and unknown to ecsp; the "
+            "statement only works through SSM or Secrets Manager (kms:ViaService) for exactly these secrets "
+            "(their ARN is the encryption context those services send)"),
+    Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _ROLE_POLICY, "*-run-task", ("iam:passrole",),
+            "Step Functions must pass the job's task and execution roles to ECS to run the task; the statement "
+            "names those two role ARNs and nothing else"),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*-run-task", ("ecs:DescribeTasks", "ecs:StopTask"),
+            "ecs:runTask.sync polls and stops the task it started, whose ARN is not known in advance; the "
+            "statement is limited to the environment's cluster by the ecs:cluster condition"),
+    Allowed("CREDENTIALS_EXPOSURE", _ROLE_POLICY, "*build", ("sts:assumerole", "ecr:getauthorizationtoken"),
+            "a pipeline build deploys by assuming each environment's deploy role (named by ARN) and pushes "
+            "images after logging in to ECR, whose GetAuthorizationToken has no resource to scope"),
+    Allowed("UNKNOWN_CONDITION_FOR_ACTION", _ROLE_POLICY, "*build", ("kms:ResourceAliases",),
+            "kms:ResourceAliases is a condition key of the KMS key resource (AWS's Service Authorization "
+            "Reference, and parliament's own definition lists it there); parliament only looks at per-action "
+            "condition keys, so it misses it"),
+    Allowed("RESOURCE_MISMATCH", _ROLE_POLICY, "*pipeline", ("codeconnections:UseConnection",),
+            "a connection's ARN has the codestar-connections or the codeconnections prefix depending on when "
+            "AWS created it, and the policy grants both actions on that ARN so either works; parliament "
+            "checks the codeconnections action against the codestar-connections ARN the plan shows"),
+)
