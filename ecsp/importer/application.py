@@ -166,9 +166,10 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
         return refused(*[n for n in notes if n.level == "refuse"], *[n for n in notes if n.level != "refuse"])
     plain_first = [e.name for e in envs if not overrides.get(e.copilot_name)]
     fields = factor(per_env, ORDER, plain_first, copilot_base)
-    notes += runtime.workload_notes(application_type=application_type, fields={k: v for f in per_env.values() for k, v in f.items()},
-                                    project=names.project, application=app, copilot_app=names.copilot_app,
-                                    copilot_service=copilot_name, envs=envs, where=manifest.where(("name",)))
+    merged = {k: v for f in per_env.values() for k, v in f.items()}
+    notes += runtime.workload_notes(application_type=application_type, fields=merged, project=names.project,
+                                    application=app, copilot_app=names.copilot_app, copilot_service=copilot_name,
+                                    envs=envs, where=manifest.where(("name",)))
     if app != copilot_name:
         notes.insert(0, Note("note", "name", f"{copilot_name} is imported as {app} (--rename)",
                              manifest.where(("name",))))
