@@ -1,9 +1,10 @@
-"""The cutover and retirement runbook, followed to the end against a live Copilot application in moto.
+"""The README's "Moving from Copilot", followed to the end against a live Copilot application in moto.
 
-Each printed AWS CLI command is run as printed (the real `aws` CLI, pointed at moto's server),
-section by section, with the runbook read again between them, as a person would. At the end
-every step is done, Copilot's stacks are gone, and the data (the addon's table and bucket),
-the VPC ecsp runs in and the host names' zone are still there, the names pointing at ecsp.
+Its commands run as written; the runbook's AWS CLI commands run as printed (the real `aws`
+CLI, pointed at moto's server), section by section, with the runbook read again between
+them, as a person would. At the end every step is done, Copilot's stacks are gone, and the
+data (the addon's table and bucket), the VPC ecsp runs in and the host names' zone are
+still there, the names pointing at ecsp's load balancer.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from typing import Any
 
 import pytest
 
-from ecsp import cli, loader
+from ecsp import api, cli, loader
+from ecsp.engine.fake import FakeEngine
 from ecsp.importer import runbook
 from tests import copilot_live
 from tests.ops_support import client, moto_endpoint, reset
 from tests.test_import_live import workspace
+from tests.test_readme import bash_blocks
 
 REGION = "us-west-2"
 AWS = shutil.which("aws", path=str(Path(sys.executable).parent)) or "aws"  # the virtualenv's (a dev dependency)
@@ -60,11 +63,28 @@ def copilot_records(endpoint: str, env: copilot_live.Environment) -> None:
             "EvaluateTargetHealth": False}}} for svc in ("api", "web")]})
 
 
-def read_runbook(folder: Path, capsys: pytest.CaptureFixture[str]) -> runbook.Runbook:
-    assert cli.main(["import", "copilot", str(folder), "--runbook"]) == 0
+def guide() -> list[str]:
+    """The commands of the README's "Moving from Copilot", in order."""
+    return [command for block in bash_blocks("Moving from Copilot") for command in block]
+
+
+def run_ecsp(command: str, repo: Path) -> int:
+    """One of the guide's ecsp commands, as written (path/to/repo is the test's copy)."""
+    argv = [repo.as_posix() + arg.removeprefix("path/to/repo") if arg.startswith("path/to/repo") else arg
+            for arg in shlex.split(command)]
+    assert argv[0] == "ecsp", command
+    return cli.main(argv[1:])
+
+
+def read_runbook(repo: Path, capsys: pytest.CaptureFixture[str]) -> runbook.Runbook:
+    """What `ecsp import copilot path/to/repo --runbook` printed, as data (its text is checked too)."""
+    command = next(c for c in guide() if "--runbook" in c)
     capsys.readouterr()
-    config = loader.load(folder / "ecsp.yaml")
-    return runbook.for_project(config, "shop", folder="copilot-retirement")
+    assert run_ecsp(command, repo) == 0
+    printed = capsys.readouterr().out
+    book = runbook.for_project(loader.load(repo / "ecsp.yaml"), "shop", folder="copilot-retirement")
+    assert printed.strip() == book.text().strip()
+    return book
 
 
 def run_commands(step: runbook.Step) -> None:
@@ -74,24 +94,41 @@ def run_commands(step: runbook.Step) -> None:
         assert done.returncode == 0, f"{shlex.join(command)}\n{done.stdout}\n{done.stderr}"
 
 
-def test_following_the_runbook_retires_copilot_and_keeps_the_data(aws: str, tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str],
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_migration_guide_moves_a_live_copilot_application_and_keeps_its_data(
+        aws: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     envs = copilot_live.create(aws)
     copilot_records(aws, envs["test"])
-    folder = workspace(tmp_path / "repo")
-    monkeypatch.chdir(folder)  # where the commands are run: the templates are in copilot-retirement/ below
-    assert cli.main(["import", "copilot", str(folder), "--from-aws", "--region", REGION]) == 0
+    repo = workspace(tmp_path / "repo")
+    monkeypatch.chdir(repo)  # where the commands are run: the templates are in copilot-retirement/ below
+    commands = guide()
+    assert [c.split()[:3] for c in commands] == [
+        ["ecsp", "import", "copilot"], ["ecsp", "validate", "-f"], ["ecsp", "plan", "-f"], ["ecsp", "up", "-f"],
+        ["ecsp", "import", "copilot"]]
+
+    # 1. Import, 2. review: the file runs beside Copilot and is valid.
+    assert run_ecsp(commands[0], repo) == 0
+    assert "reused (ecsp links to it; it stays where it is):" in capsys.readouterr().err
+    assert run_ecsp(commands[1], repo) == 0
+    assert run_ecsp(commands[2], repo) == 0
     capsys.readouterr()
 
-    # Before ecsp's environment is deployed, the switch waits for it; the retirement waits for the retains.
-    book = read_runbook(folder, capsys)
-    titles = {title: steps for title, steps in book.sections}
+    # Before ecsp's environment is deployed, the switch waits for it, and the deletes for the switch.
+    book = read_runbook(repo, capsys)
+    titles = dict(book.sections)
     assert [s.done for s in titles["Side by side"]] == [False]
-    assert all(s.waits_for == "ecsp up --env test" for s in titles["Cutover: point the host names at ecsp's load "
-                                                                   "balancers"])
+    assert all(s.waits_for == "ecsp up --env test"
+               for s in titles["Cutover: point the host names at ecsp's load balancers"])
+
+    # 3. Side by side: `up` looks up every name first, among Copilot's live resources, and goes ahead. No
+    # pulumi aws plugin here: the fake engine runs the stacks, and ecsp's load balancer is made as they would.
+    monkeypatch.setattr(api, "NAME_CHECK", api._check_names)
+    fake = FakeEngine()
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: fake)
+    assert run_ecsp(commands[3], repo) == 0
+    assert "shop-web/test" in fake.state
     balancer = ecsp_load_balancer(aws, envs["test"])
-    book = read_runbook(folder, capsys)
+
+    book = read_runbook(repo, capsys)
     text = book.text()
     assert "[x] deploy ecsp's environment test beside Copilot's test" in text
     assert f"[ ] api.test.shop.example.com: point it at ecsp's load balancer ({balancer['DNSName']})" in text
@@ -99,17 +136,17 @@ def test_following_the_runbook_retires_copilot_and_keeps_the_data(aws: str, tmp_
     assert "[x] Copilot's load balancer in test served 0 requests in the last hour" in text
     assert "[-] delete environment stack shop-test (us-west-2) (after: the cutover (section 2))" in text
 
-    # Follow it, section by section, reading it again each time as a person would.
+    # 4. Cutover and 5. retire: every command as printed, reading the runbook again after each section.
     for section in ("Cutover: point the host names at ecsp's load balancers",
                     "Keep the data (and what ecsp uses) when Copilot's stacks go",
                     "Retire Copilot's stacks, in this order"):
-        book = read_runbook(folder, capsys)
+        book = read_runbook(repo, capsys)
         for step in dict(book.sections)[section]:
             assert not step.waits_for, step
             if step.done is False or (step.done is None and step.commands):
                 run_commands(step)
 
-    book = read_runbook(folder, capsys)
+    book = read_runbook(repo, capsys)
     assert [s.title for s in book.steps if s.done is False] == [], book.text()
     assert "[x] every stack of Copilot application shop is deleted" in book.text()
     cfn = client(aws, "cloudformation", REGION)
