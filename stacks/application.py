@@ -41,11 +41,20 @@ from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutp
 
 
 def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
-    """Priority keys of ``app``'s rules in ``env``: its path, plus one per extra rule its host names need."""
+    """Priority keys of ``app``'s rules in ``env``: its path, plus one per extra rule its host names need.
+
+    A root-path application that shares the root with others is keyed by its first host name.
+    """
     settings = config.application(env, app)
     host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
         if config.project.domain else []
-    return priorities.rule_keys(settings.path, priorities.rule_count([*host, *settings.aliases]))
+    hosts = [*host, *settings.aliases]
+    key = settings.path
+    if key == priorities.ROOT_PATH and hosts and any(
+            other != app and config.application(env, other).has(Capability.HTTP)
+            and config.application(env, other).path == priorities.ROOT_PATH for other in config.applications):
+        key = priorities.root_key(hosts[0])
+    return priorities.rule_keys(key, priorities.rule_count(hosts))
 
 
 def repository_url(regions: Any, region: str, application: str) -> str:

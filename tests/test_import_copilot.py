@@ -36,6 +36,8 @@ WORKSPACES: dict[str, dict[str, Any]] = {
     "environments": {"environments": ["test=us-west-2", "prod=us-west-2:111111111111"], "region": "us-west-2"},
     "refusals": {"environments": ["test=us-west-2"], "region": "us-west-2"},
     "warnings": {"environments": ["test=us-west-2:111111111111"], "variables": {"API_HOST": "api.example.com"}},
+    # Two web services on the root path, told apart by their aliases (served with the imported certificate).
+    "hosts": {"environments": ["prod=us-east-1:222222222222"]},
     # No .workspace, names over ecsp's limits, every environment overriding, shell variables, an empty manifest.
     "renamed": {"environments": ["staging-environment-eu=eu-west-1", "production=eu-west-1:222222222222"],
                 "region": "eu-west-1", "name": "shop",

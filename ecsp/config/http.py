@@ -52,7 +52,7 @@ class HttpBlock(Model):
     path: Annotated[UrlPath, Setting(HTTP, why="the load balancer routes a path only to web applications",
                                      stand_in=_unique_path, stand_in_overrides=True)] = Field(
         "/", max_length=120, description="URL path prefix routed to the application; '/' for at most one "
-        "application.")
+        "application without host names (a domain or aliases tell the others apart).")
     healthcheck: Annotated[HealthCheckConfig, Setting(
         HTTP, Merge.BY_FIELD, why="the load balancer checks only web applications (container_healthcheck checks "
         "any kind from inside its container)")] = Field(
