@@ -25,9 +25,10 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias
+from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias, task_containers
 from ecsp.context import StackContext
-from stacks import _aws, application_sidecars, application_storage
+from ecsp.graph import StackSpec
+from stacks import _aws, application_storage
 from stacks.application_iam import TaskRoles, after
 from stacks.application_image import BuiltImage
 from stacks.application_queue import BacklogScaling, Queue
@@ -39,22 +40,57 @@ from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
 
+# The last answer of rule_keys_by_application: a plan asks it for every application stack of an
+# environment in a row (100 applications: 100 times over the same 100), with the same config.
+_last_rule_keys: tuple[ProjectConfig, str, dict[str, list[str]]] | None = None
 
-def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
-    """Priority keys of ``app``'s rules in ``env``: its path, plus one per extra rule its host names need.
 
-    A root-path application that shares the root with others is keyed by its first host name.
+def rule_keys_by_application(config: ProjectConfig, env: str) -> dict[str, list[str]]:
+    """Priority keys of each application behind the load balancer in ``env``: its path, plus one per extra
+    rule its host names need.
+
+    When several share the root path, each with host names is keyed by its first one (the one
+    without keeps the root, evaluated last).
     """
-    settings = config.application(env, app)
-    host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
-        if config.project.domain else []
-    hosts = [*host, *settings.aliases]
-    key = settings.path
-    if key == priorities.ROOT_PATH and hosts and any(
-            other != app and config.application(env, other).has(Capability.HTTP)
-            and config.application(env, other).path == priorities.ROOT_PATH for other in config.applications):
-        key = priorities.root_key(hosts[0])
-    return priorities.rule_keys(key, priorities.rule_count(hosts))
+    global _last_rule_keys
+    last = _last_rule_keys
+    if last is not None and last[0] is config and last[1] == env:
+        return last[2]
+    served = {app: config.application(env, app) for app in config.applications}
+    served = {app: settings for app, settings in served.items() if settings.has(Capability.HTTP)}
+    root_shared = sum(settings.path == priorities.ROOT_PATH for settings in served.values()) > 1
+    keys: dict[str, list[str]] = {}
+    for app, settings in served.items():
+        host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
+            if config.project.domain else []
+        hosts = [*host, *settings.aliases]
+        key = settings.path
+        if key == priorities.ROOT_PATH and hosts and root_shared:
+            key = priorities.root_key(hosts[0])
+        keys[app] = priorities.rule_keys(key, priorities.rule_count(hosts))
+    _last_rule_keys = (config, env, keys)
+    return keys
+
+
+def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
+    """The rule keys of every application behind the load balancer in ``env`` (one per rule; more than
+    one with many aliases).
+
+    Each stack numbers them all, so that it derives the same, unique priorities on its own.
+    """
+    return tuple(key for keys in rule_keys_by_application(config, env).values() for key in keys)
+
+
+def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
+    """What of ecsp.yaml :func:`program` reads for ``spec`` (the plan cache replans the stack when it changes).
+
+    Its own settings, the project's and its environment's, and of the other applications only
+    the listener rules it must number with theirs.
+    """
+    env, app = spec.environment, spec.application
+    assert env is not None and app is not None
+    return {"project": config.project, "environment": config.environments[env], "application":
+            config.application(env, app), "listener_rules": listener_rule_keys(config, env)}
 
 
 def repository_url(regions: Any, region: str, application: str) -> str:
@@ -129,9 +165,10 @@ def program(ctx: StackContext) -> None:
 
     volumes, storage_policy = _storage(app, names=names, settings=settings, upstream=upstream, region=region,
                                        account=account, partition=partition, provider=provider)
-    roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
-                      account=account, partition=partition, provider=provider,
-                      sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
+    # The task's containers, the application's own first: each brings its own secrets to the execution role.
+    containers = task_containers(settings, app)
+    roles = TaskRoles(app, names=names, secrets={c.name: c.secrets for c in containers}, exec_enabled=settings.exec,
+                      region=region, account=account, partition=partition, provider=provider,
                       storage_policy=storage_policy)
 
     # What the capabilities add around the shared task definition: topics and a queue, with their grants
@@ -159,14 +196,10 @@ def program(ctx: StackContext) -> None:
     routing: Routing | None = None
     if settings.has(Capability.HTTP):
         host = naming.application_host(config.project.name, env, app, domain) if domain else None
-        # The rule keys of every application behind the load balancer (one per rule; more than one with
-        # many aliases), so that each stack derives the same, unique priorities on its own.
-        keys = [key for other in config.applications if config.application(env, other).has(Capability.HTTP)
-                for key in application_rule_keys(config, env, other)]
-        numbers = priorities.priorities(keys)
+        numbers = priorities.priorities(listener_rule_keys(config, env))
         routing = Routing(
             app, names=names, settings=settings,
-            priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
+            priority=[numbers[k] for k in rule_keys_by_application(config, env)[app]], https=https,
             managed_aliases=[a for a in settings.aliases if managed_alias(a, config.project.name, env, domain)],
             vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
             https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
@@ -174,11 +207,10 @@ def program(ctx: StackContext) -> None:
             provider=provider)
 
     task = TaskDefinition(
-        app, names=names, settings=settings, image=image, url=routing.url if routing else None,
+        app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
         secrets=roles.secrets, execution_role_arn=roles.execution_role_arn, task_role_arn=task_role_arn,
         region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
-        port_name=connect.port_name if connect else None,
-        sidecar_secrets=roles.sidecar_secrets if settings.sidecars else None, volumes=volumes)
+        port_names={names.container: connect.port_name} if connect and connect.port_name else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
     if settings.has(Capability.SCHEDULE):
