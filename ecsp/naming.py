@@ -191,6 +191,11 @@ class AppNames:
         return f"{OWN_MARK}{self.base}"
 
     @property
+    def earlier_state_machine(self) -> str:
+        """The state machine's name before ecsp marked it, which a job deployed then keeps."""
+        return self.base
+
+    @property
     def schedule(self) -> str:
         """A job's EventBridge Scheduler schedule (limit 64)."""
         return self.base
@@ -282,6 +287,11 @@ class PipelineNames:
     def pipeline_name(self) -> str:
         """The CodePipeline (Copilot's are ``pipeline-<app>-<name>``, and before v1.16 just the pipeline's name)."""
         return f"{OWN_MARK}{self.base}"
+
+    @property
+    def earlier_pipeline_name(self) -> str:
+        """The pipeline's name before ecsp marked it, which a pipeline deployed then keeps."""
+        return self.base
 
     @property
     def connection(self) -> str:
@@ -408,6 +418,10 @@ class NamedKind:
     # The names people type (DNS): the same shape as Copilot's on purpose, so they cannot carry a mark;
     # `up` checks them against the account instead (ecsp.preflight), and the importer keeps them apart.
     user_facing: bool = False
+    # Renamed when ecsp marked its names, and kept: a resource deployed before keeps the name it has
+    # (the program ignores changes to the name, stacks._aws.keeps_name), because a new name would
+    # replace it (an ECR repository with its images; a topic with its subscriptions).
+    kept: bool = False
 
     def copilot_pattern(self, name: str) -> str | None:
         """The first of Copilot's patterns ``name`` matches (None: Copilot never gives that name)."""
@@ -421,10 +435,11 @@ class NamedKind:
 # service names live inside a namespace, so the namespace of ecsp's own keeps them apart.
 NAMED_KINDS: tuple[NamedKind, ...] = (
     NamedKind("ECR repository", "aws:ecr/repository:Repository", "name",
-              (rf"{_C}/{_C}", rf"copilot-{_C}")),  # <app>/<svc>; `copilot task run`'s copilot-<task>
-    NamedKind("SNS topic", "aws:sns/topic:Topic", "name", (rf"{_C}-{_C}-{_C}-[A-Za-z0-9_-]+",)),
+              (rf"{_C}/{_C}", rf"copilot-{_C}"), kept=True),  # <app>/<svc>; `copilot task run`'s copilot-<task>
+    NamedKind("SNS topic", "aws:sns/topic:Topic", "name", (rf"{_C}-{_C}-{_C}-[A-Za-z0-9_-]+",), kept=True),
     NamedKind("SQS queue", "aws:sqs/queue:Queue", "name", (_CFN_GENERATED + r"(\.fifo)?",)),
-    NamedKind("Step Functions state machine", "aws:sfn/stateMachine:StateMachine", "name", (rf"{_C}-{_C}-{_C}",)),
+    NamedKind("Step Functions state machine", "aws:sfn/stateMachine:StateMachine", "name", (rf"{_C}-{_C}-{_C}",),
+              kept=True),
     NamedKind("CloudWatch log group", "aws:cloudwatch/logGroup:LogGroup", "name",
               (r"/copilot/.+", rf"{_C}-{_C}-FlowLogs")),
     NamedKind("ECS task definition family", "aws:ecs/taskDefinition:TaskDefinition", "family",
@@ -434,13 +449,13 @@ NAMED_KINDS: tuple[NamedKind, ...] = (
               (rf"{_C}-adminrole", rf"{_C}-executionrole", rf"{_C}-DNSDelegationRole", rf"{_C}-{_C}-CFNExecutionRole",
                rf"{_C}-{_C}-EnvManagerRole", _CFN_GENERATED), ignore_case=True),
     NamedKind("Cloud Map namespace", "aws:servicediscovery/httpNamespace:HttpNamespace", "name",
-              (rf"{_C}\.{_C}\.local", rf"{_C}\.local")),
+              (rf"{_C}\.{_C}\.local", rf"{_C}\.local"), kept=True),
     NamedKind("Route 53 hosted zone", "aws:route53/zone:Zone", "name",
               (rf"{_C}\..+", rf"{_C}\.{_C}\.internal"), user_facing=True),
     NamedKind("EventBridge Scheduler schedule", "aws:scheduler/schedule:Schedule", "name", ()),
     NamedKind("KMS alias", "aws:kms/alias:Alias", "name", ()),
     NamedKind("CodePipeline pipeline", "aws:codepipeline/pipeline:Pipeline", "name",
-              (rf"pipeline-{_C}-{_C}", _C)),  # before v1.16 a pipeline was named as written
+              (rf"pipeline-{_C}-{_C}", _C), kept=True),  # before v1.16 a pipeline was named as written
     NamedKind("CodeBuild project", "aws:codebuild/project:Project", "name",
               (rf"pipeline-{_C}-{_C}-BuildProject", _CFN_GENERATED)),
 )

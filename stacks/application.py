@@ -19,13 +19,21 @@ Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the application 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias, task_containers
+from ecsp.config import (
+    Capability,
+    ProjectConfig,
+    ResolvedApplication,
+    SubscriptionConfig,
+    managed_alias,
+    task_containers,
+)
 from ecsp.context import StackContext
 from ecsp.graph import StackSpec
 from stacks import _aws, application_storage
@@ -91,6 +99,31 @@ def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
     assert env is not None and app is not None
     return {"project": config.project, "environment": config.environments[env], "application":
             config.application(env, app), "listener_rules": listener_rule_keys(config, env)}
+
+
+def subscribed_topic_arns(ctx: StackContext, subscribe: Sequence[SubscriptionConfig], own: Topics | None
+                          ) -> list[pulumi.Output[str]]:
+    """The ARN of each subscribed topic, in order: from the publisher's stack outputs (its own topics for an
+    application that subscribes to itself)."""
+    env, app = ctx.stack.environment, ctx.stack.application
+    published: dict[str, pulumi.Output[Any]] = {}
+    arns = []
+    for sub in subscribe:
+        if sub.app not in published:
+            if sub.app == app and own is not None:
+                published[sub.app] = own.arns
+            else:
+                ref = pulumi.StackReference(ctx.upstream_name("application", env, sub.app))
+                published[sub.app] = pulumi.Output.from_input(ApplicationOutputs.pick(ref, "topic_arns").topic_arns)
+        arns.append(published[sub.app].apply(_topic_of(sub.topic)))
+    return arns
+
+
+def _topic_of(topic: str) -> Any:
+    def pick(found: dict[str, str]) -> str:
+        return str(found[topic])
+
+    return pick
 
 
 def repository_url(regions: Any, region: str, application: str) -> str:
@@ -182,7 +215,7 @@ def program(ctx: StackContext) -> None:
         extra["ECSP_SNS_TOPIC_ARNS"] = topics.arns.apply(lambda a: json.dumps(a, sort_keys=True))
     if settings.has(Capability.QUEUE):
         queue = Queue(app, names=names, settings=settings.queue, subscribe=settings.subscribe,
-                      task_role=roles.task_role, region=region, account=account, partition=partition,
+                      topic_arns=subscribed_topic_arns(ctx, settings.subscribe, topics), task_role=roles.task_role,
                       provider=provider)
         task_grants.append(queue.grant)
         extra["ECSP_QUEUE_URL"] = queue.queue.url
