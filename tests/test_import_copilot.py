@@ -42,6 +42,12 @@ WORKSPACES: dict[str, dict[str, Any]] = {
     "renamed": {"environments": ["staging-environment-eu=eu-west-1", "production=eu-west-1:222222222222"],
                 "region": "eu-west-1", "name": "shop",
                 "renames": ["staging-environment-eu=staging", "customer-notifications-service=notifications"]},
+    # Workspaces shaped like real teams' (tests/test_import_realistic.py measures how many services import).
+    "realistic/ecsdemo": {"environments": ["test=us-west-2:123456789012"], "region": "us-west-2"},
+    "realistic/rails": {"environments": ["staging=us-east-1:123456789012", "production=us-east-1:210987654321"],
+                        "region": "us-east-1"},
+    "realistic/platform": {"environments": ["dev=eu-west-1:444455556666", "prod=eu-west-1:444455556666"],
+                           "region": "eu-west-1"},
 }
 
 

@@ -213,6 +213,7 @@ def import_copilot(
                 count = app_fields.get("count")
                 if isinstance(count, dict) and count.get("queue_delay"):
                     backlog[env_name].add(entry.name)
+    _refuse_subscribers_of_refused(ws, apps)
     imported = {a.copilot_name: a for a in apps.values() if isinstance(a, Imported)}
     ports = {name: (a.name, next((f["port"] for f in a.per_env.values() if f.get("port")), None))
              for name, a in imported.items()}
@@ -274,6 +275,31 @@ def import_copilot(
     return ImportResult(text, plain, notes, [a.name for a in apps.values() if isinstance(a, Imported)],
                         [a.name for a in apps.values() if isinstance(a, Refused)], known, ws.root,
                         refused_envs, _problems(text, target, out_dir), report, live)
+
+
+def _refuse_subscribers_of_refused(ws: Workspace, apps: dict[str, Imported | Refused]) -> None:
+    """Refuse each worker subscribed to a topic of a refused service (and so on, for its own topics): its
+    queue would receive nothing, and ecsp.yaml would name an application it does not have."""
+    changed = True
+    while changed:
+        changed = False
+        refused = {name for name, entry in apps.items() if isinstance(entry, Refused)}
+        for name, entry in list(apps.items()):
+            if not isinstance(entry, Imported):
+                continue
+            publishers = sorted({str(s.get("app")) for fields in entry.per_env.values()
+                                 for s in fields.get("subscribe") or [] if isinstance(s, Mapping)} & refused)
+            if not publishers:
+                continue
+            manifest = next(w.manifest for w in ws.workloads
+                            if str(w.manifest.data.get("name", w.name)) == entry.copilot_name)
+            note = Note("refuse", "subscribe", f"subscribe.topics names {' and '.join(publishers)}, which "
+                        f"{'is' if len(publishers) == 1 else 'are'} not imported (refused above), so its queue "
+                        f"would receive nothing; import {publishers[0]} first, or remove the subscription",
+                        manifest.where(("subscribe", "topics")))
+            lines = [f"refused: {manifest.path} ({manifest.data.get('type')}) is not imported:", f"  {note.comment}"]
+            apps[name] = Refused(name, lines, [note])
+            changed = True
 
 
 def _has_subdomain(live: LiveApp, env: str) -> bool:

@@ -48,7 +48,13 @@ def count(m: Mapper, ctx: WorkloadContext) -> None:
             if value.get("cooldown"):
                 cooldowns.append((("count", key, "cooldown"), value["cooldown"]))
             value = value.get("value")
-        if value is not None:
+        if value is not None and key == "requests" and not ctx.type.has(Capability.HTTP):
+            # A Backend Service behind Copilot's internal load balancer counted its requests; ecsp's backends
+            # have no load balancer (see http), so nothing is there to count.
+            m.warn(("count", "requests"), f"({value}) scaled on the internal load balancer's requests; ecsp's "
+                                          "application has none, so it scales on the other targets (add "
+                                          "cpu_percentage if there is none)")
+        elif value is not None:
             scaled[key] = value
     if count.get("response_time") is not None:
         m.warn(("count", "response_time"), "scaled on the ALB's response time; ecsp scales on cpu, memory and "
