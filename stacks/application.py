@@ -202,7 +202,8 @@ def program(ctx: StackContext) -> None:
     containers = task_containers(settings, app)
     roles = TaskRoles(app, names=names, secrets={c.name: c.secrets for c in containers}, exec_enabled=settings.exec,
                       region=region, account=account, partition=partition, provider=provider,
-                      storage_policy=storage_policy)
+                      storage_policy=storage_policy,
+                      registry_credentials=[c.credentials for c in containers if c.credentials is not None])
 
     # What the capabilities add around the shared task definition: topics and a queue, with their grants
     # on the task role (tasks must not start before those exist) and their variables.

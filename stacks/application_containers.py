@@ -83,6 +83,8 @@ def container_definition(
     """
     out: dict[str, Any] = {"name": container.name, "image": container.image or image,
                            "essential": container.essential}
+    if container.credentials is not None:
+        out["repositoryCredentials"] = {"credentialsParameter": container.credentials}
     if container.variables is not None:
         env = {**container.variables, **environment}
         out["environment"] = [{"name": k, "value": env[k]} for k in sorted(env)]

@@ -12,7 +12,7 @@ from ecsp.config.base import FieldError, Hint, Model, or_list, quoted_list
 from ecsp.config.fields import Capability, Merge, Setting
 from ecsp.config.needs import Feature, Need
 from ecsp.config.types import LOG_RETENTION_DAYS, retention_problem
-from ecsp.config.variables import Secrets, Variables, stringify
+from ecsp.config.variables import RegistryCredentials, Secrets, Variables, stringify
 
 DEFAULT_CPU = 256
 DEFAULT_MEMORY = 512
@@ -28,6 +28,10 @@ class ImageConfig(Model):
     dockerfile: str | None = Field(None, description="Dockerfile path inside the build context.")
     args: dict[str, str] = Field(default_factory=dict, description="Docker build arguments.")
     target: str | None = Field(None, min_length=1, description="The build stage to build (docker build --target).")
+    credentials: RegistryCredentials | None = Field(
+        None, description="With location in a private registry: the ARN of the Secrets Manager secret holding its "
+        "username and password (the execution role may read it).",
+        examples=["arn:aws:secretsmanager:us-east-1:111111111111:secret:dockerhub-AbCdEf"])
 
     @field_validator("args", mode="before")
     @classmethod
@@ -50,6 +54,9 @@ class ImageConfig(Model):
         if self.location is None and self.build is None:
             raise FieldError((), "add location (an image URI, e.g. public.ecr.aws/nginx/nginx:stable) or build "
                                  "(a directory with a Dockerfile, e.g. ./web)")
+        if self.build is not None and self.credentials is not None:
+            raise FieldError(("credentials",), "ecsp pushes the images it builds to the project's ECR repository and "
+                                               "pulls them from there; remove credentials, or use location")
         if self.location is not None and (self.dockerfile or self.args or self.target):
             key = "dockerfile" if self.dockerfile else "args" if self.args else "target"
             raise FieldError((key,), f"{key} only applies to images that ecsp builds; remove it, or replace "

@@ -44,6 +44,7 @@ class Container:
     name: str
     at: Loc
     image: str | None = None
+    credentials: str | None = None  # the Secrets Manager secret ECS logs in to the image's registry with
     essential: bool = True
     port: int | None = None
     variables: Mapping[str, str] | None = None
@@ -63,7 +64,8 @@ def task_containers(settings: ResolvedApplication, app: str) -> list[Container]:
     log_options = dict(sorted(firelens.options.items())) if firelens is not None else None
     volumes = settings.storage.volumes
     containers = [Container(
-        app, (), port=settings.port, variables=settings.variables, secrets=settings.secrets,
+        app, (), credentials=settings.image.credentials, port=settings.port, variables=settings.variables,
+        secrets=settings.secrets,
         depends_on=settings.depends_on, healthcheck=settings.container_healthcheck,
         mounts=tuple(Mount(name, vol.path, vol.read_only) for name, vol in sorted(volumes.items())),
         settings=ContainerSettings.of(settings), log_options=log_options, init_process=settings.exec)]
@@ -71,7 +73,8 @@ def task_containers(settings: ResolvedApplication, app: str) -> list[Container]:
         containers.append(Container(LOG_ROUTER, ("logging", "firelens"), image=firelens.image, router=firelens))
     for name, sidecar in sorted(settings.sidecars.items()):
         containers.append(Container(
-            name, ("sidecars", name), image=sidecar.image, essential=sidecar.essential, port=sidecar.port,
+            name, ("sidecars", name), image=sidecar.image, credentials=sidecar.credentials,
+            essential=sidecar.essential, port=sidecar.port,
             variables=sidecar.variables, secrets=sidecar.secrets, depends_on=sidecar.depends_on,
             healthcheck=sidecar.healthcheck,
             mounts=tuple(Mount(volume, path, volumes[volume].read_only)

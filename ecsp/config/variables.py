@@ -79,6 +79,16 @@ def _references_valid(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
+def _registry_credentials(ref: str) -> str:
+    if not ref.startswith("arn:") or secret_kind(ref) != "secretsmanager":
+        raise ValueError(f"'{ref}' is not a Secrets Manager secret ARN; ECS reads a private registry's username "
+                         "and password from one, e.g. arn:aws:secretsmanager:us-east-1:111111111111:secret:"
+                         "dockerhub-AbCdEf")
+    return ref
+
+
+# The secret ECS logs in to a private registry with (its username and password), to pull an image.
+RegistryCredentials = Annotated[str, AfterValidator(_registry_credentials)]
 # Environment variables and secrets by name; YAML's numbers and booleans are written as text first.
 Variables = Annotated[dict[str, str], BeforeValidator(stringify), AfterValidator(_names_valid)]
 Secrets = Annotated[dict[str, str], BeforeValidator(stringify), AfterValidator(_references_valid)]
