@@ -33,6 +33,7 @@ from ecsp.config import (
     SubscriptionConfig,
     managed_alias,
     task_containers,
+    traffic_target,
 )
 from ecsp.context import StackContext
 from ecsp.graph import StackSpec
@@ -228,6 +229,7 @@ def program(ctx: StackContext) -> None:
                if settings.connect and upstream.service_connect_namespace_arn is not None else None)
 
     routing: Routing | None = None
+    target = traffic_target(settings, app)
     if settings.has(Capability.HTTP):
         host = naming.application_host(config.project.name, env, app, domain) if domain else None
         numbers = priorities.priorities(listener_rule_keys(config, env))
@@ -238,7 +240,7 @@ def program(ctx: StackContext) -> None:
             vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
             https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
             load_balancer_zone_id=upstream.load_balancer_zone_id, hosted_zone_id=upstream.hosted_zone_id, host=host,
-            provider=provider)
+            port=target[1], provider=provider)
 
     task = TaskDefinition(
         app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
@@ -264,7 +266,8 @@ def program(ctx: StackContext) -> None:
         task_definition_arn=task.task_definition.arn, subnet_ids=subnet_ids,
         security_group_id=upstream.environment_security_group_id,
         target_group_arn=routing.target_group.arn if routing else None, rules=routing.rules if routing else [],
-        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect)
+        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect,
+        target=target if routing else None)
 
     scaling = settings.autoscaling
     if scaling is not None:

@@ -68,13 +68,14 @@ class Routing(pulumi.ComponentResource):
         provider: aws.Provider,
         https: bool | None = None,
         managed_aliases: Sequence[str] = (),
+        port: int | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:Routing", name, None, opts)
         check = settings.healthcheck
         self.target_group = aws.lb.TargetGroup(
             names.target_group,
-            port=settings.port,
+            port=port if port is not None else settings.port,
             protocol="HTTP",
             target_type="ip",
             vpc_id=vpc_id,

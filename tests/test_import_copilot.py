@@ -221,7 +221,7 @@ def test_cli_writes_refuses_to_overwrite_and_dry_runs(tmp_path: Path, capsys: py
     assert written == (GOLDEN / "refusals.yaml").read_text()
     err = capsys.readouterr().err
     assert "copilot/runner/manifest.yml:2: refuse: type Request-Driven Web Service" in err
-    assert err.splitlines()[-1] == ("not complete: refused addonapp, cmd, patched, proxy, runner, site, tagged, typo, "
+    assert err.splitlines()[-1] == ("not complete: refused addonapp, cmd, patched, runner, site, tagged, typo, "
                                     "win, worker2")
     assert cli.main(args) == 2
     assert "already exists" in capsys.readouterr().err

@@ -21,9 +21,8 @@ from tests.test_import_copilot import imported
 EXPECTED = {
     "realistic/ecsdemo": (["ecsdemo-crystal", "ecsdemo-frontend", "ecsdemo-nodejs"], {}),
     "realistic/rails": (["nightly-report", "sidekiq", "web"], {}),
-    "realistic/platform": (["api", "events", "internal", "legacy-ui"], {
-        "admin": "http.additional_rules", "gateway": "http.target_container", "landing": "type",
-        "media-resizer": "type"}),
+    "realistic/platform": (["api", "events", "gateway", "internal", "legacy-ui"], {
+        "admin": "http.additional_rules", "landing": "type", "media-resizer": "type"}),
 }
 
 

@@ -66,3 +66,8 @@ class HttpBlock(Model):
         description="Extra host names of the application: names under <env>.<project>.<domain> get DNS records "
         "and the environment's certificate; others need a certificate in the environment's certificates.",
         examples=[["www.example.com"]])
+    target_container: Annotated[str | None, Setting(
+        HTTP, why="only web applications receive the load balancer's requests")] = Field(
+        None, min_length=1, description="The container the load balancer sends requests to: a sidecar with a port "
+        "(e.g. a proxy in front of the application); default the application's own container and port.",
+        examples=["nginx"])

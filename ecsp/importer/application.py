@@ -24,10 +24,10 @@ from ecsp.importer.fields import COPILOT_TYPES, Env, Loc, Note, WorkloadContext,
 from ecsp.importer.workload import map_workload
 from ecsp.importer.workspace import Manifest, Workload, Workspace
 
-ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "healthcheck", "cpu", "memory",
-         "platform", "count", "capacity", "exec", "placement", "connect", "publish", "subscribe", "queue", "schedule",
-         "timeout", "retries", "variables", "secrets", "sidecars", "logging", "log_retention", "storage", "deployment",
-         "deregistration_delay")
+ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "target_container", "healthcheck",
+         "cpu", "memory", "platform", "count", "capacity", "exec", "placement", "connect", "publish", "subscribe",
+         "queue", "schedule", "timeout", "retries", "variables", "secrets", "sidecars", "logging", "log_retention",
+         "storage", "deployment", "deregistration_delay")
 WEB_SERVICE = "Load Balanced Web Service"
 
 

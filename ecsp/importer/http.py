@@ -63,13 +63,16 @@ def web(m: Mapper, ctx: WorkloadContext) -> None:
     if aliases:
         out["aliases"] = aliases
     target = http.get("target_container", http.get("targetContainer"))
-    if target is not None and target != ctx.workload:
-        m.refuse(("http", "target_container"), f"sends the traffic to the sidecar '{target}'; ecsp routes to the "
-                                               "main container only, so requests would reach the wrong process")
+    sidecar: Any = None
+    if target is not None and target not in (ctx.workload, ctx.copilot_workload):
+        # Copilot's container is named after the service: a target other than that is a sidecar.
+        out["target_container"] = str(target)
+        sidecar = (m.f.get("sidecars") or {}).get(target)
     target_port = http.get("target_port")
-    if target_port is not None and target_port != out.get("port"):
-        m.warn(("http", "target_port"), f"{target_port} differs from the container port; ecsp sends traffic to "
-                                        "the container port")
+    port = sidecar.get("port") if isinstance(sidecar, Mapping) else out.get("port")
+    if target_port is not None and str(target_port) != str(port).partition("/")[0]:
+        m.warn(("http", "target_port"), f"{target_port} differs from the target container's port; ecsp sends "
+                                        "traffic to that container's port")
     if http.get("stickiness"):
         m.warn(("http", "stickiness"), "kept each client on one task; ecsp's target group is not sticky")
     if http.get("allowed_source_ips"):
