@@ -64,12 +64,14 @@ class ProjectOutputs(Contract):
     """The project stack's outputs.
 
     ``regions``: ``{<region>: {repositories: {<app>: <repositoryUrl>}, kmsKeyArn, bucketName}}``;
-    the zone and the delegation role exist with a domain only.
+    the zone and the delegation role exist with a domain only, the GitHub roles with ``ci.github``.
     """
 
     regions: Any
     project_zone_id: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     dns_delegation_role_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)
+    # With ci.github: the roles GitHub Actions jobs assume, by role name.
+    github_role_arns: Any = dataclasses.field(default=None, metadata=WHEN_SET)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +116,8 @@ class ApplicationOutputs(Contract):
     service_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     service_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     task_definition_arn: Any = None
+    # Set while the service runs another revision than task_definition_arn (a release that failed, a rollback).
+    service_task_definition_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     target_group_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     log_group_name: Any = None
     url: Any = dataclasses.field(default=None, metadata=WHEN_SET)

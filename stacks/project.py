@@ -1,4 +1,4 @@
-"""The project stack: per-region artifacts (ECR, KMS, S3) and, with a domain, the project DNS.
+"""The project stack: per-region artifacts (ECR, KMS, S3), with a domain the project DNS, with ci.github its roles.
 
 Runs in the project account with one explicit provider per region that hosts an
 environment (plus the home region for Route 53 and IAM when a domain is set). Its outputs
@@ -23,6 +23,7 @@ from stacks import project_policies as policies
 from stacks.contracts import ProjectOutputs
 from stacks.project_artifacts import RegionAccess, RegionalArtifacts
 from stacks.project_dns import ProjectDns
+from stacks.project_github import GithubAccess
 
 
 class _Region:
@@ -79,7 +80,13 @@ def program(ctx: StackContext) -> None:
             provider=r.provider)
         exported[region] = {"repositories": artifacts.repository_urls, "kmsKeyArn": artifacts.kms_key_arn,
                             "bucketName": artifacts.bucket_name}
-    outputs = ProjectOutputs(regions=exported)
+    github = None
+    if config.ci.github is not None:
+        # IAM is global: the home region's provider creates the OIDC provider and the roles.
+        home = region_of(project.region)
+        github = GithubAccess("github", config=config, partition=home.partition, provider=home.provider)
+    github_roles = github.role_arns if github is not None else None
+    outputs = ProjectOutputs(regions=exported, github_role_arns=github_roles)
     if project.domain:
         # Route 53 and IAM are global; the home region's provider (shared with its
         # artifacts when an environment lives there) manages them.
@@ -89,5 +96,5 @@ def program(ctx: StackContext) -> None:
             environment_accounts=home.accounts([config.account_of(env) for env in config.environments]),
             provider=home.provider)
         outputs = ProjectOutputs(regions=exported, project_zone_id=dns.zone_id,
-                                 dns_delegation_role_arn=dns.delegation_role_arn)
+                                 dns_delegation_role_arn=dns.delegation_role_arn, github_role_arns=github_roles)
     outputs.export()

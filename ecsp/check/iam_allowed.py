@@ -2,7 +2,7 @@
 
 An entry matches a finding by parliament's issue code, the resource type that carries the
 policy, the resource's logical name (a glob) and words the finding must mention. Every entry
-must match a finding of some example or golden graph (tests/test_check_iam.py): one that no
+must match a finding of some example or golden graph (tests/check/test_check.py): one that no
 longer does is removed, not kept "just in case".
 """
 
@@ -21,7 +21,14 @@ class Allowed:
 
 
 _KEY = "aws:kms/key:Key"
+_ROLE = "aws:iam/role:Role"
 _ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+_TAG_SCOPED = ("the statement only applies with the ecsp:project tag (aws:RequestTag on create, aws:ResourceTag "
+               "on change), the scope AWS offers where ARNs only exist after creation; parliament does not read "
+               "conditions as scoping")
+_GITHUB_KEYS = ("token.actions.githubusercontent.com:aud and :sub are the condition keys of that OIDC provider, "
+                "which IAM documents for web identity federation (<provider>:aud, <provider>:sub); parliament "
+                "only knows those of the fixed providers (Cognito, Amazon, Facebook, Google)")
 
 ALLOWED: tuple[Allowed, ...] = (
     Allowed("RESOURCE_STAR", _KEY, "*", (),
@@ -46,6 +53,35 @@ ALLOWED: tuple[Allowed, ...] = (
             "kms:ResourceAliases is a condition key of the KMS key resource (AWS's Service Authorization "
             "Reference, and parliament's own definition lists it there); parliament only looks at per-action "
             "condition keys, so it misses it"),
+    # A GitHub Actions job's role (project account) does what a pipeline build does; its trust names GitHub.
+    Allowed("CREDENTIALS_EXPOSURE", _ROLE_POLICY, "github-*", ("sts:assumerole", "ecr:getauthorizationtoken"),
+            "a GitHub Actions job deploys by assuming its environments' deploy roles (named by ARN) and pushes "
+            "images after logging in to ECR, whose GetAuthorizationToken has no resource to scope"),
+    Allowed("UNKNOWN_CONDITION_FOR_ACTION", _ROLE_POLICY, "github-*", ("kms:ResourceAliases",),
+            "kms:ResourceAliases is a condition key of the KMS key resource; parliament only looks at per-action "
+            "condition keys, so it misses it"),
+    Allowed("UNKNOWN_FEDERATION_SOURCE", _ROLE, "github-*", ("oidc-provider/token.actions.githubusercontent.com",),
+            "the trust names the account's GitHub OIDC provider by ARN; parliament only knows the fixed web "
+            "identity providers"),
+    Allowed("UNKNOWN_CONDITION_FOR_ACTION", _ROLE, "github-*", ("token.actions.githubusercontent.com:aud",),
+            _GITHUB_KEYS),
+    Allowed("UNKNOWN_CONDITION_FOR_ACTION", _ROLE, "github-*", ("token.actions.githubusercontent.com:sub",),
+            _GITHUB_KEYS),
+    # An environment's deploy role (pipelines and GitHub Actions assume it): stacks/pipeline_policies.py.
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("ec2:DescribeVpcAttribute",),
+            "read-only EC2 describe calls (ec2:Describe*), most of which AWS only grants on *"),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("ec2:CreateVpc",), _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("ec2:DeleteVpc",), _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("elasticloadbalancing:CreateTargetGroup",), _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("elasticloadbalancing:DeleteRule",), _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("application-autoscaling:RegisterScalableTarget",),
+            _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("ecs:RegisterTaskDefinition",),
+            "task definition registration has no resource-level permissions; the roles a task definition may "
+            "name are limited by iam:PassRole to <project>-<env>-*"),
+    Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _ROLE_POLICY, "*deploy", ("iam:putrolepolicy", "iam:passrole"),
+            "deploying an environment creates its applications' roles: the grant is limited to the roles named "
+            "<project>-<env>-* (PassRole only to ECS tasks); the README says what that lets a deployer do"),
     Allowed("RESOURCE_MISMATCH", _ROLE_POLICY, "*pipeline", ("codeconnections:UseConnection",),
             "a connection's ARN has the codestar-connections or the codeconnections prefix depending on when "
             "AWS created it, and the policy grants both actions on that ARN so either works; parliament "
