@@ -156,8 +156,9 @@ class AppNames:
 
     @property
     def one_off_family(self) -> str:
-        """The task definitions `ecsp task run --image` registers: apart from the ones the stack deploys."""
-        return f"{self.base}-task"
+        """The task definitions `ecsp task run --image` registers: apart from the ones the stack deploys, and
+        marked (Copilot's families are ``<app>-<env>-<svc>``, which ``<project>-<env>-<app>-task`` could be)."""
+        return f"{OWN_MARK}{self.base}-task"
 
     def log_stream(self, container: str, task_id: str) -> str:
         return f"{LOG_STREAM_PREFIX}/{container}/{task_id}"
