@@ -20,7 +20,7 @@ from ecsp import naming
 from ecsp.config import APPLICATION_TYPES, Capability, name_problem
 from ecsp.importer import convert, runtime, schema, writer
 from ecsp.importer.factor import factor
-from ecsp.importer.fields import COPILOT_TYPES, Env, Loc, Note, WorkloadContext, dotted, flag
+from ecsp.importer.fields import COPILOT_TYPES, Env, Loc, Note, WorkloadContext, dotted, flag, strings
 from ecsp.importer.workload import map_workload
 from ecsp.importer.workspace import Manifest, Workload, Workspace
 
@@ -192,22 +192,12 @@ def shorter(name: str, limit: int) -> str:
 def shell_variable_notes(manifest: Manifest, missing: set[str]) -> list[Note]:
     """One refusal per ``${VAR}`` the shell gave Copilot, where it is written (base and overrides)."""
     notes = []
-
-    def walk(value: Any, loc: Loc) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, (*loc, key))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                walk(item, (*loc, i))
-        elif isinstance(value, str):
-            for match in convert.VARIABLE.finditer(value):
-                name = match.group(2)
-                if not match.group(1) and name in missing:
-                    notes.append(Note("refuse", f"${{{name}}}", f"{dotted(loc)}: ${{{name}}} came from the shell of "
-                                      f"whoever ran `copilot deploy`; pass --var {name}=VALUE", manifest.where(loc)))
-
-    walk(manifest.data, ())
+    for loc, value in strings(manifest.data):
+        for match in convert.VARIABLE.finditer(value):
+            name = match.group(2)
+            if not match.group(1) and name in missing:
+                notes.append(Note("refuse", f"${{{name}}}", f"{dotted(loc)}: ${{{name}}} came from the shell of "
+                                  f"whoever ran `copilot deploy`; pass --var {name}=VALUE", manifest.where(loc)))
     return notes
 
 

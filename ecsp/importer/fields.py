@@ -117,6 +117,18 @@ def flag(value: Any) -> bool | None:
     return None
 
 
+def strings(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """Every string in a manifest's data, with where it is (keys and list positions)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(item, (*loc, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from strings(item, (*loc, i))
+    elif isinstance(value, str):
+        yield loc, value
+
+
 def dotted(loc: Loc) -> str:
     return ".".join(str(p) for p in loc)
 

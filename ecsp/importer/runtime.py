@@ -16,7 +16,7 @@ from typing import Any
 
 from ecsp import naming
 from ecsp.config import ApplicationType, Capability
-from ecsp.importer.fields import Env, Loc, Note, dotted
+from ecsp.importer.fields import Env, Note, dotted, strings
 from ecsp.importer.workspace import Manifest
 
 # Variables Copilot set (aws/copilot-cli internal/pkg/template/templates/workloads/partials/cf/envvars-*.yml)
@@ -70,25 +70,15 @@ def local_name_notes(manifest: Manifest, copilot_app: str,
     pattern = re.compile(rf"\b([a-z][a-z0-9-]*)\.(?:(?:\$\{{COPILOT_ENVIRONMENT_NAME\}}|[a-z][a-z0-9-]*)\.)?"
                          rf"{re.escape(copilot_app)}\.local\b")
     notes = []
-
-    def walk(value: Any, loc: Loc) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, (*loc, key))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                walk(item, (*loc, i))
-        elif isinstance(value, str):
-            for match in pattern.finditer(value):
-                target = services.get(match.group(1))
-                if target is None:
-                    instead = "a service that is not imported"
-                else:
-                    app, port = target
-                    instead = f"under ecsp call http://{app}:{port} (connect: true on both)" if port else \
-                        f"under ecsp {app} serves no port"
-                notes.append(Note("warn", "runtime", f"{dotted(loc)} calls {match.group(0)}, Copilot's service "
-                                  f"discovery name: {instead}", manifest.where(loc)))
-
-    walk(manifest.data, ())
+    for loc, value in strings(manifest.data):
+        for match in pattern.finditer(value):
+            target = services.get(match.group(1))
+            if target is None:
+                instead = "a service that is not imported"
+            else:
+                app, port = target
+                instead = f"under ecsp call http://{app}:{port} (connect: true on both)" if port else \
+                    f"under ecsp {app} serves no port"
+            notes.append(Note("warn", "runtime", f"{dotted(loc)} calls {match.group(0)}, Copilot's service "
+                              f"discovery name: {instead}", manifest.where(loc)))
     return notes

@@ -35,17 +35,7 @@ FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 @dataclass(frozen=True)
 class QueueDepth:
-    """What ``status``, ``show`` and ``ecsp run`` read about queues and scheduled runs: depths, runs, starting one.
-
-A worker's queues are found by their names (:class:`ecsp.naming.AppNames`); a job's state
-machine by its name too (or by its earlier name, with the project's tag, when the job was
-deployed before ecsp marked its names: it keeps that name). A job's runs are its Step
-Functions executions, newest first; the exit code of a run is its task's, read from ECS's
-stopped tasks (the state machine starts each task in the group named after the execution;
-ECS keeps stopped tasks for about an hour, so older runs show no exit code). :func:`run`
-starts an execution and follows the job's logs until it ends. All functions take boto3
-clients or :class:`ecsp.aws.Sessions` and raise botocore exceptions; callers translate them.
-"""
+    """A worker's queue: messages waiting, being processed, and moved to the dead-letter queue."""
 
     visible: int
     in_flight: int
