@@ -24,8 +24,9 @@ from typing import Any
 from ecsp import naming
 from ecsp.config import name_problem
 from ecsp.errors import ConfigError, ConfigProblem, UsageError
-from ecsp.importer import beside, runtime, schema, writer
-from ecsp.importer.application import Imported, Names, Refused, import_workload, shorter, typos
+from ecsp.importer import beside, runtime, schema, transform_stub, writer
+from ecsp.importer.application import Imported, Names, Refused, import_workload, relative, shorter, typos
+from ecsp.importer.data import import_addons
 from ecsp.importer.environment import map_environment
 from ecsp.importer.fields import Env, Mapped, Note
 from ecsp.importer.live import LiveApp
@@ -88,6 +89,8 @@ class ImportResult:
     problems: list[ConfigProblem] = field(default_factory=list)
     report: list[str] = field(default_factory=list)  # with from_aws: what is reused, new, and Copilot's
     live: LiveApp | None = None  # with from_aws: Copilot's stacks as read
+    # Files to write next to ecsp.yaml, by name (the transform stub for taskdef_overrides).
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[Note]:
@@ -203,8 +206,11 @@ def import_copilot(
     apps: dict[str, Imported | Refused] = {}
     placements: dict[str, set[str]] = {e: set() for e in known}
     backlog: dict[str, set[str]] = {e: set() for e in known}  # workers scaling on queue_delay
+    data_entries: dict[str, Any] = {}
+    environment_addons = _environment_addons(ws, out_dir, data_entries, project_notes)
     for workload in ws.workloads:
-        entry = import_workload(ws, workload, names, [env for env, _ in envs], out_dir, dict(variables or {}))
+        entry = import_workload(ws, workload, names, [env for env, _ in envs], out_dir, dict(variables or {}),
+                                data_entries)
         apps[entry.name] = entry
         if isinstance(entry, Imported):
             for env_name, app_fields in entry.per_env.items():
@@ -264,17 +270,52 @@ def import_copilot(
             source.append(f"note: environment {env.copilot} is imported as {env.name} (--rename)")
         environments_doc[env.name] = writer.Commented(fields, above=source + [n.comment for n in mapped[1].notes])
     document["environments"] = environments_doc
+    if data_entries:
+        document["data"] = data_entries
+    if environment_addons is not None:
+        document["addons"] = environment_addons
     document["applications"] = apps
     notes = about_flags + project_notes + [n for _, m in env_mapped.values() for n in m.notes]
     notes += [n for entry in apps.values() for n in entry.notes]
     plain = _plain(document)
     text = writer.dump(_sections(document, about_flags, project_notes), header=_header(ws))
+    stubs = _taskdef_overrides(ws)
+    files = {transform_stub.FILE: transform_stub.stub(stubs)} if stubs else {}
     target = Path(output) if output is not None else ws.root / "ecsp.yaml"
     report = beside.report(live, {e.copilot_name: e.name for e, _ in envs},
                            {a.copilot_name: a.name for a in apps.values() if isinstance(a, Imported)}) if live else []
     return ImportResult(text, plain, notes, [a.name for a in apps.values() if isinstance(a, Imported)],
                         [a.name for a in apps.values() if isinstance(a, Refused)], known, ws.root,
-                        refused_envs, _problems(text, target, out_dir), report, live)
+                        refused_envs, _problems(text, target, out_dir), report, live, files)
+
+
+def _taskdef_overrides(ws: Workspace) -> dict[str, tuple[str, dict[str, list[Any]]]]:
+    """Each workload's taskdef_overrides (the manifest's, then each environment's), for the transform stub."""
+    found: dict[str, tuple[str, dict[str, list[Any]]]] = {}
+    for workload in ws.workloads:
+        data = workload.manifest.data
+        places: dict[str, list[Any]] = {}
+        if isinstance(data.get("taskdef_overrides"), list):
+            places["all environments"] = data["taskdef_overrides"]
+        environments = data.get("environments")
+        for env, override in (environments.items() if isinstance(environments, dict) else ()):
+            if isinstance(override, dict) and isinstance(override.get("taskdef_overrides"), list):
+                places[str(env)] = override["taskdef_overrides"]
+        if places:
+            found[str(data.get("name", workload.name))] = (str(workload.manifest.path), places)
+    return found
+
+
+def _environment_addons(ws: Workspace, out_dir: Path, data_entries: dict[str, Any],
+                        notes: list[Note]) -> str | None:
+    """The environment addons: data entries (storage init templates), else the folder deployed as it is."""
+    if not ws.environment_addons:
+        return None
+    folder = ws.environment_addons[0].parent
+    found = import_addons(folder, shown=str(ws.show(folder)), source=relative(folder, out_dir), workload=None)
+    data_entries.update(found.data)
+    notes += found.notes
+    return found.addons
 
 
 def _refuse_subscribers_of_refused(ws: Workspace, apps: dict[str, Imported | Refused]) -> None:
@@ -407,10 +448,6 @@ def _environment(ws: Workspace, env: Env) -> tuple[str | None, Mapped]:
 
 def _project_notes(ws: Workspace) -> list[Note]:
     notes = []
-    for path in ws.environment_addons:
-        notes.append(Note("warn", "addons", f"environment addon {ws.show(path)} is a CloudFormation template ecsp "
-                                            "does not deploy: deploy it yourself in each environment's account",
-                          str(ws.show(path))))
     for path in ws.environment_overrides:
         notes.append(Note("warn", "overrides", f"{ws.show(path)} patched every environment's template; ecsp "
                                                "builds its environments its own way: check what it changed",
@@ -438,6 +475,8 @@ def _sections(document: dict[str, Any], about_flags: list[Note], project_notes: 
         "project": writer.Commented(document["project"], above=[n.comment for n in about_flags]),
         "_environments": writer.Comments(blank=True),
         "environments": document["environments"],
+        **({"_data": writer.Comments(blank=True), "data": document["data"]} if "data" in document else {}),
+        **({"addons": document["addons"]} if "addons" in document else {}),
         "_applications": writer.Comments(blank=True),
         "applications": apps if any(isinstance(e, Imported) for e in document["applications"].values())
         else writer.Commented({}, above=[line for entry in apps.values() for line in entry.lines]),

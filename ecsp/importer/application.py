@@ -10,15 +10,17 @@ becomes comment lines that say every reason.
 from __future__ import annotations
 
 import difflib
-import re
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ecsp import naming
+from ecsp.addons import parse_template
 from ecsp.config import APPLICATION_TYPES, Capability, name_problem
 from ecsp.importer import convert, runtime, schema, writer
+from ecsp.importer.data import import_addons
 from ecsp.importer.factor import factor
 from ecsp.importer.fields import COPILOT_TYPES, Env, Loc, Note, WorkloadContext, dotted, flag, strings
 from ecsp.importer.workload import map_workload
@@ -26,8 +28,9 @@ from ecsp.importer.workspace import Manifest, Workload, Workspace
 
 ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "target_container", "healthcheck",
          "cpu", "memory", "platform", "count", "capacity", "exec", "placement", "connect", "publish", "subscribe",
-         "queue", "schedule", "timeout", "retries", "variables", "secrets", "sidecars", "logging", "log_retention",
-         "storage", "deployment", "deregistration_delay")
+         "queue", "schedule", "timeout", "retries", "variables", "secrets", "link", "security_groups",
+         "managed_policies", "addons", "sidecars", "logging", "log_retention", "storage", "deployment",
+         "deregistration_delay")
 WEB_SERVICE = "Load Balanced Web Service"
 
 
@@ -65,8 +68,11 @@ class Names:
 
 
 def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[Env], out_dir: Path,
-                    given: Mapping[str, str]) -> Imported | Refused:
-    """The application ``workload`` becomes in ``envs`` (or its refusal)."""
+                    given: Mapping[str, str], data_entries: dict[str, Any]) -> Imported | Refused:
+    """The application ``workload`` becomes in ``envs`` (or its refusal).
+
+    The storage its addons hold becomes data entries, added to ``data_entries`` when it is imported.
+    """
     manifest = workload.manifest
     data = manifest.data
     copilot_type = data.get("type")
@@ -156,14 +162,21 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
                                               skip).fields
     notes += merge_notes(per_env_notes, [e.name for e in envs])
     notes += shell_variable_notes(manifest, missing)
-    for path in workload.addons:
-        outputs = addon_template_outputs(path)
-        injected = f"; Copilot set {', '.join(snake(o) for o in outputs)} from its Outputs, which ecsp does not: " \
-                   "add them under variables" if outputs else ""
-        notes.append(Note("warn", "addons", f"addon {ws.show(path)} is a CloudFormation template ecsp does not "
-                                            f"deploy: deploy it yourself{injected}", str(ws.show(path))))
+    found = None
+    if workload.addons:
+        folder = workload.addons[0].parent
+        found = import_addons(folder, shown=str(ws.show(folder)), source=relative(folder, out_dir), workload=app,
+                              taken=data_entries)
+        notes += found.notes
+        for fields in per_env.values():
+            if found.link:
+                fields["link"] = list(found.link)
+            if found.addons:
+                fields["addons"] = found.addons
     if any(n.level == "refuse" for n in notes):
         return refused(*[n for n in notes if n.level == "refuse"], *[n for n in notes if n.level != "refuse"])
+    if found is not None:
+        data_entries.update(found.data)
     plain_first = [e.name for e in envs if not overrides.get(e.copilot_name)]
     fields = factor(per_env, ORDER, plain_first, copilot_base)
     merged = {k: v for f in per_env.values() for k, v in f.items()}
@@ -231,24 +244,12 @@ def typos(manifest: Manifest, tree: schema.Tree, what: str) -> tuple[list[Note],
 
 
 def addon_template_outputs(path: Path) -> list[str]:
-    """The Outputs of a CloudFormation template (its intrinsic-function tags read as plain values)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-        return None
-
-    Loader.add_multi_constructor("!", any_tag)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # a SafeLoader: no Python objects
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return []
-    outputs = data.get("Outputs") if isinstance(data, dict) else None
-    return [str(k) for k in outputs] if isinstance(outputs, dict) else []
+    """The Outputs of a CloudFormation template (none when it is not a readable template)."""
+    template = parse_template(path)
+    outputs = template.get("Outputs") if template is not None else None
+    return [str(k) for k in outputs] if isinstance(outputs, Mapping) else []
 
 
-def snake(name: str) -> str:
-    """Copilot's toSnakeCase: MyTableName -> MY_TABLE_NAME (the variable it injected)."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).upper()
+def relative(path: Path, out_dir: Path) -> str:
+    """``path`` as ecsp.yaml in ``out_dir`` names it."""
+    return Path(os.path.relpath(path, out_dir)).as_posix()

@@ -120,7 +120,9 @@ def test_imported_file_validates_and_plans(name: str, tmp_path: Path) -> None:
     target.write_text(result.text, encoding="utf-8")
     project = ecsp.load(str(target))  # validates, build contexts included
     plan = project.plan()
-    assert len(plan.stacks) == 1 + len(result.environments) * (1 + len(result.applications))
+    # The project, and per environment its stack, one per application and the storage stack of its data.
+    storage = sum(project.config.has_storage(env) for env in result.environments)
+    assert len(plan.stacks) == 1 + len(result.environments) * (1 + len(result.applications)) + storage
 
 
 # --------------------------------------------------------------------------- conversions

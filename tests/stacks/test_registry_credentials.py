@@ -57,7 +57,7 @@ def test_a_login_alone_gives_the_execution_role_its_read() -> None:
     ((f"credentials: {LOGIN}", "credentials: dockerhub-acme"), "'dockerhub-acme' is not a Secrets Manager secret ARN"),
     ((f"credentials: {LOGIN}", "credentials: arn:aws:ssm:us-west-2:111111111111:parameter/login"),
      "is not a Secrets Manager secret ARN"),
-    (("location: docker.io/acme/api:2.14.1", "build: ."), "ecsp pushes the images it builds"),
+    (("location: docker.io/acme/api:2.14.1", "build: ."), "an image ecsp builds goes to the project's ECR repository"),
 ])
 def test_bad_logins_are_refused_with_the_fix(edit: tuple[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
