@@ -28,7 +28,8 @@ WIDTH = 80
 
 
 def console(**kwargs: Any) -> Console:
-    return Console(file=io.StringIO(), width=WIDTH, color_system=None, **kwargs)
+    # A fixed height: plain lines repeat their status line by it, and a test worker's terminal size varies.
+    return Console(file=io.StringIO(), width=WIDTH, color_system=None, **{"height": 25, **kwargs})
 
 
 def text_of(c: Console) -> str:
