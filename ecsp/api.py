@@ -688,11 +688,14 @@ class Project:
                     stacks: Sequence[str] | None = None, local: contexts.LocalEmulator | None = None,
                     with_pipeline: bool = False) -> None:
         """Raise :class:`ecsp.preflight.NameTakenError` when a resource the selected stacks (or ``stacks``) would
-        create by name already exists outside ecsp's stacks: Copilot's, say. Reads AWS with boto3."""
-        from ecsp import planner, preflight
+        create by name already exists outside ecsp's stacks: Copilot's, say. Reads AWS with boto3.
 
-        plan = planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline))
-        preflight.check(plan, stacks, local=local)
+        The names come from :meth:`plan` (transforms applied), so the plans are kept: a stack that did not
+        change is read back, and the run's display counts each stack against its plan from the first ``up``.
+        """
+        from ecsp import preflight
+
+        preflight.check(self.plan(env, app, with_pipeline=with_pipeline), stacks, local=local)
 
     def run(self, operation: Operation, env: str | Sequence[str] | None = None,
             app: str | Sequence[str] | None = None, *, parallel: int = DEFAULT_PARALLEL,

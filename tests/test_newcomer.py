@@ -270,6 +270,23 @@ def test_up_after_plan_knows_each_stacks_total_from_the_plan(tmp_path: Path) -> 
     assert all(view.expected is None for view in reporter.model.stacks())
 
 
+def test_the_first_up_knows_each_stacks_total_from_the_name_check_plan(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ecsp up` on a fresh clone: the look-up of taken names plans every stack, and that plan gives the totals."""
+    from ecsp import preflight, progress
+
+    asked: list[str] = []  # the names the look-up would ask AWS about (no AWS here)
+    monkeypatch.setattr(api, "NAME_CHECK", api._check_names)
+    monkeypatch.setattr(preflight, "collisions", lambda named, sessions: asked.extend(r.name for r in named) or [])
+    project = api.load(write_project(tmp_path, "shop", environments=1, applications=2))
+    reporter = progress.reporter("none", operation="up", project="shop")
+    project.run("up", reporter=reporter, engine=FakeEngine())
+    assert asked, "the names were looked up"
+    counts = {stack.spec.name: stack.resource_count for stack in project.plan().stacks}
+    assert all(stack.cached for stack in project.plan().stacks), "the look-up's plan was kept"
+    assert {view.stack: view.expected for view in reporter.model.stacks()} == counts
+
+
 # --------------------------------------------------------------------------- completion
 
 
