@@ -38,7 +38,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from ecsp.context import StackContext
 from ecsp.engine import Engine, EventSink, StackRun
 from ecsp.errors import Cancelled, EcspError, EngineError, UsageError
-from ecsp.events import Diagnostic, Event, Listener, Operation, ResourceStep, StackStatus, Status
+from ecsp.events import NO_CHANGE_OPS, Diagnostic, Event, Listener, Operation, ResourceStep, StackStatus, Status
 from ecsp.graph import StackGraph, StackSpec
 from ecsp.results import RunResult, StackResult
 
@@ -234,7 +234,7 @@ class _Run:
         error = future.exception()
         if error is None:
             run = future.result()
-            result.changes, result.outputs = dict(run.changes), dict(run.outputs)
+            result.changes, result.outputs = self.changes(spec, run), dict(run.outputs)
             self.status(spec, Status.SUCCEEDED)
             return
         ecsp_error = error if isinstance(error, EcspError) else EngineError(
@@ -250,6 +250,22 @@ class _Run:
             self.status(spec, Status.CANCELLED, reason)
         else:
             self.status(spec, Status.FAILED, ecsp_error.message)
+
+    def changes(self, spec: StackSpec, run: StackRun) -> dict[str, int]:
+        """What changed, counted from the resource steps the display showed, so the result says what it said.
+
+        The engine's own summary also counts the root stack resource and the providers, which no display
+        shows; it stands when no step was seen, and for a refresh (whose steps are all "refresh").
+        """
+        with self.lock:
+            steps = list(self.steps[spec.name].values())
+        if not steps or self.operation == "refresh":
+            return dict(run.changes)
+        counted = {op: n for op, n in run.changes.items() if op in NO_CHANGE_OPS}
+        for step in steps:
+            if step.phase == "done" and step.op not in NO_CHANGE_OPS:
+                counted[step.op] = counted.get(step.op, 0) + 1
+        return counted
 
     def cancel_inflight(self) -> None:
         """After Ctrl-C: interrupt what runs, wait for it (Ctrl-C again forces, a third abandons)."""

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecsp import styles
-from ecsp.events import Diagnostic, Status, reveal
+from ecsp.events import NO_CHANGE_OPS, Diagnostic, Status, reveal
 from ecsp.progress import text
 from ecsp.progress.model import ResourceView, StackView, shorten_error
 from ecsp.results import RunResult, StackResult
@@ -63,6 +63,15 @@ def _result_cell(result: StackResult) -> Text:
     return cell
 
 
+def stack_changes(result: StackResult, view: StackView | None) -> dict[str, int]:
+    """A stack's changes as every report says them: what the display saw, else the result's counts."""
+    # The changes the live rows and plain lines showed, when the model saw the steps (after a failure
+    # the engine's summary can be incomplete); the result's counts stand in for stacks it saw nothing of.
+    if view is None or not view.total:
+        return dict(result.changes)
+    return {**{op: n for op, n in result.changes.items() if op in NO_CHANGE_OPS}, **view.changes}
+
+
 def summary_table(result: RunResult, views: Mapping[str, StackView], now: float) -> Table:
     counts: dict[str, int] = {}
     for s in result.stacks:
@@ -81,10 +90,7 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
     extra: list[Text] = []
     for s in result.stacks:
         view = views.get(s.stack)
-        # The changes the live rows and plain lines showed, when the model saw the steps: the
-        # engine's own summary also counts the root stack resource, and after a failure it can
-        # be incomplete. The result's counts stand in for stacks the model saw nothing of.
-        changes = dict(view.changes) if view is not None and view.total else s.changes
+        changes = stack_changes(s, view)
         seconds = s.duration if s.duration is not None else (view.elapsed(now) if view else None)
         outputs = [(k, v) for k, v in person_outputs(s.outputs or (dict(view.outputs) if view else {}))
                    if k != "url"]  # the URL gets a line of its own below the table
@@ -139,18 +145,29 @@ def problems(views: list[StackView], now: float, *, wrap: bool = True) -> Iterat
 
 def diagnostics(views: list[StackView], *, wrap: bool = True) -> Iterator[RenderableType]:
     """Every diagnostic, in full, per stack, in the order the engine sent them."""
-    shown = [v for v in views if v.diagnostics]
+    kept = {v.stack: [d for d in v.diagnostics if not _cancelled_echo(v, d)] for v in views}
+    shown = [v for v in views if kept[v.stack]]
     if not shown:
         return
     yield Text("Diagnostics", style="bold")
     for view in shown:
         yield Text(f"  {view.stack}", style="bold")
-        for d in view.diagnostics:
+        for d in kept[view.stack]:
             head = Text(f"    {d.severity}: ", style=SEVERITY_STYLE.get(d.severity, ""))
             if d.urn:
                 head.append(text.urn_label(d.urn), style=styles.TYPE_STYLE)
             yield head
             yield _indented(d.message, 6, "", wrap)
+
+
+# What the engine says, for no resource, as a stack that Ctrl-C cancelled winds down.
+CANCELLED_CLOSINGS = frozenset({"update failed", "resource monitor has terminated, shutting down"})
+
+
+def _cancelled_echo(view: StackView, diagnostic: Diagnostic) -> bool:
+    """The engine's closing words on a stack that Ctrl-C cancelled: its row says "cancelled" better."""
+    return (view.status is Status.CANCELLED and not diagnostic.urn
+            and diagnostic.message.strip().lower() in CANCELLED_CLOSINGS)
 
 
 def urls(result: RunResult, views: Mapping[str, StackView]) -> Iterator[Text]:
