@@ -20,6 +20,7 @@ from ecsp import naming
 from ecsp.addons import parse_template
 from ecsp.config import APPLICATION_TYPES, Capability, name_problem
 from ecsp.importer import convert, runtime, schema, writer
+from ecsp.importer.beside import LiveData
 from ecsp.importer.data import import_addons
 from ecsp.importer.factor import factor
 from ecsp.importer.fields import COPILOT_TYPES, Env, Loc, Note, WorkloadContext, dotted, flag, strings
@@ -68,10 +69,12 @@ class Names:
 
 
 def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[Env], out_dir: Path,
-                    given: Mapping[str, str], data_entries: dict[str, Any]) -> Imported | Refused:
+                    given: Mapping[str, str], data_entries: dict[str, Any],
+                    live: LiveData | None = None) -> Imported | Refused:
     """The application ``workload`` becomes in ``envs`` (or its refusal).
 
-    The storage its addons hold becomes data entries, added to ``data_entries`` when it is imported.
+    The storage its addons hold becomes data entries, added to ``data_entries`` when it is imported
+    (linked to Copilot's live resources with ``live``).
     """
     manifest = workload.manifest
     data = manifest.data
@@ -166,7 +169,7 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
     if workload.addons:
         folder = workload.addons[0].parent
         found = import_addons(folder, shown=str(ws.show(folder)), source=relative(folder, out_dir), workload=app,
-                              taken=data_entries)
+                              taken=data_entries, owner=copilot_name, live=live)
         notes += found.notes
         for fields in per_env.values():
             if found.link:
