@@ -27,7 +27,8 @@ from ecsp.importer.fields import COPILOT_TYPES, Env, Loc, Note, WorkloadContext,
 from ecsp.importer.workload import map_workload
 from ecsp.importer.workspace import Manifest, Workload, Workspace
 
-ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "target_container", "healthcheck",
+ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "target_container", "routes",
+         "healthcheck",
          "cpu", "memory", "platform", "count", "capacity", "exec", "placement", "connect", "publish", "subscribe",
          "queue", "schedule", "timeout", "retries", "variables", "secrets", "link", "security_groups",
          "managed_policies", "addons", "sidecars", "logging", "log_retention", "storage", "deployment",
