@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ecsp import naming
+from ecsp.importer.environment import imported_vpc
 from ecsp.importer.fields import Note
 from ecsp.importer.live import DATA_TYPES, LiveApp, LoadBalancer, Stack
 
@@ -28,7 +29,11 @@ def environment_fields(fields: dict[str, Any], stack: Stack, balancer: LoadBalan
             if stack.list_output(key):
                 imported[side] = stack.list_output(key)
         network = {k: v for k, v in fields.get("network", {}).items() if k not in ("cidr", "nat", "vpc")}
-        fields["network"] = {"vpc": imported, **network}
+        kept, said = imported_vpc(imported, where)
+        notes += said
+        if kept is None:
+            return notes
+        fields["network"] = {"vpc": kept, **network}
         notes.append(Note("note", "network.vpc", f"network.vpc is Copilot's VPC {vpc} (stack {stack.name}): ecsp's "
                                                  "environment runs in it, beside Copilot's, where the data is; the "
                                                  "runbook keeps it when Copilot's environment is retired", where))
