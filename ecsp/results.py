@@ -46,6 +46,11 @@ class StackResult:
         return self.ended - self.started
 
     @property
+    def resource_count(self) -> int | None:
+        """The stack's resources, changed or not, once it succeeded: the count ``ecsp plan`` and the display give."""
+        return sum(self.changes.values()) if self.status is Status.SUCCEEDED and self.changes else None
+
+    @property
     def change_summary(self) -> str:
         """``+2 ~1 -1``-style counts of what changed (empty when nothing did)."""
         return styles.changes(self.changes)
@@ -118,11 +123,11 @@ class RunResult(Renders):
 
     # ------------------------------------------------------------------ renderings
 
-    def _rows(self) -> list[tuple[StackResult, str, str, str]]:
+    def _rows(self) -> list[tuple[StackResult, str, str, str, str]]:
         rows = []
         for s in self.stacks:
             took = f"{s.duration:.1f}s" if s.duration is not None else ""
-            rows.append((s, s.status.value, took, s.change_summary))
+            rows.append((s, s.status.value, took, str(s.resource_count or ""), s.change_summary))
         return rows
 
     def __rich__(self) -> Any:
@@ -131,10 +136,11 @@ class RunResult(Renders):
         from rich.text import Text
 
         table = Table(title=self.headline(), title_justify="left", expand=False)
-        for column in ("stack", "status", "time", "changes", "reason"):
-            table.add_column(column, overflow="fold")
-        for s, status, took, changes in self._rows():
-            table.add_row(s.stack, Text(status, style=styles.STATUS_STYLE[s.status]), took, changes, s.reason or "")
+        for column in ("stack", "status", "time", "resources", "changes", "reason"):
+            table.add_column(column, overflow="fold", justify="right" if column == "resources" else "left")
+        for s, status, took, count, changes in self._rows():
+            table.add_row(s.stack, Text(status, style=styles.STATUS_STYLE[s.status]), took, count, changes,
+                          s.reason or "")
         parts: list[Any] = [table]
         changes = self.changes_view()
         if changes is not None:
@@ -174,8 +180,8 @@ class RunResult(Renders):
 
     def __str__(self) -> str:
         lines = [self.headline()]
-        for s, status, took, changes in self._rows():
-            cells = [s.stack, status, took, changes, s.reason or ""]
+        for s, status, took, count, changes in self._rows():
+            cells = [s.stack, status, took, f"{count} resources" if count else "", changes, s.reason or ""]
             lines.append("  " + "  ".join(c for c in cells if c))
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
@@ -185,9 +191,10 @@ class RunResult(Renders):
 
     def _repr_html_(self) -> str:
         e = html.escape
-        head = "".join(f"<th>{c}</th>" for c in ("stack", "status", "time", "changes", "reason", "url", "outputs"))
+        head = "".join(f"<th>{c}</th>" for c in ("stack", "status", "time", "resources", "changes", "reason", "url",
+                                                    "outputs"))
         body = []
-        for s, status, took, changes in self._rows():
+        for s, status, took, count, changes in self._rows():
             url, secret = reveal(s.outputs.get("url"))
             link = f"<a href='{e(str(url))}' target='_blank'>{e(str(url))}</a>" if url and not secret else ""
             shown = [(k, "[secret]" if hidden else v) for k, (v, hidden) in
@@ -198,7 +205,7 @@ class RunResult(Renders):
             colour = styles.html_colour(styles.STATUS_STYLE[s.status])
             body.append(
                 f"<tr><td><code>{e(s.stack)}</code></td>"
-                f"<td style='color:{colour}'>{e(status)}</td><td>{e(took)}</td>"
+                f"<td style='color:{colour}'>{e(status)}</td><td>{e(took)}</td><td>{count}</td>"
                 f"<td>{e(changes)}</td><td>{e(s.reason or '')}</td><td>{link}</td><td>{outputs}</td></tr>"
             )
         warning = styles.html_colour("yellow")

@@ -6,6 +6,7 @@ CI and in a terminal, and Ctrl-C during an ``up``.
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -112,3 +113,23 @@ def test_ctrl_c_ends_without_a_raw_engine_diagnostic(tmp_path: Path, pulumi_home
     assert "context canceled" not in out + err, run
     assert "\nDiagnostics" not in out, "nothing but the echo of Ctrl-C to say"
     assert "hello-environment/test: interrupted creating aws:ec2:Vpc vpc" in out, run
+
+
+def test_plan_the_display_and_the_result_count_each_stacks_resources_alike(tmp_path: Path, pulumi_home: Path) -> None:
+    hello = Project(copy_example("hello", tmp_path), pulumi_home)
+    planned = hello.run("plan", "--json")
+    assert planned.code == 0, planned
+    # Providers (and the root stack) are bookkeeping: no report shows or counts them.
+    counts = {s["name"]: sum(1 for r in s["resources"] if not r["type"].startswith("pulumi:providers:"))
+              for s in json.loads(planned.stdout)["stacks"]}
+    assert counts == {"hello-project/global": 13, "hello-environment/test": 29, "hello-web/test": 13}
+    for run in ("first", "again"):  # created (and the StackReference read), then unchanged
+        up = hello.run("up", "--progress", "json")
+        assert up.code == 0, up
+        said = {name: sum(stack["changes"].values()) for name, stack in up.stacks().items()}
+        assert said == counts, (run, {name: stack["changes"] for name, stack in up.stacks().items()})
+        rows: dict[str, set[str]] = {}  # what the display counted: one row per resource it was told of
+        for record in up.records():
+            if record["event"] == "resource_step":
+                rows.setdefault(record["stack"], set()).add(record["urn"])
+        assert {name: len(urns) for name, urns in rows.items()} == counts, run

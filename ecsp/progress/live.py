@@ -11,7 +11,8 @@ counts twice):
 * every failed stack, with its error when there is room;
 * every running stack, with its resources in flight under it as room allows: AWS resources
   before the components that wrap them (the ECS service, not ``Routing``), the longest
-  running first, each with its elapsed time after its name;
+  running first, each with its elapsed time after its name; with none in flight, the stack's
+  latest message (the ECS deployment ``up`` follows once the service is updated);
 * one line for the stacks still waiting.
 
 Running and failed stacks always keep their line; when even those do not fit, failed
@@ -158,6 +159,9 @@ class LiveView:
         return line
 
     def _in_flight_lines(self, view: StackView, now: float) -> list[Text]:
+        if not view.in_flight:
+            said = [d for d in view.diagnostics if d.severity == "info"]
+            return [_line("    ", (said[-1].message, "dim"))] if said else []
         lines = []
         for row in leaves_first(view):
             line = _line("    ", (text.in_progress(row.op, row.engine_op), styles.op_style(row.op)), " ",

@@ -45,7 +45,10 @@ class PlainReporter(Reporter):
             self._status_line()
 
     def _rows(self, line: Text) -> int:
-        return max(1, -(-line.cell_len // max(1, self.console.width)))
+        """Screen rows ``line`` takes: each of its lines (a step's old -> new values are lines of their own),
+        wrapped at the console's width."""
+        width = max(1, self.console.width)
+        return sum(max(1, -(-part.cell_len // width)) for part in line.split("\n"))
 
     def _status_line(self) -> None:
         views = self.model.stacks()

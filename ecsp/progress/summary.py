@@ -84,9 +84,7 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
                   header_style="bold")
     table.add_column("stack", no_wrap=True)
     table.add_column("result")
-    table.add_column("changes", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    rows: list[tuple[str, Text, str, str]] = []
+    rows: list[tuple[str, Text, str, str, str]] = []
     extra: list[Text] = []
     for s in result.stacks:
         view = views.get(s.stack)
@@ -98,13 +96,25 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
         for i, (key, value) in enumerate(outputs):
             out.append(("\n" if i else "") + f"{key}: {value}")
         empty = "no changes" if s.status == Status.SUCCEEDED else ""
-        rows.append((s.stack, _result_cell(s), styles.changes(changes, empty=empty), text.duration(seconds)))
+        # Complete only when the stack ran to its end: a failed or interrupted stack told of some of them.
+        resources = 0
+        if s.status is Status.SUCCEEDED:
+            resources = view.total if view is not None and view.total else sum(s.changes.values())
+        rows.append((s.stack, _result_cell(s), str(resources or ""), styles.changes(changes, empty=empty),
+                     text.duration(seconds)))
         extra.append(out)
+    # The count the plan and the live display give: every resource of the stack, changed or not.
+    with_resources = any(row[2] for row in rows)
+    if with_resources:
+        table.add_column("resources", justify="right", no_wrap=True)
+    table.add_column("changes", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
     with_outputs = any(out.plain for out in extra)
     if with_outputs:
         table.add_column("outputs", overflow="fold")  # fold, never cut: a link must stay complete
-    for row, out in zip(rows, extra, strict=True):
-        table.add_row(*row, *([out] if with_outputs else []))
+    for (stack, result_cell, count, changed, took), out in zip(rows, extra, strict=True):
+        table.add_row(stack, result_cell, *([count] if with_resources else []), changed, took,
+                      *([out] if with_outputs else []))
     return table
 
 
@@ -154,6 +164,11 @@ def diagnostics(views: list[StackView], *, wrap: bool = True) -> Iterator[Render
         yield Text(f"  {view.stack}", style="bold")
         for d in kept[view.stack]:
             head = Text(f"    {d.severity}: ", style=SEVERITY_STYLE.get(d.severity, ""))
+            message = d.message.strip()
+            if not d.urn and "\n" not in message:
+                # About the stack, not a resource: one line, "warning: could not follow ...".
+                yield _indented(f"{d.severity}: {message}", 4, SEVERITY_STYLE.get(d.severity, ""), wrap)
+                continue
             if d.urn:
                 head.append(text.urn_label(d.urn), style=styles.TYPE_STYLE)
             yield head

@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pyte
+import pytest
 from rich.console import Console
 from rich.live import Live
 
 from ecsp import progress
+from ecsp.diffs import PropertyChange
 from ecsp.events import Diagnostic, Event, ResourceStep, StackStatus, Status
 from ecsp.progress.base import Reporter
 from ecsp.results import RunResult, StackResult
@@ -59,8 +61,11 @@ def urn(stack: str, type_: str, name: str) -> str:
     return f"urn:pulumi:{stack_name}::{project}::{type_}::{name}"
 
 
-def play(clock: FakeClock) -> Iterator[list[Event]]:
-    """The run, one batch of events per second of (fake) time, as the orchestrator and engine would send them."""
+def play(clock: FakeClock, changes: tuple[PropertyChange, ...] = ()) -> Iterator[list[Event]]:
+    """The run, one batch of events per second of (fake) time, as the orchestrator and engine would send them.
+
+    ``changes``: what each resource's done step says changed (shown under it as old -> new lines).
+    """
     sims = stacks()
     status = {s.name: Status.PENDING for s in sims}
     yield [StackStatus(s.name, Status.PENDING, "up") for s in sims]
@@ -98,7 +103,7 @@ def play(clock: FakeClock) -> Iterator[list[Event]]:
                     batch.append(Diagnostic(sim.name, "error", f"creating {name}: InvalidParameterException: no",
                                             urn=leaf))
                 batch.append(ResourceStep(sim.name, leaf, type_, name, "create", "failed" if fails else "done",
-                                          parent=parent))
+                                          parent=parent, changes=changes))
             if len(sim.done) == len(sim.leaves):
                 failed = sim.name in (FAILING_ENV, FAILING_APP)
                 if not failed:  # the engine leaves a component whose child failed as it was
@@ -141,11 +146,11 @@ def console(screen: Screen, width: int, height: int) -> Console:
                    highlight=False)
 
 
-def frames(reporter: Reporter, clock: FakeClock, redraw: Callable[[], None] = lambda: None
-           ) -> Iterator[dict[str, Status]]:
+def frames(reporter: Reporter, clock: FakeClock, redraw: Callable[[], None] = lambda: None,
+           changes: tuple[PropertyChange, ...] = ()) -> Iterator[dict[str, Status]]:
     """Plays the run into ``reporter``; yields each stack's status after every second of it."""
     status: dict[str, Status] = {}
-    for batch in play(clock):
+    for batch in play(clock, changes):
         for event in batch:
             reporter(event)
             if isinstance(event, StackStatus):
@@ -211,13 +216,21 @@ def test_the_live_display_shows_a_failing_stack_with_its_error_while_others_run(
         reporter.finish(result_of(status))
 
 
-def test_plain_lines_keep_the_status_and_every_running_and_failed_stack_on_an_80x24_screen() -> None:
+# Plain lines show old -> new values under each step by default: three lines more per step here.
+CHANGED = (PropertyChange("tags.team", "update", '"a"', '"b"'),
+           PropertyChange("containerDefinitions[web].environment.LOG_LEVEL", "update", '"info"', '"debug"'),
+           PropertyChange("desiredCount", "update", "1", "2"))
+
+
+@pytest.mark.parametrize("changes", [(), CHANGED], ids=["steps", "steps-with-diffs"])
+def test_plain_lines_keep_the_status_and_every_running_and_failed_stack_on_an_80x24_screen(
+        changes: tuple[PropertyChange, ...]) -> None:
     screen, clock = Screen(80, 24), FakeClock(0)
     reporter = progress.reporter("plain", operation="up", console=console(screen, 80, 24), clock=clock,
                                  project="shop")
     headers = re.compile(r"\[\d\d:\d\d\] up shop · (\d+)/28 stacks · \S+")
     with reporter:
-        for status in frames(reporter, clock):
+        for status in frames(reporter, clock, changes=changes):
             if all(s is Status.PENDING for s in status.values()):
                 continue  # nothing to say yet
             text = screen.text()
