@@ -713,8 +713,9 @@ class Project:
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
         with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
         Unknown targets, then a missing pulumi CLI, raise before any display starts, and so does a resource
-        ``up`` or ``preview`` would create by name that already exists outside ecsp's stacks (:meth:`check_names`;
-        ``check_names`` False skips that look-up, and so does a run through a pipeline's ``deploy_role``).
+        ``up`` or ``preview`` would create by name that already exists outside ecsp's stacks
+        (:meth:`check_names`; ``check_names`` False skips that look-up, and so does a run through a
+        pipeline's ``deploy_role``).
         """
         from ecsp import orchestrator
         from ecsp import progress as displays

@@ -35,17 +35,6 @@ def root() -> Path:
     return ROOT
 
 
-@pytest.fixture(scope="module")
-def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A PULUMI_HOME of its own with the stand-in installed as every plugin the programs ask for."""
-    from stacks import PROGRAMS
-    from tests import standin_provider
-
-    home = tmp_path_factory.mktemp("pulumi-home")
-    standin_provider.install(home, PROGRAMS.plugin_versions())
-    return home
-
-
 @pytest.fixture(autouse=True)
 def no_name_check(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """In-process runs fake the engine and have no AWS account, so `up`/`preview`'s look-up of taken names
@@ -55,3 +44,14 @@ def no_name_check(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     calls: list[tuple[Any, ...]] = []
     monkeypatch.setattr(api, "NAME_CHECK", lambda *args: calls.append(args))
     return calls
+
+
+@pytest.fixture(scope="module")
+def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PULUMI_HOME of its own with the stand-in installed as every plugin the programs ask for."""
+    from stacks import PROGRAMS
+    from tests import standin_provider
+
+    home = tmp_path_factory.mktemp("pulumi-home")
+    standin_provider.install(home, PROGRAMS.plugin_versions())
+    return home

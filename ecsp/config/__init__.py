@@ -77,7 +77,7 @@ from ecsp.config.environment import (
     NetworkConfig,
 )
 from ecsp.config.fields import Capability, Merge, Setting
-from ecsp.config.http import MAX_ALIASES, HealthCheckConfig, HttpBlock
+from ecsp.config.http import MAX_ALIASES, HealthCheckConfig, HttpBlock, RouteConfig
 from ecsp.config.job import ScheduleBlock
 from ecsp.config.messaging import PublishBlock, QueueBlock, QueueConfig, SubscriptionConfig
 from ecsp.config.needs import Feature, Need
@@ -309,6 +309,7 @@ __all__ = [
     "Resolved",
     "ResolvedApplication",
     "RoleArn",
+    "RouteConfig",
     "Schedule",
     "ScheduleBlock",
     "ServiceBlock",
