@@ -74,12 +74,12 @@ def three_stacks(rep: Reporter, clock: f.FakeClock) -> RunResult:
 
 FINAL_TABLE = """\
 up: 2 succeeded, 1 failed in 2m28s
-stack                 ┃ result            ┃ changes ┃  time
-━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━
-shop-environment/test │ ✓ succeeded       │ +3      │ 1m37s
-shop-web/test         │ ✓ succeeded       │ +5      │   47s
-shop-api/test         │ ✗ failed          │ +3      │   51s
-                      │ 1 resource failed │         │
+stack                 ┃ result            ┃ resources ┃ changes ┃  time
+━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━
+shop-environment/test │ ✓ succeeded       │         3 │ +3      │ 1m37s
+shop-web/test         │ ✓ succeeded       │         5 │ +5      │   47s
+shop-api/test         │ ✗ failed          │           │ +3      │   51s
+                      │ 1 resource failed │           │         │
 
 URLs
   shop-web/test  http://shop-test-alb-1234567890.us-west-2.elb.amazonaws.com/
@@ -411,7 +411,7 @@ def test_the_table_falls_back_to_the_results_changes_for_stacks_the_model_never_
     rep = progress.reporter("plain", operation="up", console=c, clock=f.FakeClock())
     rep.finish(RunResult("up", [StackResult(WEB, "application", "test", "web", Status.SUCCEEDED,
                                             changes={"create": 2, "same": 4, "update": 1})]))
-    assert text_of(c).splitlines()[-1] == "shop-web/test │ ✓ succeeded │ +2 ~1   │"
+    assert text_of(c).splitlines()[-1] == "shop-web/test │ ✓ succeeded │         7 │ +2 ~1   │"
 
 
 def test_a_reason_does_not_repeat_the_stack_name_it_is_shown_beside() -> None:
@@ -450,6 +450,39 @@ def test_the_notebook_and_the_terminal_say_changes_and_statuses_the_same_way() -
     terminal, notebook = text_of(c), result._repr_html_()
     for shown in (terminal, notebook, str(result)):
         assert "+2 ~1 1 replaced -1" in shown
+    # Every resource the run was told of, changed or not: the count the plan and the live display give.
+    assert "│        10 │" in terminal and "<td>10</td>" in notebook and "10 resources" in str(result)
     # The notebook's colours are the terminal's styles: skipped is yellow there, darkorange here.
     assert "<td style='color:green'>succeeded</td>" in notebook
     assert "<td style='color:darkorange'>skipped</td>" in notebook
+
+
+def test_live_view_shows_the_deployment_a_stack_waits_on_once_its_resources_are_done() -> None:
+    clock = f.FakeClock(0)
+    model = ProgressModel(clock)
+    service = f.Res("aws:ecs/service:Service", "web")
+    play(model.apply, clock, WEB, f.Stream().begin("update").pre(service, "update").tick(3).out(service, "update"))
+    # What `up` says while it follows the service's ECS deployment (ecsp.service_deployments).
+    model.apply(Diagnostic(WEB, "info", "deployment canary, baking: 10% of traffic on the new tasks; 3m00s of bake "
+                                        "time left"))
+    c = Console(file=io.StringIO(), width=100, height=8, color_system=None)
+    c.print(LiveView(model, clock))
+    lines = text_of(c).splitlines()
+    assert lines[1][2:].startswith("shop-web/test") and "in flight" not in lines[1]
+    assert lines[2] == "    deployment canary, baking: 10% of traffic on the new tasks; 3m00s of bake time left"
+
+
+def test_a_stacks_own_warning_is_one_line_in_the_report() -> None:
+    from ecsp.progress.summary import diagnostics
+
+    clock = f.FakeClock(0)
+    model = ProgressModel(clock)
+    model.apply(StackStatus(WEB, Status.RUNNING, "up"))
+    model.apply(Diagnostic(WEB, "warning", "could not follow the service's deployment: Unable to locate "
+                                           "credentials; `ecsp status` shows it"))
+    for wrap in (False, True):
+        c = Console(file=io.StringIO(), width=120, color_system=None)
+        for part in diagnostics(model.stacks(), wrap=wrap):
+            c.print(part)
+        assert text_of(c) == ("Diagnostics\n  shop-web/test\n    warning: could not follow the service's deployment: "
+                              "Unable to locate credentials; `ecsp status` shows it")
