@@ -216,8 +216,18 @@ class Project:
                                   with_opt_in=with_pipeline)
         targets = graphs.select(whole, environments=environments, applications=applications, include_upstream=False,
                                 with_opt_in=with_pipeline).names() if environments or applications else None
-        return planner.plan(self.config, self.programs(), selection, cache=PlanCache(self.root, read=cache),
+        plan = planner.plan(self.config, self.programs(), selection, cache=PlanCache(self.root, read=cache),
                             targets=targets, addons=self.addons)
+        # Names a deployed stack keeps (deployed before ecsp marked its names), where its state is a file.
+        from ecsp.engine.workspace import Workspaces
+        from ecsp.kept_names import kept_name_notes
+
+        state = Workspaces(self.root, self.config)
+        for stack in plan.stacks:
+            deployed = state.file_resources(stack.spec.name)
+            if deployed:
+                stack.notes += kept_name_notes(stack, deployed)
+        return plan
 
     def diagram(self, env: str | None = None) -> Diagram:
         """The architecture diagram of environment ``env``, or of the project without it, from the offline plan.

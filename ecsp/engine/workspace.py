@@ -300,6 +300,18 @@ class Workspaces:
         ``pulumi:pulumi:Stack`` resource holds the outputs. Other backends, a stack not there,
         or a file in another format answer None, and the caller asks the CLI.
         """
+        resources = self.file_resources(name)
+        if resources is None:
+            return None
+        for resource in resources:
+            if resource.get("type") == "pulumi:pulumi:Stack":
+                outputs = resource.get("outputs")
+                return dict(outputs) if isinstance(outputs, dict) else {}
+        return {}  # created, never updated: no root resource yet
+
+    def file_resources(self, name: str) -> list[dict[str, Any]] | None:
+        """A file backend's resources of ``<project>/<stack>`` (URN, type, inputs, outputs), read from its
+        checkpoint (see :meth:`file_outputs`); None when it cannot say."""
         if not self.backend.startswith("file://"):
             return None
         stem = self._file_state() / ".pulumi" / "stacks" / name
@@ -315,11 +327,7 @@ class Workspaces:
         latest = document.get("checkpoint", {}).get("latest") if isinstance(document, dict) else None
         if document.get("version") != 3 or not isinstance(latest, dict):
             return None
-        for resource in latest.get("resources") or ():
-            if isinstance(resource, dict) and resource.get("type") == "pulumi:pulumi:Stack":
-                outputs = resource.get("outputs")
-                return dict(outputs) if isinstance(outputs, dict) else {}
-        return {}  # created, never updated: no root resource yet
+        return [r for r in latest.get("resources") or () if isinstance(r, dict)]
 
     def _file_state(self) -> Path:
         return Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))

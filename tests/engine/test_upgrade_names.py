@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+import ecsp
 from stacks import PROGRAMS
 from tests import standin_provider
 from tests.engine.test_real_engine import Project, Run, steps
@@ -85,6 +86,10 @@ def test_an_upgrade_keeps_the_resources_deployed_with_earlier_names(tmp_path: Pa
     before = Earlier(folder, pulumi_home)
     run(before, "up")
     assert state(before) == KEPT
+    # This ecsp's offline plan says which names the deployed stacks keep (read from the file backend).
+    kept = {note.split(" keeps its name")[0] for stack in ecsp.load(str(folder / "ecsp.yaml")).plan().stacks
+            for note in stack.notes if " keeps its name" in note}
+    assert {name.rsplit(" ", 1)[-1] for name in kept} == set().union(*KEPT.values()), kept
 
     after = Project(folder, pulumi_home)
     up = run(after, "up")
