@@ -292,6 +292,26 @@ def role_arn(partition: str, account: str, name: str, path: str = "/") -> str:
     return f"arn:{partition}:iam::{account}:role{path}{name}"
 
 
+# Managed policies: 128 characters. Permissions boundaries live under their own path, which no
+# role-name pattern of a deploy role matches and which names them for what they are in the console.
+IAM_POLICY_NAME_LIMIT = 128
+BOUNDARY_PATH = "/ecsp-boundary/"
+
+
+def permissions_boundary(project: str, environment: str | None = None) -> str:
+    """The permissions boundary every role ecsp creates carries: the environment's, or (None) the project account's.
+
+    The environment stack creates the environment's, the project stack the project's; the
+    stacks downstream compute the ARN from this name (:func:`policy_arn`).
+    """
+    name = f"{project}-{environment}-boundary" if environment is not None else f"{project}-boundary"
+    return shorten(name, IAM_POLICY_NAME_LIMIT)
+
+
+def policy_arn(partition: str, account: str, name: str, path: str = "/") -> str:
+    return f"arn:{partition}:iam::{account}:policy{path}{name}"
+
+
 def ecr_repository(project: str, application: str) -> str:
     return f"{project}/{application}"
 

@@ -121,7 +121,8 @@ def program(ctx: StackContext) -> None:
     volumes, storage_policy = _storage(app, names=names, settings=settings, upstream=upstream, region=region,
                                        account=account, partition=partition, provider=provider)
     roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
-                      account=account, partition=partition, provider=provider,
+                      account=account, partition=partition, boundary=upstream.permissions_boundary_arn,
+                      provider=provider,
                       sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
                       storage_policy=storage_policy)
 
@@ -177,7 +178,7 @@ def program(ctx: StackContext) -> None:
                   task_definition_arn=task.task_definition.arn, execution_role_arn=roles.execution_role_arn,
                   task_role_arn=task_role_arn, subnet_ids=subnet_ids,
                   security_group_id=upstream.environment_security_group_id, region=region, account=account,
-                  partition=partition, provider=provider)
+                  partition=partition, boundary=upstream.permissions_boundary_arn, provider=provider)
         ApplicationOutputs(
             task_definition_arn=task.task_definition.arn, log_group_name=task.log_group.name,
             topic_arns=topics.arns if topics is not None else None, state_machine_arn=job.state_machine.arn,

@@ -11,6 +11,7 @@ asks for it).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -21,7 +22,7 @@ from ecsp import network as ecsp_network
 from ecsp.config import AccessLogsBucket as AccessLogsConfig
 from ecsp.config import Feature, ProjectConfig, extra_certificate_names
 from ecsp.context import StackContext
-from stacks import _aws, environment_storage
+from stacks import _aws, _iam, boundary_policies, environment_storage
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
 from stacks.environment_deploy import DeployRole
@@ -66,8 +67,8 @@ def delegation_provider(ctx: StackContext, environment: str, role_arn: pulumi.In
     )
 
 
-def deploy_role_inputs(ctx: StackContext, environment: str, provider: aws.Provider) -> dict[str, Any]:
-    """The accounts and partition the deploy role's documents name.
+def iam_inputs(ctx: StackContext, environment: str, provider: aws.Provider) -> dict[str, Any]:
+    """The accounts, partition and names the permissions boundary's and the deploy role's documents name.
 
     The environment's account is the configured one, else whatever the credentials reach; the
     project account likewise (validation requires it when the two may differ).
@@ -84,9 +85,22 @@ def deploy_role_inputs(ctx: StackContext, environment: str, provider: aws.Provid
     if project.domain and delegates_across_accounts(config, environment):
         dns_role = pulumi.Output.all(partition, project_account).apply(
             lambda a: naming.role_arn(a[0], a[1], naming.dns_delegation_role(project.name)))
+    zone = naming.environment_zone(project.name, environment, project.domain) if project.domain else None
     return {"project": project.name, "environment": environment, "region": config.environments[environment].region,
             "partition": partition, "account": account, "project_account": project_account,
-            "domain": bool(project.domain), "dns_delegation_role": dns_role}
+            "zone": zone, "dns_delegation_role": dns_role}
+
+
+def permissions_boundary(inputs: dict[str, Any], provider: aws.Provider) -> _iam.PermissionsBoundary:
+    """The environment's permissions boundary (:func:`stacks.boundary_policies.environment_boundary`)."""
+    project, environment = inputs["project"], inputs["environment"]
+    document = pulumi.Output.all(inputs["partition"], inputs["account"], inputs["dns_delegation_role"]).apply(
+        lambda a: json.dumps(boundary_policies.environment_boundary(
+            partition=a[0], account=a[1], region=inputs["region"], project=project, environment=environment,
+            zone=inputs["zone"], dns_delegation_role=a[2]), sort_keys=True))
+    return _iam.PermissionsBoundary(
+        "permissions-boundary", name=naming.permissions_boundary(project, environment), document=document,
+        description=f"ecsp: the most any role of {project}-{environment} may do", provider=provider)
 
 
 def program(ctx: StackContext) -> None:
@@ -97,6 +111,9 @@ def program(ctx: StackContext) -> None:
     project = config.project
     names = naming.EnvNames(project.name, env)
     provider = _aws.stack_provider(ctx)
+    iam = iam_inputs(ctx, env, provider)
+    # Every role of the environment, here and in its applications' stacks, carries it.
+    boundary = permissions_boundary(iam, provider)
 
     network = Network("network", settings=cfg.network, names=names, provider=provider)
     # What the applications need of it (ecsp.config.needs): what no application needs is not created,
@@ -142,7 +159,7 @@ def program(ctx: StackContext) -> None:
 
     deploying = config.pipelines_deploying(env)
     if deploying:
-        DeployRole("deploy", **deploy_role_inputs(ctx, env, provider), pipelines=deploying, provider=provider)
+        DeployRole("deploy", **iam, pipelines=deploying, boundary=boundary.arn, provider=provider)
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
                             environment_security_group_id=network.environment_security_group_id,
@@ -153,7 +170,7 @@ def program(ctx: StackContext) -> None:
     retention = cfg.network.flow_log_retention
     if retention is not None:
         flow_logs = FlowLogs("flow-logs", names=names, vpc_id=network.vpc_id, retention=retention,
-                             account=str(account), provider=provider)
+                             account=str(account), boundary=boundary.arn, provider=provider)
 
     storage = None
     if Feature.FILE_SYSTEM in needs:
@@ -179,6 +196,7 @@ def program(ctx: StackContext) -> None:
         hosted_zone_id=domain.zone_id if domain else None,
         subdomain=subdomain,
         region=cfg.region,
+        permissions_boundary_arn=boundary.arn,
         access_logs_bucket=access.bucket if access is not None else None,
         flow_log_group_name=flow_logs.log_group_name if flow_logs is not None else None,
         service_connect_namespace_arn=discovery.namespace_arn if discovery else None,

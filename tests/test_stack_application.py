@@ -21,6 +21,7 @@ from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.mocks import Recording
 from stacks import PROGRAMS
+from stacks._iam import boundary_arn
 from stacks.application import repository_url
 from stacks.application_iam import SecretRef, secret_refs, secrets_policy
 from stacks.application_image import build_context, build_tag
@@ -109,6 +110,7 @@ def environment_outputs(cfg: ProjectConfig, env: str) -> dict[str, Any]:
         "hostedZoneId": f"Z{env.upper()}ZONE" if domain else None,
         "subdomain": f"{env}.shop.{domain}" if domain else None,
         "region": region,
+        "permissionsBoundaryArn": boundary_arn("aws", account, "shop", env),
     }
 
 
@@ -117,7 +119,7 @@ def project_outputs(cfg: ProjectConfig) -> dict[str, Any]:
     return {"regions": {region: {
         "repositories": {app: f"{account}.dkr.ecr.{region}.amazonaws.com/shop/{app}" for app in cfg.applications},
         "kmsKeyArn": f"arn:aws:kms:{region}:{account}:key/1234", "bucketName": f"shop-artifacts-{region}",
-    } for region in cfg.regions()}}
+    } for region in cfg.regions()}, "permissionsBoundaryArn": boundary_arn("aws", account, "shop")}
 
 
 def run(
