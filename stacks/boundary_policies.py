@@ -92,8 +92,11 @@ def environment_boundary(*, partition: str, account: str, region: str, project: 
     groups = [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}{tail}" for tail in ("-*", "/*")]
     cluster = f"arn:{p}:ecs:{r}:{a}:cluster/{naming.EnvNames(project, environment).cluster}"
     statements += [
-        # Images come from whatever registry the user names (ECR in any account, Docker Hub through ECR's cache).
-        _allow("PullImages", [x for x in EXECUTION_POLICY_ACTIONS if x.startswith("ecr:")], "*"),
+        # Images come from whatever repository the user names (the project's, or ECR in any account).
+        _allow("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+        _allow("PullImages", [x for x in EXECUTION_POLICY_ACTIONS
+                              if x.startswith("ecr:") and x != "ecr:GetAuthorizationToken"],
+               f"arn:{p}:ecr:*:*:repository/*"),
         _allow("WriteLogs", [x for x in (*EXECUTION_POLICY_ACTIONS, *EXEC_LOG_ACTIONS, *FLOW_LOG_ACTIONS)
                              if x.startswith("logs:")], [*groups, *(f"{g}:*" for g in groups)]),
         _allow("FindLogGroups", ["logs:DescribeLogGroups"], "*"),

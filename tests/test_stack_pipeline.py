@@ -116,6 +116,12 @@ def test_the_whole_graph(recording: Any) -> None:
     harness.assert_golden("pipeline-cross-account", harness.graph_document(recording))
 
 
+def test_an_environment_a_pipeline_deploys(cfg: Any) -> None:
+    # Its deploy role and the boundary that contains its policy: golden, so every check sees them.
+    recording = harness.run_stack(cfg, "shop-environment/prod")
+    harness.assert_golden("environment-deployed", harness.graph_document(recording))
+
+
 def test_every_policy_is_least_privilege(cfg: Any, recording: Any) -> None:
     documents = list(policy_documents(recording))
     for env in ("test", "prod"):

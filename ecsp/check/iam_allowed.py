@@ -22,6 +22,20 @@ class Allowed:
 
 _KEY = "aws:kms/key:Key"
 _ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+_POLICY = "aws:iam/policy:Policy"
+# The logical names of the deploy roles' policies and of the permissions boundaries (stacks/).
+_DEPLOY = "*deploy"
+_BOUNDARY = "permissions-boundary"
+
+
+def _deploy_and_boundary(issue: str, mentions: tuple[str, ...], reason: str) -> tuple[Allowed, Allowed]:
+    """The same finding in a deploy role's policy and in the environment boundary, which includes that policy."""
+    return (Allowed(issue, _ROLE_POLICY, _DEPLOY, mentions, reason),
+            Allowed(issue, _POLICY, _BOUNDARY, mentions, reason))
+
+
+_TAGGED = ("scoped by the ecsp:project tag instead of an ARN (aws:RequestTag on create, aws:ResourceTag on change: "
+           "the ARNs exist only after creation), a condition parliament does not weigh")
 
 ALLOWED: tuple[Allowed, ...] = (
     Allowed("RESOURCE_STAR", _KEY, "*", (),
@@ -29,16 +43,9 @@ ALLOWED: tuple[Allowed, ...] = (
     Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _KEY, "*", (),
             "the project account must be able to administer its own key (KMS refuses a policy that locks every "
             "principal out); the grant is narrower than AWS's default key policy, which gives the account kms:*"),
-    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*-secrets", ("kms:Decrypt",),
-            "the keys that encrypt the application's secrets are the user's choice and unknown to ecsp; the "
-            "statement only works through SSM or Secrets Manager (kms:ViaService) for exactly these secrets "
-            "(their ARN is the encryption context those services send)"),
     Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _ROLE_POLICY, "*-run-task", ("iam:passrole",),
             "Step Functions must pass the job's task and execution roles to ECS to run the task; the statement "
             "names those two role ARNs and nothing else"),
-    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*-run-task", ("ecs:DescribeTasks", "ecs:StopTask"),
-            "ecs:runTask.sync polls and stops the task it started, whose ARN is not known in advance; the "
-            "statement is limited to the environment's cluster by the ecs:cluster condition"),
     Allowed("CREDENTIALS_EXPOSURE", _ROLE_POLICY, "*build", ("sts:assumerole", "ecr:getauthorizationtoken"),
             "a pipeline build deploys by assuming each environment's deploy role (named by ARN) and pushes "
             "images after logging in to ECR, whose GetAuthorizationToken has no resource to scope"),
@@ -50,4 +57,40 @@ ALLOWED: tuple[Allowed, ...] = (
             "a connection's ARN has the codestar-connections or the codeconnections prefix depending on when "
             "AWS created it, and the policy grants both actions on that ARN so either works; parliament "
             "checks the codeconnections action against the codestar-connections ARN the plan shows"),
+    # The boundaries' own grants beyond the deploy role's.
+    Allowed("CREDENTIALS_EXPOSURE", _POLICY, _BOUNDARY, ("ecr:getauthorizationtoken",),
+            "task execution roles log in to ECR to pull images (the AWS managed execution policy grants it), and "
+            "pipeline builds to push them (GetAuthorizationToken has no resource to scope); the project's boundary "
+            "lets the builds assume the deploy roles <project>-* at the pipeline role path"),
+    # The deploy role (and the environment boundary, which contains its policy).
+    *_deploy_and_boundary(
+        "PERMISSIONS_MANAGEMENT_ACTIONS", ("iam:createrole", "iam:putrolepolicy"),
+        "the deploy role creates the application roles <project>-<env>-* and writes their policies, only with the "
+        "environment's permissions boundary attached (iam:PermissionsBoundary), which it can neither change nor "
+        "remove; tests/test_boundaries.py shows the escalation refused"),
+    *_deploy_and_boundary(
+        "PRIVILEGE_ESCALATION", ("sts:assumerole",),
+        "the only role the deploy role may assume is the project's DNS delegation role (NS records below the "
+        "project zone); the roles it may change are <project>-<env>-*, capped by the environment's boundary"),
+    *_deploy_and_boundary(
+        "CREDENTIALS_EXPOSURE", ("sts:assumerole",),
+        "across accounts the environment writes its NS delegation record through the project's DNS delegation "
+        "role, named by ARN"),
+    *_deploy_and_boundary("RESOURCE_STAR", ("ec2:CreateVpc",), _TAGGED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("ec2:DeleteVpc",), _TAGGED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("elasticloadbalancing:CreateTargetGroup",), _TAGGED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("elasticloadbalancing:DeleteTargetGroup",), _TAGGED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("application-autoscaling:RegisterScalableTarget",), _TAGGED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("acm:AddTagsToCertificate",), _TAGGED),
+    *_deploy_and_boundary(
+        "RESOURCE_STAR", ("ec2:DescribeFleetHistory",),
+        "ec2:Describe* is read only and EC2's describe calls have no resource-level permissions; parliament "
+        "expands the wildcard to the few describe actions that do"),
+    *_deploy_and_boundary(
+        "RESOURCE_STAR", ("ecs:RegisterTaskDefinition",),
+        "a task definition revision's ARN exists only once registered; the roles a definition may name are "
+        "limited by iam:PassRole (<project>-<env>-*, to ECS tasks only)"),
+    *_deploy_and_boundary(
+        "RESOURCE_MISMATCH", ("route53:ChangeTagsForResource",),
+        "ChangeTagsForResource takes a health check or a hosted zone; ecsp tags only hosted zones"),
 )
