@@ -85,11 +85,25 @@ class Project:
                              include_upstream=include_upstream, with_opt_in=with_pipeline)
 
     def plan(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
-             with_pipeline: bool = False) -> Plan:
-        """Evaluate the selected stacks' programs offline, under Pulumi's mocks."""
-        from ecsp import planner
+             with_pipeline: bool = False, cache: bool = True) -> Plan:
+        """Evaluate the selected stacks' programs offline, under Pulumi's mocks.
 
-        return planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline))
+        The stacks ``env``/``app`` select come with the upstream stacks whose outputs they read,
+        marked ``upstream``. ``cache``: read back each stack whose code, settings and upstream
+        outputs did not change since it was last planned (``.ecsp/plans``); False plans every
+        stack again (and keeps the fresh plans).
+        """
+        from ecsp import planner
+        from ecsp.plancache import PlanCache
+
+        whole = graphs.build(self.config)
+        environments, applications = _names(env), _names(app)
+        selection = graphs.select(whole, environments=environments, applications=applications,
+                                  with_opt_in=with_pipeline)
+        targets = graphs.select(whole, environments=environments, applications=applications, include_upstream=False,
+                                with_opt_in=with_pipeline).names() if environments or applications else None
+        return planner.plan(self.config, programs(), selection, cache=PlanCache(self.root, read=cache),
+                            targets=targets)
 
     def diagram(self, env: str | None = None) -> Diagram:
         """The architecture diagram of environment ``env``, or of the project without it, from the offline plan.

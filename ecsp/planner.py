@@ -3,19 +3,33 @@
 No account, no credentials, no pulumi CLI. Stacks run in dependency order; a
 downstream program's ``StackReference`` reads get the outputs its upstream program
 produced under the same mocks, so the plan shows the real wiring.
+
+With a :class:`~ecsp.plancache.PlanCache`, a stack whose key (its code, settings and
+upstream outputs) did not change since it was last planned is read back, not planned; the
+plan says which (``cached``). Stacks selected only because a target reads their outputs are
+marked ``upstream``: planned (or read back) for those outputs, shown as one line.
+Pulumi and the mocks are imported only when a stack has to be planned.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecsp import graph as graphs
-from ecsp import mocks, notes
+from ecsp import notes
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.graph import StackGraph, StackSpec
+from ecsp.plancache import Entry, PlanCache
 from ecsp.programs import Programs
+
+if TYPE_CHECKING:
+    from ecsp import mocks
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 @dataclass
@@ -30,6 +44,14 @@ class PlannedResource:
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
 
+    def kept(self) -> dict[str, Any]:
+        """Every field, as the plan cache keeps it (:meth:`restored` reads it back)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def restored(cls, kept: dict[str, Any]) -> PlannedResource:
+        return cls(**{**kept, "handles": tuple(kept["handles"])})
+
 
 @dataclass
 class PlannedStack:
@@ -37,15 +59,28 @@ class PlannedStack:
     resources: list[PlannedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # replacements and deletions to know of (ecsp.notes)
+    cached: bool = False  # read back from the plan cache, not planned in this run
+    upstream: bool = False  # not asked for: planned for the outputs a stack that was asked for reads
 
     def to_json(self) -> dict[str, Any]:
         s = self.spec
-        out = {"name": s.name, "kind": s.kind, "environment": s.environment, "application": s.application,
-               "depends_on": list(s.depends_on), "resources": [r.to_json() for r in self.resources],
-               "outputs": self.outputs}
-        if self.notes:  # only when there are some: documents of existing configs stay as they were
+        out: dict[str, Any] = {
+            "name": s.name, "kind": s.kind, "environment": s.environment, "application": s.application,
+            "depends_on": list(s.depends_on), "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs}
+        # Each only when set: documents of plans without them stay as they were.
+        if self.notes:
             out["notes"] = list(self.notes)
+        if self.cached:
+            out["cached"] = True
+        if self.upstream:
+            out["upstream"] = True
         return out
+
+    @property
+    def references(self) -> list[str]:
+        """The stacks whose outputs the program read (``StackReference`` names, fully qualified)."""
+        return [str(r.inputs.get("name") or r.name) for r in self.resources if r.type == STACK_REFERENCE]
 
 
 @dataclass
@@ -72,6 +107,8 @@ def plan_stack(
     local: LocalEmulator | None = None,
 ) -> tuple[mocks.Recording, PlannedStack]:
     """Evaluate one stack's program under mocks, in the account and region its kind places it."""
+    from ecsp import mocks
+
     ctx = StackContext(config=config, stack=spec, organization=config.state.organization, local=local)
     where = ctx.placement
     recording = mocks.run(
@@ -90,13 +127,37 @@ def plan_stack(
     return recording, PlannedStack(spec, resources, recording.outputs, notes.stack_notes(config, spec))
 
 
-def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None = None) -> Plan:
-    """Plan every stack of ``selection`` (default: the whole project) in dependency order."""
+def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None = None, *,
+         cache: PlanCache | None = None, targets: Collection[str] | None = None) -> Plan:
+    """Plan every stack of ``selection`` (default: the whole project) in dependency order.
+
+    ``cache``: read back the stacks whose key did not change, and keep the others' plans.
+    ``targets``: the stacks asked for (default: all); the others are marked ``upstream``.
+    """
     graph = selection if selection is not None else graphs.build(config)
+    asked = None if targets is None else set(targets)
     outputs: dict[str, dict[str, Any]] = {}
     planned: list[PlannedStack] = []
     for spec in graph.order():
-        _, stack = plan_stack(config, spec, outputs, programs=programs)
+        stack = _plan_or_read(config, spec, outputs, programs, cache)
+        stack.upstream = asked is not None and spec.name not in asked
         outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
         planned.append(stack)
     return Plan(config.project.name, planned)
+
+
+def _plan_or_read(config: ProjectConfig, spec: StackSpec, outputs: dict[str, dict[str, Any]], programs: Programs,
+                  cache: PlanCache | None) -> PlannedStack:
+    if cache is None:
+        return plan_stack(config, spec, outputs, programs=programs)[1]
+    organization = config.state.organization
+    # Every program reads where its stack runs (its provider's region, account and credentials).
+    settings = {"reads": programs.settings_read(config, spec), "placement": spec.record.placement(config, spec.scope)}
+    kept = cache.lookup(spec, settings, organization, outputs)
+    if kept is not None:
+        resources = [PlannedResource.restored(r) for r in kept.resources]
+        return PlannedStack(spec, resources, kept.outputs, notes.stack_notes(config, spec), cached=True)
+    stack = plan_stack(config, spec, outputs, programs=programs)[1]
+    cache.store(spec, settings, organization, stack.references, outputs,
+                Entry([r.kept() for r in stack.resources], stack.outputs))
+    return stack

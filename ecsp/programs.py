@@ -7,6 +7,10 @@ their source: the provider plugins to install before a deploy (one per Pulumi pr
 package they import) and the ``pulumi_aws`` submodules to import in the main thread before
 stacks run in parallel (their lazy import races in threads, python/cpython#114763).
 ``tests/test_programs.py`` scans the sources and fails when a declaration is missing.
+
+It also declares, per stack kind, which settings of ecsp.yaml the kind's program reads
+(:attr:`Programs.reads`): the plan cache (:mod:`ecsp.plancache`) replans a stack when they
+change. A kind that declares nothing reads all of ecsp.yaml, as far as the cache knows.
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from ecsp.config import ProjectConfig
 from ecsp.context import StackContext
 from ecsp.errors import EcspError
+from ecsp.graph import StackSpec
 
 Program = Callable[[StackContext], None]
+# What of ecsp.yaml a program reads for one stack: any data of pydantic models, mappings and lists.
+Reads = Callable[[ProjectConfig, StackSpec], Any]
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class Programs:
     by_kind: Mapping[str, Program]
     plugins: tuple[Plugin, ...] = ()
     aws_modules: tuple[str, ...] = field(default=())
+    reads: Mapping[str, Reads] = field(default_factory=dict)
 
     def program_for(self, ctx: StackContext) -> Callable[[], None]:
         """The inline program of ``ctx.stack``: its kind's program, bound to ``ctx``."""
@@ -49,6 +59,11 @@ class Programs:
             raise EcspError(f"no program for stacks of kind '{ctx.stack.kind}' ({ctx.stack.name})",
                             fix="add one to the program bundle (stacks/__init__.py)") from None
         return lambda: program(ctx)
+
+    def settings_read(self, config: ProjectConfig, spec: StackSpec) -> Any:
+        """What the program of ``spec`` reads of ``config``: as its kind declares, else all of it."""
+        reads = self.reads.get(spec.kind)
+        return reads(config, spec) if reads is not None else config
 
     def plugin_versions(self) -> list[tuple[str, str]]:
         """``(name, version)`` of each plugin, e.g. ``("aws", "v7.51.1")``."""

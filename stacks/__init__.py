@@ -3,7 +3,8 @@
 
 The bundle declares the provider plugins and ``pulumi_aws`` submodules the programs use
 (see :mod:`ecsp.programs`); ``tests/test_programs.py`` fails when a program starts using
-one that is not declared here.
+one that is not declared here. It also declares what of ecsp.yaml each program reads, for
+the plan cache (the pipeline program: all of it); ``tests/test_plan_cache.py`` checks them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ PROGRAMS = Programs(
         "pipeline": pipeline.program,
     },
     plugins=(Plugin("aws", "pulumi-aws"), Plugin("docker-build", "pulumi-docker-build")),
+    reads={"project": project.reads, "environment": environment.reads, "application": application.reads},
     aws_modules=("acm", "appautoscaling", "cloudwatch", "codebuild", "codepipeline", "codestarconnections", "ec2",
                  "ecr", "ecs", "efs", "iam", "kms", "lb", "route53", "s3", "scheduler", "servicediscovery", "sfn",
                  "sns", "sqs", "vpc"),

@@ -25,9 +25,10 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias
+from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias, task_containers
 from ecsp.context import StackContext
-from stacks import _aws, application_sidecars, application_storage
+from ecsp.graph import StackSpec
+from stacks import _aws, application_storage
 from stacks.application_iam import TaskRoles, after
 from stacks.application_image import BuiltImage
 from stacks.application_queue import BacklogScaling, Queue
@@ -38,6 +39,38 @@ from stacks.application_storage import ManagedAccessPoint
 from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
+
+# The last answer of listener_rule_keys: a plan asks it for every application stack of an
+# environment in a row (100 applications: 100 times over the same 100), with the same config.
+_last_rule_keys: tuple[ProjectConfig, str, tuple[str, ...]] | None = None
+
+
+def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
+    """The rule keys of every application behind the load balancer in ``env`` (one per rule; more than
+    one with many aliases).
+
+    Each stack numbers them all, so that it derives the same, unique priorities on its own.
+    """
+    global _last_rule_keys
+    last = _last_rule_keys
+    if last is not None and last[0] is config and last[1] == env:
+        return last[2]
+    keys = tuple(key for other in config.applications if config.application(env, other).has(Capability.HTTP)
+                 for key in application_rule_keys(config, env, other))
+    _last_rule_keys = (config, env, keys)
+    return keys
+
+
+def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
+    """What of ecsp.yaml :func:`program` reads for ``spec`` (the plan cache replans the stack when it changes).
+
+    Its own settings, the project's and its environment's, and of the other applications only
+    the listener rules it must number with theirs.
+    """
+    env, app = spec.environment, spec.application
+    assert env is not None and app is not None
+    return {"project": config.project, "environment": config.environments[env], "application":
+            config.application(env, app), "listener_rules": listener_rule_keys(config, env)}
 
 
 def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
@@ -120,10 +153,11 @@ def program(ctx: StackContext) -> None:
 
     volumes, storage_policy = _storage(app, names=names, settings=settings, upstream=upstream, region=region,
                                        account=account, partition=partition, provider=provider)
-    roles = TaskRoles(app, names=names, secrets=settings.secrets, exec_enabled=settings.exec, region=region,
-                      account=account, partition=partition, boundary=upstream.permissions_boundary_arn,
-                      provider=provider,
-                      sidecar_secrets=application_sidecars.sidecar_secret_maps(settings) or None,
+    # The task's containers, the application's own first: each brings its own secrets to the execution role.
+    containers = task_containers(settings, app)
+    roles = TaskRoles(app, names=names, secrets={c.name: c.secrets for c in containers}, exec_enabled=settings.exec,
+                      region=region, account=account, partition=partition,
+                      boundary=upstream.permissions_boundary_arn, provider=provider,
                       storage_policy=storage_policy)
 
     # What the capabilities add around the shared task definition: topics and a queue, with their grants
@@ -151,11 +185,7 @@ def program(ctx: StackContext) -> None:
     routing: Routing | None = None
     if settings.has(Capability.HTTP):
         host = naming.application_host(config.project.name, env, app, domain) if domain else None
-        # The rule keys of every application behind the load balancer (one per rule; more than one with
-        # many aliases), so that each stack derives the same, unique priorities on its own.
-        keys = [key for other in config.applications if config.application(env, other).has(Capability.HTTP)
-                for key in application_rule_keys(config, env, other)]
-        numbers = priorities.priorities(keys)
+        numbers = priorities.priorities(listener_rule_keys(config, env))
         routing = Routing(
             app, names=names, settings=settings,
             priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
@@ -166,11 +196,10 @@ def program(ctx: StackContext) -> None:
             provider=provider)
 
     task = TaskDefinition(
-        app, names=names, settings=settings, image=image, url=routing.url if routing else None,
+        app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
         secrets=roles.secrets, execution_role_arn=roles.execution_role_arn, task_role_arn=task_role_arn,
         region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
-        port_name=connect.port_name if connect else None,
-        sidecar_secrets=roles.sidecar_secrets if settings.sidecars else None, volumes=volumes)
+        port_names={names.container: connect.port_name} if connect and connect.port_name else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
     if settings.has(Capability.SCHEDULE):

@@ -157,33 +157,29 @@ class TaskRoles(pulumi.ComponentResource):
     task_role: aws.iam.Role
     execution_role_arn: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
-    secrets: pulumi.Output[list[SecretRef]]
-    sidecar_secrets: pulumi.Output[dict[str, list[SecretRef]]]
+    secrets: pulumi.Output[dict[str, list[SecretRef]]]
 
     def __init__(
         self,
         name: str,
         *,
         names: naming.AppNames,
-        secrets: Mapping[str, str],
+        secrets: Mapping[str, Mapping[str, str]],
         exec_enabled: bool,
         region: str,
         account: pulumi.Input[str],
         partition: pulumi.Input[str],
         boundary: pulumi.Input[str],
         provider: aws.Provider,
-        sidecar_secrets: Mapping[str, Mapping[str, str]] | None = None,
         storage_policy: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:TaskRoles", name, None, opts)
+        # One map per container (variable -> reference); the execution role reads exactly their union.
+        by_container = {container: dict(refs) for container, refs in secrets.items() if refs}
         self.secrets = pulumi.Output.all(account, partition).apply(
-            lambda ap: secret_refs(secrets, region=region, account=ap[0], partition=ap[1]))
-        # Sidecars' secrets follow the same rules; the execution role reads exactly the union.
-        by_sidecar = dict(sidecar_secrets or {})
-        self.sidecar_secrets = pulumi.Output.all(account, partition).apply(
-            lambda ap: {car: secret_refs(refs, region=region, account=ap[0], partition=ap[1])
-                        for car, refs in by_sidecar.items()})
+            lambda ap: {container: secret_refs(refs, region=region, account=ap[0], partition=ap[1])
+                        for container, refs in by_container.items()})
         self.execution_role = _iam.role(
             names.execution_role, boundary=boundary, assume_role_policy=assume_role_policy(),
             description=f"ECS task execution role of {names.base}: pulls the image, writes logs, reads its secrets",
@@ -192,10 +188,9 @@ class TaskRoles(pulumi.ComponentResource):
             f"{name}-execution", role=self.execution_role.name,
             policy_arn=pulumi.Output.from_input(partition).apply(lambda p: f"arn:{p}:iam::aws:{EXECUTION_POLICY}"),
             opts=_aws.opts(provider, self))]
-        if secrets or any(by_sidecar.values()):
-            policy = pulumi.Output.all(self.secrets, self.sidecar_secrets).apply(
-                lambda v: json.dumps(secrets_policy([*v[0], *(r for refs in v[1].values() for r in refs)]),
-                                     sort_keys=True))
+        if by_container:
+            policy = self.secrets.apply(
+                lambda refs: json.dumps(secrets_policy([r for each in refs.values() for r in each]), sort_keys=True))
             execution_grants.append(aws.iam.RolePolicy(
                 f"{name}-secrets", role=self.execution_role.id, policy=policy, opts=_aws.opts(provider, self)))
         # The task role carries the application's own AWS permissions: none by default.

@@ -22,6 +22,7 @@ from ecsp import network as ecsp_network
 from ecsp.config import AccessLogsBucket as AccessLogsConfig
 from ecsp.config import Feature, ProjectConfig, extra_certificate_names
 from ecsp.context import StackContext
+from ecsp.graph import StackSpec
 from stacks import _aws, _iam, boundary_policies, environment_storage
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
@@ -31,6 +32,21 @@ from stacks.environment_domain import Domain
 from stacks.environment_load_balancer import AccessLogs, LoadBalancer
 from stacks.environment_logs import AccessLogsBucket, FlowLogs
 from stacks.environment_network import Network
+
+
+def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
+    """What of ecsp.yaml :func:`program` reads for ``spec`` (the plan cache replans the stack when it changes).
+
+    The project's settings and the environment's, and of the applications only what the
+    environment provides for them: what they need of it (Service Connect, the file system...),
+    their aliases' certificate names, and the pipelines that deploy it.
+    """
+    env = spec.environment
+    assert env is not None
+    return {"project": config.project, "environment": config.environments[env], "account": config.account_of(env),
+            "needs": sorted(feature.value for feature in config.environment_needs(env)),
+            "aliases": [a for app in config.applications for a in config.application(env, app).aliases],
+            "pipelines": config.pipelines_deploying(env)}
 
 
 def delegates_across_accounts(config: ProjectConfig, environment: str) -> bool:

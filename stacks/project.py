@@ -18,7 +18,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
+from ecsp.config import ProjectConfig
 from ecsp.context import StackContext
+from ecsp.graph import StackSpec
 from stacks import _aws, _iam, boundary_policies
 from stacks import project_policies as policies
 from stacks.contracts import ProjectOutputs
@@ -42,6 +44,17 @@ class _Region:
     def accounts(self, configured: list[str | None]) -> pulumi.Output[list[str]]:
         """Environment account ids; an environment without one lives in the project account."""
         return self.project_account.apply(lambda own: policies.accounts(a or own for a in configured))
+
+
+def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
+    """What of ecsp.yaml :func:`program` reads (the plan cache replans the stack when it changes).
+
+    The project's settings, where and in which accounts the environments run, the regions with
+    artifacts (a pipeline adds the home region) and the applications' names (a repository each).
+    """
+    return {"project": config.project, "artifact_regions": config.artifact_regions(), "environments":
+            {env: [cfg.region, config.account_of(env)] for env, cfg in config.environments.items()},
+            "applications": list(config.applications)}
 
 
 def program(ctx: StackContext) -> None:

@@ -2,9 +2,12 @@
 
 The real ``pulumi.automation`` code runs on top of it: ``Stack.select``/``create``,
 ``set_all_config``, ``up``/``preview``/``refresh``/``destroy`` with the SDK's own event-log
-tailing and ``EngineEvent`` parsing, outputs, history, errors through
+tailing and ``EngineEvent`` parsing, outputs, history, plugins, errors through
 ``create_command_error``. The fake keeps a tiny state backend in memory (stacks, their
-config, tags, outputs, locks) and writes a recorded engine event log for each operation.
+config, tags, outputs, locks) and writes a recorded engine event log for each operation,
+whose root stack outputs event carries the stack's new outputs (secrets masked, as the
+real CLI's are). Like the real ``stack init``, it writes the secrets provider's salt into
+the work dir's ``Pulumi.<stack>.yaml``.
 
 It pretends to be CLI :data:`FAKE_VERSION`: at most 3.205, so the SDK uses the file-based
 ``--event-log`` (newer CLIs stream events over gRPC). ``test_sdk_contract`` fails loudly
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pulumi.automation import CommandResult, OnOutput, PulumiCommand
 from pulumi.automation.errors import create_command_error
 from semver import VersionInfo
@@ -28,6 +32,9 @@ FAKE_VERSION = "3.200.0"
 FIXTURES = Path(__file__).parent / "fixtures" / "pulumi-events"
 CANCEL_EVENT = '{"sequence": 999, "timestamp": 0, "cancelEvent": {}}\n'
 SECRET_SENTINEL = "[secret]"
+# How the engine serialises a secret it does not show (pulumi's resource.SigKey and SecretSig).
+MASKED_SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "AAAB"}
+SALT = "v1:fake-salt"
 
 
 @dataclass
@@ -106,6 +113,10 @@ class FakePulumiCommand(PulumiCommand):
                     _fail(f"error: stack '{a[2]}' already exists")
                 provider = a[a.index("--secrets-provider") + 1] if "--secrets-provider" in a else None
                 self.stacks[a[2]] = FakeStack(a[2], secrets_provider=provider)
+            # As the real CLI: the stack's file keeps what was there, plus the secrets provider's salt.
+            settings = Path(cwd) / f"Pulumi.{a[2].rsplit('/', 1)[-1]}.yaml"
+            data = (yaml.safe_load(settings.read_text()) if settings.exists() else None) or {}
+            settings.write_text(yaml.safe_dump({**data, "encryptionsalt": SALT}))
             return _ok(f"Created stack '{a[2]}'")
         if command == "config set-all":
             stack = self._get(stack_name)
@@ -118,9 +129,16 @@ class FakePulumiCommand(PulumiCommand):
         if a[:3] == ["stack", "tag", "set"]:
             self._get(stack_name).tags[a[3]] = a[4]
             return _ok()
+        if a[:3] == ["stack", "tag", "rm"]:
+            self._get(stack_name).tags.pop(a[3], None)
+            return _ok()
         if a[:2] == ["plugin", "install"]:
             self.plugins.append((a[3], a[4]))
             return _ok()
+        if a[:2] == ["plugin", "ls"]:
+            return _ok(json.dumps([{"name": name, "kind": "resource", "version": version.removeprefix("v"),
+                                    "size": 132, "lastUsedTime": "2026-01-01T00:00:00.000Z"}
+                                   for name, version in self.plugins]))
         if a[:1] == ["cancel"]:
             stack = self._get(stack_name)
             backend = str(additional_env.get("PULUMI_BACKEND_URL", ""))
@@ -194,18 +212,20 @@ class FakePulumiCommand(PulumiCommand):
                 self.block[key].wait(10)
                 if any(s == name for s, _ in self.interrupted):
                     _fail("error: update canceled")
+            outputs = dict(self.next_outputs.get(stack.name, {"url": "http://x"})) if operation == "up" else {}
+            secret = {k for k in outputs if k.startswith("secret")}
             fixture = self.events.get(operation)
             if log and fixture:
                 with open(fixture, encoding="utf-8") as source, open(log, "a", encoding="utf-8") as sink:
-                    sink.writelines(line.rstrip("\n") + "\n" for line in source if line.strip())
+                    sink.writelines(_with_outputs(line, outputs, secret) + "\n" for line in source if line.strip())
                 wrote = True
             if key in self.fail:  # after the events, as the engine reports a failure then exits
                 stdout, stderr = self.fail[key]
                 _fail(stderr, stdout)
             if operation == "up":
                 stack.deployed = True
-                stack.outputs = dict(self.next_outputs.get(stack.name, {"url": "http://x"}))
-                stack.secret_outputs = {k for k in stack.outputs if k.startswith("secret")}
+                stack.outputs = outputs
+                stack.secret_outputs = secret
             elif operation == "destroy":
                 stack.deployed = False
                 stack.outputs = {}
@@ -219,6 +239,15 @@ class FakePulumiCommand(PulumiCommand):
             if log and not wrote:
                 with open(log, "a", encoding="utf-8") as sink:
                     sink.write(CANCEL_EVENT)
+
+
+def _with_outputs(line: str, outputs: Mapping[str, Any], secret: set[str]) -> str:
+    """An event line; the root stack's outputs event made to carry ``outputs`` (an up's), secrets masked."""
+    event = json.loads(line)
+    metadata = (event.get("resOutputsEvent") or {}).get("metadata") or {}
+    if outputs and metadata.get("type") == "pulumi:pulumi:Stack" and metadata.get("new") is not None:
+        metadata["new"]["outputs"] = {k: MASKED_SECRET if k in secret else v for k, v in outputs.items()}
+    return json.dumps(event)
 
 
 def _ok(stdout: str = "") -> CommandResult:

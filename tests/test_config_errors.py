@@ -186,7 +186,7 @@ CASES = [
     case(
         "unknown-far-from-any",
         BASE + "    tracing: {}\n",
-        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: aliases, capacity, connect, container_healthcheck, count, cpu, depends_on, deployment, deregistration_delay, environments, exec, healthcheck, image, kind, log_retention, logging, memory, path, placement, platform, port, publish, queue, retries, schedule, secrets, sidecars, storage, subscribe, timeout, variables",
+        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: aliases, capacity, command, connect, container_healthcheck, count, cpu, depends_on, deployment, deregistration_delay, entrypoint, environments, exec, healthcheck, image, kind, log_retention, logging, memory, path, placement, platform, port, publish, queue, retries, schedule, secrets, sidecars, storage, subscribe, timeout, variables",
     ),
     case(
         "missing-project",
@@ -971,6 +971,26 @@ CASES += [
         "capacity-spread-zero-spot",
         BASE + '    capacity: {spot: 0, base: 1}\n',
         'ecsp.yaml:16: applications.web.capacity.spot: 0 is out of range; use 1 to 1000',
+    ),
+    case(
+        "command-unclosed-quote",
+        BASE + '    command: "nginx -g \'daemon off;"\n',
+        'ecsp.yaml:16: applications.web.command: "nginx -g \'daemon off;" cannot be split into words: a quote is not closed; fix it, or write the words as a list, e.g. [sh, -c, "echo hello"]',
+    ),
+    case(
+        "command-trailing-backslash-in-override",
+        BASE + '    environments:\n      prod: {command: "run \\\\"}\n',
+        "ecsp.yaml:17: applications.web.environments.prod.command: 'run \\' cannot be split into words: it ends with a backslash, which escapes nothing; fix it, or write the words as a list, e.g. [sh, -c, \"echo hello\"]",
+    ),
+    case(
+        "entrypoint-empty",
+        BASE + "    entrypoint: []\n",
+        "ecsp.yaml:16: applications.web.entrypoint: must not be empty; give it a value or remove the key",
+    ),
+    case(
+        "sidecar-command-number",
+        BASE + "    sidecars:\n      a: {image: busybox, command: 5}\n",
+        "ecsp.yaml:17: applications.web.sidecars.a.command: must be a list, not a number; use e.g. command: [npm, run, start]",
     ),
     case(
         "override-sidecar-port-taken",

@@ -94,7 +94,7 @@ def test_the_planner_runs_its_program_where_its_kind_places_it() -> None:
 def test_the_engine_writes_its_config_and_tags() -> None:
     cfg = harness.config(YAML)
     spec = graphs.build(cfg)["shop-monitor/test"]
-    values = {key: value.value for key, value in stack_config(StackContext(cfg, spec)).items()}
+    values = stack_config(StackContext(cfg, spec))
     assert values == {"ecsp:project": "shop", "ecsp:kind": "monitor", "ecsp:stack": "shop-monitor/test",
                       "ecsp:environment": "test", "aws:region": "eu-west-1", "aws:profile": "shop-test"}
     assert spec.tags() == {"ecsp:project": "shop", "ecsp:environment": "test"}

@@ -105,6 +105,7 @@ def test_container_settings_example_is_valid() -> None:
     assert set(settings.sidecars) == {"datadog", "init"}
     assert settings.logging is not None and settings.managed_volume is not None
     assert settings.deployment.percents == (0, 100)
+    assert settings.entrypoint == ["/docker-entrypoint.sh"] and settings.command == ["nginx", "-g", "daemon off;"]
 def yaml_block(section: str) -> str:
     text = README.read_text().split(f"## {section}", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)

@@ -119,7 +119,7 @@ def project_outputs(cfg: ProjectConfig) -> dict[str, Any]:
     return {"regions": {region: {
         "repositories": {app: f"{account}.dkr.ecr.{region}.amazonaws.com/shop/{app}" for app in cfg.applications},
         "kmsKeyArn": f"arn:aws:kms:{region}:{account}:key/1234", "bucketName": f"shop-artifacts-{region}",
-    } for region in cfg.regions()}, "permissionsBoundaryArn": boundary_arn("aws", account, "shop")}
+    } for region in cfg.regions()}}
 
 
 def run(

@@ -16,7 +16,7 @@ import pytest
 
 from ecsp import mocks, notes, planner
 from ecsp.config import CapacitySpread, ProjectConfig, VolumeConfig
-from ecsp.config.container_rules import dependency_cycle
+from ecsp.config.task_containers import dependency_cycle
 from ecsp.mocks import Recording
 from stacks import PROGRAMS
 from stacks.application_service import capacity_strategy

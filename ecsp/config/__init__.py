@@ -12,8 +12,9 @@ has no import loop (``tests/test_architecture.py`` keeps it so):
    :mod:`.variables`, :mod:`.fields` (capabilities, merge policies, the derived forms);
 2. the sections and blocks: :mod:`.project`, :mod:`.environment`, :mod:`.needs`, :mod:`.task`,
    :mod:`.containers`, :mod:`.storage`, :mod:`.http`, :mod:`.service`, :mod:`.messaging`,
-   :mod:`.job`, :mod:`.pipeline`; :mod:`.container_rules` across a task's containers;
+   :mod:`.job`, :mod:`.pipeline`;
 3. :mod:`.application`: the types table, and the application assembled from the blocks;
+   :mod:`.task_containers`: its task's containers as one list, and the rules across them;
 4. :mod:`.resolve`: overrides merged per environment, and which line set each value;
 5. :mod:`.aliases` and :mod:`.rules`: the project-wide rules;
 6. :mod:`.salvage` and :mod:`.root` (:class:`ProjectConfig`); :mod:`.explain` above them all.
@@ -43,13 +44,14 @@ from ecsp.config.application import (
     type_with,
 )
 from ecsp.config.base import FieldError, FieldErrors, Model
-from ecsp.config.container_rules import container_problems, containers_of, dependency_cycle
 from ecsp.config.containers import (
     FLUENT_BIT_IMAGE,
     LOG_ROUTER,
+    Command,
     Condition,
     ContainerBlock,
     ContainerHealthCheckConfig,
+    ContainerSettings,
     FireLensConfig,
     LoggingConfig,
     SidecarConfig,
@@ -109,6 +111,7 @@ from ecsp.config.service import (
 )
 from ecsp.config.storage import EFS_ACCESS_POINT_PATTERN, EFS_ID_PATTERN, Efs, EfsConfig, StorageConfig, VolumeConfig
 from ecsp.config.task import DEFAULT_CPU, DEFAULT_MEMORY, ImageConfig, TaskBlock
+from ecsp.config.task_containers import Container, Mount, container_problems, dependency_cycle, task_containers
 from ecsp.config.types import (
     ACCOUNT_PATTERN,
     BUCKET_PATTERN,
@@ -224,11 +227,14 @@ __all__ = [
     "Capacity",
     "CapacitySpread",
     "CertificateArn",
+    "Command",
     "Condition",
     "Connect",
     "ConnectionArn",
+    "Container",
     "ContainerBlock",
     "ContainerHealthCheckConfig",
+    "ContainerSettings",
     "Count",
     "DeploymentConfig",
     "Domain",
@@ -253,6 +259,7 @@ __all__ = [
     "LoggingConfig",
     "Merge",
     "Model",
+    "Mount",
     "MountPath",
     "Need",
     "NetworkConfig",
@@ -291,7 +298,6 @@ __all__ = [
     "check_pipelines",
     "check_project",
     "container_problems",
-    "containers_of",
     "covered_by_wildcard",
     "dependency_cycle",
     "derived_names_fit",
@@ -306,6 +312,7 @@ __all__ = [
     "resolve_applications",
     "secret_kind",
     "subscriptions_name_published_topics",
+    "task_containers",
     "type_problems",
     "type_with",
 ]

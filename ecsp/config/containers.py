@@ -1,12 +1,18 @@
-"""The containers block of every application: its container's health check, sidecars, FireLens, volumes."""
+"""The containers block of every application: its container's settings, health check, sidecars, FireLens, volumes.
+
+:class:`ContainerSettings` are what the application's container and each sidecar set alike
+(``command``, ``entrypoint``): declared once here, inherited by both, and rendered one line
+each (``stacks.application_containers.SETTINGS``).
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
+from ecsp import shellwords
 from ecsp.config.base import FieldError, Model, raise_all
 from ecsp.config.fields import Capability, Merge, Setting
 from ecsp.config.needs import Feature, Need
@@ -40,7 +46,39 @@ class ContainerHealthCheckConfig(Model):
         return v
 
 
-class SidecarConfig(Model):
+def _words(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return shellwords.split(value)
+    except ValueError as e:
+        shown = f'"{value}"' if "'" in value else f"'{value}'"
+        raise ValueError(f"{shown} cannot be split into words: {e}; fix it, or write the words as a list, "
+                         "e.g. [sh, -c, \"echo hello\"]") from None
+
+
+# A command line: a list of words, or one string split into words as a shell (and Copilot) would.
+_WORDS = Annotated[list[str], Field(min_length=1)]
+Command = Annotated[_WORDS, BeforeValidator(_words, json_schema_input_type=str | _WORDS)]
+
+
+class ContainerSettings(Model):
+    """What the application's container and each sidecar set alike; one declaration each."""
+
+    command: Annotated[Command | None, Setting(Capability.TASK)] = Field(
+        None, description="The command to run instead of the image's CMD: a list of words, or one string split "
+        "into words as a shell would.", examples=[["npm", "run", "start"]])
+    entrypoint: Annotated[Command | None, Setting(Capability.TASK)] = Field(
+        None, description="The entrypoint to run instead of the image's ENTRYPOINT: a list of words, or one string "
+        "split into words as a shell would.", examples=[["/docker-entrypoint.sh"]])
+
+    @classmethod
+    def of(cls, container: ContainerSettings) -> ContainerSettings:
+        """Just the container settings of an application or sidecar (for the task's container list)."""
+        return cls.model_construct(**{name: getattr(container, name) for name in cls.model_fields})
+
+
+class SidecarConfig(ContainerSettings):
     """An extra container in the application's task; it shares the task's network, logging and secrets rules."""
 
     image: ImageUri = Field(description="An existing image URI.", examples=["public.ecr.aws/datadog/agent:7"])
@@ -55,7 +93,6 @@ class SidecarConfig(Model):
         "for: start, complete, success (those two only for essential: false containers) or healthy (those with a "
         "health check).", examples=[{"web": "start"}])
     healthcheck: ContainerHealthCheckConfig | None = Field(None, description="A container health check.")
-    command: list[str] | None = Field(None, min_length=1, description="Command to run instead of the image's.")
     mount_points: dict[str, MountPath] = Field(
         default_factory=dict, description="Volumes (names under storage.volumes) to mount, and where.",
         examples=[{"data": "/var/data"}])
@@ -111,8 +148,8 @@ def _sidecar_names(v: dict[str, SidecarConfig]) -> dict[str, SidecarConfig]:
 TASK = Capability.TASK
 
 
-class ContainerBlock(Model):
-    """The containers of every application's task besides its image: health check, sidecars, logs, volumes."""
+class ContainerBlock(ContainerSettings):
+    """The containers of every application's task besides its image: settings, health check, sidecars, logs, volumes."""
 
     container_healthcheck: Annotated[ContainerHealthCheckConfig | None, Setting(TASK)] = Field(
         None, description="A health check ECS runs inside the application's container (any kind); "

@@ -129,7 +129,7 @@ def dotted(loc: Loc) -> str:
 _WANTED = {
     "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
     "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
-    "dict_type": "a mapping (key: value)", "model_type": "a mapping (key: value)",
+    "dict_type": "a mapping (key: value)", "model_type": "a mapping (key: value)", "list_type": "a list",
     "model_attributes_type": "a mapping (key: value)",
 }
 
@@ -290,6 +290,8 @@ def _flow(value: Any) -> str:
     """A value as YAML flow text, the way a user would write it inline."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_flow, value)) + "]"
     return str(value)
 
 

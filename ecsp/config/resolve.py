@@ -10,10 +10,10 @@ from pydantic import BaseModel, ValidationError
 from ecsp import fargate
 from ecsp.config.application import ApplicationOverride, ApplicationSpec, ResolvedApplication
 from ecsp.config.base import FieldError, FieldErrors, or_list
-from ecsp.config.container_rules import container_problems
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.fields import Merge, model_of, setting_of
 from ecsp.config.task import pair_message
+from ecsp.config.task_containers import container_problems
 
 Resolved = dict[tuple[str, str], ResolvedApplication]
 

@@ -8,8 +8,18 @@ out translated by :func:`ecsp.engine.events.translate`). The ``pulumi`` process 
 
 Decisions, each with its reason:
 
-* **Stack tags** ``ecsp:project``/``ecsp:environment``/``ecsp:application`` are set when the
-  stack is created; backends that do not store tags (DIY before CLI 3.211) are ignored.
+* **Round trips.** Every ``pulumi`` process costs a start of the CLI (about a quarter of a
+  second here), and on a chain of stacks they add up on the critical path. So a run asks the
+  CLI its version once and which plugins it has once (:meth:`AutomationEngine.prepare`); a
+  stack's config and tags are written only when they differ from what the work dir says the
+  stack has (:mod:`ecsp.engine.workspace`); a stack ecsp has opened before from this work
+  dir is not selected again (the operation names it, and fails the same way if it is gone,
+  and then it is selected or created as on a first run); and an operation's change summary
+  and outputs come from its own engine events, not from ``stack history`` and two
+  ``stack output`` calls after it (:class:`_Stack`). A no-change ``up`` of a stack is one
+  call to the CLI: the ``up`` itself.
+* **Stack tags** ``ecsp:project``/``ecsp:environment``/``ecsp:application`` are set on a new
+  stack and whenever they change; backends that do not store tags (DIY before CLI 3.211) are ignored.
 * **Upstream outputs** reach downstream programs through ``pulumi.StackReference`` (see
   :mod:`stacks`), not through values the orchestrator passes along. Reasons: an
   application can be deployed on its own (``ecsp up --app web``) without re-running its
@@ -21,7 +31,9 @@ Decisions, each with its reason:
   :mod:`ecsp.api`; the engine never imports :mod:`stacks`. The bundle declares the provider
   plugins, installed once, serially, in :meth:`AutomationEngine.prepare` before any fan-out
   (parallel installs into one ``PULUMI_HOME`` race: pulumi/pulumi#22784), and the
-  ``pulumi_aws`` submodules the programs use, imported there, in the main thread.
+  ``pulumi_aws`` submodules the programs use, imported by one thread that ``prepare``
+  starts and every program waits for: imported while the CLI starts up, never by two
+  threads at once.
 * **Cancellation**: the first interrupt is pulumi's graceful cancel; after a second one,
   which stops pulumi at once, ``pulumi cancel`` releases the lock it left.
 """
@@ -32,21 +44,27 @@ import contextlib
 import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 
+# Not exported, but how Stack.select and Stack.create build a Stack (they name the class itself, so a
+# subclass must be built directly); tests/test_engine_automation.py pins the SDK this was checked against.
+from pulumi.automation._stack import StackInitMode
+
 from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.engine import EventSink, StackInfo, StackRun
 from ecsp.engine.errors import nothing_to_cancel, plugin_install_error, translate_error
-from ecsp.engine.events import change_counts
+from ecsp.engine.events import change_counts, stack_outputs
 from ecsp.engine.events import translate as translate_event
 from ecsp.engine.pulumi_cli import InterruptiblePulumiCommand, find_pulumi
-from ecsp.engine.workspace import Workspaces, is_cloud, stack_config
+from ecsp.engine.workspace import StackFile, Workspaces, is_cloud, stack_config
 from ecsp.errors import Cancelled
 from ecsp.events import Event, Operation, OutputLine, Secret
 from ecsp.graph import StackSpec
@@ -55,12 +73,12 @@ from ecsp.programs import Programs
 
 
 def preimport_aws(names: Sequence[str]) -> list[str]:
-    """Load the ``pulumi_aws`` submodules now, in this (the main) thread.
+    """Load the ``pulumi_aws`` submodules now, in this thread.
 
     pulumi_aws imports its submodules lazily; the first attribute access from several
     threads at once races and fails with ``module 'pulumi_aws.s3' has no attribute 'Bucket'``
-    (python/cpython#114763). Touching each submodule once here, before any worker runs a
-    program, takes that race away.
+    (python/cpython#114763). Touching each submodule once in one thread, before any program
+    runs, takes that race away.
     """
     import pulumi_aws
 
@@ -76,6 +94,96 @@ def preimport_aws(names: Sequence[str]) -> list[str]:
 
 def _outputs(raw: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
     return {k: Secret(v.value) if v.secret else v.value for k, v in raw.items()}
+
+
+# Pulumi's marker of a secret, asset, archive or resource reference in serialised properties
+# (resource.SigKey): an output holding one is read back with `stack output`, which decodes it.
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+# How long an operation's results wait for its last events once the CLI has exited.
+EVENTS_GRACE_SECONDS = 10.0
+
+
+def _special(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return SIG_KEY in value or any(_special(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_special(v) for v in value)
+    return False
+
+
+class _EventResults:
+    """What one operation's own engine events said: its change summary and the stack's outputs."""
+
+    def __init__(self) -> None:
+        self.changes: auto.OpMap | None = None
+        self.outputs: dict[str, Any] | None = None
+        self._ended = threading.Event()
+
+    def observe(self, event: Any) -> None:
+        outputs = stack_outputs(event)
+        if outputs is not None:
+            self.outputs = outputs
+        if getattr(event, "summary_event", None) is not None:
+            self.changes = event.summary_event.resource_changes
+            self._ended.set()
+        if getattr(event, "cancel_event", None) is not None:  # the engine's last event
+            self._ended.set()
+
+    def output_map(self) -> auto.OutputMap | None:
+        """The outputs as ``stack output`` would give them; None when the events cannot say."""
+        self._ended.wait(EVENTS_GRACE_SECONDS)
+        if self.outputs is None or _special(self.outputs):
+            return None  # masked secrets (the events never carry their values), or no root outputs event
+        return {key: auto.OutputValue(value, secret=False) for key, value in self.outputs.items()}
+
+    def summary(self, kind: str) -> auto.UpdateSummary | None:
+        """The update's summary as ``stack history`` would give it (its change counts); None when unseen."""
+        self._ended.wait(EVENTS_GRACE_SECONDS)
+        if self.changes is None:
+            return None
+        now = datetime.now(UTC)
+        return auto.UpdateSummary(kind=kind, start_time=now, message="", environment={}, config={},
+                                  result="succeeded", end_time=now, resource_changes=self.changes)
+
+
+class _Stack(auto.Stack):
+    """``auto.Stack`` that answers ``outputs()`` and ``info()`` from the running operation's own events.
+
+    The SDK's ``up``, ``refresh`` and ``destroy`` end with three more CLI calls: ``stack
+    output`` twice (masked, then with secrets) for the outputs, and ``stack history`` for the
+    change summary. Both are in the operation's events already: the engine's summary event,
+    and the outputs event of the root stack resource. Secrets are masked in events, so a stack
+    that exports one, or an operation whose events did not say, is asked the CLI as before.
+    """
+
+    results: _EventResults | None = None
+    operation = "update"
+
+    def outputs(self) -> auto.OutputMap:
+        found = self.results.output_map() if self.results else None
+        return found if found is not None else super().outputs()
+
+    def info(self, show_secrets: bool = True) -> auto.UpdateSummary | None:
+        found = self.results.summary(self.operation) if self.results else None
+        return found if found is not None else super().info(show_secrets)
+
+
+class _Workspace(auto.LocalWorkspace):
+    """``LocalWorkspace`` that skips ``pulumi stack select`` for a stack ecsp has opened before.
+
+    Selecting checks that the stack exists and makes it the work dir's current stack; an
+    operation names its stack (``--stack``) and fails the same way when it does not exist,
+    which :meth:`AutomationEngine.run` answers by selecting (or creating) it then.
+    """
+
+    trusted = False  # the stack was opened from this work dir before
+    skipped = False  # a select was skipped
+
+    def select_stack(self, stack_name: str) -> None:
+        if self.trusted:
+            self.skipped = True
+            return
+        super().select_stack(stack_name)
 
 
 class AutomationEngine:
@@ -110,6 +218,7 @@ class AutomationEngine:
         self._organization: str | None = config.state.organization if is_cloud(self.backend) else None
         self._organization_resolved = not is_cloud(self.backend) or self._organization is not None
         self._plugins_installed = False
+        self._imports: Future[list[str]] | None = None
         self._interrupts: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -138,8 +247,12 @@ class AutomationEngine:
         """The project stack's Pulumi project: where commands about the whole backend run (ls, whoami)."""
         return kinds.PROJECT.pulumi_project(self.config.project.name, Scope())
 
-    def _workspace(self, pulumi_project: str, program: Callable[[], None] | None = None) -> auto.LocalWorkspace:
-        return self.workspaces.workspace(self.workspaces.project_dir(pulumi_project), self.command, program)
+    def _workspace(self, pulumi_project: str, program: Callable[[], None] | None = None) -> _Workspace:
+        folder = self.workspaces.project_dir(pulumi_project)
+        folder.mkdir(parents=True, exist_ok=True)  # the CLI runs in it (prepare() also writes its Pulumi.yaml)
+        return _Workspace(work_dir=str(folder), program=program,
+                          env_vars=self.workspaces.env_vars(), secrets_provider=self.workspaces.secrets_provider,
+                          pulumi_command=self.command)
 
     def check(self) -> None:
         self.command  # noqa: B018 -- finding the CLI raises PulumiMissingError with the fix
@@ -147,38 +260,111 @@ class AutomationEngine:
     def prepare(self, stacks: Sequence[StackSpec], operation: Operation) -> list[str]:
         """Main thread, before the fan-out: CLI, work dirs, imports, plugins. Returns warnings."""
         warnings = self.workspaces.warnings()
+        # The programs' imports take a while and need no CLI: they go on while the CLI answers
+        # below and the first stacks' CLI starts up; each program waits for them (_program).
+        if self._imports is None:
+            importer = ThreadPoolExecutor(1, thread_name_prefix="ecsp-imports")
+            self._imports = importer.submit(preimport_aws, self.programs.aws_modules)
+            importer.shutdown(wait=False)
         self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
         self.workspaces.ensure_backend_dir()
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
         for project in dict.fromkeys(s.pulumi_project for s in stacks):
             self.workspaces.write_project(project)
-        preimport_aws(self.programs.aws_modules)
         if not self._plugins_installed and stacks:
-            workspace = self._workspace(stacks[0].pulumi_project)
-            for plugin, version in self.programs.plugin_versions():
-                try:
-                    workspace.install_plugin(plugin, version)
-                except auto_errors.CommandError as e:
-                    raise plugin_install_error(plugin, version, e) from e
+            self._install_plugins(self._workspace(stacks[0].pulumi_project))
             self._plugins_installed = True
         return warnings
 
+    def _program(self, ctx: StackContext) -> Callable[[], None]:
+        """The stack's program, run once the programs' imports are done."""
+        program = self.programs.program_for(ctx)
+        imports = self._imports
+
+        def run() -> None:
+            if imports is not None:
+                imports.result()
+            program()
+
+        return run
+
+    def _install_plugins(self, workspace: auto.LocalWorkspace) -> None:
+        """Install the provider plugins the programs need that ``pulumi plugin ls`` does not list."""
+        try:
+            have = {(p.name, (p.version or "").removeprefix("v")) for p in workspace.list_plugins()
+                    if p.kind == "resource"}
+        except auto_errors.CommandError:
+            have = set()  # cannot tell: install them all (a no-op for those already there)
+        for plugin, version in self.programs.plugin_versions():
+            if (plugin, version.removeprefix("v")) in have:
+                continue
+            try:
+                workspace.install_plugin(plugin, version)
+            except auto_errors.CommandError as e:
+                raise plugin_install_error(plugin, version, e) from e
+
     # ------------------------------------------------------------------ operations
 
-    def _select(self, spec: StackSpec, workspace: auto.LocalWorkspace, *, create: bool) -> auto.Stack:
+    def _open(self, operation: Operation, ctx: StackContext, workspace: _Workspace) -> _Stack:
+        """The stack, selected (or created, for up and preview) and settled: its config and tags as the model says."""
+        spec = ctx.stack
         name = spec.fully_qualified(self.organization)
+        created = False
         try:
-            return auto.Stack.select(name, workspace)
+            stack = _Stack(name, workspace, StackInitMode.SELECT)
         except auto_errors.StackNotFoundError:
-            if not create:
+            if operation not in ("up", "preview"):
                 raise
-        stack = auto.Stack.create(name, workspace)
-        for key, value in spec.tags().items():
-            try:
-                stack.set_tag(key, value)
-            except auto_errors.CommandError:
-                break  # this backend keeps no tags (DIY before CLI 3.211): not worth failing for
+            stack = _Stack(name, workspace, StackInitMode.CREATE)
+            created = True
+        # Read after `stack init`, which writes the secrets provider's salt or key into the file.
+        file = self.workspaces.stack_file(spec.pulumi_project, name)
+        file.settle_config(stack_config(ctx))
+        self._settle_tags(stack, spec, file, created=created)
         return stack
+
+    def _settle_tags(self, stack: auto.Stack, spec: StackSpec, file: StackFile, *, created: bool) -> None:
+        """Set the stack's tags where they differ from those last applied (all of them on a new stack).
+
+        The backend's own tags would take a CLI call per stack to read; the work dir keeps what
+        ecsp applied instead (:class:`~ecsp.engine.workspace.StackFile`).
+        """
+        wanted = spec.tags()
+        applied = None if created else file.tags
+        if applied == wanted:
+            return
+        try:
+            for key, value in wanted.items():
+                if (applied or {}).get(key) != value:
+                    stack.set_tag(key, value)
+            for key in (applied or {}).keys() - wanted.keys():
+                stack.remove_tag(key)
+        except auto_errors.CommandError:
+            pass  # this backend keeps no tags (DIY before CLI 3.211): not worth failing for, nor trying again
+        file.record_tags(wanted)
+
+    def _operate(self, operation: Operation, stack: _Stack, on_event: Callable[[Any], None],
+                 common: dict[str, Any]) -> StackRun:
+        results = _EventResults()
+        stack.results, stack.operation = results, operation
+
+        def observe(event: Any) -> None:
+            results.observe(event)
+            on_event(event)
+
+        options = {**common, "on_event": observe, "suppress_progress": True}
+        policies: dict[str, Any] = {"policy_packs": self.policy_packs} if self.policy_packs else {}
+        if operation == "up":
+            up = stack.up(**options, **policies)
+            return StackRun(change_counts(up.summary.resource_changes), _outputs(up.outputs))
+        if operation == "preview":
+            preview = stack.preview(**options, **policies)
+            return StackRun(change_counts(preview.change_summary))
+        if operation == "refresh":
+            refresh = stack.refresh(**options)
+            return StackRun(change_counts(refresh.summary.resource_changes))
+        destroy = stack.destroy(**options)
+        return StackRun(change_counts(destroy.summary.resource_changes))
 
     def run(self, operation: Operation, ctx: StackContext, on_event: EventSink) -> StackRun:
         spec = ctx.stack
@@ -196,30 +382,27 @@ class AutomationEngine:
 
         with self._lock:
             self._interrupts.pop(spec.name, None)
+        common: dict[str, Any] = {"on_output": lines("stdout"), "on_error": lines("stderr"), "color": "never"}
         stack: auto.Stack | None = None
         try:
-            workspace = self._workspace(spec.pulumi_project, self.programs.program_for(ctx))
+            workspace = self._workspace(spec.pulumi_project, self._program(ctx))
+            # A stack whose tags this work dir recorded was opened from here before.
+            workspace.trusted = self.workspaces.stack_file(spec.pulumi_project, spec.stack).tags is not None
             try:
-                stack = self._select(spec, workspace, create=operation in ("up", "preview"))
+                try:
+                    stack = self._open(operation, ctx, workspace)
+                    return self._operate(operation, stack, events, common)
+                except auto_errors.StackNotFoundError:
+                    if not workspace.skipped:
+                        raise
+                # The stack this work dir knew is gone (removed by hand, or another backend): open it afresh.
+                workspace.trusted = False
+                stack = self._open(operation, ctx, workspace)
+                return self._operate(operation, stack, events, common)
             except auto_errors.StackNotFoundError:
                 if operation == "destroy":
                     return StackRun()  # never deployed: nothing to destroy
                 raise
-            stack.set_all_config(stack_config(ctx))
-            common: dict[str, Any] = {"on_event": events, "on_output": lines("stdout"), "on_error": lines("stderr"),
-                                      "color": "never"}
-            policies: dict[str, Any] = {"policy_packs": self.policy_packs} if self.policy_packs else {}
-            if operation == "up":
-                up = stack.up(suppress_progress=True, **common, **policies)
-                return StackRun(change_counts(up.summary.resource_changes), _outputs(up.outputs))
-            if operation == "preview":
-                preview = stack.preview(suppress_progress=True, **common, **policies)
-                return StackRun(change_counts(preview.change_summary))
-            if operation == "refresh":
-                refresh = stack.refresh(suppress_progress=True, **common)
-                return StackRun(change_counts(refresh.summary.resource_changes))
-            destroy = stack.destroy(suppress_progress=True, **common)
-            return StackRun(change_counts(destroy.summary.resource_changes))
         except Exception as e:
             with self._lock:
                 presses = self._interrupts.pop(spec.name, 0)

@@ -15,6 +15,7 @@ A second interrupt stops it at once; the engine then runs ``pulumi cancel`` so n
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -152,6 +153,27 @@ def _signal(process: subprocess.Popen[str], *, force: bool) -> bool:
     return True
 
 
+# Commands whose version was checked, by the executable's path, size and modification time:
+# `pulumi version` starts the CLI (a quarter of a second), once per process is enough.
+_CHECKED: dict[tuple[str, int, int], auto.PulumiCommand] = {}
+
+
+def _checked_command(candidate: Path | None, minimum: VersionInfo) -> auto.PulumiCommand:
+    """``PulumiCommand`` for ``candidate`` (None: ``pulumi`` on PATH), its version checked once per process."""
+    executable = shutil.which("pulumi") if candidate is None else str(candidate / "bin" / "pulumi")
+    try:
+        stat = os.stat(executable) if executable else None
+    except OSError:
+        stat = None
+    key = (executable, stat.st_size, stat.st_mtime_ns) if executable and stat else None
+    if key is not None and key in _CHECKED:
+        return _CHECKED[key]
+    command = auto.PulumiCommand(root=None if candidate is None else str(candidate), version=minimum)
+    if key is not None:
+        _CHECKED[key] = command
+    return command
+
+
 def find_pulumi(*, root: Path | None = None) -> auto.PulumiCommand:
     """The ``pulumi`` CLI to use: on ``PATH``, else ecsp's pinned copy; :class:`PulumiMissingError` if neither."""
     tried: list[str] = []
@@ -160,7 +182,7 @@ def find_pulumi(*, root: Path | None = None) -> auto.PulumiCommand:
     for candidate in candidates:
         where = "PATH" if candidate is None else str(candidate / "bin")
         try:
-            return auto.PulumiCommand(root=None if candidate is None else str(candidate), version=minimum)
+            return _checked_command(candidate, minimum)
         except FileNotFoundError:
             tried.append(f"not on {where}" if candidate is None else f"not in {where}")
         except auto_errors.InvalidVersionError as e:

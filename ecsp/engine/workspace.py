@@ -21,7 +21,14 @@ with its reason:
 * **Stack config** comes from the model (:func:`stack_config`): the region and profile of
   the stack's AWS provider and which ecsp stack it is. The programs themselves get the
   validated model through the closure (:class:`StackContext`); config is what Pulumi Cloud
-  and the plain ``pulumi`` CLI see.
+  and the plain ``pulumi`` CLI see. It is written straight into the stack's
+  ``Pulumi.<stack>.yaml`` (:class:`StackFile`), the file ``LocalWorkspace`` and the CLI read
+  it from, and only when it differs: ``pulumi config set-all`` would start the CLI, about a
+  quarter of a second, on every run of every stack.
+* **Stack tags** ``ecsp:project``/``ecsp:environment``/``ecsp:application``: the tags ecsp
+  last applied are kept in the same file under Pulumi's own ``pulumi:tags`` key (Pulumi
+  Cloud also applies that key by itself at every update). The engine sets them with ``pulumi
+  stack tag set`` when the stack is new or they differ from the ones kept: once, not every run.
 """
 
 from __future__ import annotations
@@ -29,9 +36,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
+import yaml
 from pulumi import automation as auto
 
+from ecsp import statedir
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 
@@ -64,19 +74,20 @@ def is_cloud(url: str) -> bool:
     return url.startswith(("https://", "http://"))
 
 
-def ecsp_dir(root: Path, *, local: bool = False) -> Path:
-    return root / ".ecsp" / "local" if local else root / ".ecsp"
-
-
 def state_dir(root: Path, *, local: bool = False) -> Path:
-    return ecsp_dir(root, local=local) / "state"
+    return statedir.ecsp_dir(root, local=local) / "state"
 
 
 def workspace_dir(root: Path, pulumi_project: str, *, local: bool = False) -> Path:
-    return ecsp_dir(root, local=local) / "workspaces" / pulumi_project
+    return statedir.ecsp_dir(root, local=local) / "workspaces" / pulumi_project
 
 
-def stack_config(ctx: StackContext) -> dict[str, auto.ConfigValue]:
+# The config keys ecsp writes, and so may also remove: its own namespace and the AWS provider's placement.
+OWNED_CONFIG = ("ecsp:", "aws:region", "aws:profile")
+TAGS_KEY = "pulumi:tags"
+
+
+def stack_config(ctx: StackContext) -> dict[str, str]:
     """The stack's Pulumi config, from the model: which stack it is, and where it runs."""
     spec, where = ctx.stack, ctx.placement
     values = {"ecsp:project": spec.project, "ecsp:kind": spec.kind, "ecsp:stack": spec.name}
@@ -87,7 +98,65 @@ def stack_config(ctx: StackContext) -> dict[str, auto.ConfigValue]:
     values["aws:region"] = where.region
     if where.profile and ctx.local is None:
         values["aws:profile"] = where.profile
-    return {key: auto.ConfigValue(value=value) for key, value in values.items()}
+    return values
+
+
+def _owned(key: str) -> bool:
+    return key.startswith(OWNED_CONFIG[0]) or key in OWNED_CONFIG[1:]
+
+
+class StackFile:
+    """A stack's ``Pulumi.<stack>.yaml`` in its work dir, as ecsp edits it: its own config keys and tag record.
+
+    Everything else in the file (the secrets provider's salt or key, config set by hand, an
+    ESC ``environment:``) is kept as it is, and the file is read afresh for every edit: the
+    CLI writes it too (``stack init``). Each stack's file is edited by one run of that stack
+    at a time; a write replaces the file whole.
+    """
+
+    def __init__(self, folder: Path, stack: str) -> None:
+        """``stack``: the stack's name, fully qualified or not (the file is named after its last part)."""
+        self.path = folder / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            loaded = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    @property
+    def config(self) -> dict[str, Any]:
+        config = self._read().get("config")
+        return dict(config) if isinstance(config, dict) else {}
+
+    @property
+    def tags(self) -> dict[str, str] | None:
+        """The tags ecsp last applied to the stack (None: never, as far as this work dir knows)."""
+        tags = self.config.get(TAGS_KEY)
+        return {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else None
+
+    def settle_config(self, values: Mapping[str, str]) -> bool:
+        """Make ecsp's own config keys exactly ``values``, writing the file only if that changes it (True then)."""
+        return self._edit(lambda config: {k: v for k, v in config.items() if not _owned(k)} | dict(values))
+
+    def record_tags(self, tags: Mapping[str, str]) -> bool:
+        """Keep ``tags`` as the ones applied (written only if they differ)."""
+        return self._edit(lambda config: config | {TAGS_KEY: dict(tags)})
+
+    def _edit(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> bool:
+        data = self._read()
+        found = data.get("config")
+        config: dict[str, Any] = dict(found) if isinstance(found, dict) else {}
+        wanted = change(dict(config))
+        if wanted == config:
+            return False
+        data["config"] = wanted
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temporary.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
+        temporary.replace(self.path)
+        return True
 
 
 class Workspaces:
@@ -139,6 +208,7 @@ class Workspaces:
     def write_project(self, pulumi_project: str) -> Path:
         """The work dir of ``pulumi_project`` with its ``Pulumi.yaml`` (rewritten only when it changed)."""
         folder = self.project_dir(pulumi_project)
+        statedir.ensure(self.root)
         folder.mkdir(parents=True, exist_ok=True)
         settings = auto.ProjectSettings(
             name=pulumi_project, runtime="python",
@@ -147,8 +217,6 @@ class Workspaces:
         )
         # Written here, not by LocalWorkspace(project_settings=...): every stack run would rewrite
         # it then, racing the other stacks of the same Pulumi project that run at the same time.
-        import yaml
-
         path = folder / "Pulumi.yaml"
         text = yaml.safe_dump(settings.to_dict(), sort_keys=True)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -157,10 +225,8 @@ class Workspaces:
             temporary.replace(path)  # atomic: a concurrent reader never sees half a file
         return folder
 
-    def workspace(self, folder: Path, command: auto.PulumiCommand,
-                  program: Callable[[], None] | None = None) -> auto.LocalWorkspace:
-        return auto.LocalWorkspace(work_dir=str(folder), program=program, env_vars=self.env_vars(),
-                                   secrets_provider=self.secrets_provider, pulumi_command=command)
+    def stack_file(self, pulumi_project: str, stack: str) -> StackFile:
+        return StackFile(self.project_dir(pulumi_project), stack)
 
     def ensure_backend_dir(self) -> None:
         """A file backend's folder exists (the CLI will not create it)."""
@@ -182,4 +248,4 @@ class Workspaces:
         return Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))
 
 
-__all__ = ["Workspaces", "is_cloud", "resolve_backend", "stack_config", "state_dir", "workspace_dir"]
+__all__ = ["StackFile", "Workspaces", "is_cloud", "resolve_backend", "stack_config", "state_dir", "workspace_dir"]

@@ -32,7 +32,8 @@ from ecsp.importer.workspace import Manifest, Workload, Workspace
 
 __all__ = ["EnvSpec", "ImportResult", "Note", "import_copilot", "parse_env"]
 
-APP_ORDER = ("kind", "image", "port", "path", "aliases", "healthcheck", "cpu", "memory", "platform", "count",
+APP_ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "healthcheck", "cpu", "memory",
+             "platform", "count",
              "capacity", "exec", "placement", "connect", "publish", "subscribe", "queue", "schedule", "timeout",
              "retries", "variables", "secrets", "sidecars", "logging", "log_retention", "storage", "deployment",
              "deregistration_delay")

@@ -1,14 +1,35 @@
-"""The task's other containers: sidecars, the FireLens log router (logging) and container health checks."""
+"""The task's containers beyond their image: commands, sidecars, the FireLens log router, container health checks."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from typing import Any
 
+from ecsp import shellwords
 from ecsp.config import FLUENT_BIT_IMAGE, LOG_RETENTION_DAYS
 from ecsp.importer import variables as variable_section
 from ecsp.importer.fields import Loc, Mapper, WorkloadContext, as_string, flag
+
+
+def command(m: Mapper, loc: Loc, value: Any) -> list[str] | None:
+    """A Copilot ``command`` or ``entrypoint`` as ecsp's list of words, or None (noted) when there is none.
+
+    Copilot takes a list as it is and splits a string with shell rules (github.com/google/shlex),
+    which :mod:`ecsp.shellwords` follows, so the container runs the same words.
+    """
+    if isinstance(value, list):
+        words = [as_string(w) for w in value]
+    else:
+        try:
+            words = shellwords.split(as_string(value))
+        except ValueError as e:
+            m.refuse(loc, f"{value!r} cannot be split into words ({e}); Copilot could not deploy it either: fix it "
+                          "and import again")
+            return None
+    if not words:
+        m.note("note", loc, "is empty, so the image's own runs; ecsp leaves it out")
+        return None
+    return [variable_section.runtime_names(m, loc, w) for w in words]
 
 
 def container_health(m: Mapper, loc: Loc, health: Any) -> dict[str, Any]:
@@ -65,13 +86,9 @@ def sidecars(m: Mapper, ctx: WorkloadContext) -> None:
         check = container_health(m, (*loc, "healthcheck"), sidecar.get("healthcheck"))
         if check:
             mapped["healthcheck"] = check
-        command = sidecar.get("command")
-        if command is not None:
-            words = [str(c) for c in command] if isinstance(command, list) else shlex.split(str(command))
-            mapped["command"] = [variable_section.runtime_names(m, (*loc, "command"), w) for w in words]
-        if sidecar.get("entrypoint") is not None:
-            m.refuse((*loc, "entrypoint"), "overrides the sidecar's entrypoint; ecsp sidecars run their image's "
-                                           "own, which would change what runs")
+        for key in ("entrypoint", "command"):
+            if sidecar.get(key) is not None and (words := command(m, (*loc, key), sidecar[key])) is not None:
+                mapped[key] = words
         if sidecar.get("mount_points"):
             m.refuse((*loc, "mount_points"), "mounts the service's volumes into the sidecar; ecsp mounts volumes "
                                              "into the main container only, so the sidecar would write elsewhere")

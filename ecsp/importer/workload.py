@@ -70,9 +70,8 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
     storage.storage(m)
     service.deployment(m, ctx)
     for key in ("entrypoint", "command"):
-        if f.get(key) is not None:
-            m.refuse((key,), "overrides the image's " + ("entrypoint" if key == "entrypoint" else "command")
-                     + "; ecsp runs the image's own, which would change what runs")
+        if f.get(key) is not None and (words := containers.command(m, (key,), f.get(key))) is not None:
+            out[key] = words
     if f.get("taskdef_overrides") is not None:
         m.refuse(("taskdef_overrides",), "patches Copilot's task definition by CloudFormation path; ecsp has no "
                                          "such patches (rewrite them as ecsp fields or a Pulumi transform)")

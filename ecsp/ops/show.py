@@ -6,6 +6,7 @@ the account actually reached (STS) and the shared load balancer's address.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -110,6 +111,9 @@ def show(config: ProjectConfig, sessions: Sessions) -> ShowReport:
 def _application_settings(app: ResolvedApplication) -> str:
     """An application's type-specific and container settings in one line ('' when it uses none)."""
     parts = []
+    # What the container runs instead of the image's own, quoted as a shell would take it.
+    parts += [f"{key} {shlex.join(words)}" for key, words in (("entrypoint", app.entrypoint), ("command", app.command))
+              if words]
     if app.connect:
         parts.append("Service Connect" + (f" as {app.connect}" if isinstance(app.connect, str) else ""))
     if app.publish:
