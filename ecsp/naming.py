@@ -31,6 +31,8 @@ MAX_ENVIRONMENT = 16
 MAX_APPLICATION = 24
 MAX_PIPELINE = 24
 AUTONAME_SUFFIX = 8
+# That suffix ("-" and 7 random hex digits) as an IAM pattern, for policies naming auto-named resources.
+AUTONAME_PATTERN = "-" + "?" * (AUTONAME_SUFFIX - 1)
 DIY_ORGANIZATION = "organization"
 PROJECT_STACK = "global"
 # The Pulumi project labels of the stack kinds with one Pulumi project each (<project>-<label>).
@@ -206,6 +208,11 @@ class EnvNames:
     @property
     def cluster(self) -> str:
         return self.base
+
+    @property
+    def cluster_pattern(self) -> str:
+        """Every physical name Pulumi may give :attr:`cluster`, as an IAM pattern (for policies written before it)."""
+        return f"{self.cluster}{AUTONAME_PATTERN}"
 
     @property
     def service_connect_namespace(self) -> str:

@@ -90,7 +90,7 @@ def environment_boundary(*, partition: str, account: str, region: str, project: 
         dns_delegation_role=dns_delegation_role, boundary=boundary)
     statements = [{**s, "Sid": f"Deploy{s['Sid']}"} for s in deploy["Statement"]]
     groups = [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}{tail}" for tail in ("-*", "/*")]
-    cluster = f"arn:{p}:ecs:{r}:{a}:cluster/{naming.EnvNames(project, environment).cluster}"
+    cluster = naming.EnvNames(project, environment).cluster_pattern
     statements += [
         # Images come from whatever repository the user names (the project's, or ECR in any account).
         _allow("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
@@ -112,8 +112,8 @@ def environment_boundary(*, partition: str, account: str, region: str, project: 
         _allow("PublishTopics", ["sns:Publish"], f"arn:{p}:sns:{r}:{a}:{base}-*"),
         _allow("MountFileSystems", FILE_SYSTEM_ACTIONS, f"arn:{p}:elasticfilesystem:{r}:{a}:file-system/*"),
         _allow("RunJobTasks", ["ecs:RunTask"], f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*",
-               Condition={"ArnEquals": {"ecs:cluster": cluster}}),
-        _allow("WatchJobTasks", WATCH_TASK_ACTIONS, f"arn:{p}:ecs:{r}:{a}:task/{base}/*"),
+               Condition={"ArnLike": {"ecs:cluster": f"arn:{p}:ecs:{r}:{a}:cluster/{cluster}"}}),
+        _allow("WatchJobTasks", WATCH_TASK_ACTIONS, f"arn:{p}:ecs:{r}:{a}:task/{cluster}/*"),
         _allow("WatchJobRule", SYNC_RULE_ACTIONS, f"arn:{p}:events:{r}:{a}:rule/{SYNC_RULE}"),
         _allow("StartJobs", ["states:StartExecution"], f"arn:{p}:states:{r}:{a}:stateMachine:{base}-*"),
     ]

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ecsp import naming
 from ecsp.kinds import PROJECT_TAG
 from stacks.project_policies import ECR_PUSH_ACTIONS, KMS_USE_ACTIONS, VERSION, record_names_condition, root
 
@@ -241,6 +242,7 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
     p, a, r = partition, account, region
     base = f"{project}-{environment}"
     roles = [f"arn:{p}:iam::{a}:role/{base}-*"]
+    cluster = naming.EnvNames(project, environment).cluster_pattern
     bounded = {"ArnEquals": {"iam:PermissionsBoundary": boundary}}
     statements: list[Document] = [
         _statement("Describe", ["application-autoscaling:Describe*", "ec2:Describe*", "ecs:DescribeTaskDefinition",
@@ -254,10 +256,10 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
         _statement("Cluster", ["ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters",
                                "ecs:PutClusterCapacityProviders", "ecs:TagResource", "ecs:UntagResource",
                                "ecs:UpdateCluster", "ecs:UpdateClusterSettings"],
-                   [f"arn:{p}:ecs:{r}:{a}:cluster/{base}"]),
+                   [f"arn:{p}:ecs:{r}:{a}:cluster/{cluster}"]),
         _statement("Services", ["ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:TagResource",
                                 "ecs:UntagResource", "ecs:UpdateService"],
-                   [f"arn:{p}:ecs:{r}:{a}:service/{base}/*"]),
+                   [f"arn:{p}:ecs:{r}:{a}:service/{cluster}/*"]),
         _statement("TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
         _statement("TagTaskDefinitions", ["ecs:TagResource", "ecs:UntagResource"],
                    [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"]),
