@@ -383,3 +383,16 @@ def test_arn_conditions_use_the_arn_operators(graphs: list[Graph]) -> None:
                             problems.append(f"{resource.where}: {operator} {key}")
     assert problems == []
 
+
+
+# --------------------------------------------------------------------------- existing projects
+
+
+def test_plan_notes_that_roles_deployed_before_get_their_boundary_in_place() -> None:
+    plan = api.load(next(p for p in EXAMPLES if p.parent.name == "hello")).plan()
+    notes = {stack.spec.name: stack.notes for stack in plan.stacks}
+    assert notes["hello-project/global"] == [
+        "every role of the project account carries the permissions boundary hello-boundary; roles deployed before "
+        "ecsp added boundaries get it in place (no role is replaced)"]
+    assert any("permissions boundary hello-test-boundary" in n for n in notes["hello-environment/test"])
+    assert all(not stack.notes for stack in plan.stacks if stack.spec.application)
