@@ -45,6 +45,13 @@ def role(logical: str, /, *, boundary: pulumi.Input[str], assume_role_policy: pu
          opts: pulumi.ResourceOptions, **arguments: Any) -> aws.iam.Role:
     """An IAM role that carries the permissions boundary ``boundary`` (an ARN): its permissions never exceed it.
 
+    ``boundary``: in an environment's account its boundary (an application stack reads
+    ``EnvironmentOutputs.permissions_boundary_arn``; the environment stack has it from
+    :class:`PermissionsBoundary`, or :func:`boundary_of` from names); in the project account the
+    project's (``ProjectOutputs.permissions_boundary_arn``). Whatever the role's policies grant
+    must lie inside that boundary (:mod:`stacks.boundary_policies`; ``tests/test_boundaries.py``
+    fails naming each grant outside it).
+
     Adding a boundary to a role that has none is an in-place update (``PutRolePermissionsBoundary``),
     so deploying over roles created before boundaries existed replaces none of them.
     """

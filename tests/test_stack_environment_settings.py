@@ -313,7 +313,7 @@ def test_plan_warns_that_switching_vpcs_replaces_the_load_balancer(capsys: pytes
 
     example = next(p for p in EXAMPLES if p.parent.name == "imported")
     assert main(["plan", "-f", str(example)]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # notes wrap at the console's width
     assert "note: environment 'prod' uses the existing VPC vpc-0a1b2c3d4e5f60718: changing network.vpc" in out
     assert "environment 'staging' uses" not in out  # staging has ecsp's own VPC: nothing to warn about
     assert main(["plan", "-f", str(example), "--env", "staging", "--json"]) == 0
