@@ -1,7 +1,7 @@
 """Measure `ecsp import copilot` on a generated Copilot workspace of N services (default 20).
 
     python bench/import.py                 # 20 services, 2 environments, 10 runs: median in ms
-    python bench/import.py --services 5 --runs 1   # smoke mode (tests/test_bench.py)
+    python bench/import.py --services 5 --runs 1   # smoke mode (tests/cli/test_bench.py)
 
 The workspace is written to a temporary folder from Copilot's documented manifest fields
 (image.build, http with a health check, count ranges, variables and secrets with

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecsp import context as contexts
 from ecsp import graph as graphs
 from ecsp import kinds, loader, naming
+from ecsp import previews as previewing
 from ecsp.config import ProjectConfig
 from ecsp.engine import Engine, StackInfo
 from ecsp.errors import StackNotFoundError, UsageError
@@ -27,8 +29,10 @@ from ecsp.events import Event, Listener, Operation
 from ecsp.graph import StackGraph, StackSpec
 from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
+from ecsp.previews import Preview
 from ecsp.programs import Programs
 from ecsp.results import Interrupted, RunFailed, RunResult
+from ecsp.rollout import RolloutEngine
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -36,10 +40,15 @@ if TYPE_CHECKING:
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
     from ecsp.diagram import Diagram
+    from ecsp.ops.build import BuiltImage
+    from ecsp.ops.exec import ExecReport
     from ecsp.ops.logs import LogEvent
     from ecsp.ops.pipeline import PipelineStatus
+    from ecsp.ops.rollback import RollbackPlan
+    from ecsp.ops.secrets import Secret
     from ecsp.ops.show import ShowReport
     from ecsp.ops.status import StatusReport
+    from ecsp.ops.tasks import TaskState
     from ecsp.ops.workloads import Execution
     from ecsp.pipelines import PipelineModel
     from ecsp.progress.base import Reporter
@@ -59,10 +68,12 @@ def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Project:
-    """A validated ecsp project and the folder it lives in."""
+    """A validated ecsp project and the folder it lives in (with the preview environments a command named)."""
 
     config: ProjectConfig
     path: Path
+    # Preview environments in ``config`` beyond ecsp.yaml's (``with_previews``): their stacks carry their tags.
+    previews: tuple[Preview, ...] = ()
 
     @property
     def name(self) -> str:
@@ -81,8 +92,79 @@ class Project:
 
         ``with_pipeline`` adds the pipeline stacks (only without ``env``/``app``: no target names them).
         """
-        return graphs.select(graphs.build(self.config), environments=_names(env), applications=_names(app),
+        labels = {p.name: p.tags() for p in self.previews}
+        return graphs.select(graphs.build(self.config, labels), environments=_names(env), applications=_names(app),
                              include_upstream=include_upstream, with_opt_in=with_pipeline)
+
+    # Preview environments: made like an environment of ecsp.yaml, recorded in their stacks' tags.
+    def with_previews(self, previews: Sequence[Preview]) -> Project:
+        """This project with the preview environments added (each like an environment of ecsp.yaml)."""
+        if not previews:
+            return self
+        config = previewing.with_previews(self.config, previews, source=self.path.name)
+        return Project(config, self.path, (*self.previews, *previews))
+
+    def find_previews(self, *, engine: Engine | None = None, local: bool = False,
+                      backend: str | None = None) -> list[Preview]:
+        """The preview environments the state backend holds (their environment stacks' tags), by name."""
+        engine = engine or self.engine(local=local, backend=backend)
+        tags = {}
+        for info in engine.list_stacks():
+            found = kinds.identify(self.name, info.name)
+            if found is None or found[0] is not kinds.ENVIRONMENT:
+                continue
+            env = found[1].environment
+            if env and env not in self.config.environments:
+                tags[env] = engine.stack_tags(StackSpec(kinds.ENVIRONMENT.name, self.name, environment=env))
+        return previewing.find(tags)
+
+    def expired_previews(self, *, now: datetime | None = None, engine: Engine | None = None, local: bool = False,
+                         backend: str | None = None) -> list[Preview]:
+        """The previews past their expiry that still have deployed stacks (what ``destroy --expired`` removes)."""
+        engine = engine or self.engine(local=local, backend=backend)
+        moment = now or previewing.now()
+        expired = [p for p in self.find_previews(engine=engine) if p.expired(moment)]
+        deployed = {info.name for info in engine.list_stacks() if info.deployed}
+        stacks = self.with_previews(expired).stacks(include_upstream=False)
+        return [p for p in expired if any(s.name in deployed for s in stacks if s.environment == p.name)]
+
+    def _targeting(self, env: str | Sequence[str] | None, engine: Engine, *, like: str | None = None,
+                   ttl: str | int | None = None) -> Project:
+        """This project with the previews ``env`` names: a new one (``like``), or those the backend holds.
+
+        ``ttl`` gives the preview a new expiry, counted from now. Names that are neither in ecsp.yaml
+        nor previews are left for the stack graph to refuse.
+        """
+        names = _names(env)
+        if like is not None:
+            if len(names) != 1:
+                raise UsageError("--like makes one preview environment; give exactly one --env",
+                                 fix="e.g. ecsp up --env pr-42 --like test")
+            previewing.check_new(self.config, names[0], like)
+            existing = self.find_previews(engine=engine)
+            same = next((p for p in existing if p.name == names[0]), None)
+            if same is not None and same.like != like:
+                raise UsageError(f"preview {same.name} exists, like environment '{same.like}', not '{like}'",
+                                 fix=f"use --like {same.like}, or destroy it first: ecsp destroy --env {same.name}")
+            return self.with_previews([Preview(names[0], like, previewing.now() + previewing.ttl(ttl))])
+        unknown = [n for n in names if n not in self.config.environments]
+        if ttl is not None and not unknown:
+            raise UsageError("--ttl sets a preview environment's expiry; the environments named are ecsp.yaml's",
+                             fix="give --ttl with a preview's --env (and --like to create one)")
+        if not unknown:
+            return self
+        found = {p.name: p for p in self.find_previews(engine=engine) if p.name in unknown}
+        missing = [n for n in unknown if n not in found]
+        if missing:
+            raise UsageError(f"no environment named '{missing[0]}' in ecsp.yaml, nor a preview environment of that "
+                             "name in the state backend",
+                             fix=f"use one of: {', '.join(self.config.environments)}; or create a preview: "
+                             f"ecsp up --env {missing[0]} --like {next(iter(self.config.environments))}")
+        chosen = list(found.values())
+        if ttl is not None:
+            expires = previewing.now() + previewing.ttl(ttl)
+            chosen = [Preview(p.name, p.like, expires) for p in chosen]
+        return self.with_previews(chosen)
 
     def plan(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
              with_pipeline: bool = False, cache: bool = True) -> Plan:
@@ -164,12 +246,57 @@ class Project:
                                  events=events)
 
     def logs(self, app: str, env: str, *, since: str = "1h", follow: bool = False, filter: str | None = None,
-             local: bool | LocalEmulator = False) -> Generator[LogEvent, None, None]:
-        """The application's log events (oldest first); with ``follow`` new ones forever (close() to stop)."""
+             start: str | datetime | None = None, end: str | datetime | None = None, container: str | None = None,
+             tasks: Sequence[str] = (), local: bool | LocalEmulator = False) -> Generator[LogEvent, None, None]:
+        """The application's log events (oldest first); with ``follow`` new ones forever (close() to stop).
+
+        ``start``/``end`` (datetimes, ISO 8601 times or durations ago) replace ``since``;
+        ``container`` and ``tasks`` (ids or their first characters) narrow the streams read.
+        """
         from ecsp.ops import logs
 
-        return logs.events(self.config, self.root, app, env, since=since, follow=follow, filter_pattern=filter,
-                           local=local)
+        return logs.events(self.config, self.root, app, env, since=since, start=start, end=end, follow=follow,
+                           filter_pattern=filter, container=container, tasks=tasks, local=local)
+
+    def last_stopped_task(self, app: str, env: str, *, local: bool | LocalEmulator = False) -> TaskState:
+        """The application's task that stopped last, with why (ECS lists stopped tasks for about an hour)."""
+        from ecsp.ops import open_sessions, tasks
+
+        with open_sessions(self.config, self.root, local) as sessions:
+            return tasks.last_stopped(self.config, sessions, env, app)
+
+    def run_task(self, app: str, env: str, command: Sequence[str], *, image: str | None = None, build: bool = False,
+                 follow: bool = True, local: bool | LocalEmulator = False, poll: float | None = None,
+                 ) -> Generator[BuiltImage | TaskState | LogEvent, None, None]:
+        """Run ``command`` once in a task of ``app`` in ``env``: its task definition (or ``image``), subnets,
+        security groups and roles, the container's command replaced.
+
+        ``build``: build the application's Dockerfile from this working tree with the local
+        ``docker`` and push it to the project's ECR first (yielded as a ``BuiltImage``), unless
+        that content is there already. Yields the started task, then (``follow``) its log lines
+        and status changes, and last the stopped task, whose ``exit_code`` is the container's.
+        Names are checked now, AWS is read (and the image built) while iterating.
+        """
+        from ecsp.errors import UsageError
+        from ecsp.ops import build as builds
+        from ecsp.ops import check_names, open_sessions, tasks
+
+        check_names(self.config, [env], [app])
+        if build and image is not None:
+            raise UsageError("run either a built image or --image, not both", fix="drop --build or --image")
+        if build:
+            builds.check_buildable(self.config.application(env, app), app)
+
+        def generate() -> Generator[BuiltImage | TaskState | LogEvent, None, None]:
+            chosen = image
+            if build:
+                built = builds.for_task(self.config, self.root, env, app)
+                chosen = built.uri
+                yield built
+            with open_sessions(self.config, self.root, local) as sessions:
+                yield from tasks.run(self.config, sessions, env, app, command, image=chosen, follow=follow, poll=poll)
+
+        return generate()
 
     def run_job(self, app: str, env: str, *, follow: bool = True, local: bool | LocalEmulator = False,
                 poll: float = 2.0) -> Generator[Execution | LogEvent, None, None]:
@@ -186,6 +313,92 @@ class Project:
                 yield from workloads.run(self.config, sessions, env, app, follow=follow, poll=poll)
 
         return generate()
+
+    def exec_report(self, app: str, env: str, *, task: str | None = None, container: str | None = None,
+                    ) -> ExecReport:
+        """The running container ``ecsp exec`` opens a session into (the newest task, or the one whose id starts
+        with ``task``), and each thing ECS Exec needs, checked (``report.checks``)."""
+        from ecsp.ops import exec as ops
+        from ecsp.ops import open_sessions
+
+        with open_sessions(self.config, self.root) as sessions:
+            connection, cluster, service = ops.application(self.config, sessions, env, app)
+            return ops.prepare(connection, cluster=cluster, service=service, task=task, container=container,
+                               default_container=naming.AppNames(self.name, env, app).container)
+
+    def exec(self, app: str, env: str, command: Sequence[str] = (), *, task: str | None = None,
+             container: str | None = None, skip_checks: bool = False) -> int:
+        """An interactive ECS Exec session in this terminal (``command``: a shell when empty); the plugin's status.
+
+        Raises ``ExecError`` naming what would make the session fail (see ``exec_report``)
+        unless ``skip_checks``. The remote command's exit status does not come back.
+        """
+        from ecsp.ops import exec as ops
+        from ecsp.ops import open_sessions
+
+        with open_sessions(self.config, self.root) as sessions:
+            connection, cluster, service = ops.application(self.config, sessions, env, app)
+            report = ops.prepare(connection, cluster=cluster, service=service, task=task, container=container,
+                                 default_container=naming.AppNames(self.name, env, app).container)
+            if not skip_checks:
+                ops.raise_for(report)
+            return ops.connect(report, command)
+
+    # Secrets of an environment (SSM SecureString parameters or Secrets Manager secrets, tagged
+    # for the project); applications use them by reference under `secrets:`.
+    def set_secret(self, name: str, env: str, value: str, *, secretsmanager: bool = False,
+                   local: bool | LocalEmulator = False) -> Secret:
+        """Create or update secret ``name`` of ``env`` (``value`` goes to AWS only); what to reference it by."""
+        from ecsp.ops import open_sessions, secrets
+
+        secrets.check_name(name)
+        with open_sessions(self.config, self.root, local, record=True) as sessions:
+            return secrets.put(self.config, sessions, env, name, value,
+                               store="secretsmanager" if secretsmanager else "ssm")
+
+    def secrets(self, env: str | Sequence[str] | None = None, *, local: bool | LocalEmulator = False) -> list[Secret]:
+        """The ecsp secrets of the environments (all by default), and which applications use each."""
+        from ecsp.ops import open_sessions, secrets
+
+        with open_sessions(self.config, self.root, local) as sessions:
+            return secrets.listing(self.config, sessions, _names(env))
+
+    def remove_secret(self, name: str, env: str, *, force: bool = False, local: bool | LocalEmulator = False,
+                      confirm: Callable[[list[Secret]], None] | None = None) -> list[Secret]:
+        """Delete secret ``name`` of ``env``; refuses while an application lists it, unless ``force``.
+
+        ``confirm`` gets what would be deleted before anything is, and may raise to stop.
+        """
+        from ecsp.ops import open_sessions, secrets
+
+        with open_sessions(self.config, self.root, local, record=True) as sessions:
+            return secrets.remove(self.config, sessions, env, name, force=force, confirm=confirm)
+
+    # Rollback: back to a task definition revision the service ran, from its stack's update history.
+    def rollback_plan(self, app: str, env: str, *, to: str | None = None, local: bool | LocalEmulator = False,
+                      backend: str | None = None) -> RollbackPlan:
+        """What ``rollback`` would do: the revision now, the one to go back to (``to``: its number, or the
+        previous one), the revisions of the history, and how the two differ."""
+        from ecsp.ops import check_names, open_sessions
+        from ecsp.ops import rollback as ops
+
+        check_names(self.config, [env], [app])
+        engine = self.engine(local=bool(local), backend=backend)
+        with open_sessions(self.config, self.root, local) as sessions:
+            spec = next(s for s in self.stacks(env, app, include_upstream=False) if s.application == app)
+            return ops.plan(self.config, engine, sessions, spec, to=to)
+
+    def rollback(self, plan: RollbackPlan, *, preview: bool = False, progress: bool | str = True,
+                 reporter: Reporter | None = None, listener: Listener | None = None,
+                 local: contexts.LocalEmulator | None = None, backend: str | None = None, check: bool = True,
+                 engine: Engine | None = None) -> RunResult:
+        """Move the service to ``plan.target`` (``preview``: only show what would change): an ``up`` of that one
+        stack with the service held on the revision. The next ``up`` of the application deploys ecsp.yaml again."""
+        base = engine or self.engine(local=local, backend=backend)
+        holds = {plan.stack: contexts.Hold(plan.target.revision, "rollback")}
+        return self.run("preview" if preview else "up", plan.environment, plan.application, progress=progress,
+                        reporter=reporter, listener=listener, local=local, check=check,
+                        engine=RolloutEngine(base, self.config, holds=holds))
 
     def show(self, *, local: bool | LocalEmulator = False) -> ShowReport:
         """The project at a glance: environments (region, account, URL base) and where each application runs."""
@@ -205,7 +418,8 @@ class Project:
            parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
-           with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
+           with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
+           ttl: str | int | None = None) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
         ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
@@ -214,16 +428,19 @@ class Project:
         adds the pipeline stacks (a run without targets only). ``deploy_role``: deploy the
         environments' stacks through this IAM role instead of their profile/role_arn (what a
         pipeline's build does, from its own credentials).
+
+        ``like``: ``env`` is a new preview environment made like that environment of ecsp.yaml, which
+        expires after ``ttl`` (``"3d"`` by default; ``ttl`` alone renews an existing preview's expiry).
         """
         return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, ttl=ttl)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
-                with_pipeline: bool = False, deploy_role: str | None = None) -> RunResult:
+                with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
 
         A stack whose upstream stack was never deployed is skipped (its program reads the
@@ -231,7 +448,7 @@ class Project:
         """
         return self.run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
@@ -245,26 +462,43 @@ class Project:
     def destroy(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
-                check: bool = True, engine: Engine | None = None, with_pipeline: bool = False) -> RunResult:
+                check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
+                deploy_role: str | None = None, expired: bool = False, now: datetime | None = None) -> RunResult:
         """Delete the selected stacks' resources, dependents first. Never touches upstream stacks.
 
         Refuses (UsageError) to destroy an environment while an application stack outside the
         selection is still deployed in it, or the project stack while any other stack is.
+        ``env`` may name preview environments; ``expired`` selects every preview past its expiry
+        (at ``now``) instead of ``env``.
         """
+        if expired:
+            if env or app or with_pipeline:
+                raise UsageError("--expired selects the expired preview environments; it takes no --env, --app or "
+                                 "--with-pipeline", fix="ecsp destroy --expired")
+            engine = engine or self.engine(local=local, backend=backend)
+            env = [p.name for p in self.expired_previews(now=now, engine=engine)]
+            if not env:
+                return RunResult("destroy", [])
         return self.run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=False, check=check, engine=engine,
-                         with_pipeline=with_pipeline)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role)
 
     def destroy_targets(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
-                        local: bool = False, backend: str | None = None, with_pipeline: bool = False) -> list[str]:
+                        local: bool = False, backend: str | None = None, with_pipeline: bool = False,
+                        expired: bool = False, now: datetime | None = None) -> list[str]:
         """The deployed stacks ``destroy`` would delete, dependents first (for a confirmation prompt).
 
         Raises the same UsageError ``destroy`` would when it must refuse.
         """
         engine = self.engine(local=local, backend=backend)
-        graph = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
+        if expired:
+            env = [p.name for p in self.expired_previews(now=now, engine=engine)]
+            if not env:
+                return []
+        project = self._targeting(env, engine)
+        graph = project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
         existing = engine.list_stacks()
-        _check_destroy(self, graph, existing)
+        _check_destroy(project, graph, existing)
         deployed = {info.name for info in existing if info.deployed}
         return [spec.name for spec in graph.order(reverse=True) if spec.name in deployed]
 
@@ -276,7 +510,7 @@ class Project:
         ``local=True`` reads the stacks ``--local`` runs deployed to the emulator.
         """
         engine = self.engine(local=local, backend=backend)
-        chosen = self._chosen(env, app, stack)
+        chosen = self._targeting(env, engine)._chosen(env, app, stack)
         deployed = {info.name for info in engine.list_stacks() if info.deployed}
         found = {spec.name: engine.outputs(spec) for spec in chosen if spec.name in deployed}
         if not found and chosen:
@@ -292,8 +526,17 @@ class Project:
         rows = [StackListing(spec.name, spec.kind, spec.environment, spec.application, known.get(spec.name))
                 for spec in self.stacks(with_pipeline=True).order()]
         names = {row.stack for row in rows}
+        previews = {p.name: p for p in self.find_previews(engine=engine)}
+        moment = previewing.now()
         for name, info in sorted(known.items()):
-            if name not in names and _belongs_to(name, self.name):
+            if name in names or not _belongs_to(name, self.name):
+                continue
+            found = kinds.identify(self.name, name)
+            preview = previews.get(found[1].environment or "") if found else None
+            if found is not None and preview is not None:
+                rows.append(StackListing(name, found[0].name, found[1].environment, found[1].application, info,
+                                         in_config=False, preview=preview, now=moment))
+            else:
                 rows.append(StackListing(name, "unknown", None, None, info, in_config=False))
         return rows
 
@@ -346,7 +589,7 @@ class Project:
             progress: bool | str = True, reporter: Reporter | None = None, listener: Listener | None = None,
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
-            deploy_role: str | None = None) -> RunResult:
+            deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
@@ -358,10 +601,17 @@ class Project:
 
         engine = engine or self.engine(local=local, backend=backend)
         engine.check()
-        graph, skip = _selection(self, engine, operation, env, app, with_upstream, with_pipeline)
+        if like is not None and operation not in ("up", "preview"):
+            raise UsageError(f"--like makes a preview environment; {operation} takes an existing one",
+                             fix=f"ecsp {operation} --env NAME")
+        project = self._targeting(env, engine, like=like, ttl=ttl)
+        if operation in ("up", "preview") and not isinstance(engine, RolloutEngine):
+            # Application services: what each update replaced is recorded, and release commands run (ecsp.rollout).
+            engine = RolloutEngine(engine, project.config)
+        graph, skip = _selection(project, engine, operation, env, app, with_upstream, with_pipeline)
 
         def context(spec: StackSpec) -> contexts.StackContext:
-            return self.context(spec, organization=engine.organization, local=local, deploy_role=deploy_role)
+            return project.context(spec, organization=engine.organization, local=local, deploy_role=deploy_role)
 
         if reporter is None:
             # Your own listener replaces the display; progress=False turns it off.
@@ -391,7 +641,9 @@ class StackListing:
     environment: str | None
     application: str | None
     info: StackInfo | None  # None: the backend has no such stack
-    in_config: bool = True  # False: in the backend, no longer in ecsp.yaml
+    in_config: bool = True  # False: in the backend, no longer in ecsp.yaml (or a preview environment's)
+    preview: Preview | None = None  # the preview environment the stack belongs to
+    now: datetime | None = None  # when the listing was made (a preview's expiry is read against it)
 
     @property
     def status(self) -> str:
@@ -401,7 +653,7 @@ class StackListing:
             return "updating (or locked)"
         if not self.info.deployed:
             return "empty"
-        return "deployed" if self.in_config else "deployed, not in ecsp.yaml"
+        return "deployed" if self.in_config or self.preview is not None else "deployed, not in ecsp.yaml"
 
     def to_json(self) -> dict[str, Any]:
         """The row as ``ecsp ls --json`` prints it."""
@@ -409,7 +661,8 @@ class StackListing:
         return {"stack": self.stack, "kind": self.kind, "environment": self.environment,
                 "application": self.application, "status": self.status, "in_config": self.in_config,
                 "last_update": info.last_update.isoformat() if info and info.last_update else None,
-                "resources": info.resource_count if info else None, "url": info.url if info else None}
+                "resources": info.resource_count if info else None, "url": info.url if info else None,
+                "preview": self.preview.to_json(self.now or previewing.now()) if self.preview else None}
 
 
 @dataclass(frozen=True)

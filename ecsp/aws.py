@@ -151,10 +151,16 @@ class Sessions:
         if self.local is not None:
             # The emulator accepts any key; fixed fake ones keep real credentials out of local runs.
             return boto3.Session(region_name=env.region, **LOCAL_CREDENTIALS)
-        base = boto3.Session(profile_name=env.profile, region_name=env.region)
-        if env.role_arn is None:
-            return base
-        return assume_role_session(base, env.role_arn, env.region, self.max_attempts)
+        return session_for(env.region, profile=env.profile, role_arn=env.role_arn, max_attempts=self.max_attempts)
+
+
+def session_for(region: str, *, profile: str | None = None, role_arn: str | None = None,
+                max_attempts: int = MAX_ATTEMPTS) -> boto3.Session:
+    """A session in ``region`` with ``profile``'s credentials (default: boto3's), through ``role_arn`` if given."""
+    base = boto3.Session(profile_name=profile, region_name=region)
+    if role_arn is None:
+        return base
+    return assume_role_session(base, role_arn, region, max_attempts)
 
 
 def assume_role_session(base: boto3.Session, role_arn: str, region: str,

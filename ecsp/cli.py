@@ -24,8 +24,13 @@ COMMAND_MODULES = (
     "ecsp.commands.check",  # check --aws-models
     "ecsp.commands.run",  # up, preview, destroy, refresh
     "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
-    "ecsp.commands.ops",  # status, logs, show
+    "ecsp.commands.ops",  # status, logs, run, show
+    "ecsp.commands.task",  # task run
+    "ecsp.commands.exec",  # exec
+    "ecsp.commands.secret",  # secret set|ls|rm
+    "ecsp.commands.rollback",  # rollback
     "ecsp.commands.pipeline",  # pipeline ls|show|status
+    "ecsp.commands.ci",  # ci github
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot
 )
@@ -101,8 +106,16 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (0 ok, 1 failed, 2 bad input, 3 missing tool, 130 interrupted)."""
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    # What follows the first `--` is a command to run (`ecsp task run web -- ./migrate --fake`), kept
+    # whole: argparse would have matched the command's positional before the options that follow APP.
+    trailing = words[words.index("--") + 1:] if "--" in words else None
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words[:words.index("--")] if trailing is not None else words)
+        if trailing is not None:
+            if not hasattr(args, "program"):  # set (to []) by the commands that run one
+                parser.error(f"`ecsp {args.command}` takes no command after --")
+            args.program = trailing
     except SystemExit as e:
         # argparse exits for --help (0) and for usage errors (2, message already printed): return the
         # status instead, so main() behaves the same from the console script, a test or a notebook.

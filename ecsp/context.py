@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Literal
 
 from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
@@ -21,6 +22,22 @@ class LocalEmulator:
     """A local AWS API emulator (moto server) that providers talk to instead of AWS."""
 
     endpoint: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    """For one update, the application's service runs ``revision`` instead of the task definition the program registers.
+
+    ``reason`` release: the service stays on the revision it runs while the release command
+    runs with the new one (``revision`` None: a first deploy, whose service waits for its
+    release); rollback: the service goes back to an older revision (``ecsp rollback``).
+    """
+
+    revision: str | None
+    reason: Literal["release", "rollback"]
+
+    def __str__(self) -> str:
+        return f"{self.revision or 'no service yet'} ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,12 @@ class StackContext:
     # A role that replaces the environments' profile and role_arn: a pipeline's build deploys
     # from its own credentials through the environment's deploy role (`ecsp up --deploy-role`).
     deploy_role: str | None = None
+    # An application stack's service, read from its outputs before the update (ecsp.rollout):
+    # the task definition it runs (None: no service yet), recorded in the update's stack config
+    # so the stack's history says what each update replaced; and the revision it must run instead
+    # of the program's own for this update.
+    running: str | None = None
+    hold: Hold | None = None
 
     @property
     def wait_for_steady_state(self) -> bool:
@@ -54,7 +77,7 @@ class StackContext:
     @property
     def tags(self) -> dict[str, str]:
         """The ``ecsp:*`` tags of the stack's AWS resources (from its kind)."""
-        return self.stack.tags()
+        return self.stack.resource_tags()
 
     def upstream_name(self, kind: str, environment: str | None = None, application: str | None = None,
                       instance: str | None = None) -> str:

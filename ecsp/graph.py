@@ -9,7 +9,7 @@ destroy).
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ecsp import kinds, naming
@@ -28,6 +28,8 @@ class StackSpec:
     application: str | None = None
     instance: str | None = None
     depends_on: tuple[str, ...] = field(default=(), compare=False)
+    # Tags beyond the kind's ``ecsp:*`` ones (a preview environment's record), as (key, value) pairs.
+    labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def record(self) -> StackKind:
@@ -54,6 +56,12 @@ class StackSpec:
         return naming.fully_qualified(organization, self.name)
 
     def tags(self) -> dict[str, str]:
+        """The stack's tags in the state backend: its kind's ``ecsp:*`` tags and its labels."""
+        return {**self.resource_tags(), **dict(self.labels)}
+
+    def resource_tags(self) -> dict[str, str]:
+        """The tags of the stack's AWS resources: its kind's ``ecsp:*`` tags (labels change, as an expiry
+        does, and would update every resource)."""
         return self.record.tags(self.project, self.scope)
 
 
@@ -108,16 +116,21 @@ class StackGraph:
         return [s for s in self.stacks if s.name in found]
 
 
-def node(config: ProjectConfig, kind: StackKind, scope: Scope) -> StackSpec:
-    """The stack of ``kind`` in ``scope``, with the stacks its kind says it depends on."""
+def node(config: ProjectConfig, kind: StackKind, scope: Scope,
+         labels: Mapping[str, Mapping[str, str]] | None = None) -> StackSpec:
+    """The stack of ``kind`` in ``scope``, with the stacks its kind says it depends on.
+
+    ``labels``: extra tags by environment, for every stack of that environment.
+    """
     project = config.project.name
     upstream = tuple(kinds.of(other).display_name(project, where) for other, where in kind.upstream(config, scope))
-    return StackSpec(kind.name, project, scope.environment, scope.application, scope.instance, upstream)
+    extra = tuple(sorted((labels or {}).get(scope.environment or "", {}).items()))
+    return StackSpec(kind.name, project, scope.environment, scope.application, scope.instance, upstream, extra)
 
 
-def build(config: ProjectConfig) -> StackGraph:
-    """Every stack of the project, kind by kind, with its upstream edges."""
-    return StackGraph(tuple(node(config, kind, scope) for kind in kinds.KINDS.values()
+def build(config: ProjectConfig, labels: Mapping[str, Mapping[str, str]] | None = None) -> StackGraph:
+    """Every stack of the project, kind by kind, with its upstream edges (and ``labels``, see :func:`node`)."""
+    return StackGraph(tuple(node(config, kind, scope, labels) for kind in kinds.KINDS.values()
                             for scope in kind.instances(config)))
 
 

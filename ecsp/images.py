@@ -15,6 +15,8 @@ from pathlib import Path
 
 from ecsp.config import ResolvedApplication
 
+# ecsp's platform names -> Docker's (a deploy's build and `ecsp task run --build` alike).
+DOCKER_PLATFORMS = {"linux/x86_64": "linux/amd64", "linux/arm64": "linux/arm64"}
 # Never part of what docker sends as the context in practice, and large.
 _ALWAYS_SKIPPED = (".git", ".ecsp")
 

@@ -181,6 +181,11 @@ class AwsMocks(pulumi.runtime.Mocks):
             return {"id": subnet, "availabilityZone": self.subnet_zones[subnet], "vpcId": "vpc-mock"}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": json.dumps(args.args, sort_keys=True), "id": "policy"}
+        if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+            host = str(args.args.get("url") or "").removeprefix("https://")
+            arn = f"arn:aws:iam::{account}:oidc-provider/{host}"
+            return {"arn": arn, "id": arn, "url": host, "clientIdLists": ["sts.amazonaws.com"], "thumbprintLists": [],
+                    "tags": {}}
         if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             registry = str(args.args.get("registryId") or account)
             return {"userName": "AWS", "password": "mock-ecr-password", "authorizationToken": "QVdTOm1vY2s=",
@@ -250,6 +255,9 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
     elif type_ == "aws:iam/role:Role":
         state["arn"] = f"arn:aws:iam::{account}:role{inputs.get('path') or '/'}{physical}"
         state["id"] = physical
+    elif type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        state["arn"] = f"arn:aws:iam::{account}:oidc-provider/{str(inputs.get('url', '')).removeprefix('https://')}"
+        state["id"] = state["arn"]
     elif type_ == "aws:iam/policy:Policy":
         state["arn"] = f"arn:aws:iam::{account}:policy{inputs.get('path') or '/'}{physical}"
     elif type_ == "aws:cloudwatch/logGroup:LogGroup":

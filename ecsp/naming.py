@@ -113,6 +113,9 @@ def backend_stack_name(name: str, pulumi_project: str) -> str:
 
 # --------------------------------------------------------------------------- AWS
 
+# The awslogs driver names each container's stream <prefix>/<container>/<task id>.
+LOG_STREAM_PREFIX = "ecsp"
+
 
 @dataclass(frozen=True)
 class AppNames:
@@ -137,6 +140,14 @@ class AppNames:
     @property
     def container(self) -> str:
         return self.application
+
+    @property
+    def one_off_family(self) -> str:
+        """The task definitions `ecsp task run --image` registers: apart from the ones the stack deploys."""
+        return f"{self.base}-task"
+
+    def log_stream(self, container: str, task_id: str) -> str:
+        return f"{LOG_STREAM_PREFIX}/{container}/{task_id}"
 
     @property
     def target_group(self) -> str:
@@ -293,6 +304,36 @@ class PipelineNames:
 def deploy_role(project: str, environment: str) -> str:
     """The environment's deploy role (at :data:`PIPELINE_ROLE_PATH`), which pipelines' build roles assume."""
     return shorten(f"{project}-{environment}-deploy", IAM_ROLE_NAME_LIMIT)
+
+
+# GitHub Actions' OIDC issuer (one IAM OIDC provider per account) and the audience its tokens carry for AWS.
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+# Pull request previews are named pr-<number>; the preview deploy role is scoped to this prefix.
+PREVIEW_PREFIX = "pr-"
+
+
+def github_role(project: str, environment: str) -> str:
+    """The role (project account, :data:`PIPELINE_ROLE_PATH`) a GitHub Actions job deploying ``environment`` assumes."""
+    return shorten(f"{project}-{environment}-github", IAM_ROLE_NAME_LIMIT)
+
+
+def github_pull_request_role(project: str) -> str:
+    """The role (project account) a pull request's job assumes: to preview, and to deploy its preview environment.
+
+    Ends in ``-pull-requests``, which no environment's ``<project>-<env>-github`` role can.
+    """
+    return shorten(f"{project}-github-pull-requests", IAM_ROLE_NAME_LIMIT)
+
+
+def preview_deploy_role(project: str, like: str) -> str:
+    """The role in environment ``like``'s account that deploys previews (``pr-*``) like it."""
+    return shorten(f"{project}-{like}-preview-deploy", IAM_ROLE_NAME_LIMIT)
+
+
+def pull_request_preview(number: int | str) -> str:
+    """The preview environment of pull request ``number``."""
+    return f"{PREVIEW_PREFIX}{number}"
 
 
 def role_arn(partition: str, account: str, name: str, path: str = "/") -> str:

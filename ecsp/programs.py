@@ -6,7 +6,7 @@ bundle also declares what the programs need from outside Python, so nothing has 
 their source: the provider plugins to install before a deploy (one per Pulumi provider
 package they import) and the ``pulumi_aws`` submodules to import in the main thread before
 stacks run in parallel (their lazy import races in threads, python/cpython#114763).
-``tests/test_programs.py`` scans the sources and fails when a declaration is missing.
+``tests/stacks/test_programs.py`` scans the sources and fails when a declaration is missing.
 
 It also declares, per stack kind, which settings of ecsp.yaml the kind's program reads
 (:attr:`Programs.reads`): the plan cache (:mod:`ecsp.plancache`) replans a stack when they

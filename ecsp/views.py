@@ -182,3 +182,20 @@ def stacks_table(project: str, rows: Sequence[StackListing]) -> Table:
         count = str(r.info.resource_count) if r.info and r.info.resource_count is not None else ""
         table.add_row(r.stack, Text(r.status, style=STATUS_STYLES.get(r.status, "yellow")), when, count)
     return table
+
+
+def previews_table(rows: Sequence[StackListing]) -> Table | None:
+    """``ecsp ls``: the preview environments among the stacks, what each is like and when it expires (or None)."""
+    found = {r.environment: r for r in rows if r.preview is not None and r.kind == "environment"}
+    if not found:
+        return None
+    table = Table(title="preview environments", title_justify="left")
+    for column in ("environment", "like", "expires", "stacks deployed"):
+        table.add_column(column)
+    for env, r in sorted(found.items()):
+        assert r.preview is not None
+        expired = r.now is not None and r.preview.expired(r.now)
+        when = r.preview.expires.strftime("%Y-%m-%d %H:%M UTC") + (" (expired)" if expired else "")
+        deployed = sum(1 for x in rows if x.environment == env and x.info is not None and x.info.deployed)
+        table.add_row(env, r.preview.like, Text(when, style="red" if expired else ""), str(deployed))
+    return table

@@ -2,9 +2,9 @@
 :class:`ecsp.context.StackContext`, handed to the driver as one bundle, :data:`PROGRAMS`.
 
 The bundle declares the provider plugins and ``pulumi_aws`` submodules the programs use
-(see :mod:`ecsp.programs`); ``tests/test_programs.py`` fails when a program starts using
+(see :mod:`ecsp.programs`); ``tests/stacks/test_programs.py`` fails when a program starts using
 one that is not declared here. It also declares what of ecsp.yaml each program reads, for
-the plan cache (the pipeline program: all of it); ``tests/test_plan_cache.py`` checks them.
+the plan cache (the pipeline program: all of it); ``tests/engine/test_plan_cache.py`` checks them.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def role(logical: str, /, *, boundary: pulumi.Input[str], assume_role_policy: pu
     ``EnvironmentOutputs.permissions_boundary_arn``; the environment stack has it from
     :class:`PermissionsBoundary`, or :func:`boundary_of` from names); in the project account the
     project's (``ProjectOutputs.permissions_boundary_arn``). Whatever the role's policies grant
-    must lie inside that boundary (:mod:`stacks.boundary_policies`; ``tests/test_boundaries.py``
+    must lie inside that boundary (:mod:`stacks.boundary_policies`; ``tests/stacks/test_boundaries.py``
     fails naming each grant outside it).
 
     Adding a boundary to a role that has none is an in-place update (``PutRolePermissionsBoundary``),

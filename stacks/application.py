@@ -13,7 +13,10 @@ definition (the same for every application), then one component per capability i
 * service: the service and its autoscaling, with Service Connect (serve: others call it);
 * schedule: the state machine that runs the task and its schedule.
 
-Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the application has them.
+Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the application has them. A
+hold in the context (:class:`ecsp.context.Hold`, see :mod:`ecsp.rollout`) keeps the service on
+another task definition revision than the one registered here, or leaves it out until a
+first release has run.
 """
 
 from __future__ import annotations
@@ -214,9 +217,20 @@ def program(ctx: StackContext) -> None:
             schedule_name=job.schedule.name if job.schedule else None).export()
         return
 
+    hold = ctx.hold
+    service_task_definition: pulumi.Input[str] = task.task_definition.arn
+    if hold is not None and hold.revision is not None:
+        service_task_definition = hold.revision
+    elif hold is not None:
+        # A first deploy whose release command runs before the service exists: the service comes next.
+        ApplicationOutputs(task_definition_arn=task.task_definition.arn, log_group_name=task.log_group.name,
+                           topic_arns=topics.arns if topics is not None else None,
+                           queue_url=queue.queue.url if queue is not None else None).export()
+        return
+
     service = Service(
         app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
-        task_definition_arn=task.task_definition.arn, subnet_ids=subnet_ids,
+        task_definition_arn=service_task_definition, subnet_ids=subnet_ids,
         security_group_id=upstream.environment_security_group_id,
         target_group_arn=routing.target_group.arn if routing else None, rules=routing.rules if routing else [],
         wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect)
@@ -236,6 +250,7 @@ def program(ctx: StackContext) -> None:
         service_name=service.service.name,
         service_arn=service.service.arn,
         task_definition_arn=task.task_definition.arn,
+        service_task_definition_arn=hold.revision if hold is not None else None,
         target_group_arn=routing.target_group.arn if routing else None,
         log_group_name=task.log_group.name,
         url=routing.url if routing else None,

@@ -16,8 +16,8 @@ from ecsp import naming
 from ecsp.config import LOG_ROUTER, Container, ContainerHealthCheckConfig
 from stacks.application_iam import SecretRef
 
-# awslogs streams are <prefix>/<container>/<task id>, which `ecsp logs` reads.
-LOG_STREAM_PREFIX = "ecsp"
+# awslogs streams are <prefix>/<container>/<task id>, which `ecsp logs` reads (naming builds them).
+LOG_STREAM_PREFIX = naming.LOG_STREAM_PREFIX
 
 # The ECS keys of each container setting (ecsp.config.ContainerSettings), by field: one line each.
 SETTINGS: dict[str, Callable[[Any], dict[str, Any]]] = {

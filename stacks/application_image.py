@@ -28,9 +28,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp.config import ImageConfig
-
-# ecsp's platform names -> Docker's.
-DOCKER_PLATFORMS = {"linux/x86_64": "linux/amd64", "linux/arm64": "linux/arm64"}
+from ecsp.images import DOCKER_PLATFORMS
 
 
 def build_tag(image: ImageConfig, platform: str, image_tag: str | None) -> str:

@@ -71,5 +71,8 @@ class TaskDefinition(pulumi.ComponentResource):
                 operating_system_family="LINUX", cpu_architecture=CPU_ARCHITECTURES[settings.platform]),
             container_definitions=rendered,
             volumes=volumes,
+            # Replaced revisions stay ACTIVE: a service can only be moved (back) to an active one, and the
+            # release and rollback of ecsp.rollout do just that.
+            skip_destroy=True,
             opts=_aws.opts(provider, self))
         self.register_outputs({"logGroupName": self.log_group.name, "taskDefinitionArn": self.task_definition.arn})

@@ -17,7 +17,7 @@ the deployers' roles (:data:`ecsp.naming.PIPELINE_ROLE_PATH`) cannot be changed 
 
 That closes the deploy role's escalation: it may create roles ``<project>-<env>-*`` and write
 their policies, but only with this boundary attached, so a role it creates can never do more
-than ecsp's own roles of the environment may. ``tests/test_boundaries.py`` proves, over every
+than ecsp's own roles of the environment may. ``tests/stacks/test_boundaries.py`` proves, over every
 example and golden graph, that every grant of every ecsp role lies within its boundary and
 that the escalation is refused.
 

@@ -66,13 +66,15 @@ class ProjectOutputs(Contract):
     ``regions``: ``{<region>: {repositories: {<app>: <repositoryUrl>}, kmsKeyArn, bucketName}}``;
     ``permissions_boundary_arn``: the boundary the project account's roles carry (the pipeline
     stacks read it; a project stack deployed before boundaries existed lacks it);
-    the zone and the delegation role exist with a domain only.
+    the zone and the delegation role exist with a domain only, the GitHub roles with ``ci.github``.
     """
 
     regions: Any
     permissions_boundary_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     project_zone_id: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     dns_delegation_role_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)
+    # With ci.github: the roles GitHub Actions jobs assume, by role name.
+    github_role_arns: Any = dataclasses.field(default=None, metadata=WHEN_SET)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,6 +120,8 @@ class ApplicationOutputs(Contract):
     service_name: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     service_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     task_definition_arn: Any = None
+    # Set while the service runs another revision than task_definition_arn (a release that failed, a rollback).
+    service_task_definition_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     target_group_arn: Any = dataclasses.field(default=None, metadata=WHEN_SET)
     log_group_name: Any = None
     url: Any = dataclasses.field(default=None, metadata=WHEN_SET)

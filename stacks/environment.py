@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ecsp import naming
+from ecsp import ci, naming
 from ecsp import network as ecsp_network
 from ecsp.config import AccessLogsBucket as AccessLogsConfig
 from ecsp.config import Feature, ProjectConfig, extra_certificate_names
@@ -119,6 +119,33 @@ def permissions_boundary(inputs: dict[str, Any], provider: aws.Provider) -> _iam
         description=f"ecsp: the most any role of {project}-{environment} may do", provider=provider)
 
 
+def deploy_roles(ctx: StackContext, environment: str, provider: aws.Provider, boundary: pulumi.Input[str]) -> None:
+    """The environment's deploy role, if a pipeline or GitHub workflow deploys it; the preview deploy role,
+    if previews are like it. Both carry the environment's permissions ``boundary``."""
+    config = ctx.config
+    project = config.project.name
+    pipelines = config.pipelines_deploying(environment)
+    deployers = [naming.PipelineNames(project, p).build_role for p in pipelines]
+    github = ci.model(config) if config.ci.github is not None else None
+    who = [f"pipelines {', '.join(pipelines)}"] if pipelines else []
+    if github is not None and github.deployers_of(environment):
+        deployers += github.deployers_of(environment)
+        who.append(f"GitHub Actions ({github.repository})")
+    if deployers:
+        DeployRole("deploy", role_name=naming.deploy_role(project, environment), deployers=deployers,
+                   description=f"ecsp: {' and '.join(who)} deploy environment {environment} through this role",
+                   **iam_inputs(ctx, environment, provider), boundary=boundary, provider=provider)
+    if github is not None and github.previews is not None and github.previews.like == environment:
+        previews = f"{naming.PREVIEW_PREFIX}*"
+        domain = config.project.domain
+        inputs = {**iam_inputs(ctx, environment, provider), "environment": previews,
+                  "zone": naming.environment_zone(project, previews, domain) if domain else None}
+        DeployRole("preview-deploy", role_name=github.previews.deploy_role, deployers=github.preview_deployers(),
+                   description=f"ecsp: GitHub Actions ({github.repository}) deploy preview environments "
+                   f"{previews} like {environment} through this role", **inputs, boundary=boundary,
+                   provider=provider)
+
+
 def program(ctx: StackContext) -> None:
     env = ctx.stack.environment
     assert env is not None
@@ -173,9 +200,7 @@ def program(ctx: StackContext) -> None:
     if default_certificate is None and extra_certificates:
         default_certificate = extra_certificates.pop(0)
 
-    deploying = config.pipelines_deploying(env)
-    if deploying:
-        DeployRole("deploy", **iam, pipelines=deploying, boundary=boundary.arn, provider=provider)
+    deploy_roles(ctx, env, provider, boundary.arn)
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
                             environment_security_group_id=network.environment_security_group_id,

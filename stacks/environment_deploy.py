@@ -1,10 +1,13 @@
-"""The environment's deploy role: what a release pipeline's build assumes to deploy this environment's stacks.
+"""An environment's deploy role: what a release pipeline's build or a GitHub Actions job assumes to deploy it.
 
-Created only when a pipeline (``pipelines:`` in ecsp.yaml) has a stage for the environment,
-so configs without pipelines get exactly the environment stack they had. The role lives at
-the pipeline role path (:data:`ecsp.naming.PIPELINE_ROLE_PATH`) under a fixed name, so the
-pipeline stack knows its ARN without reading this stack; its trust and permissions are the
-pure documents of :mod:`stacks.pipeline_policies`. It carries the environment's permissions
+Created only when a pipeline (``pipelines:``) or a GitHub workflow (``ci.github``) deploys the
+environment, so other configs get exactly the environment stack they had; with
+``ci.github.previews``, the template environment's stack also has the preview deploy role, scoped
+to the preview environments' names (``pr-*``). The roles live at the pipeline role path
+(:data:`ecsp.naming.PIPELINE_ROLE_PATH`) under fixed names, so their deployers know their ARNs
+without reading this stack. Trust and permissions are the pure documents of
+:mod:`stacks.pipeline_policies`: every deploy role has the one least-privilege policy,
+:func:`~stacks.pipeline_policies.deploy_role_policy`. It carries the environment's permissions
 boundary, and may create and change roles only with that boundary attached.
 """
 
@@ -21,23 +24,24 @@ from stacks import pipeline_policies as policies
 
 
 class DeployRole(pulumi.ComponentResource):
-    """A role in the environment's account that only the deploying pipelines' build roles may assume."""
+    """A role in the environment's account that only its deployers, roles in the project account, may assume."""
 
     arn: pulumi.Output[str]
 
-    def __init__(self, name: str, *, project: str, environment: str, region: str, pipelines: list[str],
-                 partition: pulumi.Input[str], account: pulumi.Input[str], project_account: pulumi.Input[str],
-                 zone: str | None, dns_delegation_role: pulumi.Input[str] | None, boundary: pulumi.Input[str],
-                 provider: aws.Provider, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, *, role_name: str, description: str, deployers: list[str], project: str,
+                 environment: str, region: str, partition: pulumi.Input[str], account: pulumi.Input[str],
+                 project_account: pulumi.Input[str], zone: str | None, dns_delegation_role: pulumi.Input[str] | None,
+                 boundary: pulumi.Input[str], provider: aws.Provider,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        """``deployers``: role names at the pipeline role path; ``environment``: the name (or ``pr-*``) it deploys;
+        ``boundary``: the permissions boundary it carries, and the one every role it creates must carry."""
         super().__init__("ecsp:environment:DeployRole", name, None, opts)
-        build_roles = [naming.PipelineNames(project, p).build_role for p in pipelines]
         trust = pulumi.Output.all(partition, project_account).apply(lambda a: json.dumps(policies.deploy_role_trust(
-            a[0], a[1], [naming.role_arn(a[0], a[1], r, naming.PIPELINE_ROLE_PATH) for r in build_roles]),
+            a[0], a[1], [naming.role_arn(a[0], a[1], r, naming.PIPELINE_ROLE_PATH) for r in deployers]),
             sort_keys=True))
         role = _iam.role(
-            name, boundary=boundary, name=naming.deploy_role(project, environment), path=naming.PIPELINE_ROLE_PATH,
-            assume_role_policy=trust,
-            description=f"ecsp: pipelines {', '.join(pipelines)} deploy environment {environment} through this role",
+            name, boundary=boundary, name=role_name, path=naming.PIPELINE_ROLE_PATH, assume_role_policy=trust,
+            description=description,
             # `ecsp up` through this role runs for up to an hour; the default session is one hour too.
             max_session_duration=3600,
             opts=_aws.opts(provider, self))

@@ -1,16 +1,17 @@
-"""The release pipeline's IAM documents, as pure functions of plain values (ARNs, names, accounts).
+"""The deployers' IAM documents (release pipelines, GitHub Actions), as pure functions of plain values.
 
 Three roles: the pipeline's (moves artifacts, starts builds, uses the source connection), the
 build's (reads artifacts, pushes images, reads the Pulumi state, assumes deploy roles), both in
 the project account, and each deployed environment's deploy role (in the environment's account),
-which only the build roles of the pipelines that deploy it may assume.
+which only the build roles of the pipelines that deploy it (and the role of its GitHub Actions
+job) may assume. :func:`deploy_role_policy` is the one least-privilege policy of every deploy role.
 
 Least privilege, honestly: every statement names its resources, except the ones listed in
 :data:`ANY_RESOURCE_ACTIONS`, which AWS only authorises on ``*`` (no resource-level permissions),
 and the create/change statements scoped by the ``ecsp:project`` tag instead of an ARN (EC2,
 load balancers, certificates, scaling targets get their ARNs at creation). Deploying an
 environment needs broad rights on the services ecsp manages; :func:`deploy_role_policy` documents
-what stays wide. ``tests/test_stack_pipeline.py`` walks every document of the pipeline and
+what stays wide. ``tests/stacks/test_stack_pipeline.py`` walks every document of the pipeline and
 environment stacks against these rules.
 """
 
@@ -136,6 +137,22 @@ def secret_arn(partition: str, region: str, account: str, ref: str) -> str:
     return f"arn:{partition}:ssm:{region}:{account}:parameter/{ref.lstrip('/')}"
 
 
+def deployer_statements(*, partition: str, repositories: Sequence[str], deploy_roles: Sequence[str], backend: str,
+                        secrets_provider: str, account: str) -> list[Document]:
+    """What any runner of ``ecsp up --env E --deploy-role ARN`` needs in the project account.
+
+    A pipeline's build and a GitHub Actions job both: push the built images, read and write the
+    Pulumi state and its secrets key, and assume the environments' deploy roles.
+    """
+    statements = [_statement("EcrLogin", ["ecr:GetAuthorizationToken"], "*")]
+    if repositories:
+        statements.append(_statement("PushImages", [*ECR_PUSH_ACTIONS, "ecr:DescribeImages"], repositories))
+    statements.append(_statement("AssumeDeployRoles", ["sts:AssumeRole"], deploy_roles))
+    statements += state_statements(partition, backend)
+    statements += secrets_provider_statements(partition, account, secrets_provider)
+    return statements
+
+
 def build_role_policy(*, partition: str, artifacts: Sequence[RegionArtifacts], log_groups: Sequence[str],
                       repositories: Sequence[str], deploy_roles: Sequence[str], backend: str, secrets_provider: str,
                       account: str, parameters: Sequence[str] = (), secrets: Sequence[str] = ()) -> Document:
@@ -144,13 +161,9 @@ def build_role_policy(*, partition: str, artifacts: Sequence[RegionArtifacts], l
         _statement("WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{g}:*" for g in log_groups]),
         *_artifact_statements(artifacts, ["s3:GetObject", "s3:GetObjectVersion"],
                               ["s3:GetBucketAcl", "s3:GetBucketLocation"]),
-        _statement("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+        *deployer_statements(partition=partition, repositories=repositories, deploy_roles=deploy_roles,
+                             backend=backend, secrets_provider=secrets_provider, account=account),
     ]
-    if repositories:
-        statements.append(_statement("PushImages", [*ECR_PUSH_ACTIONS, "ecr:DescribeImages"], repositories))
-    statements.append(_statement("AssumeDeployRoles", ["sts:AssumeRole"], deploy_roles))
-    statements += state_statements(partition, backend)
-    statements += secrets_provider_statements(partition, account, secrets_provider)
     if parameters:
         statements.append(_statement("ReadParameters", ["ssm:GetParameters"], parameters))
     if secrets:
@@ -158,17 +171,19 @@ def build_role_policy(*, partition: str, artifacts: Sequence[RegionArtifacts], l
     return {"Version": VERSION, "Statement": statements}
 
 
-def deploy_role_trust(partition: str, project_account: str, build_roles: Iterable[str]) -> Document:
-    """Only the build roles of the pipelines deploying this environment, in the project account, may assume it.
+def deploy_role_trust(partition: str, project_account: str, deployers: Iterable[str]) -> Document:
+    """Only the deployers of this environment, roles in the project account, may assume it.
 
-    The principal is the project account with an ``aws:PrincipalArn`` condition rather than the
-    role ARNs themselves: IAM rejects a trust policy naming a role that does not exist yet, and
-    the environment is deployed before its pipeline.
+    The deployers are the build roles of the pipelines deploying the environment and the role
+    its GitHub Actions job assumes. The principal is the project account with an
+    ``aws:PrincipalArn`` condition rather than the role ARNs themselves: IAM rejects a trust
+    policy naming a role that does not exist yet, and the environment is deployed before its
+    pipeline.
     """
     return {"Version": VERSION, "Statement": [
-        {"Sid": "PipelineBuilds", "Effect": "Allow", "Principal": {"AWS": root(partition, project_account)},
+        {"Sid": "Deployers", "Effect": "Allow", "Principal": {"AWS": root(partition, project_account)},
          "Action": "sts:AssumeRole",
-         "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(set(build_roles))}}}]}
+         "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(set(deployers))}}}]}
 
 
 def _tagged(project: str, key: str = "aws:ResourceTag") -> Document:
@@ -263,6 +278,12 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
         _statement("TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
         _statement("TagTaskDefinitions", ["ecs:TagResource", "ecs:UntagResource"],
                    [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"]),
+        # A release command (ecsp.rollout) runs as a one-off task of the new revision, followed to its end. The
+        # cluster's name is Pulumi's auto-name of <project>-<env> (a suffix follows).
+        _statement("Releases", ["ecs:RunTask"], [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"],
+                   Condition={"ArnLike": {"ecs:cluster": f"arn:{p}:ecs:{r}:{a}:cluster/{base}-*"}}),
+        _statement("ReleaseTasks", ["ecs:DescribeTasks", "ecs:StopTask"], [f"arn:{p}:ecs:{r}:{a}:task/{base}-*/*"]),
+        _statement("ReleaseLogs", ["logs:FilterLogEvents"], [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}-*"]),
         _statement("LogGroups", ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
                                  "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
                                  "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"],

@@ -1,5 +1,5 @@
-"""The project stack: per-region artifacts (ECR, KMS, S3), the project account's permissions boundary and,
-with a domain, the project DNS.
+"""The project stack: per-region artifacts (ECR, KMS, S3), the project account's permissions boundary, with a
+domain the project DNS, with ci.github its roles.
 
 Runs in the project account with one explicit provider per region that hosts an
 environment (plus the home region for Route 53 and IAM when a domain is set). Its outputs
@@ -26,6 +26,7 @@ from stacks import project_policies as policies
 from stacks.contracts import ProjectOutputs
 from stacks.project_artifacts import RegionAccess, RegionalArtifacts
 from stacks.project_dns import ProjectDns
+from stacks.project_github import GithubAccess
 
 
 class _Region:
@@ -93,12 +94,17 @@ def program(ctx: StackContext) -> None:
             sort_keys=True)),
         description=f"ecsp: the most any role of project {project.name} in this account may do",
         provider=home.provider)
-    outputs = ProjectOutputs(regions=exported, permissions_boundary_arn=boundary.arn)
+    github = None
+    if config.ci.github is not None:
+        github = GithubAccess("github", config=config, partition=home.partition, boundary=boundary.arn,
+                              provider=home.provider)
+    github_roles = github.role_arns if github is not None else None
+    outputs = ProjectOutputs(regions=exported, permissions_boundary_arn=boundary.arn, github_role_arns=github_roles)
     if project.domain:
         dns = ProjectDns(
             "dns", project=project.name, domain=project.domain, partition=home.partition,
             environment_accounts=home.accounts([config.account_of(env) for env in config.environments]),
             boundary=boundary.arn, provider=home.provider)
         outputs = ProjectOutputs(regions=exported, permissions_boundary_arn=boundary.arn, project_zone_id=dns.zone_id,
-                                 dns_delegation_role_arn=dns.delegation_role_arn)
+                                 dns_delegation_role_arn=dns.delegation_role_arn, github_role_arns=github_roles)
     outputs.export()

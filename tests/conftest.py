@@ -1,15 +1,14 @@
-"""Shared fixtures: paths, example projects, the --update-golden flag."""
+"""Shared fixtures and options: the --update-golden flag, and ``slow`` tests run only when ECSP_RUN_SLOW=1."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests import harness
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*/ecsp.yaml"))
+from tests.paths import ROOT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -18,6 +17,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     harness.UPDATE_GOLDEN = bool(config.getoption("--update-golden"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``slow`` (minutes each) unless ECSP_RUN_SLOW=1, as ``.ci/run`` sets it."""
+    if os.environ.get("ECSP_RUN_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow (minutes): ECSP_RUN_SLOW=1 runs it, as CI does")
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from pulumi.automation.errors import create_command_error
 from semver import VersionInfo
 
 FAKE_VERSION = "3.200.0"
-FIXTURES = Path(__file__).parent / "fixtures" / "pulumi-events"
 CANCEL_EVENT = '{"sequence": 999, "timestamp": 0, "cancelEvent": {}}\n'
 SECRET_SENTINEL = "[secret]"
 # How the engine serialises a secret it does not show (pulumi's resource.SigKey and SecretSig).

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from pathlib import Path
 from typing import Any
 
 from ecsp import graph as graphs
@@ -17,8 +16,8 @@ from ecsp import loader, mocks, planner
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator
 from stacks import PROGRAMS
+from tests.paths import GOLDEN
 
-GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = False  # set by conftest from --update-golden
 
 

@@ -87,6 +87,7 @@ def deploy_environment(endpoint: str, project: str, env: str, region: str = "us-
     ecs, ec2, elbv2 = (client(endpoint, s, region) for s in ("ecs", "ec2", "elbv2"))
     cluster = ecs.create_cluster(clusterName=names.cluster + suffix, tags=ecs_tags(tags))["cluster"]
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # as the environment stack's VPC
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"][:2]]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=z)["Subnet"]["SubnetId"]
                for i, z in enumerate(zones)]
@@ -105,8 +106,15 @@ def deploy_environment(endpoint: str, project: str, env: str, region: str = "us-
 
 def deploy_application(endpoint: str, env: Environment, app: str, *, path: str = "/", desired: int = 1,
                        targets: int = 1, priority: int = 100, tagged: bool = True,
-                       service_name: str | None = None, attach: bool = True) -> dict[str, Any]:
-    """What the application stack creates that status/logs read: log group, target group, rule, service."""
+                       service_name: str | None = None, attach: bool = True, exec_enabled: bool = False,
+                       runnable: bool = False, environment: dict[str, str] | None = None,
+                       task_role_arn: str | None = None) -> dict[str, Any]:
+    """What the application stack creates that status/logs read: log group, target group, rule, service.
+
+    ``runnable``: give the container its own memory, which moto's RunTask needs (it computes
+    placement from container-level memory only; ecsp sets the task's). ``environment``: the
+    container's variables; ``task_role_arn``: the task definition's task role.
+    """
     tags = {"ecsp:project": env.project, "ecsp:environment": env.name, "ecsp:application": app} if tagged else {}
     names = naming.AppNames(env.project, env.name, app)
     ecs, elbv2, logs = (client(endpoint, s, env.region) for s in ("ecs", "elbv2", "logs"))
@@ -121,14 +129,19 @@ def deploy_application(endpoint: str, env: Environment, app: str, *, path: str =
     if targets:
         elbv2.register_targets(TargetGroupArn=tg["TargetGroupArn"],
                                Targets=[{"Id": f"10.0.0.{10 + i}", "Port": 80} for i in range(targets)])
+    container: dict[str, Any] = {
+        "name": names.container, "image": "public.ecr.aws/nginx/nginx:stable",
+        "portMappings": [{"containerPort": 80}],
+        "environment": [{"name": k, "value": v} for k, v in (environment or {}).items()],
+        "logConfiguration": {"logDriver": "awslogs", "options": {
+            "awslogs-group": names.log_group, "awslogs-region": env.region, "awslogs-stream-prefix": "ecsp"}},
+    }
+    if runnable:
+        container["memory"] = 512
     task = ecs.register_task_definition(
         family=names.family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-        containerDefinitions=[{
-            "name": names.container, "image": "public.ecr.aws/nginx/nginx:stable",
-            "portMappings": [{"containerPort": 80}],
-            "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": names.log_group, "awslogs-region": env.region, "awslogs-stream-prefix": "ecsp"}},
-        }])["taskDefinition"]
+        containerDefinitions=[container], **({"taskRoleArn": task_role_arn} if task_role_arn else {}),
+        tags=ecs_tags(tags))["taskDefinition"]
     service = ecs.create_service(
         cluster=env.cluster_arn, serviceName=service_name or names.service, taskDefinition=task["taskDefinitionArn"],
         desiredCount=desired, launchType="FARGATE",
@@ -138,6 +151,7 @@ def deploy_application(endpoint: str, env: Environment, app: str, *, path: str =
                                                         "assignPublicIp": "ENABLED"}},
         deploymentConfiguration={"maximumPercent": 200, "minimumHealthyPercent": 100,
                                  "deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        enableExecuteCommand=exec_enabled,
         tags=ecs_tags(tags),
     )["service"]
     return {"service": service, "target_group": tg, "log_group": names.log_group}
@@ -197,3 +211,17 @@ def no_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def aws_is_moto(moto: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """The code paths that read real AWS (no --local) sent to moto: ``AWS_ENDPOINT_URL`` and fake credentials.
+
+    For commands moto cannot serve in ``--local`` mode as ecsp deploys there, whose AWS calls
+    are still worth testing against its API.
+    """
+    no_aws_credentials(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE["aws_secret_access_key"])
+    return moto

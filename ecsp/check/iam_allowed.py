@@ -2,7 +2,7 @@
 
 An entry matches a finding by parliament's issue code, the resource type that carries the
 policy, the resource's logical name (a glob) and words the finding must mention. Every entry
-must match a finding of some example or golden graph (tests/test_check_iam.py): one that no
+must match a finding of some example or golden graph (tests/check/test_check.py): one that no
 longer does is removed, not kept "just in case".
 """
 
@@ -21,21 +21,24 @@ class Allowed:
 
 
 _KEY = "aws:kms/key:Key"
+_ROLE = "aws:iam/role:Role"
 _ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 _POLICY = "aws:iam/policy:Policy"
 # The logical names of the deploy roles' policies and of the permissions boundaries (stacks/).
 _DEPLOY = "*deploy"
 _BOUNDARY = "permissions-boundary"
+_TAG_SCOPED = ("the statement only applies with the ecsp:project tag (aws:RequestTag on create, aws:ResourceTag "
+               "on change), the scope AWS offers where ARNs only exist after creation; parliament does not read "
+               "conditions as scoping")
+_GITHUB_KEYS = ("token.actions.githubusercontent.com:aud and :sub are the condition keys of that OIDC provider, "
+                "which IAM documents for web identity federation (<provider>:aud, <provider>:sub); parliament "
+                "only knows those of the fixed providers (Cognito, Amazon, Facebook, Google)")
 
 
 def _deploy_and_boundary(issue: str, mentions: tuple[str, ...], reason: str) -> tuple[Allowed, Allowed]:
     """The same finding in a deploy role's policy and in the environment boundary, which includes that policy."""
     return (Allowed(issue, _ROLE_POLICY, _DEPLOY, mentions, reason),
             Allowed(issue, _POLICY, _BOUNDARY, mentions, reason))
-
-
-_TAGGED = ("scoped by the ecsp:project tag instead of an ARN (aws:RequestTag on create, aws:ResourceTag on change: "
-           "the ARNs exist only after creation), a condition parliament does not weigh")
 
 ALLOWED: tuple[Allowed, ...] = (
     Allowed("RESOURCE_STAR", _KEY, "*", (),
@@ -53,6 +56,35 @@ ALLOWED: tuple[Allowed, ...] = (
             "kms:ResourceAliases is a condition key of the KMS key resource (AWS's Service Authorization "
             "Reference, and parliament's own definition lists it there); parliament only looks at per-action "
             "condition keys, so it misses it"),
+    # A GitHub Actions job's role (project account) does what a pipeline build does; its trust names GitHub.
+    Allowed("CREDENTIALS_EXPOSURE", _ROLE_POLICY, "github-*", ("sts:assumerole", "ecr:getauthorizationtoken"),
+            "a GitHub Actions job deploys by assuming its environments' deploy roles (named by ARN) and pushes "
+            "images after logging in to ECR, whose GetAuthorizationToken has no resource to scope"),
+    Allowed("UNKNOWN_CONDITION_FOR_ACTION", _ROLE_POLICY, "github-*", ("kms:ResourceAliases",),
+            "kms:ResourceAliases is a condition key of the KMS key resource; parliament only looks at per-action "
+            "condition keys, so it misses it"),
+    Allowed("UNKNOWN_FEDERATION_SOURCE", _ROLE, "github-*", ("oidc-provider/token.actions.githubusercontent.com",),
+            "the trust names the account's GitHub OIDC provider by ARN; parliament only knows the fixed web "
+            "identity providers"),
+    Allowed("UNKNOWN_CONDITION_FOR_ACTION", _ROLE, "github-*", ("token.actions.githubusercontent.com:aud",),
+            _GITHUB_KEYS),
+    Allowed("UNKNOWN_CONDITION_FOR_ACTION", _ROLE, "github-*", ("token.actions.githubusercontent.com:sub",),
+            _GITHUB_KEYS),
+    # An environment's deploy role (pipelines and GitHub Actions assume it): stacks/pipeline_policies.py.
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("ec2:DescribeVpcAttribute",),
+            "read-only EC2 describe calls (ec2:Describe*), most of which AWS only grants on *"),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("ec2:CreateVpc",), _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("ec2:DeleteVpc",), _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("elasticloadbalancing:CreateTargetGroup",), _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("elasticloadbalancing:DeleteRule",), _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("application-autoscaling:RegisterScalableTarget",),
+            _TAG_SCOPED),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*deploy", ("ecs:RegisterTaskDefinition",),
+            "task definition registration has no resource-level permissions; the roles a task definition may "
+            "name are limited by iam:PassRole to <project>-<env>-*"),
+    Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _ROLE_POLICY, "*deploy", ("iam:putrolepolicy", "iam:passrole"),
+            "deploying an environment creates its applications' roles: the grant is limited to the roles named "
+            "<project>-<env>-* (PassRole only to ECS tasks); the README says what that lets a deployer do"),
     Allowed("RESOURCE_MISMATCH", _ROLE_POLICY, "*pipeline", ("codeconnections:UseConnection",),
             "a connection's ARN has the codestar-connections or the codeconnections prefix depending on when "
             "AWS created it, and the policy grants both actions on that ARN so either works; parliament "
@@ -67,7 +99,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "PERMISSIONS_MANAGEMENT_ACTIONS", ("iam:createrole", "iam:putrolepolicy"),
         "the deploy role creates the application roles <project>-<env>-* and writes their policies, only with the "
         "environment's permissions boundary attached (iam:PermissionsBoundary), which it can neither change nor "
-        "remove; tests/test_boundaries.py shows the escalation refused"),
+        "remove; tests/stacks/test_boundaries.py shows the escalation refused"),
     *_deploy_and_boundary(
         "PRIVILEGE_ESCALATION", ("sts:assumerole",),
         "the only role the deploy role may assume is the project's DNS delegation role (NS records below the "
@@ -76,12 +108,12 @@ ALLOWED: tuple[Allowed, ...] = (
         "CREDENTIALS_EXPOSURE", ("sts:assumerole",),
         "across accounts the environment writes its NS delegation record through the project's DNS delegation "
         "role, named by ARN"),
-    *_deploy_and_boundary("RESOURCE_STAR", ("ec2:CreateVpc",), _TAGGED),
-    *_deploy_and_boundary("RESOURCE_STAR", ("ec2:DeleteVpc",), _TAGGED),
-    *_deploy_and_boundary("RESOURCE_STAR", ("elasticloadbalancing:CreateTargetGroup",), _TAGGED),
-    *_deploy_and_boundary("RESOURCE_STAR", ("elasticloadbalancing:DeleteTargetGroup",), _TAGGED),
-    *_deploy_and_boundary("RESOURCE_STAR", ("application-autoscaling:RegisterScalableTarget",), _TAGGED),
-    *_deploy_and_boundary("RESOURCE_STAR", ("acm:AddTagsToCertificate",), _TAGGED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("ec2:CreateVpc",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("ec2:DeleteVpc",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("elasticloadbalancing:CreateTargetGroup",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("elasticloadbalancing:DeleteTargetGroup",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("application-autoscaling:RegisterScalableTarget",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("acm:AddTagsToCertificate",), _TAG_SCOPED),
     *_deploy_and_boundary(
         "RESOURCE_STAR", ("ec2:DescribeFleetHistory",),
         "ec2:Describe* is read only and EC2's describe calls have no resource-level permissions; parliament "

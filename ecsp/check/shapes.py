@@ -590,6 +590,17 @@ def iam_role(r: Resource) -> list[Request]:
     return _one("iam", "CreateRole", i)
 
 
+def iam_oidc_provider(r: Resource) -> list[Request]:
+    i = _inputs(r)
+    params: dict[str, Any] = {}
+    _move(i, params, {"url": "Url", "clientIdLists": "ClientIDList", "thumbprintLists": "ThumbprintList",
+                      "tags": "Tags"})
+    if i:
+        raise TranslationGap(f"CreateOpenIDConnectProvider: {', '.join(sorted(i))} not translated; "
+                             "teach ecsp/check/shapes.py")
+    return _one("iam", "CreateOpenIDConnectProvider", params)
+
+
 def iam_role_policy(r: Resource) -> list[Request]:
     i = _inputs(r)
     return _one("iam", "PutRolePolicy", {"RoleName": i.get("role"), "PolicyName": _name(r),
@@ -847,6 +858,7 @@ TABLE: dict[str, Translate] = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": s3_encryption,
     "aws:s3/bucketVersioning:BucketVersioning": s3_versioning,
     "aws:iam/role:Role": iam_role,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": iam_oidc_provider,
     "aws:iam/rolePolicy:RolePolicy": iam_role_policy,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": iam_role_policy_attachment,
     "aws:iam/policy:Policy": iam_policy,

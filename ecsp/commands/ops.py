@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ecsp.commands import HelpFormatter
-from ecsp.commands.options import add_json, add_local, add_targets
-
-if TYPE_CHECKING:
-    from ecsp.config import ProjectConfig
+from ecsp.commands.options import add_environment, add_json, add_local, add_targets, chosen_environment
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -35,18 +32,32 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "logs", parents=[common], help="an application's CloudWatch logs, with timestamps and task ids",
         description="Print the application's CloudWatch Logs events (log group /ecsp/<project>-<env>-<app>), "
-        "oldest first, each with its UTC time and container/task id. With --follow, keep printing new events "
-        "until Ctrl-C; stopping that way is the normal end of following and exits with status 0.",
+        "oldest first, each with its UTC time and container/task id: every container's and task's, running or "
+        "stopped, unless --container or --task narrows them. With --follow, keep printing new events until "
+        "Ctrl-C; stopping that way is the normal end of following and exits with status 0. --previous reads "
+        "the task that stopped last (ECS lists stopped tasks for about an hour): why it stopped, then its logs.",
         epilog="examples:\n  ecsp logs web --env test\n  ecsp logs web --env prod --since 30m --filter ERROR\n"
-        "  ecsp logs web --env test --follow --json | jq -r .message",
+        "  ecsp logs web --env test --follow --json | jq -r .message\n"
+        "  ecsp logs web --env prod --start 2026-06-12T09:00 --end 2026-06-12T09:30\n"
+        "  ecsp logs web --env prod --start 3h --end 2h --container datadog\n"
+        "  ecsp logs web --env prod --task 1a2b3c4d   one task's lines (its id's start)\n"
+        "  ecsp logs web --env prod --previous        why the last task stopped, its logs",
         formatter_class=raw,
     )
     p.add_argument("application", metavar="APP", help="the application")
-    p.add_argument("--env", metavar="NAME", help="the environment (optional when the project has only one)")
+    add_environment(p)
     p.add_argument("--since", default="1h", metavar="DURATION", help="how far back: 30m, 1h, 2d (default: 1h)")
+    p.add_argument("--start", metavar="TIME", help="from this time instead: ISO 8601 (UTC unless it has an offset) "
+                   "or a duration ago (3h)")
+    p.add_argument("--end", metavar="TIME", help="until this time (same forms as --start; not with --follow)")
     p.add_argument("--follow", action="store_true", help="keep printing new events until Ctrl-C")
     p.add_argument("--filter", metavar="PATTERN",
                    help="a CloudWatch Logs filter pattern, e.g. ERROR or '\"connection refused\"'")
+    p.add_argument("--container", metavar="NAME", help="only this container's lines (a sidecar's, say); default: "
+                   "every container's")
+    p.add_argument("--task", action="append", default=[], metavar="ID",
+                   help="only this task's lines: its id or its first characters (repeatable)")
+    p.add_argument("--previous", action="store_true", help="the task that stopped last: why, then its logs")
     add_json(p, what="one JSON document per event (JSON Lines)")
     add_local(p)
     p.set_defaults(handler=logs)
@@ -97,30 +108,32 @@ def status(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
-def _environment(args: argparse.Namespace, config: ProjectConfig, command: str) -> str:
-    """``--env``, or the only environment there is; a usage error with an example when there are several."""
-    from ecsp.errors import UsageError
-
-    if args.env is not None:
-        return str(args.env)
-    first = next(iter(config.environments))
-    if len(config.environments) != 1:
-        raise UsageError("say which environment with --env", fix=f"e.g. ecsp {command} {args.application} --env "
-                         f"{first}")
-    return first
-
-
 def logs(args: argparse.Namespace) -> int:
     import sys
+    from datetime import UTC
 
     from ecsp import api, views
     from ecsp.ops import logs as ops
 
     project = api.load(args.file)
-    env = _environment(args, project.config, "logs")
-    events = project.logs(args.application, env, since=args.since, follow=args.follow, filter=args.filter,
-                          local=args.local)
-    out = views.console()
+    env = chosen_environment(args, project.config, "logs")
+    out, err = views.console(), views.console(stderr=True)
+    start, end, tasks = args.start, args.end, list(args.task)
+    if args.previous:
+        if args.follow or args.task or args.start or args.end:
+            from ecsp.errors import UsageError
+
+            raise UsageError("--previous picks its task and time: it does not go with --follow, --task, --start or "
+                             "--end", fix=f"e.g. ecsp logs {args.application} --env {env} --previous")
+        last = project.last_stopped_task(args.application, env, local=args.local)
+        when = f" at {last.stopped_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if last.stopped_at else ""
+        outcome = last.outcome()
+        if last.stopped_reason and last.stopped_reason not in outcome:
+            outcome += f"; ECS: {last.stopped_reason}"
+        err.print(f"task {last.id} stopped{when}: {outcome}", soft_wrap=True)
+        (start, end), tasks = last.log_window(), [last.id]
+    events = project.logs(args.application, env, since=args.since, start=start, end=end, follow=args.follow,
+                          filter=args.filter, container=args.container, tasks=tasks, local=args.local)
     try:
         for event in events:
             if args.json:
@@ -145,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     from ecsp.ops.workloads import Execution
 
     project = api.load(args.file)
-    env = _environment(args, project.config, "run")
+    env = chosen_environment(args, project.config, "run")
     out, err = views.console(), views.console(stderr=True)
     items = project.run_job(args.application, env, follow=not args.detach, local=args.local)
     last: Execution | None = None

@@ -6,8 +6,12 @@ Imports only argparse and :mod:`ecsp.progress` (which loads no rich), so ``ecsp 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ecsp.progress import MODES
+
+if TYPE_CHECKING:
+    from ecsp.config import ProjectConfig
 
 LOCAL_HELP = "read the local AWS emulator (what `ecsp up --local` created) instead of AWS"
 # Commands that run pulumi: its state lives apart in local mode too.
@@ -20,6 +24,25 @@ def add_targets(p: argparse.ArgumentParser) -> None:
                    help="only this environment (repeatable)")
     p.add_argument("--app", action="append", default=[], metavar="NAME",
                    help="only this application (repeatable)")
+
+
+def add_environment(p: argparse.ArgumentParser) -> None:
+    """``--env NAME`` of a command about one application in one environment."""
+    p.add_argument("--env", metavar="NAME", help="the environment (optional when the project has only one)")
+
+
+def chosen_environment(args: argparse.Namespace, config: ProjectConfig, command: str) -> str:
+    """``--env``, or the only environment there is; a usage error with an example when there are several."""
+    from ecsp.errors import UsageError
+
+    if args.env is not None:
+        return str(args.env)
+    first = next(iter(config.environments))
+    if len(config.environments) != 1:
+        what = getattr(args, "application", None) or getattr(args, "name", None) or ""
+        raise UsageError("say which environment with --env", fix=f"e.g. ecsp {command} {what} --env {first}"
+                         .replace("  ", " "))
+    return first
 
 
 def add_stack(p: argparse.ArgumentParser) -> None:
@@ -55,5 +78,5 @@ def add_progress(p: argparse.ArgumentParser, *, modes: tuple[str, ...] = MODES, 
     p.add_argument("--progress", choices=modes, default="auto", help=help)
 
 
-__all__ = ["LOCAL_HELP", "LOCAL_STATE_HELP", "MODES", "add_backend", "add_json", "add_local", "add_progress",
-           "add_stack", "add_targets", "add_with_pipeline", "add_yes"]
+__all__ = ["LOCAL_HELP", "LOCAL_STATE_HELP", "MODES", "add_backend", "add_environment", "add_json", "add_local",
+           "add_progress", "add_stack", "add_targets", "add_with_pipeline", "add_yes", "chosen_environment"]

@@ -44,9 +44,15 @@ examples:
   ecsp up --parallel 8 --progress plain   8 at once, one line per step (CI)
   ecsp up --with-pipeline                 the pipeline stacks too
   ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
+  ecsp up --env pr-42 --like test         a preview like test (expires in 3d)
+  ecsp up --env pr-42 --ttl 12h           renew it: expires 12 hours from now
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
+
+A preview environment (--like) has its own stacks with the settings of the environment it is
+like, made cheaper (no NAT, one task unless that environment's override sets a count), and its
+expiry in its stacks' tags: `ecsp ls` shows it, `ecsp destroy --expired` removes it.
 
 Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on), 3 pulumi
 missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their locks).
@@ -57,6 +63,8 @@ examples:
   ecsp destroy --env test --app web       web's stack in test only
   ecsp destroy --env test                 test and all its applications
   ecsp destroy --yes                      everything, without asking (CI)
+  ecsp destroy --env pr-42 --yes          a preview environment
+  ecsp destroy --expired --yes            every preview past its expiry
 
 Destroy runs dependents first and never touches stacks that were not selected: it refuses
 to destroy an environment while one of its applications is still deployed and not selected.
@@ -102,12 +110,30 @@ def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
         add_local(p, help=LOCAL_STATE_HELP)
 
 
-def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
-    p.add_argument("--with-upstream", action="store_true",
-                   help=f"with --env/--app: also {verb} upstream stacks that are already deployed")
+def _deploy_role(p: argparse.ArgumentParser) -> None:
     p.add_argument("--deploy-role", metavar="ARN",
                    help="deploy the environments' stacks through this IAM role, assumed from the default "
                    "credentials, instead of their profile/role_arn (what a pipeline's build does)")
+
+
+def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument("--with-upstream", action="store_true",
+                   help=f"with --env/--app: also {verb} upstream stacks that are already deployed")
+    _deploy_role(p)
+    p.add_argument("--like", metavar="ENV",
+                   help="--env names a new preview environment, with the settings of environment ENV")
+
+
+def _ttl(text: str) -> str:
+    """--ttl DURATION: checked with the other flags (a bad duration is a usage error before anything runs)."""
+    from ecsp import previews
+    from ecsp.errors import UsageError
+
+    try:
+        previews.ttl(text)
+    except UsageError as e:
+        raise argparse.ArgumentTypeError(f"{e.message}; {e.fix}") from None
+    return text
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -117,6 +143,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        epilog=UP_EPILOG, formatter_class=RAW)
     _common_run(p)
     _deploy_options(p, "re-run")
+    p.add_argument("--ttl", type=_ttl, metavar="DURATION",
+                   help="a preview environment's time to live from now: 30m, 12h, 3d (default 3d, at most 90d)")
     p.set_defaults(handler=up)
 
     p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
@@ -132,6 +160,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        "confirmation unless --yes.", epilog=DESTROY_EPILOG, formatter_class=RAW)
     _common_run(p)
     add_yes(p)
+    _deploy_role(p)
+    p.add_argument("--expired", action="store_true",
+                   help="destroy every preview environment past its expiry (no --env/--app)")
     p.set_defaults(handler=destroy)
 
     p = sub.add_parser("refresh", parents=[common], help="read the real state of the stacks' resources",
@@ -155,16 +186,23 @@ def refresh(args: argparse.Namespace) -> int:
 
 def destroy(args: argparse.Namespace) -> int:
     from ecsp import api
+    from ecsp.errors import UsageError
 
     project = api.load(args.file)
+    if args.expired and (args.env or args.app or args.with_pipeline):
+        raise UsageError("--expired selects the expired preview environments; it takes no --env, --app or "
+                         "--with-pipeline", fix="ecsp destroy --expired")
     names = project.destroy_targets(env=args.env, app=args.app, local=args.local, backend=args.backend,
-                                    with_pipeline=args.with_pipeline)
+                                    with_pipeline=args.with_pipeline, expired=args.expired)
     if not names:
-        print("nothing to destroy: none of the selected stacks is deployed", file=sys.stderr)
+        what = "no preview environment has expired" if args.expired else "none of the selected stacks is deployed"
+        print(f"nothing to destroy: {what}", file=sys.stderr)
         return 0
     if not args.yes:
         confirm(f"destroy {len(names)} stack(s) and every AWS resource in them?\n  " + "\n  ".join(names),
                 answer=project.name, what=f"type the project name ({project.name}) to confirm")
+    if args.expired:  # the same previews the prompt listed, by name (one may expire while it was read)
+        args.env = sorted({name.rsplit("/", 1)[1] for name in names})
     return _run(args, "destroy", project=project)
 
 
@@ -181,7 +219,8 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
         result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
                              reporter=reporter, local=local, backend=args.backend, check=False,
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
-                             deploy_role=getattr(args, "deploy_role", None))
+                             deploy_role=getattr(args, "deploy_role", None), like=getattr(args, "like", None),
+                             ttl=getattr(args, "ttl", None))
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view()  # per resource, with the properties that differ
         if changes is not None:

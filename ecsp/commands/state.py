@@ -21,6 +21,9 @@ examples:
   ecsp ls
   ecsp ls --json | jq -r '.[] | select(.status == "deployed") | .stack'
   ecsp ls --local                         stacks deployed to the local emulator
+
+Preview environments (`ecsp up --env pr-42 --like test`) are listed with the environment they
+are like and their expiry, read from their stacks' tags in the state backend.
 """
 
 CANCEL_EPILOG = """\
@@ -136,7 +139,11 @@ def ls(args: argparse.Namespace) -> int:
         return 0
     from ecsp import views
 
-    views.console().print(views.stacks_table(project.name, rows))
+    console = views.console()
+    console.print(views.stacks_table(project.name, rows))
+    previews = views.previews_table(rows)
+    if previews is not None:
+        console.print(previews)
     return 0
 
 

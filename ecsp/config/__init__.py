@@ -12,7 +12,7 @@ has no import loop (``tests/test_architecture.py`` keeps it so):
    :mod:`.variables`, :mod:`.fields` (capabilities, merge policies, the derived forms);
 2. the sections and blocks: :mod:`.project`, :mod:`.environment`, :mod:`.needs`, :mod:`.task`,
    :mod:`.containers`, :mod:`.storage`, :mod:`.http`, :mod:`.service`, :mod:`.messaging`,
-   :mod:`.job`, :mod:`.pipeline`;
+   :mod:`.job`, :mod:`.pipeline`, :mod:`.ci`;
 3. :mod:`.application`: the types table, and the application assembled from the blocks;
    :mod:`.task_containers`: its task's containers as one list, and the rules across them;
 4. :mod:`.resolve`: overrides merged per environment, and which line set each value;
@@ -44,6 +44,16 @@ from ecsp.config.application import (
     type_with,
 )
 from ecsp.config.base import FieldError, FieldErrors, Model
+from ecsp.config.ci import (
+    GITHUB_REPOSITORY_PATTERN,
+    MAX_PREVIEW_TTL,
+    PREVIEW_TTL_DEFAULT,
+    CiSection,
+    GithubCi,
+    PullRequestPreviews,
+    check_ci,
+    preview_name_problem,
+)
 from ecsp.config.containers import (
     FLUENT_BIT_IMAGE,
     LOG_ROUTER,
@@ -88,6 +98,7 @@ from ecsp.config.pipeline import (
     check_pipelines,
 )
 from ecsp.config.project import EcrConfig, ProjectSection, StateConfig, name_problem
+from ecsp.config.release import ReleaseConfig
 from ecsp.config.resolve import Resolved, merged, resolve_applications
 from ecsp.config.root import ProjectConfig
 from ecsp.config.rules import (
@@ -188,6 +199,7 @@ __all__ = [
     "EFS_ID_PATTERN",
     "ENV_VAR_PATTERN",
     "FLUENT_BIT_IMAGE",
+    "GITHUB_REPOSITORY_PATTERN",
     "HEALTHCHECK_PATH_PATTERN",
     "HOST_PATTERN",
     "KNOWN_REGIONS",
@@ -195,10 +207,12 @@ __all__ = [
     "LOG_RETENTION_DAYS",
     "LOG_ROUTER",
     "MAX_ALIASES",
+    "MAX_PREVIEW_TTL",
     "MOUNT_PATH_PATTERN",
     "NAME_PATTERN",
     "PASSPHRASE_VARIABLE",
     "PATH_PATTERN",
+    "PREVIEW_TTL_DEFAULT",
     "REGION_PATTERN",
     "REPOSITORY_PATTERN",
     "RESERVED_PREFIX",
@@ -227,6 +241,7 @@ __all__ = [
     "Capacity",
     "CapacitySpread",
     "CertificateArn",
+    "CiSection",
     "Command",
     "Condition",
     "Connect",
@@ -248,6 +263,7 @@ __all__ = [
     "FireLensConfig",
     "FlowLogs",
     "FlowLogsConfig",
+    "GithubCi",
     "HealthCheckConfig",
     "HealthCheckPath",
     "HostName",
@@ -268,10 +284,12 @@ __all__ = [
     "ProjectConfig",
     "ProjectSection",
     "PublishBlock",
+    "PullRequestPreviews",
     "QueueBlock",
     "QueueConfig",
     "QueueDelayConfig",
     "Region",
+    "ReleaseConfig",
     "Repair",
     "Resolved",
     "ResolvedApplication",
@@ -295,6 +313,7 @@ __all__ = [
     "VpcId",
     "aliases_are_routable",
     "certificates_in_environment_account",
+    "check_ci",
     "check_pipelines",
     "check_project",
     "container_problems",
@@ -309,6 +328,7 @@ __all__ = [
     "overrides_name_known_environments",
     "partial_problems",
     "paths_unique_per_environment",
+    "preview_name_problem",
     "resolve_applications",
     "secret_kind",
     "subscriptions_name_published_topics",

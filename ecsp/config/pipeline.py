@@ -157,13 +157,10 @@ def check_pipelines(
                                                                "account, which ecsp.yaml does not name; set "
                                                                "project.account so the deploy role can trust it"))
         backend = state.backend
-        if backend is None or backend.startswith("file://"):
-            what = "the default file backend (.ecsp/state on this machine)" if backend is None else f"'{backend}'"
-            errors.append(FieldError(("state", "backend") if backend else where,
-                                     f"the pipeline's build runs in CodeBuild, which cannot reach {what}; set "
-                                     "state.backend to s3://BUCKET/prefix or https://api.pulumi.com (and move the "
-                                     "state there first: `pulumi stack export`/`import`)"))
-        elif backend.startswith(("https://", "http://")) and TOKEN_VARIABLE not in pipeline.secrets:
+        unreachable = state.remote_problem("the pipeline's build runs in CodeBuild, which")
+        if unreachable is not None:
+            errors.append(FieldError(("state", "backend") if backend else where, unreachable))
+        elif (backend or "").startswith(("https://", "http://")) and TOKEN_VARIABLE not in pipeline.secrets:
             errors.append(FieldError((*where, "secrets") if pipeline.secrets else where,
                                      f"the build needs a Pulumi Cloud token to reach {backend}; add secrets: "
                                      f"{{{TOKEN_VARIABLE}: /{project.name}/pulumi-token}} (an SSM parameter "

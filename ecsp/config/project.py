@@ -35,6 +35,15 @@ class StateConfig(Model):
             raise ValueError(f"'{v}' is not a backend URL; use file://DIR, s3://BUCKET or https://api.pulumi.com")
         return v
 
+    def remote_problem(self, runner: str) -> str | None:
+        """Why ``runner`` (a machine other than this one, e.g. CodeBuild) cannot reach this state, or None."""
+        if self.backend is not None and not self.backend.startswith("file://"):
+            return None
+        what = ("the default file backend (.ecsp/state on this machine)" if self.backend is None
+                else f"'{self.backend}'")
+        return (f"{runner} cannot reach {what}; set state.backend to s3://BUCKET/prefix or https://api.pulumi.com "
+                "(and move the state there first: `pulumi stack export`/`import`)")
+
     @field_validator("secrets_provider")
     @classmethod
     def _secrets_scheme(cls, v: str) -> str:

@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from ecsp import naming
 from ecsp.config.application import APPLICATION_TYPES, ApplicationSpec, ApplicationType, ResolvedApplication
 from ecsp.config.base import FieldError, Model, raise_all
+from ecsp.config.ci import CiSection, check_ci
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.needs import Feature
 from ecsp.config.pipeline import PipelineConfig, check_pipelines
@@ -42,6 +43,9 @@ class ProjectConfig(Model):
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_PIPELINE}},
     )
 
+    ci: CiSection = Field(default_factory=CiSection, description="Deploying from CI with OIDC: `ecsp ci github` "
+                          "writes GitHub Actions workflows; the project stack creates the roles they assume.")
+
     _resolved: Resolved = PrivateAttr(default_factory=dict)
 
     @field_validator("environments", "applications")
@@ -68,6 +72,7 @@ class ProjectConfig(Model):
         resolved, errors = check_project(self.project, self.environments, self.applications)
         errors += check_pipelines(self.pipelines, self.project, self.environments, self.applications,
                                   self.state)
+        errors += check_ci(self.ci, self.project, self.environments, self.state)
         raise_all(errors)
         self._resolved.update(resolved)
         return self
@@ -111,6 +116,11 @@ class ProjectConfig(Model):
     def pipelines_deploying(self, environment: str) -> list[str]:
         """Names of the pipelines with a stage that deploys ``environment``."""
         return [name for name, p in self.pipelines.items() if any(s.environment == environment for s in p.stages)]
+
+    def ci_deploys(self, environment: str) -> bool:
+        """Whether a GitHub Actions workflow deploys ``environment`` (so its stack has a deploy role for it)."""
+        github = self.ci.github
+        return github is not None and environment in github.deploy_order(self.environments)
 
     def deployments(self) -> Iterator[tuple[str, str]]:
         """Every (environment, application) pair."""

@@ -11,6 +11,7 @@ from ecsp import schedules
 from ecsp.config.base import FieldError, Hint, Model
 from ecsp.config.fields import Capability, Merge, Setting
 from ecsp.config.needs import Feature, Need
+from ecsp.config.release import ReleaseConfig
 from ecsp.config.types import Connect, duration
 
 
@@ -163,6 +164,11 @@ class ServiceBlock(Model):
         "through a long-running proxy) does not apply; remove connect")] = Field(
         False, description="Service Connect: true (web, backend: others call http://<app>:<port>; worker: calls "
         "others), or a discovery name to use instead of the application's name. Not for jobs.", examples=[True])
+    release: Annotated[ReleaseConfig | None, Setting(
+        SERVICE, why="a release runs before a service moves to a new version, and only services have one")] = Field(
+        None, description="A command run in a one-off task of each new version before the service moves to it "
+        "(migrations); if it fails, the old version keeps serving.",
+        examples=[{"command": ["python", "manage.py", "migrate"], "timeout": 600}])
 
     @property
     def autoscaling(self) -> AutoscalingConfig | None:

@@ -53,6 +53,24 @@ class StackInfo:
         return self.last_update is not None  # backends that do not count resources
 
 
+@dataclass(frozen=True)
+class StackUpdate:
+    """One past operation on a stack (``pulumi stack history``): what ran, how it ended, with what config."""
+
+    version: int | None
+    kind: str  # update, refresh, destroy (Pulumi's names; an `ecsp up` is an update)
+    result: str  # succeeded, failed, in-progress
+    started: datetime
+    ended: datetime | None = None
+    message: str = ""
+    config: dict[str, str] = field(default_factory=dict)  # the stack config it ran with (secret values left out)
+    changes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result == "succeeded"
+
+
 class Engine(Protocol):
     """Runs Pulumi operations on single stacks; knows nothing about the stack graph."""
 
@@ -91,6 +109,17 @@ class Engine(Protocol):
         """Every stack in the state backend (all Pulumi projects), deployed or not."""
         ...
 
+    def history(self, stack: StackSpec, *, limit: int = 20) -> list[StackUpdate]:
+        """The stack's last ``limit`` operations, newest first; :class:`ecsp.errors.StackNotFoundError` if none."""
+        ...
+
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        """The tags the backend holds for ``stack`` ({} when the stack has none or the backend keeps no tags).
+
+        Tags are written by :meth:`run` from ``StackSpec.tags()``; this reads them back (one CLI call).
+        """
+        ...
+
     def cancel(self, stack: StackSpec) -> bool:
         """Release the stack's lock left by an update that is no longer running (``pulumi cancel``).
 
@@ -100,4 +129,4 @@ class Engine(Protocol):
         ...
 
 
-__all__ = ["Engine", "EventSink", "StackInfo", "StackRun"]
+__all__ = ["Engine", "EventSink", "StackInfo", "StackRun", "StackUpdate"]

@@ -53,13 +53,13 @@ from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 
 # Not exported, but how Stack.select and Stack.create build a Stack (they name the class itself, so a
-# subclass must be built directly); tests/test_engine_automation.py pins the SDK this was checked against.
+# subclass must be built directly); tests/engine/test_engine_automation.py pins the SDK this was checked against.
 from pulumi.automation._stack import StackInitMode
 
 from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
-from ecsp.engine import EventSink, StackInfo, StackRun
+from ecsp.engine import EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.engine.errors import nothing_to_cancel, plugin_install_error, translate_error
 from ecsp.engine.events import change_counts, stack_outputs
 from ecsp.engine.events import translate as translate_event
@@ -435,6 +435,9 @@ class AutomationEngine:
         self.workspaces.write_project(stack.pulumi_project)
         workspace = self._workspace(stack.pulumi_project)
         name = stack.fully_qualified(self.organization)
+        found = self.workspaces.file_outputs(stack.name)
+        if found is not None and not _special(found):
+            return found  # no secret among them: the checkpoint has their values, no CLI needed
         try:
             return _outputs(workspace.stack_outputs(name))
         except auto_errors.CommandError as e:
@@ -457,6 +460,29 @@ class AutomationEngine:
                                    update_in_progress=bool(s.update_in_progress) or self.workspaces.file_locked(name),
                                    url=s.url))
         return infos
+
+    def history(self, stack: StackSpec, *, limit: int = 20) -> list[StackUpdate]:
+        self.check()
+        self.workspaces.write_project(stack.pulumi_project)
+        workspace = self._workspace(stack.pulumi_project)
+        try:
+            target = auto.Stack.select(stack.fully_qualified(self.organization), workspace)
+            summaries = target.history(page_size=limit, page=1, show_secrets=False)
+        except auto_errors.CommandError as e:
+            raise translate_error(stack.name, e) from e
+        return [StackUpdate(version=s.version, kind=s.kind, result=s.result, started=s.start_time,
+                            ended=s.end_time, message=s.message or "",
+                            config={k: str(v.value) for k, v in s.config.items() if not v.secret},
+                            changes=change_counts(s.resource_changes or {})) for s in summaries]
+
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        self.check()
+        self.workspaces.write_project(stack.pulumi_project)
+        workspace = self._workspace(stack.pulumi_project)
+        try:
+            return dict(workspace.list_tags(stack.fully_qualified(self.organization)))
+        except auto_errors.CommandError:
+            return {}  # no such stack, or a backend that keeps no tags (DIY before CLI 3.211)
 
     def cancel(self, stack: StackSpec) -> bool:
         self.check()

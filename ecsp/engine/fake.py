@@ -1,11 +1,13 @@
 """An in-memory engine with the :class:`ecsp.engine.Engine` interface, for tests and the benchmark.
 
-It keeps a pretend state backend (which stacks are deployed, with what outputs), takes a
-configurable time per stack, fails the stacks it is told to, honours ``interrupt`` the
-way Pulumi does (the in-flight operation stops and raises :class:`ecsp.errors.Cancelled`),
-and records what happened: the order of calls, start and end times, and the highest
-number of stacks that ran at once. It emits a small, realistic event stream per run
-(a resource step and a summary) so listeners are exercised too.
+It keeps a pretend state backend (which stacks are deployed, with what outputs, and the
+history of their updates with the config each ran with), takes a configurable time per
+stack, fails the stacks it is told to, honours ``interrupt`` the way Pulumi does (the
+in-flight operation stops and raises :class:`ecsp.errors.Cancelled`), and records what
+happened: the order of calls, start and end times, and the highest number of stacks that
+ran at once. It emits a small, realistic event stream per run (a resource step and a
+summary) so listeners are exercised too. ``program`` stands in for the stack programs where
+a test needs their outputs: it gets the context and the stack's outputs so far.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecsp.context import StackContext
-from ecsp.engine import EventSink, StackInfo, StackRun
+from ecsp.engine import EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.errors import Cancelled, EcspError, EngineError, StackNotFoundError
 from ecsp.events import Operation, ResourceStep, Summary
 from ecsp.graph import StackSpec
@@ -47,6 +49,7 @@ class FakeEngine:
         on_start: Callable[[str], None] | None = None,
         missing: EcspError | None = None,
         clock: Callable[[], float] = time.monotonic,
+        program: Callable[[StackContext, Mapping[str, Any]], Mapping[str, Any]] | None = None,
     ) -> None:
         self.delay = delay
         self.fail = dict(fail or {})
@@ -59,12 +62,15 @@ class FakeEngine:
         self.on_start = on_start
         self.missing = missing  # raised by check()/prepare(), like a missing pulumi CLI
         self.clock = clock
+        self.program = program
+        self.updates: dict[str, list[StackUpdate]] = {}
         self.calls: list[Call] = []
         self.prepared: list[tuple[Operation, list[str], str]] = []
         self.interrupts: list[str] = []
         self.contexts: list[StackContext] = []
         self.max_running = 0
         self.organization: str | None = None
+        self.tags: dict[str, dict[str, str]] = {}  # stack -> its tags, as a backend keeps them
         self._running = 0
         self._stop: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -90,6 +96,8 @@ class FakeEngine:
             self._running += 1
             self.max_running = max(self.max_running, self._running)
             self.contexts.append(ctx)
+            if operation in ("up", "preview"):  # pulumi creates a missing stack for both; tags go with it
+                self.tags[name] = dict(ctx.stack.tags())
         started = self.clock()
         try:
             if self.on_start is not None:
@@ -112,13 +120,16 @@ class FakeEngine:
                                        fix=f"if no other update is running, run `ecsp cancel` ({name})")
             failure = self.fail.get(name)
             if isinstance(failure, EcspError):
+                self._record(operation, ctx, "failed", {})
                 raise failure
             if failure is not None:
+                self._record(operation, ctx, "failed", {})
                 raise EngineError(f"{name}: {failure}")
             on_event(ResourceStep(name, urn, "fake:index:Thing", "thing", op, "done", diffs=diffs, preview=preview))
             changes = {op: 1}
             on_event(Summary(name, changes, self._delay(name)))
-            return StackRun(changes=changes, outputs=self._apply(operation, name))
+            self._record(operation, ctx, "succeeded", changes)
+            return StackRun(changes=changes, outputs=self._apply(operation, ctx))
         finally:
             with self._lock:
                 self._running -= 1
@@ -143,6 +154,16 @@ class FakeEngine:
                           update_in_progress=name in self.locked)
                 for name, outputs in sorted(self.state.items())]
 
+    def history(self, stack: StackSpec, *, limit: int = 20) -> list[StackUpdate]:
+        with self._lock:
+            updates = list(self.updates.get(stack.name, []))
+        if not updates:
+            raise StackNotFoundError(f"{stack.name} has never been deployed", fix="run `ecsp up` first")
+        return list(reversed(updates))[:limit]
+
+    def stack_tags(self, stack: StackSpec) -> dict[str, str]:
+        return dict(self.tags.get(stack.name, {}))
+
     def cancel(self, stack: StackSpec) -> bool:
         with self._lock:
             if stack.name in self.locked:
@@ -155,10 +176,24 @@ class FakeEngine:
     def _delay(self, name: str) -> float:
         return self.delay.get(name, 0.0) if isinstance(self.delay, Mapping) else self.delay
 
-    def _apply(self, operation: Operation, name: str) -> dict[str, Any]:
+    def _record(self, operation: Operation, ctx: StackContext, result: str, changes: Mapping[str, int]) -> None:
+        if operation == "preview":
+            return  # Pulumi keeps no history of previews
+        from ecsp.rollout import recorded
+
+        kind = {"up": "update", "destroy": "destroy", "refresh": "refresh"}[operation]
+        stamp = datetime(2026, 1, 1, tzinfo=UTC)
+        with self._lock:
+            updates = self.updates.setdefault(ctx.stack.name, [])
+            updates.append(StackUpdate(len(updates) + 1, kind, result, stamp, stamp,
+                                       config={"ecsp:stack": ctx.stack.name, **recorded(ctx)}, changes=dict(changes)))
+
+    def _apply(self, operation: Operation, ctx: StackContext) -> dict[str, Any]:
+        name = ctx.stack.name
         with self._lock:
             if operation == "up":
-                self.state[name] = {"stack": name}
+                before = self.state.get(name, {})
+                self.state[name] = dict(self.program(ctx, before)) if self.program else {"stack": name}
                 return dict(self.state[name])
             if operation == "destroy":
                 self.state.pop(name, None)

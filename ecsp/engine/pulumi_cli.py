@@ -36,7 +36,7 @@ from ecsp.errors import PulumiMissingError
 # nearest CLI release CI can build from source is used (a newer CLI serves an older SDK).
 PINNED_PULUMI_VERSION = "3.274.1"
 # The SDK release InterruptiblePulumiCommand.run and the fake pulumi were checked against
-# (tests/test_engine_automation.py fails when the installed SDK is another one).
+# (tests/engine/test_engine_automation.py fails when the installed SDK is another one).
 CHECKED_SDK_VERSION = "3.272.0"
 # Inline programs for refresh and destroy need `--client`, added in CLI 3.181.
 MIN_PULUMI_VERSION = "3.181.0"

@@ -33,6 +33,8 @@ with its reason:
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -44,6 +46,7 @@ from pulumi import automation as auto
 from ecsp import statedir
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
+from ecsp.rollout import recorded
 
 DEFAULT_SECRETS_PROVIDER = "passphrase"
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
@@ -95,6 +98,7 @@ def stack_config(ctx: StackContext) -> dict[str, str]:
                        ("instance", spec.instance)):
         if value is not None:
             values[f"ecsp:{key}"] = value
+    values.update(recorded(ctx))  # an application's service before and during the update: see ecsp.rollout
     values["aws:region"] = where.region
     if where.profile and ctx.local is None:
         values["aws:profile"] = where.profile
@@ -243,6 +247,37 @@ class Workspaces:
         if not self.backend.startswith("file://"):
             return False
         return any((self._file_state() / ".pulumi" / "locks" / "organization" / name).glob("*.json"))
+
+    def file_outputs(self, name: str) -> dict[str, Any] | None:
+        """A file backend's outputs of ``<project>/<stack>``, read from its checkpoint; None when it cannot say.
+
+        ``pulumi stack output`` starts the CLI (about a quarter of a second) to read one file;
+        an update that must know what a stack exports now (:mod:`ecsp.rollout`) reads the
+        checkpoint itself: ``.pulumi/stacks/<project>/<stack>.json`` (``.json.gz`` when the
+        backend compresses), the deployment format ``pulumi stack export`` prints, whose root
+        ``pulumi:pulumi:Stack`` resource holds the outputs. Other backends, a stack not there,
+        or a file in another format answer None, and the caller asks the CLI.
+        """
+        if not self.backend.startswith("file://"):
+            return None
+        stem = self._file_state() / ".pulumi" / "stacks" / name
+        try:
+            plain = stem.with_name(stem.name + ".json")
+            if plain.exists():
+                text = plain.read_bytes()
+            else:
+                text = gzip.decompress(stem.with_name(stem.name + ".json.gz").read_bytes())
+            document = json.loads(text)
+        except (OSError, ValueError, EOFError):
+            return None
+        latest = document.get("checkpoint", {}).get("latest") if isinstance(document, dict) else None
+        if document.get("version") != 3 or not isinstance(latest, dict):
+            return None
+        for resource in latest.get("resources") or ():
+            if isinstance(resource, dict) and resource.get("type") == "pulumi:pulumi:Stack":
+                outputs = resource.get("outputs")
+                return dict(outputs) if isinstance(outputs, dict) else {}
+        return {}  # created, never updated: no root resource yet
 
     def _file_state(self) -> Path:
         return Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))

@@ -46,19 +46,21 @@ def check_names(config: ProjectConfig, environments: Iterable[str] = (), applica
 
 
 @contextlib.contextmanager
-def open_sessions(config: ProjectConfig, root: Path, local: bool | LocalEmulator = False) -> Iterator[Sessions]:
+def open_sessions(config: ProjectConfig, root: Path, local: bool | LocalEmulator = False, *,
+                  record: bool = False) -> Iterator[Sessions]:
     """AWS sessions for reading ``config``'s environments: real AWS, a given emulator, or one started for the block.
 
     ``local=True`` starts the project's local emulator (:func:`ecsp.local.emulator`) for
     the duration of the block; a :class:`LocalEmulator` is used as is (a notebook can keep
-    one running across calls).
+    one running across calls). ``record``: the block writes, and the emulator keeps what it
+    writes for the next ``--local`` command.
     """
     if isinstance(local, LocalEmulator):
         yield Sessions(config, local=local)
     elif local:
         from ecsp.local import emulator
 
-        with emulator(root, record=False) as running:  # reads only: keep the recording as it is
+        with emulator(root, record=record) as running:  # reads only (the default): keep the recording as it is
             yield Sessions(config, local=running)
     else:
         yield Sessions(config)

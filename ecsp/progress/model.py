@@ -25,7 +25,7 @@ ERROR_SEVERITIES = frozenset({"error"})
 # Ops whose completed steps count as changes, in display order with their sign.
 # Steps that look at a resource without changing it: a refresh takes one per resource,
 # drifted or not, so counting them would report every resource as changed.
-NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
+NO_CHANGE_OPS = frozenset({"same", "read", "refresh", "run"})
 
 SHORT_ERROR_LIMIT = 240
 

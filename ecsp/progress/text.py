@@ -17,11 +17,12 @@ IN_PROGRESS = {
     "import": "importing", "import-replacement": "importing replacement", "discard": "discarding",
     "discard-replaced": "discarding original", "remove-pending-replace": "removing pending replace",
     "same": "checking",
+    "run": "running",  # a release command's task (ecsp.rollout): a step of the deploy, no resource
 }
 # What a finished step did.
 DONE = {
     "create": "created", "update": "updated", "delete": "deleted", "replace": "replaced", "read": "read",
-    "refresh": "refreshed", "import": "imported", "discard": "discarded", "same": "unchanged",
+    "refresh": "refreshed", "import": "imported", "discard": "discarded", "same": "unchanged", "run": "ran",
 }
 # What a preview step would do.
 PLANNED = {

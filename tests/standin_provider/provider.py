@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 import time
+import zlib
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from ecsp.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, AwsMocks, fake_state
 
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+IN_PLACE = frozenset({"tags", "tagsAll", "skipDestroy", "__defaults"})  # what changes without a new revision
 # What the engine sends for a value not known yet (a preview of a resource not created).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
@@ -125,16 +128,29 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         changed = sorted(k for k in set(olds) | set(news) if olds.get(k) != news.get(k))
         if not changed:
             return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
+        # As the aws provider: a task definition is immutable, any change registers a new revision.
+        replaces = [k for k in changed if k not in IN_PLACE] if _type(request.urn) == TASK_DEFINITION else []
         detailed = {}
         for key in changed:
             kind = provider_pb2.PropertyDiff.ADD if key not in olds else (
                 provider_pb2.PropertyDiff.DELETE if key not in news else provider_pb2.PropertyDiff.UPDATE)
+            if key in replaces:
+                kind = {provider_pb2.PropertyDiff.ADD: provider_pb2.PropertyDiff.ADD_REPLACE,
+                        provider_pb2.PropertyDiff.DELETE: provider_pb2.PropertyDiff.DELETE_REPLACE,
+                        provider_pb2.PropertyDiff.UPDATE: provider_pb2.PropertyDiff.UPDATE_REPLACE}[kind]
             detailed[key] = provider_pb2.PropertyDiff(kind=kind, inputDiff=True)
-        return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_SOME, diffs=changed,
+        return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_SOME, diffs=changed, replaces=replaces,
                                          detailedDiff=detailed, hasDetailedDiff=True)
 
     def _state(self, urn: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return fake_state(_type(urn), _name(urn), inputs, self.region, self.account)
+        state = fake_state(_type(urn), _name(urn), inputs, self.region, self.account)
+        if _type(urn) == TASK_DEFINITION:
+            # Each content its own revision, as ECS numbers what it registers (here: from the content).
+            content = json.dumps({k: v for k, v in inputs.items() if k not in IN_PLACE}, sort_keys=True)
+            revision = 1 + zlib.crc32(content.encode()) % 99_999
+            state["arn"] = f"{state['arnWithoutRevision']}:{revision}"
+            state["revision"] = revision
+        return state
 
     def Create(self, request: provider_pb2.CreateRequest, context: grpc.ServicerContext
                ) -> provider_pb2.CreateResponse:

@@ -1,0 +1,1 @@
+"""Tests of ecsp check (AWS models, IAM, AWSGuard), cost and diagrams."""

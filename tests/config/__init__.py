@@ -1,0 +1,1 @@
+"""Tests of ecsp.config, the loader, names and the value helpers."""

@@ -1,0 +1,1 @@
+"""Tests of the engine adapter, the orchestrator, the plan cache and the real pulumi CLI."""

@@ -1,0 +1,1 @@
+"""Tests of the operations commands (status, logs, show, pipelines) against moto."""

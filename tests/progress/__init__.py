@@ -1,0 +1,1 @@
+"""Tests of progress events, reporters and the plan views."""
