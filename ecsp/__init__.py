@@ -6,19 +6,24 @@ The public API is :func:`load`, which returns an :class:`ecsp.api.Project`. Impo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ecsp.api import Project
 
-__all__ = ["import_copilot", "load"]
+__all__ = ["TransformArgs", "import_copilot", "load"]
 
 
-def load(path: str = "ecsp.yaml") -> Project:
-    """Load and validate a project file; see :class:`ecsp.api.Project`."""
+def load(path: str = "ecsp.yaml", *, transforms: Sequence[Callable[..., Any]] = ()) -> Project:
+    """Load and validate a project file; see :class:`ecsp.api.Project`.
+
+    ``transforms``: functions that may change any resource of every stack, each given an
+    :class:`ecsp.TransformArgs` (README: Transforms).
+    """
     from ecsp.api import load as _load
 
-    return _load(path)
+    return _load(path, transforms=transforms)
 
 
 def import_copilot(directory: str | None = None, **options: Any) -> Any:
@@ -33,4 +38,8 @@ def __getattr__(name: str) -> Any:
         from ecsp import errors
 
         return getattr(errors, name)
+    if name == "TransformArgs":
+        from ecsp import transforms
+
+        return transforms.TransformArgs
     raise AttributeError(name)

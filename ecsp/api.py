@@ -12,6 +12,8 @@ the result; Ctrl-C: Interrupted).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,7 @@ from ecsp import context as contexts
 from ecsp import graph as graphs
 from ecsp import kinds, loader, naming
 from ecsp import previews as previewing
+from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.engine import Engine, StackInfo
 from ecsp.errors import StackNotFoundError, UsageError
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from ecsp.context import LocalEmulator
     from ecsp.cost import CostReport
     from ecsp.diagram import Diagram
+    from ecsp.drift import DriftReport
     from ecsp.ops.build import BuiltImage
     from ecsp.ops.exec import ExecReport
     from ecsp.ops.logs import LogEvent
@@ -52,12 +56,17 @@ if TYPE_CHECKING:
     from ecsp.ops.workloads import Execution
     from ecsp.pipelines import PipelineModel
     from ecsp.progress.base import Reporter
+    from ecsp.transforms import TransformFunction
 
 
-def load(path: str | Path = "ecsp.yaml") -> Project:
-    """Load and validate a project file."""
+def load(path: str | Path = "ecsp.yaml", *, transforms: Sequence[TransformFunction] = ()) -> Project:
+    """Load and validate a project file.
+
+    ``transforms``: functions that may change any resource of every stack (see
+    :class:`ecsp.transforms.TransformArgs`), run after those ``transforms:`` in ecsp.yaml names.
+    """
     file = Path(path)
-    return Project(loader.load(file), file.resolve())
+    return Project(loader.load(file), file.resolve(), transforms=tuple(transforms))
 
 
 def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -74,6 +83,7 @@ class Project:
     path: Path
     # Preview environments in ``config`` beyond ecsp.yaml's (``with_previews``): their stacks carry their tags.
     previews: tuple[Preview, ...] = ()
+    transforms: tuple[TransformFunction, ...] = ()  # the API's own, after those of ecsp.yaml
 
     @property
     def name(self) -> str:
@@ -83,6 +93,27 @@ class Project:
     def root(self) -> Path:
         """The folder of ecsp.yaml: build contexts and the .ecsp/ state folder are relative to it."""
         return self.path.parent
+
+    @functools.cached_property
+    def addons(self) -> Addons:
+        """The project's CloudFormation addons, read from their templates (once)."""
+        from ecsp import addons
+
+        return addons.load(self.config, self.root)
+
+    @functools.cached_property
+    def _programs(self) -> Programs:
+        from ecsp import transforms
+
+        loaded = transforms.load(self.config.transforms, self.root, self.path)
+        added = tuple(transforms.Transform.of(function) for function in self.transforms)
+        if not loaded and not added:
+            return programs()
+        return dataclasses.replace(programs(), transforms=loaded + added)
+
+    def programs(self) -> Programs:
+        """The stack programs, with the project's resource transforms (those of ecsp.yaml, then the API's)."""
+        return self._programs
 
     def stacks(
         self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None,
@@ -102,7 +133,7 @@ class Project:
         if not previews:
             return self
         config = previewing.with_previews(self.config, previews, source=self.path.name)
-        return Project(config, self.path, (*self.previews, *previews))
+        return Project(config, self.path, (*self.previews, *previews), transforms=self.transforms)
 
     def find_previews(self, *, engine: Engine | None = None, local: bool = False,
                       backend: str | None = None) -> list[Preview]:
@@ -184,8 +215,8 @@ class Project:
                                   with_opt_in=with_pipeline)
         targets = graphs.select(whole, environments=environments, applications=applications, include_upstream=False,
                                 with_opt_in=with_pipeline).names() if environments or applications else None
-        return planner.plan(self.config, programs(), selection, cache=PlanCache(self.root, read=cache),
-                            targets=targets)
+        return planner.plan(self.config, self.programs(), selection, cache=PlanCache(self.root, read=cache),
+                            targets=targets, addons=self.addons)
 
     def diagram(self, env: str | None = None) -> Diagram:
         """The architecture diagram of environment ``env``, or of the project without it, from the offline plan.
@@ -419,7 +450,8 @@ class Project:
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
            with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
-           ttl: str | int | None = None) -> RunResult:
+           ttl: str | int | None = None, delete_data: str | None = None,
+           policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
         ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
@@ -427,28 +459,35 @@ class Project:
         (through StackReference) unless ``with_upstream`` re-runs them too. ``with_pipeline``
         adds the pipeline stacks (a run without targets only). ``deploy_role``: deploy the
         environments' stacks through this IAM role instead of their profile/role_arn (what a
-        pipeline's build does, from its own credentials).
+        pipeline's build does, from its own credentials). A change that would replace data is
+        refused (``DataLossRefused``, the stack fails) unless ``delete_data`` is the project's
+        name: then replaced data, and data ecsp.yaml no longer lists, is deleted (ecsp.data_safety).
+        ``policy_packs``: Pulumi policy pack folders that judge every resource, after those of
+        ``policy_packs:`` in ecsp.yaml; a mandatory policy's violation fails its stack.
 
         ``like``: ``env`` is a new preview environment made like that environment of ecsp.yaml, which
         expires after ``ttl`` (``"3d"`` by default; ``ttl`` alone renews an existing preview's expiry).
         """
         return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, ttl=ttl)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, ttl=ttl,
+                         delete_data=delete_data, policy_packs=policy_packs)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
-                with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None) -> RunResult:
+                with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
+                policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
 
         A stack whose upstream stack was never deployed is skipped (its program reads the
         upstream outputs, which do not exist yet); ``plan()`` shows its resources offline.
+        ``policy_packs``: as for ``up``.
         """
         return self.run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, policy_packs=policy_packs)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
@@ -463,13 +502,16 @@ class Project:
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
-                deploy_role: str | None = None, expired: bool = False, now: datetime | None = None) -> RunResult:
+                deploy_role: str | None = None, expired: bool = False, now: datetime | None = None,
+                delete_data: str | None = None) -> RunResult:
         """Delete the selected stacks' resources, dependents first. Never touches upstream stacks.
 
-        Refuses (UsageError) to destroy an environment while an application stack outside the
-        selection is still deployed in it, or the project stack while any other stack is.
-        ``env`` may name preview environments; ``expired`` selects every preview past its expiry
-        (at ``now``) instead of ``env``.
+        Data (databases, caches, buckets, tables, file systems, addon stacks) is kept in AWS
+        unless ``delete_data`` is the project's name. Refuses (UsageError) to destroy an
+        environment while an application stack outside the selection is still deployed in it,
+        the project stack while any other stack is, or an environment whose VPC would keep a
+        database or cache. ``env`` may name preview environments; ``expired`` selects every
+        preview past its expiry (at ``now``) instead of ``env``.
         """
         if expired:
             if env or app or with_pipeline:
@@ -481,11 +523,27 @@ class Project:
                 return RunResult("destroy", [])
         return self.run("destroy", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=False, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, delete_data=delete_data)
+
+    def drift(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+              parallel: int = DEFAULT_PARALLEL, backend: str | None = None, engine: Engine | None = None,
+              with_pipeline: bool = False, listener: Listener | None = None) -> DriftReport:
+        """What was changed or deleted outside ecsp in the selected deployed stacks (a refresh preview of each,
+        ``parallel`` at once; nothing is written). ``report.drifted`` lists the stacks that drifted."""
+        from ecsp import drift
+
+        engine = engine or self.engine(backend=backend)
+        engine.check()
+        graph = self.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
+
+        def context(spec: StackSpec) -> contexts.StackContext:
+            return self.context(spec, organization=engine.organization)
+
+        return drift.detect(engine, graph.order(), context, parallel=parallel, listener=listener)
 
     def destroy_targets(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                         local: bool = False, backend: str | None = None, with_pipeline: bool = False,
-                        expired: bool = False, now: datetime | None = None) -> list[str]:
+                        expired: bool = False, now: datetime | None = None, delete_data: bool = False) -> list[str]:
         """The deployed stacks ``destroy`` would delete, dependents first (for a confirmation prompt).
 
         Raises the same UsageError ``destroy`` would when it must refuse.
@@ -499,6 +557,8 @@ class Project:
         graph = project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
         existing = engine.list_stacks()
         _check_destroy(project, graph, existing)
+        if not delete_data:
+            _check_vpc_keeps_no_data(project, graph)
         deployed = {info.name for info in existing if info.deployed}
         return [spec.name for spec in graph.order(reverse=True) if spec.name in deployed]
 
@@ -552,12 +612,34 @@ class Project:
         existing = {info.name for info in engine.list_stacks()}
         return {spec.name: engine.cancel(spec) for spec in self._chosen(env, app, stack) if spec.name in existing}
 
-    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None) -> Engine:
+    def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None,
+               policy_packs: Sequence[str] = ()) -> Engine:
         """The engine that runs this project's stacks (the Automation API; tests swap ENGINE_FACTORY).
 
         ``local``: the emulator to deploy to, or True for local-mode state only (read-only verbs).
+        ``policy_packs``: policy pack folders (absolute) that judge ``up`` and ``preview``.
         """
+        if policy_packs:
+            return ENGINE_FACTORY(self, local=local, backend=backend, policy_packs=list(policy_packs))
         return ENGINE_FACTORY(self, local=local, backend=backend)
+
+    def policy_packs(self, given: Sequence[str | Path] = ()) -> list[str]:
+        """The policy pack folders of ``policy_packs:`` in ecsp.yaml (relative to it), then ``given`` (relative
+        to the working directory), as absolute paths; ConfigError or UsageError for one that is not there."""
+        from ecsp.errors import ConfigError
+        from ecsp.loader import problem_at
+
+        problems = [problem_at(self.path, ("policy_packs", i), f"{folder} is not a folder next to {self.path.name}; "
+                               "give a policy pack's folder (with PulumiPolicy.yaml)")
+                    for i, folder in enumerate(self.config.policy_packs) if not (self.root / folder).exists()]
+        if problems:
+            raise ConfigError(problems)
+        for folder in given:
+            if not Path(folder).exists():
+                raise UsageError(f"policy pack {folder} does not exist",
+                                 fix="give a policy pack's folder (with PulumiPolicy.yaml): --policy-pack policies/")
+        found = [str((self.root / folder).resolve()) for folder in self.config.policy_packs]
+        return list(dict.fromkeys([*found, *(str(Path(folder).resolve()) for folder in given)]))
 
     def _chosen(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
                 stack: str | Sequence[str] | None) -> list[StackSpec]:
@@ -582,15 +664,21 @@ class Project:
         if spec.environment and spec.application:  # a stack that runs the application's image
             tag = images.build_tag(self.root, self.config.application(spec.environment, spec.application))
         return contexts.StackContext(config=self.config, stack=spec, organization=organization, local=local,
-                                     project_root=str(self.root), image_tag=tag, deploy_role=deploy_role)
+                                     project_root=str(self.root), image_tag=tag, deploy_role=deploy_role,
+                                     addons=self.addons if self.config.has_storage(spec.environment or "") else {})
 
     def run(self, operation: Operation, env: str | Sequence[str] | None = None,
             app: str | Sequence[str] | None = None, *, parallel: int = DEFAULT_PARALLEL,
             progress: bool | str = True, reporter: Reporter | None = None, listener: Listener | None = None,
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
-            deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None) -> RunResult:
+            deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None,
+            delete_data: str | None = None, follow: bool = True,
+            policy_packs: Sequence[str | Path] = ()) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
+
+        ``follow`` (up, not local): each application stack ends when its service's ECS deployment does
+        (completed; rolled back or failed fails the stack), reported as it goes (:mod:`ecsp.service_deployments`).
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
         with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
@@ -598,8 +686,15 @@ class Project:
         """
         from ecsp import orchestrator
         from ecsp import progress as displays
+        from ecsp.data_safety import DataGuard
 
-        engine = engine or self.engine(local=local, backend=backend)
+        if delete_data is not None and delete_data != self.name:
+            raise UsageError(f"delete_data={delete_data!r} is not this project's name: no data was deleted",
+                             fix=f"pass delete_data={self.name!r} to delete the data of the selected stacks")
+        if engine is None:
+            judged = operation in ("up", "preview")  # the engine runs policy packs on these only
+            engine = self.engine(local=local, backend=backend,
+                                 policy_packs=self.policy_packs(policy_packs) if judged else ())
         engine.check()
         if like is not None and operation not in ("up", "preview"):
             raise UsageError(f"--like makes a preview environment; {operation} takes an existing one",
@@ -608,7 +703,11 @@ class Project:
         if operation in ("up", "preview") and not isinstance(engine, RolloutEngine):
             # Application services: what each update replaced is recorded, and release commands run (ecsp.rollout).
             engine = RolloutEngine(engine, project.config)
-        graph, skip = _selection(project, engine, operation, env, app, with_upstream, with_pipeline)
+        if follow and operation == "up" and local is None:
+            # After the rollout's update(s): each service's ECS deployment, to its end.
+            engine = _following(project, engine)
+        graph, skip = _selection(project, engine, operation, env, app, with_upstream, with_pipeline,
+                                 delete_data=delete_data is not None)
 
         def context(spec: StackSpec) -> contexts.StackContext:
             return project.context(spec, organization=engine.organization, local=local, deploy_role=deploy_role)
@@ -619,7 +718,9 @@ class Project:
             reporter = displays.reporter(mode, operation=operation)  # type: ignore[arg-type]
         sink: Listener = reporter if listener is None else _Both(reporter, listener)
         with reporter:
-            result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=sink, skip=skip)
+            guard = DataGuard(engine, project.config, delete_data=delete_data is not None)
+            result = orchestrator.run(graph, operation, engine, context, parallel=parallel, listener=sink, skip=skip,
+                                      runner=guard)
             reporter.finish(result)
         if check and result.interrupted:
             raise Interrupted(result)
@@ -677,6 +778,20 @@ class _Both:
         self.listener(event)
 
 
+def _following(project: Project, engine: Engine) -> Engine:
+    """``engine``, its application stacks' ``up`` followed to the end of their ECS deployments."""
+    from ecsp.aws import Sessions
+    from ecsp.service_deployments import FollowingEngine
+
+    sessions = Sessions(project.config)
+
+    def ecs_for(spec: StackSpec) -> Any:
+        assert spec.environment is not None
+        return sessions.client(spec.environment, "ecs")
+
+    return FollowingEngine(engine, ecs_for)
+
+
 def programs() -> Programs:
     """The stack programs (the composition root: only here does the driver meet :mod:`stacks`)."""
     from stacks import PROGRAMS
@@ -685,10 +800,11 @@ def programs() -> Programs:
 
 
 def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool | None,
-                       backend: str | None) -> Engine:
+                       backend: str | None, policy_packs: Sequence[str] = ()) -> Engine:
     from ecsp.engine.automation import AutomationEngine
 
-    return AutomationEngine(project.root, project.config, programs(), backend=backend, local=local)
+    return AutomationEngine(project.root, project.config, project.programs(), backend=backend, local=local,
+                            policy_packs=policy_packs)
 
 
 # Builds the engine for a project; tests and the benchmark replace it with a fake.
@@ -702,12 +818,14 @@ def _belongs_to(stack: str, project: str) -> bool:
 
 def _selection(project: Project, engine: Engine, operation: Operation, env: str | Sequence[str] | None,
                app: str | Sequence[str] | None, with_upstream: bool,
-               with_pipeline: bool = False) -> tuple[StackGraph, dict[str, str]]:
+               with_pipeline: bool = False, *, delete_data: bool = False) -> tuple[StackGraph, dict[str, str]]:
     """The stacks an operation runs, and those it must skip (with the reason)."""
     if operation in ("destroy", "refresh"):
         graph = project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline)
         if operation == "destroy":
             _check_destroy(project, graph, engine.list_stacks())
+            if not delete_data:
+                _check_vpc_keeps_no_data(project, graph)
         return graph, {}
     full = project.stacks(env, app, include_upstream=True, with_pipeline=with_pipeline)
     targets = set(project.stacks(env, app, include_upstream=False, with_pipeline=with_pipeline).names())
@@ -730,6 +848,23 @@ def _selection(project: Project, engine: Engine, operation: Operation, env: str 
                 skip[spec.name] = (f"{missing[0]} is not deployed yet, and this stack's program reads its outputs; "
                                    "`ecsp up` deploys it, `ecsp plan` shows this stack offline")
     return graph, skip
+
+
+def _check_vpc_keeps_no_data(project: Project, graph: StackGraph) -> None:
+    """Refuse to destroy an environment whose VPC would keep a database or cache (AWS cannot delete such a VPC)."""
+    from ecsp.config.data_types import DATA_KINDS
+
+    for spec in graph:
+        if spec.kind != "environment" or spec.environment is None:
+            continue
+        inside = [f"{name} ({data.kind})" for name, data in project.config.data_in(spec.environment).items()
+                  if data.managed and DATA_KINDS[data.kind].in_vpc]
+        if inside:
+            raise UsageError(
+                f"refusing to destroy {spec.name}: its VPC holds {', '.join(inside)}, which destroy keeps, and AWS "
+                "deletes no VPC with a database or cache in it",
+                fix=f"to delete them too, add --delete-data {project.name}; to keep them, destroy only the "
+                    f"applications (ecsp destroy --env {spec.environment} --app ...)")
 
 
 def _check_destroy(project: Project, graph: StackGraph, existing: Sequence[StackInfo]) -> None:

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "ecsp.commands.cost",  # cost
     "ecsp.commands.check",  # check --aws-models
     "ecsp.commands.run",  # up, preview, destroy, refresh
+    "ecsp.commands.drift",  # drift
     "ecsp.commands.state",  # outputs, ls, cancel, install-pulumi
     "ecsp.commands.ops",  # status, logs, run, show
     "ecsp.commands.task",  # task run

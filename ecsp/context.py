@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ecsp import kinds, naming
+from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.graph import StackSpec
 from ecsp.kinds import Placement, Scope
@@ -54,6 +55,9 @@ class StackContext:
     # A role that replaces the environments' profile and role_arn: a pipeline's build deploys
     # from its own credentials through the environment's deploy role (`ecsp up --deploy-role`).
     deploy_role: str | None = None
+    # The project's CloudFormation addons by owner (read from their templates at the edge, ecsp.addons):
+    # the storage stack deploys them, an application routes its own addon's outputs.
+    addons: Addons = dataclasses.field(default_factory=dict)
     # An application stack's service, read from its outputs before the update (ecsp.rollout):
     # the task definition it runs (None: no service yet), recorded in the update's stack config
     # so the stack's history says what each update replaced; and the revision it must run instead

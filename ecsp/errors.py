@@ -77,6 +77,10 @@ class EngineError(EcspError):
     """A Pulumi operation failed; the message says which stack and why."""
 
 
+class DataLossRefused(EngineError):
+    """A change would replace (and so lose) a data resource: ecsp refuses it unless asked, by name, to delete data."""
+
+
 class StackLockedError(EngineError):
     """Another update holds the stack's lock."""
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from ecsp.diffs import PropertyChange
+
 Operation = Literal["up", "preview", "destroy", "refresh"]
 
 
@@ -58,6 +60,12 @@ class ResourceStep:
     # The engine's own op when ``op`` folds several steps into one (``op="replace"`` for the
     # create-replacement, replace and delete-replaced steps of one URN); empty otherwise.
     engine_op: str = ""
+    # The resource is kept in AWS when Pulumi deletes it (retain_on_delete: data, see ecsp.data_safety).
+    retained: bool = False
+    # The properties whose change makes the provider replace the resource.
+    replace_keys: tuple[str, ...] = ()
+    # What changes, old -> new, leaf by leaf (updates and replacements; secrets without values).
+    changes: tuple[PropertyChange, ...] = ()
 
 
 @dataclass(frozen=True)

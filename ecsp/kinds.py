@@ -77,6 +77,9 @@ class StackKind:
     # True: a run without targets leaves its stacks out too, unless it asks for them
     # (`--with-pipeline`): stacks that change rarely and that the deploys they run must not touch.
     opt_in: bool = False
+    # Whether a stack of this kind may hold data (retained resources): `up` and `preview` then check
+    # its changes for replacements of them first (ecsp.data_safety).
+    holds_data: Callable[[ProjectConfig, Scope], bool] = lambda config, scope: False
 
     def pulumi_project(self, project: str, scope: Scope) -> str:
         label = self.label or scope.application
@@ -131,9 +134,24 @@ ENVIRONMENT = StackKind(
     upstream=lambda config, scope: [("project", Scope())],
     placement=environment_placement,
     selected=lambda targets, scope: _in_environments(targets, scope) and not targets.applications,
+    # The managed EFS file system and the access-log bucket are kept on destroy.
+    holds_data=lambda config, scope: scope.environment in config.environments and (
+        config.needs_file_system(scope.environment) or config.environments[scope.environment].access_logs is True),
 )
+STORAGE = StackKind(
+    "storage", naming.STORAGE_LABEL, per_environment=True,
+    # Data lives in a stack of its own so that no application deploy or destroy ever touches it.
+    instances=lambda config: [Scope(env) for env in config.environments if config.has_storage(env)],
+    upstream=lambda config, scope: [("environment", Scope(scope.environment))],
+    placement=environment_placement,
+    selected=lambda targets, scope: _in_environments(targets, scope) and not targets.applications,
+    holds_data=lambda config, scope: True,
+)
+
+
 def application_upstream(config: ProjectConfig, scope: Scope) -> list[Edge]:
-    """The environment and project stacks, and for a worker the stacks of the applications it subscribes to.
+    """The environment and project stacks, the storage stack when the application reads it, and for a
+    worker the stacks of the applications it subscribes to.
 
     Their stacks create the topics the worker's queue subscribes to, so they deploy first (in the
     same environment). An application no longer in ecsp.yaml has only the first two.
@@ -141,9 +159,22 @@ def application_upstream(config: ProjectConfig, scope: Scope) -> list[Edge]:
     edges: list[Edge] = [("environment", Scope(scope.environment)), ("project", Scope())]
     settings = config.applications.get(scope.application or "")
     if settings is not None:
+        if scope.environment and config.has_storage(scope.environment) and reads_storage(config, scope):
+            edges.append(("storage", Scope(scope.environment)))
         publishers = dict.fromkeys(s.app for s in settings.subscribe if s.app != scope.application)
         edges += [("application", Scope(scope.environment, publisher)) for publisher in publishers]
     return edges
+
+
+def reads_storage(config: ProjectConfig, scope: Scope) -> bool:
+    """Whether the application reads what the storage stack creates: linked data, its addons, or an export
+    (which an environment addon may be what exports)."""
+    assert scope.environment is not None and scope.application is not None
+    settings = config.application(scope.environment, scope.application)
+    from_cfn = any(not isinstance(v, str) for v in [*settings.variables.values(), *settings.secrets.values(),
+                                                     *settings.security_groups])
+    return bool(settings.link) or config.applications[scope.application].addons is not None or (
+        from_cfn and config.addons is not None)
 
 
 APPLICATION = StackKind(
@@ -165,7 +196,7 @@ PIPELINE = StackKind(
     opt_in=True,
 )
 
-KINDS: dict[str, StackKind] = {kind.name: kind for kind in (PROJECT, ENVIRONMENT, APPLICATION, PIPELINE)}
+KINDS: dict[str, StackKind] = {kind.name: kind for kind in (PROJECT, ENVIRONMENT, STORAGE, APPLICATION, PIPELINE)}
 
 
 def of(name: str) -> StackKind:

@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
+from ecsp import addons
 from ecsp.config import ProjectConfig
 from ecsp.config.explain import dotted, problems, sorted_problems
 from ecsp.errors import ConfigError, ConfigProblem
@@ -37,12 +38,25 @@ def load(path: str | Path) -> ProjectConfig:
     missing = _missing_build_contexts(config, file.parent, lines, str(path))
     if missing:
         raise ConfigError(missing)
+    # Addon templates are checked now: each problem names the template's line and the ecsp.yaml line listing it.
+    _, problems = addons.read_all(config, file.parent)
+    if problems:
+        raise ConfigError([_listed(owner, problem, lines, str(path)) for owner, problem in problems])
     return config
 
 
 def loads(text: str, filename: str = "ecsp.yaml") -> ProjectConfig:
     """Validate YAML text as a project; ``filename`` is used in messages."""
     return _validate(text, filename)[0]
+
+
+def problem_at(file: Path, loc: Loc, message: str) -> ConfigProblem:
+    """A problem with the value at ``loc`` of ``file``, found after loading (its line read again)."""
+    try:
+        line = parse(file.read_text(encoding="utf-8"), str(file))[0].line(loc)
+    except (OSError, ConfigError):  # read and validated a moment ago; without its line the message still holds
+        line = None
+    return ConfigProblem(str(file), line, dotted(loc), message)
 
 
 def _missing_build_contexts(config: ProjectConfig, root: Path, lines: Lines, filename: str) -> list[ConfigProblem]:
@@ -76,6 +90,14 @@ def _missing_build_contexts(config: ProjectConfig, root: Path, lines: Lines, fil
             continue
         out.append(ConfigProblem(filename, lines.line(loc), dotted(loc), message))
     return sorted_problems(out)
+
+
+def _listed(owner: str | None, problem: ConfigProblem, lines: Lines, filename: str) -> ConfigProblem:
+    """An addon's problem, also naming the ecsp.yaml line that lists the addon."""
+    loc: Loc = ("applications", owner, "addons") if owner else ("addons",)
+    line = lines.line(loc)
+    where = f" (listed at {filename}:{line}: {dotted(loc)})" if line else ""
+    return ConfigProblem(problem.file, problem.line, problem.path, problem.message + where)
 
 
 def _validate(text: str, filename: str) -> tuple[ProjectConfig, Lines]:

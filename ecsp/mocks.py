@@ -181,6 +181,12 @@ class AwsMocks(pulumi.runtime.Mocks):
             return {"id": subnet, "availabilityZone": self.subnet_zones[subnet], "vpcId": "vpc-mock"}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": json.dumps(args.args, sort_keys=True), "id": "policy"}
+        if token == "aws:cloudformation/getExport:getExport":
+            name = str(args.args.get("name", ""))
+            return {"name": name, "value": export_value(name, region, account), "id": name}
+        if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
+            # Stable and obviously fake, as everything here; real runs get Secrets Manager's.
+            return {"randomPassword": "mock" + _hex("password", n=12), "id": "password"}
         if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             host = str(args.args.get("url") or "").removeprefix("https://")
             arn = f"arn:aws:iam::{account}:oidc-provider/{host}"
@@ -192,6 +198,42 @@ class AwsMocks(pulumi.runtime.Mocks):
                     "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
                     "expiresAt": "2030-01-01T00:00:00Z", "id": region}
         return {}
+
+
+def export_value(name: str, region: str, account: str) -> str:
+    """A value shaped like what an export of this name holds, by Copilot's naming of its outputs."""
+    if name.endswith("SecurityGroup"):
+        return f"sg-{_hex('export', name)}"
+    if name.endswith(("Secret", "AuroraSecret")):
+        return f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-{_hex('export', name, n=6)}"
+    if name.endswith(("Arn", "ARN")):
+        return f"arn:aws:mock:{region}:{account}:{name}"
+    if name.endswith("PolicyArn") or name.endswith("Policy"):
+        return f"arn:aws:iam::{account}:policy/{name}"
+    return name.removesuffix("Name").rsplit("-", 1)[-1].lower() + f"-{_hex('export', name, n=7)}"
+
+
+def _addon_outputs(body: str, region: str, account: str, stack: str) -> dict[str, str]:
+    """What a CloudFormation stack of this template would output, by the type of what each output refers to."""
+    try:
+        template = json.loads(body)
+    except ValueError:
+        return {}
+    types = {k: v.get("Type") for k, v in (template.get("Resources") or {}).items() if isinstance(v, dict)}
+    out = {}
+    for output, spec in (template.get("Outputs") or {}).items():
+        value = spec.get("Value") if isinstance(spec, dict) else None
+        ref = value.get("Ref") if isinstance(value, dict) else None
+        kind = types.get(ref) if isinstance(ref, str) else None
+        if kind == "AWS::EC2::SecurityGroup":
+            out[output] = f"sg-{_hex(stack, output)}"
+        elif kind == "AWS::SecretsManager::Secret":
+            out[output] = f"arn:aws:secretsmanager:{region}:{account}:secret:{ref}-{_hex(stack, output, n=6)}"
+        elif kind == "AWS::IAM::ManagedPolicy":
+            out[output] = f"arn:aws:iam::{account}:policy/{stack}-{ref}-{_hex(stack, output, n=6).upper()}"
+        else:
+            out[output] = f"{stack}-{output}-{_hex(stack, output, n=6)}".lower()
+    return out
 
 
 def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, account: str) -> dict[str, Any]:
@@ -322,6 +364,45 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
         state["id"] = physical
     elif type_ == "aws:appautoscaling/target:Target":
         extra = {"resourceId": inputs.get("resourceId", "")}
+    elif type_ in ("aws:rds/cluster:Cluster", "aws:rds/instance:Instance"):
+        cluster = short == "Cluster"
+        ident = inputs.get("clusterIdentifier" if cluster else "identifier") or physical
+        state["id"] = ident
+        state["arn"] = f"arn:aws:rds:{region}:{account}:{'cluster' if cluster else 'db'}:{ident}"
+        host = f"{ident}.{'cluster-' if cluster else ''}{_hex(account, region, n=12)}.{region}.rds.amazonaws.com"
+        port = inputs.get("port") or (3306 if "mysql" in str(inputs.get("engine")) else 5432)
+        secrets = [{"secretArn": f"arn:aws:secretsmanager:{region}:{account}:secret:rds!"
+                                 f"{'cluster' if cluster else 'db'}-{_hex(ident, n=8)}-{_hex(ident, 's', n=6)}",
+                    "secretStatus": "active", "kmsKeyId": ""}] if inputs.get("manageMasterUserPassword") else []
+        extra = {"endpoint": host if cluster else f"{host}:{port}", "address": host, "port": port,
+                 "masterUserSecrets": secrets, "clusterIdentifier": ident if cluster else None,
+                 "identifier": ident, "readerEndpoint": host.replace(".cluster-", ".cluster-ro-")}
+    elif type_ == "aws:rds/clusterInstance:ClusterInstance":
+        ident = inputs.get("identifier") or physical
+        state["id"] = ident
+        state["arn"] = f"arn:aws:rds:{region}:{account}:db:{ident}"
+        extra = {"endpoint": f"{ident}.{_hex(account, region, n=12)}.{region}.rds.amazonaws.com"}
+    elif type_ in ("aws:rds/subnetGroup:SubnetGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+                   "aws:rds/parameterGroup:ParameterGroup"):
+        state["id"] = physical
+    elif type_ == "aws:elasticache/serverlessCache:ServerlessCache":
+        state["id"] = physical
+        state["arn"] = f"arn:aws:elasticache:{region}:{account}:serverlesscache:{physical}"
+        short = "".join(p if i != 1 else p[0] for i, p in enumerate(region.split("-")))
+        host = f"{physical}-{_hex(name, n=6)}.serverless.{short}.cache.amazonaws.com"
+        extra = {"endpoints": [{"address": host, "port": 6379}], "readerEndpoints": [{"address": host, "port": 6380}]}
+    elif type_ == "aws:dynamodb/table:Table":
+        state["id"] = physical
+        state["arn"] = f"arn:aws:dynamodb:{region}:{account}:table/{physical}"
+        if inputs.get("streamEnabled"):
+            extra = {"streamArn": f"{state['arn']}/stream/2030-01-01T00:00:00.000", "streamLabel": "2030-01-01"}
+    elif type_ == "aws:secretsmanager/secret:Secret":
+        secret = inputs.get("name") or f"{inputs.get('namePrefix') or name}{_hex(name, n=8)}"
+        state["arn"] = state["id"] = f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}-{_hex(name, n=6)}"
+        state["name"] = secret
+    elif type_ == "aws:cloudformation/stack:Stack":
+        state["id"] = f"arn:aws:cloudformation:{region}:{account}:stack/{physical}/{_hex(name, n=8)}"
+        extra = {"outputs": _addon_outputs(str(inputs.get("templateBody") or "{}"), region, account, physical)}
     elif type_ == "docker-build:index:Image":
         # The digest follows what is built, so a different build yields a different ref (and task revision).
         built = json.dumps({k: inputs.get(k) for k in ("context", "dockerfile", "buildArgs", "platforms", "tags")},
@@ -341,6 +422,8 @@ class RecordingMonitor(MockMonitor):
         self.recording = Recording()
 
     def RegisterResource(self, request: Any) -> Any:
+        if self._stack_transforms and request.type != "pulumi:pulumi:Stack":
+            self._transform(request)
         response = super().RegisterResource(request)
         if request.type == "pulumi:providers:aws":
             props = rpc.deserialize_properties(request.object)
@@ -363,6 +446,23 @@ class RecordingMonitor(MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges), retain_on_delete=bool(request.retainOnDelete),
                 region=self.aws._where(request.provider)[0] if request.custom else None, handles=handles))
         return response
+
+    def _transform(self, request: Any) -> None:
+        """Run the stack transforms on the request's properties, as the engine would (the mock monitor does not).
+
+        Only the properties: the mocks have no options to hand a transform, nor use for changed ones.
+        """
+        _ensure_event_loop()
+        props = rpc.deserialize_properties(request.object)
+        for transform in self._stack_transforms:
+            result = transform(pulumi.ResourceTransformArgs(custom=bool(request.custom), type_=request.type,
+                                                            name=request.name, props=props,
+                                                            opts=pulumi.ResourceOptions()))
+            if isinstance(result, Awaitable):
+                result = _sync_await(result)
+            if result is not None:
+                props = dict(result.props)
+        request.object.CopyFrom(_sync_await(rpc.serialize_properties(props, {})))
 
     def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)

@@ -23,6 +23,7 @@ that the rest always fit, and :func:`name_limit_problems` checks what depends on
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ MAX_PROJECT = 20
 MAX_ENVIRONMENT = 16
 MAX_APPLICATION = 24
 MAX_PIPELINE = 24
+# <project>-<env>-<data> fits an RDS cluster identifier (63) and, shortened, an ElastiCache name (40).
+MAX_DATA = 24
 AUTONAME_SUFFIX = 8
 # That suffix ("-" and 7 random hex digits) as an IAM pattern, for policies naming auto-named resources.
 AUTONAME_PATTERN = "-" + "?" * (AUTONAME_SUFFIX - 1)
@@ -39,9 +42,12 @@ PROJECT_STACK = "global"
 PROJECT_LABEL = "project"
 ENVIRONMENT_LABEL = "environment"
 PIPELINE_LABEL = "pipeline"
-KIND_LABELS = frozenset({PROJECT_LABEL, ENVIRONMENT_LABEL, PIPELINE_LABEL})
+STORAGE_LABEL = "storage"
+KIND_LABELS = frozenset({PROJECT_LABEL, ENVIRONMENT_LABEL, STORAGE_LABEL, PIPELINE_LABEL})
 
 ALB_NAME_LIMIT = 32
+RDS_IDENTIFIER_LIMIT = 63
+SERVERLESS_CACHE_NAME_LIMIT = 40
 TARGET_GROUP_NAME_LIMIT = 32
 IAM_ROLE_NAME_LIMIT = 64
 S3_BUCKET_NAME_LIMIT = 63
@@ -152,6 +158,16 @@ class AppNames:
     @property
     def target_group(self) -> str:
         return autonamed(self.base, TARGET_GROUP_NAME_LIMIT)
+
+    @property
+    def alternate_target_group(self) -> str:
+        """The second target group of blue/green, canary and linear deployments (the new tasks' until traffic moves)."""
+        return autonamed(f"{self.base}-alt", TARGET_GROUP_NAME_LIMIT)
+
+    @property
+    def infrastructure_role(self) -> str:
+        """The role ECS assumes to move traffic between the target groups (it edits the listener rules)."""
+        return autonamed(f"{self.base}-deploy", IAM_ROLE_NAME_LIMIT)
 
     @property
     def execution_role(self) -> str:
@@ -427,3 +443,78 @@ def name_limit_problems(project: str, domain: str | None, environments: Iterable
                                  f"the host name '{host}' is {len(host)} characters; DNS allows {DNS_NAME_LIMIT}: "
                                  "shorten the application, environment, project or domain name"))
     return problems
+
+
+@dataclass(frozen=True)
+class DataNames:
+    """Names of one data entry's resources in one environment (see :mod:`stacks.storage`)."""
+
+    project: str
+    environment: str
+    data: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.project}-{self.environment}-{self.data}"
+
+    @property
+    def database(self) -> str:
+        """An RDS cluster or instance identifier: explicit, so `show` and the final snapshot can name it."""
+        return shorten(self.base, RDS_IDENTIFIER_LIMIT)
+
+    @property
+    def final_snapshot(self) -> str:
+        return shorten(f"{self.base}-final", RDS_IDENTIFIER_LIMIT)
+
+    @property
+    def cache(self) -> str:
+        return shorten(self.base, SERVERLESS_CACHE_NAME_LIMIT)
+
+    @property
+    def table(self) -> str:
+        return self.base
+
+    @property
+    def bucket(self) -> str:
+        """Logical name (and physical prefix) of the bucket: S3 names are global, so Pulumi adds a suffix."""
+        name = self.base
+        return autonamed(f"ecsp-{name}" if name.startswith(S3_RESERVED_PREFIXES) else name, S3_BUCKET_NAME_LIMIT)
+
+    @property
+    def secret(self) -> str:
+        return f"ecsp/{self.base}"
+
+    def tag(self, part: str = "") -> str:
+        return f"{self.base}-{part}" if part else self.base
+
+
+def addon_stack(project: str, environment: str, owner: str | None) -> str:
+    """The CloudFormation stack of an application's addons (``owner``), or of the environment's (None)."""
+    return f"{project}-{environment}-{owner}-addons" if owner else f"{project}-{environment}-addons"
+
+
+def data_variable_prefix(data: str) -> str:
+    """The prefix of the variables a linked data entry gives its applications: ``orders-db`` -> ``ORDERS_DB``."""
+    return data.upper().replace("-", "_")
+
+
+# Copilot's names, as its code computes them (internal/pkg/template/template_functions.go), not as its
+# docs say: `storage init -n my-bucket` injects MYBUCKET_NAME, not MY_BUCKET_NAME.
+_NON_ALPHANUMERIC = re.compile(r"[^a-zA-Z0-9]+")
+_LOWER_UPPER = re.compile(r"([a-z0-9]+)([A-Z])")
+_UPPER_LOWER = re.compile(r"([A-Z0-9])([A-Z][a-z])")
+
+
+def copilot_logical_id(name: str) -> str:
+    """Copilot's ``logicalIDSafe``: the name without its non-alphanumeric characters."""
+    return _NON_ALPHANUMERIC.sub("", name)
+
+
+def copilot_snake(name: str) -> str:
+    """Copilot's ``toSnakeCase``: ``usersDdbTableName`` -> ``USERS_DDB_TABLE_NAME``."""
+    return _UPPER_LOWER.sub(r"\1_\2", _LOWER_UPPER.sub(r"\1_\2", name)).upper()
+
+
+def copilot_variable(name: str, suffix: str) -> str:
+    """The variable Copilot injected for storage ``name``: suffix ``Name`` (S3, DynamoDB) or ``Secret`` (Aurora)."""
+    return copilot_snake(copilot_logical_id(name) + suffix)

@@ -78,6 +78,25 @@ def stack_notes(config: ProjectConfig, spec: StackSpec) -> list[str]:
         if vpc:
             notes.append(vpc)
         if config.needs_file_system(spec.environment):
-            notes.append("managed EFS file system: it is deleted, with its data, once no application of the "
-                         "environment asks for efs: true")
+            notes.append("managed EFS file system: kept in AWS, with its files, when no application asks for efs: "
+                         "true any more or the environment is destroyed; `--delete-data` deletes it")
+    if spec.kind == "storage" and spec.environment:
+        notes += data_notes(config, spec.environment)
+    return notes
+
+
+def data_notes(config: ProjectConfig, environment: str) -> list[str]:
+    """What the storage stack keeps, and what a change to it would mean."""
+    managed = [f"{name} ({data.kind})" for name, data in config.data_in(environment).items() if data.managed]
+    notes = []
+    if managed:
+        notes.append(f"data kept: {', '.join(managed)} stay in AWS when removed from ecsp.yaml or when this stack is "
+                     "destroyed; `ecsp destroy --delete-data` deletes them (databases take a final snapshot first)")
+        notes.append("a change that would replace data (a table's keys, a database's engine) is refused by `up` "
+                     "and `preview`; `ecsp up --delete-data` replaces it and deletes the old one")
+    addons = [owner or "the environment" for owner in ([None] if config.addons else [])
+              + [a for a, c in config.applications.items() if c.addons]]
+    if addons:
+        notes.append(f"addon stacks of {', '.join(addons)}: kept in AWS, with whatever they hold, when removed or "
+                     "destroyed, as data is")
     return notes

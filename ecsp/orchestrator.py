@@ -27,6 +27,7 @@ in threads, python/cpython#114763) and installs provider plugins once, serially
 
 from __future__ import annotations
 
+import dataclasses
 import graphlib
 import threading
 import time
@@ -35,7 +36,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ecsp.context import StackContext
-from ecsp.engine import Engine, StackRun
+from ecsp.engine import Engine, EventSink, StackRun
 from ecsp.errors import Cancelled, EcspError, EngineError, UsageError
 from ecsp.events import Diagnostic, Event, Listener, Operation, ResourceStep, StackStatus, Status
 from ecsp.graph import StackGraph, StackSpec
@@ -45,6 +46,8 @@ from ecsp.results import RunResult, StackResult
 # MB each) calling AWS, so more rarely helps on a laptop; `--parallel` raises it.
 DEFAULT_PARALLEL = 4
 NOT_STARTED = "not started: the run was interrupted"
+# What runs one stack's operation: the engine's run, or something wrapped around it.
+Runner = Callable[[Operation, StackContext, EventSink], StackRun]
 INTERRUPTED = "interrupted by Ctrl-C"
 
 
@@ -58,16 +61,20 @@ def run(
     listener: Listener | None = None,
     skip: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    runner: Runner | None = None,
 ) -> RunResult:
     """Run ``operation`` on every stack of ``graph`` with ``engine``.
 
     ``context`` builds the :class:`StackContext` of a stack (called on the worker thread
     right before its run). ``skip`` names stacks to skip up front, with the reason (their
-    dependents are skipped too). Returns when every stack has finished or was skipped.
+    dependents are skipped too). ``runner`` runs one stack's operation in place of
+    ``engine.run`` (the data guard, :mod:`ecsp.data_safety`). Returns when every stack has
+    finished or was skipped.
     """
     if parallel < 1:
         raise UsageError(f"--parallel must be at least 1 (got {parallel})", fix="use --parallel 1 to run serially")
-    return _Run(graph, operation, engine, context, parallel, listener, dict(skip or {}), clock).execute()
+    return _Run(graph, operation, engine, context, parallel, listener, dict(skip or {}), clock,
+                runner or engine.run).execute()
 
 
 class _Run:
@@ -75,8 +82,9 @@ class _Run:
 
     def __init__(self, graph: StackGraph, operation: Operation, engine: Engine,
                  context: Callable[[StackSpec], StackContext], parallel: int, listener: Listener | None,
-                 skip: dict[str, str], clock: Callable[[], float]) -> None:
+                 skip: dict[str, str], clock: Callable[[], float], runner: Runner) -> None:
         self.graph, self.operation, self.engine, self.context = graph, operation, engine, context
+        self.runner = runner
         self.parallel, self.listener, self.skip, self.clock = parallel, listener, skip, clock
         self.reverse = operation == "destroy"
         self.order = graph.order(reverse=self.reverse)
@@ -119,7 +127,12 @@ class _Run:
         """Called on SDK threads with the engine's translated events."""
         if isinstance(event, ResourceStep) and event.op != "same":
             with self.lock:
-                self.steps[spec.name][event.urn] = event
+                kept = event
+                previous = self.steps[spec.name].get(event.urn)
+                if previous is not None and previous.changes and not event.changes:
+                    # A replacement's last step (delete-replaced) compares nothing; its first said what changed.
+                    kept = dataclasses.replace(event, changes=previous.changes)
+                self.steps[spec.name][event.urn] = kept
         self.emit(event)
 
     # ------------------------------------------------------------------ the run
@@ -212,7 +225,7 @@ class _Run:
             if self.interrupted:
                 # Ctrl-C came meanwhile; the engine's interrupt found nothing running, so do not start it now.
                 raise Cancelled(NOT_STARTED)
-            return self.engine.run(self.operation, ctx, lambda event: self.on_engine_event(spec, event))
+            return self.runner(self.operation, ctx, lambda event: self.on_engine_event(spec, event))
         finally:
             result.ended = self.clock()
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecsp import graph as graphs
 from ecsp import notes
+from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.graph import StackGraph, StackSpec
@@ -105,11 +106,13 @@ def plan_stack(
     *,
     programs: Programs,
     local: LocalEmulator | None = None,
+    addons: Addons | None = None,
 ) -> tuple[mocks.Recording, PlannedStack]:
     """Evaluate one stack's program under mocks, in the account and region its kind places it."""
     from ecsp import mocks
 
-    ctx = StackContext(config=config, stack=spec, organization=config.state.organization, local=local)
+    ctx = StackContext(config=config, stack=spec, organization=config.state.organization, local=local,
+                       addons=dict(addons or {}))
     where = ctx.placement
     recording = mocks.run(
         programs.program_for(ctx),
@@ -128,18 +131,19 @@ def plan_stack(
 
 
 def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None = None, *,
-         cache: PlanCache | None = None, targets: Collection[str] | None = None) -> Plan:
+         cache: PlanCache | None = None, targets: Collection[str] | None = None, addons: Addons | None = None) -> Plan:
     """Plan every stack of ``selection`` (default: the whole project) in dependency order.
 
     ``cache``: read back the stacks whose key did not change, and keep the others' plans.
     ``targets``: the stacks asked for (default: all); the others are marked ``upstream``.
+    ``addons``: the project's CloudFormation addons (:func:`ecsp.addons.load`), when it has any.
     """
     graph = selection if selection is not None else graphs.build(config)
     asked = None if targets is None else set(targets)
     outputs: dict[str, dict[str, Any]] = {}
     planned: list[PlannedStack] = []
     for spec in graph.order():
-        stack = _plan_or_read(config, spec, outputs, programs, cache)
+        stack = _plan_or_read(config, spec, outputs, programs, cache, addons)
         stack.upstream = asked is not None and spec.name not in asked
         outputs[spec.fully_qualified(config.state.organization)] = stack.outputs
         planned.append(stack)
@@ -147,17 +151,22 @@ def plan(config: ProjectConfig, programs: Programs, selection: StackGraph | None
 
 
 def _plan_or_read(config: ProjectConfig, spec: StackSpec, outputs: dict[str, dict[str, Any]], programs: Programs,
-                  cache: PlanCache | None) -> PlannedStack:
+                  cache: PlanCache | None, addons: Addons | None) -> PlannedStack:
     if cache is None:
-        return plan_stack(config, spec, outputs, programs=programs)[1]
+        return plan_stack(config, spec, outputs, programs=programs, addons=addons)[1]
     organization = config.state.organization
     # Every program reads where its stack runs (its provider's region, account and credentials).
-    settings = {"reads": programs.settings_read(config, spec), "placement": spec.record.placement(config, spec.scope)}
+    settings: dict[str, Any] = {"reads": programs.settings_read(config, spec),
+                                "placement": spec.record.placement(config, spec.scope)}
+    if addons:
+        # Addons are files, not settings: their templates and parameters key every stack of a project
+        # with any (the storage stack deploys them, applications route their outputs).
+        settings["addons"] = addons
     kept = cache.lookup(spec, settings, organization, outputs)
     if kept is not None:
         resources = [PlannedResource.restored(r) for r in kept.resources]
         return PlannedStack(spec, resources, kept.outputs, notes.stack_notes(config, spec), cached=True)
-    stack = plan_stack(config, spec, outputs, programs=programs)[1]
+    stack = plan_stack(config, spec, outputs, programs=programs, addons=addons)[1]
     cache.store(spec, settings, organization, stack.references, outputs,
                 Entry([r.kept() for r in stack.resources], stack.outputs))
     return stack

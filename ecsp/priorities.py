@@ -106,6 +106,16 @@ def rule_keys(path: str, count: int) -> list[str]:
     return [path] + [f"{path}#{i}" for i in range(1, count)]
 
 
+def test_rule_key(path: str) -> str:
+    """The priority key of the test-traffic rule of an application at ``path``: one segment deeper.
+
+    The test rule matches the path *and* a header, so it must be evaluated before the
+    application's own rule (which would take every request of the path); one level deeper
+    puts it in the band evaluated just before. ``@`` never appears in an application path.
+    """
+    return f"{path.rstrip('/')}/@test"
+
+
 def _root_extra(key: str) -> int | None:
     return int(key[2:]) if key.startswith(f"{ROOT_PATH}#") else None
 

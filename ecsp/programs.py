@@ -11,6 +11,9 @@ stacks run in parallel (their lazy import races in threads, python/cpython#11476
 It also declares, per stack kind, which settings of ecsp.yaml the kind's program reads
 (:attr:`Programs.reads`): the plan cache (:mod:`ecsp.plancache`) replans a stack when they
 change. A kind that declares nothing reads all of ecsp.yaml, as far as the cache knows.
+
+And it carries the user's resource transforms (:mod:`ecsp.transforms`), registered at the
+start of every stack's program, so the engine and the offline planner run the same ones.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecsp.config import ProjectConfig
 from ecsp.context import StackContext
 from ecsp.errors import EcspError
 from ecsp.graph import StackSpec
+
+if TYPE_CHECKING:
+    from ecsp.transforms import Transform
 
 Program = Callable[[StackContext], None]
 # What of ecsp.yaml a program reads for one stack: any data of pydantic models, mappings and lists.
@@ -50,6 +56,7 @@ class Programs:
     plugins: tuple[Plugin, ...] = ()
     aws_modules: tuple[str, ...] = field(default=())
     reads: Mapping[str, Reads] = field(default_factory=dict)
+    transforms: tuple[Transform, ...] = ()  # the user's, run for every resource of every stack
 
     def program_for(self, ctx: StackContext) -> Callable[[], None]:
         """The inline program of ``ctx.stack``: its kind's program, bound to ``ctx``."""
@@ -58,12 +65,25 @@ class Programs:
         except KeyError:
             raise EcspError(f"no program for stacks of kind '{ctx.stack.kind}' ({ctx.stack.name})",
                             fix="add one to the program bundle (stacks/__init__.py)") from None
-        return lambda: program(ctx)
+        transforms = self.transforms
+        if not transforms:
+            return lambda: program(ctx)
+
+        def run() -> None:
+            from ecsp import transforms as user_transforms
+
+            user_transforms.register(transforms, ctx.stack)
+            program(ctx)
+
+        return run
 
     def settings_read(self, config: ProjectConfig, spec: StackSpec) -> Any:
         """What the program of ``spec`` reads of ``config``: as its kind declares, else all of it."""
         reads = self.reads.get(spec.kind)
-        return reads(config, spec) if reads is not None else config
+        read = reads(config, spec) if reads is not None else config
+        if self.transforms:  # they shape every stack: an edited transform replans
+            return {"settings": read, "transforms": [t.fingerprint for t in self.transforms]}
+        return read
 
     def plugin_versions(self) -> list[tuple[str, str]]:
         """``(name, version)`` of each plugin, e.g. ``("aws", "v7.51.1")``."""

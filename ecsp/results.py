@@ -8,11 +8,13 @@ raised by the API as :class:`RunFailed` or :class:`Interrupted`, both carrying t
 
 from __future__ import annotations
 
+import dataclasses
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecsp import styles
+from ecsp import diffs, styles
 from ecsp.errors import Cancelled, EcspError, EngineError
 from ecsp.events import Operation, ResourceStep, Status
 
@@ -46,6 +48,26 @@ class StackResult:
         return styles.changes(self.changes)
 
 
+def replaced(steps: Iterable[ResourceStep]) -> list[ResourceStep]:
+    """The retained (data) resources a run replaces, one step each, with every property that forces it.
+
+    The engine names those properties on the replacement's first steps only, not on the old one's deletion.
+    """
+    found: dict[str, ResourceStep] = {}
+    for step in steps:
+        if step.retained and step.op == "replace":
+            keys = found[step.urn].replace_keys if step.urn in found else ()
+            found[step.urn] = dataclasses.replace(step, replace_keys=tuple(dict.fromkeys([*keys, *step.replace_keys])))
+    return list(found.values())
+
+
+def kept(steps: Iterable[ResourceStep]) -> list[ResourceStep]:
+    """The retained resources a run deletes from Pulumi's state, and so leaves in AWS."""
+    found = {s.urn: s for s in steps if s.retained and (s.op == "delete" or s.engine_op == "delete-replaced")}
+    return list(found.values())
+
+
+
 @dataclass
 class RunResult:
     operation: Operation
@@ -69,6 +91,10 @@ class RunResult:
     @property
     def failed(self) -> list[StackResult]:
         return self.with_status(Status.FAILED)
+
+    def kept(self) -> list[tuple[str, ResourceStep]]:
+        """(stack, step) of each data resource the run left in AWS while Pulumi forgot it (retain_on_delete)."""
+        return [(s.stack, step) for s in self.stacks for step in kept(s.steps) if not step.preview]
 
     @property
     def duration(self) -> float | None:
@@ -114,10 +140,11 @@ class RunResult:
         parts.extend(Text(f"warning: {w}", style="yellow") for w in self.warnings)
         return Group(*parts)
 
-    def changes_view(self) -> Any:
+    def changes_view(self, diff: bool = True) -> Any:
         """The resources that change, per stack, with the properties that differ (None if nothing does).
 
-        What a ``preview`` is for: ``+ create``, ``~ update (image, cpu)``, ``+- replace``, ``- delete``.
+        What a ``preview`` is for: ``+ create``, ``~ update (image, cpu)``, ``+- replace``, ``- delete``;
+        with ``diff``, each changed value under its resource, old -> new (secrets as changed only).
         """
         from rich.console import Group
         from rich.text import Text
@@ -136,6 +163,8 @@ class RunResult:
                 if step.diffs:
                     line.append(f"  ({', '.join(step.diffs)})", style="dim")
                 lines.append(line)
+                if diff:
+                    lines.extend(Text(f"         {change}", style="dim") for change in diffs.lines(step.changes))
         if not lines:
             return None
         title = "Would change" if self.operation == "preview" else "Changed"

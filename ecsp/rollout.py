@@ -51,7 +51,7 @@ from typing import Any
 from ecsp import graph as graphs
 from ecsp.config import Capability, ProjectConfig, ReleaseConfig
 from ecsp.context import Hold, StackContext
-from ecsp.engine import Engine, EventSink, StackInfo, StackRun, StackUpdate
+from ecsp.engine import DriftedResource, Engine, EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.errors import Cancelled, EngineError, StackNotFoundError
 from ecsp.events import Diagnostic, Operation, OutputLine, ResourceStep
 from ecsp.graph import StackSpec
@@ -154,6 +154,12 @@ class RolloutEngine:
 
     def cancel(self, stack: StackSpec) -> bool:
         return self.engine.cancel(stack)
+
+    def release_data(self, stack: StackSpec, urns: Sequence[str] | None) -> list[str]:
+        return self.engine.release_data(stack, urns)
+
+    def drift(self, ctx: StackContext, on_event: EventSink) -> list[DriftedResource]:
+        return self.engine.drift(ctx, on_event)
 
     def interrupt(self, stack: StackSpec) -> None:
         with self._lock:

@@ -10,18 +10,20 @@ the plan cache (the pipeline program: all of it); ``tests/engine/test_plan_cache
 from __future__ import annotations
 
 from ecsp.programs import Plugin, Programs
-from stacks import application, environment, pipeline, project
+from stacks import application, environment, pipeline, project, storage
 
 PROGRAMS = Programs(
     by_kind={
         "project": project.program,
         "environment": environment.program,
+        "storage": storage.program,
         "application": application.program,
         "pipeline": pipeline.program,
     },
     plugins=(Plugin("aws", "pulumi-aws"), Plugin("docker-build", "pulumi-docker-build")),
-    reads={"project": project.reads, "environment": environment.reads, "application": application.reads},
-    aws_modules=("acm", "appautoscaling", "cloudwatch", "codebuild", "codepipeline", "codestarconnections", "ec2",
-                 "ecr", "ecs", "efs", "iam", "kms", "lb", "route53", "s3", "scheduler", "servicediscovery", "sfn",
-                 "sns", "sqs", "vpc"),
+    reads={"project": project.reads, "environment": environment.reads, "storage": storage.reads,
+           "application": application.reads},
+    aws_modules=("acm", "appautoscaling", "cloudformation", "cloudwatch", "codebuild", "codepipeline",
+                 "codestarconnections", "dynamodb", "ec2", "ecr", "ecs", "efs", "elasticache", "iam", "kms", "lb",
+                 "rds", "route53", "s3", "scheduler", "secretsmanager", "servicediscovery", "sfn", "sns", "sqs", "vpc"),
 )

@@ -10,7 +10,8 @@ definition (the same for every application), then one component per capability i
 * publish: its topics;
 * queue: its queue and subscriptions (and backlog scaling with a service);
 * http: the routing (target group, listener rules, DNS);
-* service: the service and its autoscaling, with Service Connect (serve: others call it);
+* service: the service and its autoscaling, with Service Connect (serve: others call it), and
+  what its deployment strategy needs (:mod:`stacks.application_deployment`);
 * schedule: the state machine that runs the task and its schedule.
 
 Exports :class:`stacks.contracts.ApplicationOutputs`, as far as the application has them. A
@@ -29,19 +30,22 @@ import pulumi_aws as aws
 
 from ecsp import naming, priorities
 from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias, task_containers
+from ecsp.config.exports import exported
 from ecsp.context import StackContext
 from ecsp.graph import StackSpec
 from stacks import _aws, application_storage
-from stacks.application_iam import TaskRoles, after
+from stacks.application_deployment import InfrastructureRole, RollbackAlarms, service_alarms
+from stacks.application_iam import SecretRef, TaskRoles, after
 from stacks.application_image import BuiltImage
+from stacks.application_links import Links
 from stacks.application_queue import BacklogScaling, Queue
 from stacks.application_routing import Routing
 from stacks.application_schedule import Job
-from stacks.application_service import Autoscaling, Service, ServiceConnect
+from stacks.application_service import Autoscaling, Service, ServiceConnect, load_balancer_arn_suffix
 from stacks.application_storage import ManagedAccessPoint
 from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
-from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs
+from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs, StorageOutputs
 
 # The last answer of listener_rule_keys: a plan asks it for every application stack of an
 # environment in a row (100 applications: 100 times over the same 100), with the same config.
@@ -59,7 +63,7 @@ def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
     if last is not None and last[0] is config and last[1] == env:
         return last[2]
     keys = tuple(key for other in config.applications if config.application(env, other).has(Capability.HTTP)
-                 for key in application_rule_keys(config, env, other))
+                 for key in [*application_rule_keys(config, env, other), *test_rule_keys(config, env, other)])
     _last_rule_keys = (config, env, keys)
     return keys
 
@@ -67,13 +71,17 @@ def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
 def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
     """What of ecsp.yaml :func:`program` reads for ``spec`` (the plan cache replans the stack when it changes).
 
-    Its own settings, the project's and its environment's, and of the other applications only
-    the listener rules it must number with theirs.
+    Its own settings, the project's and its environment's, of the other applications only
+    the listener rules it must number with theirs, and the data it links. (Its addons are
+    files, not settings: the planner keys them with the stack.)
     """
     env, app = spec.environment, spec.application
     assert env is not None and app is not None
-    return {"project": config.project, "environment": config.environments[env], "application":
-            config.application(env, app), "listener_rules": listener_rule_keys(config, env)}
+    settings = config.application(env, app)
+    data = config.data_in(env)
+    return {"project": config.project, "environment": config.environments[env], "application": settings,
+            "listener_rules": listener_rule_keys(config, env),
+            "data": {name: data[name] for name in settings.link if name in data}}
 
 
 def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
@@ -82,6 +90,14 @@ def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str
     host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
         if config.project.domain else []
     return priorities.rule_keys(settings.path, priorities.rule_count([*host, *settings.aliases]))
+
+
+def test_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
+    """The priority key of ``app``'s test-traffic rule in ``env``, when its deployment has a test route."""
+    deployment = config.application(env, app).deployment
+    if not deployment.shifts_traffic or deployment.test_route is None:
+        return []
+    return [priorities.test_rule_key(config.application(env, app).path)]
 
 
 def repository_url(regions: Any, region: str, application: str) -> str:
@@ -118,6 +134,57 @@ def _storage(
             volumes, managed_file_system_id=v[2], managed_access_point_arn=v[3], region=region, account=v[0],
             partition=v[1]), sort_keys=True))
     return args, policy
+
+
+def _links(ctx: StackContext, app: str, *, names: naming.AppNames, settings: ResolvedApplication,
+           upstream: EnvironmentOutputs, roles: TaskRoles, region: str, account: pulumi.Input[str],
+           partition: pulumi.Input[str], provider: aws.Provider) -> Links | None:
+    """What the application takes from outside its stack (linked data, addons, exports...); None for nothing."""
+    env = ctx.stack.environment
+    assert env is not None
+    addon = ctx.addons.get(app)
+    if not (settings.link or addon or settings.managed_policies or settings.security_groups
+            or settings.image.credentials or exported(settings.variables) or exported(settings.secrets)):
+        return None
+    storage = None
+    if settings.link or addon:
+        storage = StorageOutputs.read(pulumi.StackReference(ctx.upstream_name("storage", env)))
+    data = ctx.config.data_in(env)
+    return Links(app, names=names, settings=settings, data=data,
+                 storage=storage.data if storage else None, addon=addon,
+                 addon_outputs=pulumi.Output.from_input(storage.addons).apply(lambda a: (a or {}).get(app, {}))
+                 if storage and addon else None,
+                 vpc_id=upstream.vpc_id, task_role=roles.task_role, execution_role=roles.execution_role,
+                 region=region, account=account, partition=partition, provider=provider)
+
+
+def _deployment(
+    app: str, *, names: naming.AppNames, settings: ResolvedApplication, routing: Routing | None,
+    upstream: EnvironmentOutputs, account: pulumi.Input[str], partition: pulumi.Input[str], provider: aws.Provider,
+) -> tuple[aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs | None, pulumi.Output[list[str]] | None]:
+    """What the service's deployments need around it: for a web application's traffic shifting, the role ECS
+    edits the rules with; the rollback alarms ecsp creates. (None, None) when there is nothing to add."""
+    deployment = settings.deployment
+    shifting = None
+    if routing is not None and routing.alternate_target_group is not None:
+        role = InfrastructureRole(f"{app}-deploy", names=names, account=account, partition=partition,
+                                  boundary=upstream.permissions_boundary_arn, provider=provider)
+        # The role's policy must be attached before ECS first uses the role.
+        role_arn = after(role.role.arn, [role.grant])
+        shifting = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+            alternate_target_group_arn=routing.alternate_target_group.arn,
+            production_listener_rule=routing.production_rule.arn,
+            test_listener_rule=routing.test_rule.arn if routing.test_rule is not None else None, role_arn=role_arn)
+    created = None
+    if routing is not None and deployment.alarms is not None and deployment.alarms.created:
+        groups = [routing.target_group] + ([routing.alternate_target_group] if routing.alternate_target_group else [])
+        created = RollbackAlarms(
+            f"{app}-rollback", names=names, alarms=deployment.alarms,
+            target_group_suffixes=[g.arn_suffix for g in groups],
+            load_balancer_suffix=pulumi.Output.from_input(upstream.load_balancer_arn).apply(
+                lambda arn: load_balancer_arn_suffix(arn) or ""),
+            provider=provider).names
+    return shifting, created
 
 
 def program(ctx: StackContext) -> None:
@@ -178,6 +245,22 @@ def program(ctx: StackContext) -> None:
                       provider=provider)
         task_grants.append(queue.grant)
         extra["ECSP_QUEUE_URL"] = queue.queue.url
+    links = _links(ctx, app, names=names, settings=settings, upstream=upstream, roles=roles, region=region,
+                   account=account, partition=partition, provider=provider)
+    execution_role_arn = roles.execution_role_arn
+    secrets: pulumi.Input[dict[str, list[SecretRef]]] = roles.secrets
+    extra_security_groups: list[pulumi.Input[str]] = []
+    # What links resolve when the stack deploys (data, addon outputs, exports) reaches the application's
+    # own container only, beside the variables and secrets it writes; sidecars keep theirs.
+    variables: pulumi.Input[dict[str, dict[str, str]]] | None = None
+    if links is not None:
+        task_grants += links.task_grants
+        execution_role_arn = after(roles.execution_role_arn, links.execution_grants) \
+            if links.execution_grants else roles.execution_role_arn
+        secrets = pulumi.Output.all(roles.secrets, links.secrets).apply(lambda v: {
+            **v[0], names.container: sorted([*v[0].get(names.container, []), *v[1]], key=lambda r: r.name)})
+        extra_security_groups = links.security_group_ids
+        variables = links.environment.apply(lambda linked: {names.container: linked})
     task_role_arn = after(roles.task_role_arn, task_grants) if task_grants else roles.task_role_arn
     discovery_name = settings.discovery_name(app)
     connect = (ServiceConnect(namespace_arn=upstream.service_connect_namespace_arn, discovery_name=discovery_name,
@@ -192,6 +275,7 @@ def program(ctx: StackContext) -> None:
         routing = Routing(
             app, names=names, settings=settings,
             priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
+            test_priority=next((numbers[k] for k in test_rule_keys(config, env, app)), None),
             managed_aliases=[a for a in settings.aliases if managed_alias(a, config.project.name, env, domain)],
             vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
             https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
@@ -200,17 +284,19 @@ def program(ctx: StackContext) -> None:
 
     task = TaskDefinition(
         app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
-        secrets=roles.secrets, execution_role_arn=roles.execution_role_arn, task_role_arn=task_role_arn,
+        secrets=secrets, execution_role_arn=execution_role_arn, task_role_arn=task_role_arn,
         region=region, provider=provider, extra_environment=pulumi.Output.all(**extra) if extra else None,
+        variables=variables,
         port_names={names.container: connect.port_name} if connect and connect.port_name else None, volumes=volumes)
     subnet_ids = upstream.public_subnet_ids if settings.placement == "public" else upstream.private_subnet_ids
 
     if settings.has(Capability.SCHEDULE):
         job = Job(app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
-                  task_definition_arn=task.task_definition.arn, execution_role_arn=roles.execution_role_arn,
+                  task_definition_arn=task.task_definition.arn, execution_role_arn=execution_role_arn,
                   task_role_arn=task_role_arn, subnet_ids=subnet_ids,
                   security_group_id=upstream.environment_security_group_id, region=region, account=account,
-                  partition=partition, boundary=upstream.permissions_boundary_arn, provider=provider)
+                  partition=partition, boundary=upstream.permissions_boundary_arn, provider=provider,
+                  extra_security_group_ids=extra_security_groups)
         ApplicationOutputs(
             task_definition_arn=task.task_definition.arn, log_group_name=task.log_group.name,
             topic_arns=topics.arns if topics is not None else None, state_machine_arn=job.state_machine.arn,
@@ -228,12 +314,17 @@ def program(ctx: StackContext) -> None:
                            queue_url=queue.queue.url if queue is not None else None).export()
         return
 
+    shifting, created_alarms = _deployment(app, names=names, settings=settings, routing=routing, upstream=upstream,
+                                           account=account, partition=partition, provider=provider)
     service = Service(
         app, names=names, settings=settings, cluster_arn=upstream.cluster_arn,
         task_definition_arn=service_task_definition, subnet_ids=subnet_ids,
         security_group_id=upstream.environment_security_group_id,
-        target_group_arn=routing.target_group.arn if routing else None, rules=routing.rules if routing else [],
-        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect)
+        target_group_arn=routing.target_group.arn if routing else None,
+        rules=[*routing.rules, *([routing.test_rule] if routing.test_rule else [])] if routing else [],
+        wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect,
+        extra_security_group_ids=extra_security_groups, shifting=shifting,
+        alarms=service_alarms(settings, created_alarms))
 
     scaling = settings.autoscaling
     if scaling is not None:

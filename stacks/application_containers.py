@@ -73,18 +73,23 @@ def container_definition(
     secrets: Sequence[SecretRef],
     log_group: str,
     region: str,
+    variables: Mapping[str, str] | None = None,
     port_name: str | None = None,
 ) -> dict[str, Any]:
     """One container's ECS definition (lists sorted by name, so the JSON only changes when settings do).
 
     ``image`` is the application's image URI, used when the container has no image of its own;
-    ``environment`` is ecsp's variables, set after the container's own; ``port_name`` names the
-    port mapping, as Service Connect needs to refer to it.
+    ``environment`` is ecsp's variables, set after the container's own; ``variables`` are the
+    container's variables resolved when the stack deploys (linked data, addon outputs, exports),
+    set after the written ones; ``port_name`` names the port mapping, as Service Connect needs to
+    refer to it.
     """
     out: dict[str, Any] = {"name": container.name, "image": container.image or image,
                            "essential": container.essential}
+    if container.credentials is not None:
+        out["repositoryCredentials"] = {"credentialsParameter": container.credentials}
     if container.variables is not None:
-        env = {**container.variables, **environment}
+        env = {**container.variables, **(variables or {}), **environment}
         out["environment"] = [{"name": k, "value": env[k]} for k in sorted(env)]
     if container.log_options is None:
         out["logConfiguration"] = awslogs(log_group, region)
@@ -126,9 +131,12 @@ def container_definitions(
     secrets: Mapping[str, Sequence[SecretRef]],
     log_group: str,
     region: str,
+    variables: Mapping[str, Mapping[str, str]] | None = None,
     port_names: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every container of the task, in the spec's order; ``secrets`` and ``port_names`` by container name."""
+    """Every container of the task, in the spec's order; ``secrets``, ``variables`` and ``port_names`` by
+    container name."""
     return [container_definition(c, image=image, environment=environment, secrets=secrets.get(c.name, ()),
-                                 log_group=log_group, region=region, port_name=(port_names or {}).get(c.name))
+                                 log_group=log_group, region=region, variables=(variables or {}).get(c.name),
+                                 port_name=(port_names or {}).get(c.name))
             for c in containers]

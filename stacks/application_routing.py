@@ -10,6 +10,12 @@ The HTTPS rule keeps the path condition (as Copilot's does since v1.5), so an
 application behaves the same with and without a domain; its URL is therefore
 ``https://<host><path>``, and ``http://<alb-dns><path>`` without a domain.
 
+With a traffic-shifting deployment (blue-green, canary, linear) a second, alternate target
+group stands beside the first, and the forwarding rule (the *production* rule) forwards to
+both, weighted; an optional *test* rule matches the path and a header, one priority band
+deeper so it is evaluated first (:func:`ecsp.priorities.test_rule_key`). ECS moves the
+weights (:mod:`stacks.application_deployment`).
+
 Aliases join the host-header values (at most 3 per rule, so more aliases mean more HTTPS
 rules, numbered by :func:`ecsp.priorities.rule_keys`). Without a domain but with the
 environment's ``certificates`` the rules go on the HTTPS listener too, matching only the
@@ -28,6 +34,7 @@ import pulumi_aws as aws
 from ecsp import naming, priorities
 from ecsp.config import ResolvedApplication
 from stacks import _aws
+from stacks.application_deployment import WEIGHTS_ECS_OWNS, weighted_forward
 
 
 def path_patterns(path: str) -> list[str]:
@@ -35,20 +42,42 @@ def path_patterns(path: str) -> list[str]:
     return ["/*"] if path == "/" else [path, f"{path}/*"]
 
 
-def conditions(path: str, hosts: Sequence[str] | None) -> list[aws.lb.ListenerRuleConditionArgs]:
+def conditions(path: str, hosts: Sequence[str] | None,
+               header: tuple[str, str] | None = None) -> list[aws.lb.ListenerRuleConditionArgs]:
     out = [aws.lb.ListenerRuleConditionArgs(
         path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=path_patterns(path)))]
     if hosts:
         out.append(aws.lb.ListenerRuleConditionArgs(
             host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(hosts))))
+    if header:
+        out.append(aws.lb.ListenerRuleConditionArgs(
+            http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(http_header_name=header[0], values=[header[1]])))
     return out
+
+
+def target_group_args(settings: ResolvedApplication, vpc_id: pulumi.Input[str]) -> aws.lb.TargetGroupArgs:
+    """The application's target group: ip targets on its port, its health check (the alternate group's too)."""
+    check = settings.healthcheck
+    return aws.lb.TargetGroupArgs(
+        port=settings.port,
+        protocol="HTTP",
+        target_type="ip",
+        vpc_id=vpc_id,
+        deregistration_delay=settings.deregistration_delay,
+        health_check=aws.lb.TargetGroupHealthCheckArgs(
+            enabled=True, protocol="HTTP", port="traffic-port", path=check.path, interval=check.interval,
+            timeout=check.timeout, healthy_threshold=check.healthy_threshold,
+            unhealthy_threshold=check.unhealthy_threshold, matcher=check.success_codes))
 
 
 class Routing(pulumi.ComponentResource):
     """Target group, listener rules and (with a domain) the DNS alias of one application."""
 
     target_group: aws.lb.TargetGroup
+    alternate_target_group: aws.lb.TargetGroup | None = None  # traffic-shifting deployments only
     rules: list[aws.lb.ListenerRule]
+    production_rule: aws.lb.ListenerRule  # the rule that forwards the application's traffic
+    test_rule: aws.lb.ListenerRule | None = None
     url: pulumi.Output[str]
 
     def __init__(
@@ -68,23 +97,21 @@ class Routing(pulumi.ComponentResource):
         provider: aws.Provider,
         https: bool | None = None,
         managed_aliases: Sequence[str] = (),
+        test_priority: int | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``test_priority``: the test rule's, with a deployment that has a test route (see the module docstring)."""
         super().__init__("ecsp:application:Routing", name, None, opts)
-        check = settings.healthcheck
-        self.target_group = aws.lb.TargetGroup(
-            names.target_group,
-            port=settings.port,
-            protocol="HTTP",
-            target_type="ip",
-            vpc_id=vpc_id,
-            deregistration_delay=settings.deregistration_delay,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True, protocol="HTTP", port="traffic-port", path=check.path, interval=check.interval,
-                timeout=check.timeout, healthy_threshold=check.healthy_threshold,
-                unhealthy_threshold=check.unhealthy_threshold, matcher=check.success_codes),
-            opts=_aws.opts(provider, self))
+        self.target_group = aws.lb.TargetGroup(names.target_group, target_group_args(settings, vpc_id),
+                                               opts=_aws.opts(provider, self))
+        shifting = settings.deployment.shifts_traffic
         forward = [aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_group.arn)]
+        # ECS owns the weights of a shifting deployment's rules.
+        forwarding = _aws.opts(provider, self, ignore_changes=[WEIGHTS_ECS_OWNS] if shifting else None)
+        if shifting:
+            self.alternate_target_group = aws.lb.TargetGroup(
+                names.alternate_target_group, target_group_args(settings, vpc_id), opts=_aws.opts(provider, self))
+            forward = weighted_forward(self.target_group.arn, self.alternate_target_group.arn)
         # HTTPS exists with a domain, or without one when the environment has certificates.
         secure = host is not None if https is None else https
         hosts = [*([host] if host else []), *settings.aliases]
@@ -95,7 +122,7 @@ class Routing(pulumi.ComponentResource):
         if not secure:
             self.rules = [aws.lb.ListenerRule(
                 f"{name}-http", listener_arn=http_listener_arn, priority=numbers[0], actions=forward,
-                conditions=conditions(settings.path, None), opts=_aws.opts(provider, self))]
+                conditions=conditions(settings.path, None), opts=forwarding)]
             self.url = pulumi.Output.from_input(load_balancer_dns_name).apply(
                 lambda dns: str(naming.application_url(settings.path, dns_name=dns)))
         else:
@@ -109,7 +136,7 @@ class Routing(pulumi.ComponentResource):
             self.rules = [
                 aws.lb.ListenerRule(
                     f"{name}-https" + (f"-{i}" if i else ""), listener_arn=https_listener_arn, priority=numbers[i],
-                    actions=forward, conditions=conditions(settings.path, chunk), opts=_aws.opts(provider, self))
+                    actions=forward, conditions=conditions(settings.path, chunk), opts=forwarding)
                 for i, chunk in enumerate(chunks)
             ]
             self.rules.append(aws.lb.ListenerRule(
@@ -124,4 +151,14 @@ class Routing(pulumi.ComponentResource):
                     opts=_aws.opts(provider, self))
             self.url = pulumi.Output.from_input(load_balancer_dns_name).apply(lambda dns: str(naming.application_url(
                 settings.path, host=host, aliases=settings.aliases, https=True, dns_name=dns)))
+        self.production_rule = self.rules[0]
+        route = settings.deployment.test_route
+        if shifting and route is not None:
+            if test_priority is None:
+                raise ValueError("a test route needs its rule's priority")
+            self.test_rule = aws.lb.ListenerRule(
+                f"{name}-test", listener_arn=https_listener_arn if secure else http_listener_arn,
+                priority=test_priority, actions=forward,
+                conditions=conditions(settings.path, chunks[0] if secure else None, (route.header, route.value)),
+                opts=forwarding)
         self.register_outputs({"targetGroupArn": self.target_group.arn, "url": self.url})

@@ -38,7 +38,8 @@ WATCH_TASK_ACTIONS = ("ecs:DescribeTasks", "ecs:StopTask")
 
 
 def definition(*, settings: ResolvedApplication, container: str, cluster_arn: str, task_definition_arn: str,
-               subnet_ids: Sequence[str], security_group_id: str, partition: str) -> dict[str, Any]:
+               subnet_ids: Sequence[str], security_group_id: str, partition: str,
+               extra_security_group_ids: Sequence[str] = ()) -> dict[str, Any]:
     """The state machine: one task state that runs the job's task and waits for it (retries, timeout)."""
     run: dict[str, Any] = {
         "Type": "Task",
@@ -53,7 +54,7 @@ def definition(*, settings: ResolvedApplication, container: str, cluster_arn: st
             "Group.$": "$$.Execution.Name",
             "NetworkConfiguration": {"AwsvpcConfiguration": {
                 "Subnets": list(subnet_ids),
-                "SecurityGroups": [security_group_id],
+                "SecurityGroups": [security_group_id, *extra_security_group_ids],
                 "AssignPublicIp": "ENABLED" if settings.placement == "public" else "DISABLED",
             }},
         },
@@ -115,6 +116,7 @@ class Job(pulumi.ComponentResource):
         partition: pulumi.Input[str],
         boundary: pulumi.Input[str],
         provider: aws.Provider,
+        extra_security_group_ids: Sequence[pulumi.Input[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:Job", name, None, opts)
@@ -132,10 +134,11 @@ class Job(pulumi.ComponentResource):
         self.state_machine = aws.sfn.StateMachine(
             name, name=names.state_machine, role_arn=role.arn, type="STANDARD",
             definition=pulumi.Output.all(cluster_arn, task_definition_arn, subnet_ids, security_group_id,
-                                         partition).apply(lambda v: json.dumps(definition(
-                                             settings=settings, container=names.container, cluster_arn=v[0],
-                                             task_definition_arn=v[1], subnet_ids=v[2], security_group_id=v[3],
-                                             partition=v[4]), sort_keys=True)),
+                                         partition, pulumi.Output.all(*extra_security_group_ids)).apply(
+                lambda v: json.dumps(definition(
+                    settings=settings, container=names.container, cluster_arn=v[0], task_definition_arn=v[1],
+                    subnet_ids=v[2], security_group_id=v[3], partition=v[4], extra_security_group_ids=v[5]),
+                    sort_keys=True)),
             # A first scheduled run must not start before the role may run the task.
             opts=_aws.opts(provider, self, depends_on=[grant]))
         self.schedule = None

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from ecsp import naming
 from ecsp.config import AutoscalingConfig, Capacity, CapacitySpread, ResolvedApplication
 from stacks import _aws
+from stacks.application_deployment import deployment_configuration
 
 # Target-tracking metrics per ecsp autoscaling target.
 PREDEFINED_METRICS = {
@@ -88,8 +89,13 @@ class Service(pulumi.ComponentResource):
         wait_for_steady_state: bool,
         provider: aws.Provider,
         service_connect: ServiceConnect | None = None,
+        extra_security_group_ids: Sequence[pulumi.Input[str]] = (),
+        shifting: aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs | None = None,
+        alarms: aws.ecs.ServiceAlarmsArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``shifting``: the alternate target group, rules and role of a web application's traffic-shifting
+        deployments (:mod:`stacks.application_deployment`); ``alarms``: the deployment alarms, rollback on."""
         super().__init__("ecsp:application:Service", name, None, opts)
         public = settings.placement == "public"
         balanced = target_group_arn is not None and settings.port is not None
@@ -111,12 +117,16 @@ class Service(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=minimum,
             deployment_maximum_percent=maximum,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            deployment_configuration=deployment_configuration(settings.deployment),
+            alarms=alarms,
             # ECS refuses a grace period on a service without a load balancer.
             health_check_grace_period_seconds=settings.healthcheck.grace_period if balanced else None,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=subnet_ids, security_groups=[security_group_id], assign_public_ip=public),
+                subnets=subnet_ids, security_groups=[security_group_id, *extra_security_group_ids],
+                assign_public_ip=public),
             load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=target_group_arn, container_name=names.container, container_port=settings.port)]
+                target_group_arn=target_group_arn, container_name=names.container, container_port=settings.port,
+                advanced_configuration=shifting)]
             if balanced and target_group_arn is not None and settings.port is not None else None,
             service_connect_configuration=service_connect.args() if service_connect is not None else None,
             enable_execute_command=settings.exec,

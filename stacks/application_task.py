@@ -2,7 +2,7 @@
 
 The containers come from the config as one list (:func:`ecsp.config.task_containers`) and are
 rendered by :mod:`stacks.application_containers`; this component resolves the Outputs they
-need (image, URL, secrets) and serialises them inside ``apply``.
+need (image, URL, secrets, the variables links resolve) and serialises them inside ``apply``.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class TaskDefinition(pulumi.ComponentResource):
         region: str,
         provider: aws.Provider,
         extra_environment: pulumi.Input[Mapping[str, str]] | None = None,
+        variables: pulumi.Input[Mapping[str, Mapping[str, str]]] | None = None,
         port_names: Mapping[str, str] | None = None,
         volumes: Sequence[aws.ecs.TaskDefinitionVolumeArgs] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -55,9 +56,10 @@ class TaskDefinition(pulumi.ComponentResource):
         def definitions(v: list[Any]) -> str:
             return json.dumps(container_definitions(
                 containers, image=v[0], environment=ecsp_environment(names, v[1], v[4]), secrets=v[2],
-                log_group=v[3], region=region, port_names=port_names), sort_keys=True)
+                variables=v[5], log_group=v[3], region=region, port_names=port_names), sort_keys=True)
 
-        rendered = pulumi.Output.all(image, url, secrets, self.log_group.name, extra_environment).apply(definitions)
+        rendered = pulumi.Output.all(image, url, secrets, self.log_group.name, extra_environment,
+                                     variables).apply(definitions)
         self.task_definition = aws.ecs.TaskDefinition(
             name,
             family=names.family,

@@ -109,6 +109,19 @@ class EnvironmentOutputs(Contract):
 
 
 @dataclasses.dataclass(frozen=True)
+class StorageOutputs(Contract):
+    """An environment's storage stack's outputs.
+
+    ``data``: ``{<name>: {kind, ...}}``, what linking each data entry needs (:mod:`stacks.storage`
+    writes it, :mod:`stacks.application_links` reads it); ``addons``: ``{<owner>: {<output>: value}}``
+    of each addon stack (owner ``""``: the environment's own addons).
+    """
+
+    data: Any
+    addons: Any
+
+
+@dataclasses.dataclass(frozen=True)
 class ApplicationOutputs(Contract):
     """An application stack's outputs (what ``ecsp outputs`` shows), as far as its kind has them.
 

@@ -1,4 +1,9 @@
-"""The environment's managed EFS file system, created only while some application asks for ``efs: true``.
+"""The environment's managed EFS file system, created while some application asks for ``efs: true``.
+
+The file system (with its backup and TLS policies) is data: it is kept in AWS when the last
+such volume leaves ecsp.yaml or the environment is destroyed (``retain_on_delete``; the plan
+and the run's summary say so), and deleted only with ``--delete-data``. Its mount targets and
+security group are not data, and go, so the VPC can still be deleted.
 
 Encrypted at rest, backed up, reachable only over TLS (its policy denies the rest) and only
 from the environment security group (NFS, tcp 2049), with a mount target in each private
@@ -63,12 +68,13 @@ class FileSystem(pulumi.ComponentResource):
             "efs", encrypted=True, performance_mode="generalPurpose", throughput_mode="bursting",
             # As Copilot: files untouched for 30 days move to the cheaper Infrequent Access class.
             lifecycle_policies=[aws.efs.FileSystemLifecyclePolicyArgs(transition_to_ia="AFTER_30_DAYS")],
-            tags={"Name": names.tag("efs")}, opts=child())
+            tags={"Name": names.tag("efs")}, opts=child(retain_on_delete=True))
         aws.efs.BackupPolicy("efs", file_system_id=fs.id,
-                             backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED"), opts=child())
+                             backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED"),
+                             opts=child(retain_on_delete=True))
         aws.efs.FileSystemPolicy("efs", file_system_id=fs.id,
                                  policy=fs.arn.apply(lambda arn: json.dumps(file_system_policy(arn), sort_keys=True)),
-                                 opts=child())
+                                 opts=child(retain_on_delete=True))
         group = aws.ec2.SecurityGroup("efs", vpc_id=vpc_id,
                                       description=f"{names.base} EFS: NFS from the environment security group",
                                       tags={"Name": names.tag("efs")}, opts=child())

@@ -125,6 +125,21 @@ class FakePulumiCommand(PulumiCommand):
                     key, _, value = rest[i + 1].partition("=")
                     stack.config[key] = (value, flag == "--secret")
             return _ok()
+        if a[:3] == ["config", "env", "add"]:
+            # As the real CLI: the stack's file gets the environments, appended to its environment: list.
+            self._get(stack_name)
+            names = a[3:a.index("--yes")]
+            settings = Path(cwd) / f"Pulumi.{str(stack_name).rsplit('/', 1)[-1]}.yaml"
+            data = (yaml.safe_load(settings.read_text()) if settings.exists() else None) or {}
+            data["environment"] = [*data.get("environment", []), *names]
+            settings.write_text(yaml.safe_dump(data))
+            return _ok()
+        if a[:3] == ["config", "env", "rm"]:
+            settings = Path(cwd) / f"Pulumi.{str(stack_name).rsplit('/', 1)[-1]}.yaml"
+            data = yaml.safe_load(settings.read_text())
+            data["environment"] = [name for name in data.get("environment", []) if name != a[3]]
+            settings.write_text(yaml.safe_dump(data))
+            return _ok()
         if a[:3] == ["stack", "tag", "set"]:
             self._get(stack_name).tags[a[3]] = a[4]
             return _ok()

@@ -13,6 +13,7 @@ from typing import Any
 
 from ecsp import graph as graphs
 from ecsp import loader, mocks, planner
+from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator
 from stacks import PROGRAMS
@@ -27,12 +28,14 @@ def config(text: str) -> ProjectConfig:
 
 
 def plan_stack(cfg: ProjectConfig, spec: graphs.StackSpec, outputs: dict[str, dict[str, Any]] | None = None, *,
-               local: LocalEmulator | None = None) -> tuple[mocks.Recording, planner.PlannedStack]:
+               local: LocalEmulator | None = None,
+               addons: Addons | None = None) -> tuple[mocks.Recording, planner.PlannedStack]:
     """:func:`ecsp.planner.plan_stack` with ecsp's own programs."""
-    return planner.plan_stack(cfg, spec, outputs, programs=PROGRAMS, local=local)
+    return planner.plan_stack(cfg, spec, outputs, programs=PROGRAMS, local=local, addons=addons)
 
 
-def run_stack(cfg: ProjectConfig, name: str, *, local: LocalEmulator | None = None) -> mocks.Recording:
+def run_stack(cfg: ProjectConfig, name: str, *, local: LocalEmulator | None = None,
+              addons: Addons | None = None) -> mocks.Recording:
     """Run stack ``name`` (e.g. ``shop-environment/test``) under mocks.
 
     Its upstream stacks run first, under the same mocks, so StackReference reads
@@ -45,9 +48,9 @@ def run_stack(cfg: ProjectConfig, name: str, *, local: LocalEmulator | None = No
                               applications=[target.application] if target.application else [],
                               with_opt_in=target.record.opt_in).order():
         if spec.name == name:
-            recording, _ = plan_stack(cfg, spec, outputs, local=local)
+            recording, _ = plan_stack(cfg, spec, outputs, local=local, addons=addons)
             return recording
-        _, stack = plan_stack(cfg, spec, outputs)
+        _, stack = plan_stack(cfg, spec, outputs, addons=addons)
         outputs[spec.fully_qualified(cfg.state.organization)] = stack.outputs
     raise KeyError(name)
 

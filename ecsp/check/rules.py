@@ -267,6 +267,44 @@ def bucket_name(params: dict[str, Any]) -> list[str]:
     return []
 
 
+# --------------------------------------------------------------------------- RDS
+
+# DB cluster, instance and snapshot identifiers: a letter, then letters, digits and single hyphens,
+# not ending in a hyphen (RDS user guide, "Naming constraints in Amazon RDS").
+_RDS_IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]*(?<!-)$")
+_RDS_IDENTIFIER_LENGTH = {"DBClusterIdentifier": 63, "DBInstanceIdentifier": 63, "FinalDBSnapshotIdentifier": 255}
+
+
+def rds_identifiers(params: dict[str, Any]) -> list[str]:
+    """Cluster and instance identifiers of 1-63 characters, a final snapshot's of 1-255, by RDS's naming rules."""
+    problems = []
+    for key, longest in _RDS_IDENTIFIER_LENGTH.items():
+        value = params.get(key)
+        if value is not None and (not _RDS_IDENTIFIER.match(str(value)) or len(str(value)) > longest):
+            problems.append(f"{key} {value!r} breaks RDS's naming rules (a letter first, then at most {longest - 1} "
+                            "letters, digits and single hyphens, no hyphen at the end)")
+    return problems
+
+
+def serverless_v2_capacity(params: dict[str, Any]) -> list[str]:
+    """Aurora Serverless v2: minimum 0-256 ACUs, maximum 1-256, in steps of 0.5, minimum at most maximum; a
+    pause after 300-86,400 s of idleness (Aurora user guide, "Aurora Serverless v2 capacity")."""
+    scaling = params.get("ServerlessV2ScalingConfiguration")
+    if not scaling:
+        return []
+    problems = []
+    low, high = scaling.get("MinCapacity"), scaling.get("MaxCapacity")
+    for name, value, least in (("MinCapacity", low, 0), ("MaxCapacity", high, 1)):
+        if value is not None and (not least <= value <= 256 or (value * 2) % 1):
+            problems.append(f"{name} {value} is not {least}-256 ACUs in steps of 0.5")
+    if low is not None and high is not None and low > high:
+        problems.append(f"MinCapacity {low} is above MaxCapacity {high}")
+    pause = scaling.get("SecondsUntilAutoPause")
+    if pause is not None and not 300 <= pause <= 86_400:
+        problems.append(f"SecondsUntilAutoPause {pause} is not 300-86400")
+    return problems
+
+
 # --------------------------------------------------------------------------- EC2, Scheduler, CodePipeline
 
 # EC2 security group names and descriptions (EC2 API reference, CreateSecurityGroup).
@@ -376,4 +414,8 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("ec2", "AuthorizeSecurityGroupEgress"): (rule_descriptions,),
     ("scheduler", "CreateSchedule"): (schedule_expression,),
     ("codepipeline", "CreatePipeline"): (pipeline_structure,),
+    ("rds", "CreateDBCluster"): (rds_identifiers, serverless_v2_capacity),
+    ("rds", "CreateDBInstance"): (rds_identifiers,),
+    ("rds", "DeleteDBCluster"): (rds_identifiers,),
+    ("rds", "DeleteDBInstance"): (rds_identifiers,),
 }

@@ -104,6 +104,15 @@ def copilot(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UsageError(f"cannot write {target}: {e.strerror or e}", fix="choose a path you can write to "
                              "with -o FILE") from None
+    for name, text in result.files.items():
+        extra = target.parent / name
+        if args.dry_run:
+            print(f"would write {extra}", file=sys.stderr)
+        elif extra.exists() and not args.force:
+            print(f"kept {extra} (exists; --force replaces it)", file=sys.stderr)
+        else:
+            extra.write_text(text, encoding="utf-8")
+            print(f"wrote {extra}", file=sys.stderr)
     counts = {level: sum(1 for n in result.notes if n.level == level) for level in ("refuse", "warn", "note")}
     where = "printed" if args.dry_run else f"wrote {target}"
     refused = f" ({', '.join(result.refused)} refused)" if result.refused else ""

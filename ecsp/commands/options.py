@@ -18,6 +18,17 @@ LOCAL_HELP = "read the local AWS emulator (what `ecsp up --local` created) inste
 LOCAL_STATE_HELP = "use the local AWS emulator (moto) and local state in .ecsp/local"
 
 
+def stacks_at_once(text: str) -> int:
+    """--parallel N: checked with the other flags, so a bad N is a usage error before anything runs."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number; use e.g. --parallel 4") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n}); --parallel 1 runs one stack at a time")
+    return n
+
+
 def add_targets(p: argparse.ArgumentParser) -> None:
     """``--env``/``--app`` target options shared by every command that selects stacks or applications."""
     p.add_argument("--env", action="append", default=[], metavar="NAME",
@@ -79,4 +90,5 @@ def add_progress(p: argparse.ArgumentParser, *, modes: tuple[str, ...] = MODES, 
 
 
 __all__ = ["LOCAL_HELP", "LOCAL_STATE_HELP", "MODES", "add_backend", "add_environment", "add_json", "add_local",
-           "add_progress", "add_stack", "add_targets", "add_with_pipeline", "add_yes", "chosen_environment"]
+           "add_progress", "add_stack", "add_targets", "add_with_pipeline", "add_yes", "chosen_environment",
+           "stacks_at_once"]

@@ -24,6 +24,7 @@ from ecsp.commands.options import (
     add_targets,
     add_with_pipeline,
     add_yes,
+    stacks_at_once,
 )
 
 if TYPE_CHECKING:
@@ -46,9 +47,18 @@ examples:
   ecsp up --env test --deploy-role ARN    as a pipeline stage: through a role
   ecsp up --env pr-42 --like test         a preview like test (expires in 3d)
   ecsp up --env pr-42 --ttl 12h           renew it: expires 12 hours from now
+  ecsp up --env test --delete-data        replace data (type the project name)
+  ecsp up --no-follow                     do not wait for ECS deployments to end
+  ecsp up --policy-pack policies/         a policy pack judges every resource
+
+A change that would replace a database, cache, bucket, table or file system (a new, empty one)
+is refused, and data whose entry left ecsp.yaml is kept in AWS, unless --delete-data: then
+both are deleted (databases take a final snapshot first).
 
 --app deploys the application's stacks and reads its environment's outputs as they are;
 an upstream stack that was never deployed is deployed first, --with-upstream re-runs them all.
+After an application's stack, up follows its service's ECS deployment to the end (through bake
+time and traffic shifts); a deployment rolled back (alarms, circuit breaker) fails the stack.
 
 A preview environment (--like) has its own stacks with the settings of the environment it is
 like, made cheaper (no NAT, one task unless that environment's override sets a count), and its
@@ -65,9 +75,13 @@ examples:
   ecsp destroy --yes                      everything, without asking (CI)
   ecsp destroy --env pr-42 --yes          a preview environment
   ecsp destroy --expired --yes            every preview past its expiry
+  ecsp destroy --env test --delete-data   the data too (type the project name)
+  ecsp destroy --delete-data shop         the data too, the name given (CI)
 
 Destroy runs dependents first and never touches stacks that were not selected: it refuses
 to destroy an environment while one of its applications is still deployed and not selected.
+Data (databases, caches, buckets, tables, file systems, addon stacks) is kept in AWS unless
+--delete-data: the summary lists what was kept; link it again with existing: to use it.
 """
 
 PREVIEW_EPILOG = """\
@@ -75,6 +89,8 @@ examples:
   ecsp preview                            every stack whose upstream is deployed
   ecsp preview --env prod --app web       one application stack in prod
   ecsp preview --local                    against the local AWS emulator
+  ecsp preview --diff                     old -> new values on a terminal too
+  ecsp preview --no-diff                  only the names of what changes
 
 A stack's program reads its upstream stacks' outputs, so a stack whose upstream stack was
 never deployed is skipped with that reason; `ecsp plan` shows its resources offline.
@@ -87,27 +103,25 @@ examples:
 """
 
 
-def _stacks_at_once(text: str) -> int:
-    """--parallel N: checked with the other flags, so a bad N is a usage error before anything runs."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number; use e.g. --parallel 4") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n}); --parallel 1 runs one stack at a time")
-    return n
-
-
 def _common_run(p: argparse.ArgumentParser, *, local: bool = True) -> None:
     add_targets(p)
     add_with_pipeline(p)
-    p.add_argument("--parallel", type=_stacks_at_once, default=None, metavar="N",
+    p.add_argument("--parallel", type=stacks_at_once, default=None, metavar="N",
                    help="stacks at once (default 4; independent stacks run together)")
     add_progress(p, help="how to show progress: live (terminal), plain (one line per step), json (lines), "
                  "none; auto picks live on a terminal, plain otherwise")
+    p.add_argument("--diff", action=argparse.BooleanOptionalAction, default=None,
+                   help="show old -> new values of what changes (an image, a count, a variable inside the container "
+                   "definitions; secrets as changed only); default: on with plain progress")
     add_backend(p)
     if local:
         add_local(p, help=LOCAL_STATE_HELP)
+
+
+def _delete_data(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--delete-data", nargs="?", const="", default=None, metavar="PROJECT",
+                   help=f"delete {what} instead of keeping it: type the project's name when asked, or give it "
+                   "here (scripts); without a terminal and without the name it refuses")
 
 
 def _deploy_role(p: argparse.ArgumentParser) -> None:
@@ -122,6 +136,9 @@ def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
     _deploy_role(p)
     p.add_argument("--like", metavar="ENV",
                    help="--env names a new preview environment, with the settings of environment ENV")
+    p.add_argument("--policy-pack", action="append", default=[], metavar="DIR", dest="policy_packs",
+                   help="a Pulumi policy pack folder that judges every resource (repeatable; after policy_packs: "
+                   "in ecsp.yaml); a mandatory policy's violation fails its stack")
 
 
 def _ttl(text: str) -> str:
@@ -145,6 +162,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _deploy_options(p, "re-run")
     p.add_argument("--ttl", type=_ttl, metavar="DURATION",
                    help="a preview environment's time to live from now: 30m, 12h, 3d (default 3d, at most 90d)")
+    _delete_data(p, "the data a change replaces, or that ecsp.yaml no longer lists,")
+    p.add_argument("--no-follow", dest="follow", action="store_false",
+                   help="return when Pulumi is done, without following each service's ECS deployment to its end "
+                   "(completed, rolled back or failed)")
     p.set_defaults(handler=up)
 
     p = sub.add_parser("preview", parents=[common], help="show what `up` would change (per-resource diffs)",
@@ -163,6 +184,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _deploy_role(p)
     p.add_argument("--expired", action="store_true",
                    help="destroy every preview environment past its expiry (no --env/--app)")
+    _delete_data(p, "the data of the destroyed stacks")
     p.set_defaults(handler=destroy)
 
     p = sub.add_parser("refresh", parents=[common], help="read the real state of the stacks' resources",
@@ -173,7 +195,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def up(args: argparse.Namespace) -> int:
-    return _run(args, "up")
+    from ecsp import api
+
+    project = api.load(args.file)
+    if args.delete_data is not None:
+        _confirm_delete_data(args, project)
+    return _run(args, "up", project=project)
+
+
+def _confirm_delete_data(args: argparse.Namespace, project: Project) -> None:
+    from ecsp.data_safety import confirm_delete_data, data_summary
+
+    graph = project.stacks(args.env, args.app, include_upstream=False, with_pipeline=args.with_pipeline)
+    confirm_delete_data(project.name, data_summary(project.config, graph), typed=args.delete_data or None)
 
 
 def preview(args: argparse.Namespace) -> int:
@@ -193,16 +227,19 @@ def destroy(args: argparse.Namespace) -> int:
         raise UsageError("--expired selects the expired preview environments; it takes no --env, --app or "
                          "--with-pipeline", fix="ecsp destroy --expired")
     names = project.destroy_targets(env=args.env, app=args.app, local=args.local, backend=args.backend,
-                                    with_pipeline=args.with_pipeline, expired=args.expired)
+                                    with_pipeline=args.with_pipeline, expired=args.expired,
+                                    delete_data=args.delete_data is not None)
     if not names:
         what = "no preview environment has expired" if args.expired else "none of the selected stacks is deployed"
         print(f"nothing to destroy: {what}", file=sys.stderr)
         return 0
-    if not args.yes:
-        confirm(f"destroy {len(names)} stack(s) and every AWS resource in them?\n  " + "\n  ".join(names),
-                answer=project.name, what=f"type the project name ({project.name}) to confirm")
-    if args.expired:  # the same previews the prompt listed, by name (one may expire while it was read)
+    if args.expired:  # the same previews the prompt lists, by name (one may expire while it is read)
         args.env = sorted({name.rsplit("/", 1)[1] for name in names})
+    if args.delete_data is not None:
+        _confirm_delete_data(args, project)  # asks for the project's name itself
+    elif not args.yes:
+        confirm(f"destroy {len(names)} stack(s) and every AWS resource in them but their data?\n  "
+                + "\n  ".join(names), answer=project.name, what=f"type the project name ({project.name}) to confirm")
     return _run(args, "destroy", project=project)
 
 
@@ -212,7 +249,7 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
     from ecsp.results import Interrupted, RunFailed
 
     project = project or api.load(args.file)
-    reporter = progress.reporter(args.progress, operation=operation)
+    reporter = progress.reporter(args.progress, operation=operation, diff=getattr(args, "diff", None))
     with contextlib.ExitStack() as stack:
         local = _local(project, stack) if getattr(args, "local", False) else None
         stack.enter_context(_acknowledge_ctrl_c(reporter.console if reporter.for_people else None))
@@ -220,13 +257,17 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
                              reporter=reporter, local=local, backend=args.backend, check=False,
                              with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
                              deploy_role=getattr(args, "deploy_role", None), like=getattr(args, "like", None),
-                             ttl=getattr(args, "ttl", None))
+                             ttl=getattr(args, "ttl", None),
+                             delete_data=project.name if getattr(args, "delete_data", None) is not None else None,
+                             follow=getattr(args, "follow", True), policy_packs=getattr(args, "policy_packs", []))
     if operation == "preview" and reporter.for_people:
-        changes = result.changes_view()  # per resource, with the properties that differ
+        changes = result.changes_view(diff=reporter.diff)  # per resource, with the properties that differ
         if changes is not None:
             from ecsp import views
 
-            views.console().print(changes)
+            console = views.console()
+            # A log keeps each value on one line, however long; a terminal wraps as it must.
+            console.print(changes, soft_wrap=not console.is_terminal)
     if result.interrupted:
         raise Interrupted(result)
     if result.failed:

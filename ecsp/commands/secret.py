@@ -74,12 +74,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                          "an application's secrets: list it (its tasks could not start), unless --force. A Secrets "
                          "Manager secret can be restored for 7 days (`aws secretsmanager restore-secret`).",
                          epilog="examples:\n  ecsp secret rm OLD_TOKEN --env test\n"
-                         "  ecsp secret rm OLD_TOKEN --env test --yes",
+                         "  ecsp secret rm OLD_TOKEN --env test --yes\n"
+                         "  ecsp secret rm OLD_TOKEN --env test --yes --json | jq -r '.[].reference'",
                          formatter_class=raw)
     v.add_argument("name", metavar="NAME", help="the secret's name")
     add_environment(v)
     v.add_argument("--force", action="store_true", help="delete it even though an application lists it")
     add_yes(v)
+    add_json(v, what="what was deleted (never a value) as JSON")
     add_local(v, help=LOCAL_HELP)
     v.set_defaults(handler=rm)
 
@@ -156,6 +158,8 @@ def ls(args: argparse.Namespace) -> int:
 
 
 def rm(args: argparse.Namespace) -> int:
+    import json
+
     from ecsp import api, views
     from ecsp.commands import confirm
 
@@ -168,6 +172,9 @@ def rm(args: argparse.Namespace) -> int:
                     answer=args.name, what=f"type its name ({args.name}) to confirm")
 
     removed = project.remove_secret(args.name, env, force=args.force, local=args.local, confirm=ask)
+    if args.json:
+        print(json.dumps([s.to_json() for s in removed], indent=2))
+        return 0
     err = views.console(stderr=True)
     for secret in removed:
         later = " (restorable for 7 days)" if secret.store == "secretsmanager" else ""

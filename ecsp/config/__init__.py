@@ -112,13 +112,19 @@ from ecsp.config.rules import (
 )
 from ecsp.config.salvage import Repair, partial_problems
 from ecsp.config.service import (
+    ECS_STRATEGIES,
+    AlarmsConfig,
     AutoscalingConfig,
+    CanaryConfig,
     Capacity,
     CapacitySpread,
     Count,
     DeploymentConfig,
+    LinearConfig,
     QueueDelayConfig,
     ServiceBlock,
+    TestRouteConfig,
+    minutes,
 )
 from ecsp.config.storage import EFS_ACCESS_POINT_PATTERN, EFS_ID_PATTERN, Efs, EfsConfig, StorageConfig, VolumeConfig
 from ecsp.config.task import DEFAULT_CPU, DEFAULT_MEMORY, ImageConfig, TaskBlock
@@ -195,6 +201,7 @@ __all__ = [
     "DEFAULT_TYPE",
     "DISCOVERY_NAME_PATTERN",
     "DOMAIN_PATTERN",
+    "ECS_STRATEGIES",
     "EFS_ACCESS_POINT_PATTERN",
     "EFS_ID_PATTERN",
     "ENV_VAR_PATTERN",
@@ -229,6 +236,7 @@ __all__ = [
     "AccessLogs",
     "AccessLogsBucket",
     "Account",
+    "AlarmsConfig",
     "Application",
     "ApplicationConfig",
     "ApplicationOverride",
@@ -237,6 +245,7 @@ __all__ = [
     "AutoscalingConfig",
     "Branch",
     "BucketName",
+    "CanaryConfig",
     "Capability",
     "Capacity",
     "CapacitySpread",
@@ -271,6 +280,7 @@ __all__ = [
     "ImageConfig",
     "ImageUri",
     "ImportedVpc",
+    "LinearConfig",
     "LogPrefix",
     "LoggingConfig",
     "Merge",
@@ -305,6 +315,7 @@ __all__ = [
     "SubscriptionConfig",
     "SuccessCodes",
     "TaskBlock",
+    "TestRouteConfig",
     "Topic",
     "TopicArn",
     "UnquotedNumber",
@@ -323,6 +334,7 @@ __all__ = [
     "extra_certificate_names",
     "managed_alias",
     "merged",
+    "minutes",
     "name_problem",
     "needs_are_met",
     "overrides_name_known_environments",

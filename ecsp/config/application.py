@@ -26,6 +26,7 @@ from ecsp.config.containers import ContainerBlock
 from ecsp.config.fields import Capability, Merge, Setting, override_form, settings, written_form
 from ecsp.config.http import HttpBlock
 from ecsp.config.job import ScheduleBlock
+from ecsp.config.links import LinksBlock
 from ecsp.config.messaging import PublishBlock, QueueBlock
 from ecsp.config.needs import Need
 from ecsp.config.service import ServiceBlock
@@ -81,7 +82,8 @@ def _known_type(value: Any) -> Any:
 
 
 # Blocks in the order their fields are listed: pydantic lists the fields of the last base first.
-class ResolvedApplication(ScheduleBlock, QueueBlock, PublishBlock, ServiceBlock, HttpBlock, ContainerBlock, TaskBlock):
+class ResolvedApplication(ScheduleBlock, QueueBlock, PublishBlock, ServiceBlock, HttpBlock, LinksBlock, ContainerBlock,
+                          TaskBlock):
     """One application's effective settings in one environment (defaults applied, overrides merged)."""
 
     kind: Annotated[str, BeforeValidator(_known_type), Setting(TASK, Merge.FIXED, unchecked_without=True)] = Field(
@@ -157,6 +159,7 @@ def type_problems(app: ResolvedApplication) -> list[FieldError]:
         errors.append(FieldError(("schedule",), f"a {called} needs a schedule; add e.g. schedule: \"rate(1 day)\", "
                                                 "schedule: \"cron(0 3 * * ? *)\" or schedule: none (run it with "
                                                 "`ecsp run`)"))
+    errors.extend(deployment_problems(app))
     scaling = app.autoscaling
     if scaling is not None and not app_type.has(HTTP) and scaling.requests is not None:
         errors.append(FieldError(("count", "requests"), f"a {called} is not behind the load balancer, so there are no "
@@ -168,6 +171,32 @@ def type_problems(app: ResolvedApplication) -> list[FieldError]:
         errors.append(FieldError(("count", "queue_delay"), f"only a {queued.called} has a queue to scale on, and this "
                                                            f"is a {called}; remove queue_delay, or set kind: "
                                                            f"{queued.name}"))
+    return errors
+
+
+def deployment_problems(app: ResolvedApplication) -> list[FieldError]:
+    """Deployment settings that need what this application lacks: traffic to shift, a load balancer to measure."""
+    if not app.has(SERVICE):
+        return []
+    called, deployment, errors = app.type.called, app.deployment, []
+    balanced = app.has(HTTP)
+    if deployment.shifts_traffic and not balanced and not (app.has(SERVE) and app.connect):
+        serves = app.has(SERVE)
+        how = "set connect: true (Service Connect shifts its callers' traffic), or " if serves else ""
+        errors.append(FieldError(("deployment", "strategy"), f"strategy: {deployment.strategy} moves traffic from the "
+                                 f"old tasks to the new ones, and a {called}{' without connect' if serves else ''} "
+                                 f"receives none through the load balancer or Service Connect; {how}use strategy: "
+                                 "rolling"))
+    if deployment.test_route is not None and not balanced:
+        errors.append(FieldError(("deployment", "test_route"), f"a test route is a rule on the load balancer, and a "
+                                 f"{called} is not behind it; remove test_route"))
+    alarms = deployment.alarms
+    if alarms is not None and not balanced:
+        for key in ("errors", "response_time"):
+            if getattr(alarms, key) is not None:
+                errors.append(FieldError(("deployment", "alarms", key), f"{key} is measured on the load balancer's "
+                                         f"target group, and a {called} has none; name existing alarms in names, or "
+                                         f"remove {key}"))
     return errors
 
 

@@ -13,6 +13,7 @@ from ecsp.config.types import (
     Account,
     BucketName,
     CertificateArn,
+    EscEnvironment,
     LogPrefix,
     Region,
     RoleArn,
@@ -157,6 +158,10 @@ class EnvironmentConfig(Model):
         description="Existing ACM certificates (in the environment's region and account) for HTTPS: the first is "
         "the listener's default unless the project has a domain; all serve aliases outside ecsp's zones.",
         examples=[["arn:aws:acm:us-west-2:111111111111:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"]])
+    esc: list[EscEnvironment] = Field(
+        default_factory=list, description="Pulumi ESC environments (PROJECT/ENVIRONMENT) this environment's stacks "
+        "import after the project's (project.esc): e.g. the AWS credentials of its account by OIDC. Pulumi Cloud "
+        "backends only.", examples=[["aws/prod-credentials"]])
     access_logs: AccessLogs | None = Field(
         None, description="Load balancer access logs: true (a bucket ecsp creates) or {bucket, prefix} (an "
         "existing bucket).", examples=[{"bucket": "shop-logs", "prefix": "alb/prod"}, True])

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from ecsp import naming
 from ecsp.config.base import Model, fail
-from ecsp.config.types import NAME_PATTERN, Account, Domain, Region, account_before
+from ecsp.config.types import NAME_PATTERN, Account, Domain, EscEnvironment, Region, account_before
 
 
 class StateConfig(Model):
@@ -94,6 +94,10 @@ class ProjectSection(Model):
         max_length=200,
     )
     ecr: EcrConfig = Field(default_factory=EcrConfig, description="ECR repository settings.")
+    esc: list[EscEnvironment] = Field(
+        default_factory=list, description="Pulumi ESC environments (PROJECT/ENVIRONMENT) every stack imports, "
+        "first to last: AWS credentials by OIDC, secrets, config. Pulumi Cloud backends only.",
+        examples=[["aws/shop-credentials"]])
 
     @field_validator("name")
     @classmethod

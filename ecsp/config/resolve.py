@@ -34,7 +34,8 @@ def resolve_applications(
             try:
                 settings = _resolve(cfg, override)
             except ValidationError as e:
-                errors.extend(_resolution_errors(e, app, env, override))
+                errors.extend(resolution_errors(e, "applications", app, env,
+                                                set(override.model_fields_set) if override else set()))
                 continue
             container_errors = _container_errors(cfg, settings, app, env)
             if container_errors:
@@ -163,9 +164,14 @@ def _cpu_memory_problem(cfg: ApplicationSpec, app: str, env: str) -> FieldError 
                       pair_message(cpu, memory) + (in_env if memory_source == "override" else ""))
 
 
-def _resolution_errors(
-    e: ValidationError, app: str, env: str, override: ApplicationOverride | None
-) -> list[FieldError]:
+def resolution_errors(e: ValidationError, section: str, name: str, env: str, overridden: set[str], *,
+                      drop_value_error: bool = False) -> list[FieldError]:
+    """The problems of one entry of ``section`` merged with its ``env`` override, each at its field.
+
+    A field the override set (``overridden``) is reported under ``<section>.<name>.environments.<env>``,
+    said to be merged with the base settings; any other under the entry itself.
+    ``drop_value_error``: strip pydantic's "Value error, " from messages not raised as FieldError.
+    """
     out = []
     for err in e.errors():
         inner = err.get("ctx", {}).get("error")
@@ -174,13 +180,15 @@ def _resolution_errors(
             loc: tuple[str | int, ...] = tuple(err["loc"])
             if isinstance(one, FieldError):
                 loc = loc + one.path
-            message = one.message if isinstance(one, FieldError) else err["msg"]
+                message = one.message
+            else:
+                message = err["msg"].removeprefix("Value error, ") if drop_value_error else err["msg"]
             field = str(loc[0]) if loc else ""
-            if override is not None and field in override.model_fields_set:
-                out.append(FieldError(("applications", app, "environments", env, *loc),
+            if field in overridden:
+                out.append(FieldError((section, name, "environments", env, *loc),
                                       f"in environment '{env}', merged with the base settings: {message}"))
             else:
-                out.append(FieldError(("applications", app, *loc), message))
+                out.append(FieldError((section, name, *loc), message))
     return out
 
 

@@ -11,13 +11,15 @@ from ecsp import naming
 from ecsp.config.application import APPLICATION_TYPES, ApplicationSpec, ApplicationType, ResolvedApplication
 from ecsp.config.base import FieldError, Model, raise_all
 from ecsp.config.ci import CiSection, check_ci
+from ecsp.config.data import Data, DataConfig
+from ecsp.config.data_rules import ResolvedData, check_data
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.needs import Feature
 from ecsp.config.pipeline import PipelineConfig, check_pipelines
 from ecsp.config.project import ProjectSection, StateConfig, name_problem
 from ecsp.config.resolve import Resolved
 from ecsp.config.rules import check_project
-from ecsp.config.types import NAME_PATTERN
+from ecsp.config.types import NAME_PATTERN, TransformRef
 
 
 class ProjectConfig(Model):
@@ -37,6 +39,19 @@ class ProjectConfig(Model):
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_APPLICATION}},
     )
     state: StateConfig = Field(default_factory=StateConfig, description="Pulumi state backend and secrets.")
+    data: dict[str, DataConfig] = Field(
+        default_factory=dict, description="Databases, caches, buckets, tables and secrets by name, in every "
+        "environment (or those of only_in): created by ecsp, or existing ones it only links. Applications use them "
+        "with link:. ecsp keeps their data when the entry is removed or the stack destroyed, unless asked to "
+        "delete it (`ecsp destroy --delete-data`).",
+        examples=[{"orders": {"kind": "postgres"}, "uploads": {"kind": "bucket"}}],
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": naming.MAX_DATA}},
+    )
+    addons: str | None = Field(
+        None, min_length=1, description="Environment addons: a folder of CloudFormation templates (Copilot's "
+        "copilot/environments/addons, with its addons.parameters.yml) or one template, deployed in every "
+        "environment's storage stack with parameters App and Env; read their exports with from_cfn.",
+        examples=["copilot/environments/addons"])
     pipelines: dict[str, PipelineConfig] = Field(
         default_factory=dict, description="Release pipelines by name: a source branch, then one stage per "
         "environment (CodePipeline V2 in the project account). `ecsp plan --with-pipeline` shows them.",
@@ -46,7 +61,21 @@ class ProjectConfig(Model):
     ci: CiSection = Field(default_factory=CiSection, description="Deploying from CI with OIDC: `ecsp ci github` "
                           "writes GitHub Actions workflows; the project stack creates the roles they assume.")
 
+    transforms: list[TransformRef] = Field(
+        default_factory=list,
+        description="Python functions (module:function, the module a file next to ecsp.yaml) that may change "
+        "the properties and options of any resource of every stack before Pulumi registers it: "
+        "ecsp's escape hatch for what ecsp.yaml cannot say (README: Transforms).",
+        examples=[["tweaks:add_cost_center"]])
+
+    policy_packs: list[str] = Field(
+        default_factory=list,
+        description="Pulumi policy pack folders (relative to ecsp.yaml) that judge every resource of `ecsp up` "
+        "and `ecsp preview`; a mandatory policy's violation fails its stack (README: Pulumi Cloud and policy packs).",
+        examples=[["policies/"]])
+
     _resolved: Resolved = PrivateAttr(default_factory=dict)
+    _data: ResolvedData = PrivateAttr(default_factory=dict)
 
     @field_validator("environments", "applications")
     @classmethod
@@ -72,9 +101,12 @@ class ProjectConfig(Model):
         resolved, errors = check_project(self.project, self.environments, self.applications)
         errors += check_pipelines(self.pipelines, self.project, self.environments, self.applications,
                                   self.state)
+        data, data_errors = check_data(self.environments, self.applications, self.data, resolved)
+        errors += data_errors
         errors += check_ci(self.ci, self.project, self.environments, self.state)
         raise_all(errors)
         self._resolved.update(resolved)
+        self._data.update(data)
         return self
 
     # ----------------------------------------------------------------- queries
@@ -86,6 +118,15 @@ class ProjectConfig(Model):
     def type_of(self, application: str) -> ApplicationType:
         """The type of ``application`` (the same in every environment)."""
         return APPLICATION_TYPES[self.applications[application].kind]
+
+    def data_in(self, environment: str) -> dict[str, Data]:
+        """The data of ``environment`` (its entries' settings there), by name, in the order of ecsp.yaml."""
+        return {name: self._data[(environment, name)] for name in self.data if (environment, name) in self._data}
+
+    def has_storage(self, environment: str) -> bool:
+        """Whether ``environment`` has a storage stack: data, environment addons, or an application's addons."""
+        return bool(self.data_in(environment)) or self.addons is not None or any(
+            app.addons is not None for app in self.applications.values())
 
     def account_of(self, environment: str) -> str | None:
         return self.environments[environment].account or self.project.account

@@ -7,7 +7,7 @@ import graphlib
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ecsp import naming
+from ecsp import naming, priorities
 from ecsp.config.aliases import aliases_are_routable
 from ecsp.config.application import ApplicationSpec
 from ecsp.config.base import FieldError, quoted_list
@@ -41,6 +41,7 @@ def check_project(
         errors += derived_names_fit(project, environments, applications)
         errors += certificates_in_environment_account(project, environments)
         errors += aliases_are_routable(project, environments, applications, resolved)
+        errors += shifted_traffic_has_one_rule(project, applications, resolved)
     return resolved, errors
 
 
@@ -90,6 +91,27 @@ def paths_unique_per_environment(
                 message = (f"'{app}' has no path, so it gets the root path '/', which '{first}' already uses"
                            f"{in_env}; set path, e.g. path: /{app}")
             errors.append(FieldError(where, message))
+    return errors
+
+
+def shifted_traffic_has_one_rule(
+    project: ProjectSection, applications: Mapping[str, ApplicationSpec], resolved: Resolved,
+) -> list[FieldError]:
+    """ECS moves the traffic of one production rule; an application whose host names need more rules cannot shift."""
+    errors, seen = [], set()
+    for (env, app), settings in resolved.items():
+        if not settings.has(Capability.HTTP) or not settings.deployment.shifts_traffic:
+            continue
+        hosts = [*(["host"] if project.domain else []), *settings.aliases]
+        where = (*field_path(applications[app], env, "deployment", app), "strategy")
+        if priorities.rule_count(hosts) > 1 and where not in seen:
+            seen.add(where)
+            errors.append(FieldError(where,
+                                     f"strategy: {settings.deployment.strategy} moves the traffic of one listener "
+                                     f"rule, and {len(hosts)} host names need {priorities.rule_count(hosts)} rules "
+                                     f"(at most {priorities.HOSTS_PER_RULE} per rule); keep "
+                                     f"{priorities.HOSTS_PER_RULE - (1 if project.domain else 0)} aliases at most, "
+                                     "or use strategy: rolling"))
     return errors
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from ecsp import schedules
 from ecsp.config.base import FieldError, Hint, Model
@@ -92,9 +92,91 @@ Count = Annotated[
 ]
 
 
-class DeploymentConfig(Model):
-    """How ECS replaces tasks on a deploy (default 100% healthy, up to 200%)."""
+def _whole_minutes(value: int | str) -> int | str:
+    # ECS counts bake times and steps in whole minutes.
+    if schedules.seconds(value) % 60:
+        raise ValueError(f"{value} is not a whole number of minutes, which ECS counts in; write e.g. 5m")
+    return value
 
+
+def minutes(value: int | str) -> int:
+    """A validated duration in whole minutes (ECS's unit for bake times and steps)."""
+    return int(schedules.seconds(value) // 60)
+
+
+Minutes = Annotated[int | str, duration(0, 1440 * 60, "an ECS wait"), AfterValidator(_whole_minutes)]
+
+Strategy = Literal["rolling", "blue-green", "canary", "linear"]
+# What ECS calls each strategy.
+ECS_STRATEGIES: dict[str, str] = {"rolling": "ROLLING", "blue-green": "BLUE_GREEN", "canary": "CANARY",
+                                  "linear": "LINEAR"}
+
+
+class CanaryConfig(Model):
+    """Canary: a share of the traffic goes to the new tasks first, the rest after a wait."""
+
+    percent: float = Field(10, ge=0.1, le=100, description="Traffic (%) the new tasks get first.", examples=[10])
+    bake_time: Minutes = Field("5m", description="How long the canary share runs before all traffic moves (whole "
+                               "minutes, e.g. 5m).", examples=["5m"])
+
+
+class LinearConfig(Model):
+    """Linear: traffic moves to the new tasks in equal steps."""
+
+    percent: float = Field(10, ge=3, le=100, description="Traffic (%) each step moves.", examples=[20])
+    interval: Minutes = Field("1m", description="How long each step runs before the next (whole minutes, e.g. 2m).",
+                              examples=["2m"])
+
+
+class TestRouteConfig(Model):
+    """Test traffic: requests that reach the new tasks before any production traffic moves (checks, smoke tests)."""
+
+    header: str = Field(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$", description="An HTTP header name; requests "
+                        "carrying it (with value) go to the new tasks while they are being checked.",
+                        examples=["X-Ecsp-Test"])
+    value: str = Field("true", min_length=1, max_length=128, description="The header's value that selects test "
+                       "traffic.", examples=["true"])
+
+
+class AlarmsConfig(Model):
+    """CloudWatch alarms that roll a deployment back while they are in ALARM (the circuit breaker stays on too)."""
+
+    names: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+        default_factory=list, description="Existing CloudWatch alarms, by name, in the environment's account and "
+        "region.", examples=[["shop-prod-checkout-errors"]])
+    errors: float | None = Field(None, gt=0, le=100, description="Web applications: an alarm ecsp creates on the "
+                                 "target group's 5xx responses, as a % of its requests, over one minute.",
+                                 examples=[5])
+    response_time: Annotated[int | str | None, duration(0.001, 60, "a response time")] = Field(
+        None, description="Web applications: an alarm ecsp creates on the target group's average response time "
+        "(e.g. 500ms, 2s), over one minute.", examples=["800ms"])
+
+    @model_validator(mode="after")
+    def _something_to_watch(self) -> AlarmsConfig:
+        if not self.names and self.errors is None and self.response_time is None:
+            raise FieldError(("names",), "no alarm given; list alarm names, or set errors or response_time")
+        return self
+
+    @property
+    def created(self) -> dict[str, float]:
+        """The alarms ecsp creates: ``errors`` (percent) and ``response_time`` (seconds), as set."""
+        out: dict[str, float] = {}
+        if self.errors is not None:
+            out["errors"] = self.errors
+        if self.response_time is not None:
+            out["response_time"] = schedules.seconds(self.response_time)
+        return out
+
+
+class DeploymentConfig(Model):
+    """How ECS replaces tasks on a deploy: rolling (default, 100% healthy, up to 200%), or with traffic shifting."""
+
+    strategy: Strategy = Field(
+        "rolling", description="rolling: replace tasks a few at a time (no extra cost); blue-green: start a whole "
+        "new set, move all traffic at once, keep the old set for bake_time (twice the tasks meanwhile); canary: "
+        "move canary.percent first, the rest after canary.bake_time; linear: move linear.percent every "
+        "linear.interval. The last three need the load balancer (web) or Service Connect (backend with connect).",
+        examples=["blue-green"])
     rolling: Literal["default", "recreate"] | None = Field(
         None, description="recreate: stop the old tasks before starting new ones (0%/100%), for applications that "
         "must not run twice at once; default: 100%/200%.")
@@ -102,6 +184,19 @@ class DeploymentConfig(Model):
                                             description="Tasks (% of the count) kept running during a deploy.")
     max_percent: int | None = Field(None, ge=100, le=200,
                                     description="Tasks (% of the count) that may run during a deploy.")
+    bake_time: Minutes | None = Field(
+        None, description="blue-green, canary, linear: how long the old tasks stay after all traffic moved, ready to "
+        "take it back (whole minutes, e.g. 10m; ECS's default: none).", examples=["10m"])
+    canary: CanaryConfig | None = Field(None, description="With strategy: canary: the first share and its wait.",
+                                        examples=[{"percent": 10, "bake_time": "5m"}])
+    linear: LinearConfig | None = Field(None, description="With strategy: linear: the step and its interval.",
+                                        examples=[{"percent": 20, "interval": "2m"}])
+    test_route: TestRouteConfig | None = Field(
+        None, description="Web applications with blue-green, canary or linear: requests carrying this header reach "
+        "the new tasks before production traffic moves.", examples=[{"header": "X-Ecsp-Test"}])
+    alarms: AlarmsConfig | None = Field(
+        None, description="Roll a deployment back when one of these alarms goes off (ecsp's own on 5xx and "
+        "response time, or existing ones by name).", examples=[{"errors": 5, "response_time": "1s"}])
 
     @model_validator(mode="after")
     def _one_way(self) -> DeploymentConfig:
@@ -116,6 +211,39 @@ class DeploymentConfig(Model):
                                                        f"({self.percents[1]}%), or ECS can neither stop nor start a "
                                                        "task; lower it")
         return self
+
+    @model_validator(mode="after")
+    def _settings_of_the_strategy(self) -> DeploymentConfig:
+        shifting = self.strategy != "rolling"
+        if shifting:
+            for key in ("rolling", "min_healthy_percent", "max_percent"):
+                if getattr(self, key) is not None:
+                    raise FieldError((key,), f"{key} belongs to strategy: rolling, and this is strategy: "
+                                             f"{self.strategy} (which starts a whole new set of tasks); remove {key}")
+        else:
+            for key in ("bake_time", "test_route"):
+                if getattr(self, key) is not None:
+                    raise FieldError((key,), f"{key} needs traffic shifting, and strategy: rolling has none; set "
+                                             "strategy: blue-green, canary or linear, or remove " + key)
+        for key in ("canary", "linear"):
+            if getattr(self, key) is not None and self.strategy != key:
+                raise FieldError((key,), f"{key} settings apply to strategy: {key}, and this is strategy: "
+                                         f"{self.strategy}; set strategy: {key}, or remove {key}")
+        return self
+
+    @property
+    def steps(self) -> CanaryConfig | LinearConfig | None:
+        """The canary or linear settings in force (their defaults when not written); None for the other strategies."""
+        if self.strategy == "canary":
+            return self.canary or CanaryConfig()
+        if self.strategy == "linear":
+            return self.linear or LinearConfig()
+        return None
+
+    @property
+    def shifts_traffic(self) -> bool:
+        """blue-green, canary or linear: ECS runs a new set of tasks beside the old one and moves traffic to it."""
+        return self.strategy != "rolling"
 
     @property
     def percents(self) -> tuple[int, int]:
@@ -153,8 +281,10 @@ class ServiceBlock(Model):
         1, description="Tasks to run: a number, or {min, max, cpu_percentage, ...} to autoscale.")
     deployment: Annotated[DeploymentConfig, Setting(
         SERVICE, why="only services roll out deployments; a job's runs are tasks")] = Field(
-        default_factory=DeploymentConfig, description="Rolling deployment percentages.",
-        examples=[{"rolling": "recreate"}])
+        default_factory=DeploymentConfig, description="How deploys replace tasks: the strategy (rolling, "
+        "blue-green, canary, linear), its settings, and the alarms that roll a deployment back.",
+        examples=[{"rolling": "recreate"}, {"strategy": "canary", "canary": {"percent": 10, "bake_time": "5m"},
+                                            "alarms": {"errors": 5}}])
     capacity: Annotated[Capacity, Setting(SERVICE, why="a job's runs are started by its state machine on FARGATE")] \
         = Field("on-demand", description="Where tasks run: on-demand (default), spot, or {spot: N, base: M} (the "
                 "first M tasks on demand, then N on Spot per one on demand).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -12,7 +13,7 @@ from ecsp.config.base import FieldError, Hint, Model, or_list, quoted_list
 from ecsp.config.fields import Capability, Merge, Setting
 from ecsp.config.needs import Feature, Need
 from ecsp.config.types import LOG_RETENTION_DAYS, retention_problem
-from ecsp.config.variables import Secrets, Variables, stringify
+from ecsp.config.variables import SECRETSMANAGER_ARN_PATTERN, TaskSecrets, TaskVariables, stringify
 
 DEFAULT_CPU = 256
 DEFAULT_MEMORY = 512
@@ -28,6 +29,18 @@ class ImageConfig(Model):
     dockerfile: str | None = Field(None, description="Dockerfile path inside the build context.")
     args: dict[str, str] = Field(default_factory=dict, description="Docker build arguments.")
     target: str | None = Field(None, min_length=1, description="The build stage to build (docker build --target).")
+    credentials: str | None = Field(
+        None, description="A private registry's credentials: the ARN of a Secrets Manager secret holding "
+        "{username, password} (the execution role may read it).",
+        examples=["arn:aws:secretsmanager:us-west-2:111111111111:secret:dockerhub-AbCdEf"])
+
+    @field_validator("credentials")
+    @classmethod
+    def _credentials(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(SECRETSMANAGER_ARN_PATTERN, v):
+            raise ValueError(f"'{v}' is not a Secrets Manager secret ARN; use "
+                             "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME")
+        return v
 
     @field_validator("args", mode="before")
     @classmethod
@@ -50,6 +63,10 @@ class ImageConfig(Model):
         if self.location is None and self.build is None:
             raise FieldError((), "add location (an image URI, e.g. public.ecr.aws/nginx/nginx:stable) or build "
                                  "(a directory with a Dockerfile, e.g. ./web)")
+        if self.build is not None and self.credentials is not None:
+            raise FieldError(("credentials",), "an image ecsp builds goes to the project's ECR repository, which the "
+                                               "execution role reads already; credentials are for an image location "
+                                               "in a private registry: remove them")
         if self.location is not None and (self.dockerfile or self.args or self.target):
             key = "dockerfile" if self.dockerfile else "args" if self.args else "target"
             raise FieldError((key,), f"{key} only applies to images that ecsp builds; remove it, or replace "
@@ -104,12 +121,13 @@ class TaskBlock(Model):
         DEFAULT_CPU, description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
     memory: Annotated[int, AfterValidator(_memory_fits_cpu), Setting(TASK, drops_with=_PAIR)] = Field(
         DEFAULT_MEMORY, description="Task memory (MiB); must suit the cpu (Fargate's table).")
-    variables: Annotated[Variables, Setting(TASK, Merge.BY_NAME)] = Field(
-        default_factory=dict, description="Environment variables for the container.",
+    variables: Annotated[TaskVariables, Setting(TASK, Merge.BY_NAME)] = Field(
+        default_factory=dict, description="Environment variables for the container: a value, or {from_cfn: "
+        "EXPORT_NAME} to read a CloudFormation export at deploy time.",
         examples=[{"LOG_LEVEL": "info"}])
-    secrets: Annotated[Secrets, Setting(TASK, Merge.BY_NAME)] = Field(
+    secrets: Annotated[TaskSecrets, Setting(TASK, Merge.BY_NAME)] = Field(
         default_factory=dict, description="Secret environment variables: SSM parameter names or Secrets Manager/SSM "
-        "ARNs.", examples=[{"DB_PASSWORD": "/shop/db-password"}])
+        "ARNs, or {from_cfn: EXPORT_NAME} of an export holding one.", examples=[{"DB_PASSWORD": "/shop/db-password"}])
     placement: Annotated[Literal["public", "private"], Setting(TASK)] = Field(
         "public", description="public subnets with a public IP, or private subnets (needs NAT).")
     platform: Annotated[Literal["linux/x86_64", "linux/arm64"], Setting(TASK)] = Field(

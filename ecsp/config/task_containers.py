@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from ecsp.config.application import ResolvedApplication
 from ecsp.config.base import FieldError
 from ecsp.config.containers import LOG_ROUTER, Condition, ContainerHealthCheckConfig, ContainerSettings, FireLensConfig
+from ecsp.config.exports import literal
 
 Loc = tuple[str | int, ...]
 
@@ -37,8 +38,11 @@ class Container:
     ``image`` None is the application's own image (built or pulled by the program);
     ``variables`` None means no environment at all (the log router's); ``log_options`` None
     means awslogs to the application's log group, else the awsfirelens driver with these
-    options; ``router`` is set on the log router only. ``at`` is where ecsp.yaml writes the
-    container, for messages.
+    options; ``router`` is set on the log router only; ``credentials`` is the Secrets Manager
+    secret of a private registry the image is pulled from. ``variables`` and ``secrets`` are the
+    written values; the application's own container may also read some from CloudFormation
+    exports or linked data, which the program resolves when the stack deploys. ``at`` is where
+    ecsp.yaml writes the container, for messages.
     """
 
     name: str
@@ -55,6 +59,7 @@ class Container:
     log_options: Mapping[str, str] | None = None
     router: FireLensConfig | None = None
     init_process: bool = False
+    credentials: str | None = None
 
 
 def task_containers(settings: ResolvedApplication, app: str) -> list[Container]:
@@ -63,10 +68,11 @@ def task_containers(settings: ResolvedApplication, app: str) -> list[Container]:
     log_options = dict(sorted(firelens.options.items())) if firelens is not None else None
     volumes = settings.storage.volumes
     containers = [Container(
-        app, (), port=settings.port, variables=settings.variables, secrets=settings.secrets,
+        app, (), port=settings.port, variables=literal(settings.variables), secrets=literal(settings.secrets),
         depends_on=settings.depends_on, healthcheck=settings.container_healthcheck,
         mounts=tuple(Mount(name, vol.path, vol.read_only) for name, vol in sorted(volumes.items())),
-        settings=ContainerSettings.of(settings), log_options=log_options, init_process=settings.exec)]
+        settings=ContainerSettings.of(settings), log_options=log_options, init_process=settings.exec,
+        credentials=settings.image.credentials)]
     if firelens is not None:
         containers.append(Container(LOG_ROUTER, ("logging", "firelens"), image=firelens.image, router=firelens))
     for name, sidecar in sorted(settings.sidecars.items()):

@@ -38,6 +38,12 @@ TOPIC_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 # A Service Connect discovery name is a DNS label (other applications call http://<name>:<port>).
 DISCOVERY_NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
 
+# A Python function in a module next to ecsp.yaml: `module:function`, the module dotted if in a package.
+TRANSFORM_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
+
+# A Pulumi ESC environment: [<project>/]<environment>[@<version or tag>].
+ESC_PATTERN = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?(@[A-Za-z0-9_.-]+)?$"
+
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -138,6 +144,12 @@ def id_problem(kind: str, example: str) -> Callable[[str], str]:
     return lambda v: f"'{v}' is not a {kind} id; use the id AWS shows, e.g. {example}"
 
 
+TransformRef = Annotated[str, matches(
+    TRANSFORM_PATTERN, lambda v: f"'{v}' is not module:function; name a function in a Python file next to "
+    "ecsp.yaml, e.g. tweaks:add_tags for def add_tags(resource) in tweaks.py"), schema_pattern(TRANSFORM_PATTERN)]
+EscEnvironment = Annotated[str, matches(
+    ESC_PATTERN, lambda v: f"'{v}' is not an ESC environment name; write PROJECT/ENVIRONMENT (optionally "
+    "@VERSION), e.g. aws/prod-credentials"), schema_pattern(ESC_PATTERN)]
 VpcId = Annotated[str, matches(VPC_ID_PATTERN, id_problem("VPC", "vpc-0123456789abcdef0")),
                   schema_pattern(VPC_ID_PATTERN)]
 SubnetId = Annotated[str, matches(SUBNET_ID_PATTERN, id_problem("subnet", "subnet-0123456789abcdef0")),

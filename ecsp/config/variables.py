@@ -9,11 +9,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator
 
 from ecsp.config.base import FieldError, raise_all
+from ecsp.config.exports import TextOrExport
 
 ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 SSM_NAME_PATTERN = r"^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
 SSM_ARN_PATTERN = r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_./-]+$"
-SECRETSMANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@:-]+$"
+# `!` only in the names services give the secrets they manage (RDS: rds!cluster-...).
+SECRETSMANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@:!-]+$"
 
 RESERVED_PREFIX = "ECSP_"
 
@@ -26,7 +28,7 @@ def stringify(v: Any) -> Any:
     return v
 
 
-def secret_errors(values: Mapping[str, str]) -> list[FieldError]:
+def secret_errors(values: Mapping[str, Any]) -> list[FieldError]:
     errors = env_name_errors(values)
     errors += [
         FieldError(
@@ -35,12 +37,12 @@ def secret_errors(values: Mapping[str, str]) -> list[FieldError]:
             "use e.g. /shop/db-password or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
         )
         for name, ref in values.items()
-        if secret_kind(ref) is None
+        if isinstance(ref, str) and secret_kind(ref) is None
     ]
     return errors
 
 
-def both_ways(variables: Mapping[str, str], secrets: Mapping[str, str],
+def both_ways(variables: Mapping[str, Any], secrets: Mapping[str, Any],
                at: tuple[str | int, ...] = ()) -> list[FieldError]:
     # ECS refuses a task definition that sets one name both ways.
     return [FieldError((*at, "secrets", name), f"'{name}' is also in variables; a container gets each name "
@@ -48,7 +50,7 @@ def both_ways(variables: Mapping[str, str], secrets: Mapping[str, str],
             for name in secrets if name in variables]
 
 
-def env_name_errors(values: Mapping[str, str]) -> list[FieldError]:
+def env_name_errors(values: Mapping[str, Any]) -> list[FieldError]:
     errors = []
     for name in values:
         if not re.fullmatch(ENV_VAR_PATTERN, name):
@@ -69,12 +71,12 @@ def secret_kind(ref: str) -> Literal["ssm", "secretsmanager"] | None:
     return None
 
 
-def _names_valid(values: dict[str, str]) -> dict[str, str]:
+def _names_valid(values: dict[str, Any]) -> dict[str, Any]:
     raise_all(env_name_errors(values))
     return values
 
 
-def _references_valid(values: dict[str, str]) -> dict[str, str]:
+def _references_valid(values: dict[str, Any]) -> dict[str, Any]:
     raise_all(secret_errors(values))
     return values
 
@@ -82,3 +84,7 @@ def _references_valid(values: dict[str, str]) -> dict[str, str]:
 # Environment variables and secrets by name; YAML's numbers and booleans are written as text first.
 Variables = Annotated[dict[str, str], BeforeValidator(stringify), AfterValidator(_names_valid)]
 Secrets = Annotated[dict[str, str], BeforeValidator(stringify), AfterValidator(_references_valid)]
+# The application's own container may also read a value from a CloudFormation export at deploy time:
+# {from_cfn: NAME} (ecsp.config.exports); its sidecars take plain values.
+TaskVariables = Annotated[dict[str, TextOrExport], BeforeValidator(stringify), AfterValidator(_names_valid)]
+TaskSecrets = Annotated[dict[str, TextOrExport], BeforeValidator(stringify), AfterValidator(_references_valid)]

@@ -54,6 +54,26 @@ class StackInfo:
 
 
 @dataclass(frozen=True)
+class DriftedProperty:
+    """One property of a resource that differs between Pulumi's state and the cloud."""
+
+    name: str
+    old: Any  # what the state says (what ecsp deployed)
+    new: Any  # what the provider read now
+
+
+@dataclass(frozen=True)
+class DriftedResource:
+    """A resource changed (or deleted) outside Pulumi, as a refresh preview found it."""
+
+    type: str
+    name: str
+    urn: str
+    change: str  # "changed" or "deleted"
+    properties: tuple[DriftedProperty, ...] = ()
+
+
+@dataclass(frozen=True)
 class StackUpdate:
     """One past operation on a stack (``pulumi stack history``): what ran, how it ended, with what config."""
 
@@ -94,6 +114,13 @@ class Engine(Protocol):
         """Run ``operation`` on ``ctx.stack``; raise an :class:`ecsp.errors.EcspError` on failure."""
         ...
 
+    def drift(self, ctx: StackContext, on_event: EventSink) -> list[DriftedResource]:
+        """What a refresh of ``ctx.stack`` would change in its state (a preview: nothing is written).
+
+        :class:`ecsp.errors.StackNotFoundError` if the stack was never deployed.
+        """
+        ...
+
     def interrupt(self, stack: StackSpec) -> None:
         """Ask the in-flight operation on ``stack`` to stop (the engine's own graceful cancellation).
 
@@ -128,5 +155,14 @@ class Engine(Protocol):
         """
         ...
 
+    def release_data(self, stack: StackSpec, urns: Sequence[str] | None) -> list[str]:
+        """Let the next operation delete the retained resources ``urns`` of ``stack`` (None: all of them).
 
-__all__ = ["Engine", "EventSink", "StackInfo", "StackRun", "StackUpdate"]
+        Lifts ``retainOnDelete`` in the stack's state, so a destroy, a replacement or a removed
+        resource deletes them in AWS. Only after the user asked to delete data (ecsp.data_safety).
+        Returns the URNs released.
+        """
+        ...
+
+
+__all__ = ["DriftedProperty", "DriftedResource", "Engine", "EventSink", "StackInfo", "StackRun", "StackUpdate"]

@@ -20,6 +20,9 @@ Decisions, each with its reason:
   call to the CLI: the ``up`` itself.
 * **Stack tags** ``ecsp:project``/``ecsp:environment``/``ecsp:application`` are set on a new
   stack and whenever they change; backends that do not store tags (DIY before CLI 3.211) are ignored.
+* **ESC environments** (``esc:``) are added to a stack when the list in its file differs from
+  the model (``pulumi config env add``), in order; a run on a backend that is not Pulumi Cloud
+  stops in :meth:`AutomationEngine.prepare`, before any stack starts.
 * **Upstream outputs** reach downstream programs through ``pulumi.StackReference`` (see
   :mod:`stacks`), not through values the orchestrator passes along. Reasons: an
   application can be deployed on its own (``ecsp up --app web``) without re-running its
@@ -59,13 +62,13 @@ from pulumi.automation._stack import StackInitMode
 from ecsp import kinds, naming
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
-from ecsp.engine import EventSink, StackInfo, StackRun, StackUpdate
+from ecsp.engine import DriftedResource, EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.engine.errors import nothing_to_cancel, plugin_install_error, translate_error
-from ecsp.engine.events import change_counts, stack_outputs
+from ecsp.engine.events import change_counts, drifted, stack_outputs
 from ecsp.engine.events import translate as translate_event
 from ecsp.engine.pulumi_cli import InterruptiblePulumiCommand, find_pulumi
-from ecsp.engine.workspace import StackFile, Workspaces, is_cloud, stack_config
-from ecsp.errors import Cancelled
+from ecsp.engine.workspace import StackFile, Workspaces, is_cloud, stack_config, stack_environments
+from ecsp.errors import Cancelled, UsageError
 from ecsp.events import Event, Operation, OutputLine, Secret
 from ecsp.graph import StackSpec
 from ecsp.kinds import Scope
@@ -267,6 +270,7 @@ class AutomationEngine:
             self._imports = importer.submit(preimport_aws, self.programs.aws_modules)
             importer.shutdown(wait=False)
         self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
+        self._check_esc(stacks)
         self.workspaces.ensure_backend_dir()
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
         for project in dict.fromkeys(s.pulumi_project for s in stacks):
@@ -275,6 +279,19 @@ class AutomationEngine:
             self._install_plugins(self._workspace(stacks[0].pulumi_project))
             self._plugins_installed = True
         return warnings
+
+    def _check_esc(self, stacks: Sequence[StackSpec]) -> None:
+        """ESC environments live in Pulumi Cloud: ``esc:`` with another backend is an error before anything runs."""
+        if is_cloud(self.backend):
+            return
+        using = [spec.name for spec in stacks if stack_environments(self.config, spec.environment)]
+        if using:
+            raise UsageError(
+                f"esc: in ecsp.yaml names Pulumi ESC environments for {', '.join(using[:3])}"
+                f"{' ...' if len(using) > 3 else ''}, and ESC needs a Pulumi Cloud backend; this project's "
+                f"backend is {self.backend}",
+                fix="set state.backend: https://api.pulumi.com (and PULUMI_ACCESS_TOKEN), or take esc: out of "
+                "ecsp.yaml")
 
     def _program(self, ctx: StackContext) -> Callable[[], None]:
         """The stack's program, run once the programs' imports are done."""
@@ -321,7 +338,26 @@ class AutomationEngine:
         file = self.workspaces.stack_file(spec.pulumi_project, name)
         file.settle_config(stack_config(ctx))
         self._settle_tags(stack, spec, file, created=created)
+        self._settle_environments(stack, spec, file)
         return stack
+
+    def _settle_environments(self, stack: auto.Stack, spec: StackSpec, file: StackFile) -> None:
+        """Make the stack import exactly the model's ESC environments, in order (only when they differ).
+
+        A stack whose model names none keeps what it has: environments added by hand stay.
+        """
+        wanted = stack_environments(self.config, spec.environment)
+        have = file.environments
+        if not wanted or have == wanted:
+            return
+        # ESC merges environments in order (a later one wins): unless the stack's list begins the wanted
+        # one, it is rebuilt whole.
+        start = len(have)
+        if have != wanted[:start]:
+            for name in have:
+                stack.remove_environment(name)
+            start = 0
+        stack.add_environments(*wanted[start:])
 
     def _settle_tags(self, stack: auto.Stack, spec: StackSpec, file: StackFile, *, created: bool) -> None:
         """Set the stack's tags where they differ from those last applied (all of them on a new stack).
@@ -414,6 +450,33 @@ class AutomationEngine:
             raise translate_error(spec.name, e, diagnostics=diagnostics,
                                   cancel_hint=_cancel_hint(spec)) from e
 
+    def drift(self, ctx: StackContext, on_event: EventSink) -> list[DriftedResource]:
+        """A refresh preview (``pulumi refresh --preview-only``): Pulumi's own drift detection run."""
+        spec = ctx.stack
+        found: list[DriftedResource] = []
+        diagnostics: list[str] = []
+        results = _EventResults()
+
+        def events(engine_event: Any) -> None:
+            results.observe(engine_event)
+            drift = drifted(engine_event)
+            if drift is not None:
+                found.append(drift)
+            for event in self._translate(spec.name, engine_event):
+                if getattr(event, "severity", None) == "error":
+                    diagnostics.append(event.message)  # type: ignore[union-attr]
+                on_event(event)
+
+        try:
+            stack = self._open("refresh", ctx, self._workspace(spec.pulumi_project, self._program(ctx)))
+            stack.preview_refresh(on_event=events, color="never", suppress_progress=True,
+                                  on_output=lambda text: on_event(OutputLine(spec.name, text)),
+                                  on_error=lambda text: on_event(OutputLine(spec.name, text, "stderr")))
+        except Exception as e:
+            raise translate_error(spec.name, e, diagnostics=diagnostics, cancel_hint=_cancel_hint(spec)) from e
+        results.summary("refresh")  # the last events arrive after the CLI exits: wait for the summary
+        return found
+
     def _release_lock(self, stack: auto.Stack) -> bool:
         try:
             stack.cancel()
@@ -503,6 +566,33 @@ class AutomationEngine:
                 return False
             raise translate_error(stack.name, e) from e
         return True
+
+    def release_data(self, stack: StackSpec, urns: Sequence[str] | None) -> list[str]:
+        self.check()
+        self.workspaces.write_project(stack.pulumi_project)
+        workspace = self._workspace(stack.pulumi_project)
+        name = stack.fully_qualified(self.organization)
+        try:
+            deployment = workspace.export_stack(name)
+        except auto_errors.CommandError as e:
+            raise translate_error(stack.name, e, cancel_hint=_cancel_hint(stack)) from e
+        released = release(deployment.deployment, urns)
+        if released:
+            try:
+                workspace.import_stack(name, deployment)
+            except auto_errors.CommandError as e:
+                raise translate_error(stack.name, e, cancel_hint=_cancel_hint(stack)) from e
+        return released
+
+
+def release(deployment: Any, urns: Sequence[str] | None) -> list[str]:
+    """Lift ``retainOnDelete`` in an exported state, for ``urns`` (None: every resource); the URNs changed."""
+    released = []
+    for resource in (deployment or {}).get("resources") or []:
+        if resource.get("retainOnDelete") and (urns is None or resource.get("urn") in urns):
+            resource["retainOnDelete"] = False
+            released.append(str(resource["urn"]))
+    return released
 
 
 def _cancel_hint(spec: StackSpec) -> str:

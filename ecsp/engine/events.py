@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pulumi.automation.events import EngineEvent, StepEventMetadata
 
+from ecsp.diffs import PropertyChange, property_changes
+from ecsp.engine import DriftedProperty, DriftedResource
 from ecsp.errors import UsageError
 from ecsp.events import Diagnostic, Event, Operation, OutputLine, ResourceStep, Summary, name_of_urn, type_of_urn
 
@@ -76,13 +78,57 @@ def _step(stack: str, metadata: StepEventMetadata | None, phase: Literal["start"
     if parent is not None and type_of_urn(parent) == ROOT_STACK_TYPE:
         parent = None  # the root stack row is hidden, so its children are top-level
     diffs = getattr(metadata, "diffs", None) or list((getattr(metadata, "detailed_diff", None) or {}).keys())
+    retained = any(bool(getattr(getattr(metadata, side, None), "retain_on_delete", False)) for side in ("old", "new"))
     return [ResourceStep(
         stack=stack, urn=urn, type=type_, name=name_of_urn(urn) or type_,
         op="replace" if folded else (engine_op or "unknown"),
         phase=phase,
         parent=parent, diffs=tuple(dict.fromkeys(str(d) for d in diffs)), preview=preview,
         engine_op=engine_op if folded and engine_op != "replace" else "",
+        retained=retained, replace_keys=tuple(str(k) for k in getattr(metadata, "keys", None) or ()),
+        changes=_changes(metadata, engine_op, diffs) if phase != "failed" else (),
     )]
+
+
+# Steps that turn an old state into a new one: the ones whose values are worth showing side by side.
+_CHANGED_OPS = frozenset({"update", "replace", "create-replacement"})
+
+
+def _changes(metadata: StepEventMetadata, engine_op: str, diffs: list[Any]) -> tuple[PropertyChange, ...]:
+    if engine_op not in _CHANGED_OPS:
+        return ()
+    old, new = getattr(metadata, "old", None), getattr(metadata, "new", None)
+    old_inputs, new_inputs = getattr(old, "inputs", None), getattr(new, "inputs", None)
+    if not isinstance(old_inputs, Mapping) or not isinstance(new_inputs, Mapping):
+        return ()
+    return property_changes(old_inputs, new_inputs, [str(d) for d in diffs])
+
+
+# A refresh preview's step for a resource whose state would change: the cloud differs from the state.
+_DRIFT_CHANGES = {"update": "changed", "delete": "deleted"}
+
+
+def drifted(event: EngineEvent) -> DriftedResource | None:
+    """The drift one event of a refresh preview reports (None: the event is not about a drifted resource).
+
+    The engine ends each resource's refresh with an outputs event whose op is ``update`` (the
+    provider read other values: ``diffs`` names the properties, ``old``/``new`` hold them) or
+    ``delete`` (the resource is gone); ``same`` means no drift.
+    """
+    done = getattr(event, "res_outputs_event", None)
+    metadata = getattr(done, "metadata", None)
+    if metadata is None:
+        return None
+    change = _DRIFT_CHANGES.get(_text(getattr(metadata, "op", None)))
+    type_ = _text(getattr(metadata, "type", None))
+    if change is None or hidden_type(type_):
+        return None
+    urn = _text(getattr(metadata, "urn", None))
+    old = getattr(getattr(metadata, "old", None), "outputs", None) or {}
+    new = getattr(getattr(metadata, "new", None), "outputs", None) or {}
+    names = list(getattr(metadata, "diffs", None) or []) if change == "changed" else []
+    properties = tuple(DriftedProperty(str(name), old.get(name), new.get(name)) for name in names)
+    return DriftedResource(type=type_, name=name_of_urn(urn) or type_, urn=urn, change=change, properties=properties)
 
 
 def change_counts(raw: Mapping[Any, Any] | None) -> dict[str, int]:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecsp.context import StackContext
-from ecsp.engine import EventSink, StackInfo, StackRun, StackUpdate
+from ecsp.engine import DriftedResource, EventSink, StackInfo, StackRun, StackUpdate
 from ecsp.errors import Cancelled, EcspError, EngineError, StackNotFoundError
 from ecsp.events import Operation, ResourceStep, Summary
 from ecsp.graph import StackSpec
@@ -49,7 +49,11 @@ class FakeEngine:
         on_start: Callable[[str], None] | None = None,
         missing: EcspError | None = None,
         clock: Callable[[], float] = time.monotonic,
+        data: Mapping[str, Sequence[str]] | None = None,
+        replacing: Mapping[str, Sequence[str]] | None = None,
+        removing: Mapping[str, Sequence[str]] | None = None,
         program: Callable[[StackContext, Mapping[str, Any]], Mapping[str, Any]] | None = None,
+        drifted: Mapping[str, Sequence[DriftedResource]] | None = None,
     ) -> None:
         self.delay = delay
         self.fail = dict(fail or {})
@@ -64,11 +68,20 @@ class FakeEngine:
         self.clock = clock
         self.program = program
         self.updates: dict[str, list[StackUpdate]] = {}
+        self.drifted = {name: list(found) for name, found in (drifted or {}).items()}  # what drift() finds
         self.calls: list[Call] = []
         self.prepared: list[tuple[Operation, list[str], str]] = []
         self.interrupts: list[str] = []
         self.contexts: list[StackContext] = []
         self.max_running = 0
+        # Data: each stack's retained resources (by name), those its next preview or up replaces and
+        # those ecsp.yaml no longer has; what the fake AWS really deleted, and each release_data call.
+        self.data = {k: list(v) for k, v in (data or {}).items()}
+        self.replacing = {k: list(v) for k, v in (replacing or {}).items()}
+        self.removing = {k: list(v) for k, v in (removing or {}).items()}
+        self.released: dict[str, set[str]] = {}
+        self.deleted: list[tuple[str, str]] = []
+        self.releases: list[tuple[str, list[str] | None]] = []
         self.organization: str | None = None
         self.tags: dict[str, dict[str, str]] = {}  # stack -> its tags, as a backend keeps them
         self._running = 0
@@ -126,6 +139,7 @@ class FakeEngine:
                 self._record(operation, ctx, "failed", {})
                 raise EngineError(f"{name}: {failure}")
             on_event(ResourceStep(name, urn, "fake:index:Thing", "thing", op, "done", diffs=diffs, preview=preview))
+            self._data_steps(operation, ctx.stack, on_event)
             changes = {op: 1}
             on_event(Summary(name, changes, self._delay(name)))
             self._record(operation, ctx, "succeeded", changes)
@@ -135,6 +149,23 @@ class FakeEngine:
                 self._running -= 1
                 del self._stop[name]
                 self.calls.append(Call(operation, name, started, self.clock(), threading.current_thread().name))
+
+    def drift(self, ctx: StackContext, on_event: EventSink) -> list[DriftedResource]:
+        name = ctx.stack.name
+        with self._lock:
+            self.contexts.append(ctx)
+        started = self.clock()
+        if name not in self.state:
+            raise StackNotFoundError(f"{name} has never been deployed", fix="run `ecsp up` first")
+        failure = self.fail.get(name)
+        if isinstance(failure, EcspError):
+            raise failure
+        if failure is not None:
+            raise EngineError(f"{name}: {failure}")
+        time.sleep(self._delay(name))
+        with self._lock:
+            self.calls.append(Call("refresh", name, started, self.clock(), threading.current_thread().name))
+        return list(self.drifted.get(name, []))
 
     def interrupt(self, stack: StackSpec) -> None:
         with self._lock:
@@ -153,6 +184,39 @@ class FakeEngine:
         return [StackInfo(name, last_update=stamp, resource_count=len(outputs) + 1,
                           update_in_progress=name in self.locked)
                 for name, outputs in sorted(self.state.items())]
+
+    def release_data(self, stack: StackSpec, urns: Sequence[str] | None) -> list[str]:
+        with self._lock:
+            self.releases.append((stack.name, list(urns) if urns is not None else None))
+            held = [self._data_urn(stack, n) for n in self.data.get(stack.name, [])]
+            chosen = [u for u in held if urns is None or u in urns]
+            self.released.setdefault(stack.name, set()).update(chosen)
+            return chosen
+
+    def _data_urn(self, stack: StackSpec, name: str) -> str:
+        return f"urn:pulumi:{stack.stack}::{stack.pulumi_project}::fake:index:Data::{name}"
+
+    def _data_steps(self, operation: Operation, stack: StackSpec, on_event: EventSink) -> None:
+        """Steps of the stack's retained resources, as the real engine reports them (see ecsp.data_safety)."""
+        preview = operation == "preview"
+        released = self.released.get(stack.name, set())
+        for name in list(self.data.get(stack.name, [])):
+            urn = self._data_urn(stack, name)
+            gone = operation == "destroy" or (operation == "up" and name in self.removing.get(stack.name, []))
+            if name in self.replacing.get(stack.name, []) and operation in ("preview", "up"):
+                step = ResourceStep(stack.name, urn, "fake:index:Data", name, "replace", "done", preview=preview,
+                                    retained=urn not in released, replace_keys=("key",))
+                on_event(step)
+                if operation == "up" and urn in released:
+                    self.deleted.append((stack.name, name))
+            elif gone or (preview and name in self.removing.get(stack.name, [])):
+                on_event(ResourceStep(stack.name, urn, "fake:index:Data", name, "delete", "done", preview=preview,
+                                      retained=urn not in released))
+                if not preview:
+                    if urn in released:
+                        self.deleted.append((stack.name, name))
+                    with self._lock:
+                        self.data[stack.name].remove(name)
 
     def history(self, stack: StackSpec, *, limit: int = 20) -> list[StackUpdate]:
         with self._lock:

@@ -29,6 +29,10 @@ with its reason:
   last applied are kept in the same file under Pulumi's own ``pulumi:tags`` key (Pulumi
   Cloud also applies that key by itself at every update). The engine sets them with ``pulumi
   stack tag set`` when the stack is new or they differ from the ones kept: once, not every run.
+* **ESC environments** (``esc:`` of the project, then of the stack's environment;
+  :func:`stack_environments`) are the file's own ``environment:`` list, which ``pulumi config
+  env add`` writes: the engine compares that list with the model and calls the CLI only when
+  they differ. ESC is a Pulumi Cloud service; on any other backend ``esc:`` is an error.
 """
 
 from __future__ import annotations
@@ -105,6 +109,12 @@ def stack_config(ctx: StackContext) -> dict[str, str]:
     return values
 
 
+def stack_environments(config: ProjectConfig, environment: str | None) -> list[str]:
+    """The ESC environments a stack imports, first to last: the project's, then its environment's."""
+    own = config.environments[environment].esc if environment in config.environments else []
+    return list(dict.fromkeys([*config.project.esc, *own]))
+
+
 def _owned(key: str) -> bool:
     return key.startswith(OWNED_CONFIG[0]) or key in OWNED_CONFIG[1:]
 
@@ -139,6 +149,12 @@ class StackFile:
         """The tags ecsp last applied to the stack (None: never, as far as this work dir knows)."""
         tags = self.config.get(TAGS_KEY)
         return {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else None
+
+    @property
+    def environments(self) -> list[str]:
+        """The ESC environments the stack imports: the file's ``environment:`` list (``pulumi config env`` edits it)."""
+        found = self._read().get("environment")
+        return [str(name) for name in found] if isinstance(found, list) else []
 
     def settle_config(self, values: Mapping[str, str]) -> bool:
         """Make ecsp's own config keys exactly ``values``, writing the file only if that changes it (True then)."""
@@ -283,4 +299,5 @@ class Workspaces:
         return Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))
 
 
-__all__ = ["StackFile", "Workspaces", "is_cloud", "resolve_backend", "stack_config", "state_dir", "workspace_dir"]
+__all__ = ["StackFile", "Workspaces", "is_cloud", "resolve_backend", "stack_config", "stack_environments",
+           "state_dir", "workspace_dir"]

@@ -14,6 +14,7 @@ the commented YAML. Nothing here writes files or calls AWS except ``from_aws`` (
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from typing import Any
 from ecsp import naming
 from ecsp.config import name_problem
 from ecsp.errors import UsageError
-from ecsp.importer import convert, schema, writer
+from ecsp.importer import convert, schema, transform_stub, writer
+from ecsp.importer.data import import_addons
 from ecsp.importer.environment import map_environment
 from ecsp.importer.factor import factor
 from ecsp.importer.fields import COPILOT_TYPES, Env, Mapped, Note, WorkloadContext, dotted
@@ -35,8 +37,8 @@ __all__ = ["EnvSpec", "ImportResult", "Note", "import_copilot", "parse_env"]
 APP_ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "healthcheck", "cpu", "memory",
              "platform", "count",
              "capacity", "exec", "placement", "connect", "publish", "subscribe", "queue", "schedule", "timeout",
-             "retries", "variables", "secrets", "sidecars", "logging", "log_retention", "storage", "deployment",
-             "deregistration_delay")
+             "retries", "variables", "secrets", "link", "security_groups", "managed_policies", "addons", "sidecars",
+             "logging", "log_retention", "storage", "deployment", "deregistration_delay")
 NAT = "per-az"  # Copilot put one NAT gateway in each public subnet when a service asked for private placement
 _ACCOUNT = re.compile(r"\d{12}")
 
@@ -78,6 +80,8 @@ class ImportResult:
     refused: list[str]
     environments: list[str]
     workspace: Path = field(default_factory=Path)
+    # Files to write next to ecsp.yaml, by name (the transform stub for taskdef_overrides).
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[Note]:
@@ -139,8 +143,11 @@ def import_copilot(
     imported: list[str] = []
     placements: dict[str, set[str]] = {e: set() for e in known}
     backlog: dict[str, set[str]] = {e: set() for e in known}  # workers scaling on queue_delay
+    data_entries: dict[str, Any] = {}
+    environment_addons = _environment_addons(ws, out_dir, data_entries, project_notes)
     for workload in ws.workloads:
-        entry, ok, per_env = _workload(ws, workload, project, [env for env, _ in envs], out_dir, dict(variables or {}))
+        entry, ok, per_env = _workload(ws, workload, project, [env for env, _ in envs], out_dir, dict(variables or {}),
+                                       data_entries)
         apps[workload.name] = entry
         (imported if ok else refused).append(workload.name)
         if ok:
@@ -191,12 +198,35 @@ def import_copilot(
         source = [f"from {mapped[0]}"] if mapped[0] else ["no manifest in the workspace"]
         environments_doc[env.name] = writer.Commented(fields, above=source + [n.comment for n in mapped[1].notes])
     document["environments"] = environments_doc
+    if data_entries:
+        document["data"] = data_entries
+    if environment_addons is not None:
+        document["addons"] = environment_addons
     document["applications"] = apps
     notes = about_flags + project_notes + [n for _, m in env_mapped.values() for n in m.notes]
     notes += [n for entry in apps.values() for n in getattr(entry, "notes", [])]
     plain = _plain(document)
     text = writer.dump(_sections(document, about_flags, project_notes), header=_header(ws, project))
-    return ImportResult(text, plain, notes, imported, refused, known, ws.root)
+    stubs = _taskdef_overrides(ws)
+    files = {transform_stub.FILE: transform_stub.stub(stubs)} if stubs else {}
+    return ImportResult(text, plain, notes, imported, refused, known, ws.root, files)
+
+
+def _taskdef_overrides(ws: Workspace) -> dict[str, tuple[str, dict[str, list[Any]]]]:
+    """Each workload's taskdef_overrides (the manifest's, then each environment's), for the transform stub."""
+    found: dict[str, tuple[str, dict[str, list[Any]]]] = {}
+    for workload in ws.workloads:
+        data = workload.manifest.data
+        places: dict[str, list[Any]] = {}
+        if isinstance(data.get("taskdef_overrides"), list):
+            places["all environments"] = data["taskdef_overrides"]
+        environments = data.get("environments")
+        for env, override in (environments.items() if isinstance(environments, dict) else ()):
+            if isinstance(override, dict) and isinstance(override.get("taskdef_overrides"), list):
+                places[str(env)] = override["taskdef_overrides"]
+        if places:
+            found[str(data.get("name", workload.name))] = (str(workload.manifest.path), places)
+    return found
 
 
 # --------------------------------------------------------------------------- environments
@@ -255,7 +285,7 @@ def _environment(ws: Workspace, env: str) -> tuple[str | None, Mapped]:
 
 
 def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], out_dir: Path,
-              given: dict[str, str]) -> tuple[Any, bool, dict[str, dict[str, Any]]]:
+              given: dict[str, str], data_entries: dict[str, Any]) -> tuple[Any, bool, dict[str, dict[str, Any]]]:
     """The application entry (or the comment of a refused one), whether it was imported, and its fields per env."""
     manifest = workload.manifest
     data = manifest.data
@@ -324,14 +354,22 @@ def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], 
         per_env[env.name] = mapped.fields
         per_env_notes[env.name] = mapped.notes
     notes += _merge_notes(per_env_notes, [e.name for e in envs])
-    for path in workload.addons:
-        outputs = _addon_outputs(path)
-        injected = f"; Copilot set {', '.join(_snake(o) for o in outputs)} from its Outputs, which ecsp does not: " \
-                   "add them under variables" if outputs else ""
-        notes.append(Note("warn", "addons", f"addon {ws.show(path)} is a CloudFormation template ecsp does not "
-                                            f"deploy: deploy it yourself{injected}", str(ws.show(path))))
+    if workload.addons:
+        folder = workload.addons[0].parent
+        found = import_addons(folder, shown=str(ws.show(folder)), source=_relative(folder, out_dir), workload=app,
+                              taken=data_entries)
+        notes += found.notes
+        for fields in per_env.values():
+            if found.link:
+                fields["link"] = list(found.link)
+            if found.addons:
+                fields["addons"] = found.addons
+    else:
+        found = None
     if any(n.level == "refuse" for n in notes):
         return refused(*[n for n in notes if n.level == "refuse"], *[n for n in notes if n.level != "refuse"])
+    if found is not None:
+        data_entries.update(found.data)
     plain_first = [e.name for e in envs if not (isinstance(overrides, dict) and overrides.get(e.name))]
     fields = factor(per_env, APP_ORDER, plain_first)
     entry = writer.Commented(fields, above=[f"{source} ({copilot_type})"] + [n.comment for n in notes])
@@ -390,12 +428,24 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).upper()
 
 
+def _relative(path: Path, out_dir: Path) -> str:
+    return Path(os.path.relpath(path, out_dir)).as_posix()
+
+
+def _environment_addons(ws: Workspace, out_dir: Path, data_entries: dict[str, Any],
+                        notes: list[Note]) -> str | None:
+    """The environment addons: data entries (storage init templates), else the folder deployed as it is."""
+    if not ws.environment_addons:
+        return None
+    folder = ws.environment_addons[0].parent
+    found = import_addons(folder, shown=str(ws.show(folder)), source=_relative(folder, out_dir), workload=None)
+    data_entries.update(found.data)
+    notes += found.notes
+    return found.addons
+
+
 def _project_notes(ws: Workspace) -> list[Note]:
     notes = []
-    for path in ws.environment_addons:
-        notes.append(Note("warn", "addons", f"environment addon {ws.show(path)} is a CloudFormation template ecsp "
-                                            "does not deploy: deploy it yourself in each environment's account",
-                          str(ws.show(path))))
     for path in ws.environment_overrides:
         notes.append(Note("warn", "overrides", f"{ws.show(path)} patched every environment's template; ecsp "
                                                "builds its environments its own way: check what it changed",
@@ -435,6 +485,8 @@ def _sections(document: dict[str, Any], about_flags: list[Note], project_notes: 
         "project": writer.Commented(document["project"], above=[n.comment for n in about_flags]),
         "_environments": writer.Comments(blank=True),
         "environments": document["environments"],
+        **({"_data": writer.Comments(blank=True), "data": document["data"]} if "data" in document else {}),
+        **({"addons": document["addons"]} if "addons" in document else {}),
         "_applications": writer.Comments(blank=True),
         "applications": apps if any(isinstance(e, _Imported) for e in document["applications"].values())
         else writer.Commented({}, above=[line for entry in apps.values() for line in entry.lines]),

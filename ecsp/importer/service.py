@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ecsp.config import Capability
+from ecsp.config.links import SECURITY_GROUP_PATTERN
 from ecsp.importer import convert
 from ecsp.importer.convert import Unconvertible
 from ecsp.importer.fields import Loc, Mapper, WorkloadContext, dotted, flag
+from ecsp.importer.variables import from_cfn
 
 # Spot weight for `count.range.spot_from`: Copilot ran every task above the base on Spot (on-demand weight
 # 0), which ecsp's {spot: N, base: M} (N Spot per on-demand task) can only approach.
@@ -131,13 +134,19 @@ def network(m: Mapper, ctx: WorkloadContext) -> None:
     if isinstance(groups, Mapping) and groups.get("deny_default"):
         m.warn(("network", "vpc", "security_groups", "deny_default"), "removed the environment security group; "
                                                                       "ecsp always attaches it")
-    if any(isinstance(g, Mapping) and "from_cfn" in g for g in listed):
-        m.refuse(("network", "vpc", "security_groups"), "takes a security group from another stack (from_cfn, "
-                                                        "usually an addon's database access); without it the "
-                                                        "service cannot reach that resource")
-    elif listed:
-        m.warn(("network", "vpc", "security_groups"), f"added {', '.join(map(str, listed))} to the tasks; ecsp "
-                                                      "attaches only the environment's security group")
+    kept: list[Any] = []
+    for i, group in enumerate(listed):
+        if isinstance(group, Mapping) and "from_cfn" in group:
+            found = from_cfn(m, ("network", "vpc", "security_groups", i), group)
+            if found is not None:
+                kept.append(found)
+        elif isinstance(group, str) and re.fullmatch(SECURITY_GROUP_PATTERN, group):
+            kept.append(group)
+        else:
+            m.warn(("network", "vpc", "security_groups", i), f"'{group}' is not a security group id (sg- and 8 or "
+                                                             "17 hex digits); dropped")
+    if kept:
+        out["security_groups"] = kept
     connect = f.get("network", "connect")
     connect = (connect.get("alias") or True) if isinstance(connect, Mapping) else flag(connect)
     if not ctx.type.has(Capability.SERVICE):

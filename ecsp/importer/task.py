@@ -44,9 +44,9 @@ def image(m: Mapper, ctx: WorkloadContext) -> None:
     port = f.get("image", "port")
     if port is not None:
         out["port"] = int(port)
-    if f.get("image", "credentials") is not None:
-        m.refuse(("image", "credentials"), "pulls the image from a private registry with these credentials; "
-                                           "ecsp pulls only public and ECR images, so the task could not start")
+    credentials = f.get("image", "credentials")
+    if credentials is not None and image is not None and "location" in image:
+        image["credentials"] = str(credentials)  # the execution role may read it; ECS logs in with it
     if f.get("image", "labels"):
         m.warn(("image", "labels"), "set Docker labels on the container; ecsp sets none")
     if f.get("image", "depends_on"):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecsp.config import secret_kind
+from ecsp.config.exports import export_name_problem
 from ecsp.importer.fields import Loc, Mapper, WorkloadContext, as_string
 
 # Environment variables Copilot set in every container, and what ecsp sets instead.
@@ -33,14 +34,22 @@ def runtime_names(m: Mapper, loc: Loc, value: str) -> str:
     return _RUNTIME_REF.sub(rename, value)
 
 
-def variables(m: Mapper, ctx: WorkloadContext, loc: Loc, variables: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
+def from_cfn(m: Mapper, loc: Loc, value: Mapping[str, Any]) -> dict[str, str] | None:
+    """``{from_cfn: NAME}`` as ecsp writes it (ecsp reads the export when it deploys), or None (refused)."""
+    name = str(value.get("from_cfn"))
+    problem = export_name_problem(name)
+    if problem:
+        m.refuse(loc, f"takes its value from the CloudFormation export {name}, and {problem}")
+        return None
+    return {"from_cfn": name}
+
+
+def variables(m: Mapper, ctx: WorkloadContext, loc: Loc, variables: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name, value in (variables or {}).items():
         if isinstance(value, Mapping):
-            if "from_cfn" in value:
-                m.refuse((*loc, name), f"takes its value from the CloudFormation export {value['from_cfn']} "
-                                       "(from_cfn); ecsp cannot read other stacks' exports, and the service needs "
-                                       "the value")
+            if "from_cfn" in value and (found := from_cfn(m, (*loc, name), value)) is not None:
+                out[str(name)] = found
             continue
         if value is None:
             continue
@@ -67,14 +76,14 @@ def env_file(m: Mapper, ctx: WorkloadContext, loc: Loc, path: Any) -> dict[str, 
     return values
 
 
-def secrets(m: Mapper, ctx: WorkloadContext, loc: Loc, secrets: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
+def secrets(m: Mapper, ctx: WorkloadContext, loc: Loc, secrets: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     env = ctx.env
     for name, value in (secrets or {}).items():
         here = (*loc, name)
         if isinstance(value, Mapping) and "from_cfn" in value:
-            m.refuse(here, f"takes its value from the CloudFormation export {value['from_cfn']} (from_cfn); ecsp "
-                           "cannot read other stacks' exports, and the service needs the secret")
+            if (found := from_cfn(m, here, value)) is not None:
+                out[str(name)] = found
             continue
         if isinstance(value, Mapping) and value.get("secretsmanager"):
             reference = str(value["secretsmanager"])

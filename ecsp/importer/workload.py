@@ -74,7 +74,9 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
             out[key] = words
     if f.get("taskdef_overrides") is not None:
         m.refuse(("taskdef_overrides",), "patches Copilot's task definition by CloudFormation path; ecsp has no "
-                                         "such patches (rewrite them as ecsp fields or a Pulumi transform)")
+                                         "such patches: port them to the transform stub written to "
+                                         "copilot_transforms.py (README: Transforms), drop taskdef_overrides and "
+                                         "import again")
     if f.get("nlb") is not None:
         m.refuse(("nlb",), "puts the service behind a Network Load Balancer; ecsp has only the shared ALB")
     tracing = f.get("observability", "tracing")

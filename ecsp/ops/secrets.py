@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from ecsp.aws import Sessions, aws_errors, error_code
 from ecsp.config import ProjectConfig
+from ecsp.config.exports import literal
 from ecsp.errors import EcspError, UsageError
 from ecsp.ops import check_names
 from ecsp.ops.find import ENVIRONMENT_TAG, PROJECT_TAG
@@ -147,8 +148,10 @@ def references(config: ProjectConfig, env: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for app in config.applications:
         settings = config.application(env, app)
-        containers = {app: settings.secrets,
-                      **{f"{app}/{name}": sidecar.secrets for name, sidecar in settings.sidecars.items()}}
+        # A secret read from a CloudFormation export (from_cfn) has no reference before the stack deploys.
+        containers: dict[str, dict[str, str]] = {
+            app: literal(settings.secrets),
+            **{f"{app}/{name}": dict(sidecar.secrets) for name, sidecar in settings.sidecars.items()}}
         for owner, secrets in containers.items():
             for variable, ref in secrets.items():
                 found.setdefault(_base(ref), []).append(f"{owner}.{variable}")

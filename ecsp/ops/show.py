@@ -1,7 +1,7 @@
 """``show``: the project at a glance, config plus live state: environments and where each application runs.
 
-Built on :func:`ecsp.ops.status.status` (for the applications) plus, per environment,
-the account actually reached (STS) and the shared load balancer's address.
+Built on :func:`ecsp.ops.status.status` (for the applications and the data) plus, per
+environment, the account actually reached (STS) and the shared load balancer's address.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ecsp.aws import Sessions, aws_errors
 from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig, ResolvedApplication
 from ecsp.errors import AwsError
 from ecsp.notes import describe_capacity
-from ecsp.ops import find, jsonable
+from ecsp.ops import data, find, jsonable
 from ecsp.ops.status import STYLES, AppStatus, EnvironmentProblem, Health, render_problems, status
 
 
@@ -74,12 +74,13 @@ class ShowReport:
     applications: tuple[ApplicationView, ...]
     problems: tuple[EnvironmentProblem, ...] = ()
     local: bool = False
+    data: tuple[data.DataState, ...] = ()  # every environment's data, with its state and endpoint
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for app, view in zip(data["applications"], self.applications, strict=True):
+        document = asdict(self)
+        for app, view in zip(document["applications"], self.applications, strict=True):
             app["deployed_in"] = view.deployed_in
-        return dict(jsonable(data))
+        return dict(jsonable(document))
 
 
 def show(config: ProjectConfig, sessions: Sessions) -> ShowReport:
@@ -105,7 +106,8 @@ def show(config: ProjectConfig, sessions: Sessions) -> ShowReport:
         applications.append(ApplicationView(app, settings.path, placements, settings.kind,
                                             _application_settings(settings)))
     return ShowReport(config.project.name, config.project.region, config.project.account, config.project.domain,
-                      tuple(environments), tuple(applications), tuple(problems), local=sessions.local is not None)
+                      tuple(environments), tuple(applications), tuple(problems), local=sessions.local is not None,
+                      data=report.data)
 
 
 def _application_settings(app: ResolvedApplication) -> str:
@@ -248,6 +250,7 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
         out.print(Text("application settings", style="bold"))
         for a in described:
             out.print(Text(f"  {a.name}  {a.settings}"), soft_wrap=True)
+    data.render(report.data, out)
     render_problems(report.problems, err or out)
 
 

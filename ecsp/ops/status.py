@@ -1,7 +1,8 @@
 """``status``: the live state of each application in each environment, as data plus renderers.
 
 Applications with a queue add its depth and dead letters, scheduled ones their last runs
-(:mod:`ecsp.ops.workloads`).
+(:mod:`ecsp.ops.workloads`); the environments' data follows, with its state and endpoint
+(:mod:`ecsp.ops.data`).
 
 :func:`status` reads ECS (cluster, service, deployments, events) and ELBv2 (target
 health, the load balancer's DNS name) through :mod:`ecsp.ops.find` and returns a
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import botocore.exceptions  # type: ignore[import-untyped]
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -26,8 +28,10 @@ from ecsp import naming
 from ecsp.aws import Sessions, aws_errors
 from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig
 from ecsp.errors import AwsError
-from ecsp.ops import check_names, find, jsonable, workloads
+from ecsp.ops import check_names, data, find, jsonable, workloads
 from ecsp.ops.workloads import JobRun, QueueDepth
+from ecsp.service_deployments import ServiceDeployment
+from ecsp.service_deployments import latest as newest_service_deployment
 
 DEFAULT_EVENTS = 3
 
@@ -101,6 +105,7 @@ class AppStatus:
     kind: str = "web"  # the application's type, under the YAML's name for it (and in --json)
     queue: QueueDepth | None = None  # the application's queue
     runs: tuple[JobRun, ...] = ()  # a scheduled application's newest runs, newest first
+    deployment: ServiceDeployment | None = None  # a traffic-shifting deployment in flight (stage, traffic, bake)
 
     @property
     def healthy_targets(self) -> int:
@@ -122,11 +127,13 @@ class StatusReport:
     applications: tuple[AppStatus, ...] = ()
     problems: tuple[EnvironmentProblem, ...] = ()
     local: bool = False
+    data: tuple[data.DataState, ...] = ()  # the data of the environments (linked by the applications asked for)
 
     def to_json(self) -> dict[str, Any]:
         return jsonable({
             "project": self.project, "local": self.local,
             "applications": [asdict(a) for a in self.applications],
+            "data": [asdict(d) for d in self.data],
             "problems": [asdict(p) for p in self.problems],
         })
 
@@ -142,18 +149,25 @@ class StatusReport:
 
 def status(config: ProjectConfig, sessions: Sessions, *, environments: Sequence[str] = (),
            applications: Sequence[str] = (), events: int = DEFAULT_EVENTS) -> StatusReport:
-    """The state of ``applications`` (default all) in ``environments`` (default all)."""
+    """The state of ``applications`` (default all) in ``environments`` (default all), and of their data.
+
+    With ``applications``, the data they link; without, all of the environments' data.
+    """
     check_names(config, environments, applications)
     envs = list(environments) or list(config.environments)
     apps = list(applications) or list(config.applications)
     rows: list[AppStatus] = []
+    stored: list[data.DataState] = []
     problems: list[EnvironmentProblem] = []
     for env in envs:
         try:
             rows.extend(_environment(config, sessions, env, apps, events))
+            linked = {name for app in apps for name in config.application(env, app).link}
+            stored += [d for d in data.data_states(config, sessions, [env]) if not applications or d.name in linked]
         except AwsError as e:
             problems.append(EnvironmentProblem(env, e.message, e.fix))
-    return StatusReport(config.project.name, tuple(rows), tuple(problems), local=sessions.local is not None)
+    return StatusReport(config.project.name, tuple(rows), tuple(problems), local=sessions.local is not None,
+                        data=tuple(stored))
 
 
 def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list[str],
@@ -182,6 +196,8 @@ def _environment(config: ProjectConfig, sessions: Sessions, env: str, apps: list
                                       hint=f"run `ecsp up{flag} --env {env} --app {app}`"))
                 continue
             row = _application(config, elbv2, env, app, service, events)
+            if config.application(env, app).deployment.shifts_traffic:
+                row = replace(row, deployment=_in_flight(ecs, service))
             if app_type.has(Capability.QUEUE):
                 depth = workloads.queue_depth(sessions.client(env, "sqs"), project, env, app)
                 hint = row.hint
@@ -237,6 +253,15 @@ def _application(config: ProjectConfig, elbv2: Any, env: str, app: str, service:
                      for e in (service.get("events") or [])[:events]),
         hint=hint,
     )
+
+
+def _in_flight(ecs: Any, service: dict[str, Any]) -> ServiceDeployment | None:
+    """The service's newest deployment while ECS is still at it (None when it ended, or ECS will not say)."""
+    try:
+        state = newest_service_deployment(ecs, str(service.get("serviceArn", "")))
+    except (ValueError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        return None  # an older API (or an emulator) without service deployments: the rollout column still shows
+    return state if state is not None and state.outcome is None else None
 
 
 def _rollout(deployment: dict[str, Any] | None) -> Rollout | None:
@@ -310,6 +335,8 @@ def render(report: StatusReport, out: Console, *, details: bool = True, err: Con
             tasks = f"last run {a.runs[0].status.lower()}" if a.runs else "no runs yet"
         shown = a.failed_rollout or a.rollout
         rollout = shown.state.lower().replace("_", " ") if shown else "-"
+        if a.deployment is not None:  # a traffic shift says more than "in progress"
+            rollout = (a.deployment.stage or a.deployment.status).lower().replace("_", " ")
         targets = f"{a.healthy_targets}/{len(a.targets)} healthy" if a.targets else "-"
         table.add_row(a.environment, a.application, Text(str(a.health), style=STYLES[a.health]), tasks, rollout,
                       targets)
@@ -333,6 +360,7 @@ def render(report: StatusReport, out: Console, *, details: bool = True, err: Con
             out.print(Text(", ".join(names), style="bold"))
             for line in lines:
                 out.print(Text("  ") + line)
+    data.render(report.data, out)
     render_problems(report.problems, err or out)
 
 
@@ -347,6 +375,8 @@ def render_problems(problems: Sequence[EnvironmentProblem], out: Console) -> Non
 def _details(a: AppStatus) -> list[Text]:
     """The lines under an application's heading: a failed rollout, unhealthy targets, events, a hint."""
     lines: list[Text] = []
+    if a.deployment is not None:
+        lines.append(Text(f"deployment {a.deployment.describe(datetime.now(UTC))}", style="yellow"))
     # Only a failed rollout's reason says something (the circuit breaker's); the others are boilerplate.
     for r in (a.failed_rollout, a.rollout):
         if r is not None and r.state == "FAILED":

@@ -26,9 +26,13 @@ class Reporter:
     # A display people read on the console (live, plain), not a stream for machines (json) or nothing:
     # what else the run has to say (Ctrl-C notices, preview diffs) belongs on that console too.
     for_people = False
+    # Whether old -> new values of changed properties are shown unless asked otherwise.
+    diff_by_default = False
 
-    def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float]) -> None:
+    def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float],
+                 diff: bool | None = None) -> None:
         self.operation = operation
+        self.diff = self.diff_by_default if diff is None else diff
         self.console = console
         self.clock = clock
         self.model = ProgressModel(clock)

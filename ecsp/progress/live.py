@@ -101,8 +101,9 @@ class LiveReporter(Reporter):
 
     for_people = True
 
-    def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float]) -> None:
-        super().__init__(operation=operation, console=console, clock=clock)
+    def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float],
+                 diff: bool | None = None) -> None:
+        super().__init__(operation=operation, console=console, clock=clock, diff=diff)
         self.view = LiveView(self.model, clock)
         # transient: the live rows give way to the final report, which says it all once.
         self._live = Live(self.view, console=console, refresh_per_second=REFRESH_PER_SECOND, transient=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.text import Text
 
-from ecsp import styles
+from ecsp import diffs, styles
 from ecsp.events import Diagnostic, Event, Operation, ResourceStep, StackStatus, Status, Summary
 from ecsp.progress import summary, text
 from ecsp.progress.base import Reporter
@@ -24,9 +24,11 @@ class PlainReporter(Reporter):
     """One line per resource step, with the time since the run started."""
 
     for_people = True
+    diff_by_default = True  # a log is read later: what changed belongs in it
 
-    def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float]) -> None:
-        super().__init__(operation=operation, console=console, clock=clock)
+    def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float],
+                 diff: bool | None = None) -> None:
+        super().__init__(operation=operation, console=console, clock=clock, diff=diff)
         self._reported: set[tuple[str, str]] = set()  # (stack, urn) of interrupted rows already printed
 
     def _line(self, stack: str, body: Text) -> None:
@@ -66,6 +68,10 @@ class PlainReporter(Reporter):
             body.append(what)
             if not event.preview:
                 body.append(f" ({text.duration(row.elapsed(self.clock()))})", style="dim")
+            # A preview's values come once, in its "Would change" report; an update's here, as they happen.
+            if self.diff and not event.preview and event.changes:
+                for change in diffs.lines(event.changes):
+                    body.append(f"\n      {change}", style="dim")
         else:
             body.append(f"failed to {event.engine_op or event.op}", style="bold red")
             body.append(what)

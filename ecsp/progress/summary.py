@@ -185,6 +185,15 @@ def print_report(console: Console, result: RunResult, views: list[StackView], no
         console.print(Text("URLs", style="bold"))
         for link in links:
             console.print(link, soft_wrap=True)  # never folded: a broken URL cannot be clicked
+    kept = result.kept()
+    if kept:
+        console.print()
+        console.print(Text("Kept in AWS (data ecsp no longer manages: link it again with existing:, or delete it "
+                           "in AWS)", style="bold"), soft_wrap=not wrap)
+        for stack, step in kept:
+            console.print(Text.assemble(("  " + stack, "bold"), "  ", (styles.short_type(step.type),
+                                                                       styles.TYPE_STYLE), " ", step.name),
+                          soft_wrap=True)
     for warning in run_warnings(result, run_diagnostics):
         console.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=not wrap)
     diags = list(diagnostics(views, wrap=wrap))

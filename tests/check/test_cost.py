@@ -208,6 +208,46 @@ def test_imported_by_hand() -> None:
     check("imported", h)
 
 
+# https://aws.amazon.com/rds/aurora/pricing/ (us-west-2: Serverless v2 per ACU-hour, Standard storage per GB-month,
+# I/O per million requests); https://aws.amazon.com/secrets-manager/pricing/ (per secret per month)
+ACU, AURORA_GB, AURORA_IO, SECRET = 0.12, 0.10, 0.20, 0.40
+DATABASE_GB, IO_MILLION = 10, 1  # the default assumptions of a database's size and traffic
+
+
+def test_data_by_hand() -> None:
+    h = Hand()
+    h.artifacts(["us-west-2"], repositories=2)
+    runs = 365 / 12  # reports: cron(0 4 * * ? *), once a day
+    hours = runs * 10 / 60  # job_minutes: 10
+    for env, acu in (("test", (0, 4)), ("prod", (0.5, 16))):  # orders' capacity: the default, prod's override
+        h.load_balancer(env, "us-west-2")
+        h.add(env, "S3 storage", S3_STORED * S3_GB)  # uploads
+        h.add(env, "S3 PUT requests", PUTS * S3_PUT)
+        h.add(env, "S3 GET requests", GETS * S3_GET)
+        h.add(env, "Aurora storage", DATABASE_GB * AURORA_GB)  # orders
+        h.add(env, "Aurora I/O", IO_MILLION * AURORA_IO)
+        h.add(env, "master password secret", SECRET)
+        h.add(env, "Aurora Serverless v2", acu[0] * H * ACU, acu[1] * H * ACU)
+        h.service(f"{env}/web", "us-west-2", 0.25, 0.5, (1, 1))
+        h.add(f"{env}/reports", "log ingestion", LOG_GB * LOGS["us-west-2"])
+        h.add(f"{env}/reports", "Fargate vCPU (runs)", hours * 0.25 * VCPU)
+        h.add(f"{env}/reports", "Fargate memory (runs)", hours * 0.5 * GB)
+        h.add(f"{env}/reports", "Step Functions transitions", runs * 1 / 1000 * SFN)
+    check("data", h)
+
+
+def test_deployments_by_hand() -> None:
+    # Not estimated (yet): the rollback alarms (CloudWatch bills each alarm's metrics) and the
+    # second set of tasks a blue-green, canary or linear deploy runs while it shifts and bakes.
+    h = Hand()
+    h.artifacts(["us-west-2"], repositories=4)
+    for env in ("test", "prod"):
+        h.load_balancer(env, "us-west-2")
+        for app in ("shop", "search", "checkout", "prices"):
+            h.service(f"{env}/{app}", "us-west-2", 0.25, 0.5, (1, 1))
+    check("deployments", h)
+
+
 def test_release_by_hand() -> None:
     # The release command's one-off tasks run minutes per deploy: not a monthly line.
     h = Hand()

@@ -18,7 +18,9 @@ def test_example_validates_and_plans(path: Path) -> None:
     plan = project.plan()
     names = [s.spec.name for s in plan.stacks]
     assert names[0] == f"{project.name}-project/global"
-    expected = 1 + len(project.config.environments) * (1 + len(project.config.applications))
+    config = project.config
+    storage = sum(config.has_storage(env) for env in config.environments)
+    expected = 1 + len(config.environments) * (1 + len(config.applications)) + storage
     assert len(names) == expected
     for stack in plan.stacks:
         assert stack.resources, stack.spec.name

@@ -146,6 +146,57 @@ def test_release_pipelines_section(tmp_path: Path, monkeypatch: Any, capsys: Any
     assert "not deployed" in status
 
 
+def test_data_section_examples_are_valid_and_the_first_is_examples_data() -> None:
+    from ecsp import loader
+
+    text = README.read_text().split("## Data", 1)[1].split("\n## ", 1)[0]
+    worked, existing = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    head = ("project: {name: shop, region: us-west-2}\n"
+            "environments: {test: {region: us-west-2}, prod: {region: us-west-2}}\n")
+    config = loader.loads(head + worked, "README.md")
+    example = loader.load(ROOT / "examples" / "data" / "ecsp.yaml")
+    assert config.data == example.data
+    assert config.applications["web"] == example.applications["web"]
+    linked = loader.loads(head + existing + "applications:\n  web: {image: {location: nginx}, port: 80, "
+                          "link: [orders, legacy, stripe]}\n", "README.md")
+    assert not any(d.managed for d in linked.data_in("test").values())
+
+
+def test_data_section_commands(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    """The Data section's commands on examples/data, with the fake engine: each does what its comment says."""
+    from ecsp import api, cli
+    from ecsp.engine.fake import FakeEngine
+
+    shutil.copytree(ROOT / "examples" / "data", tmp_path / "data")
+    monkeypatch.chdir(tmp_path / "data")
+    storage = "shop-storage/test"
+    engine = FakeEngine(deployed=["shop-project/global", "shop-environment/test", storage, "shop-web/test",
+                                  "shop-reports/test"],
+                        data={storage: ["orders", "uploads"]}, replacing={storage: ["orders"]})
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: engine)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "shop")
+    commands = bash_blocks("Data")[0]
+    assert [c.split()[:2] for c in commands] == [["ecsp", "plan"], ["ecsp", "up"], ["ecsp", "destroy"],
+                                                 ["ecsp", "destroy"]]
+    def run(command: str) -> tuple[int, str]:
+        argv = shlex.split(command)[1:]
+        code = cli.main(argv if argv[0] == "plan" else [*argv, "--progress", "plain"])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    planned, up, apps_only, everything = commands
+    code, out = run(planned)
+    assert code == 0 and "data kept: orders (postgres), uploads (bucket)" in " ".join(out.split())
+    code, out = run(up)
+    assert code == 1 and "refusing to replace data" in out
+    code, out = run(apps_only)
+    assert code == 0 and "shop-web/test" not in engine.state and storage in engine.state
+    assert engine.deleted == []
+    code, out = run(everything)
+    assert code == 0 and storage not in engine.state, out
+    assert sorted(engine.deleted) == [(storage, "orders"), (storage, "uploads")]
+
 def test_github_actions_section(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
     """The section's ecsp.yaml validates, and its commands write workflows that --check then accepts."""
     from ecsp import api, cli

@@ -103,7 +103,7 @@ def test_merge_keys_are_not_duplicates_and_merged_keys_point_at_the_anchor() -> 
 
 def test_recursive_aliases_do_not_hang() -> None:
     assert problems_of("project: &p {name: shop, region: us-west-2, me: *p}\nenvironments: {}\n") == [
-        "ecsp.yaml:1: project.me: unknown key 'me'; valid keys: account, domain, ecr, name, region",
+        "ecsp.yaml:1: project.me: unknown key 'me'; valid keys: account, domain, ecr, esc, name, region",
         "ecsp.yaml:2: environments: define at least one environment, e.g. test: {region: us-west-2}",
     ]
 

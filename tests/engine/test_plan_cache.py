@@ -246,3 +246,62 @@ def test_the_api_plans_with_the_cache_and_can_do_without(project_file: Path) -> 
     assert all(s.cached for s in project.plan(app="shop").stacks)
     assert not any(s.cached for s in project.plan(app="shop", cache=False).stacks)
     assert [s.spec.name for s in first.stacks if not s.upstream] == ["cache-shop/test", "cache-shop/prod"]
+
+
+# Data and an addon: the storage stack reads the environment's data, an application the data it links,
+# and the addons' templates are files, not settings, so they are keyed beside them.
+DATA_YAML = """\
+project: {name: kept, region: us-west-2, account: "111111111111"}
+environments:
+  test: {region: us-west-2}
+data:
+  orders: {kind: postgres}
+  uploads: {kind: bucket}
+applications:
+  web:
+    image: {location: public.ecr.aws/nginx/nginx:stable}
+    port: 80
+    link: [orders]
+    addons: addons/web
+  shop:
+    image: {location: public.ecr.aws/nginx/nginx:stable}
+    port: 80
+    path: /shop
+"""
+ADDON = """\
+Parameters:
+  App: {Type: String}
+  Env: {Type: String}
+  Name: {Type: String}
+Resources:
+  cache:
+    Type: AWS::S3::Bucket
+Outputs:
+  cacheName: {Value: !Ref cache}
+"""
+
+
+def data_project(root: Path, text: str, addon: str) -> api.Project:
+    (root / "addons" / "web").mkdir(parents=True, exist_ok=True)
+    (root / "addons" / "web" / "cache.yml").write_text(addon)
+    (root / "ecsp.yaml").write_text(text)
+    return api.load(root / "ecsp.yaml")
+
+
+def test_data_and_addons_are_in_the_key(tmp_path: Path) -> None:
+    root, fresh = tmp_path / "cached", tmp_path / "fresh"
+    assert not any(s.cached for s in data_project(root, DATA_YAML, ADDON).plan().stacks)
+    assert all(s.cached for s in data_project(root, DATA_YAML, ADDON).plan().stacks)
+    # Data an application does not link: the storage stack only.
+    edited = DATA_YAML.replace("  uploads: {kind: bucket}\n", "  uploads: {kind: bucket, versioning: false}\n")
+    assert edited != DATA_YAML
+    assert planned(data_project(root, edited, ADDON).plan()) == {"kept-storage/test"}
+    # Data it links: the storage stack and that application.
+    edited = edited.replace("  orders: {kind: postgres}\n", "  orders: {kind: postgres, version: \"16.6\"}\n")
+    assert planned(data_project(root, edited, ADDON).plan()) == {"kept-storage/test", "kept-web/test"}
+    # An addon's template: at least the storage stack that deploys it and the application it serves.
+    changed = ADDON.replace("  cacheName: {Value: !Ref cache}\n",
+                            "  cacheName: {Value: !Ref cache}\n  cacheArn: {Value: !GetAtt cache.Arn}\n")
+    cached = data_project(root, edited, changed).plan()
+    assert {"kept-storage/test", "kept-web/test"} <= planned(cached)
+    assert documents(cached) == documents(data_project(fresh, edited, changed).plan(cache=False))

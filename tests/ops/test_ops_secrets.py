@@ -142,6 +142,12 @@ def test_secret_rm_refuses_a_secret_in_use_and_asks(project_file: Path, moto: st
     assert "pass --yes" in capsys.readouterr().err
     assert cli.main(["secret", "rm", "OLD", "--env", "test", "-f", str(project_file), "--local", "--yes"]) == 0
     assert "(restorable for 7 days)" in capsys.readouterr().err
+    project.set_secret("OLD", "test", "o2", local=True)
+    assert cli.main(["secret", "rm", "OLD", "--env", "test", "-f", str(project_file), "--local", "--yes",
+                     "--json"]) == 0
+    out = capsys.readouterr().out
+    [removed] = json.loads(out)
+    assert removed["reference"] == "/ecsp/shop/test/OLD" and removed["store"] == "ssm" and "o2" not in out
     assert [s.name for s in project.secrets("test", local=True)] == ["DB_PASSWORD"]
     assert cli.main(["secret", "rm", "DB_PASSWORD", "--env", "test", "-f", str(project_file), "--local", "--yes",
                      "--force"]) == 0

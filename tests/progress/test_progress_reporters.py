@@ -252,7 +252,7 @@ def test_json_lines_parse_back_and_end_with_the_result() -> None:
         "urn": "urn:pulumi:test::shop-web::ecsp:application:Service$aws:lb/listenerRule:ListenerRule::web-http-rule",
         "type": "aws:lb/listenerRule:ListenerRule", "name": "web-http-rule", "op": "create", "phase": "failed",
         "parent": "urn:pulumi:test::shop-web::ecsp:application:Service::web", "diffs": [], "preview": False,
-        "engine_op": "", "state": "failed",
+        "engine_op": "", "retained": False, "replace_keys": [], "changes": [], "state": "failed",
         "error": "creating ELBv2 Listener Rule: PriorityInUse: Priority '100' is currently in use"}]
     result = records[-1]
     assert (result["operation"], result["ok"]) == ("up", False)

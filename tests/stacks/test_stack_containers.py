@@ -380,7 +380,7 @@ def test_plan_notes_the_replacement_a_capacity_strategy_implies(shop: ProjectCon
     assert web.to_json()["notes"] == web.notes
     assert plan.stack("shop-api/test").notes == []
     assert "notes" not in plan.stack("shop-api/test").to_json()  # documents of other stacks are unchanged
-    assert any("deleted, with its data" in n for n in plan.stack("shop-environment/test").notes)
+    assert any("kept in AWS, with its files" in n for n in plan.stack("shop-environment/test").notes)
 
 
 def test_cycle_finder() -> None:

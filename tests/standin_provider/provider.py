@@ -13,7 +13,16 @@ Knobs, read from the environment the engine passes on to its plugins:
 * ``ECSP_STANDIN_FAIL``: comma-separated logical resource names whose Create fails;
 * ``ECSP_STANDIN_SLOW``: ``name=seconds``, comma-separated: Create of that resource takes
   that long (ended early by the engine's Cancel), so a test can interrupt mid-run;
-* ``ECSP_STANDIN_MARKS``: a folder where each slow Create writes ``<name>.started`` first.
+* ``ECSP_STANDIN_MARKS``: a folder where each slow Create writes ``<name>.started`` first;
+* ``ECSP_STANDIN_REPLACE``: comma-separated input names whose change the provider cannot make in
+  place (a real provider's ForceNew properties: a table's key, a database's engine), so Diff asks
+  the engine to replace the resource;
+* ``ECSP_STANDIN_DELETED``: a folder where each Delete writes ``<type>.<name>.deleted``, so a test
+  can tell which resources the engine really deleted (and which it only forgot).
+* ``ECSP_STANDIN_DRIFT``: ``[Kind:]name.property=value``, comma-separated: Read (a refresh) finds
+  that property of that resource changed outside Pulumi (the value is JSON, or else a string;
+  ``Kind``, the type's last part such as ``Service``, picks one of several resources named alike);
+* ``ECSP_STANDIN_GONE``: comma-separated ``[Kind:]name`` items that Read finds deleted outside Pulumi.
 """
 
 from __future__ import annotations
@@ -63,6 +72,13 @@ def _type(urn: str) -> str:
 def _knob(variable: str) -> dict[str, str]:
     pairs = [item.strip() for item in os.environ.get(variable, "").split(",") if item.strip()]
     return {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in pairs)}
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
@@ -128,8 +144,11 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         changed = sorted(k for k in set(olds) | set(news) if olds.get(k) != news.get(k))
         if not changed:
             return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
-        # As the aws provider: a task definition is immutable, any change registers a new revision.
+        # As the aws provider: a task definition is immutable, any change registers a new revision; and
+        # the inputs a test names (ECSP_STANDIN_REPLACE) cannot change in place either.
+        forcing = set(_knob("ECSP_STANDIN_REPLACE"))
         replaces = [k for k in changed if k not in IN_PLACE] if _type(request.urn) == TASK_DEFINITION else []
+        replaces += [k for k in changed if k in forcing and k not in replaces]
         detailed = {}
         for key in changed:
             kind = provider_pb2.PropertyDiff.ADD if key not in olds else (
@@ -179,10 +198,24 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.UpdateResponse(properties=_struct(state))
 
     def Read(self, request: provider_pb2.ReadRequest, context: grpc.ServicerContext) -> provider_pb2.ReadResponse:
-        # Nothing changes behind the engine's back: what it has is what there is.
-        return provider_pb2.ReadResponse(id=request.id, properties=request.properties, inputs=request.inputs)
+        # What the engine has is what there is, unless a test changed it behind the engine's back.
+        names = {_name(request.urn), f"{_type(request.urn).rsplit(':', 1)[-1]}:{_name(request.urn)}"}
+        if names & set(_knob("ECSP_STANDIN_GONE")):
+            return provider_pb2.ReadResponse()  # no id: the resource no longer exists
+        drift = {key.rpartition(".")[2]: _value(value) for key, value in _knob("ECSP_STANDIN_DRIFT").items()
+                 if key.rpartition(".")[0] in names}
+        if not drift:
+            return provider_pb2.ReadResponse(id=request.id, properties=request.properties, inputs=request.inputs)
+        properties = {**_plain(request.properties), **drift}
+        inputs = {**_plain(request.inputs), **drift}
+        return provider_pb2.ReadResponse(id=request.id, properties=_struct(properties), inputs=_struct(inputs))
 
     def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        marks = os.environ.get("ECSP_STANDIN_DELETED")
+        if marks:
+            Path(marks).mkdir(parents=True, exist_ok=True)
+            Path(marks, f"{_type(request.urn)}.{_name(request.urn)}.deleted".replace("/", "_")).write_text(
+                request.id, encoding="utf-8")
         return empty_pb2.Empty()
 
     def Invoke(self, request: provider_pb2.InvokeRequest, context: grpc.ServicerContext
