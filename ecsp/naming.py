@@ -362,13 +362,27 @@ IAM_POLICY_NAME_LIMIT = 128
 BOUNDARY_PATH = "/ecsp-boundary/"
 
 
-def permissions_boundary(project: str, environment: str | None = None) -> str:
-    """The permissions boundary every role ecsp creates carries: the environment's, or (None) the project account's.
+# Who wears a boundary of an environment's account beside its applications' roles (task, execution,
+# Step Functions, Scheduler, flow logs, ECS's infrastructure role): its deploy roles, the preview
+# environments' roles, the preview deploy role. The dot keeps these names apart from every
+# environment's: project and environment names have none.
+DEPLOYERS = "deployers"
+PREVIEWS = "previews"
+PREVIEW_DEPLOYERS = "preview-deployers"
 
-    The environment stack creates the environment's, the project stack the project's; the
-    stacks downstream compute the ARN from this name (:func:`policy_arn`).
+
+def permissions_boundary(project: str, environment: str | None = None, wearers: str | None = None) -> str:
+    """A permissions boundary: the project account's (no ``environment``), or one of environment ``environment``'s.
+
+    ``wearers``: None for the environment's applications' roles; :data:`DEPLOYERS` for its deploy
+    role; :data:`PREVIEWS` and :data:`PREVIEW_DEPLOYERS` for the preview environments made like it
+    and their deploy role. The environment stack creates its own, the project stack the project's;
+    the stacks downstream compute the ARN from this name (:func:`policy_arn`).
     """
-    name = f"{project}-{environment}-boundary" if environment is not None else f"{project}-boundary"
+    if environment is None:
+        name = f"{project}-boundary"
+    else:
+        name = f"{project}-{environment}{f'.{wearers}' if wearers else ''}-boundary"
     return shorten(name, IAM_POLICY_NAME_LIMIT)
 
 

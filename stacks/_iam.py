@@ -29,28 +29,30 @@ def service_trust(service: str, *, source_account: str | None = None) -> dict[st
     return {"Version": VERSION, "Statement": [statement]}
 
 
-def boundary_arn(partition: str, account: str, project: str, environment: str | None = None) -> str:
-    """The ARN of the permissions boundary of ``environment`` (None: of the project account's roles)."""
-    return naming.policy_arn(partition, account, naming.permissions_boundary(project, environment),
+def boundary_arn(partition: str, account: str, project: str, environment: str | None = None,
+                 wearers: str | None = None) -> str:
+    """The ARN of a permissions boundary (:func:`ecsp.naming.permissions_boundary` names it)."""
+    return naming.policy_arn(partition, account, naming.permissions_boundary(project, environment, wearers),
                              naming.BOUNDARY_PATH)
 
 
 def boundary_of(partition: pulumi.Input[str], account: pulumi.Input[str], project: str,
-                environment: str | None = None) -> pulumi.Output[str]:
+                environment: str | None = None, wearers: str | None = None) -> pulumi.Output[str]:
     """:func:`boundary_arn` of a stack's partition and account (Outputs)."""
-    return pulumi.Output.all(partition, account).apply(lambda a: boundary_arn(a[0], a[1], project, environment))
+    return pulumi.Output.all(partition, account).apply(
+        lambda a: boundary_arn(a[0], a[1], project, environment, wearers))
 
 
 def role(logical: str, /, *, boundary: pulumi.Input[str], assume_role_policy: pulumi.Input[str],
          opts: pulumi.ResourceOptions, **arguments: Any) -> aws.iam.Role:
     """An IAM role that carries the permissions boundary ``boundary`` (an ARN): its permissions never exceed it.
 
-    ``boundary``: in an environment's account its boundary (an application stack reads
-    ``EnvironmentOutputs.permissions_boundary_arn``; the environment stack has it from
-    :class:`PermissionsBoundary`, or :func:`boundary_of` from names); in the project account the
-    project's (``ProjectOutputs.permissions_boundary_arn``). Whatever the role's policies grant
-    must lie inside that boundary (:mod:`stacks.boundary_policies`; ``tests/stacks/test_boundaries.py``
-    fails naming each grant outside it).
+    ``boundary``: in an environment's account its applications' boundary (an application stack
+    reads ``EnvironmentOutputs.permissions_boundary_arn``; the environment stack has it from
+    :class:`PermissionsBoundary`, or :func:`boundary_of` from names), its deployers' for a
+    deploy role; in the project account the project's (``ProjectOutputs.permissions_boundary_arn``).
+    Whatever the role's policies grant must lie inside that boundary (:mod:`stacks.boundary_policies`;
+    ``tests/stacks/test_boundaries.py`` fails naming each grant outside it).
 
     Adding a boundary to a role that has none is an in-place update (``PutRolePermissionsBoundary``),
     so deploying over roles created before boundaries existed replaces none of them.

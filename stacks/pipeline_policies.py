@@ -221,6 +221,12 @@ SCALING_CHANGE = ("application-autoscaling:DeleteScalingPolicy", "application-au
                   "application-autoscaling:TagResource", "application-autoscaling:UntagResource")
 
 
+def tag_network_on_create() -> Document:
+    """Tagging EC2 resources as they are created (EC2 authorises the tags of a create apart from the create)."""
+    return _statement("TagNetworkOnCreate", ["ec2:CreateTags"], "*",
+                      Condition={"StringEquals": {"ec2:CreateAction": sorted(x.split(":")[1] for x in EC2_CREATE)}})
+
+
 # Role writes that create a role or change its permissions: AWS puts the role's permissions
 # boundary in their request context (iam:PermissionsBoundary), and the deploy role may make them
 # only with the environment's boundary.
@@ -264,8 +270,7 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
                                 "elasticloadbalancing:Describe*", "logs:DescribeLogGroups"], "*"),
         _statement("CreateNetwork", EC2_CREATE, "*", Condition=_tagged(project, "aws:RequestTag")),
         _statement("ChangeNetwork", EC2_CHANGE, "*", Condition=_tagged(project)),
-        _statement("TagNetworkOnCreate", ["ec2:CreateTags"], "*",
-                   Condition={"StringEquals": {"ec2:CreateAction": sorted(x.split(":")[1] for x in EC2_CREATE)}}),
+        tag_network_on_create(),
         _statement("CreateLoadBalancing", ELB_CREATE, "*", Condition=_tagged(project, "aws:RequestTag")),
         _statement("ChangeLoadBalancing", ELB_CHANGE, "*", Condition=_tagged(project)),
         _statement("Cluster", ["ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters",

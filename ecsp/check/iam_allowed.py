@@ -24,9 +24,14 @@ _KEY = "aws:kms/key:Key"
 _ROLE = "aws:iam/role:Role"
 _ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 _POLICY = "aws:iam/policy:Policy"
-# The logical names of the deploy roles' policies and of the permissions boundaries (stacks/).
+# The logical names of the deploy roles' policies and of the permissions boundaries (stacks/): every
+# boundary; the applications' ones (the environment's, the previews'; the project's shares the first
+# name); the deployers' ones (the environment's, the previews').
 _DEPLOY = "*deploy"
-_BOUNDARY = "permissions-boundary"
+_BOUNDARY = "*boundary"
+_APPLICATIONS = "*permissions-boundary"
+_PREVIEWS = "previews-boundary"
+_DEPLOYERS = "*deployers-boundary"
 _TAG_SCOPED = ("the statement only applies with the ecsp:project tag (aws:RequestTag on create, aws:ResourceTag "
                "on change), the scope AWS offers where ARNs only exist after creation; parliament does not read "
                "conditions as scoping")
@@ -36,9 +41,20 @@ _GITHUB_KEYS = ("token.actions.githubusercontent.com:aud and :sub are the condit
 
 
 def _deploy_and_boundary(issue: str, mentions: tuple[str, ...], reason: str) -> tuple[Allowed, Allowed]:
-    """The same finding in a deploy role's policy and in the environment boundary, which includes that policy."""
+    """The same finding in a deploy role's policy and in the deployers' boundary, which contains that policy."""
     return (Allowed(issue, _ROLE_POLICY, _DEPLOY, mentions, reason),
-            Allowed(issue, _POLICY, _BOUNDARY, mentions, reason))
+            Allowed(issue, _POLICY, _DEPLOYERS, mentions, reason))
+
+
+def _applications(issue: str, mentions: tuple[str, ...], reason: str) -> tuple[Allowed, Allowed]:
+    """The same finding in an environment's applications' boundary and in its previews' one."""
+    return (Allowed(issue, _POLICY, _APPLICATIONS, mentions, reason),
+            Allowed(issue, _POLICY, _PREVIEWS, mentions, reason))
+
+
+_SERVICE_WIDE = ("the deployers' boundary grants a service's actions (ecs:*, logs:*, cloudwatch:*, iam:*Role*) on the "
+                 "environment's own names and leaves the exact actions to the deploy role's policy; parliament "
+                 "expands the wildcard to actions whose resources are of another type, which those names never match")
 
 ALLOWED: tuple[Allowed, ...] = (
     Allowed("RESOURCE_STAR", _KEY, "*", (),
@@ -94,16 +110,24 @@ ALLOWED: tuple[Allowed, ...] = (
             "task execution roles log in to ECR to pull images (the AWS managed execution policy grants it), and "
             "pipeline builds to push them (GetAuthorizationToken has no resource to scope); the project's boundary "
             "lets the builds assume the deploy roles <project>-* at the pipeline role path"),
-    # The deploy role (and the environment boundary, which contains its policy).
+    # The applications' boundaries beyond what their roles' own policies show.
+    *_applications("PERMISSIONS_MANAGEMENT_ACTIONS", ("iam:passrole",),
+                   "a job's state machine passes the job's task and execution roles (<project>-<env>-*) to ECS "
+                   "tasks, and only to ECS tasks (iam:PassedToService)"),
+    *_applications("RESOURCE_STAR", ("elasticloadbalancing:ModifyRule",),
+                   "ECS moves a blue/green, canary or linear deployment's traffic through the infrastructure role "
+                   "(AWS's managed policy for load balancers); the boundary lets it only on load balancer "
+                   "resources tagged with the project (aws:ResourceTag/ecsp:project)"),
+    # The deploy role (and the deployers' boundary, which contains its policy).
     *_deploy_and_boundary(
         "PERMISSIONS_MANAGEMENT_ACTIONS", ("iam:createrole", "iam:putrolepolicy"),
         "the deploy role creates the application roles <project>-<env>-* and writes their policies, only with the "
-        "environment's permissions boundary attached (iam:PermissionsBoundary), which it can neither change nor "
-        "remove; tests/stacks/test_boundaries.py shows the escalation refused"),
+        "environment's applications' boundary attached (iam:PermissionsBoundary), which allows no IAM change and "
+        "which it can neither change nor remove; tests/stacks/test_boundaries.py shows the escalation refused"),
     *_deploy_and_boundary(
         "PRIVILEGE_ESCALATION", ("sts:assumerole",),
         "the only role the deploy role may assume is the project's DNS delegation role (NS records below the "
-        "project zone); the roles it may change are <project>-<env>-*, capped by the environment's boundary"),
+        "project zone); the roles it may change are <project>-<env>-*, capped by the applications' boundary"),
     *_deploy_and_boundary(
         "CREDENTIALS_EXPOSURE", ("sts:assumerole",),
         "across accounts the environment writes its NS delegation record through the project's DNS delegation "
@@ -119,10 +143,16 @@ ALLOWED: tuple[Allowed, ...] = (
         "ec2:Describe* is read only and EC2's describe calls have no resource-level permissions; parliament "
         "expands the wildcard to the few describe actions that do"),
     *_deploy_and_boundary(
-        "RESOURCE_STAR", ("ecs:RegisterTaskDefinition",),
-        "a task definition revision's ARN exists only once registered; the roles a definition may name are "
-        "limited by iam:PassRole (<project>-<env>-*, to ECS tasks only)"),
-    *_deploy_and_boundary(
         "RESOURCE_MISMATCH", ("route53:ChangeTagsForResource",),
         "ChangeTagsForResource takes a health check or a hosted zone; ecsp tags only hosted zones"),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, _DEPLOY, ("ecs:RegisterTaskDefinition",),
+            "a task definition revision's ARN exists only once registered; the roles a definition may name are "
+            "limited by iam:PassRole (<project>-<env>-*, to ECS tasks only)"),
+    # The deployers' boundary's service-wide grants.
+    Allowed("PRIVILEGE_ESCALATION", _POLICY, _DEPLOYERS, ("iam:passrole", "ec2:runinstances"),
+            "the deployers' boundary lets EC2 actions only on resources tagged with the project and roles only "
+            "<project>-<env>-*; the deploy role's own policy has no ec2:RunInstances and passes roles only to ECS "
+            "tasks, and it cannot change its own policy (the boundary denies every role action at the pipeline path)"),
+    *(Allowed("RESOURCE_MISMATCH", _POLICY, _DEPLOYERS, (service,), _SERVICE_WIDE)
+      for service in ("cloudwatch:", "ecs:", "iam:", "logs:")),
 )

@@ -29,7 +29,7 @@ from tests.iam_evaluator import Request, allowed, matches, statements, within
 from tests.paths import EXAMPLE_FILES as EXAMPLES
 from tests.paths import GOLDEN as GOLDEN_DIR
 from tests.paths import ROOT
-from tests.stacks import test_stack_pipeline
+from tests.stacks import test_stack_pipeline, test_stack_storage
 
 GOLDEN = sorted(GOLDEN_DIR.glob("*.json"))
 ROLE = "aws:iam/role:Role"
@@ -93,6 +93,20 @@ class Role:
         account = self.boundary_arn.split(":")[4]
         return f"arn:aws:iam::{account}:role{self.path}{self.name}"
 
+    @property
+    def creates_with(self) -> str:
+        """A deploy role's: the applications' boundary every role it creates must carry."""
+        return applications_boundary_of(self.boundary_arn)
+
+
+def applications_boundary_of(deployers_boundary: str) -> str:
+    """The applications' boundary paired with a deployers' boundary (by name, as the environment stack makes them)."""
+    for deployers, applications in ((f".{naming.PREVIEW_DEPLOYERS}-boundary", f".{naming.PREVIEWS}-boundary"),
+                                    (f".{naming.DEPLOYERS}-boundary", "-boundary")):
+        if deployers_boundary.endswith(deployers):
+            return deployers_boundary.removesuffix(deployers) + applications
+    raise AssertionError(f"{deployers_boundary} is no deployers' boundary")
+
 
 def _boundary_documents(graph: Graph) -> dict[str, dict[str, Any]]:
     """The boundaries a graph creates, by path and name."""
@@ -100,11 +114,33 @@ def _boundary_documents(graph: Graph) -> dict[str, dict[str, Any]]:
             for r in graph.resources if r.type == POLICY and r.inputs.get("path") == naming.BOUNDARY_PATH}
 
 
+# The configs the application goldens with linked data were recorded from (their buckets and tables
+# are in the environment's applications' boundary, which the environment stack builds from config).
+# An existing entry named by a CloudFormation export: the environment stack resolves it; here, the
+# name the storage golden recorded from the same mocks.
+def _golden_configs() -> dict[str, str]:
+    return {"application-linked": test_stack_storage.LINKED, "application-linked-existing": test_stack_storage.EXISTING}
+
+
+def _golden_data_names(golden: str, environment: str) -> tuple[list[str], list[str]]:
+    text = _golden_configs().get(golden)
+    if text is None:
+        return [], []
+    config = test_stack_storage.config(text)
+    buckets, tables = boundary_policies.data_names(config, environment)
+    recorded = json.loads((GOLDEN_DIR / "storage-existing.json").read_text())["outputs"]["data"]
+    for entry, data in config.data_in(environment).items():
+        if data.existing is not None and data.kind in ("bucket", "table") and not isinstance(data.existing.name, str):
+            (buckets if data.kind == "bucket" else tables).append(recorded[entry]["name"])
+    return buckets, tables
+
+
 def _rebuilt_boundary(graph: Graph, arn: str) -> dict[str, Any]:
     """The boundary a graph's roles carry when another stack creates it (an application's, a pipeline's).
 
-    Rebuilt by the function that stack uses: the environment's, for the project, environment and
-    region an application's task definition names; else the project account's.
+    Rebuilt by the function that stack uses: the environment's applications' boundary, for the
+    project, environment and region an application's task definition names; else the project
+    account's.
     """
     name = arn.rpartition("/")[2]
     for r in graph.resources:
@@ -113,9 +149,11 @@ def _rebuilt_boundary(graph: Graph, arn: str) -> dict[str, Any]:
             env = {e["name"]: e["value"] for e in container.get("environment", [])}
             project, environment = env["ECSP_PROJECT"], env["ECSP_ENVIRONMENT"]
             assert name == naming.permissions_boundary(project, environment)
-            return boundary_policies.environment_boundary(
-                partition="aws", account=arn.split(":")[4], project=project, environment=environment, zone=None,
-                region=next(o["taskDefinitionArn"] for o in graph.outputs).split(":")[3])
+            buckets, tables = _golden_data_names(graph.name.removeprefix("golden "), environment)
+            return boundary_policies.application_boundary(
+                partition="aws", account=arn.split(":")[4], project=project, environment=environment,
+                region=next(o["taskDefinitionArn"] for o in graph.outputs).split(":")[3],
+                buckets=buckets, tables=tables)
     return boundary_policies.project_boundary(partition="aws", account=arn.split(":")[4],
                                               project=name.removesuffix("-boundary"))
 
@@ -165,6 +203,9 @@ def test_every_role_carries_its_environments_or_its_projects_boundary(graphs: li
         owner = boundary.removesuffix("-boundary")
         if not role.boundary_arn.startswith("arn:") or f":policy{naming.BOUNDARY_PATH}" not in role.boundary_arn:
             problems.append(f"{role.graph}: {role.name} has no ecsp boundary ({role.boundary_arn!r})")
+        elif owner.endswith(f".{naming.PREVIEWS}"):  # a GitHub preview's roles: <project>-pr-<n>-*
+            if f"-{naming.PREVIEW_PREFIX}" not in role.name:
+                problems.append(f"{role.graph}: {role.name} carries the previews' {boundary}, and is no preview's")
         elif not role.name.startswith(f"{owner}-") and role.path != naming.PIPELINE_ROLE_PATH:
             problems.append(f"{role.graph}: {role.name} carries {boundary}, not its own")
     assert problems == []
@@ -175,8 +216,15 @@ def test_an_environments_roles_carry_the_environments_boundary_not_the_projects(
     for role in every_role(graphs):
         created = [key.rpartition("/")[2].removesuffix("-boundary") for key in by_graph[role.graph]]
         owners = [o for o in created if role.name.startswith(f"{o}-")]
-        if owners:  # the longest owner is the narrowest: the environment's rather than the project's
-            assert role.boundary_arn.endswith(f"/{max(owners, key=len)}-boundary"), (role.graph, role.name)
+        if not owners:
+            continue
+        # The longest owner is the narrowest: the environment's rather than the project's; its
+        # deploy roles wear the deployers' boundary rather than the applications'.
+        owner = max(owners, key=len)
+        wearers = (naming.PREVIEW_DEPLOYERS if role.name.endswith("-preview-deploy") else naming.DEPLOYERS
+                   if role in deploy_roles([g for g in graphs if g.name == role.graph]) else None)
+        expected = naming.permissions_boundary(owner, None) if wearers is None else f"{owner}.{wearers}-boundary"
+        assert role.boundary_arn.endswith(f"/{expected}"), (role.graph, role.name)
 
 
 def test_only_the_role_constructor_creates_roles() -> None:
@@ -227,19 +275,31 @@ def test_every_iam_write_of_the_deploy_role_carries_its_boundary(graphs: list[Gr
                       if any(matches(a, w, case_sensitive=False) for a in statement["Action"])]
             if writes and statement["Effect"] == "Allow":
                 condition = statement.get("Condition", {}).get("ArnEquals", {})
-                assert condition.get("iam:PermissionsBoundary") == role.boundary_arn, (role.graph, statement["Sid"])
+                assert condition.get("iam:PermissionsBoundary") == role.creates_with, (role.graph, statement["Sid"])
 
 
-def test_the_deploy_role_cannot_touch_its_boundary_or_itself(graphs: list[Graph]) -> None:
+def _application_role(deploy: Role) -> str:
+    """A role the deploy role may change: its role pattern, with each ``*`` a name."""
+    bounded = next(s for s in statements(deploy.inline[0]) if s.get("Sid") == "BoundedRoles")
+    return str(bounded["Resource"][0]).replace("*", "web")
+
+
+def test_the_deploy_role_cannot_touch_either_boundary_or_itself(graphs: list[Graph]) -> None:
     for role in deploy_roles(graphs):
-        bounded = {"iam:PermissionsBoundary": role.boundary_arn}
-        for action in (*boundary_policies.POLICY_WRITES, "iam:CreatePolicy"):
-            assert not allowed(Request(action, role.boundary_arn, bounded), role.inline, role.boundary), action
+        bounded = {"iam:PermissionsBoundary": role.creates_with}
+        for boundary in (role.boundary_arn, role.creates_with):
+            for action in (*boundary_policies.POLICY_WRITES, "iam:CreatePolicy"):
+                assert not allowed(Request(action, boundary, bounded), role.inline, role.boundary), action
         for action in boundary_policies.ROLE_WRITES:
-            assert not allowed(Request(action, role.arn, bounded), role.inline, role.boundary), action
+            for context in (bounded, {"iam:PermissionsBoundary": role.boundary_arn}):
+                assert not allowed(Request(action, role.arn, context), role.inline, role.boundary), action
         # Nor can it take the boundary off a role it may otherwise change.
-        application_role = role.arn.replace(f"role{naming.PIPELINE_ROLE_PATH}", "role/").replace("-deploy", "-web-task")
+        application_role = _application_role(role)
         assert allowed(Request("iam:UpdateRoleDescription", application_role), role.inline, role.boundary)
+        assert allowed(Request("iam:PutRolePolicy", application_role, bounded), role.inline, role.boundary)
+        # Nor create one with its own, wider boundary.
+        assert not allowed(Request("iam:CreateRole", application_role, {"iam:PermissionsBoundary": role.boundary_arn}),
+                           role.inline, role.boundary)
         assert not allowed(Request("iam:DeleteRolePermissionsBoundary", application_role, bounded), role.inline,
                            role.boundary)
 
@@ -254,7 +314,17 @@ def test_record_changes_stay_under_the_environments_names(graphs: list[Graph]) -
         for role in roles(graph):
             if role not in deploy_roles([graph]):
                 continue
-            environment_zone = next(z for z in _zones(graph) if z.startswith(role.name.split("-")[-2] + "."))
+            if not _zones(graph):  # no domain: no record changes at all
+                anywhere = Request("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z0THER",
+                                   {"route53:ChangeResourceRecordSetsNormalizedRecordNames": ("example.com",)})
+                assert not allowed(anywhere, role.inline, role.boundary), role.name
+                continue
+            if role.name.endswith("-preview-deploy"):  # the previews' zones: pr-*.<project>.<domain>
+                like = role.name.removesuffix("-preview-deploy").split("-")[-1]
+                template = next(z for z in _zones(graph) if z.startswith(f"{like}."))
+                environment_zone = f"{naming.PREVIEW_PREFIX}*{template.removeprefix(like)}"
+            else:
+                environment_zone = next(z for z in _zones(graph) if z.startswith(role.name.split("-")[-2] + "."))
             for statement in statements(role.inline[0]):
                 if any(matches(a, "route53:ChangeResourceRecordSets", case_sensitive=False)
                        for a in statement["Action"]):
@@ -286,8 +356,11 @@ def test_the_escalation_a_build_could_attempt_through_the_deploy_role_is_refused
     trusts itself, assume it, and own the account. Each step is tried as the request AWS would
     evaluate; what still works (creating a role with the boundary) gives no more than the boundary.
     """
-    deploy = next(r for r in deploy_roles(graphs) if r.graph == "golden environment-deployed")
+    graph = next(g for g in graphs if g.name == "golden environment-deployed")
+    deploy = next(r for r in deploy_roles([graph]))
     policy, boundary = deploy.inline, deploy.boundary
+    # What a role it creates is capped by: the environment's applications' boundary.
+    cap = _boundary_documents(graph)[f"{naming.BOUNDARY_PATH}{deploy.creates_with.rpartition('/')[2]}"]
     account = deploy.arn.split(":")[4]
     admin = f"arn:aws:iam::{account}:role/shop-prod-admin"
     other_boundary = f"arn:aws:iam::{account}:policy/attacker-boundary"
@@ -298,16 +371,20 @@ def test_the_escalation_a_build_could_attempt_through_the_deploy_role_is_refused
     # The role without a boundary, or with one of its own choosing: refused.
     assert not as_deploy("iam:CreateRole", admin)
     assert not as_deploy("iam:CreateRole", admin, **{"iam:PermissionsBoundary": other_boundary})
-    # Widening the boundary, or replacing it, or removing it: refused.
-    assert not as_deploy("iam:CreatePolicyVersion", deploy.boundary_arn)
-    assert not as_deploy("iam:SetDefaultPolicyVersion", deploy.boundary_arn)
+    # The deployers' own boundary, which it wears and which would let a role write IAM: refused.
+    assert not as_deploy("iam:CreateRole", admin, **{"iam:PermissionsBoundary": deploy.boundary_arn})
+    # Widening either boundary, or replacing it, or removing it: refused.
+    for either in (deploy.boundary_arn, deploy.creates_with):
+        assert not as_deploy("iam:CreatePolicyVersion", either)
+        assert not as_deploy("iam:SetDefaultPolicyVersion", either)
     assert not as_deploy("iam:PutRolePermissionsBoundary", admin, **{"iam:PermissionsBoundary": other_boundary})
-    assert not as_deploy("iam:DeleteRolePermissionsBoundary", admin, **{"iam:PermissionsBoundary": deploy.boundary_arn})
+    assert not as_deploy("iam:DeleteRolePermissionsBoundary", admin, **{"iam:PermissionsBoundary": deploy.creates_with})
     # AWS's own administrator policy: refused (only the ECS execution policy may be attached).
     assert not as_deploy("iam:AttachRolePolicy", admin, **{
-        "iam:PermissionsBoundary": deploy.boundary_arn, "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"})
+        "iam:PermissionsBoundary": deploy.creates_with, "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"})
     # Changing itself (a wider policy, a wider trust): refused.
     assert not as_deploy("iam:PutRolePolicy", deploy.arn, **{"iam:PermissionsBoundary": deploy.boundary_arn})
+    assert not as_deploy("iam:PutRolePolicy", deploy.arn, **{"iam:PermissionsBoundary": deploy.creates_with})
     assert not as_deploy("iam:UpdateAssumeRolePolicy", deploy.arn)
     # Handing a role to a compute service that would run the attacker's code with it: only ECS tasks.
     assert not as_deploy("iam:PassRole", admin, **{"iam:PassedToService": "lambda.amazonaws.com"})
@@ -315,7 +392,7 @@ def test_the_escalation_a_build_could_attempt_through_the_deploy_role_is_refused
     assert not as_deploy("sts:AssumeRole", f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole")
 
     # What remains: the role with this boundary, an inline *:* policy, and a trust of the build.
-    with_boundary = {"iam:PermissionsBoundary": deploy.boundary_arn}
+    with_boundary = {"iam:PermissionsBoundary": deploy.creates_with}
     assert as_deploy("iam:CreateRole", admin, **with_boundary)
     assert as_deploy("iam:PutRolePolicy", admin, **with_boundary)
     assert as_deploy("iam:UpdateAssumeRolePolicy", admin)
@@ -329,8 +406,12 @@ def test_the_escalation_a_build_could_attempt_through_the_deploy_role_is_refused
          {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}),
         ("iam:CreateRole", f"arn:aws:iam::{account}:role/shop-prod-admin2", {}),
         ("iam:DeleteRolePermissionsBoundary", f"arn:aws:iam::{account}:role/shop-prod-admin",
-         {"iam:PermissionsBoundary": deploy.boundary_arn}),
-        ("iam:CreatePolicyVersion", deploy.boundary_arn, {}),
+         {"iam:PermissionsBoundary": deploy.creates_with}),
+        ("iam:CreatePolicyVersion", deploy.creates_with, {}),
+        ("iam:PutRolePolicy", f"arn:aws:iam::{account}:role/shop-prod-web-task",
+         {"iam:PermissionsBoundary": deploy.creates_with}),
+        ("iam:PassRole", f"arn:aws:iam::{account}:role/shop-prod-admin",
+         {"iam:PassedToService": "lambda.amazonaws.com"}),
         ("organizations:LeaveOrganization", "*", {}),
         ("s3:GetObject", "arn:aws:s3:::payroll/2026.csv", {}),
         ("secretsmanager:DeleteSecret", f"arn:aws:secretsmanager:eu-west-1:{account}:secret:db", {}),
@@ -341,7 +422,7 @@ def test_the_escalation_a_build_could_attempt_through_the_deploy_role_is_refused
         ("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/ZROOT",
          {"route53:ChangeResourceRecordSetsNormalizedRecordNames": ("example.com",)}),
     ]:
-        assert not allowed(Request(action, resource, context), star, boundary), action
+        assert not allowed(Request(action, resource, context), star, cap), action
 
 
 def test_the_evaluator_can_say_yes_and_no() -> None:
