@@ -169,6 +169,10 @@ class AppNames:
         """The role ECS assumes to move traffic between the target groups (it edits the listener rules)."""
         return autonamed(f"{self.base}-deploy", IAM_ROLE_NAME_LIMIT)
 
+    def rollback_alarm(self, what: str) -> str:
+        """The CloudWatch alarm ecsp creates to roll a deployment back on ``what`` (errors, response-time)."""
+        return shorten(f"{self.base}-rollback-{what}", ALARM_NAME_LIMIT)
+
     @property
     def execution_role(self) -> str:
         return autonamed(f"{self.base}-exec", IAM_ROLE_NAME_LIMIT)
@@ -360,6 +364,8 @@ def role_arn(partition: str, account: str, name: str, path: str = "/") -> str:
 # role-name pattern of a deploy role matches and which names them for what they are in the console.
 IAM_POLICY_NAME_LIMIT = 128
 BOUNDARY_PATH = "/ecsp-boundary/"
+# CloudWatch alarm names: 255 characters.
+ALARM_NAME_LIMIT = 255
 
 
 # Who wears a boundary of an environment's account beside its applications' roles (task, execution,

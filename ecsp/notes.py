@@ -72,7 +72,7 @@ def stack_notes(config: ProjectConfig, spec: StackSpec) -> list[str]:
             notes.append(note)
     elif spec.kind == "project":
         notes.append(boundary_note(config, None))
-    elif spec.environment:  # the environment's own stack
+    elif spec.kind == "environment" and spec.environment:
         notes.append(boundary_note(config, spec.environment))
         vpc = vpc_note(config, spec.environment)
         if vpc:

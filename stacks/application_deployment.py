@@ -140,8 +140,10 @@ class RollbackAlarms(pulumi.ComponentResource):
 
         def alarm(suffix: str, what: str, threshold: float, queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgs],
                   result: aws.cloudwatch.MetricAlarmMetricQueryArgs) -> pulumi.Output[str]:
+            # Named <project>-<env>-<app>-<suffix>: the deploy role may manage the environment's alarms by name.
             return aws.cloudwatch.MetricAlarm(
-                f"{name}-{suffix}", alarm_description=f"{names.base}: {what} (rolls a deployment back)",
+                f"{name}-{suffix}", name=names.rollback_alarm(suffix),
+                alarm_description=f"{names.base}: {what} (rolls a deployment back)",
                 comparison_operator="GreaterThanThreshold", threshold=threshold,
                 evaluation_periods=ALARM_PERIODS, datapoints_to_alarm=ALARM_PERIODS, treat_missing_data="notBreaching",
                 metric_queries=[*queries, result], opts=_aws.opts(provider, self)).name

@@ -51,7 +51,8 @@ def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
             "pipelines": config.pipelines_deploying(env),
             # The applications' boundary names the environment's buckets and tables; GitHub previews
             # like it bring their boundaries and deploy role.
-            "data": {n: d for n, d in config.data_in(env).items() if d.kind in ("bucket", "table")},
+            "data": {n: [d.kind, d.managed, d.existing.name if d.existing is not None else None]
+                     for n, d in config.data_in(env).items() if d.kind in ("bucket", "table")},
             "github": config.ci.github}
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ecsp import naming
 from ecsp.kinds import PROJECT_TAG
+from stacks.application_deployment import INFRASTRUCTURE_POLICY
 from stacks.project_policies import ECR_PUSH_ACTIONS, KMS_USE_ACTIONS, VERSION, record_names_condition, root
 
 Document = dict[str, Any]
@@ -47,8 +48,11 @@ ANY_RESOURCE_ACTIONS: Mapping[str, str] = {
     "route53:GetHostedZoneCount": "no resource-level permissions (read only)",
 }
 
-# Managed policy the task execution roles attach (stacks/application_iam.py).
+# Managed policies ecsp attaches to roles it creates: the task execution roles'
+# (stacks/application_iam.py) and the ECS infrastructure role of traffic-shifting deployments
+# (stacks/application_deployment.py). The deploy role may attach these and no other.
 EXECUTION_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
+ATTACHED_POLICIES = (EXECUTION_POLICY, INFRASTRUCTURE_POLICY)
 # Service-linked roles the first ECS cluster, load balancer and scaling target of an account need.
 SERVICE_LINKED = ("ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com",
                   "ecs.application-autoscaling.amazonaws.com")
@@ -277,9 +281,17 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
                                "ecs:PutClusterCapacityProviders", "ecs:TagResource", "ecs:UntagResource",
                                "ecs:UpdateCluster", "ecs:UpdateClusterSettings"],
                    [f"arn:{p}:ecs:{r}:{a}:cluster/{cluster}"]),
-        _statement("Services", ["ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:TagResource",
-                                "ecs:UntagResource", "ecs:UpdateService"],
+        _statement("Services", ["ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices",
+                                "ecs:ListServiceDeployments", "ecs:TagResource", "ecs:UntagResource",
+                                "ecs:UpdateService"],
                    [f"arn:{p}:ecs:{r}:{a}:service/{cluster}/*"]),
+        # `ecsp up` follows each service deployment to its end (ecsp.service_deployments).
+        _statement("ServiceDeployments", ["ecs:DescribeServiceDeployments"],
+                   [f"arn:{p}:ecs:{r}:{a}:service-deployment/{cluster}/*"]),
+        # The rollback alarms of blue/green, canary and linear deployments (names.rollback_alarm).
+        _statement("Alarms", ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
+                              "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
+                   [f"arn:{p}:cloudwatch:{r}:{a}:alarm:{base}-*"]),
         _statement("TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
         _statement("TagTaskDefinitions", ["ecs:TagResource", "ecs:UntagResource"],
                    [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"]),
@@ -294,12 +306,16 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
                                  "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"],
                    [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}-*"]),
         _statement("BoundedRoles", ROLE_PERMISSION_WRITES, roles, Condition=bounded),
-        _statement("ExecutionPolicy", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], roles,
-                   Condition={"ArnEquals": {"iam:PolicyARN": f"arn:{p}:iam::aws:{EXECUTION_POLICY}",
+        _statement("ManagedPolicies", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], roles,
+                   Condition={"ArnEquals": {"iam:PolicyARN": [f"arn:{p}:iam::aws:{x}" for x in ATTACHED_POLICIES],
                                             "iam:PermissionsBoundary": boundary}}),
         _statement("ApplicationRoles", [*ROLE_LIFECYCLE, *ROLE_READS], roles),
         _statement("PassRolesToTasks", ["iam:PassRole"], roles,
                    Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+        # A traffic-shifting service names the role ECS edits its listener rules with
+        # (naming.AppNames.infrastructure_role; auto-named, and shortened when long, so by the prefix).
+        _statement("PassInfrastructureRoles", ["iam:PassRole"], roles,
+                   Condition={"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}}),
         _statement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"],
                    [f"arn:{p}:iam::{a}:role/aws-service-role/*"],
                    Condition={"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}}),

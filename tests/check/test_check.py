@@ -236,7 +236,7 @@ def test_an_accepted_finding_fails_the_command_once_its_reason_is_withdrawn(
     assert cli.main(["check", "--aws-models", "-f", str(ROOT / "examples" / "hello" / "ecsp.yaml")]) == 1
     out = capsys.readouterr().out
     assert "iam: hello-project/global: Key artifacts-us-east-1: RESOURCE_STAR" in out
-    assert out.rstrip().endswith("3 stacks, 62 resources: 14 problems, 0 accepted findings")
+    assert out.rstrip().endswith("3 stacks, 62 resources: 7 problems, 0 accepted findings")
 
 
 # --------------------------------------------------------------------------- Step Functions
@@ -263,7 +263,7 @@ def test_an_invalid_state_machine_is_a_finding() -> None:
 def test_ecsp_check_aws_models_on_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check", "--aws-models", "--accepted", "-f", str(ROOT / "examples" / "hello" / "ecsp.yaml")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "3 stacks, 62 resources: 0 problems, 14 accepted findings"
+    assert out[-1] == "3 stacks, 62 resources: 0 problems, 7 accepted findings"
     assert all(" (accepted: " in line for line in out[:-1]) and len(out) == 15
 
 
@@ -292,7 +292,7 @@ def test_readme_says_what_is_verified_offline_and_its_commands_work(capsys: pyte
     assert install == "bash .ci/ecsp check --install-tools"
     assert check == "bash .ci/ecsp check --aws-models -f examples/hello/ecsp.yaml"
     assert cli.main([*check.split()[2:-1], str(ROOT / "examples" / "hello" / "ecsp.yaml")]) == 0
-    assert capsys.readouterr().out.endswith("0 problems, 14 accepted findings\n")
+    assert capsys.readouterr().out.endswith("0 problems, 7 accepted findings\n")
     text = README.read_text()
     assert all(f"`{accepted.policy}`" in text for accepted in guard.ACCEPTED)
     assert install in (ROOT / ".ci" / "run").read_text()

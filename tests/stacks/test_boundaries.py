@@ -15,16 +15,20 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from ecsp import api, naming
+from ecsp import graph as stack_graph
 from ecsp.check import documents, iam
 from ecsp.check.documents import Resource
+from ecsp.previews import Preview, with_previews
 from stacks import boundary_policies
 from stacks.application_iam import EXECUTION_POLICY_ACTIONS
 from tests import harness
+from tests.cli import test_ci_github
 from tests.iam_evaluator import Request, allowed, matches, statements, within
 from tests.paths import EXAMPLE_FILES as EXAMPLES
 from tests.paths import GOLDEN as GOLDEN_DIR
@@ -500,3 +504,26 @@ def test_every_boundary_and_every_roles_inline_policies_fit_iams_quotas(graphs: 
     too_big += [f"{r.graph}: {r.name} inline {sum(map(_size, r.inline))} > {INLINE_POLICIES_PER_ROLE_LIMIT}"
                 for r in every_role(graphs) if sum(map(_size, r.inline)) > INLINE_POLICIES_PER_ROLE_LIMIT]
     assert too_big == []
+
+
+# --------------------------------------------------------------------------- GitHub previews
+
+
+def _preview_environment(name: str, like: str) -> tuple[list[Resource], dict[str, Any]]:
+    """The environment stack of preview ``name`` as ``ecsp up --env name --like like`` plans it (its stack's tags)."""
+    preview = Preview(name, like, datetime(2026, 12, 5, tzinfo=UTC))
+    cfg = with_previews(harness.config(test_ci_github.YAML), [preview])
+    spec = stack_graph.build(cfg, {name: preview.tags()})[f"shop-environment/{name}"]
+    recording, _ = harness.plan_stack(cfg, spec)
+    return [Resource(spec.name, n.type, n.name, n.inputs) for n in recording.nodes], recording.outputs
+
+
+def test_a_github_preview_wears_the_previews_boundary_of_its_templates_stack_and_creates_none() -> None:
+    # The preview deploy role may create no managed policy: the template's stack made the previews' boundary.
+    resources, outputs = _preview_environment("pr-7", "test")
+    assert [r for r in resources if r.type == POLICY] == []
+    boundary = outputs["permissionsBoundaryArn"]
+    assert boundary == f"arn:aws:iam::111111111111:policy{naming.BOUNDARY_PATH}shop-test.previews-boundary"
+    # A preview made by hand, not named like GitHub's (pr-*), creates its own like any environment.
+    resources, outputs = _preview_environment("feature", "test")
+    assert [r.inputs["name"] for r in resources if r.type == POLICY] == ["shop-feature-boundary"]
