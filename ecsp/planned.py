@@ -9,6 +9,7 @@ Pure functions over planned resources, no AWS.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 
@@ -83,6 +84,27 @@ def task_range(stack: PlannedStack) -> tuple[int, int]:
             return int(target.inputs.get("minCapacity") or 0), int(target.inputs.get("maxCapacity") or 0)
     count = int(service.inputs.get("desiredCount") or 0)
     return count, count
+
+
+def shifting_minutes(service: PlannedResource) -> tuple[str, float] | None:
+    """A traffic-shifting service's strategy and the minutes each deployment runs old and new tasks side by side.
+
+    ECS starts the new revision at full size, then shifts traffic (all at once, a canary then
+    the rest, or in linear steps with a wait between them) and keeps the old revision for the
+    bake time: the shifting waits plus the bake time. A rolling service returns None.
+    """
+    settings = service.inputs.get("deploymentConfiguration") or {}
+    strategy = str(settings.get("strategy") or "ROLLING")
+    if strategy == "ROLLING":
+        return None
+    minutes = float(settings.get("bakeTimeInMinutes") or 0)
+    if strategy == "CANARY":
+        minutes += float((settings.get("canaryConfiguration") or {}).get("canaryBakeTimeInMinutes") or 0)
+    elif strategy == "LINEAR":
+        linear = settings.get("linearConfiguration") or {}
+        steps = math.ceil(100 / float(linear.get("stepPercent") or 100))
+        minutes += (steps - 1) * float(linear.get("stepBakeTimeInMinutes") or 0)
+    return strategy.lower().replace("_", "-"), minutes
 
 
 def on_spot(service: PlannedResource, tasks: float) -> float:

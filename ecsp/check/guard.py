@@ -13,6 +13,7 @@ the ones ecsp's defaults knowingly keep are accepted with the reason from :data:
 from __future__ import annotations
 
 import fnmatch
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,8 @@ from ecsp.check import node
 from ecsp.check.findings import Finding
 from ecsp.engine.automation import AutomationEngine
 from ecsp.engine.events import translate as translate_event
-from ecsp.events import Event
+from ecsp.events import Diagnostic, Event
+from ecsp.rollout import ReleaseRun, RolloutEngine
 
 if TYPE_CHECKING:
     from ecsp.api import Project
@@ -30,18 +32,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Accepted:
-    """An AWSGuard policy ecsp's defaults violate on purpose, for which resources (type and logical name glob), why."""
+    """An AWSGuard policy ecsp's defaults violate on purpose, for which resources (type, name and stack globs), why."""
 
     policy: str
     type: str
     name: str
     reason: str
+    stack: str = "*"
 
 
 ACCEPTED: tuple[Accepted, ...] = (
     Accepted("s3-bucket-logging-enabled", "aws:s3/bucket:Bucket", "*-artifacts-*",
              "the release artifact bucket has no S3 server access logging: pipelines read it under CloudTrail, "
              "and AWSGuard 0.3.1 only sees logging written inline on the bucket"),
+    Accepted("s3-bucket-logging-enabled", "aws:s3/bucket:Bucket", "*",
+             "a data bucket (`data: kind: bucket`) writes no S3 server access logs: they would need a second "
+             "bucket per environment and cost per request; CloudTrail data events are the audited alternative",
+             stack="*-storage/*"),
     Accepted("s3-bucket-logging-enabled", "aws:s3/bucket:Bucket", "*-access-logs",
              "the load balancer access-log bucket would log its own access into itself"),
     Accepted("elb-deletion-protection-enabled", "aws:lb/loadBalancer:LoadBalancer", "*",
@@ -80,13 +87,19 @@ class Violation:
 
     def finding(self) -> Finding:
         reason = next((a.reason for a in ACCEPTED if a.policy == self.policy and a.type == self.type
-                       and fnmatch.fnmatchcase(self.name, a.name)), None)
+                       and fnmatch.fnmatchcase(self.name, a.name) and fnmatch.fnmatchcase(self.stack, a.stack)), None)
         return Finding("awsguard", f"{self.stack}: {self.type.rsplit(':', 1)[-1]} {self.name}",
                        f"{self.level} {self.policy}: {' '.join(self.message.split())}", reason)
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _not_released(run: ReleaseRun) -> None:
+    command = shlex.join(run.release.command)
+    run.on_event(Diagnostic(run.ctx.stack.name, "info", f"release `{command}` not run: AWSGuard judges the "
+                                                         "resources, nothing is started"))
 
 
 def run(project: Project, *, backend: str, environ: Mapping[str, str], parallel: int = 2,
@@ -113,6 +126,8 @@ def run(project: Project, *, backend: str, environ: Mapping[str, str], parallel:
 
     engine = AutomationEngine(project.root, project.config, programs or api.programs(), backend=backend,
                               environ=environ, translate=translate, policy_packs=[str(analyzer)])
-    result = project.up(engine=engine, progress=False, check=False, parallel=parallel,
+    # A release command would start a one-off task in AWS; AWSGuard judges resources, so none runs.
+    judged = RolloutEngine(engine, project.config, releaser=_not_released)
+    result = project.up(engine=judged, progress=False, check=False, parallel=parallel,
                         with_pipeline=bool(project.config.pipelines))
     return result, violations

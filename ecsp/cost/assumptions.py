@@ -32,6 +32,9 @@ class Assumptions:
     insights_metrics_per_service: float = _assumption(12, "metrics", "Container Insights metrics per service")
     insights_log_gb_per_task: float = _assumption(0.05, "GB", "Container Insights performance log data per task")
     job_minutes: float = _assumption(10, "minutes", "how long each run of a scheduled task takes")
+    deploys_per_month: float = _assumption(20, "deployments", "deployments of each application; a blue-green, canary "
+                                           "or linear one runs old and new tasks side by side while it shifts and "
+                                           "bakes")
     queue_requests_million: float = _assumption(1, "million", "requests to each SQS queue (send, receive, delete)")
     topic_publishes_million: float = _assumption(1, "million", "messages published to each SNS topic")
     ecr_gb: float = _assumption(1, "GB", "images stored in each ECR repository")

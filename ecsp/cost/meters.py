@@ -81,7 +81,11 @@ def _range(low: float, high: float) -> str:
 
 @meter(planned.SERVICE)
 def service(resource: PlannedResource, ctx: Context) -> Iterator[Usage]:
-    """Tasks running all month: vCPU and memory hours (on demand and Spot), public IPs, Container Insights."""
+    """Tasks running all month: vCPU and memory hours (on demand and Spot), public IPs, Container Insights.
+
+    A blue-green, canary or linear service also runs a second set of tasks while each deployment
+    shifts traffic and bakes: those hours are lines of their own.
+    """
     definition = planned.first(ctx.stack, planned.TASK_DEFINITION)
     if definition is None:
         return
@@ -92,17 +96,28 @@ def service(resource: PlannedResource, ctx: Context) -> Iterator[Usage]:
     demand = low - spot[0], high - spot[1]
     prefix = "fargate-arm" if size.arm else "fargate"
     arch = " (ARM)" if size.arm else ""
+    periods = [("", hours, f"{hours:g} h")]
+    shifting = planned.shifting_minutes(resource)
+    if shifting is not None:
+        strategy, minutes = shifting
+        deploys = ctx.assume.deploys_per_month
+        periods.append(("deployments", deploys * minutes / 60,
+                        f"{deploys:g} {strategy} deployments x {minutes:g} min side by side"))
     for label, (a, b), factor in (("Fargate", demand, 1.0), ("Fargate Spot", spot, 1 - ctx.assume.spot_discount)):
-        if a == b == 0:
-            continue
-        tasks = f"{_range(a, b)} tasks x {hours:g} h"
-        yield Usage(f"{label}{arch} vCPU", f"{prefix}-vcpu-hour", a * size.vcpu * hours, b * size.vcpu * hours,
-                    "vCPU-hours", f"{tasks} x {size.vcpu:g} vCPU", factor)
-        yield Usage(f"{label}{arch} memory", f"{prefix}-gb-hour", a * size.memory_gb * hours,
-                    b * size.memory_gb * hours, "GB-hours", f"{tasks} x {size.memory_gb:g} GB", factor)
+        for during, period, how in periods:
+            if a == b == 0:
+                continue
+            tasks = f"{_range(a, b)} tasks x {how}"
+            suffix = f" ({during})" if during else ""
+            yield Usage(f"{label}{arch} vCPU{suffix}", f"{prefix}-vcpu-hour", a * size.vcpu * period,
+                        b * size.vcpu * period, "vCPU-hours", f"{tasks} x {size.vcpu:g} vCPU", factor)
+            yield Usage(f"{label}{arch} memory{suffix}", f"{prefix}-gb-hour", a * size.memory_gb * period,
+                        b * size.memory_gb * period, "GB-hours", f"{tasks} x {size.memory_gb:g} GB", factor)
     if (resource.inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
-        yield Usage("public IPv4 (tasks)", "public-ipv4-hour", low * hours, high * hours, "IP-hours",
-                    f"{_range(low, high)} tasks x {hours:g} h, one public IP each")
+        for during, period, how in periods:
+            item = f"public IPv4 (tasks, {during})" if during else "public IPv4 (tasks)"
+            yield Usage(item, "public-ipv4-hour", low * period, high * period, "IP-hours",
+                        f"{_range(low, high)} tasks x {how}, one public IP each")
     if ctx.insights_on():
         metrics = ctx.assume.insights_metrics_per_service
         yield Usage("Container Insights metrics", "metric-month", metrics, metrics, "metrics",
@@ -168,6 +183,21 @@ def log_group(resource: PlannedResource, ctx: Context) -> Iterator[Usage]:
     gb = ctx.assume.log_gb
     yield Usage("log ingestion", "logs-ingest-gb", gb, gb, "GB",
                 f"{gb:g} GB into {resource.inputs.get('name') or resource.name}")
+
+
+@meter("aws:cloudwatch/metricAlarm:MetricAlarm")
+def alarm(resource: PlannedResource, ctx: Context) -> Iterator[Usage]:
+    """An alarm is billed per metric it evaluates (each metric of a metric math alarm), by its resolution."""
+    queries = resource.inputs.get("metricQueries") or []
+    metrics = sum(1 for q in queries if q.get("metric")) if queries else 1
+    periods = [int(q["metric"].get("period") or 60) for q in queries if q.get("metric")]
+    periods.append(int(resource.inputs.get("period") or 60))
+    high_resolution = min(periods) < 60
+    meter = "alarm-metric-month-high-resolution" if high_resolution else "alarm-metric-month"
+    resolution = "high-resolution" if high_resolution else "standard"
+    yield Usage("CloudWatch alarms", meter, metrics, metrics, "alarm metrics",
+                f"{metrics} metric{'s' if metrics != 1 else ''} in {resource.inputs.get('name') or resource.name} "
+                f"({resolution})")
 
 
 @meter(planned.CLUSTER)

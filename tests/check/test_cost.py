@@ -237,14 +237,31 @@ def test_data_by_hand() -> None:
 
 
 def test_deployments_by_hand() -> None:
-    # Not estimated (yet): the rollback alarms (CloudWatch bills each alarm's metrics) and the
-    # second set of tasks a blue-green, canary or linear deploy runs while it shifts and bakes.
+    # A blue-green, canary or linear deployment runs the new tasks beside the old while traffic
+    # shifts and the old set bakes; 20 deployments a month (the assumption) of 1 task each:
+    #   shop      blue-green, bake 15 min                          -> 15 min
+    #   search    canary in prod: 5 min canary bake, no bake time  ->  5 min (rolling in test)
+    #   checkout  linear 25% every 2 min: 3 waits + bake 5 min     -> 11 min
+    #   prices    canary with the defaults (10%, 5 min)            ->  5 min
+    # The rollback alarms are billed per metric they read (standard resolution, $0.10 each): the
+    # 5xx alarm reads errors and requests of both target groups (4), the response-time alarm the
+    # response time of both (2); prices' alarm is the team's own, not ecsp's.
     h = Hand()
     h.artifacts(["us-west-2"], repositories=4)
+    deploys, alarm_metric = 20, 0.10
     for env in ("test", "prod"):
         h.load_balancer(env, "us-west-2")
+        shifting = {"shop": 15, "checkout": 11, "prices": 5} | ({"search": 5} if env == "prod" else {})
         for app in ("shop", "search", "checkout", "prices"):
             h.service(f"{env}/{app}", "us-west-2", 0.25, 0.5, (1, 1))
+            if app in shifting:
+                hours = deploys * shifting[app] / 60
+                h.add(f"{env}/{app}", "Fargate vCPU (deployments)", hours * 0.25 * VCPU)
+                h.add(f"{env}/{app}", "Fargate memory (deployments)", hours * 0.5 * GB)
+                h.add(f"{env}/{app}", "public IPv4 (tasks, deployments)", hours * IPV4)
+        h.add(f"{env}/shop", "CloudWatch alarms", (4 + 2) * alarm_metric)
+        if env == "prod":
+            h.add("prod/search", "CloudWatch alarms", 4 * alarm_metric)
     check("deployments", h)
 
 
