@@ -24,6 +24,7 @@ from ecsp import api, naming
 from ecsp import graph as stack_graph
 from ecsp.check import documents, iam
 from ecsp.check.documents import Resource
+from ecsp.kinds import PROJECT_TAG
 from ecsp.previews import Preview, with_previews
 from stacks import boundary_policies
 from stacks.application_iam import EXECUTION_POLICY_ACTIONS
@@ -267,6 +268,30 @@ def test_the_execution_roles_managed_policy_still_pulls_and_logs_under_the_bound
             assert refused == [], (graph.name, role.name)
             checked += 1
     assert checked >= 10
+
+
+def test_the_infrastructure_roles_managed_policy_still_moves_traffic_under_the_boundary(graphs: list[Graph]) -> None:
+    # ECS edits the listener rules and target groups of a traffic-shifting deployment with AWS's
+    # managed policy (its actions on the load balancer's resources); the boundary must leave them
+    # on the project's load balancer, and only there.
+    managed = {"Statement": [
+        {"Effect": "Allow", "Action": ["elasticloadbalancing:Describe*"], "Resource": "*"},
+        {"Effect": "Allow", "Action": list(boundary_policies.TRAFFIC_SHIFT_ACTIONS),
+         "Resource": "arn:aws:elasticloadbalancing:*:*:*"}]}
+    checked = 0
+    for graph in graphs:
+        for role in roles(graph):
+            if not any(arn.endswith("AmazonECSInfrastructureRolePolicyForLoadBalancers") for arn in role.managed):
+                continue
+            project = role.boundary_arn.rpartition("/")[2].split("-")[0]
+            rule = "arn:aws:elasticloadbalancing:us-west-2:123456789012:listener-rule/app/lb/1/2/3"
+            ours = {f"aws:ResourceTag/{PROJECT_TAG}": project}
+            for action in (*boundary_policies.TRAFFIC_SHIFT_ACTIONS, "elasticloadbalancing:DescribeRules"):
+                assert allowed(Request(action, rule, ours), [managed], role.boundary), (role.name, action)
+            theirs = {f"aws:ResourceTag/{PROJECT_TAG}": "another"}
+            assert not allowed(Request("elasticloadbalancing:ModifyRule", rule, theirs), [managed], role.boundary)
+            checked += 1
+    assert checked >= 3
 
 
 # --------------------------------------------------------------------------- the deploy role
