@@ -233,7 +233,7 @@ def tag_network_on_create() -> Document:
 
 # Role writes that create a role or change its permissions: AWS puts the role's permissions
 # boundary in their request context (iam:PermissionsBoundary), and the deploy role may make them
-# only with the environment's boundary.
+# only with the environment's applications' boundary.
 ROLE_PERMISSION_WRITES = ("iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary",
                           "iam:PutRolePolicy")
 # Role writes AWS evaluates without the boundary in the request: none of them grants a permission.
@@ -258,9 +258,10 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
     conditions; a zone can only be deleted once empty, and records change only under ``zone``).
 
     The roles ``<project>-<env>-*``: the deploy role creates them and writes their policies
-    only with the environment's permissions boundary ``boundary`` attached
+    only with the environment's applications' boundary ``boundary`` attached
     (``iam:PermissionsBoundary``, :data:`ROLE_PERMISSION_WRITES`), so no role it makes can do
-    more than the boundary (:mod:`stacks.boundary_policies`) allows. Its other role actions
+    more than that boundary (:func:`stacks.boundary_policies.application_boundary`) allows, and
+    attaches only :data:`ATTACHED_POLICIES`. Its other role actions
     (:data:`ROLE_LIFECYCLE`: trust, tags, description, deletion) take no boundary condition in
     AWS and change no permission.
     """
