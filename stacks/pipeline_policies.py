@@ -286,9 +286,10 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
                                 "ecs:ListServiceDeployments", "ecs:TagResource", "ecs:UntagResource",
                                 "ecs:UpdateService"],
                    [f"arn:{p}:ecs:{r}:{a}:service/{cluster}/*"]),
-        # `ecsp up` follows each service deployment to its end (ecsp.service_deployments).
+        # `ecsp up` follows each service deployment to its end (ecsp.service_deployments). AWS's
+        # Service Authorization Reference names the deployment's ARN; older data (parliament's) the service's.
         _statement("ServiceDeployments", ["ecs:DescribeServiceDeployments"],
-                   [f"arn:{p}:ecs:{r}:{a}:service-deployment/{cluster}/*"]),
+                   [f"arn:{p}:ecs:{r}:{a}:service-deployment/{cluster}/*", f"arn:{p}:ecs:{r}:{a}:service/{cluster}/*"]),
         # The rollback alarms of blue/green, canary and linear deployments (names.rollback_alarm).
         _statement("Alarms", ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
                               "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
