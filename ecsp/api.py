@@ -451,7 +451,7 @@ class Project:
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
            with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
            ttl: str | int | None = None, delete_data: str | None = None,
-           policy_packs: Sequence[str | Path] = ()) -> RunResult:
+           policy_packs: Sequence[str | Path] = (), check_names: bool = True) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
         ``up(app="web")`` deploys web's stacks and any upstream stack (environment, project)
@@ -467,18 +467,22 @@ class Project:
 
         ``like``: ``env`` is a new preview environment made like that environment of ecsp.yaml, which
         expires after ``ttl`` (``"3d"`` by default; ``ttl`` alone renews an existing preview's expiry).
+
+        Before any stack starts, every resource the run would create by name is looked up in AWS
+        (:meth:`check_names`): one that exists outside ecsp's stacks stops the run; ``check_names=False``
+        skips the look-up.
         """
         return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
                          with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, ttl=ttl,
-                         delete_data=delete_data, policy_packs=policy_packs)
+                         delete_data=delete_data, policy_packs=policy_packs, check_names=check_names)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
                 with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
-                policy_packs: Sequence[str | Path] = ()) -> RunResult:
+                policy_packs: Sequence[str | Path] = (), check_names: bool = True) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
 
         A stack whose upstream stack was never deployed is skipped (its program reads the
@@ -487,7 +491,8 @@ class Project:
         """
         return self.run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, policy_packs=policy_packs)
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, policy_packs=policy_packs,
+                         check_names=check_names)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
@@ -667,6 +672,16 @@ class Project:
                                      project_root=str(self.root), image_tag=tag, deploy_role=deploy_role,
                                      addons=self.addons if self.config.has_storage(spec.environment or "") else {})
 
+    def check_names(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
+                    stacks: Sequence[str] | None = None, local: contexts.LocalEmulator | None = None,
+                    with_pipeline: bool = False) -> None:
+        """Raise :class:`ecsp.preflight.NameTakenError` when a resource the selected stacks (or ``stacks``) would
+        create by name already exists outside ecsp's stacks: Copilot's, say. Reads AWS with boto3."""
+        from ecsp import planner, preflight
+
+        plan = planner.plan(self.config, programs(), self.stacks(env, app, with_pipeline=with_pipeline))
+        preflight.check(plan, stacks, local=local)
+
     def run(self, operation: Operation, env: str | Sequence[str] | None = None,
             app: str | Sequence[str] | None = None, *, parallel: int = DEFAULT_PARALLEL,
             progress: bool | str = True, reporter: Reporter | None = None, listener: Listener | None = None,
@@ -674,7 +689,7 @@ class Project:
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
             deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None,
             delete_data: str | None = None, follow: bool = True,
-            policy_packs: Sequence[str | Path] = ()) -> RunResult:
+            policy_packs: Sequence[str | Path] = (), check_names: bool = True) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
 
         ``follow`` (up, not local): each application stack ends when its service's ECS deployment does
@@ -682,7 +697,9 @@ class Project:
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
         with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
-        A missing pulumi CLI raises before any display starts.
+        A missing pulumi CLI raises before any display starts, and so does a resource ``up`` or ``preview``
+        would create by name that already exists outside ecsp's stacks (:meth:`check_names`; ``check_names``
+        False skips that look-up, and so does a run through a pipeline's ``deploy_role``).
         """
         from ecsp import orchestrator
         from ecsp import progress as displays
@@ -708,6 +725,8 @@ class Project:
             engine = _following(project, engine)
         graph, skip = _selection(project, engine, operation, env, app, with_upstream, with_pipeline,
                                  delete_data=delete_data is not None)
+        if operation in ("up", "preview") and check_names and deploy_role is None:
+            NAME_CHECK(project, env, app, [s.name for s in graph if s.name not in skip], local, with_pipeline)
 
         def context(spec: StackSpec) -> contexts.StackContext:
             return project.context(spec, organization=engine.organization, local=local, deploy_role=deploy_role)
@@ -809,6 +828,15 @@ def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool
 
 # Builds the engine for a project; tests and the benchmark replace it with a fake.
 ENGINE_FACTORY: Callable[..., Engine] = _automation_engine
+
+
+def _check_names(project: Project, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
+                 stacks: Sequence[str], local: contexts.LocalEmulator | None, with_pipeline: bool) -> None:
+    project.check_names(env, app, stacks=stacks, local=local, with_pipeline=with_pipeline)
+
+
+# What `up` and `preview` check before anything starts (tests that fake the engine swap it, as ENGINE_FACTORY).
+NAME_CHECK: Callable[..., None] = _check_names
 
 
 def _belongs_to(stack: str, project: str) -> bool:

@@ -45,9 +45,16 @@ def load(path: str | Path) -> ProjectConfig:
     return config
 
 
-def loads(text: str, filename: str = "ecsp.yaml") -> ProjectConfig:
-    """Validate YAML text as a project; ``filename`` is used in messages."""
-    return _validate(text, filename)[0]
+def loads(text: str, filename: str = "ecsp.yaml", root: Path | None = None) -> ProjectConfig:
+    """Validate YAML text as a project; ``filename`` is used in messages.
+
+    With ``root`` (the folder the file is, or will be, in) build contexts are checked as by :func:`load`.
+    """
+    config, lines = _validate(text, filename)
+    missing = _missing_build_contexts(config, root, lines, filename) if root is not None else []
+    if missing:
+        raise ConfigError(missing)
+    return config
 
 
 def problem_at(file: Path, loc: Loc, message: str) -> ConfigProblem:

@@ -18,6 +18,12 @@ AWS limits: ALB and target group names 32 characters, IAM role names 64, S3 buck
 63; Pulumi's auto-naming appends 8 characters (``-`` and 7 random). Names that could
 overflow are shortened with a stable hash (:func:`shorten`); user names are capped so
 that the rest always fit, and :func:`name_limit_problems` checks what depends on the domain.
+
+Beside Copilot: a project imported from Copilot keeps its application's name and runs in
+the same accounts, so every name ecsp gives where Copilot also gives names must differ
+from all of Copilot's. :data:`NAMED_KINDS` lists each kind of AWS resource ecsp names
+explicitly with the names Copilot gives there; ecsp's names in those places carry a mark
+Copilot's never have (:data:`OWN_MARK`, or an ``ecsp`` path segment or label).
 """
 
 from __future__ import annotations
@@ -53,6 +59,12 @@ IAM_ROLE_NAME_LIMIT = 64
 S3_BUCKET_NAME_LIMIT = 63
 ACM_DOMAIN_NAME_LIMIT = 64  # the certificate's first domain name (its CN)
 DNS_NAME_LIMIT = 253
+
+
+# Copilot's application, environment and service names: lowercase letters, digits and single
+# hyphens, starting with a letter (aws/copilot-cli internal/pkg/manifest/validate.go, awsNameRegexp).
+# No underscore: a name with one before its first hyphen is never one of Copilot's.
+OWN_MARK = "ecsp_"
 
 
 def shorten(name: str, limit: int) -> str:
@@ -141,7 +153,9 @@ class AppNames:
 
     @property
     def family(self) -> str:
-        return self.base
+        """The task definition family (Copilot's is ``<app>-<env>-<svc>``: registering there would add revisions
+        to Copilot's family)."""
+        return f"{OWN_MARK}{self.base}"
 
     @property
     def container(self) -> str:
@@ -149,8 +163,9 @@ class AppNames:
 
     @property
     def one_off_family(self) -> str:
-        """The task definitions `ecsp task run --image` registers: apart from the ones the stack deploys."""
-        return f"{self.base}-task"
+        """The task definitions `ecsp task run --image` registers: apart from the ones the stack deploys, and
+        marked (Copilot's families are ``<app>-<env>-<svc>``, which ``<project>-<env>-<app>-task`` could be)."""
+        return f"{OWN_MARK}{self.base}-task"
 
     def log_stream(self, container: str, task_id: str) -> str:
         return f"{LOG_STREAM_PREFIX}/{container}/{task_id}"
@@ -186,8 +201,12 @@ class AppNames:
         return self.application
 
     def topic(self, topic: str) -> str:
-        """An SNS topic the application publishes: explicit, so subscribers can compute its ARN (as Copilot's)."""
-        return f"{self.base}-{topic}"
+        """An SNS topic the application publishes: explicit, so subscribers can compute its ARN.
+
+        Marked: Copilot names its topics ``<app>-<env>-<svc>-<topic>``, and SNS hands back an existing
+        topic of the name asked for instead of failing.
+        """
+        return f"{OWN_MARK}{self.base}-{topic}"
 
     @property
     def queue(self) -> str:
@@ -200,7 +219,13 @@ class AppNames:
 
     @property
     def state_machine(self) -> str:
-        """A job's Step Functions state machine (explicit: `ecsp run` finds it by name; limit 80)."""
+        """A job's Step Functions state machine (explicit: `ecsp run` finds it by name; limit 80; Copilot's is
+        ``<app>-<env>-<job>``)."""
+        return f"{OWN_MARK}{self.base}"
+
+    @property
+    def earlier_state_machine(self) -> str:
+        """The state machine's name before ecsp marked it, which a job deployed then keeps."""
         return self.base
 
     @property
@@ -247,8 +272,12 @@ class EnvNames:
 
     @property
     def service_connect_namespace(self) -> str:
-        """The Cloud Map namespace applications reach each other in (as Copilot's ``<env>.<app>.local``)."""
-        return f"{self.environment}.{self.project}.local"
+        """The Cloud Map namespace applications reach each other in.
+
+        Four labels: Copilot's namespace is ``<env>.<app>.local`` (``<app>.local`` before v1.9), and a
+        second namespace of that name in the account would be refused.
+        """
+        return f"{self.environment}.{self.project}.ecsp.local"
 
     def tag(self, part: str) -> str:
         """The ``Name`` tag of one of the environment's resources (what the AWS console lists)."""
@@ -294,6 +323,12 @@ class PipelineNames:
 
     @property
     def pipeline_name(self) -> str:
+        """The CodePipeline (Copilot's are ``pipeline-<app>-<name>``, and before v1.16 just the pipeline's name)."""
+        return f"{OWN_MARK}{self.base}"
+
+    @property
+    def earlier_pipeline_name(self) -> str:
+        """The pipeline's name before ecsp marked it, which a pipeline deployed then keeps."""
         return self.base
 
     @property
@@ -397,7 +432,8 @@ def policy_arn(partition: str, account: str, name: str, path: str = "/") -> str:
 
 
 def ecr_repository(project: str, application: str) -> str:
-    return f"{project}/{application}"
+    """``ecsp/<project>/<app>``: three path segments, where Copilot's ``<app>/<svc>`` has two."""
+    return f"ecsp/{project}/{application}"
 
 
 def kms_alias(project: str) -> str:
@@ -538,3 +574,73 @@ def copilot_snake(name: str) -> str:
 def copilot_variable(name: str, suffix: str) -> str:
     """The variable Copilot injected for storage ``name``: suffix ``Name`` (S3, DynamoDB) or ``Secret`` (Aurora)."""
     return copilot_snake(copilot_logical_id(name) + suffix)
+
+
+# --------------------------------------------------------------------------- beside Copilot
+
+_C = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"  # one Copilot name (application, environment, service, pipeline)
+# What CloudFormation generates for a resource Copilot leaves unnamed: <stack>-<LogicalId>-<RANDOM>,
+# the logical id in Copilot's templates starting with a capital (EventsQueue, TaskRole, Cluster).
+_CFN_GENERATED = r".+-[A-Z][A-Za-z0-9]*-[A-Z0-9]{12,13}"
+
+
+@dataclass(frozen=True)
+class NamedKind:
+    """A kind of AWS resource ecsp names explicitly, and the names Copilot gives resources of that kind."""
+
+    label: str  # as messages say it: "ECR repository"
+    resource_type: str  # the Pulumi type token
+    name_input: str  # the input that holds the physical name
+    copilot: tuple[str, ...]  # Copilot's names there, as regular expressions (whole name)
+    # Whether AWS compares names of this kind ignoring case (IAM does).
+    ignore_case: bool = False
+    # The names people type (DNS): the same shape as Copilot's on purpose, so they cannot carry a mark;
+    # `up` checks them against the account instead (ecsp.preflight), and the importer keeps them apart.
+    user_facing: bool = False
+    # Renamed when ecsp marked its names, and kept: a resource deployed before keeps the name it has
+    # (the program ignores changes to the name, stacks._aws.keeps_name), because a new name would
+    # replace it (an ECR repository with its images; a topic with its subscriptions).
+    kept: bool = False
+
+    def copilot_pattern(self, name: str) -> str | None:
+        """The first of Copilot's patterns ``name`` matches (None: Copilot never gives that name)."""
+        flags = re.IGNORECASE if self.ignore_case else 0
+        return next((p for p in self.copilot if re.fullmatch(p, name, flags)), None)
+
+
+# Every resource kind ecsp gives a physical name to (the rest are named by Pulumi, <logical>-<7 hex>).
+# Copilot's names from aws/copilot-cli internal/pkg/template/templates (app, environment, workloads,
+# cicd, task) and internal/pkg/deploy/cloudformation/stack/name.go. Service Connect and Cloud Map
+# service names live inside a namespace, so the namespace of ecsp's own keeps them apart.
+NAMED_KINDS: tuple[NamedKind, ...] = (
+    NamedKind("ECR repository", "aws:ecr/repository:Repository", "name",
+              (rf"{_C}/{_C}", rf"copilot-{_C}"), kept=True),  # <app>/<svc>; `copilot task run`'s copilot-<task>
+    NamedKind("SNS topic", "aws:sns/topic:Topic", "name", (rf"{_C}-{_C}-{_C}-[A-Za-z0-9_-]+",), kept=True),
+    NamedKind("SQS queue", "aws:sqs/queue:Queue", "name", (_CFN_GENERATED + r"(\.fifo)?",)),
+    NamedKind("Step Functions state machine", "aws:sfn/stateMachine:StateMachine", "name", (rf"{_C}-{_C}-{_C}",),
+              kept=True),
+    NamedKind("CloudWatch log group", "aws:cloudwatch/logGroup:LogGroup", "name",
+              (r"/copilot/.+", rf"{_C}-{_C}-FlowLogs")),
+    NamedKind("ECS task definition family", "aws:ecs/taskDefinition:TaskDefinition", "family",
+              (rf"{_C}-{_C}-{_C}", rf"copilot-{_C}")),
+    NamedKind("ECS cluster", "aws:ecs/cluster:Cluster", "name", (_CFN_GENERATED,)),
+    NamedKind("IAM role", "aws:iam/role:Role", "name",
+              (rf"{_C}-adminrole", rf"{_C}-executionrole", rf"{_C}-DNSDelegationRole", rf"{_C}-{_C}-CFNExecutionRole",
+               rf"{_C}-{_C}-EnvManagerRole", _CFN_GENERATED), ignore_case=True),
+    NamedKind("Cloud Map namespace", "aws:servicediscovery/httpNamespace:HttpNamespace", "name",
+              (rf"{_C}\.{_C}\.local", rf"{_C}\.local"), kept=True),
+    NamedKind("Route 53 hosted zone", "aws:route53/zone:Zone", "name",
+              (rf"{_C}\..+", rf"{_C}\.{_C}\.internal"), user_facing=True),
+    NamedKind("EventBridge Scheduler schedule", "aws:scheduler/schedule:Schedule", "name", ()),
+    NamedKind("KMS alias", "aws:kms/alias:Alias", "name", ()),
+    NamedKind("CodePipeline pipeline", "aws:codepipeline/pipeline:Pipeline", "name",
+              (rf"pipeline-{_C}-{_C}", _C), kept=True),  # before v1.16 a pipeline was named as written
+    NamedKind("CodeBuild project", "aws:codebuild/project:Project", "name",
+              (rf"pipeline-{_C}-{_C}-BuildProject", _CFN_GENERATED)),
+)
+_NAMED_KINDS_BY_TYPE = {k.resource_type: k for k in NAMED_KINDS}
+
+
+def named_kind(resource_type: str) -> NamedKind | None:
+    """The :class:`NamedKind` of a Pulumi resource type, or None when ecsp never names it."""
+    return _NAMED_KINDS_BY_TYPE.get(resource_type)

@@ -41,6 +41,7 @@ class PlannedResource:
     inputs: dict[str, Any]
     region: str | None = None  # where its provider places it (None: a component or a stack reference)
     handles: tuple[str, ...] = ()  # its id, ARN and name under the mocks, as other resources' inputs carry them
+    provider: str | None = None  # "type::name" of its explicit provider (its region and credentials)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
@@ -125,8 +126,10 @@ def plan_stack(
     resources = []
     for n in recording.nodes:
         parent = by_urn.get(n.parent or "")
+        provider = by_urn.get(n.provider.rsplit("::", 1)[0]) if n.provider else None
         resources.append(PlannedResource(n.type, n.name, f"{parent.type}::{parent.name}" if parent else None,
-                                         n.inputs, n.region, n.handles))
+                                         n.inputs, n.region, n.handles,
+                                         f"{provider.type}::{provider.name}" if provider else None))
     return recording, PlannedStack(spec, resources, recording.outputs, notes.stack_notes(config, spec))
 
 

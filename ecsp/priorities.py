@@ -48,6 +48,11 @@ condition takes at most 3 values) gets more rules: :func:`rule_keys` names them
 ``<path>#<n>``. ``#`` never appears in a path, so these keys collide with no path; they
 have the path's depth, so they sort with it. The root's extra rules take the slots just
 below 50000 (which no band uses), so they too are evaluated after every other path.
+
+Several applications may share the root path when host names tell them apart (Copilot's two
+web services on ``/`` with their own aliases). Each but the one without host names is keyed
+``/@<its first host>`` (:func:`root_key`) and hashed into that same room below 50000
+(:data:`ROOT_ROOM`): evaluated after every path rule, before the root without host names.
 """
 
 from __future__ import annotations
@@ -89,6 +94,8 @@ def _band_starts() -> tuple[int, ...]:
 
 
 BAND_STARTS = _band_starts()
+# Between the shallowest band and the root: the root's extra rules, and root applications told apart by host.
+ROOT_ROOM = range(BAND_STARTS[0] + BAND_SIZES[0], ROOT_PRIORITY)
 
 
 def host_chunks(hosts: Sequence[str]) -> list[list[str]]:
@@ -120,13 +127,24 @@ def _root_extra(key: str) -> int | None:
     return int(key[2:]) if key.startswith(f"{ROOT_PATH}#") else None
 
 
+def root_key(host: str) -> str:
+    """The priority key of a root-path application told apart by ``host`` (its first host name)."""
+    return f"{ROOT_PATH}@{host}"
+
+
+def _in_root_room(key: str) -> bool:
+    return key.startswith((f"{ROOT_PATH}#", f"{ROOT_PATH}@"))
+
+
 def depth(path: str) -> int:
     """Number of segments of a non-root path (``/api/v2`` -> 2); the root has depth 0."""
     return len([s for s in path.split("/") if s])
 
 
 def band(path: str) -> range:
-    """The priorities reserved for paths of this path's depth."""
+    """The priorities reserved for paths of this path's depth (the root's other rules: :data:`ROOT_ROOM`)."""
+    if _in_root_room(path):
+        return ROOT_ROOM
     d = depth(path)
     if not 1 <= d <= MAX_DEPTH:
         raise ValueError(f"'{path}' has depth {d}; non-root paths have 1 to {MAX_DEPTH} segments")
@@ -139,7 +157,7 @@ def home(path: str) -> int:
         return ROOT_PRIORITY
     extra = _root_extra(path)
     if extra is not None:
-        if not 1 <= extra < ROOT_PRIORITY - (BAND_STARTS[0] + BAND_SIZES[0]):
+        if not 1 <= extra < len(ROOT_ROOM):
             raise ValueError(f"'{path}': too many rules for the root path")
         return ROOT_PRIORITY - extra
     slots = band(path)

@@ -69,3 +69,14 @@ def provider(
 
 def opts(p: aws.Provider, parent: pulumi.Resource | None = None, **kwargs: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(provider=p, parent=parent, **kwargs)
+
+
+# The input that holds the physical name of the resources ecsp renamed to stay clear of Copilot's names
+# (naming.RENAMED). A stack deployed before keeps the name it has: renaming would replace the resource,
+# and an ECR repository is deleted with its images. A new stack takes the new name (nothing to ignore yet).
+KEEP_NAME = ["name"]
+
+
+def keeps_name(p: aws.Provider, parent: pulumi.Resource | None = None, **kwargs: Any) -> pulumi.ResourceOptions:
+    """:func:`opts` for a resource of :data:`ecsp.naming.RENAMED`: it keeps the physical name its state holds."""
+    return opts(p, parent, ignore_changes=KEEP_NAME, **kwargs)

@@ -23,13 +23,22 @@ first release has run.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import Capability, ProjectConfig, ResolvedApplication, managed_alias, task_containers
+from ecsp.config import (
+    Capability,
+    ProjectConfig,
+    ResolvedApplication,
+    SubscriptionConfig,
+    managed_alias,
+    task_containers,
+    traffic_target,
+)
 from ecsp.config.exports import exported
 from ecsp.context import StackContext
 from ecsp.graph import StackSpec
@@ -47,9 +56,36 @@ from stacks.application_task import TaskDefinition
 from stacks.application_topics import Topics
 from stacks.contracts import ApplicationOutputs, EnvironmentOutputs, ProjectOutputs, StorageOutputs
 
-# The last answer of listener_rule_keys: a plan asks it for every application stack of an
+# The last answer of rule_keys_by_application: a plan asks it for every application stack of an
 # environment in a row (100 applications: 100 times over the same 100), with the same config.
-_last_rule_keys: tuple[ProjectConfig, str, tuple[str, ...]] | None = None
+_last_rule_keys: tuple[ProjectConfig, str, dict[str, list[str]]] | None = None
+
+
+def rule_keys_by_application(config: ProjectConfig, env: str) -> dict[str, list[str]]:
+    """Priority keys of each application behind the load balancer in ``env``: its path, plus one per extra
+    rule its host names need.
+
+    When several share the root path, each with host names is keyed by its first one (the one
+    without keeps the root, evaluated last).
+    """
+    global _last_rule_keys
+    last = _last_rule_keys
+    if last is not None and last[0] is config and last[1] == env:
+        return last[2]
+    served = {app: config.application(env, app) for app in config.applications}
+    served = {app: settings for app, settings in served.items() if settings.has(Capability.HTTP)}
+    root_shared = sum(settings.path == priorities.ROOT_PATH for settings in served.values()) > 1
+    keys: dict[str, list[str]] = {}
+    for app, settings in served.items():
+        host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
+            if config.project.domain else []
+        hosts = [*host, *settings.aliases]
+        key = settings.path
+        if key == priorities.ROOT_PATH and hosts and root_shared:
+            key = priorities.root_key(hosts[0])
+        keys[app] = priorities.rule_keys(key, priorities.rule_count(hosts))
+    _last_rule_keys = (config, env, keys)
+    return keys
 
 
 def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
@@ -58,14 +94,8 @@ def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
 
     Each stack numbers them all, so that it derives the same, unique priorities on its own.
     """
-    global _last_rule_keys
-    last = _last_rule_keys
-    if last is not None and last[0] is config and last[1] == env:
-        return last[2]
-    keys = tuple(key for other in config.applications if config.application(env, other).has(Capability.HTTP)
-                 for key in [*application_rule_keys(config, env, other), *test_rule_keys(config, env, other)])
-    _last_rule_keys = (config, env, keys)
-    return keys
+    keys = rule_keys_by_application(config, env)
+    return tuple(key for app, own in keys.items() for key in [*own, *test_rule_keys(config, env, app)])
 
 
 def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
@@ -84,12 +114,29 @@ def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
             "data": {name: data[name] for name in settings.link if name in data}}
 
 
-def application_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
-    """Priority keys of ``app``'s rules in ``env``: its path, plus one per extra rule its host names need."""
-    settings = config.application(env, app)
-    host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
-        if config.project.domain else []
-    return priorities.rule_keys(settings.path, priorities.rule_count([*host, *settings.aliases]))
+def subscribed_topic_arns(ctx: StackContext, subscribe: Sequence[SubscriptionConfig], own: Topics | None
+                          ) -> list[pulumi.Output[str]]:
+    """The ARN of each subscribed topic, in order: from the publisher's stack outputs (its own topics for an
+    application that subscribes to itself)."""
+    env, app = ctx.stack.environment, ctx.stack.application
+    published: dict[str, pulumi.Output[Any]] = {}
+    arns = []
+    for sub in subscribe:
+        if sub.app not in published:
+            if sub.app == app and own is not None:
+                published[sub.app] = own.arns
+            else:
+                ref = pulumi.StackReference(ctx.upstream_name("application", env, sub.app))
+                published[sub.app] = pulumi.Output.from_input(ApplicationOutputs.pick(ref, "topic_arns").topic_arns)
+        arns.append(published[sub.app].apply(_topic_of(sub.topic)))
+    return arns
+
+
+def _topic_of(topic: str) -> Any:
+    def pick(found: dict[str, str]) -> str:
+        return str(found[topic])
+
+    return pick
 
 
 def test_rule_keys(config: ProjectConfig, env: str, app: str) -> list[str]:
@@ -144,7 +191,7 @@ def _links(ctx: StackContext, app: str, *, names: naming.AppNames, settings: Res
     assert env is not None
     addon = ctx.addons.get(app)
     if not (settings.link or addon or settings.managed_policies or settings.security_groups
-            or settings.image.credentials or exported(settings.variables) or exported(settings.secrets)):
+            or exported(settings.variables) or exported(settings.secrets)):
         return None
     storage = None
     if settings.link or addon:
@@ -228,7 +275,8 @@ def program(ctx: StackContext) -> None:
     roles = TaskRoles(app, names=names, secrets={c.name: c.secrets for c in containers}, exec_enabled=settings.exec,
                       region=region, account=account, partition=partition,
                       boundary=upstream.permissions_boundary_arn, provider=provider,
-                      storage_policy=storage_policy)
+                      storage_policy=storage_policy,
+                      registry_credentials=[c.credentials for c in containers if c.credentials is not None])
 
     # What the capabilities add around the shared task definition: topics and a queue, with their grants
     # on the task role (tasks must not start before those exist) and their variables.
@@ -241,7 +289,7 @@ def program(ctx: StackContext) -> None:
         extra["ECSP_SNS_TOPIC_ARNS"] = topics.arns.apply(lambda a: json.dumps(a, sort_keys=True))
     if settings.has(Capability.QUEUE):
         queue = Queue(app, names=names, settings=settings.queue, subscribe=settings.subscribe,
-                      task_role=roles.task_role, region=region, account=account, partition=partition,
+                      topic_arns=subscribed_topic_arns(ctx, settings.subscribe, topics), task_role=roles.task_role,
                       provider=provider)
         task_grants.append(queue.grant)
         extra["ECSP_QUEUE_URL"] = queue.queue.url
@@ -269,18 +317,19 @@ def program(ctx: StackContext) -> None:
                if settings.connect and upstream.service_connect_namespace_arn is not None else None)
 
     routing: Routing | None = None
+    target = traffic_target(settings, app)
     if settings.has(Capability.HTTP):
         host = naming.application_host(config.project.name, env, app, domain) if domain else None
         numbers = priorities.priorities(listener_rule_keys(config, env))
         routing = Routing(
             app, names=names, settings=settings,
-            priority=[numbers[k] for k in application_rule_keys(config, env, app)], https=https,
+            priority=[numbers[k] for k in rule_keys_by_application(config, env)[app]], https=https,
             test_priority=next((numbers[k] for k in test_rule_keys(config, env, app)), None),
             managed_aliases=[a for a in settings.aliases if managed_alias(a, config.project.name, env, domain)],
             vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
             https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
             load_balancer_zone_id=upstream.load_balancer_zone_id, hosted_zone_id=upstream.hosted_zone_id, host=host,
-            provider=provider)
+            port=target[1], provider=provider)
 
     task = TaskDefinition(
         app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
@@ -324,7 +373,7 @@ def program(ctx: StackContext) -> None:
         rules=[*routing.rules, *([routing.test_rule] if routing.test_rule else [])] if routing else [],
         wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect,
         extra_security_group_ids=extra_security_groups, shifting=shifting,
-        alarms=service_alarms(settings, created_alarms))
+        alarms=service_alarms(settings, created_alarms), target=target if routing else None)
 
     scaling = settings.autoscaling
     if scaling is not None:

@@ -172,6 +172,7 @@ class TaskRoles(pulumi.ComponentResource):
         boundary: pulumi.Input[str],
         provider: aws.Provider,
         storage_policy: pulumi.Input[str] | None = None,
+        registry_credentials: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:TaskRoles", name, None, opts)
@@ -188,9 +189,12 @@ class TaskRoles(pulumi.ComponentResource):
             f"{name}-execution", role=self.execution_role.name,
             policy_arn=pulumi.Output.from_input(partition).apply(lambda p: f"arn:{p}:iam::aws:{EXECUTION_POLICY}"),
             opts=_aws.opts(provider, self))]
-        if by_container:
-            policy = self.secrets.apply(
-                lambda refs: json.dumps(secrets_policy([r for each in refs.values() for r in each]), sort_keys=True))
+        # The private registries' logins are read like Secrets Manager secrets, by ECS before the image is pulled.
+        logins = {f"registry {i}": arn for i, arn in enumerate(sorted(set(registry_credentials)))}
+        if by_container or logins:
+            policy = pulumi.Output.all(self.secrets, account, partition).apply(
+                lambda v: json.dumps(secrets_policy([r for each in v[0].values() for r in each] + secret_refs(
+                    logins, region=region, account=v[1], partition=v[2])), sort_keys=True))
             execution_grants.append(aws.iam.RolePolicy(
                 f"{name}-secrets", role=self.execution_role.id, policy=policy, opts=_aws.opts(provider, self)))
         # The task role carries the application's own AWS permissions: none by default.

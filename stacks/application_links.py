@@ -1,8 +1,8 @@
-"""What an application takes from outside its stack: linked data, addon outputs, exports, policies, credentials.
+"""What an application takes from outside its stack: linked data, addon outputs, exports, policies.
 
 One component, :class:`Links`, turns the application's ``link``, its addons' outputs (routed as
-Copilot did), its ``from_cfn`` variables, secrets and security groups, its ``managed_policies``
-and its image's registry ``credentials`` into:
+Copilot did), its ``from_cfn`` variables, secrets and security groups and its ``managed_policies``
+into:
 
 * least-privilege grants on the task role: exactly the actions each linked bucket or table needs,
   on its ARN (and its objects, indexes or stream), never ``*``; managed policies attached;
@@ -165,15 +165,10 @@ class Links(pulumi.ComponentResource):
         self.secrets = pulumi.Output.all(computed, _mapping(exported_secrets), account, partition).apply(
             lambda v: secret_refs({**v[0][1], **v[1]}, region=region, account=v[2], partition=v[3]))
 
-        # The execution role reads exactly those secrets, and the private registry's credentials.
-        credentials = settings.image.credentials
-        credential_refs = pulumi.Output.all(account, partition).apply(
-            lambda ap: secret_refs({"_": credentials}, region=region, account=ap[0], partition=ap[1])
-            if credentials else [])
+        # The execution role reads exactly those secrets (a private registry's login: stacks.application_iam).
         secret_kinds = [d for d in linked.values() if d.kind in ("postgres", "mysql", "secret")]
-        if credentials or secret_kinds or exported_secrets or (addon is not None and addon.routed("secret")):
-            policy = pulumi.Output.all(self.secrets, credential_refs).apply(
-                lambda v: json.dumps(secrets_policy([*v[0], *v[1]]), sort_keys=True))
+        if secret_kinds or exported_secrets or (addon is not None and addon.routed("secret")):
+            policy = self.secrets.apply(lambda refs: json.dumps(secrets_policy(refs), sort_keys=True))
             self.execution_grants.append(aws.iam.RolePolicy(f"{name}-linked-secrets", role=execution_role.id,
                                                             policy=policy, opts=child()))
 

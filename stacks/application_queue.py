@@ -4,10 +4,11 @@ The queues use SQS-managed encryption (SSE-SQS). Copilot created a KMS key per w
 instead, because SNS cannot deliver to a queue encrypted with the AWS-managed SQS key;
 SSE-SQS has no such limit, costs nothing and needs no key policy, so ecsp uses it.
 
-A topic ARN is computed from its name (``<project>-<env>-<app>-<topic>``) in the worker's
-own account and region: the publisher is an application of the same environment, and its
-stack deploys first (:func:`ecsp.graph.build`). The queue policy lets SNS send only from
-those topics; the worker's task role may receive and delete only on its own queue.
+The topic ARNs come from the publishers' stacks (their ``topicArns`` output): the publisher
+is an application of the same environment, and its stack deploys first
+(:func:`ecsp.graph.build`). Read, not computed from the name, because a topic created before
+ecsp marked its names keeps the name it has. The queue policy lets SNS send only from those
+topics; the worker's task role may receive and delete only on its own queue.
 
 Backlog scaling replaces Copilot's per-worker Lambda (which published a BacklogPerTask
 metric every minute) with a target-tracking policy on metric math: the queue's visible
@@ -39,12 +40,6 @@ CONSUMER_ACTIONS = (
     "sqs:GetQueueUrl",
     "sqs:ReceiveMessage",
 )
-
-
-def topic_arn(subscription: SubscriptionConfig, *, project: str, environment: str, region: str, account: str,
-              partition: str) -> str:
-    name = naming.AppNames(project, environment, subscription.app).topic(subscription.topic)
-    return f"arn:{partition}:sns:{region}:{account}:{name}"
 
 
 def queue_policy(queue_arn: str, topic_arns: Sequence[str]) -> str:
@@ -82,10 +77,8 @@ class Queue(pulumi.ComponentResource):
         names: naming.AppNames,
         settings: QueueConfig,
         subscribe: Sequence[SubscriptionConfig],
+        topic_arns: Sequence[pulumi.Input[str]],
         task_role: aws.iam.Role,
-        region: str,
-        account: pulumi.Input[str],
-        partition: pulumi.Input[str],
         provider: aws.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -100,9 +93,7 @@ class Queue(pulumi.ComponentResource):
             redrive_policy=self.dead_letter_queue.arn.apply(lambda arn: json.dumps(
                 {"deadLetterTargetArn": arn, "maxReceiveCount": settings.max_receive_count}, sort_keys=True)),
             opts=_aws.opts(provider, self))
-        arns = pulumi.Output.all(account, partition).apply(lambda ap: [topic_arn(
-            s, project=names.project, environment=names.environment, region=region, account=ap[0],
-            partition=ap[1]) for s in subscribe])
+        arns = pulumi.Output.all(*topic_arns).apply(lambda found: [str(arn) for arn in found])
         if subscribe:
             policy = aws.sqs.QueuePolicy(
                 name, queue_url=self.queue.url,

@@ -55,11 +55,13 @@ def conditions(path: str, hosts: Sequence[str] | None,
     return out
 
 
-def target_group_args(settings: ResolvedApplication, vpc_id: pulumi.Input[str]) -> aws.lb.TargetGroupArgs:
-    """The application's target group: ip targets on its port, its health check (the alternate group's too)."""
+def target_group_args(settings: ResolvedApplication, vpc_id: pulumi.Input[str],
+                      port: int | None = None) -> aws.lb.TargetGroupArgs:
+    """The application's target group: ip targets on its port (or ``port``, a sidecar's), its health check (the
+    alternate group's too)."""
     check = settings.healthcheck
     return aws.lb.TargetGroupArgs(
-        port=settings.port,
+        port=port if port is not None else settings.port,
         protocol="HTTP",
         target_type="ip",
         vpc_id=vpc_id,
@@ -97,12 +99,14 @@ class Routing(pulumi.ComponentResource):
         provider: aws.Provider,
         https: bool | None = None,
         managed_aliases: Sequence[str] = (),
+        port: int | None = None,
         test_priority: int | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``test_priority``: the test rule's, with a deployment that has a test route (see the module docstring)."""
+        """``test_priority``: the test rule's, with a deployment that has a test route (see the module docstring);
+        ``port``: the one requests go to, when it is not the application's own (a sidecar's)."""
         super().__init__("ecsp:application:Routing", name, None, opts)
-        self.target_group = aws.lb.TargetGroup(names.target_group, target_group_args(settings, vpc_id),
+        self.target_group = aws.lb.TargetGroup(names.target_group, target_group_args(settings, vpc_id, port),
                                                opts=_aws.opts(provider, self))
         shifting = settings.deployment.shifts_traffic
         forward = [aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_group.arn)]
@@ -110,7 +114,7 @@ class Routing(pulumi.ComponentResource):
         forwarding = _aws.opts(provider, self, ignore_changes=[WEIGHTS_ECS_OWNS] if shifting else None)
         if shifting:
             self.alternate_target_group = aws.lb.TargetGroup(
-                names.alternate_target_group, target_group_args(settings, vpc_id), opts=_aws.opts(provider, self))
+                names.alternate_target_group, target_group_args(settings, vpc_id, port), opts=_aws.opts(provider, self))
             forward = weighted_forward(self.target_group.arn, self.alternate_target_group.arn)
         # HTTPS exists with a domain, or without one when the environment has certificates.
         secure = host is not None if https is None else https

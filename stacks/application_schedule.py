@@ -140,7 +140,7 @@ class Job(pulumi.ComponentResource):
                     subnet_ids=v[2], security_group_id=v[3], partition=v[4], extra_security_group_ids=v[5]),
                     sort_keys=True)),
             # A first scheduled run must not start before the role may run the task.
-            opts=_aws.opts(provider, self, depends_on=[grant]))
+            opts=_aws.keeps_name(provider, self, depends_on=[grant]))
         self.schedule = None
         if settings.schedule is not None and settings.schedule != "none":
             scheduler_role = _iam.role(

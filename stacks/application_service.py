@@ -92,13 +92,16 @@ class Service(pulumi.ComponentResource):
         extra_security_group_ids: Sequence[pulumi.Input[str]] = (),
         shifting: aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs | None = None,
         alarms: aws.ecs.ServiceAlarmsArgs | None = None,
+        target: tuple[str, int | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``shifting``: the alternate target group, rules and role of a web application's traffic-shifting
         deployments (:mod:`stacks.application_deployment`); ``alarms``: the deployment alarms, rollback on."""
         super().__init__("ecsp:application:Service", name, None, opts)
         public = settings.placement == "public"
-        balanced = target_group_arn is not None and settings.port is not None
+        # The container and port the load balancer sends requests to (a sidecar's with target_container).
+        target_container, target_port = target if target is not None else (names.container, settings.port)
+        balanced = target_group_arn is not None and target_port is not None
         minimum, maximum = settings.deployment.percents
         strategy = capacity_strategy(settings.capacity)
         self.service = aws.ecs.Service(
@@ -125,9 +128,9 @@ class Service(pulumi.ComponentResource):
                 subnets=subnet_ids, security_groups=[security_group_id, *extra_security_group_ids],
                 assign_public_ip=public),
             load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=target_group_arn, container_name=names.container, container_port=settings.port,
+                target_group_arn=target_group_arn, container_name=target_container, container_port=target_port,
                 advanced_configuration=shifting)]
-            if balanced and target_group_arn is not None and settings.port is not None else None,
+            if balanced and target_group_arn is not None and target_port is not None else None,
             service_connect_configuration=service_connect.args() if service_connect is not None else None,
             enable_execute_command=settings.exec,
             propagate_tags="SERVICE",

@@ -40,7 +40,7 @@ class Topics(pulumi.ComponentResource):
         super().__init__("ecsp:application:Topics", name, None, opts)
         self.topics = {
             topic: aws.sns.Topic(f"{name}-{topic}", name=names.topic(topic), kms_master_key_id=MANAGED_SNS_KEY,
-                                 opts=_aws.opts(provider, self))
+                                 opts=_aws.keeps_name(provider, self))
             for topic in publish}
         by_name: Mapping[str, Any] = {topic: t.arn for topic, t in self.topics.items()}
         self.arns = pulumi.Output.all(**by_name).apply(lambda a: {k: str(v) for k, v in sorted(a.items())})

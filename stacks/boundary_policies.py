@@ -131,16 +131,17 @@ def application_boundary(*, partition: str, account: str, region: str, project: 
         _allow("DecryptSecrets", ["kms:Decrypt"], f"arn:{p}:kms:*:*:key/*",
                Condition={"StringLike": {"kms:ViaService": list(SECRET_SERVICES)}}),
         _allow("ConsumeQueues", CONSUMER_ACTIONS, f"arn:{p}:sqs:{r}:{a}:{base}-*"),
-        _allow("PublishTopics", ["sns:Publish"], f"arn:{p}:sns:{r}:{a}:{base}-*"),
+        _allow("PublishTopics", ["sns:Publish"], f"arn:{p}:sns:{r}:{a}:{naming.OWN_MARK}{base}-*"),
         _allow("MountFileSystems", FILE_SYSTEM_ACTIONS, f"arn:{p}:elasticfilesystem:{r}:{a}:file-system/*"),
         # A job's state machine runs its task, hands ECS the task's two roles, and watches it.
-        _allow("RunJobTasks", ["ecs:RunTask"], f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*",
+        _allow("RunJobTasks", ["ecs:RunTask"], f"arn:{p}:ecs:{r}:{a}:task-definition/{naming.OWN_MARK}{base}-*",
                Condition={"ArnLike": {"ecs:cluster": f"arn:{p}:ecs:{r}:{a}:cluster/{cluster}"}}),
         _allow("WatchJobTasks", WATCH_TASK_ACTIONS, f"arn:{p}:ecs:{r}:{a}:task/{cluster}/*"),
         _allow("WatchJobRule", SYNC_RULE_ACTIONS, f"arn:{p}:events:{r}:{a}:rule/{SYNC_RULE}"),
         _allow("PassRolesToTasks", ["iam:PassRole"], f"arn:{p}:iam::{a}:role/{base}-*",
                Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
-        _allow("StartJobs", ["states:StartExecution"], f"arn:{p}:states:{r}:{a}:stateMachine:{base}-*"),
+        _allow("StartJobs", ["states:StartExecution"],
+               f"arn:{p}:states:{r}:{a}:stateMachine:{naming.OWN_MARK}{base}-*"),
         # ECS, through a traffic-shifting deployment's infrastructure role: the environment's load balancer.
         _allow("ShiftTraffic", TRAFFIC_SHIFT_ACTIONS, "*", Condition=_tagged(project)),
     ]
@@ -174,8 +175,10 @@ def deployer_boundary(*, partition: str, account: str, region: str, project: str
         _allow("CreateTagged", [f"{s}:*" for s in TAGGED_SERVICES], "*", Condition=_tagged(project, "aws:RequestTag")),
         _allow("ChangeTagged", [f"{s}:*" for s in TAGGED_SERVICES], "*", Condition=_tagged(project)),
         pipeline_policies.tag_network_on_create(),
-        # Clusters, services, their deployments and tasks, task definitions: every ECS ARN ends in <type>/<name>...
-        _allow("Ecs", ["ecs:*"], f"arn:{p}:ecs:{r}:{a}:*/{base}-*"),
+        # Clusters, services, their deployments and tasks (every ECS ARN ends in <type>/<name>...), and
+        # the task definitions, whose families ecsp marks.
+        _allow("Ecs", ["ecs:*"], [f"arn:{p}:ecs:{r}:{a}:*/{base}-*",
+                                  f"arn:{p}:ecs:{r}:{a}:task-definition/{naming.OWN_MARK}{base}-*"]),
         _allow("Logs", ["logs:*"], f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}-*"),
         _allow("Alarms", ["cloudwatch:*"], f"arn:{p}:cloudwatch:{r}:{a}:alarm:{base}-*"),
         # The guards below hold these to roles that carry the applications' boundary.
@@ -253,7 +256,7 @@ def project_boundary(*, partition: str, account: str, project: str, zone: str | 
         _allow("ReadParameters", ["ssm:GetParameters"], f"arn:{p}:ssm:*:*:parameter/*"),
         _allow("ReadSecrets", ["secretsmanager:GetSecretValue"], f"arn:{p}:secretsmanager:*:*:secret:*"),
         _allow("StartPipelines", ["codepipeline:StartPipelineExecution"],
-               f"arn:{p}:codepipeline:*:{a}:{project}-*"),
+               f"arn:{p}:codepipeline:*:{a}:{naming.OWN_MARK}{project}-*"),
     ]
     if zone is not None:
         # The DNS delegation role's grants, as the environments' accounts use them.

@@ -28,7 +28,7 @@ class ServiceDiscovery(pulumi.ComponentResource):
         namespace = aws.servicediscovery.HttpNamespace(
             name, name=names.service_connect_namespace,
             description=f"Service Connect between the applications of {names.base}",
-            opts=_aws.opts(provider, self))
+            opts=_aws.keeps_name(provider, self))
         self.namespace_arn = namespace.arn
         self.namespace_name = namespace.name
         self.register_outputs({"namespaceArn": self.namespace_arn, "namespaceName": self.namespace_name})

@@ -45,6 +45,13 @@ def _artifacts(regions: Any, partition: str, wanted: Sequence[str]) -> list[poli
             for r in wanted]
 
 
+def repository_name(regions: Any, region: str, project: str, application: str) -> str:
+    """The application's ECR repository name in ``region``, from the project stack's repository URL
+    (``<registry>/<name>``); ecsp's name for it when the output does not hold it."""
+    url = ((regions or {}).get(region) or {}).get("repositories", {}).get(application)
+    return str(url).split("/", 1)[1] if url and "/" in str(url) else naming.ecr_repository(project, application)
+
+
 def _secrets_manager_arns(refs: Sequence[str]) -> list[str]:
     """Secret ARNs as IAM matches them: as written, and with the 6-character suffix AWS appends."""
     out = []
@@ -224,8 +231,9 @@ def program(ctx: StackContext) -> None:
 
     def build_policy(a: list[Any]) -> str:
         p, own, regs = a[0], a[1], a[2]
+        # The repositories as the project stack made them (one deployed before keeps its earlier name).
         repositories = sorted({
-            f"arn:{p}:ecr:{s.region}:{own}:repository/{naming.ecr_repository(project.name, app)}"
+            f"arn:{p}:ecr:{s.region}:{own}:repository/{repository_name(regs, s.region, project.name, app)}"
             for s in model.stages for app in s.applications
             if config.application(s.environment, app).image.build is not None})
         refs = list(pipeline.secrets.values())
@@ -292,7 +300,7 @@ def program(ctx: StackContext) -> None:
         # One execution per stage at a time; a newer commit overtakes one waiting between stages.
         execution_mode="SUPERSEDED",
         role_arn=roles.pipeline_role_arn, artifact_stores=[store(r) for r in stores], stages=stages,
-        opts=_aws.opts(home, depends_on=roles.pipeline_grants))
+        opts=_aws.keeps_name(home, depends_on=roles.pipeline_grants))
     if source.codecommit_arn is not None:
         CodeCommitTrigger("trigger", pipeline=pipeline, repository_arn=source.codecommit_arn,
                           pipeline_arn=codepipeline.arn, names=names, boundary=boundary, provider=home)

@@ -247,10 +247,10 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
                        zone: str | None, boundary: str, dns_delegation_role: str | None = None) -> Document:
     """What deploying environment ``environment``'s stacks (environment and applications) needs.
 
-    Scoped by name where the names are ecsp's (ECS cluster, services and task families,
-    log groups and IAM roles ``<project>-<env>-*``, DNS records ``zone`` and below) and by the
-    ``ecsp:project`` tag where ARNs only exist after creation (EC2, load balancers,
-    certificates, scaling targets): a create must carry the tag (``aws:RequestTag``, which
+    Scoped by name where the names are ecsp's (ECS cluster, services, task families
+    ``ecsp_<project>-<env>-*``, log groups and IAM roles ``<project>-<env>-*``, DNS records
+    ``zone`` and below) and by the ``ecsp:project`` tag where ARNs only exist after creation
+    (EC2, load balancers, certificates, scaling targets): a create must carry the tag (``aws:RequestTag``, which
     ecsp's providers add to every resource), a change needs it on the resource
     (``aws:ResourceTag``), and tags may only be added at creation or to resources already
     tagged. What stays wide: the read-only describes AWS only grants on ``*``, task definition
@@ -296,10 +296,10 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
                    [f"arn:{p}:cloudwatch:{r}:{a}:alarm:{base}-*"]),
         _statement("TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
         _statement("TagTaskDefinitions", ["ecs:TagResource", "ecs:UntagResource"],
-                   [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"]),
+                   [f"arn:{p}:ecs:{r}:{a}:task-definition/{naming.OWN_MARK}{base}-*:*"]),
         # A release command (ecsp.rollout) runs as a one-off task of the new revision, followed to its end. The
         # cluster's name is Pulumi's auto-name of <project>-<env> (a suffix follows).
-        _statement("Releases", ["ecs:RunTask"], [f"arn:{p}:ecs:{r}:{a}:task-definition/{base}-*:*"],
+        _statement("Releases", ["ecs:RunTask"], [f"arn:{p}:ecs:{r}:{a}:task-definition/{naming.OWN_MARK}{base}-*:*"],
                    Condition={"ArnLike": {"ecs:cluster": f"arn:{p}:ecs:{r}:{a}:cluster/{base}-*"}}),
         _statement("ReleaseTasks", ["ecs:DescribeTasks", "ecs:StopTask"], [f"arn:{p}:ecs:{r}:{a}:task/{base}-*/*"]),
         _statement("ReleaseLogs", ["logs:FilterLogEvents"], [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}-*"]),

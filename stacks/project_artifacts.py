@@ -48,7 +48,7 @@ class ImageRepository(pulumi.ComponentResource):
             # `ecsp destroy` removes the project last; like Copilot's `app delete`, it empties
             # the repositories instead of failing on them (images are rebuilt from source).
             force_delete=True,
-            opts=_aws.opts(provider, parent=self),
+            opts=_aws.keeps_name(provider, parent=self),
         )
         aws.ecr.LifecyclePolicy(
             name, repository=repo.name, policy=json.dumps(policies.ecr_lifecycle_policy(ecr.keep_images)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +33,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def no_name_check(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """In-process runs fake the engine and have no AWS account, so `up`/`preview`'s look-up of taken names
+    (which reads AWS) is recorded instead of made; tests/engine/test_preflight.py runs the real one against moto."""
+    from ecsp import api
+
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(api, "NAME_CHECK", lambda *args: calls.append(args))
+    return calls

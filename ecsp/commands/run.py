@@ -64,8 +64,14 @@ A preview environment (--like) has its own stacks with the settings of the envir
 like, made cheaper (no NAT, one task unless that environment's override sets a count), and its
 expiry in its stacks' tags: `ecsp ls` shows it, `ecsp destroy --expired` removes it.
 
-Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on), 3 pulumi
-missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their locks).
+Before any stack starts, every resource ecsp would create by name (ECR repositories,
+topics, queues, state machines, log groups, roles, namespaces, hosted zones...) is looked
+up in AWS: one that exists outside ecsp's stacks (Copilot's, say) stops the run with its
+name, its owner's tags and the fix. --skip-name-check skips that.
+
+Exit status: 0 all stacks succeeded, 1 a stack failed (the others went on) or a name is
+taken, 3 pulumi missing, 130 interrupted (Ctrl-C cancels in-flight stacks and releases their
+locks).
 """
 
 DESTROY_EPILOG = """\
@@ -133,6 +139,9 @@ def _deploy_role(p: argparse.ArgumentParser) -> None:
 def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("--with-upstream", action="store_true",
                    help=f"with --env/--app: also {verb} upstream stacks that are already deployed")
+    p.add_argument("--skip-name-check", action="store_true",
+                   help="do not look up in AWS, before starting, whether resources ecsp names itself already "
+                   "exist outside its stacks (Copilot's, say)")
     _deploy_role(p)
     p.add_argument("--like", metavar="ENV",
                    help="--env names a new preview environment, with the settings of environment ENV")
@@ -259,7 +268,8 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
                              deploy_role=getattr(args, "deploy_role", None), like=getattr(args, "like", None),
                              ttl=getattr(args, "ttl", None),
                              delete_data=project.name if getattr(args, "delete_data", None) is not None else None,
-                             follow=getattr(args, "follow", True), policy_packs=getattr(args, "policy_packs", []))
+                             follow=getattr(args, "follow", True), policy_packs=getattr(args, "policy_packs", []),
+                             check_names=not getattr(args, "skip_name_check", False))
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view(diff=reporter.diff)  # per resource, with the properties that differ
         if changes is not None:

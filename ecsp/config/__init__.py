@@ -128,7 +128,14 @@ from ecsp.config.service import (
 )
 from ecsp.config.storage import EFS_ACCESS_POINT_PATTERN, EFS_ID_PATTERN, Efs, EfsConfig, StorageConfig, VolumeConfig
 from ecsp.config.task import DEFAULT_CPU, DEFAULT_MEMORY, ImageConfig, TaskBlock
-from ecsp.config.task_containers import Container, Mount, container_problems, dependency_cycle, task_containers
+from ecsp.config.task_containers import (
+    Container,
+    Mount,
+    container_problems,
+    dependency_cycle,
+    task_containers,
+    traffic_target,
+)
 from ecsp.config.types import (
     ACCOUNT_PATTERN,
     BUCKET_PATTERN,
@@ -345,6 +352,7 @@ __all__ = [
     "secret_kind",
     "subscriptions_name_published_topics",
     "task_containers",
+    "traffic_target",
     "type_problems",
     "type_with",
 ]

@@ -18,7 +18,7 @@ from ecsp.config.fields import Capability, Merge, Setting
 from ecsp.config.needs import Feature, Need
 from ecsp.config.storage import StorageConfig, VolumeConfig
 from ecsp.config.types import CONTAINER_NAME_PATTERN, ImageUri, MountPath
-from ecsp.config.variables import Secrets, Variables, both_ways, stringify
+from ecsp.config.variables import RegistryCredentials, Secrets, Variables, both_ways, stringify
 
 LOG_ROUTER = "log_router"  # the FireLens container's name (reserved for it)
 FLUENT_BIT_IMAGE = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
@@ -82,6 +82,9 @@ class SidecarConfig(ContainerSettings):
     """An extra container in the application's task; it shares the task's network, logging and secrets rules."""
 
     image: ImageUri = Field(description="An existing image URI.", examples=["public.ecr.aws/datadog/agent:7"])
+    credentials: RegistryCredentials | None = Field(
+        None, description="For an image in a private registry: the ARN of the Secrets Manager secret holding its "
+        "username and password (the execution role may read it).")
     port: int | None = Field(None, ge=1, le=65535, description="Container port (unique within the task).")
     essential: bool = Field(True, description="Whether the task stops when this container stops (as Copilot: yes).")
     variables: Variables = Field(default_factory=dict, description="Environment variables.")

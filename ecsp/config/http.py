@@ -52,7 +52,7 @@ class HttpBlock(Model):
     path: Annotated[UrlPath, Setting(HTTP, why="the load balancer routes a path only to web applications",
                                      stand_in=_unique_path, stand_in_overrides=True)] = Field(
         "/", max_length=120, description="URL path prefix routed to the application; '/' for at most one "
-        "application.")
+        "application without host names (a domain or aliases tell the others apart).")
     healthcheck: Annotated[HealthCheckConfig, Setting(
         HTTP, Merge.BY_FIELD, why="the load balancer checks only web applications (container_healthcheck checks "
         "any kind from inside its container)")] = Field(
@@ -66,3 +66,8 @@ class HttpBlock(Model):
         description="Extra host names of the application: names under <env>.<project>.<domain> get DNS records "
         "and the environment's certificate; others need a certificate in the environment's certificates.",
         examples=[["www.example.com"]])
+    target_container: Annotated[str | None, Setting(
+        HTTP, why="only web applications receive the load balancer's requests")] = Field(
+        None, min_length=1, description="The container the load balancer sends requests to: a sidecar with a port "
+        "(e.g. a proxy in front of the application); default the application's own container and port.",
+        examples=["nginx"])

@@ -34,7 +34,8 @@ def check_project(
     errors = overrides_name_known_environments(applications, known)
     resolved, resolution_errors = resolve_applications(environments, applications)
     errors += resolution_errors
-    errors += paths_unique_per_environment(environments, applications, resolved)
+    errors += paths_unique_per_environment(environments, applications, resolved,
+                                           has_domain=project is not None and project.domain is not None)
     errors += needs_are_met(environments, applications, resolved)
     errors += subscriptions_name_published_topics(environments, applications, resolved)
     if project is not None:
@@ -64,32 +65,44 @@ def overrides_name_known_environments(
 
 def paths_unique_per_environment(
     environments: Mapping[str, EnvironmentConfig], applications: Mapping[str, ApplicationSpec],
-    resolved: Resolved,
+    resolved: Resolved, *, has_domain: bool = False,
 ) -> list[FieldError]:
-    """Each path is routed to one application per load balancer (so at most one takes '/')."""
+    """Each path is routed to one application per load balancer; the root path '/' to several only when host
+    names tell them apart (each has its own with a domain, or aliases), all but at most one of them."""
     errors = []
     for env in environments:
         seen: dict[str, str] = {}
+        hostless_root: str | None = None
         for app, cfg in applications.items():
             # Only applications behind the load balancer have a rule on it (the others may not set a path).
             if (env, app) not in resolved or not resolved[(env, app)].has(Capability.HTTP):
                 continue
-            path = resolved[(env, app)].path
-            if path not in seen:
+            settings = resolved[(env, app)]
+            path = settings.path
+            if path == "/":
+                if has_domain or settings.aliases:
+                    continue  # its rules match its host names: another root application's do not meet them
+                if hostless_root is None:
+                    hostless_root = app
+                    continue
+                first = hostless_root
+            elif path not in seen:
                 seen[path] = app
                 continue
-            first = seen[path]
+            else:
+                first = seen[path]
             where = field_path(cfg, env, "path", app)
             overridden = is_overridden(cfg, env, "path") or is_overridden(applications[first], env, "path")
             in_env = f" in environment '{env}'" if overridden else ""
             if path != "/":
                 message = f"'{path}' is already the path of application '{first}'{in_env}; give '{app}' its own path"
             elif is_set(cfg, env, "path"):
-                message = (f"only one application may use the root path '/', and '{first}' already does{in_env}; "
-                           f"give '{app}' its own path, e.g. /{app}")
+                message = (f"only one application without host names may use the root path '/', and '{first}' "
+                           f"already does{in_env}; give '{app}' its own path, e.g. /{app}, or aliases (the host "
+                           "names that reach it)")
             else:
                 message = (f"'{app}' has no path, so it gets the root path '/', which '{first}' already uses"
-                           f"{in_env}; set path, e.g. path: /{app}")
+                           f"{in_env}; set path, e.g. path: /{app}, or aliases (the host names that reach it)")
             errors.append(FieldError(where, message))
     return errors
 

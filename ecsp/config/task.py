@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -13,7 +12,7 @@ from ecsp.config.base import FieldError, Hint, Model, or_list, quoted_list
 from ecsp.config.fields import Capability, Merge, Setting
 from ecsp.config.needs import Feature, Need
 from ecsp.config.types import LOG_RETENTION_DAYS, retention_problem
-from ecsp.config.variables import SECRETSMANAGER_ARN_PATTERN, TaskSecrets, TaskVariables, stringify
+from ecsp.config.variables import RegistryCredentials, TaskSecrets, TaskVariables, stringify
 
 DEFAULT_CPU = 256
 DEFAULT_MEMORY = 512
@@ -29,18 +28,10 @@ class ImageConfig(Model):
     dockerfile: str | None = Field(None, description="Dockerfile path inside the build context.")
     args: dict[str, str] = Field(default_factory=dict, description="Docker build arguments.")
     target: str | None = Field(None, min_length=1, description="The build stage to build (docker build --target).")
-    credentials: str | None = Field(
+    credentials: RegistryCredentials | None = Field(
         None, description="A private registry's credentials: the ARN of a Secrets Manager secret holding "
         "{username, password} (the execution role may read it).",
         examples=["arn:aws:secretsmanager:us-west-2:111111111111:secret:dockerhub-AbCdEf"])
-
-    @field_validator("credentials")
-    @classmethod
-    def _credentials(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(SECRETSMANAGER_ARN_PATTERN, v):
-            raise ValueError(f"'{v}' is not a Secrets Manager secret ARN; use "
-                             "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME")
-        return v
 
     @field_validator("args", mode="before")
     @classmethod

@@ -48,6 +48,7 @@ class Container:
     name: str
     at: Loc
     image: str | None = None
+    credentials: str | None = None  # the Secrets Manager secret ECS logs in to the image's registry with
     essential: bool = True
     port: int | None = None
     variables: Mapping[str, str] | None = None
@@ -59,7 +60,6 @@ class Container:
     log_options: Mapping[str, str] | None = None
     router: FireLensConfig | None = None
     init_process: bool = False
-    credentials: str | None = None
 
 
 def task_containers(settings: ResolvedApplication, app: str) -> list[Container]:
@@ -77,13 +77,23 @@ def task_containers(settings: ResolvedApplication, app: str) -> list[Container]:
         containers.append(Container(LOG_ROUTER, ("logging", "firelens"), image=firelens.image, router=firelens))
     for name, sidecar in sorted(settings.sidecars.items()):
         containers.append(Container(
-            name, ("sidecars", name), image=sidecar.image, essential=sidecar.essential, port=sidecar.port,
+            name, ("sidecars", name), image=sidecar.image, credentials=sidecar.credentials,
+            essential=sidecar.essential, port=sidecar.port,
             variables=sidecar.variables, secrets=sidecar.secrets, depends_on=sidecar.depends_on,
             healthcheck=sidecar.healthcheck,
             mounts=tuple(Mount(volume, path, volumes[volume].read_only)
                          for volume, path in sorted(sidecar.mount_points.items()) if volume in volumes),
             settings=ContainerSettings.of(sidecar), log_options=log_options))
     return containers
+
+
+def traffic_target(settings: ResolvedApplication, app: str) -> tuple[str, int | None]:
+    """The container the load balancer sends requests to, and its port: the application's own, or the sidecar
+    ``target_container`` names."""
+    target = settings.target_container
+    if target is None or target == app or target not in settings.sidecars:
+        return app, settings.port
+    return target, settings.sidecars[target].port
 
 
 def container_problems(settings: ResolvedApplication, app: str) -> list[FieldError]:
@@ -110,6 +120,18 @@ def container_problems(settings: ResolvedApplication, app: str) -> list[FieldErr
                                      else f"the port of sidecar '{container.name}'")
     errors += _dependency_problems(containers)
     errors += _mount_problems(settings)
+    target = settings.target_container
+    if target is not None and target != app:
+        sidecar = settings.sidecars.get(target)
+        if sidecar is None:
+            close = difflib.get_close_matches(target, list(settings.sidecars), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else \
+                f"sidecars: {', '.join(settings.sidecars)}" if settings.sidecars else "add it under sidecars"
+            errors.append(FieldError(("target_container",), f"there is no sidecar '{target}' to send requests to; "
+                                                            f"{hint}"))
+        elif sidecar.port is None:
+            errors.append(FieldError(("target_container",), f"sidecar '{target}' has no port for the load balancer "
+                                                            "to send requests to; give it a port"))
     return errors
 
 

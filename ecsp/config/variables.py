@@ -81,6 +81,15 @@ def _references_valid(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _registry_credentials(ref: str) -> str:
+    if not re.fullmatch(SECRETSMANAGER_ARN_PATTERN, ref):
+        raise ValueError(f"'{ref}' is not a Secrets Manager secret ARN; use "
+                         "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME")
+    return ref
+
+
+# The secret ECS logs in to a private registry with (its username and password), to pull an image.
+RegistryCredentials = Annotated[str, AfterValidator(_registry_credentials)]
 # Environment variables and secrets by name; YAML's numbers and booleans are written as text first.
 Variables = Annotated[dict[str, str], BeforeValidator(stringify), AfterValidator(_names_valid)]
 Secrets = Annotated[dict[str, str], BeforeValidator(stringify), AfterValidator(_references_valid)]

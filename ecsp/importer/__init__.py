@@ -6,15 +6,15 @@
     for note in result.notes:   # every field that was dropped, refused or converted
         print(note)
 
-Modules: :mod:`.workspace` reads the folder, :mod:`.workload` and :mod:`.environment` map one manifest in
-one environment, :mod:`.factor` folds environments into base + overrides, :mod:`.writer` writes
-the commented YAML. Nothing here writes files or calls AWS except ``from_aws`` (SSM reads).
+Modules: :mod:`.workspace` reads the folder, :mod:`.application` imports one workload (mapped
+in each environment by :mod:`.workload`), :mod:`.environment` maps an environment manifest,
+:mod:`.factor` folds environments into base + overrides, :mod:`.writer` writes the commented
+YAML. Nothing here writes files or calls AWS except ``from_aws`` (reads only).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,22 +23,17 @@ from typing import Any
 
 from ecsp import naming
 from ecsp.config import name_problem
-from ecsp.errors import UsageError
-from ecsp.importer import convert, schema, transform_stub, writer
+from ecsp.errors import ConfigError, ConfigProblem, UsageError
+from ecsp.importer import beside, runtime, schema, transform_stub, writer
+from ecsp.importer.application import Imported, Names, Refused, import_workload, relative, shorter, typos
 from ecsp.importer.data import import_addons
 from ecsp.importer.environment import map_environment
-from ecsp.importer.factor import factor
-from ecsp.importer.fields import COPILOT_TYPES, Env, Mapped, Note, WorkloadContext, dotted
-from ecsp.importer.workload import map_workload
-from ecsp.importer.workspace import Manifest, Workload, Workspace
+from ecsp.importer.fields import Env, Mapped, Note
+from ecsp.importer.live import LiveApp
+from ecsp.importer.workspace import Workspace
 
-__all__ = ["EnvSpec", "ImportResult", "Note", "import_copilot", "parse_env"]
+__all__ = ["EnvSpec", "ImportResult", "Note", "import_copilot", "parse_env", "parse_rename"]
 
-APP_ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "healthcheck", "cpu", "memory",
-             "platform", "count",
-             "capacity", "exec", "placement", "connect", "publish", "subscribe", "queue", "schedule", "timeout",
-             "retries", "variables", "secrets", "link", "security_groups", "managed_policies", "addons", "sidecars",
-             "logging", "log_retention", "storage", "deployment", "deregistration_delay")
 NAT = "per-az"  # Copilot put one NAT gateway in each public subnet when a service asked for private placement
 _ACCOUNT = re.compile(r"\d{12}")
 
@@ -69,6 +64,15 @@ def parse_env(text: str) -> EnvSpec:
     return EnvSpec(name, region or None, account or None, profile or None)
 
 
+def parse_rename(text: str) -> tuple[str, str]:
+    """``--rename OLD=NEW``: a Copilot service or environment and its name in ecsp.yaml."""
+    old, sep, new = text.partition("=")
+    if not sep or not old or not new:
+        raise UsageError(f"--rename {text}: expected OLD=NEW",
+                         fix="e.g. --rename customer-notifications-service=notifications")
+    return old, new
+
+
 @dataclass
 class ImportResult:
     """The imported project: its text, its data, and what happened to each Copilot field."""
@@ -77,15 +81,43 @@ class ImportResult:
     document: dict[str, Any]
     notes: list[Note]
     applications: list[str]
-    refused: list[str]
+    refused: list[str]  # workloads not imported
     environments: list[str]
     workspace: Path = field(default_factory=Path)
+    refused_environments: list[str] = field(default_factory=list)
+    # What validating the written text found (it should be nothing; anything here is a bug to report).
+    problems: list[ConfigProblem] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)  # with from_aws: what is reused, new, and Copilot's
+    live: LiveApp | None = None  # with from_aws: Copilot's stacks as read
     # Files to write next to ecsp.yaml, by name (the transform stub for taskdef_overrides).
     files: dict[str, str] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[Note]:
         return [n for n in self.notes if n.level == "warn"]
+
+    @property
+    def refusals(self) -> list[Note]:
+        """Everything refused: workloads, fields of imported ones, environments."""
+        return [n for n in self.notes if n.level == "refuse"]
+
+    @property
+    def complete(self) -> bool:
+        """Nothing was refused or dropped and the file validates (warnings and notes allowed)."""
+        return not self.refusals and not self.problems
+
+    def incomplete_because(self) -> str:
+        """What makes the import incomplete, in one line ("" when it is complete)."""
+        parts = []
+        if self.refused:
+            parts.append(f"refused {', '.join(self.refused)}")
+        if self.refused_environments:
+            parts.append(f"refused environment{'s' if len(self.refused_environments) > 1 else ''} "
+                         f"{', '.join(self.refused_environments)}")
+        if self.problems:
+            parts.append(f"the written file does not validate ({len(self.problems)} problem"
+                         f"{'s' if len(self.problems) > 1 else ''})")
+        return "; ".join(parts)
 
 
 def import_copilot(
@@ -97,6 +129,7 @@ def import_copilot(
     account: str | None = None,
     domain: str | None = None,
     variables: Mapping[str, str] | None = None,
+    renames: Mapping[str, str] | Sequence[str] = (),
     from_aws: bool = False,
     profile: str | None = None,
     endpoint_url: str | None = None,
@@ -107,13 +140,17 @@ def import_copilot(
     ``environments`` give each environment's region, account and profile (Copilot keeps them
     outside the manifests); with ``from_aws`` they are read from Copilot's SSM parameters, and
     the flags win where both say something. ``variables`` give the shell variables
-    (``${IMAGE_TAG}``) that Copilot read from whoever deployed. ``output`` is where ecsp.yaml
-    will be written (default: the workspace root), so build paths can be made relative to it.
+    (``${IMAGE_TAG}``) that Copilot read from whoever deployed. ``renames`` (``{OLD: NEW}`` or
+    ``["OLD=NEW"]``) give services and environments new names in ecsp.yaml (names longer than
+    ecsp's limits must be renamed). ``name`` is the ecsp project's name, and Copilot's
+    application's when ``copilot/.workspace`` is missing. ``output`` is where ecsp.yaml will be
+    written (default: the workspace root), so build paths can be made relative to it.
     """
     from ecsp.importer import workspace as workspaces
 
-    ws = workspaces.read(directory)
+    ws = workspaces.read(directory, application=name)
     given = [parse_env(e) if isinstance(e, str) else e for e in environments]
+    renamed = dict(parse_rename(r) for r in renames) if not isinstance(renames, Mapping) else dict(renames)
     project = name or ws.application
     problem = name_problem("project", project, naming.MAX_PROJECT)
     if problem:
@@ -123,40 +160,73 @@ def import_copilot(
         from ecsp.importer.aws import read_app
 
         app_info = read_app(ws.application, region=region, profile=profile, endpoint_url=endpoint_url)
+    _check_renames(ws, renamed, given, app_info)
     out_dir = Path(output).parent if output is not None else ws.root
     project_notes: list[Note] = []
-    envs = _environments(ws, given, app_info, region, project_notes)
+    if not (ws.summary.is_file()):
+        project_notes.append(Note("note", "project.name", f"{ws.show(ws.summary)} is missing; the Copilot "
+                                  f"application is {ws.application} (--name)", f"{ws.show(ws.copilot)}/"))
+    envs, refused_envs = _environments(ws, given, app_info, region, renamed, project_notes)
     home = region or (app_info.region if app_info else None) or envs[0][1].region
     if home is None:
         raise UsageError("no region for the project", fix="pass --region")
     if region is None and app_info is None:
         project_notes.append(Note("note", "project.region", f"project.region is {home}, the region of environment "
                                   f"{envs[0][0].name}; pass --region to choose another"))
-    env_mapped = {env.name: _environment(ws, env.name) for env, _ in envs}
-    domain = domain or (app_info.domain if app_info else None)
-    envs = [(dataclasses.replace(env, zone=naming.environment_zone(project, env.name, domain) if domain else None,
-                                 certificates=bool(env_mapped[env.name][1].fields.get("certificates"))), spec)
-            for env, spec in envs]
+    env_mapped = {env.name: _environment(ws, env) for env, _ in envs}
+    live = None
+    copilot_domain = app_info.domain if app_info else None
+    if from_aws:
+        from ecsp.importer.live import read_stacks, regions_of
+
+        live = read_stacks(ws.application, regions_of((env.region, spec.profile) for env, spec in envs),
+                           endpoint_url=endpoint_url)
+        if copilot_domain and not domain:
+            # ecsp's zones would be Copilot's (<app>.<domain>, <env>.<app>.<domain>): keep Copilot's names as
+            # aliases instead, served with Copilot's certificates, until Copilot is retired.
+            project_notes.append(Note("note", "project.domain", f"project.domain is not set: Copilot's zones "
+                                      f"{ws.application}.{copilot_domain} and <env>.{ws.application}.{copilot_domain} "
+                                      "keep serving its host names, which the web applications keep as aliases; "
+                                      "pass --domain to give ecsp zones of its own", ""))
+    else:
+        domain = domain or copilot_domain
+    for env, _ in envs:
+        stack = live.environment(env.copilot_name) if live else None
+        if live is not None and stack is not None:
+            mapped = env_mapped[env.name]
+            mapped[1].notes += beside.environment_fields(mapped[1].fields, stack,
+                                                         live.load_balancers.get(env.copilot_name), mapped[0] or "")
+    envs = [(dataclasses.replace(
+        env, zone=naming.environment_zone(project, env.name, domain) if domain else None,
+        certificates=bool(env_mapped[env.name][1].fields.get("certificates")),
+        copilot_domain=copilot_domain if live and _has_subdomain(live, env.copilot_name) else None), spec)
+        for env, spec in envs]
     known = [env.name for env, _ in envs]
-    apps: dict[str, Any] = {}
-    refused: list[str] = []
-    imported: list[str] = []
+    names = Names(project, ws.application, {k: v for k, v in renamed.items() if k not in ws.environments})
+    apps: dict[str, Imported | Refused] = {}
     placements: dict[str, set[str]] = {e: set() for e in known}
     backlog: dict[str, set[str]] = {e: set() for e in known}  # workers scaling on queue_delay
     data_entries: dict[str, Any] = {}
     environment_addons = _environment_addons(ws, out_dir, data_entries, project_notes)
     for workload in ws.workloads:
-        entry, ok, per_env = _workload(ws, workload, project, [env for env, _ in envs], out_dir, dict(variables or {}),
-                                       data_entries)
-        apps[workload.name] = entry
-        (imported if ok else refused).append(workload.name)
-        if ok:
-            for env_name, app_fields in per_env.items():
+        entry = import_workload(ws, workload, names, [env for env, _ in envs], out_dir, dict(variables or {}),
+                                data_entries)
+        apps[entry.name] = entry
+        if isinstance(entry, Imported):
+            for env_name, app_fields in entry.per_env.items():
                 if app_fields.get("placement") == "private":
-                    placements[env_name].add(workload.name)
+                    placements[env_name].add(entry.name)
                 count = app_fields.get("count")
                 if isinstance(count, dict) and count.get("queue_delay"):
-                    backlog[env_name].add(workload.name)
+                    backlog[env_name].add(entry.name)
+    _refuse_subscribers_of_refused(ws, apps)
+    imported = {a.copilot_name: a for a in apps.values() if isinstance(a, Imported)}
+    ports = {name: (a.name, next((f["port"] for f in a.per_env.values() if f.get("port")), None))
+             for name, a in imported.items()}
+    for workload in ws.workloads:
+        found = imported.get(str(workload.manifest.data.get("name", workload.name)))
+        if found is not None:
+            found.add_notes(runtime.local_name_notes(workload.manifest, ws.application, ports))
     project_notes += _project_notes(ws)
 
     document: dict[str, Any] = {"project": {"name": project, "region": home}}
@@ -196,6 +266,8 @@ def import_copilot(
         fields = {k: fields[k] for k in ("region", "account", "profile", "network", "container_insights",
                                          "certificates", "access_logs") if k in fields}
         source = [f"from {mapped[0]}"] if mapped[0] else ["no manifest in the workspace"]
+        if env.copilot:
+            source.append(f"note: environment {env.copilot} is imported as {env.name} (--rename)")
         environments_doc[env.name] = writer.Commented(fields, above=source + [n.comment for n in mapped[1].notes])
     document["environments"] = environments_doc
     if data_entries:
@@ -204,12 +276,17 @@ def import_copilot(
         document["addons"] = environment_addons
     document["applications"] = apps
     notes = about_flags + project_notes + [n for _, m in env_mapped.values() for n in m.notes]
-    notes += [n for entry in apps.values() for n in getattr(entry, "notes", [])]
+    notes += [n for entry in apps.values() for n in entry.notes]
     plain = _plain(document)
-    text = writer.dump(_sections(document, about_flags, project_notes), header=_header(ws, project))
+    text = writer.dump(_sections(document, about_flags, project_notes), header=_header(ws))
     stubs = _taskdef_overrides(ws)
     files = {transform_stub.FILE: transform_stub.stub(stubs)} if stubs else {}
-    return ImportResult(text, plain, notes, imported, refused, known, ws.root, files)
+    target = Path(output) if output is not None else ws.root / "ecsp.yaml"
+    report = beside.report(live, {e.copilot_name: e.name for e, _ in envs},
+                           {a.copilot_name: a.name for a in apps.values() if isinstance(a, Imported)}) if live else []
+    return ImportResult(text, plain, notes, [a.name for a in apps.values() if isinstance(a, Imported)],
+                        [a.name for a in apps.values() if isinstance(a, Refused)], known, ws.root,
+                        refused_envs, _problems(text, target, out_dir), report, live, files)
 
 
 def _taskdef_overrides(ws: Workspace) -> dict[str, tuple[str, dict[str, list[Any]]]]:
@@ -229,13 +306,87 @@ def _taskdef_overrides(ws: Workspace) -> dict[str, tuple[str, dict[str, list[Any
     return found
 
 
+def _environment_addons(ws: Workspace, out_dir: Path, data_entries: dict[str, Any],
+                        notes: list[Note]) -> str | None:
+    """The environment addons: data entries (storage init templates), else the folder deployed as it is."""
+    if not ws.environment_addons:
+        return None
+    folder = ws.environment_addons[0].parent
+    found = import_addons(folder, shown=str(ws.show(folder)), source=relative(folder, out_dir), workload=None)
+    data_entries.update(found.data)
+    notes += found.notes
+    return found.addons
+
+
+def _refuse_subscribers_of_refused(ws: Workspace, apps: dict[str, Imported | Refused]) -> None:
+    """Refuse each worker subscribed to a topic of a refused service (and so on, for its own topics): its
+    queue would receive nothing, and ecsp.yaml would name an application it does not have."""
+    changed = True
+    while changed:
+        changed = False
+        refused = {name for name, entry in apps.items() if isinstance(entry, Refused)}
+        for name, entry in list(apps.items()):
+            if not isinstance(entry, Imported):
+                continue
+            publishers = sorted({str(s.get("app")) for fields in entry.per_env.values()
+                                 for s in fields.get("subscribe") or [] if isinstance(s, Mapping)} & refused)
+            if not publishers:
+                continue
+            manifest = next(w.manifest for w in ws.workloads
+                            if str(w.manifest.data.get("name", w.name)) == entry.copilot_name)
+            note = Note("refuse", "subscribe", f"subscribe.topics names {' and '.join(publishers)}, which "
+                        f"{'is' if len(publishers) == 1 else 'are'} not imported (refused above), so its queue "
+                        f"would receive nothing; import {publishers[0]} first, or remove the subscription",
+                        manifest.where(("subscribe", "topics")))
+            lines = [f"refused: {manifest.path} ({manifest.data.get('type')}) is not imported:", f"  {note.comment}"]
+            apps[name] = Refused(name, lines, [note])
+            changed = True
+
+
+def _has_subdomain(live: LiveApp, env: str) -> bool:
+    """Whether Copilot's environment ``env`` has a zone of its own (the application has a domain)."""
+    stack = live.environment(env)
+    return stack is not None and bool(stack.outputs.get("EnvironmentSubdomain"))
+
+
+def _problems(text: str, target: Path, folder: Path) -> list[ConfigProblem]:
+    """What ecsp's own loader says about the written text (build contexts relative to ``folder``)."""
+    from ecsp.loader import loads
+
+    try:
+        loads(text, str(target), root=folder if folder.is_dir() else None)
+    except ConfigError as e:
+        return list(e.problems)
+    return []
+
+
+def _check_renames(ws: Workspace, renames: Mapping[str, str], given: list[EnvSpec], app_info: Any) -> None:
+    """Every --rename names a service or environment of the workspace and a valid new name."""
+    services = {str(w.manifest.data.get("name", w.name)) for w in ws.workloads}
+    envs = set(ws.environments) | {g.name for g in given} | set(app_info.environments if app_info else ())
+    for old, new in renames.items():
+        if old not in services and old not in envs:
+            raise UsageError(f"--rename {old}={new}: there is no service or environment {old} in "
+                             f"{ws.show(ws.copilot)}", fix=f"services: {', '.join(sorted(services)) or 'none'}; "
+                             f"environments: {', '.join(sorted(envs)) or 'none'}")
+        what = "environment" if old in envs else "application"
+        limit = naming.MAX_ENVIRONMENT if old in envs else naming.MAX_APPLICATION
+        problem = name_problem(what, new, limit)
+        if problem:
+            raise UsageError(f"--rename {old}={new}: {problem}", fix=f"choose another name for {old}")
+    taken = [new for new in renames.values() if list(renames.values()).count(new) > 1 or new in services - set(renames)]
+    if taken:
+        raise UsageError(f"--rename: {taken[0]} would name two services", fix="choose names no other service has")
+
+
 # --------------------------------------------------------------------------- environments
 
 
 def _environments(ws: Workspace, given: list[EnvSpec], app_info: Any, region: str | None,
-                  notes: list[Note]) -> list[tuple[Env, EnvSpec]]:
+                  renames: Mapping[str, str], notes: list[Note]) -> tuple[list[tuple[Env, EnvSpec]], list[str]]:
+    """The environments to import (named as in ecsp.yaml), and those refused for their names."""
     names = list(ws.environments)
-    names += [g.name for g in given if g.name not in names]
+    names += [g.name for g in given if g.name not in names and g.name not in renames.values()]
     if app_info is not None:
         names += [n for n in app_info.environments if n not in names]
     if not names:
@@ -243,35 +394,49 @@ def _environments(ws: Workspace, given: list[EnvSpec], app_info: Any, region: st
                          fix="name each with --env NAME=REGION[:ACCOUNT], or read them with --from-aws")
     flags = {g.name: g for g in given}
     out: list[tuple[Env, EnvSpec]] = []
-    lacking = []
-    for env in names:
-        spec = flags.get(env, EnvSpec(env))
-        ssm_region, ssm_account = app_info.environments.get(env, (None, None)) if app_info else (None, None)
+    lacking: list[str] = []
+    refused: list[str] = []
+    for copilot in names:
+        env = renames.get(copilot, copilot)
+        # --env may name the environment either way.
+        spec = flags.get(copilot) or flags.get(env) or EnvSpec(env)
+        problem = name_problem("environment", env, naming.MAX_ENVIRONMENT)
+        if problem:
+            manifest = ws.environments.get(copilot)
+            fix = (f"pass --rename {copilot}={shorter(copilot, naming.MAX_ENVIRONMENT)} (or another name)"
+                   if env == copilot else f"choose another NEW in --rename {copilot}=NEW")
+            notes.append(Note("refuse", "environment", f"environment {copilot} is not imported: {problem}; {fix}",
+                              manifest.where(("name",)) if manifest else ""))
+            refused.append(copilot)
+            continue
+        ssm_region, ssm_account = app_info.environments.get(copilot, (None, None)) if app_info else (None, None)
         env_region = spec.region or ssm_region
         if env_region is None and region is not None:
             env_region = region
             notes.append(Note("note", f"environments.{env}", f"environment {env}'s region is --region {region}; "
                               f"pass --env {env}=REGION to choose another"))
         if env_region is None:
-            lacking.append(env)
-        problem = name_problem("environment", env, naming.MAX_ENVIRONMENT)
-        if problem:
-            raise UsageError(f"environment {env}: {problem}", fix="rename the environment in Copilot first, or "
-                             "import without it")
-        out.append((Env(env, env_region, spec.account or ssm_account), spec))
+            lacking.append(copilot)
+        out.append((Env(env, env_region, spec.account or ssm_account, copilot if copilot != env else ""), spec))
     if lacking:
         flags_text = " ".join(f"--env {e}=REGION" for e in lacking)
         raise UsageError(f"Copilot keeps environments' regions outside the manifests, and none is known for "
                          f"{', '.join(lacking)}", fix=f"pass {flags_text} (add :ACCOUNT for Secrets Manager "
                          "secrets), --region for all of them, or --from-aws to read Copilot's SSM parameters")
-    return out
+    if not out:
+        raise UsageError(f"no environment of {ws.show(ws.copilot)} can be imported ({', '.join(refused)})",
+                         fix=" ".join(f"--rename {e}={shorter(e, naming.MAX_ENVIRONMENT)}" for e in refused))
+    return out, refused
 
 
-def _environment(ws: Workspace, env: str) -> tuple[str | None, Mapped]:
-    manifest = ws.environments.get(env)
+def _environment(ws: Workspace, env: Env) -> tuple[str | None, Mapped]:
+    manifest = ws.environments.get(env.copilot_name)
     if manifest is None:
         return None, Mapped()
-    notes, skip = _typos(manifest, schema.ENVIRONMENT, f"environment {env}")
+    if not manifest.data:
+        return str(manifest.path), Mapped(notes=[Note("note", "manifest", f"{manifest.path} is empty: the "
+                                                      "environment gets ecsp's defaults", str(manifest.path))])
+    notes, skip = typos(manifest, schema.ENVIRONMENT, f"environment {env.name}")
     copilot_type = manifest.data.get("type")
     if copilot_type != "Environment":
         notes.append(Note("warn", "type", f"type is {copilot_type!r}, not Environment; read as an environment anyway",
@@ -279,169 +444,6 @@ def _environment(ws: Workspace, env: str) -> tuple[str | None, Mapped]:
     mapped = map_environment(manifest.data, manifest.where, skip)
     mapped.notes[:0] = notes
     return str(manifest.path), mapped
-
-
-# --------------------------------------------------------------------------- workloads
-
-
-def _workload(ws: Workspace, workload: Workload, project: str, envs: list[Env], out_dir: Path,
-              given: dict[str, str], data_entries: dict[str, Any]) -> tuple[Any, bool, dict[str, dict[str, Any]]]:
-    """The application entry (or the comment of a refused one), whether it was imported, and its fields per env."""
-    manifest = workload.manifest
-    data = manifest.data
-    source = f"from {manifest.path}"
-    copilot_type = data.get("type")
-    name = data.get("name", workload.name)
-
-    def refused(*notes: Note) -> tuple[Any, bool, dict[str, dict[str, Any]]]:
-        lines = [f"refused: {manifest.path} ({copilot_type}) is not imported:"] + [f"  {n.comment}" for n in notes]
-        return _Refused(lines, list(notes)), False, {}
-
-    if copilot_type in ("Request-Driven Web Service", "Static Site"):
-        what = ("runs on App Runner, which ecsp does not create; re-create it as a Load Balanced Web Service "
-                "(an ecsp web application) by hand, or keep it in Copilot") if copilot_type.startswith("Request") else (
-                "is an S3 bucket behind CloudFront, which ecsp does not create; keep it in Copilot or host the "
-                "files elsewhere")
-        return refused(Note("refuse", "type", f"type {copilot_type} {what}", manifest.where(("type",))))
-    if copilot_type not in COPILOT_TYPES:
-        import difflib
-
-        close = difflib.get_close_matches(str(copilot_type), schema.WORKLOAD_TYPES, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"Copilot's types are {', '.join(schema.WORKLOAD_TYPES)}"
-        return refused(Note("refuse", "type", f"type {copilot_type!r} is not a Copilot workload type; {hint}",
-                            manifest.where(("type",))))
-    app = str(name)
-    problem = name_problem("application", app, naming.MAX_APPLICATION)
-    if problem:
-        return refused(Note("refuse", "name", f"name {problem}; rename the service (its folder and name:) and "
-                                              "import again", manifest.where(("name",))))
-    patches = [p for p in workload.overrides]
-    if patches:
-        shown = ", ".join(str(ws.show(p)) for p in patches)
-        return refused(Note("refuse", "overrides", f"overrides {shown} patch the CloudFormation template Copilot "
-                                                   "generated; ecsp builds its stacks its own way, so the patched "
-                                                   "behaviour would be lost: port them to ecsp fields first",
-                            str(ws.show(patches[0]))))
-
-    notes, skip = _typos(manifest, schema.workload(copilot_type), f"service {app}")
-    overrides = data.get("environments") or {}
-    known = {e.name for e in envs}
-    for env in overrides if isinstance(overrides, dict) else []:
-        if env not in known:
-            notes.append(Note("warn", f"environments.{env}", f"environments.{env} overrides an environment that is "
-                                                            f"not imported ({', '.join(sorted(known))}); dropped",
-                              manifest.where(("environments", env))))
-    base = {k: v for k, v in data.items() if k != "environments"}
-    addon_outputs = tuple(o for path in workload.addons for o in _addon_outputs(path))
-    per_env: dict[str, dict[str, Any]] = {}
-    per_env_notes: dict[str, list[Note]] = {}
-    for env in envs:
-        override = overrides.get(env.name) if isinstance(overrides, dict) else None
-        effective = convert.merge(base, override if isinstance(override, dict) else None)
-        missing: set[str] = set()
-        effective = convert.interpolate(effective, {"COPILOT_APPLICATION_NAME": project,
-                                                    "COPILOT_ENVIRONMENT_NAME": env.name}, given, missing)
-        ctx = WorkloadContext(project, app, copilot_type, env, ws.root, out_dir, addon_outputs)
-
-        def where(loc: tuple[str | int, ...], env_name: str = env.name) -> str:
-            line = manifest.line(("environments", env_name, *loc))
-            return f"{manifest.path}:{line}" if line is not None else manifest.where(loc)
-
-        mapped = map_workload(effective, ctx, where, skip)
-        for variable in sorted(missing):
-            mapped.notes.append(Note("refuse", f"${{{variable}}}", f"${{{variable}}} came from the shell of whoever "
-                                     f"ran `copilot deploy`; pass --var {variable}=VALUE", manifest.where()))
-        per_env[env.name] = mapped.fields
-        per_env_notes[env.name] = mapped.notes
-    notes += _merge_notes(per_env_notes, [e.name for e in envs])
-    if workload.addons:
-        folder = workload.addons[0].parent
-        found = import_addons(folder, shown=str(ws.show(folder)), source=_relative(folder, out_dir), workload=app,
-                              taken=data_entries)
-        notes += found.notes
-        for fields in per_env.values():
-            if found.link:
-                fields["link"] = list(found.link)
-            if found.addons:
-                fields["addons"] = found.addons
-    else:
-        found = None
-    if any(n.level == "refuse" for n in notes):
-        return refused(*[n for n in notes if n.level == "refuse"], *[n for n in notes if n.level != "refuse"])
-    if found is not None:
-        data_entries.update(found.data)
-    plain_first = [e.name for e in envs if not (isinstance(overrides, dict) and overrides.get(e.name))]
-    fields = factor(per_env, APP_ORDER, plain_first)
-    entry = writer.Commented(fields, above=[f"{source} ({copilot_type})"] + [n.comment for n in notes])
-    return _Imported(entry, notes), True, per_env
-
-
-def _merge_notes(per_env: Mapping[str, list[Note]], envs: list[str]) -> list[Note]:
-    """One note per distinct finding; one that holds in only some environments says which."""
-    seen: dict[Note, list[str]] = {}
-    for env, notes in per_env.items():
-        for note in notes:
-            seen.setdefault(note, []).append(env)
-    out = []
-    for note, found in seen.items():
-        if len(found) < len(envs):
-            note = Note(note.level, note.field, f"{note.message} (in {', '.join(found)})", note.where)
-        out.append(note)
-    return out
-
-
-def _typos(manifest: Manifest, tree: schema.Tree, what: str) -> tuple[list[Note], set[tuple[str | int, ...]]]:
-    notes = []
-    skip: set[tuple[str | int, ...]] = set()
-    for loc, meant in schema.unknown_keys(manifest.data, tree):
-        shown = dotted(loc)
-        hint = f"did you mean '{meant}'? " if meant else ""
-        notes.append(Note("warn", shown, f"{shown} is not a Copilot field ({hint}Copilot ignored it, and so does "
-                                         "ecsp)", manifest.where(loc)))
-        skip.add(loc)
-        if loc[0] == "environments" and len(loc) > 2:
-            skip.add(loc[2:])
-    return notes, skip
-
-
-def _addon_outputs(path: Path) -> list[str]:
-    """The Outputs of a CloudFormation template (its intrinsic-function tags read as plain values)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-        return None
-
-    Loader.add_multi_constructor("!", any_tag)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # a SafeLoader: no Python objects
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return []
-    outputs = data.get("Outputs") if isinstance(data, dict) else None
-    return [str(k) for k in outputs] if isinstance(outputs, dict) else []
-
-
-def _snake(name: str) -> str:
-    """Copilot's toSnakeCase: MyTableName -> MY_TABLE_NAME (the variable it injected)."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).upper()
-
-
-def _relative(path: Path, out_dir: Path) -> str:
-    return Path(os.path.relpath(path, out_dir)).as_posix()
-
-
-def _environment_addons(ws: Workspace, out_dir: Path, data_entries: dict[str, Any],
-                        notes: list[Note]) -> str | None:
-    """The environment addons: data entries (storage init templates), else the folder deployed as it is."""
-    if not ws.environment_addons:
-        return None
-    folder = ws.environment_addons[0].parent
-    found = import_addons(folder, shown=str(ws.show(folder)), source=_relative(folder, out_dir), workload=None)
-    data_entries.update(found.data)
-    notes += found.notes
-    return found.addons
 
 
 def _project_notes(ws: Workspace) -> list[Note]:
@@ -465,22 +467,10 @@ def _project_notes(ws: Workspace) -> list[Note]:
 # --------------------------------------------------------------------------- the document
 
 
-@dataclass
-class _Imported:
-    entry: writer.Commented
-    notes: list[Note]
-
-
-@dataclass
-class _Refused:
-    lines: list[str]
-    notes: list[Note]
-
-
 def _sections(document: dict[str, Any], about_flags: list[Note], project_notes: list[Note]) -> dict[str, Any]:
     apps: dict[str, Any] = {}
     for name, entry in document["applications"].items():
-        apps[name] = entry.entry if isinstance(entry, _Imported) else writer.Comments(entry.lines)
+        apps[name] = entry.entry if isinstance(entry, Imported) else writer.Comments(entry.lines)
     out: dict[str, Any] = {
         "project": writer.Commented(document["project"], above=[n.comment for n in about_flags]),
         "_environments": writer.Comments(blank=True),
@@ -488,7 +478,7 @@ def _sections(document: dict[str, Any], about_flags: list[Note], project_notes: 
         **({"_data": writer.Comments(blank=True), "data": document["data"]} if "data" in document else {}),
         **({"addons": document["addons"]} if "addons" in document else {}),
         "_applications": writer.Comments(blank=True),
-        "applications": apps if any(isinstance(e, _Imported) for e in document["applications"].values())
+        "applications": apps if any(isinstance(e, Imported) for e in document["applications"].values())
         else writer.Commented({}, above=[line for entry in apps.values() for line in entry.lines]),
     }
     if project_notes:
@@ -502,20 +492,18 @@ def _plain(document: dict[str, Any]) -> dict[str, Any]:
     def strip(value: Any) -> Any:
         if isinstance(value, writer.Commented):
             return strip(value.value)
-        if isinstance(value, _Imported):
+        if isinstance(value, Imported):
             return strip(value.entry)
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if not isinstance(v, _Refused | writer.Comments)}
+            return {k: strip(v) for k, v in value.items() if not isinstance(v, Refused | writer.Comments)}
         return value
     return strip(document)
 
 
-def _header(ws: Workspace, project: str) -> list[str]:
+def _header(ws: Workspace) -> list[str]:
     return [
         f"ecsp.yaml imported from the Copilot application {ws.application} ({ws.show(ws.copilot)}/) by "
         "`ecsp import copilot`.",
         "ecsp creates new resources next to Copilot's; it does not adopt Copilot's CloudFormation stacks.",
         "Review every refuse:, warn: and note: line, then run `ecsp validate` and `ecsp plan`.",
-        "Copilot set COPILOT_APPLICATION_NAME, COPILOT_ENVIRONMENT_NAME and COPILOT_SERVICE_NAME in each container;",
-        "ecsp sets ECSP_PROJECT, ECSP_ENVIRONMENT and ECSP_APPLICATION: code reading the old names must change.",
     ]

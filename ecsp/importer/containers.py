@@ -1,4 +1,4 @@
-"""The task's containers beyond their image: commands, sidecars, the FireLens log router, container health checks."""
+"""The task's containers beyond their image: commands, registry logins, sidecars, FireLens, health checks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecsp import shellwords
-from ecsp.config import FLUENT_BIT_IMAGE, LOG_RETENTION_DAYS
+from ecsp.config import FLUENT_BIT_IMAGE, LOG_RETENTION_DAYS, secret_kind
 from ecsp.importer import variables as variable_section
 from ecsp.importer.fields import Loc, Mapper, WorkloadContext, as_string, flag
 
@@ -30,6 +30,16 @@ def command(m: Mapper, loc: Loc, value: Any) -> list[str] | None:
         m.note("note", loc, "is empty, so the image's own runs; ecsp leaves it out")
         return None
     return [variable_section.runtime_names(m, loc, w) for w in words]
+
+
+def registry_login(m: Mapper, loc: Loc, value: Any) -> str | None:
+    """A private registry's login as ecsp takes it (a Secrets Manager secret ARN), or None (refused)."""
+    text = as_string(value)
+    if text.startswith("arn:") and secret_kind(text) == "secretsmanager":
+        return text
+    m.refuse(loc, f"{text!r} is not a Secrets Manager secret ARN, which ECS needs to log in to the private "
+                  "registry; give the secret's ARN")
+    return None
 
 
 def container_health(m: Mapper, loc: Loc, health: Any) -> dict[str, Any]:
@@ -93,8 +103,9 @@ def sidecars(m: Mapper, ctx: WorkloadContext) -> None:
             m.refuse((*loc, "mount_points"), "mounts the service's volumes into the sidecar; ecsp mounts volumes "
                                              "into the main container only, so the sidecar would write elsewhere")
         if sidecar.get("credentialsParameter") is not None:
-            m.refuse((*loc, "credentialsParameter"), "pulls the sidecar from a private registry; ecsp cannot, so "
-                                                     "the task could not start")
+            login = registry_login(m, (*loc, "credentialsParameter"), sidecar["credentialsParameter"])
+            if login is not None:
+                mapped["credentials"] = login
         if sidecar.get("labels"):
             m.warn((*loc, "labels"), "set Docker labels; ecsp sets none")
         if sidecar.get("env_file") is not None:

@@ -148,7 +148,7 @@ def _unix_cron(fields: list[str]) -> str:
 
 # --------------------------------------------------------------------------- interpolation
 
-_VAR = re.compile(r"(\\?)\$\{([_a-zA-Z][_a-zA-Z0-9]*)\}")
+VARIABLE = re.compile(r"(\\?)\$\{([_a-zA-Z][_a-zA-Z0-9]*)\}")
 
 
 def interpolate(data: Any, predefined: Mapping[str, str], given: Mapping[str, str], missing: set[str]) -> Any:
@@ -176,7 +176,7 @@ def interpolate(data: Any, predefined: Mapping[str, str], given: Mapping[str, st
         missing.add(name)
         return match.group(0)
 
-    return _VAR.sub(replace, data)
+    return VARIABLE.sub(replace, data)
 
 
 def merge(base: Any, override: Any) -> Any:

@@ -42,13 +42,22 @@ class Note:
 class Env:
     """What the importer knows about an environment Copilot deployed to."""
 
-    name: str
+    name: str  # in ecsp.yaml
     region: str | None = None
     account: str | None = None
+    copilot: str = ""  # its name in Copilot (differs with --rename); "" when the same
     # What decides which aliases ecsp can serve there: its own zone <env>.<project>.<domain> (with a
     # domain) and whether the environment manifest brings certificates.
     zone: str | None = None
     certificates: bool = False
+    # Copilot's domain when its host names <svc>.<env>.<app>.<domain> stay in use (read from the live
+    # application): each web service keeps its name as an alias, served with the environment's certificates.
+    copilot_domain: str | None = None
+
+    @property
+    def copilot_name(self) -> str:
+        """The environment's name in Copilot: what its manifests, overrides and ${COPILOT_ENVIRONMENT_NAME} say."""
+        return self.copilot or self.name
 
     @property
     def partition(self) -> str:
@@ -108,6 +117,18 @@ def flag(value: Any) -> bool | None:
     return None
 
 
+def strings(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """Every string in a manifest's data, with where it is (keys and list positions)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(item, (*loc, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from strings(item, (*loc, i))
+    elif isinstance(value, str):
+        yield loc, value
+
+
 def dotted(loc: Loc) -> str:
     return ".".join(str(p) for p in loc)
 
@@ -165,18 +186,27 @@ COPILOT_TYPES = {"Load Balanced Web Service": "web", "Backend Service": "backend
 class WorkloadContext:
     """Everything a workload's mapping needs besides its manifest."""
 
-    project: str  # the Copilot application
-    workload: str
+    project: str  # the ecsp project
+    workload: str  # the ecsp application
     copilot_type: str  # the manifest's type: (a key of COPILOT_TYPES)
     env: Env
     root: Path  # the workspace root (Copilot paths are relative to it)
     out_dir: Path  # the folder of ecsp.yaml (ecsp paths are relative to it)
     addon_outputs: tuple[str, ...] = ()
+    copilot_app: str = ""  # the Copilot application ("" when it is the project's name)
+    copilot_workload: str = ""  # the service's name in Copilot ("" when it is the application's name)
+    renames: Mapping[str, str] = field(default_factory=dict)  # Copilot service -> ecsp application (--rename)
+    # The ecsp application type when it is not the one COPILOT_TYPES gives (a web service without http: a backend).
+    type_name: str = ""
+
+    def application(self, copilot_service: str) -> str:
+        """The ecsp application a Copilot service became (subscriptions name their publisher)."""
+        return self.renames.get(copilot_service, copilot_service)
 
     @property
     def type(self) -> ApplicationType:
         """The ecsp application type the workload becomes: the mapping asks it for capabilities."""
-        return APPLICATION_TYPES[COPILOT_TYPES[self.copilot_type]]
+        return APPLICATION_TYPES[self.type_name or COPILOT_TYPES[self.copilot_type]]
 
 
 def as_string(value: Any) -> str:

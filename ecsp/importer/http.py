@@ -52,17 +52,27 @@ def web(m: Mapper, ctx: WorkloadContext) -> None:
         value = m.seconds(("http", "deregistration_delay"), http["deregistration_delay"])
         if value is not None:
             out["deregistration_delay"] = value
-    aliases = servable(m, ctx.env, _aliases(m, http.get("alias"), http.get("hosted_zone")))
+    names = _aliases(m, http.get("alias"), http.get("hosted_zone"))
+    if ctx.env.copilot_domain:
+        host = (f"{ctx.copilot_workload or ctx.workload}.{ctx.env.copilot_name}.{ctx.copilot_app or ctx.project}."
+                f"{ctx.env.copilot_domain}")
+        names.insert(0, host)
+        m.note("note", ("http",), f"aliases: {host}, the service's name under Copilot's domain, is kept as an alias "
+                                  "(its DNS record stays Copilot's until the cutover)")
+    aliases = servable(m, ctx.env, names)
     if aliases:
         out["aliases"] = aliases
     target = http.get("target_container", http.get("targetContainer"))
-    if target is not None and target != ctx.workload:
-        m.refuse(("http", "target_container"), f"sends the traffic to the sidecar '{target}'; ecsp routes to the "
-                                               "main container only, so requests would reach the wrong process")
+    sidecar: Any = None
+    if target is not None and target not in (ctx.workload, ctx.copilot_workload):
+        # Copilot's container is named after the service: a target other than that is a sidecar.
+        out["target_container"] = str(target)
+        sidecar = (m.f.get("sidecars") or {}).get(target)
     target_port = http.get("target_port")
-    if target_port is not None and target_port != out.get("port"):
-        m.warn(("http", "target_port"), f"{target_port} differs from the container port; ecsp sends traffic to "
-                                        "the container port")
+    port = sidecar.get("port") if isinstance(sidecar, Mapping) else out.get("port")
+    if target_port is not None and str(target_port) != str(port).partition("/")[0]:
+        m.warn(("http", "target_port"), f"{target_port} differs from the target container's port; ecsp sends "
+                                        "traffic to that container's port")
     if http.get("stickiness"):
         m.warn(("http", "stickiness"), "kept each client on one task; ecsp's target group is not sticky")
     if http.get("allowed_source_ips"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecsp.importer.fields import Mapper
+from ecsp.importer.fields import Mapper, WorkloadContext
 
 
 def publish(m: Mapper) -> None:
@@ -22,13 +22,15 @@ def publish(m: Mapper) -> None:
         m.out.fields["publish"] = names
 
 
-def subscribe(m: Mapper) -> None:
+def subscribe(m: Mapper, ctx: WorkloadContext) -> None:
     f, out = m.f, m.out.fields
     subscriptions = []
     for i, topic in enumerate(f.get("subscribe", "topics") or []):
         if not isinstance(topic, Mapping):
             continue
-        entry: dict[str, Any] = {"app": topic.get("service"), "topic": topic.get("name")}
+        service = topic.get("service")
+        entry: dict[str, Any] = {"app": ctx.application(str(service)) if service is not None else None,
+                                 "topic": topic.get("name")}
         if topic.get("filter_policy"):
             entry["filter"] = topic["filter_policy"]
         subscriptions.append(entry)

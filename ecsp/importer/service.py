@@ -51,7 +51,13 @@ def count(m: Mapper, ctx: WorkloadContext) -> None:
             if value.get("cooldown"):
                 cooldowns.append((("count", key, "cooldown"), value["cooldown"]))
             value = value.get("value")
-        if value is not None:
+        if value is not None and key == "requests" and not ctx.type.has(Capability.HTTP):
+            # A Backend Service behind Copilot's internal load balancer counted its requests; ecsp's backends
+            # have no load balancer (see http), so nothing is there to count.
+            m.warn(("count", "requests"), f"({value}) scaled on the internal load balancer's requests; ecsp's "
+                                          "application has none, so it scales on the other targets (add "
+                                          "cpu_percentage if there is none)")
+        elif value is not None:
             scaled[key] = value
     if count.get("response_time") is not None:
         m.warn(("count", "response_time"), "scaled on the ALB's response time; ecsp scales on cpu, memory and "
@@ -153,13 +159,13 @@ def network(m: Mapper, ctx: WorkloadContext) -> None:
         if connect:
             m.warn(("network", "connect"), "is set on a job; ecsp jobs take no part in Service Connect")
         return
-    if ctx.copilot_type == "Backend Service" and not connect and out.get("port") is not None:
-        # Copilot registered every backend with a port in Cloud Map; without connect an ecsp backend
-        # could not be reached at all.
-        m.note("note", ("network", "connect"), f"network.connect is not set; Copilot still made the service "
-                                               f"reachable as {ctx.workload}.{ctx.env.name}.{ctx.project}.local, "
-                                               f"so ecsp turns on Service Connect: callers use "
-                                               f"http://{ctx.workload}:{out['port']}")
+    if ctx.type.has(Capability.SERVE) and not ctx.type.has(Capability.HTTP) and not connect \
+            and out.get("port") is not None:
+        # Copilot registered every service with a port in Cloud Map; without connect an ecsp backend (a
+        # Backend Service, or a web service without http) could not be reached at all.
+        m.note("note", ("network", "connect"), "network.connect is not set, and Copilot still registered the "
+                                               "service in its service discovery; ecsp turns on Service Connect "
+                                               "so that it stays reachable")
         connect = True
     if not connect:
         return

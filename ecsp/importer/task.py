@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from ecsp.importer.containers import container_health
+from ecsp.importer.containers import container_health, registry_login
 from ecsp.importer.fields import Mapper, WorkloadContext, as_string
 
 
@@ -45,8 +45,13 @@ def image(m: Mapper, ctx: WorkloadContext) -> None:
     if port is not None:
         out["port"] = int(port)
     credentials = f.get("image", "credentials")
-    if credentials is not None and image is not None and "location" in image:
-        image["credentials"] = str(credentials)  # the execution role may read it; ECS logs in with it
+    if credentials is not None:
+        login = registry_login(m, ("image", "credentials"), credentials)
+        if login is not None and "location" in image:
+            image["credentials"] = login
+        elif login is not None:
+            m.warn(("image", "credentials"), "logged in to a private registry; ecsp pushes the image it builds "
+                                             "to the project's ECR repository and pulls it from there without")
     if f.get("image", "labels"):
         m.warn(("image", "labels"), "set Docker labels on the container; ecsp sets none")
     if f.get("image", "depends_on"):

@@ -93,9 +93,10 @@ def secrets(m: Mapper, ctx: WorkloadContext, loc: Loc, secrets: Any) -> dict[str
                 # What Copilot's template did: the secret's name in the environment's own account and region.
                 out[str(name)] = f"arn:{env.partition}:secretsmanager:{env.region}:{env.account}:secret:{reference}"
             else:
-                m.warn(here, f"names the Secrets Manager secret '{reference}', and ecsp needs its ARN, which takes "
-                             f"environment {env.name}'s account: pass --env {env.name}=REGION:ACCOUNT (or "
-                             "--from-aws); dropped")
+                # Without the secret the service would start without a value it needs: not a warning.
+                m.refuse(here, f"names the Secrets Manager secret '{reference}', and ecsp needs its ARN, which "
+                               f"takes environment {env.name}'s account: pass --env {env.copilot_name}=REGION:ACCOUNT "
+                               "(or --from-aws)")
             continue
         if not isinstance(value, str) or secret_kind(value) is None:
             m.refuse(here, f"{value!r} is not an SSM parameter name or ARN ecsp can read, and the service needs "

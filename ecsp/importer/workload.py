@@ -53,7 +53,7 @@ def map_workload(data: Mapping[str, Any], ctx: WorkloadContext, where: Callable[
     service.network(m, ctx)
     messaging.publish(m)
     if ctx.type.has(Capability.QUEUE):
-        messaging.subscribe(m)
+        messaging.subscribe(m, ctx)
     if ctx.type.has(Capability.SCHEDULE):
         _job(m)
     variables = variable_section.variables(m, ctx, ("variables",), f.get("variables"))

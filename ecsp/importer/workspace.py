@@ -105,8 +105,12 @@ class Workspace:
             return path
 
 
-def find(directory: str | Path | None) -> Path:
-    """The copilot/ folder for ``directory`` (the copilot/ folder itself or the folder holding it)."""
+def find(directory: str | Path | None, *, without_summary: bool = False) -> Path:
+    """The copilot/ folder for ``directory`` (the copilot/ folder itself or the folder holding it).
+
+    ``without_summary``: also a copilot/ folder that lacks its .workspace file (many repositories
+    never committed it; the application's name then comes from the caller).
+    """
     start = Path(directory) if directory is not None else Path(".")
     # Either the copilot/ folder itself or the folder holding it (the workspace root).
     candidates = [start / COPILOT_DIR, start] if directory is None else [start, start / COPILOT_DIR]
@@ -116,18 +120,28 @@ def find(directory: str | Path | None) -> Path:
     if not start.exists():
         raise UsageError(f"{start} does not exist", fix="pass the Copilot workspace folder (the one holding "
                          "copilot/), or run from it")
+    bare = [c for c in candidates if c.name == COPILOT_DIR and c.is_dir() and any(c.glob(f"*/{MANIFEST}"))]
+    if bare and without_summary:
+        return bare[0]
+    if bare:
+        raise UsageError(f"{bare[0]} has manifests but no {SUMMARY_FILE}, which names the Copilot application",
+                         fix="pass --name NAME (the application's name in Copilot, as `copilot app ls` shows it)")
     raise UsageError(f"{start} is not a Copilot workspace: no {COPILOT_DIR}/{SUMMARY_FILE} in it",
                      fix="pass the folder that holds copilot/.workspace (written by `copilot app init`), "
                      "e.g. `ecsp import copilot path/to/repo`")
 
 
-def read(directory: str | Path | None = None) -> Workspace:
-    """Read the workspace at ``directory``; raises ConfigError for unreadable files, UsageError for no workspace."""
-    copilot = find(directory).resolve()
+def read(directory: str | Path | None = None, application: str | None = None) -> Workspace:
+    """Read the workspace at ``directory``; raises ConfigError for unreadable files, UsageError for no workspace.
+
+    ``application`` is the Copilot application's name when copilot/.workspace is missing.
+    """
+    copilot = find(directory, without_summary=application is not None).resolve()
     root = copilot.parent
     summary = copilot / SUMMARY_FILE
     problems: list[ConfigProblem] = []
-    application = _application(summary, root, problems)
+    # find() returns a folder without .workspace only when the caller named the application.
+    name = _application(summary, root, problems) if summary.is_file() else application or ""
     workloads: list[Workload] = []
     environments: dict[str, Manifest] = {}
     env_addons: list[Path] = []
@@ -161,7 +175,7 @@ def read(directory: str | Path | None = None) -> Workspace:
             pipelines.append(manifest)
     if problems:
         raise ConfigError(problems)
-    return Workspace(root, copilot, application, summary, workloads, environments, env_addons, env_overrides,
+    return Workspace(root, copilot, name, summary, workloads, environments, env_addons, env_overrides,
                      pipelines)
 
 

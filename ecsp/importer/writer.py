@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ import yaml
 # else (spaces, '#', ':', quotes, brackets, '*', '&', '!', '%', '@' first...) is quoted.
 _PLAIN = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./:@+=-]*")
 _RESOLVER = yaml.resolver.Resolver()
+WIDTH = 110  # of a comment line, indent included (a name or URL longer than that stays whole)
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -81,8 +83,18 @@ def _flow_scalar(value: Any) -> str:
 
 
 def _comment_lines(lines: Sequence[str], indent: str) -> list[str]:
-    # A comment must stay one line: a newline inside a note would end the comment.
-    return [f"{indent}# {line}".rstrip() if line else f"{indent}#" for text in lines for line in text.splitlines()]
+    """Comment lines, each wrapped at :data:`WIDTH` (continuations indented under the first)."""
+    out = []
+    # A newline inside a note would end the comment: each line of the text is a comment of its own.
+    for line in (line for text in lines for line in text.splitlines()):
+        if not line:
+            out.append(f"{indent}#")
+            continue
+        lead = " " * (len(line) - len(line.lstrip()))
+        wrapped = textwrap.wrap(line.strip(), width=max(WIDTH - len(indent) - 2 - len(lead), 40),
+                                subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+        out.extend(f"{indent}# {lead}{part}".rstrip() for part in wrapped)
+    return out
 
 
 def _emit(value: Any, indent: int, out: list[str]) -> None:

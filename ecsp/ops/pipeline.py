@@ -22,6 +22,7 @@ from ecsp.aws import LOCAL_CREDENTIALS, Where, aws_errors, client_config, is_not
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator
 from ecsp.ops import jsonable
+from ecsp.ops.find import PROJECT_TAG, tag_dict
 
 # CodePipeline's statuses -> a style (rich).
 STATUS_STYLES = {"Succeeded": "green", "InProgress": "yellow", "Failed": "red", "Stopped": "red",
@@ -106,19 +107,34 @@ def _revision(summary: dict[str, Any]) -> str | None:
     return " ".join([rid, *text]).strip() or None
 
 
+def _pipeline(client: Any, name: str) -> dict[str, Any] | None:
+    """``get_pipeline`` of ``name``, or None when there is no such pipeline."""
+    try:
+        return dict(client.get_pipeline(name=name))
+    except Exception as exc:
+        if is_not_found(exc) or "PipelineNotFound" in type(exc).__name__:
+            return None
+        raise
+
+
 def status(config: ProjectConfig, client: Any, name: str, *, executions: int = 5,
            local: bool = False) -> PipelineStatus:
     """Pipeline ``name``'s live state (``deployed`` False when the pipeline does not exist yet)."""
-    pipeline_name = naming.PipelineNames(config.project.name, name).pipeline_name
+    names = naming.PipelineNames(config.project.name, name)
+    pipeline_name = names.pipeline_name
     region = config.project.region
     where = Where(name, region, local=local, kind="pipeline")
     with aws_errors(where):
-        try:
-            described = client.get_pipeline(name=pipeline_name)
-        except Exception as exc:
-            if is_not_found(exc) or "PipelineNotFound" in type(exc).__name__:
+        described = _pipeline(client, pipeline_name)
+        if described is None:
+            # Deployed before ecsp marked its names, the pipeline keeps its earlier name (with the project's tag).
+            described = _pipeline(client, names.earlier_pipeline_name)
+            arn = ((described or {}).get("metadata") or {}).get("pipelineArn")
+            if arn is None or tag_dict(client.list_tags_for_resource(resourceArn=arn).get("tags")).get(
+                    PROJECT_TAG) != config.project.name:
                 return PipelineStatus(name, pipeline_name, region, deployed=False, local=local)
-            raise
+            pipeline_name = names.earlier_pipeline_name
+        assert described is not None
         state = client.get_pipeline_state(name=pipeline_name)
         runs = client.list_pipeline_executions(pipelineName=pipeline_name, maxResults=max(executions, 1))
     stages = [StageState(

@@ -1,12 +1,13 @@
 """What ``status``, ``show`` and ``ecsp run`` read about queues and scheduled runs: depths, runs, starting one.
 
 A worker's queues are found by their names (:class:`ecsp.naming.AppNames`); a job's state
-machine by its name too. A job's runs are its Step Functions executions, newest first;
-the exit code of a run is its task's, read from ECS's stopped tasks (the state machine
-starts each task in the group named after the execution; ECS keeps stopped tasks for
-about an hour, so older runs show no exit code). :func:`run` starts an execution and
-follows the job's logs until it ends. All functions take boto3 clients or
-:class:`ecsp.aws.Sessions` and raise botocore exceptions; callers translate them.
+machine by its name too (or by its earlier name, with the project's tag, when the job was
+deployed before ecsp marked its names: it keeps that name). A job's runs are its Step
+Functions executions, newest first; the exit code of a run is its task's, read from ECS's
+stopped tasks (the state machine starts each task in the group named after the execution;
+ECS keeps stopped tasks for about an hour, so older runs show no exit code). :func:`run`
+starts an execution and follows the job's logs until it ends. All functions take boto3
+clients or :class:`ecsp.aws.Sessions` and raise botocore exceptions; callers translate them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ecsp import naming
 from ecsp.aws import NotDeployedError, Sessions, aws_errors
 from ecsp.config import Capability, ProjectConfig
 from ecsp.errors import UsageError
+from ecsp.ops.find import PROJECT_TAG, tag_dict
 from ecsp.ops.logs import LogEvent, tail
 
 DEFAULT_RUNS = 5
@@ -80,11 +82,19 @@ def queue_depth(sqs: Any, project: str, environment: str, application: str) -> Q
 
 def state_machine_arn(sfn: Any, project: str, environment: str, application: str) -> str | None:
     """The job's state machine, found by its name, or None when it is not deployed."""
-    wanted = naming.AppNames(project, environment, application).state_machine
+    names = naming.AppNames(project, environment, application)
+    found: dict[str, str] = {}
     for page in sfn.get_paginator("list_state_machines").paginate():
         for machine in page.get("stateMachines", []):
-            if machine.get("name") == wanted:
-                return str(machine["stateMachineArn"])
+            if machine.get("name") in (names.state_machine, names.earlier_state_machine):
+                found[str(machine["name"])] = str(machine["stateMachineArn"])
+    if names.state_machine in found:
+        return found[names.state_machine]
+    earlier = found.get(names.earlier_state_machine)
+    # Copilot names its jobs' state machines so too: only one tagged as this project's is ecsp's.
+    if earlier is not None and tag_dict(sfn.list_tags_for_resource(resourceArn=earlier).get("tags")).get(
+            PROJECT_TAG) == project:
+        return earlier
     return None
 
 

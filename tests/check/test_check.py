@@ -24,6 +24,7 @@ from ecsp.check import aws_models, documents, iam, iam_allowed, node, shapes
 from ecsp.check.documents import Resource
 from ecsp.errors import ToolMissingError
 from tests.paths import EXAMPLE_FILES, ROOT
+from tests.plans import example
 
 GOLDEN = sorted((ROOT / "tests" / "golden").glob("*.json"))
 
@@ -296,3 +297,14 @@ def test_readme_says_what_is_verified_offline_and_its_commands_work(capsys: pyte
     text = README.read_text()
     assert all(f"`{accepted.policy}`" in text for accepted in guard.ACCEPTED)
     assert install in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_examples_awsguard_judges_plan_every_resource_type_any_example_plans() -> None:
+    from tests.check.test_check_awsguard import JUDGED
+
+    def types(name: str) -> set[str]:
+        return {r.type for stack in example(name)[1].stacks for r in stack.resources}
+
+    judged = set().union(*(types(name) for name in JUDGED))
+    missing = {name: sorted(types(name) - judged) for name in (p.parent.name for p in EXAMPLE_FILES)}
+    assert {name: left for name, left in missing.items() if left} == {}

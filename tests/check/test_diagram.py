@@ -47,7 +47,7 @@ def test_kinds_environment() -> None:
     assert labels["app_web"] == "web\nservice, 1 task\n0.25 vCPU / 0.5 GB\npublic IP"
     assert labels["app_orders"] == "orders\nservice, 1-10 tasks\n0.25 vCPU / 0.5 GB\npublic IP"
     assert labels["app_nightly"] == "nightly\ntask per run\n0.25 vCPU / 0.5 GB"
-    assert labels["topic_web-created"] == "SNS topic\nkinds-test-web-created"
+    assert labels["topic_web-created"] == "SNS topic\necsp_kinds-test-web-created"
     assert labels["queue_orders"] == "SQS queue\nkinds-test-orders"  # the dead-letter queue is not drawn
     assert sorted(n.label for n in d.nodes if n.kind == "subnet") == [
         "private subnet\n10.0.2.0/24", "private subnet\n10.0.3.0/24",
@@ -111,8 +111,8 @@ def test_project_view() -> None:
     assert {g.label for g in d.groups} == {"us-west-2", "eu-west-1"}
     for region in ("us-west-2", "eu-west-1"):
         inside = sorted(n.label for n in d.nodes if n.group == f"region_{region}")
-        assert inside == sorted(["ECR repository\nshop/frontend", "ECR repository\nshop/api",
-                                 "ECR repository\nshop/worker-ui", "KMS key", "artifact bucket",
+        assert inside == sorted(["ECR repository\necsp/shop/frontend", "ECR repository\necsp/shop/api",
+                                 "ECR repository\necsp/shop/worker-ui", "KMS key", "artifact bucket",
                                  "environment test\naccount 111111111111" if region == "us-west-2" else
                                  "environment prod\naccount 222222222222"])
     found = edges(d)

@@ -21,7 +21,7 @@ def test_notebook_runs(folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert [s.spec.name for s in namespace["plan"].stacks] == [
         "shop-project/global", "shop-environment/prod", "shop-api/prod"]
     assert "prod  cpu=1024 memory=4096 tasks=3 placement=private LOG_LEVEL=warning" in out
-    assert "cpu 1024 memory 4096 family shop-prod-api" in out
+    assert "cpu 1024 memory 4096 family ecsp_shop-prod-api" in out
     assert "<ecsp diagram 'shop / prod (eu-west-1)'" in out
     assert "prod: $" in out and "a month (prices of " in out
     assert ("line 19: applications.web.memory: 300 MiB is not valid with cpu 256; use 512, 1024 or 2048"

@@ -102,7 +102,8 @@ def test_container_settings_example_is_valid() -> None:
     # The snippet shows only the new settings; the application's image and port complete it.
     body = block.replace("  web:\n", "  web:\n    image: {location: nginx}\n    port: 80\n", 1)
     settings = loader.loads(head + body, "README.md").application("test", "web")
-    assert set(settings.sidecars) == {"datadog", "init"}
+    assert set(settings.sidecars) == {"datadog", "init", "audit"}
+    assert settings.sidecars["audit"].credentials is not None
     assert settings.logging is not None and settings.managed_volume is not None
     assert settings.deployment.percents == (0, 100)
     assert settings.entrypoint == ["/docker-entrypoint.sh"] and settings.command == ["nginx", "-g", "daemon off;"]

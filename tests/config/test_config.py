@@ -178,5 +178,6 @@ def test_partial_problems_find_cross_field_problems_next_to_a_broken_environment
     problems = partial_problems(data)
     assert [(p.path, p.message) for p in problems] == [(
         ("applications", "b", "path"),
-        "only one application may use the root path '/', and 'a' already does; give 'b' its own path, e.g. /b",
+        "only one application without host names may use the root path '/', and 'a' already does; give 'b' its own "
+        "path, e.g. /b, or aliases (the host names that reach it)",
     )]

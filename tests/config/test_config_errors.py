@@ -186,7 +186,7 @@ CASES = [
     case(
         "unknown-far-from-any",
         BASE + "    tracing: {}\n",
-        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: addons, aliases, capacity, command, connect, container_healthcheck, count, cpu, depends_on, deployment, deregistration_delay, entrypoint, environments, exec, healthcheck, image, kind, link, log_retention, logging, managed_policies, memory, path, placement, platform, port, publish, queue, release, retries, schedule, secrets, security_groups, sidecars, storage, subscribe, timeout, variables",
+        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: addons, aliases, capacity, command, connect, container_healthcheck, count, cpu, depends_on, deployment, deregistration_delay, entrypoint, environments, exec, healthcheck, image, kind, link, log_retention, logging, managed_policies, memory, path, placement, platform, port, publish, queue, release, retries, schedule, secrets, security_groups, sidecars, storage, subscribe, target_container, timeout, variables",
     ),
     case(
         "missing-project",
@@ -332,17 +332,17 @@ CASES = [
     case(
         "two-root-paths",
         BASE + API + "    path: /\n",
-        "ecsp.yaml:19: applications.api.path: only one application may use the root path '/', and 'web' already does; give 'api' its own path, e.g. /api",
+        "ecsp.yaml:19: applications.api.path: only one application without host names may use the root path '/', and 'web' already does; give 'api' its own path, e.g. /api, or aliases (the host names that reach it)",
     ),
     case(
         "second-app-without-path",
         BASE + API,
-        "ecsp.yaml:16: applications.api.path: 'api' has no path, so it gets the root path '/', which 'web' already uses; set path, e.g. path: /api",
+        "ecsp.yaml:16: applications.api.path: 'api' has no path, so it gets the root path '/', which 'web' already uses; set path, e.g. path: /api, or aliases (the host names that reach it)",
     ),
     case(
         "path-override-collides",
         BASE + API + "    path: /api\n    environments:\n      prod: {path: /}\n",
-        "ecsp.yaml:21: applications.api.environments.prod.path: only one application may use the root path '/', and 'web' already does in environment 'prod'; give 'api' its own path, e.g. /api",
+        "ecsp.yaml:21: applications.api.environments.prod.path: only one application without host names may use the root path '/', and 'web' already does in environment 'prod'; give 'api' its own path, e.g. /api, or aliases (the host names that reach it)",
     ),
     case(
         "cidr-not-a-cidr",
@@ -518,7 +518,7 @@ CASES = [
         "several-at-once",
         edit("    region: eu-west-1", "    region: eu-west-1\n    network: {cidr: 10.0.0.0/8}") + API + "    path: /\n    placement: private\n    environments:\n      staging: {count: 2}\n",
         "ecsp.yaml:9: environments.prod.network.cidr: '10.0.0.0/8' is larger than AWS allows for a VPC (/16 at most); use e.g. 10.0.0.0/16",
-        "ecsp.yaml:20: applications.api.path: only one application may use the root path '/', and 'web' already does; give 'api' its own path, e.g. /api",
+        "ecsp.yaml:20: applications.api.path: only one application without host names may use the root path '/', and 'web' already does; give 'api' its own path, e.g. /api, or aliases (the host names that reach it)",
         "ecsp.yaml:21: applications.api.placement: private placement needs a NAT gateway, and environments 'test' and 'prod' have network.nat: none; set network.nat to single or per-az in each, or use placement: public",
         "ecsp.yaml:23: applications.api.environments.staging: there is no environment 'staging' (environments: test, prod); add it under environments, or remove this override",
     ),
@@ -527,7 +527,7 @@ CASES = [
         edit("port: 80", "port: http") + "    placement: private\n" + API + "    path: /\n",
         "ecsp.yaml:12: applications.web.port: 'http' is not a whole number; use e.g. port: 80",
         "ecsp.yaml:16: applications.web.placement: private placement needs a NAT gateway, and environments 'test' and 'prod' have network.nat: none; set network.nat to single or per-az in each, or use placement: public",
-        "ecsp.yaml:20: applications.api.path: only one application may use the root path '/', and 'web' already does; give 'api' its own path, e.g. /api",
+        "ecsp.yaml:20: applications.api.path: only one application without host names may use the root path '/', and 'web' already does; give 'api' its own path, e.g. /api, or aliases (the host names that reach it)",
     ),
     case(
         "unreadable-memory-is-not-blamed-on-cpu",

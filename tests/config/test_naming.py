@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -89,3 +90,108 @@ def test_name_limit_problems_point_at_the_environment() -> None:
                          f"the certificate name 'test.shop.{domain}' is 65 characters; ACM allows 64: shorten the "
                          "environment, project or domain name")]
     assert naming.name_limit_problems("shop", None, ["a" * 16], ["b" * 24]) == []
+
+
+# --------------------------------------------------------------------------- beside Copilot
+
+topics = st.from_regex(r"[a-z][a-z0-9_-]{0,20}", fullmatch=True)
+PULUMI_SUFFIX = "-0a1b2c3"  # what Pulumi's auto-naming appends to a logical name
+
+
+def _every_name(project: str, env: str, app: str, topic: str, pipeline: str) -> dict[str, list[str]]:
+    """Every physical name ecsp gives, by the label of its kind in naming.NAMED_KINDS."""
+    names = naming.AppNames(project, env, app)
+    envs = naming.EnvNames(project, env)
+    pipe = naming.PipelineNames(project, pipeline)
+    return {
+        "ECR repository": [naming.ecr_repository(project, app)],
+        "SNS topic": [names.topic(topic)],
+        "SQS queue": [names.queue, names.dead_letter_queue],
+        "Step Functions state machine": [names.state_machine],
+        "CloudWatch log group": [names.log_group, naming.flow_log_group(project, env), pipe.log_group(env)],
+        "ECS task definition family": [names.family],
+        "ECS cluster": [envs.cluster],
+        "IAM role": [naming.dns_delegation_role(project), naming.deploy_role(project, env), pipe.build_role,
+                     pipe.pipeline_role, pipe.events_role,
+                     *(logical + PULUMI_SUFFIX for logical in (names.execution_role, names.task_role,
+                                                                names.state_machine_role, names.scheduler_role))],
+        "Cloud Map namespace": [envs.service_connect_namespace],
+        "Route 53 hosted zone": [naming.project_zone(project, "example.com"),
+                                 naming.environment_zone(project, env, "example.com")],
+        "EventBridge Scheduler schedule": [names.schedule],
+        "KMS alias": [naming.kms_alias(project)],
+        "CodePipeline pipeline": [pipe.pipeline_name],
+        "CodeBuild project": [pipe.build_project(env)],
+    }
+
+
+def test_every_named_kind_has_names_to_check() -> None:
+    assert set(_every_name("shop", "test", "api", "created", "release")) == {k.label for k in naming.NAMED_KINDS}
+
+
+@given(user_names(naming.MAX_PROJECT), user_names(naming.MAX_ENVIRONMENT), user_names(naming.MAX_APPLICATION),
+       topics, user_names(naming.MAX_PIPELINE))
+def test_no_name_ecsp_gives_is_one_copilot_gives(project: str, env: str, app: str, topic: str,
+                                                pipeline: str) -> None:
+    kinds = {k.label: k for k in naming.NAMED_KINDS}
+    for label, names in _every_name(project, env, app, topic, pipeline).items():
+        kind = kinds[label]
+        if kind.user_facing:
+            continue  # host names: the same shape on purpose (checked in the account by `up`)
+        for name in names:
+            assert kind.copilot_pattern(name) is None, (label, name, kind.copilot_pattern(name))
+
+
+@pytest.mark.parametrize(("label", "copilots"), [
+    # What a Copilot application "shop" with environment "test" and service "api" names (read from
+    # aws/copilot-cli's templates); the patterns must see them, or the property above proves nothing.
+    ("ECR repository", ["shop/api", "copilot-migrate"]),
+    ("SNS topic", ["shop-test-api-orders", "shop-test-api-Order_Events"]),
+    ("SQS queue", ["shop-test-worker-EventsQueue-1ABC2DEF3GH4I"]),
+    ("Step Functions state machine", ["shop-test-nightly"]),
+    ("CloudWatch log group", ["/copilot/shop-test-api", "shop-test-FlowLogs"]),
+    ("ECS task definition family", ["shop-test-api", "copilot-migrate"]),
+    ("IAM role", ["shop-test-CFNExecutionRole", "shop-test-envmanagerrole", "shop-DNSDelegationRole",
+                  "shop-test-api-TaskRole-1R2ZQ6H6LGY2V"]),
+    ("Cloud Map namespace", ["test.shop.local", "shop.local"]),
+    ("CodePipeline pipeline", ["pipeline-shop-release", "release"]),
+    ("CodeBuild project", ["pipeline-shop-release-BuildProject"]),
+])
+def test_copilots_own_names_match_its_patterns(label: str, copilots: list[str]) -> None:
+    kind = next(k for k in naming.NAMED_KINDS if k.label == label)
+    assert [name for name in copilots if kind.copilot_pattern(name) is None] == []
+    # ... and the ecsp names of the same application are not among them.
+    ours = _every_name("shop", "test", "api", "orders", "release")[label]
+    assert [name for name in ours if kind.copilot_pattern(name)] == []
+
+
+PIPELINE_PROJECT = """\
+project: {name: shop, region: us-east-1, account: "111111111111", domain: example.com}
+environments:
+  test: {region: us-east-1}
+applications:
+  web: {image: {location: nginx}, port: 80, publish: [created], connect: true}
+  orders: {kind: worker, image: {location: busybox}, subscribe: [{app: web, topic: created}]}
+  nightly: {kind: job, image: {location: busybox}, schedule: "rate(1 day)"}
+state: {backend: "s3://shop-state/pulumi", secrets_provider: "awskms://alias/shop-pulumi?region=us-east-1"}
+pipelines:
+  release: {source: github, repository: acme/shop, connection: create, stages: [{environment: test}]}
+"""
+# Resources whose name input is scoped inside another resource ecsp owns (a record in its zone, a
+# policy in its role, a service in its cluster), so no other tool's name can meet it.
+SCOPED = {"aws:route53/record:Record", "aws:iam/rolePolicy:RolePolicy", "aws:ecs/service:Service",
+          "pulumi:pulumi:StackReference", "pulumi:providers:aws",
+          "aws:codestarconnections/connection:Connection"}  # connection names are not unique in AWS
+
+
+def test_every_name_the_stacks_set_is_a_named_kind(tmp_path: Any) -> None:
+    import ecsp
+
+    (tmp_path / "ecsp.yaml").write_text(PIPELINE_PROJECT)
+    plan = ecsp.load(str(tmp_path / "ecsp.yaml")).plan(with_pipeline=True)
+    named = {(r.type, key) for s in plan.stacks for r in s.resources for key in ("name", "family")
+             if isinstance(r.inputs.get(key), str) and r.type not in SCOPED}
+    kinds = {(k.resource_type, k.name_input) for k in naming.NAMED_KINDS}
+    assert named - kinds == set()
+    assert {t for t, _ in named} >= {"aws:ecr/repository:Repository", "aws:sns/topic:Topic", "aws:sqs/queue:Queue",
+                                    "aws:sfn/stateMachine:StateMachine", "aws:codepipeline/pipeline:Pipeline"}

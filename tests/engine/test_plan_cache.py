@@ -102,9 +102,9 @@ EDITS = {
                   {"cache-shop/test", "cache-shop/prod"}),
     # A setting every application stack reads: the listener rules all of them number together.
     "a setting others read": (("    path: /shop\n", "    path: /store\n"), EVERY_APP),
-    # A topic more: the worker subscribed to web names its topic by the naming rules, not by web's outputs.
+    # A topic more: the worker subscribed to web reads its topics' ARNs from web's outputs, which gain one.
     "a setting of a publisher": (("    publish: [created]\n", "    publish: [created, shipped]\n"),
-                                 {"cache-web/test", "cache-web/prod"}),
+                                 {"cache-web/test", "cache-web/prod", "cache-orders/test", "cache-orders/prod"}),
     # An upstream output: shop's volume makes each environment create a file system and export its id,
     # so every application stack, which reads its environment's outputs, is planned again; web's and
     # orders' own settings did not change.

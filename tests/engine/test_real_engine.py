@@ -87,7 +87,9 @@ class Project:
         return self.folder / "ecsp.yaml"
 
     def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "ecsp", *args, "-f", str(self.file)]
+        # The stand-in provider stands for AWS: there is no account to look taken names up in.
+        skip = ["--skip-name-check"] if args and args[0] in ("up", "preview") else []
+        return [sys.executable, "-m", "ecsp", *args, *skip, "-f", str(self.file)]
 
     def run(self, *args: str, timeout: float = 600, **knobs: str) -> Run:
         done = subprocess.run(self.argv(*args), cwd=self.folder, env={**self.env, **knobs}, capture_output=True,

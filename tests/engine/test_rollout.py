@@ -291,7 +291,8 @@ def test_the_release_runs_in_a_task_of_the_new_revision(on_moto: tuple[aws.Envir
     assert task["taskDefinitionArn"] == new and task["group"] == "ecsp-release:web"
     assert task["overrides"]["containerOverrides"] == [{"name": "web", "command": ["python", "manage.py", "migrate"]}]
     messages = [e.message for e in events if isinstance(e, Diagnostic)]
-    assert messages[0] == f"release: task {arn.rsplit('/', 1)[-1]} of shop-test-web:1 runs `python manage.py migrate`"
+    assert messages[0] == (f"release: task {arn.rsplit('/', 1)[-1]} of ecsp_shop-test-web:1 runs "
+                           "`python manage.py migrate`")
     assert messages[-1].startswith("release: `python manage.py migrate` exited 0 after ")
 
 
@@ -333,7 +334,7 @@ def test_a_release_that_exits_non_zero(on_moto: tuple[aws.Environment, str], tmp
         rollout.run_release(release_run(write(tmp_path), env, new, events))
 
     assert failed.value.message == ("shop-web/test: release `python manage.py migrate` exited 2 (Essential container "
-                                    "in task exited); the service still runs shop-test-web:1 (shop-test-web:1 is "
+                                    "in task exited); the service still runs shop-test-web:1 (ecsp_shop-test-web:1 is "
                                     "registered, not serving)")
     assert "ecsp logs web --env test --task" in (failed.value.fix or "")
     [lines] = [e.message for e in events if isinstance(e, Diagnostic) and e.severity == "error"]
@@ -366,7 +367,7 @@ def test_a_pipeline_deploy_role_may_run_releases_in_its_environment_only() -> No
                                 boundary="arn:aws:iam::222222222222:policy/ecsp-boundary/shop-prod-boundary")
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["Releases"]["Action"] == ["ecs:RunTask"]
-    assert by_sid["Releases"]["Resource"] == ["arn:aws:ecs:eu-west-1:222222222222:task-definition/shop-prod-*:*"]
+    assert by_sid["Releases"]["Resource"] == ["arn:aws:ecs:eu-west-1:222222222222:task-definition/ecsp_shop-prod-*:*"]
     # The cluster's name is Pulumi's auto-name of shop-prod.
     assert by_sid["Releases"]["Condition"] == {
         "ArnLike": {"ecs:cluster": "arn:aws:ecs:eu-west-1:222222222222:cluster/shop-prod-*"}}

@@ -213,7 +213,7 @@ def test_import_copilot_writes_a_transform_stub_for_taskdef_overrides(tmp_path: 
     """The refusal points at the stub; the stub names each override and refuses to run until ported."""
     shutil.copytree(ROOT / "tests" / "fixtures" / "copilot" / "refusals", tmp_path / "ws")
     args = ["import", "copilot", str(tmp_path / "ws"), "--env", "test=us-west-2", "--region", "us-west-2"]
-    assert main(args) == 0
+    assert main(args) == 1  # services are refused (worker2 among them) until their overrides are ported
     err = capsys.readouterr().err
     stub = tmp_path / "ws" / "copilot_transforms.py"
     assert f"wrote {stub}" in err
@@ -237,7 +237,7 @@ def test_import_copilot_writes_a_transform_stub_for_taskdef_overrides(tmp_path: 
         worker2(resource("aws:ecs/taskDefinition:TaskDefinition", "worker2"))
     # A second import keeps the stub a person may have started porting.
     stub.write_text(text + "# ported\n", encoding="utf-8")
-    assert main([*args, "-o", str(tmp_path / "ws" / "again.yaml")]) == 0
+    assert main([*args, "-o", str(tmp_path / "ws" / "again.yaml")]) == 1
     assert f"kept {stub} (exists; --force replaces it)" in capsys.readouterr().err
     assert stub.read_text(encoding="utf-8").endswith("# ported\n")
 

@@ -35,7 +35,19 @@ WORKSPACES: dict[str, dict[str, Any]] = {
                  "region": "us-west-2"},
     "environments": {"environments": ["test=us-west-2", "prod=us-west-2:111111111111"], "region": "us-west-2"},
     "refusals": {"environments": ["test=us-west-2"], "region": "us-west-2"},
-    "warnings": {"environments": ["test=us-west-2"], "variables": {"API_HOST": "api.example.com"}},
+    "warnings": {"environments": ["test=us-west-2:111111111111"], "variables": {"API_HOST": "api.example.com"}},
+    # Two web services on the root path, told apart by their aliases (served with the imported certificate).
+    "hosts": {"environments": ["prod=us-east-1:222222222222"]},
+    # No .workspace, names over ecsp's limits, every environment overriding, shell variables, an empty manifest.
+    "renamed": {"environments": ["staging-environment-eu=eu-west-1", "production=eu-west-1:222222222222"],
+                "region": "eu-west-1", "name": "shop",
+                "renames": ["staging-environment-eu=staging", "customer-notifications-service=notifications"]},
+    # Workspaces shaped like real teams' (tests/importer/test_import_realistic.py measures how many services import).
+    "realistic/ecsdemo": {"environments": ["test=us-west-2:123456789012"], "region": "us-west-2"},
+    "realistic/rails": {"environments": ["staging=us-east-1:123456789012", "production=us-east-1:210987654321"],
+                        "region": "us-east-1"},
+    "realistic/platform": {"environments": ["dev=eu-west-1:444455556666", "prod=eu-west-1:444455556666"],
+                           "region": "eu-west-1"},
 }
 
 
@@ -108,7 +120,9 @@ def test_imported_file_validates_and_plans(name: str, tmp_path: Path) -> None:
     target.write_text(result.text, encoding="utf-8")
     project = ecsp.load(str(target))  # validates, build contexts included
     plan = project.plan()
-    assert len(plan.stacks) == 1 + len(result.environments) * (1 + len(result.applications))
+    # The project, and per environment its stack, one per application and the storage stack of its data.
+    storage = sum(project.config.has_storage(env) for env in result.environments)
+    assert len(plan.stacks) == 1 + len(result.environments) * (1 + len(result.applications)) + storage
 
 
 # --------------------------------------------------------------------------- conversions
@@ -203,17 +217,87 @@ def test_build_paths_are_relative_to_the_written_file(tmp_path: Path) -> None:
 def test_cli_writes_refuses_to_overwrite_and_dry_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copytree(FIXTURES / "refusals", tmp_path / "ws")
     args = ["import", "copilot", str(tmp_path / "ws"), "--env", "test=us-west-2", "--region", "us-west-2"]
-    assert cli.main(args) == 0
+    # Refused services: the file is written (what could be imported), and the exit status says it is not all.
+    assert cli.main(args) == 1
     written = (tmp_path / "ws" / "ecsp.yaml").read_text()
     assert written == (GOLDEN / "refusals.yaml").read_text()
     err = capsys.readouterr().err
     assert "copilot/runner/manifest.yml:2: refuse: type Request-Driven Web Service" in err
+    assert err.splitlines()[-1] == ("not complete: refused addonapp, cmd, patched, runner, site, tagged, typo, "
+                                    "win, worker2")
     assert cli.main(args) == 2
     assert "already exists" in capsys.readouterr().err
-    assert cli.main([*args, "--dry-run"]) == 0
+    assert cli.main([*args, "--dry-run"]) == 1
     assert capsys.readouterr().out == written
-    assert cli.main([*args, "--force", "-o", str(tmp_path / "out.yaml")]) == 0
+    assert cli.main([*args, "--force", "-o", str(tmp_path / "out.yaml")]) == 1
     assert cli.main(["validate", "-f", str(tmp_path / "ws" / "ecsp.yaml")]) == 0
+
+
+def test_cli_exits_0_with_warnings_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(FIXTURES / "warnings", tmp_path / "ws")
+    args = ["import", "copilot", str(tmp_path / "ws"), "--env", "test=us-west-2:111111111111", "--var",
+            "API_HOST=api.example.com"]
+    assert cli.main(args) == 0
+    err = capsys.readouterr().err
+    assert " warn: " in err and " refuse: " not in err
+    assert err.splitlines()[-1].startswith("next: review the warn: comments")
+
+
+def test_a_file_that_would_not_validate_is_reported_and_fails(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # The Dockerfile's folder is not in the checkout: the import maps the field, ecsp's loader refuses it.
+    _workspace(tmp_path, {"api": "name: api\ntype: Load Balanced Web Service\nimage:\n  build: api/Dockerfile\n"
+                                 "  port: 80\nhttp:\n  path: /\n"})
+    result = import_copilot(tmp_path, environments=["test=us-west-2"])
+    assert not result.complete and not result.refusals
+    assert "directory api does not exist" in str(result.problems[0])
+    assert cli.main(["import", "copilot", str(tmp_path), "--env", "test=us-west-2"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert any("ecsp.yaml:" in line and "directory api does not exist" in line for line in err)
+    assert err[-1] == "not complete: the written file does not validate (1 problem)"
+
+
+def test_renames_take_services_and_environments_over_the_limits(tmp_path: Path) -> None:
+    long_env = "integration-testing"  # 19 characters; ecsp allows 16
+    _workspace(tmp_path, {f"environments/{long_env}": f"name: {long_env}\ntype: Environment\n",
+                          "environments/prod": "name: prod\ntype: Environment\n",
+                          "web": "name: web\ntype: Load Balanced Web Service\nimage: {location: nginx, port: 80}\n"
+                                 "http: {path: /}\nvariables: {STAGE: '${COPILOT_ENVIRONMENT_NAME}'}\n"
+                                 f"environments:\n  {long_env}:\n    count: 2\n"})
+    # Without a rename the environment is refused, the rest imported, and the fix named.
+    result = import_copilot(tmp_path, region="us-west-2")
+    assert result.environments == ["prod"] and result.refused_environments == [long_env]
+    assert any(n.level == "refuse" and f"--rename {long_env}=integration" in n.message for n in result.notes)
+    assert result.incomplete_because() == f"refused environment {long_env}"
+    result = import_copilot(tmp_path, region="us-west-2", renames=[f"{long_env}=integration"])
+    assert result.complete and result.environments == ["integration", "prod"]
+    web = result.document["applications"]["web"]
+    # The override follows the rename; ${COPILOT_ENVIRONMENT_NAME} is what Copilot gave: the old name.
+    assert web["environments"]["integration"] == {"count": 2, "variables": {"STAGE": long_env}}
+    with pytest.raises(UsageError, match="no service or environment nope"):
+        import_copilot(tmp_path, region="us-west-2", renames={"nope": "x"})
+    with pytest.raises(UsageError, match="is 25 characters; environment names are at most 16"):
+        import_copilot(tmp_path, region="us-west-2", renames={long_env: "still-far-too-long-a-name"})
+
+
+def test_without_workspace_file_the_name_is_the_application(tmp_path: Path) -> None:
+    _workspace(tmp_path, {"web": "name: web\ntype: Load Balanced Web Service\nimage: {location: nginx, port: 80}\n"
+                                 "http: {path: /}\nsecrets: {DB: '/copilot/${COPILOT_APPLICATION_NAME}/db'}\n"})
+    (tmp_path / "copilot" / ".workspace").unlink()
+    with pytest.raises(UsageError, match=r"has manifests but no \.workspace") as e:
+        import_copilot(tmp_path, environments=["test=us-west-2"])
+    assert "--name" in (e.value.fix or "")
+    result = import_copilot(tmp_path, environments=["test=us-west-2"], name="shop")
+    assert result.document["project"]["name"] == "shop"
+    assert result.document["applications"]["web"]["secrets"] == {"DB": "/copilot/shop/db"}
+
+
+def test_a_different_project_name_keeps_copilots_in_expanded_values(tmp_path: Path) -> None:
+    _workspace(tmp_path, {"web": "name: web\ntype: Load Balanced Web Service\nimage: {location: nginx, port: 80}\n"
+                                 "http: {path: /}\nsecrets: {DB: '/copilot/${COPILOT_APPLICATION_NAME}/db'}\n"})
+    result = import_copilot(tmp_path, environments=["test=us-west-2"], name="shop2")
+    # The parameter lives where Copilot put it, under the Copilot application's name.
+    assert result.document["applications"]["web"]["secrets"] == {"DB": "/copilot/shop/db"}
 
 
 def test_cli_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
@@ -231,6 +315,10 @@ def test_from_aws_reads_copilots_ssm_parameters(tmp_path: Path, monkeypatch: pyt
     reset(endpoint)
     for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
         monkeypatch.setenv(key, value)
+    # The profile given for test reads test's stacks.
+    (tmp_path / "aws-config").write_text("[profile test-profile]\naws_access_key_id = test\n"
+                                         "aws_secret_access_key = test\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     ssm = client(endpoint, "ssm", "us-west-2")
     # The layout of aws/copilot-cli internal/pkg/config (store.go, app.go, env.go).
     ssm.put_parameter(Name="/copilot/applications/shop", Type="String", Value=json.dumps(
@@ -243,8 +331,9 @@ def test_from_aws_reads_copilots_ssm_parameters(tmp_path: Path, monkeypatch: pyt
     result = import_copilot(tmp_path, from_aws=True, region="us-west-2", endpoint_url=endpoint,
                             environments=["test=us-west-2::test-profile"])
     document = result.document
-    assert document["project"] == {"name": "shop", "region": "us-west-2", "account": "111111111111",
-                                   "domain": "example.com"}
+    # Copilot's domain stays Copilot's (ecsp's zones would be its zones): not written, said in a note.
+    assert document["project"] == {"name": "shop", "region": "us-west-2", "account": "111111111111"}
+    assert any(n.field == "project.domain" for n in result.notes)
     assert document["environments"] == {
         "test": {"region": "us-west-2", "account": "111111111111", "profile": "test-profile"},
         "prod": {"region": "us-east-1", "account": "222222222222"}}

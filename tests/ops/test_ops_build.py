@@ -88,12 +88,12 @@ def deployed(moto: str) -> aws.Environment:
     """The environment and the web service (moto), and the project's ECR repository of web."""
     env = aws.deploy_environment(moto, "shop", "test")
     aws.deploy_application(moto, env, "web", runnable=True)
-    aws.client(moto, "ecr").create_repository(repositoryName="shop/web")
+    aws.client(moto, "ecr").create_repository(repositoryName="ecsp/shop/web")
     return env
 
 
 def repository_uri(moto: str) -> str:
-    return str(aws.client(moto, "ecr").describe_repositories(repositoryNames=["shop/web"])["repositories"][0]
+    return str(aws.client(moto, "ecr").describe_repositories(repositoryNames=["ecsp/shop/web"])["repositories"][0]
                ["repositoryUri"])
 
 
@@ -145,7 +145,7 @@ def test_an_image_already_in_ecr_is_not_built_again(deployed: aws.Environment, a
     tag = images.build_tag(project.parent, config.application("test", "web"))
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
                            "config": {"digest": "sha256:" + "1" * 64, "size": 1, "mediaType": "x"}, "layers": []})
-    aws.client(aws_is_moto, "ecr").put_image(repositoryName="shop/web", imageManifest=manifest, imageTag=tag)
+    aws.client(aws_is_moto, "ecr").put_image(repositoryName="ecsp/shop/web", imageManifest=manifest, imageTag=tag)
 
     items = list(api.load(project).run_task("web", "test", ["./check"], build=True))
 
@@ -178,7 +178,7 @@ def test_a_failed_build_or_push_starts_no_task(deployed: aws.Environment, aws_is
 def test_without_the_project_stack_there_is_no_repository(moto: str, aws_is_moto: str, project: Path,
                                                            docker: Path) -> None:
     aws.deploy_environment(moto, "shop", "test")
-    with pytest.raises(NotDeployedError, match=r"the ECR repository shop/web does not exist in us-east-1") as e:
+    with pytest.raises(NotDeployedError, match=r"the ECR repository ecsp/shop/web does not exist in us-east-1") as e:
         list(api.load(project).run_task("web", "test", ["./check"], build=True))
     assert "ecsp up" in str(e.value.fix)
     assert docker_calls(docker) == []

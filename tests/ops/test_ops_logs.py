@@ -222,7 +222,7 @@ def test_logs_previous_shows_why_the_last_task_stopped_then_its_logs(
     aws.deploy_application(moto, env, "web", runnable=True)
     ecs = aws.client(moto, "ecs")
     network = {"awsvpcConfiguration": {"subnets": env.subnets[:1], "securityGroups": [env.security_group]}}
-    arns = [ecs.run_task(cluster=env.cluster_arn, taskDefinition="shop-test-web", launchType="FARGATE",
+    arns = [ecs.run_task(cluster=env.cluster_arn, taskDefinition="ecsp_shop-test-web", launchType="FARGATE",
                          networkConfiguration=network)["tasks"][0]["taskArn"] for _ in range(2)]
     ids = [arn.rsplit("/", 1)[-1] for arn in arns]
     for arn, reason in zip(arns, ["Scaling activity initiated by deployment", "Essential container in task exited"],

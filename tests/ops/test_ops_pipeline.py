@@ -68,16 +68,16 @@ def create_pipeline(endpoint: str) -> tuple[Any, str]:
     role = iam.create_role(RoleName="shop-release-pipeline", Path="/ecsp-pipeline/",
                            AssumeRolePolicyDocument=json.dumps(trust))
     client.create_pipeline(pipeline={
-        "name": "shop-release", "roleArn": role["Role"]["Arn"], "pipelineType": "V2",
+        "name": "ecsp_shop-release", "roleArn": role["Role"]["Arn"], "pipelineType": "V2",
         "artifactStore": {"type": "S3", "location": "shop-artifacts-us-east-1"}, "stages": [source, stage]})
-    execution = client.start_pipeline_execution(name="shop-release")["pipelineExecutionId"]
+    execution = client.start_pipeline_execution(name="ecsp_shop-release")["pipelineExecutionId"]
     return client, execution
 
 
 def stub_state(client: Any, execution: str) -> Stubber:
     t0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
     stubber = Stubber(client)
-    stubber.add_response("get_pipeline_state", {"pipelineName": "shop-release", "stageStates": [
+    stubber.add_response("get_pipeline_state", {"pipelineName": "ecsp_shop-release", "stageStates": [
         {"stageName": "Source", "latestExecution": {"pipelineExecutionId": execution, "status": "Succeeded"},
          "actionStates": [{"actionName": "Source", "latestExecution": {
              "status": "Succeeded", "summary": "fix the header", "lastStatusChange": t0}}]},
@@ -89,7 +89,7 @@ def stub_state(client: Any, execution: str) -> Stubber:
              {"actionName": "Approve", "latestExecution": {
                  "status": "Succeeded", "summary": "looks good", "lastUpdatedBy": APPROVER, "lastStatusChange": t0}},
              {"actionName": "Deploy", "latestExecution": {"status": "InProgress", "lastStatusChange": t0}}]},
-    ]}, {"name": "shop-release"})
+    ]}, {"name": "ecsp_shop-release"})
     stubber.activate()
     return stubber
 
@@ -103,7 +103,7 @@ def test_status_reads_stages_approvals_and_executions(moto: str) -> None:
     report = ops.status(config, _MotoWithState(real, stubbed), "release", local=True)
 
     stubber.assert_no_pending_responses()
-    assert (report.deployed, report.pipeline_name, report.version) == (True, "shop-release", 1)
+    assert (report.deployed, report.pipeline_name, report.version) == (True, "ecsp_shop-release", 1)
     assert [(s.name, s.status) for s in report.stages] == [
         ("Source", "Succeeded"), ("Deploy-test", "Succeeded"), ("Deploy-prod", "InProgress")]
     approve = report.stages[2].actions[0]

@@ -44,7 +44,7 @@ def test_status_json_reports_a_running_app_and_what_is_not_deployed(
     assert web["health"] == "healthy"
     assert (web["running"], web["desired"], web["pending"]) == (1, 1, 0)
     assert web["rollout"]["state"] == "COMPLETED"
-    assert web["rollout"]["task_definition"] == "shop-test-web:1"
+    assert web["rollout"]["task_definition"] == "ecsp_shop-test-web:1"
     assert [t["state"] for t in web["targets"]] == ["healthy", "healthy"]
     assert web["url"] == f"http://{env.alb_dns}/"
     assert rows["test", "api"]["health"] == "not deployed"

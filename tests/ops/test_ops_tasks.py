@@ -81,7 +81,7 @@ def test_task_run_starts_the_service_task_with_the_command_and_exits_with_its_co
     assert [line.split(" ", 2)[1:] for line in out.splitlines()] == [
         [f"web/{task['taskArn'].rsplit('/', 1)[-1][:8]}", "Applying migrations..."],
         [f"web/{task['taskArn'].rsplit('/', 1)[-1][:8]}", "OK"]]
-    assert f"started task {task['taskArn'].rsplit('/', 1)[-1]} of web in test (shop-test-web:" in err
+    assert f"started task {task['taskArn'].rsplit('/', 1)[-1]} of web in test (ecsp_shop-test-web:" in err
     assert "python manage.py migrate" in err
     assert "exited 0" in err
 
@@ -107,12 +107,12 @@ def test_task_run_image_registers_a_one_off_definition(deployed: aws.Environment
     ecs = aws.client(aws_is_moto, "ecs")
     [task] = started(aws_is_moto)
     definition = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
-    assert definition["family"] == "shop-test-web-task"
+    assert definition["family"] == "ecsp_shop-test-web-task"
     assert definition["containerDefinitions"][0]["image"] == image
     assert definition["status"] == "INACTIVE"  # deregistered once the task started
     # The stack's family has only what the stack registered.
-    assert [a.rsplit("/", 1)[-1] for a in ecs.list_task_definitions(familyPrefix="shop-test-web")
-            ["taskDefinitionArns"]] == ["shop-test-web:1"]
+    assert [a.rsplit("/", 1)[-1] for a in ecs.list_task_definitions(familyPrefix="ecsp_shop-test-web")
+            ["taskDefinitionArns"]] == ["ecsp_shop-test-web:1"]
     assert isinstance(items[-1], tasks.TaskState) and items[-1].succeeded
 
 

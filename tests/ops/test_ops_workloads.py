@@ -54,7 +54,7 @@ def deploy_worker(moto: str, env: aws.Environment) -> dict[str, str]:
 def deploy_job(moto: str) -> str:
     sfn = aws.client(moto, "stepfunctions")
     definition = json.dumps({"StartAt": "Run", "States": {"Run": {"Type": "Pass", "End": True}}})
-    return str(sfn.create_state_machine(name="shop-test-nightly", definition=definition,
+    return str(sfn.create_state_machine(name="ecsp_shop-test-nightly", definition=definition,
                                         roleArn=ROLE)["stateMachineArn"])
 
 
@@ -97,9 +97,9 @@ def test_a_job_shows_its_last_runs_with_exit_codes_and_fails_when_the_last_faile
     sfn.stop_execution(executionArn=first)
     # The task the state machine ran for "first", in the group named after the execution.
     ecs = aws.client(moto, "ecs")
-    ecs.register_task_definition(family="shop-test-nightly", containerDefinitions=[
+    ecs.register_task_definition(family="ecsp_shop-test-nightly", containerDefinitions=[
         {"name": "nightly", "image": "busybox", "memory": 512}])
-    task = ecs.run_task(cluster=env.cluster_arn, taskDefinition="shop-test-nightly", group="first",
+    task = ecs.run_task(cluster=env.cluster_arn, taskDefinition="ecsp_shop-test-nightly", group="first",
                         launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
                             "subnets": env.subnets, "securityGroups": [env.security_group]}})["tasks"][0]
     ecs.stop_task(cluster=env.cluster_arn, task=task["taskArn"], reason="Essential container exited")
@@ -107,7 +107,7 @@ def test_a_job_shows_its_last_runs_with_exit_codes_and_fails_when_the_last_faile
     report = ops.status(project, Sessions(project, local=LocalEmulator(moto)), applications=["nightly"])
 
     nightly = by_app(report)["nightly"]
-    assert nightly.kind == "job" and nightly.service == "shop-test-nightly"
+    assert nightly.kind == "job" and nightly.service == "ecsp_shop-test-nightly"
     statuses = {r.name: r.status for r in nightly.runs}
     assert statuses["first"] == "ABORTED"
     first_run = next(r for r in nightly.runs if r.name == "first")

@@ -105,7 +105,8 @@ def environment_outputs(cfg: ProjectConfig, env: str) -> dict[str, Any]:
         "loadBalancerDnsName": f"shop-{env}-lb-123456789.{region}.elb.amazonaws.com",
         "loadBalancerZoneId": "Z1H1FL5HABSF5",
         "httpListenerArn": f"{elb}:listener/app/shop-{env}-lb/50dc6c495c0c9188/0000000000000080",
-        "httpsListenerArn": f"{elb}:listener/app/shop-{env}-lb/50dc6c495c0c9188/0000000000000443" if domain else None,
+        "httpsListenerArn": f"{elb}:listener/app/shop-{env}-lb/50dc6c495c0c9188/0000000000000443"
+        if domain or cfg.environments[env].certificates else None,
         "loadBalancerSecurityGroupId": f"sg-{env}-lb", "environmentSecurityGroupId": f"sg-{env}-env",
         "hostedZoneId": f"Z{env.upper()}ZONE" if domain else None,
         "subdomain": f"{env}.shop.{domain}" if domain else None,
@@ -117,7 +118,7 @@ def environment_outputs(cfg: ProjectConfig, env: str) -> dict[str, Any]:
 def project_outputs(cfg: ProjectConfig) -> dict[str, Any]:
     account = cfg.project.account or mocks.DEFAULT_ACCOUNT
     return {"regions": {region: {
-        "repositories": {app: f"{account}.dkr.ecr.{region}.amazonaws.com/shop/{app}" for app in cfg.applications},
+        "repositories": {app: f"{account}.dkr.ecr.{region}.amazonaws.com/ecsp/shop/{app}" for app in cfg.applications},
         "kmsKeyArn": f"arn:aws:kms:{region}:{account}:key/1234", "bucketName": f"shop-artifacts-{region}",
     } for region in cfg.regions()}}
 
@@ -189,7 +190,7 @@ def test_exports_exactly_the_contract_without_a_domain(web_test: Recording, basi
     assert out["logGroupName"] == "/ecsp/shop-test-web"
     assert out["serviceName"] == web_test.one("aws:ecs/service:Service").inputs.get("name", out["serviceName"])
     assert out["serviceArn"].startswith("arn:aws:ecs:us-west-2:111111111111:service/")
-    assert out["taskDefinitionArn"].startswith("arn:aws:ecs:us-west-2:111111111111:task-definition/shop-test-web:")
+    assert out["taskDefinitionArn"].startswith("arn:aws:ecs:us-west-2:111111111111:task-definition/ecsp_shop-test-web:")
     assert out["targetGroupArn"].startswith("arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/")
 
 
@@ -226,7 +227,7 @@ def test_log_group_name_and_retention(web_test: Recording, web_prod: Recording) 
 
 def test_task_definition(web_test: Recording) -> None:
     task = web_test.one("aws:ecs/taskDefinition:TaskDefinition").inputs
-    assert task["family"] == "shop-test-web"
+    assert task["family"] == "ecsp_shop-test-web"
     assert task["networkMode"] == "awsvpc" and task["requiresCompatibilities"] == ["FARGATE"]
     assert (task["cpu"], task["memory"]) == ("256", "512")
     assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
@@ -616,7 +617,39 @@ def test_real_upstream_outputs_satisfy_the_program() -> None:
         assert rule.inputs["listenerArn"].startswith("arn:aws:elasticloadbalancing:us-west-2:333333333333:listener/")
     assert rec.one("aws:route53/record:Record").inputs["zoneId"]
     assert rec.one("docker-build:index:Image").inputs["tags"][0].startswith(
-        "111111111111.dkr.ecr.us-west-2.amazonaws.com/shop/api:")
+        "111111111111.dkr.ecr.us-west-2.amazonaws.com/ecsp/shop/api:")
     label = rec.one("aws:appautoscaling/policy:Policy", "api-requests").inputs[
         "targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"]["resourceLabel"]
     assert label.startswith("app/") and "/targetgroup/" in label
+
+
+ROOTS = """\
+project: {name: shop, region: us-west-2, account: "111111111111"}
+environments:
+  test:
+    region: us-west-2
+    certificates: ["arn:aws:acm:us-west-2:111111111111:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"]
+applications:
+  shop: {image: {location: nginx}, port: 80, aliases: [shop.example.com, www.shop.example.com]}
+  blog: {image: {location: nginx}, port: 80, aliases: [blog.example.com]}
+  fallback: {image: {location: nginx}, port: 80}
+  api: {image: {location: nginx}, port: 8080, path: /api}
+"""
+
+
+def test_root_applications_told_apart_by_host_names_each_get_their_rule() -> None:
+    # Copilot's two web services on '/' with their own aliases (and one without, the catch-all).
+    cfg = harness.config(ROOTS)
+    rules = {app: run(cfg, "test", app)[0].of_type("aws:lb/listenerRule:ListenerRule") for app in cfg.applications}
+    https = {app: next(r for r in found if "https" in r.name) for app, found in rules.items()}
+    numbers = {app: rule.inputs["priority"] for app, rule in https.items()}
+    assert len(set(numbers.values())) == 4
+    assert numbers["fallback"] == priorities.ROOT_PRIORITY  # no host names: last
+    for app in ("shop", "blog"):
+        assert numbers[app] in priorities.ROOT_ROOM and numbers[app] > numbers["api"]
+    hosts = {app: [c["hostHeader"]["values"] for c in rule.inputs["conditions"] if "hostHeader" in c]
+             for app, rule in https.items()}
+    assert hosts == {"shop": [["shop.example.com", "www.shop.example.com"]], "blog": [["blog.example.com"]],
+                     "fallback": [], "api": []}
+    with pytest.raises(Exception, match=r"it gets the root path ./., which .blog. already uses"):
+        harness.config(ROOTS.replace("aliases: [blog.example.com]", "cpu: 256"))

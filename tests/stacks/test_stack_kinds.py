@@ -91,12 +91,12 @@ def test_a_worker_deploys_after_the_applications_it_subscribes_to(kinds: Project
 
 def test_the_environment_creates_and_exports_the_namespace(environment: Recording) -> None:
     namespace = environment.one("aws:servicediscovery/httpNamespace:HttpNamespace")
-    assert namespace.inputs["name"] == "test.kinds.local"
+    assert namespace.inputs["name"] == "test.kinds.ecsp.local"
     cluster = environment.one("aws:ecs/cluster:Cluster")
     arn = environment.outputs["serviceConnectNamespaceArn"]
     assert arn.startswith(f"arn:aws:servicediscovery:{REGION}:{ACCOUNT}:namespace/ns-")
     assert cluster.inputs["serviceConnectDefaults"] == {"namespace": arn}
-    assert environment.outputs["serviceConnectNamespace"] == "test.kinds.local"
+    assert environment.outputs["serviceConnectNamespace"] == "test.kinds.ecsp.local"
 
 
 def test_servers_name_their_port_and_alias_it_as_app_and_port(stacks: dict[str, Recording],
@@ -150,9 +150,9 @@ def test_a_publisher_gets_its_topics_their_arns_and_only_their_publish_permissio
         stacks: dict[str, Recording]) -> None:
     rec = stacks["web"]
     topic = rec.one("aws:sns/topic:Topic")
-    assert topic.inputs["name"] == "kinds-test-web-created"
+    assert topic.inputs["name"] == "ecsp_kinds-test-web-created"
     assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"  # encrypted at rest, as Copilot's
-    arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:kinds-test-web-created"
+    arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:ecsp_kinds-test-web-created"
     assert json.loads(env_vars(rec)["ECSP_SNS_TOPIC_ARNS"]) == {"created": arn}
     assert rec.outputs["topicArns"] == {"created": arn}
     grant = rec.one("aws:iam/rolePolicy:RolePolicy", "web-publish")
@@ -244,7 +244,7 @@ def test_a_job_has_no_service_and_a_state_machine_that_waits_for_its_task(stacks
     rec = stacks["nightly"]
     assert not rec.of_type("aws:ecs/service:Service")
     machine = rec.one("aws:sfn/stateMachine:StateMachine").inputs
-    assert machine["name"] == "kinds-test-nightly" and machine["type"] == "STANDARD"
+    assert machine["name"] == "ecsp_kinds-test-nightly" and machine["type"] == "STANDARD"
     doc = json.loads(machine["definition"])
     assert doc["TimeoutSeconds"] == 3600
     state = doc["States"][doc["StartAt"]]

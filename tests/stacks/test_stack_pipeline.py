@@ -204,8 +204,8 @@ def test_build_and_pipeline_roles_name_their_resources(recording: Any) -> None:
         recording.one("aws:iam/rolePolicy:RolePolicy", "roles-build").inputs["policy"])["Statement"]}
     # Only built images are pushed: web builds, api uses an existing image.
     assert build["PushImages"]["Resource"] == [
-        "arn:aws:ecr:eu-west-1:111111111111:repository/shop/web",
-        "arn:aws:ecr:us-east-1:111111111111:repository/shop/web"]
+        "arn:aws:ecr:eu-west-1:111111111111:repository/ecsp/shop/web",
+        "arn:aws:ecr:us-east-1:111111111111:repository/ecsp/shop/web"]
     assert build["StateObjects"]["Resource"] == ["arn:aws:s3:::shop-state/pulumi/*"]
     assert build["SecretsKey"]["Condition"] == {
         "ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/shop-pulumi"]}}

@@ -90,7 +90,7 @@ def test_single_region_single_account() -> None:
     assert json.loads(provider.inputs["allowedAccountIds"]) == [PROJECT]
 
     repos = {n.inputs["name"]: n for n in rec.of_type("aws:ecr/repository:Repository")}
-    assert set(repos) == {"shop/web", "shop/api"}
+    assert set(repos) == {"ecsp/shop/web", "ecsp/shop/api"}
     for repo in repos.values():
         assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
         assert repo.inputs["imageTagMutability"] == "MUTABLE"
@@ -287,7 +287,7 @@ def test_outputs_follow_the_contract() -> None:
     assert list(rec.outputs["regions"]) == cfg.regions()
     for region, out in rec.outputs["regions"].items():
         assert set(out) == {"repositories", "kmsKeyArn", "bucketName"}
-        assert out["repositories"] == {app: f"{PROJECT}.dkr.ecr.{region}.amazonaws.com/shop/{app}"
+        assert out["repositories"] == {app: f"{PROJECT}.dkr.ecr.{region}.amazonaws.com/ecsp/shop/{app}"
                                        for app in cfg.applications}
         assert out["kmsKeyArn"].startswith(f"arn:aws:kms:{region}:{PROJECT}:key/")
         assert out["bucketName"].startswith(f"shop-artifacts-{region}-")

@@ -286,8 +286,11 @@ def test_from_cfn_values_are_read_at_deploy_time() -> None:
     linked = json.loads(inputs(recording, "aws:iam/rolePolicy:RolePolicy", "web-linked-secrets")["policy"])
     granted = {r for s in linked["Statement"] if s["Action"] == ["secretsmanager:GetSecretValue"]
                for r in s["Resource"]}
-    assert "arn:aws:secretsmanager:us-west-2:111111111111:secret:ghcr-AbCdEf" in granted
     assert secrets["DB_SECRET"] in granted
+    # The registry's login is read by the execution role's own policy, with the container's secrets.
+    own = json.loads(inputs(recording, "aws:iam/rolePolicy:RolePolicy", "web-secrets")["policy"])
+    assert "arn:aws:secretsmanager:us-west-2:111111111111:secret:ghcr-AbCdEf" in {
+        r for s in own["Statement"] if s["Action"] == ["secretsmanager:GetSecretValue"] for r in s["Resource"]}
     attached = inputs(recording, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "web-policy-0")
     assert attached["policyArn"] == "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 

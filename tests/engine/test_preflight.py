@@ -1,0 +1,204 @@
+"""`up` and `preview` look up every name ecsp would give before anything starts (moto's server).
+
+A Copilot application "shop" is live in the account: its resources are created here with
+Copilot's names and tags (aws/copilot-cli's templates). An ecsp project imported from it
+keeps the name "shop"; ecsp's own names never meet Copilot's, so the run goes ahead, except
+where a name is the same on purpose (hosted zones with Copilot's domain) or something else
+holds one of ecsp's names: then nothing starts, and the error names the resource, its
+owner's tags and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecsp import api, cli, naming, preflight
+from ecsp.engine.fake import FakeEngine
+from tests.ops_support import client, moto_endpoint, reset
+
+REGION = "us-west-2"
+PROJECT = """\
+project: {{name: shop, region: us-west-2{domain}}}
+environments:
+  test: {{region: us-west-2}}
+applications:
+  web: {{image: {{location: nginx}}, port: 80, publish: [created]}}
+  api: {{kind: backend, image: {{location: nginx}}, port: 8080, connect: true}}
+  orders: {{kind: worker, image: {{location: busybox}}, subscribe: [{{app: web, topic: created}}]}}
+  nightly: {{kind: job, image: {{location: busybox}}, schedule: "rate(1 day)"}}
+"""
+COPILOT = {"copilot-application": "shop", "copilot-environment": "test"}
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's server as the account every boto3 client reaches (not --local: the path real runs take)."""
+    endpoint = moto_endpoint()
+    reset(endpoint)
+    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL": endpoint,
+                       "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setattr(api, "NAME_CHECK", api._check_names)  # the real look-up (conftest records it otherwise)
+    yield endpoint
+
+
+def _project(tmp_path: Path, domain: str = "") -> api.Project:
+    (tmp_path / "ecsp.yaml").write_text(PROJECT.format(domain=f", domain: {domain}" if domain else ""))
+    return api.load(tmp_path / "ecsp.yaml")
+
+
+def _copilot_application(endpoint: str) -> None:
+    """What `copilot deploy` left for application shop, environment test (names from Copilot's templates)."""
+    def tags(service: str | None = None, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+        found = {**COPILOT, **({"copilot-service": service} if service else {})}
+        return [{key: k, value: v} for k, v in found.items()]
+
+    ecr = client(endpoint, "ecr", REGION)
+    for svc in ("web", "api", "orders", "nightly"):
+        ecr.create_repository(repositoryName=f"shop/{svc}", tags=tags(svc))
+    client(endpoint, "sns", REGION).create_topic(Name="shop-test-web-created", Tags=tags("web"))
+    client(endpoint, "sqs", REGION).create_queue(QueueName="shop-test-orders-EventsQueue-1ABC2DEF3GH4I",
+                                                 tags={**COPILOT, "copilot-service": "orders"})
+    role = client(endpoint, "iam").create_role(
+        RoleName="shop-test-nightly-StateMachineRole-1R2ZQ6H6LGY2V", AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": []}), Tags=tags("nightly"))["Role"]["Arn"]
+    client(endpoint, "stepfunctions", REGION).create_state_machine(
+        name="shop-test-nightly", definition=json.dumps({"StartAt": "Run", "States": {"Run": {"Type": "Succeed"}}}),
+        roleArn=role, tags=tags("nightly", "key", "value"))
+    logs = client(endpoint, "logs", REGION)
+    for svc in ("web", "api", "orders", "nightly"):
+        logs.create_log_group(logGroupName=f"/copilot/shop-test-{svc}", tags={**COPILOT, "copilot-service": svc})
+    ecs = client(endpoint, "ecs", REGION)
+    container = {"name": "web", "image": "nginx", "memory": 512}
+    ecs.register_task_definition(family="shop-test-web", containerDefinitions=[container],
+                                 tags=tags("web", "key", "value"))
+    vpc = client(endpoint, "ec2", REGION).create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    client(endpoint, "servicediscovery", REGION).create_private_dns_namespace(
+        Name="test.shop.local", Vpc=vpc, Tags=tags())
+
+
+def test_copilots_live_application_holds_none_of_ecsps_names(aws: str, tmp_path: Path) -> None:
+    _copilot_application(aws)
+    project = _project(tmp_path)
+    engine = FakeEngine()
+    result = project.up(engine=engine, progress=False)
+    assert result.ok and set(engine.state) == set(project.stacks().names())
+
+
+def test_a_name_held_outside_ecsps_stacks_stops_the_run_before_anything_starts(aws: str, tmp_path: Path) -> None:
+    _copilot_application(aws)
+    project = _project(tmp_path)
+    # Someone created the repository ecsp would create (no tags), and an ecsp stack of the same project
+    # created the topic (its own tags): the first stops the run, the second is ecsp's to update.
+    client(aws, "ecr", REGION).create_repository(repositoryName=naming.ecr_repository("shop", "web"))
+    names = naming.AppNames("shop", "test", "web")
+    client(aws, "sns", REGION).create_topic(Name=names.topic("created"), Tags=[
+        {"Key": "ecsp:project", "Value": "shop"}, {"Key": "ecsp:environment", "Value": "test"},
+        {"Key": "ecsp:application", "Value": "web"}])
+    engine = FakeEngine()
+    with pytest.raises(preflight.NameTakenError) as e:
+        project.up(engine=engine, progress=False)
+    assert engine.calls == [] and engine.state == {}  # nothing started
+    assert [str(c) for c in e.value.collisions] == [
+        "ECR repository ecsp/shop/web (shop-project/global, us-west-2) exists and is not ecsp's (no tags)"]
+    assert "delete or rename it" in (e.value.fix or "")
+
+
+def test_copilots_hosted_zone_stops_a_project_that_keeps_its_name_and_domain(aws: str, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str],
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    route53 = client(aws, "route53", REGION)
+    route53.create_hosted_zone(Name="example.com", CallerReference="root")
+    # Copilot's application zone <app>.<domain> (aws/copilot-cli templates/app/app.yml), with its tags.
+    zone = route53.create_hosted_zone(Name="shop.example.com", CallerReference="copilot")["HostedZone"]["Id"]
+    route53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone.rsplit("/", 1)[-1],
+                                     AddTags=[{"Key": "copilot-application", "Value": "shop"}])
+    _project(tmp_path, domain="example.com")
+    fake = FakeEngine()
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: fake)
+    assert cli.main(["up", "-f", str(tmp_path / "ecsp.yaml"), "--progress", "none"]) == 1
+    err = capsys.readouterr().err
+    assert "Route 53 hosted zone shop.example.com (shop-project/global, us-west-2) exists and is Copilot's " \
+           "(copilot-application=shop)" in err
+    assert "remove project.domain" in err and "--runbook" in err
+    assert fake.calls == []
+    # preview checks too; --skip-name-check is the way past it.
+    assert cli.main(["preview", "-f", str(tmp_path / "ecsp.yaml"), "--progress", "none"]) == 1
+    assert cli.main(["up", "-f", str(tmp_path / "ecsp.yaml"), "--progress", "none", "--skip-name-check"]) == 0
+
+
+def test_every_named_kind_has_a_lookup_that_finds_and_misses(aws: str) -> None:
+    assert set(preflight.LOOKUPS) == {k.resource_type for k in naming.NAMED_KINDS}
+    sessions = preflight.Sessions()
+    placement = preflight.Placement(REGION)
+
+    def look(kind: str, name: str) -> Any:
+        return preflight.LOOKUPS[kind](lambda service: sessions.client(placement, service), name)
+
+    made = _every_kind(aws)
+    for kind, name in made.items():
+        found = look(kind, name)
+        assert found is not None, kind
+        assert found.tags.get("owner") == "someone", (kind, found.tags)
+        assert look(kind, name + "x" if not name.endswith(".") else "x" + name) is None, kind
+
+
+def _every_kind(endpoint: str) -> dict[str, str]:
+    """One resource of every named kind, tagged owner=someone; by Pulumi type."""
+    tag = [{"Key": "owner", "Value": "someone"}]
+    low = [{"key": "owner", "value": "someone"}]
+    assume = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "codepipeline.amazonaws.com"}}
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [assume]})
+    role = client(endpoint, "iam").create_role(RoleName="someones-role", AssumeRolePolicyDocument=trust,
+                                               Tags=tag)["Role"]["Arn"]
+    client(endpoint, "ecr", REGION).create_repository(repositoryName="team/repo", tags=tag)
+    client(endpoint, "sns", REGION).create_topic(Name="team-topic", Tags=tag)
+    client(endpoint, "sqs", REGION).create_queue(QueueName="team-queue", tags={"owner": "someone"})
+    client(endpoint, "stepfunctions", REGION).create_state_machine(
+        name="team-machine", definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}),
+        roleArn=role, tags=low)
+    client(endpoint, "logs", REGION).create_log_group(logGroupName="/team/logs", tags={"owner": "someone"})
+    ecs = client(endpoint, "ecs", REGION)
+    ecs.register_task_definition(family="team-family", tags=low,
+                                 containerDefinitions=[{"name": "a", "image": "nginx", "memory": 512}])
+    ecs.create_cluster(clusterName="team-cluster", tags=low)
+    client(endpoint, "servicediscovery", REGION).create_http_namespace(Name="team.local", Tags=tag)
+    route53 = client(endpoint, "route53", REGION)
+    zone = route53.create_hosted_zone(Name="team.example.org", CallerReference="z")["HostedZone"]["Id"]
+    route53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone.rsplit("/", 1)[-1], AddTags=tag)
+    client(endpoint, "scheduler", REGION).create_schedule(
+        Name="team-schedule", ScheduleExpression="rate(1 day)", FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": "arn:aws:sqs:us-west-2:123456789012:team-queue", "RoleArn": role})
+    scheduler = client(endpoint, "scheduler", REGION)
+    arn = scheduler.get_schedule(Name="team-schedule")["Arn"]
+    scheduler.tag_resource(ResourceArn=arn, Tags=tag)
+    kms = client(endpoint, "kms", REGION)
+    key = kms.create_key(Tags=[{"TagKey": "owner", "TagValue": "someone"}])["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/team", TargetKeyId=key)
+    client(endpoint, "codepipeline", REGION).create_pipeline(pipeline={
+        "name": "team-pipeline", "roleArn": role, "artifactStore": {"type": "S3", "location": "bucket"},
+        "stages": [{"name": "Source", "actions": [{"name": "S", "actionTypeId": {
+            "category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}, "configuration": {}}]},
+            {"name": "Build", "actions": [{"name": "B", "actionTypeId": {
+                "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}, "configuration": {}}]}]},
+        tags=low)
+    client(endpoint, "codebuild", REGION).create_project(
+        name="team-build", source={"type": "S3", "location": "bucket/source.zip"}, artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType":
+                     "BUILD_GENERAL1_SMALL"}, serviceRole=role, tags=low)
+    return {
+        "aws:ecr/repository:Repository": "team/repo", "aws:sns/topic:Topic": "team-topic",
+        "aws:sqs/queue:Queue": "team-queue", "aws:sfn/stateMachine:StateMachine": "team-machine",
+        "aws:cloudwatch/logGroup:LogGroup": "/team/logs", "aws:ecs/taskDefinition:TaskDefinition": "team-family",
+        "aws:ecs/cluster:Cluster": "team-cluster", "aws:iam/role:Role": "someones-role",
+        "aws:servicediscovery/httpNamespace:HttpNamespace": "team.local",
+        "aws:route53/zone:Zone": "team.example.org", "aws:scheduler/schedule:Schedule": "team-schedule",
+        "aws:kms/alias:Alias": "alias/team", "aws:codepipeline/pipeline:Pipeline": "team-pipeline",
+        "aws:codebuild/project:Project": "team-build",
+    }
