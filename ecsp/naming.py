@@ -637,6 +637,13 @@ NAMED_KINDS: tuple[NamedKind, ...] = (
               (rf"pipeline-{_C}-{_C}", _C), kept=True),  # before v1.16 a pipeline was named as written
     NamedKind("CodeBuild project", "aws:codebuild/project:Project", "name",
               (rf"pipeline-{_C}-{_C}-BuildProject", _CFN_GENERATED)),
+    # The permissions boundaries (their names end in -boundary, under /ecsp-boundary/); Copilot's
+    # managed policies come from CloudFormation (addons), auto-named.
+    NamedKind("IAM managed policy", "aws:iam/policy:Policy", "name", (_CFN_GENERATED,), ignore_case=True),
+    # The rollback alarms of traffic-shifting deployments (<project>-<env>-<app>-rollback-<what>);
+    # Copilot's rollback alarms for a service's CPU and memory.
+    NamedKind("CloudWatch alarm", "aws:cloudwatch/metricAlarm:MetricAlarm", "name",
+              (rf"{_C}-{_C}-{_C}-CopilotRollback(CPU|Mem)Alarm",)),
 )
 _NAMED_KINDS_BY_TYPE = {k.resource_type: k for k in NAMED_KINDS}
 
