@@ -27,9 +27,10 @@ from ecsp import previews as previewing
 from ecsp.addons import Addons
 from ecsp.config import ProjectConfig
 from ecsp.engine import Engine, StackInfo
-from ecsp.errors import StackNotFoundError, UsageError
+from ecsp.errors import PulumiMissingError, StackNotFoundError, UsageError
 from ecsp.events import Event, Listener, Operation
 from ecsp.graph import StackGraph, StackSpec
+from ecsp.listing import StackListing, StackListings
 from ecsp.orchestrator import DEFAULT_PARALLEL
 from ecsp.planner import Plan
 from ecsp.previews import Preview
@@ -450,7 +451,7 @@ class Project:
            local: contexts.LocalEmulator | None = None, backend: str | None = None,
            with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
            with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
-           ttl: str | int | None = None, delete_data: str | None = None,
+           ttl: str | int | None = None, allow_empty_passphrase: bool = False, delete_data: str | None = None,
            policy_packs: Sequence[str | Path] = (), check_names: bool = True) -> RunResult:
         """Create or update the selected stacks, in dependency order.
 
@@ -459,9 +460,11 @@ class Project:
         (through StackReference) unless ``with_upstream`` re-runs them too. ``with_pipeline``
         adds the pipeline stacks (a run without targets only). ``deploy_role``: deploy the
         environments' stacks through this IAM role instead of their profile/role_arn (what a
-        pipeline's build does, from its own credentials). A change that would replace data is
-        refused (``DataLossRefused``, the stack fails) unless ``delete_data`` is the project's
-        name: then replaced data, and data ecsp.yaml no longer lists, is deleted (ecsp.data_safety).
+        pipeline's build does, from its own credentials). ``allow_empty_passphrase``: with the passphrase
+        secrets provider and no ``PULUMI_CONFIG_PASSPHRASE``, create stacks whose secrets use the empty
+        passphrase (refused otherwise, with :class:`~ecsp.errors.EmptyPassphraseError`). A change that
+        would replace data is refused (``DataLossRefused``, the stack fails) unless ``delete_data`` is the
+        project's name: then replaced data, and data ecsp.yaml no longer lists, is deleted (ecsp.data_safety).
         ``policy_packs``: Pulumi policy pack folders that judge every resource, after those of
         ``policy_packs:`` in ecsp.yaml; a mandatory policy's violation fails its stack.
 
@@ -475,14 +478,16 @@ class Project:
         return self.run("up", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
                          with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, ttl=ttl,
-                         delete_data=delete_data, policy_packs=policy_packs, check_names=check_names)
+                         allow_empty_passphrase=allow_empty_passphrase, delete_data=delete_data,
+                         policy_packs=policy_packs, check_names=check_names)
 
     def preview(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                 parallel: int = DEFAULT_PARALLEL, progress: bool | str = True, listener: Listener | None = None,
                 local: contexts.LocalEmulator | None = None, backend: str | None = None,
                 with_upstream: bool = False, check: bool = True, engine: Engine | None = None,
                 with_pipeline: bool = False, deploy_role: str | None = None, like: str | None = None,
-                policy_packs: Sequence[str | Path] = (), check_names: bool = True) -> RunResult:
+                allow_empty_passphrase: bool = False, policy_packs: Sequence[str | Path] = (),
+                check_names: bool = True) -> RunResult:
         """What ``up`` would change; each stack's ``steps`` list the resources and the properties that differ.
 
         A stack whose upstream stack was never deployed is skipped (its program reads the
@@ -491,7 +496,8 @@ class Project:
         """
         return self.run("preview", env, app, parallel=parallel, progress=progress, listener=listener, local=local,
                          backend=backend, with_upstream=with_upstream, check=check, engine=engine,
-                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like, policy_packs=policy_packs,
+                         with_pipeline=with_pipeline, deploy_role=deploy_role, like=like,
+                         allow_empty_passphrase=allow_empty_passphrase, policy_packs=policy_packs,
                          check_names=check_names)
 
     def refresh(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
@@ -584,8 +590,10 @@ class Project:
                                      fix="run `ecsp up` first, or check the backend (--backend / state.backend)")
         return found
 
-    def ls(self, *, local: bool = False, backend: str | None = None) -> list[StackListing]:
-        """Every stack of the project, deployed or not, plus stacks in the backend no longer in ecsp.yaml."""
+    def ls(self, *, local: bool = False, backend: str | None = None) -> StackListings:
+        """Every stack of the project, deployed or not, plus stacks in the backend no longer in ecsp.yaml.
+
+        A list of :class:`StackListing`, which a notebook shows as the table ``ecsp ls`` prints."""
         engine = self.engine(local=local, backend=backend)
         known = {info.name: info for info in engine.list_stacks()}
         rows = [StackListing(spec.name, spec.kind, spec.environment, spec.application, known.get(spec.name))
@@ -603,7 +611,7 @@ class Project:
                                          in_config=False, preview=preview, now=moment))
             else:
                 rows.append(StackListing(name, "unknown", None, None, info, in_config=False))
-        return rows
+        return StackListings(self.name, rows)
 
     def cancel(self, env: str | Sequence[str] | None = None, app: str | Sequence[str] | None = None, *,
                stack: str | Sequence[str] | None = None, local: bool = False,
@@ -618,15 +626,19 @@ class Project:
         return {spec.name: engine.cancel(spec) for spec in self._chosen(env, app, stack) if spec.name in existing}
 
     def engine(self, *, local: contexts.LocalEmulator | bool | None = None, backend: str | None = None,
-               policy_packs: Sequence[str] = ()) -> Engine:
+               allow_empty_passphrase: bool = False, policy_packs: Sequence[str] = ()) -> Engine:
         """The engine that runs this project's stacks (the Automation API; tests swap ENGINE_FACTORY).
 
         ``local``: the emulator to deploy to, or True for local-mode state only (read-only verbs).
         ``policy_packs``: policy pack folders (absolute) that judge ``up`` and ``preview``.
         """
+        # Only the options asked for reach the factory (a test's fake engine takes the ones it knows).
+        options: dict[str, Any] = {}
+        if allow_empty_passphrase:
+            options["allow_empty_passphrase"] = True
         if policy_packs:
-            return ENGINE_FACTORY(self, local=local, backend=backend, policy_packs=list(policy_packs))
-        return ENGINE_FACTORY(self, local=local, backend=backend)
+            options["policy_packs"] = list(policy_packs)
+        return ENGINE_FACTORY(self, local=local, backend=backend, **options)
 
     def policy_packs(self, given: Sequence[str | Path] = ()) -> list[str]:
         """The policy pack folders of ``policy_packs:`` in ecsp.yaml (relative to it), then ``given`` (relative
@@ -688,7 +700,7 @@ class Project:
             local: contexts.LocalEmulator | None = None, backend: str | None = None, with_upstream: bool = False,
             check: bool = True, engine: Engine | None = None, with_pipeline: bool = False,
             deploy_role: str | None = None, like: str | None = None, ttl: str | int | None = None,
-            delete_data: str | None = None, follow: bool = True,
+            allow_empty_passphrase: bool = False, delete_data: str | None = None, follow: bool = True,
             policy_packs: Sequence[str | Path] = (), check_names: bool = True) -> RunResult:
         """Run ``operation`` ("up", "preview", "refresh" or "destroy") on the selected stacks; see those methods.
 
@@ -697,9 +709,10 @@ class Project:
 
         ``reporter``: a progress reporter of your own (``ecsp.progress.reporter(mode, operation=...)``, say
         with your console), which the run enters, feeds and finishes in place of the one ``progress`` picks.
-        A missing pulumi CLI raises before any display starts, and so does a resource ``up`` or ``preview``
-        would create by name that already exists outside ecsp's stacks (:meth:`check_names`; ``check_names``
-        False skips that look-up, and so does a run through a pipeline's ``deploy_role``).
+        Unknown targets, then a missing pulumi CLI, raise before any display starts, and so does a resource
+        ``up`` or ``preview`` would create by name that already exists outside ecsp's stacks
+        (:meth:`check_names`; ``check_names`` False skips that look-up, and so does a run through a
+        pipeline's ``deploy_role``).
         """
         from ecsp import orchestrator
         from ecsp import progress as displays
@@ -708,11 +721,17 @@ class Project:
         if delete_data is not None and delete_data != self.name:
             raise UsageError(f"delete_data={delete_data!r} is not this project's name: no data was deleted",
                              fix=f"pass delete_data={self.name!r} to delete the data of the selected stacks")
+        unknown = self.unknown_environments(env, app, with_pipeline=with_pipeline)  # before pulumi is looked for
         if engine is None:
             judged = operation in ("up", "preview")  # the engine runs policy packs on these only
-            engine = self.engine(local=local, backend=backend,
+            engine = self.engine(local=local, backend=backend, allow_empty_passphrase=allow_empty_passphrase,
                                  policy_packs=self.policy_packs(policy_packs) if judged else ())
-        engine.check()
+        try:
+            engine.check()
+        except PulumiMissingError:
+            if unknown and like is None:  # most likely a typo: say that first
+                raise unknown_environment(self.config, unknown[0]) from None
+            raise
         if like is not None and operation not in ("up", "preview"):
             raise UsageError(f"--like makes a preview environment; {operation} takes an existing one",
                              fix=f"ecsp {operation} --env NAME")
@@ -734,7 +753,9 @@ class Project:
         if reporter is None:
             # Your own listener replaces the display; progress=False turns it off.
             mode = "none" if listener is not None or progress is False else "auto" if progress is True else progress
-            reporter = displays.reporter(mode, operation=operation)  # type: ignore[arg-type]
+            reporter = displays.reporter(mode, operation=operation, project=self.name)  # type: ignore[arg-type]
+        if operation in ("up", "preview"):
+            reporter.model.expect(project._planned_counts(env, app, with_pipeline))
         sink: Listener = reporter if listener is None else _Both(reporter, listener)
         with reporter:
             guard = DataGuard(engine, project.config, delete_data=delete_data is not None)
@@ -747,42 +768,32 @@ class Project:
             raise RunFailed(result)
         return result
 
+    def unknown_environments(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None = None, *,
+                             with_pipeline: bool = False) -> list[str]:
+        """The environments of ``env`` ecsp.yaml does not name (previews, or typos); raises for an unknown application.
+
+        Checked before pulumi is looked for: an application is always ecsp.yaml's, but an environment
+        may be a preview, which only the state backend knows.
+        """
+        names = _names(env)
+        known = [name for name in names if name in self.config.environments]
+        self.stacks(known or None, app, with_pipeline=with_pipeline)
+        return [name for name in names if name not in self.config.environments]
+
+    def _planned_counts(self, env: str | Sequence[str] | None, app: str | Sequence[str] | None,
+                        with_pipeline: bool) -> dict[str, int]:
+        """Each stack's number of resources as its last ``plan`` says, while that plan holds (see
+        :func:`ecsp.planner.kept_resource_counts`): the display's totals. Plans nothing."""
+        from ecsp import planner
+        from ecsp.plancache import PlanCache
+
+        whole = self.stacks(env, app, include_upstream=True, with_pipeline=with_pipeline)
+        return planner.kept_resource_counts(self.config, self.programs(), whole, PlanCache(self.root),
+                                            addons=self.addons)
+
     def _repr_pretty_(self, p: object, cycle: bool) -> None:  # IPython
         p.text(f"<ecsp project {self.name}: {len(self.config.environments)} environments, "  # type: ignore[attr-defined]
                f"{len(self.config.applications)} applications>")
-
-
-@dataclass(frozen=True)
-class StackListing:
-    """One row of ``ls``: a stack of the project and what the backend knows of it."""
-
-    stack: str
-    kind: str
-    environment: str | None
-    application: str | None
-    info: StackInfo | None  # None: the backend has no such stack
-    in_config: bool = True  # False: in the backend, no longer in ecsp.yaml (or a preview environment's)
-    preview: Preview | None = None  # the preview environment the stack belongs to
-    now: datetime | None = None  # when the listing was made (a preview's expiry is read against it)
-
-    @property
-    def status(self) -> str:
-        if self.info is None:
-            return "not deployed"
-        if self.info.update_in_progress:
-            return "updating (or locked)"
-        if not self.info.deployed:
-            return "empty"
-        return "deployed" if self.in_config or self.preview is not None else "deployed, not in ecsp.yaml"
-
-    def to_json(self) -> dict[str, Any]:
-        """The row as ``ecsp ls --json`` prints it."""
-        info = self.info
-        return {"stack": self.stack, "kind": self.kind, "environment": self.environment,
-                "application": self.application, "status": self.status, "in_config": self.in_config,
-                "last_update": info.last_update.isoformat() if info and info.last_update else None,
-                "resources": info.resource_count if info else None, "url": info.url if info else None,
-                "preview": self.preview.to_json(self.now or previewing.now()) if self.preview else None}
 
 
 @dataclass(frozen=True)
@@ -795,6 +806,14 @@ class _Both:
     def __call__(self, event: Event) -> None:
         self.display(event)
         self.listener(event)
+
+
+def unknown_environment(config: ProjectConfig, name: str) -> UsageError:
+    """The error for ``--env name`` that ecsp.yaml does not name when the pulumi CLI, which would look
+    for a preview environment of that name in the state backend, is missing."""
+    return UsageError(f"no environment named '{name}' in ecsp.yaml",
+                      fix=f"use one of: {', '.join(config.environments)} (a preview environment of that name is "
+                      "looked up in the state backend, which needs the pulumi CLI: `ecsp install-pulumi`)")
 
 
 def _following(project: Project, engine: Engine) -> Engine:
@@ -819,11 +838,12 @@ def programs() -> Programs:
 
 
 def _automation_engine(project: Project, *, local: contexts.LocalEmulator | bool | None,
-                       backend: str | None, policy_packs: Sequence[str] = ()) -> Engine:
+                       backend: str | None, allow_empty_passphrase: bool = False,
+                       policy_packs: Sequence[str] = ()) -> Engine:
     from ecsp.engine.automation import AutomationEngine
 
     return AutomationEngine(project.root, project.config, project.programs(), backend=backend, local=local,
-                            policy_packs=policy_packs)
+                            allow_empty_passphrase=allow_empty_passphrase, policy_packs=policy_packs)
 
 
 # Builds the engine for a project; tests and the benchmark replace it with a fake.
@@ -927,5 +947,6 @@ def _check_destroy(project: Project, graph: StackGraph, existing: Sequence[Stack
         else:
             fix = f"destroy them first or together: add --app {' --app '.join(apps)}"
         raise UsageError(
-            f"refusing to destroy {spec.name}: {', '.join(s.name for s in users)} still depend on it",
+            f"refusing to destroy {spec.name}: {', '.join(s.name for s in users)} still "
+            f"{'depends' if len(users) == 1 else 'depend'} on it",
             fix=fix + "; stacks of applications no longer in ecsp.yaml must be put back to be destroyed")

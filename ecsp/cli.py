@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from ecsp.commands import HelpFormatter, fill
 
@@ -34,6 +35,7 @@ COMMAND_MODULES = (
     "ecsp.commands.ci",  # ci github
     "ecsp.commands.replay",  # replay
     "ecsp.commands.importer",  # import copilot
+    "ecsp.commands.completion",  # completion
 )
 
 DESCRIPTION = """\
@@ -69,8 +71,61 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class Parser(argparse.ArgumentParser):
+    """argparse, saying what was probably meant: the nearest command or option, or Copilot's word for it.
+
+    Subcommands are parsers of this class too (argparse makes them of their parent's class), and
+    each records itself on the namespace, so an unknown option is reported with the usage of the
+    command it was given to, not the top-level one.
+    """
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extra = super().parse_known_args(args, namespace)
+        if not hasattr(parsed, "_parser"):  # the innermost command's parser, which ran first
+            parsed._parser = self
+        return parsed, extra
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {_meant(message)}\n")
+
+    def unrecognized(self, extra: Sequence[str]) -> NoReturn:
+        """Options this command does not take, with the nearest ones it does."""
+        import difflib
+
+        options = [o for o in self._option_string_actions if o.startswith("--")]
+        near = [m for word in extra if word.startswith("-")
+                for m in difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.6)]
+        self.error(f"unrecognized arguments: {' '.join(extra)}"
+                   + (f"; did you mean {' or '.join(dict.fromkeys(near))}?" if near else ""))
+
+
+def _meant(message: str) -> str:
+    """argparse's message for a choice it does not know, with the nearest choice (and Copilot's hint)."""
+    import difflib
+    import re
+
+    from ecsp import hints
+
+    found = re.match(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if not found:
+        return message
+    argument, word, listed = found.groups()
+    choices = re.findall(r"'([^']*)'", listed) or [c.strip() for c in listed.split(",")]
+    near = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if argument == "COMMAND":
+        said = f"unknown command '{word}'"
+        hint = hints.command(word)
+        if hint:
+            return f"{said}: {hint}"
+        return said + (f"; did you mean '{near[0]}'?" if near else "; `ecsp --help` lists the commands")
+    return f"argument {argument}: '{word}' is not one of {', '.join(choices)}" + (
+        f"; did you mean '{near[0]}'?" if near else "")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="ecsp", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=HelpFormatter,
     )
@@ -112,7 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # whole: argparse would have matched the command's positional before the options that follow APP.
     trailing = words[words.index("--") + 1:] if "--" in words else None
     try:
-        args = parser.parse_args(words[:words.index("--")] if trailing is not None else words)
+        args, extra = parser.parse_known_args(words[:words.index("--")] if trailing is not None else words)
+        if extra:
+            given_to: Parser = getattr(args, "_parser", parser)
+            given_to.unrecognized(extra)
         if trailing is not None:
             if not hasattr(args, "program"):  # set (to []) by the commands that run one
                 parser.error(f"`ecsp {args.command}` takes no command after --")

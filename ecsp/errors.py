@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from ecsp.events import Status
 
 
 class EcspError(Exception):
@@ -60,6 +63,18 @@ class UsageError(EcspError):
     exit_code = 2
 
 
+class EmptyPassphraseError(UsageError):
+    """A run would create stacks whose secrets are encrypted with the empty passphrase, and nobody allowed it.
+
+    ``creating``: the stacks the run would create; ``existing``: the project's stacks already in the backend.
+    """
+
+    def __init__(self, message: str, *, fix: str, creating: list[str], existing: list[str]) -> None:
+        super().__init__(message, fix=fix)
+        self.creating = creating
+        self.existing = existing
+
+
 class PulumiMissingError(EcspError):
     """The pulumi CLI (or a provider plugin) is needed and not installed."""
 
@@ -97,3 +112,32 @@ class Cancelled(EcspError):
     """The user interrupted the run (Ctrl-C). Exit status 130."""
 
     exit_code = 130
+
+
+class RunFailed(EngineError):
+    """One or more stacks failed; ``result`` (an :class:`ecsp.results.RunResult`) holds every stack's status (the
+    others went on)."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+        failed = result.failed
+        names = ", ".join(f"{s.stack} ({s.reason.removeprefix(f'{s.stack}: ')})" if s.reason else s.stack
+                          for s in failed[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        skipped = len(result.with_status(Status.SKIPPED))
+        after = f"; {skipped} dependent stack(s) skipped" if skipped else ""
+        fixes = {s.error.fix for s in failed if s.error is not None and s.error.fix}
+        fix = fixes.pop() if len(fixes) == 1 else "fix the errors above and run the same command again"
+        super().__init__(f"{result.operation}: {len(failed)} of {len(result.stacks)} stacks failed: {names}{more}"
+                         f"{after}", fix=fix)
+
+
+class Interrupted(Cancelled):
+    """The run was interrupted (Ctrl-C); ``result`` says which stacks finished, which were cut short."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+        cut = [s.stack for s in result.stacks if s.status is Status.CANCELLED and s.started is not None]
+        what = f"cut short: {', '.join(cut)}" if cut else "no stack was in flight"
+        super().__init__(f"{result.operation} interrupted; {what}",
+                         fix="run the same command again to finish; `ecsp cancel` releases a lock a killed run left")

@@ -44,6 +44,24 @@ class StackStatus:
     outputs: dict[str, object] = field(default_factory=dict)
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+
+
+def hidden_type(type_: str) -> bool:
+    """The root stack and provider resources: bookkeeping, not infrastructure a person asked for.
+
+    Neither is shown nor counted, by the progress display or by the plan.
+    """
+    return type_ == ROOT_STACK_TYPE or type_.startswith(PROVIDER_TYPE_PREFIX)
+
+
+# Steps that change no resource: a refresh takes one per resource, drifted or not, so counting
+# them as changes would report every resource as changed; a release command runs ("run") and is no
+# resource at all.
+NO_CHANGE_OPS = frozenset({"same", "read", "refresh", "run"})
+
+
 @dataclass(frozen=True)
 class ResourceStep:
     """A resource step started, finished or failed (from the engine)."""

@@ -127,14 +127,14 @@ def _session(say: Callable[[str], None], endpoint: str, *, record: bool, opening
     """The emulator handed to the caller, with its notices.
 
     Reads say once, up front (before their own output), that they read the emulator;
-    deploys say where it is, and when done that nothing real was created.
+    deploys say where it is, and when they ran that nothing real was created.
     """
     say(opening if record else read_opening)
-    try:
-        yield LocalEmulator(endpoint=endpoint)
-    finally:
-        if record:
-            say(closing)
+    yield LocalEmulator(endpoint=endpoint)
+    # Only after a run that happened: a run that stopped with an error (a missing plugin) created nothing
+    # anywhere, and its error is the last thing to read.
+    if record:
+        say(closing)
 
 
 def _remember_running_tasks(folder: Path, requested: int) -> int:

@@ -174,6 +174,10 @@ class AppNames:
     def target_group(self) -> str:
         return autonamed(self.base, TARGET_GROUP_NAME_LIMIT)
 
+    def route_target_group(self, index: int) -> str:
+        """The target group of the application's route ``index`` (0-based)."""
+        return autonamed(f"{self.base}-r{index + 1}", TARGET_GROUP_NAME_LIMIT)
+
     @property
     def alternate_target_group(self) -> str:
         """The second target group of blue/green, canary and linear deployments (the new tasks' until traffic moves)."""

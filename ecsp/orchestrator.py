@@ -38,7 +38,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from ecsp.context import StackContext
 from ecsp.engine import Engine, EventSink, StackRun
 from ecsp.errors import Cancelled, EcspError, EngineError, UsageError
-from ecsp.events import Diagnostic, Event, Listener, Operation, ResourceStep, StackStatus, Status
+from ecsp.events import NO_CHANGE_OPS, Diagnostic, Event, Listener, Operation, ResourceStep, StackStatus, Status
 from ecsp.graph import StackGraph, StackSpec
 from ecsp.results import RunResult, StackResult
 
@@ -94,7 +94,9 @@ class _Run:
         # The stack whose failure caused a skip, so a chain of skips names the real culprit.
         self.root_cause: dict[str, str] = {}
         self.steps: dict[str, dict[str, ResourceStep]] = {s.name: {} for s in self.order}
-        self.lock = threading.Lock()  # guards self.steps (engine events arrive on SDK threads)
+        # The resources each stack's engine reported unchanged (their steps are not kept: a run is mostly these).
+        self.unchanged: dict[str, set[str]] = {s.name: set() for s in self.order}
+        self.lock = threading.Lock()  # guards self.steps and self.unchanged (engine events arrive on SDK threads)
         self.listener_errors: list[str] = []
         self.inflight: dict[Future[StackRun], StackSpec] = {}
         self.interrupted = False
@@ -125,7 +127,11 @@ class _Run:
 
     def on_engine_event(self, spec: StackSpec, event: Event) -> None:
         """Called on SDK threads with the engine's translated events."""
-        if isinstance(event, ResourceStep) and event.op != "same":
+        if isinstance(event, ResourceStep) and event.op == "same":
+            if event.phase == "done":
+                with self.lock:
+                    self.unchanged[spec.name].add(event.urn)
+        elif isinstance(event, ResourceStep):
             with self.lock:
                 kept = event
                 previous = self.steps[spec.name].get(event.urn)
@@ -234,7 +240,7 @@ class _Run:
         error = future.exception()
         if error is None:
             run = future.result()
-            result.changes, result.outputs = dict(run.changes), dict(run.outputs)
+            result.changes, result.outputs = self.changes(spec, run), dict(run.outputs)
             self.status(spec, Status.SUCCEEDED)
             return
         ecsp_error = error if isinstance(error, EcspError) else EngineError(
@@ -250,6 +256,27 @@ class _Run:
             self.status(spec, Status.CANCELLED, reason)
         else:
             self.status(spec, Status.FAILED, ecsp_error.message)
+
+    def changes(self, spec: StackSpec, run: StackRun) -> dict[str, int]:
+        """What changed, counted from the resource steps the display showed, so the result says what it said.
+
+        The engine's own summary also counts the root stack resource and the providers, which no display
+        shows (nor the plan); it stands when no step was seen, and for a refresh (whose steps are all "refresh").
+        """
+        with self.lock:
+            steps = list(self.steps[spec.name].values())
+            unchanged = len(self.unchanged[spec.name])
+        if not (steps or unchanged) or self.operation == "refresh":
+            return dict(run.changes)
+        # A read (the StackReference of an upstream stack) is "same" to the engine's summary too.
+        unchanged += sum(1 for step in steps if step.phase == "done" and step.op == "read")
+        counted = {op: n for op, n in run.changes.items() if op in NO_CHANGE_OPS - {"same", "read"}}
+        if unchanged:
+            counted["same"] = unchanged
+        for step in steps:
+            if step.phase == "done" and step.op not in NO_CHANGE_OPS:
+                counted[step.op] = counted.get(step.op, 0) + 1
+        return counted
 
     def cancel_inflight(self) -> None:
         """After Ctrl-C: interrupt what runs, wait for it (Ctrl-C again forces, a third abandons)."""

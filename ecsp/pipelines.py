@@ -14,13 +14,17 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ecsp import kinds, naming
 from ecsp.config import CONNECTION_PROVIDERS, PipelineConfig, PipelineStage, ProjectConfig, secret_kind
 from ecsp.errors import UsageError
+from ecsp.notebook import Printed, Renders
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # What CodeBuild runs the build in: Amazon Linux with Docker (privileged mode builds images).
 BUILD_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
@@ -54,9 +58,9 @@ class StageModel:
                 "buildspec": self.buildspec}
 
 
-@dataclass(frozen=True)
-class PipelineModel:
-    """One pipeline: where it runs, its source and its stages."""
+@dataclass(frozen=True, repr=False)
+class PipelineModel(Renders):
+    """One pipeline: where it runs, its source and its stages; renders as ``ecsp pipeline show`` prints it."""
 
     name: str
     stack: str
@@ -83,6 +87,12 @@ class PipelineModel:
                 "account": self.account, "source": {"provider": self.source, "repository": self.repository,
                                                     "branch": self.branch, "connection": self.connection},
                 "stages": [s.to_json() for s in self.stages]}
+
+    def summary(self) -> str:
+        return f"PipelineModel {self.name}: {self.source} {self.repository} {self.branch}, {len(self.stages)} stages"
+
+    def __rich__(self) -> Printed:
+        return Printed(lambda out: render(self, out))
 
 
 def check_name(config: ProjectConfig, name: str) -> str:
@@ -154,3 +164,30 @@ def model(config: ProjectConfig, name: str) -> PipelineModel:
         pipeline_name=names.pipeline_name, region=config.project.region, account=config.project.account,
         source=pipeline.source, repository=pipeline.repository, branch=pipeline.branch,
         connection=connection if pipeline.source in CONNECTION_PROVIDERS else None, stages=tuple(stages))
+
+
+def render(model: PipelineModel, out: Console) -> None:
+    """A pipeline as ecsp builds it: source, then each stage with its command and generated buildspec."""
+    from rich.text import Text
+
+    def say(text: str | Text) -> None:
+        # Whole lines: a buildspec or a command cut at the terminal's edge could not be copied.
+        out.print(text, soft_wrap=True)
+
+    connection = model.connection or ("none (codecommit)" if model.source == "codecommit" else "")
+    say(Text.assemble(("pipeline ", "bold"), (model.name, "bold"),
+                      f"  {model.stack}: CodePipeline V2 {model.pipeline_name} in {model.region}"))
+    say(f"  source: {model.source} {model.repository} branch {model.branch}; connection: {connection}")
+    note = model.connection_pending_note
+    if note:
+        say(Text(f"  note: {note}", style="yellow"))
+    for i, stage in enumerate(model.stages, 1):
+        what = "the environment and " if stage.deploys_environment else ""
+        apps = ", ".join(stage.applications) or "no applications"
+        say(Text.assemble((f"  stage {i}: {stage.environment}", "bold"),
+                          f" ({stage.region}{', ' + stage.account if stage.account else ''}): "
+                          + ("manual approval, then " if stage.approval else "") + f"deploys {what}{apps}"))
+        say(f"    runs: {stage.command}  (CodeBuild project {stage.build_project}, role {stage.deploy_role})")
+        say(Text("    buildspec:", style="dim"))
+        for line in stage.buildspec.splitlines():
+            say(Text(f"      {line}", style="dim"))

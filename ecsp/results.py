@@ -2,8 +2,10 @@
 
 Returned by the Python API (``Project.up()`` and friends) and rendered by the progress
 reporters' final summary. A :class:`RunResult` renders itself in rich (``__rich__``),
-Jupyter (``_repr_html_``) and plain text (``str``). A run that did not fully succeed is
-raised by the API as :class:`RunFailed` or :class:`Interrupted`, both carrying the result.
+Jupyter (``_repr_html_``: URLs that open on a click, each stack's outputs folded) and plain
+text (``str``). A run that did not fully succeed is raised by the API as
+:class:`~ecsp.errors.RunFailed` or :class:`~ecsp.errors.Interrupted`, both carrying the result
+(importable from here too).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecsp import diffs, styles
-from ecsp.errors import Cancelled, EcspError, EngineError
-from ecsp.events import Operation, ResourceStep, Status
+from ecsp.errors import EcspError, Interrupted, RunFailed
+from ecsp.events import Operation, ResourceStep, Status, reveal
+from ecsp.notebook import Renders, details
 
 
 @dataclass
@@ -43,6 +46,11 @@ class StackResult:
         return self.ended - self.started
 
     @property
+    def resource_count(self) -> int | None:
+        """The stack's resources, changed or not, once it succeeded: the count ``ecsp plan`` and the display give."""
+        return sum(self.changes.values()) if self.status is Status.SUCCEEDED and self.changes else None
+
+    @property
     def change_summary(self) -> str:
         """``+2 ~1 -1``-style counts of what changed (empty when nothing did)."""
         return styles.changes(self.changes)
@@ -67,9 +75,8 @@ def kept(steps: Iterable[ResourceStep]) -> list[ResourceStep]:
     return list(found.values())
 
 
-
-@dataclass
-class RunResult:
+@dataclass(repr=False)
+class RunResult(Renders):
     operation: Operation
     stacks: list[StackResult]
     warnings: list[str] = field(default_factory=list)
@@ -116,11 +123,11 @@ class RunResult:
 
     # ------------------------------------------------------------------ renderings
 
-    def _rows(self) -> list[tuple[StackResult, str, str, str]]:
+    def _rows(self) -> list[tuple[StackResult, str, str, str, str]]:
         rows = []
         for s in self.stacks:
             took = f"{s.duration:.1f}s" if s.duration is not None else ""
-            rows.append((s, s.status.value, took, s.change_summary))
+            rows.append((s, s.status.value, took, str(s.resource_count or ""), s.change_summary))
         return rows
 
     def __rich__(self) -> Any:
@@ -129,10 +136,11 @@ class RunResult:
         from rich.text import Text
 
         table = Table(title=self.headline(), title_justify="left", expand=False)
-        for column in ("stack", "status", "time", "changes", "reason"):
-            table.add_column(column, overflow="fold")
-        for s, status, took, changes in self._rows():
-            table.add_row(s.stack, Text(status, style=styles.STATUS_STYLE[s.status]), took, changes, s.reason or "")
+        for column in ("stack", "status", "time", "resources", "changes", "reason"):
+            table.add_column(column, overflow="fold", justify="right" if column == "resources" else "left")
+        for s, status, took, count, changes in self._rows():
+            table.add_row(s.stack, Text(status, style=styles.STATUS_STYLE[s.status]), took, count, changes,
+                          s.reason or "")
         parts: list[Any] = [table]
         changes = self.changes_view()
         if changes is not None:
@@ -172,53 +180,55 @@ class RunResult:
 
     def __str__(self) -> str:
         lines = [self.headline()]
-        for s, status, took, changes in self._rows():
-            cells = [s.stack, status, took, changes, s.reason or ""]
+        for s, status, took, count, changes in self._rows():
+            cells = [s.stack, status, took, f"{count} resources" if count else "", changes, s.reason or ""]
             lines.append("  " + "  ".join(c for c in cells if c))
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
+    def summary(self) -> str:
+        return self.headline()
+
     def _repr_html_(self) -> str:
         e = html.escape
-        head = "".join(f"<th>{c}</th>" for c in ("stack", "status", "time", "changes", "reason", "outputs"))
+        head = "".join(f"<th>{c}</th>" for c in ("stack", "status", "time", "resources", "changes", "reason", "url",
+                                                    "outputs"))
         body = []
-        for s, status, took, changes in self._rows():
-            outputs = ", ".join(f"{e(k)}={e(str(v))}" for k, v in s.outputs.items())
+        for s, status, took, count, changes in self._rows():
+            url, secret = reveal(s.outputs.get("url"))
+            link = f"<a href='{e(str(url))}' target='_blank'>{e(str(url))}</a>" if url and not secret else ""
+            shown = [(k, "[secret]" if hidden else v) for k, (v, hidden) in
+                     sorted((k, reveal(v)) for k, v in s.outputs.items())]
+            rows = "".join(f"<tr><td><code>{e(k)}</code></td><td>{_html_value(v)}</td></tr>" for k, v in shown)
+            outputs = details(f"{len(shown)} output{'' if len(shown) == 1 else 's'}", f"<table>{rows}</table>") \
+                if shown else ""
             colour = styles.html_colour(styles.STATUS_STYLE[s.status])
             body.append(
                 f"<tr><td><code>{e(s.stack)}</code></td>"
-                f"<td style='color:{colour}'>{e(status)}</td><td>{e(took)}</td>"
-                f"<td>{e(changes)}</td><td>{e(s.reason or '')}</td><td>{outputs}</td></tr>"
+                f"<td style='color:{colour}'>{e(status)}</td><td>{e(took)}</td><td>{count}</td>"
+                f"<td>{e(changes)}</td><td>{e(s.reason or '')}</td><td>{link}</td><td>{outputs}</td></tr>"
             )
         warning = styles.html_colour("yellow")
         warnings = "".join(f"<p style='color:{warning}'>warning: {e(w)}</p>" for w in self.warnings)
+        changed = self.changes_view()
+        diff = ""
+        if changed is not None:
+            from ecsp.notebook import html as rendered
+
+            diff = details("what changes, per resource", rendered(changed), open=True)
         return (f"<p><b>{e(self.headline())}</b></p><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table>{warnings}")
+                f"<tbody>{''.join(body)}</tbody></table>{diff}{warnings}")
 
 
-class RunFailed(EngineError):
-    """One or more stacks failed; ``result`` holds every stack's status (the others went on)."""
+def _html_value(value: Any) -> str:
+    """An output's value in HTML: links open on a click, structures as indented JSON."""
+    if isinstance(value, str):
+        if value.startswith(("http://", "https://")):
+            return f"<a href='{html.escape(value)}' target='_blank'>{html.escape(value)}</a>"
+        return f"<code>{html.escape(value)}</code>"
+    import json
 
-    def __init__(self, result: RunResult) -> None:
-        self.result = result
-        failed = result.failed
-        names = ", ".join(f"{s.stack} ({s.reason.removeprefix(f'{s.stack}: ')})" if s.reason else s.stack
-                          for s in failed[:5])
-        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-        skipped = len(result.with_status(Status.SKIPPED))
-        after = f"; {skipped} dependent stack(s) skipped" if skipped else ""
-        fixes = {s.error.fix for s in failed if s.error is not None and s.error.fix}
-        fix = fixes.pop() if len(fixes) == 1 else "fix the errors above and run the same command again"
-        super().__init__(f"{result.operation}: {len(failed)} of {len(result.stacks)} stacks failed: {names}{more}"
-                         f"{after}", fix=fix)
+    return f"<pre>{html.escape(json.dumps(value, indent=2, default=str))}</pre>"
 
 
-class Interrupted(Cancelled):
-    """The run was interrupted (Ctrl-C); ``result`` says which stacks finished, which were cut short."""
-
-    def __init__(self, result: RunResult) -> None:
-        self.result = result
-        cut = [s.stack for s in result.stacks if s.status is Status.CANCELLED and s.started is not None]
-        what = f"cut short: {', '.join(cut)}" if cut else "no stack was in flight"
-        super().__init__(f"{result.operation} interrupted; {what}",
-                         fix="run the same command again to finish; `ecsp cancel` releases a lock a killed run left")
+__all__ = ["Interrupted", "RunFailed", "RunResult", "StackResult"]

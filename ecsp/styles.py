@@ -2,7 +2,7 @@
 
 One vocabulary for the terminal (rich styles) and the notebook (HTML colours, from the same
 styles): a stack status's icon and style, a resource operation's sign and style, the
-one-line change count (``+2 ~1 +-1 -1``) and the short resource type. The live display,
+one-line change count (``+2 ~1 1 replaced -1``) and the short resource type. The live display,
 plain lines, the final summary, ``RunResult`` in rich and Jupyter, and the plan tree all
 read it, so a status or a change looks the same wherever it is shown.
 """
@@ -54,8 +54,12 @@ def html_colour(style: str) -> str:
 
 
 def changes(counts: Mapping[str, int], *, empty: str = "") -> str:
-    """``{"create": 2, "update": 1, "replace": 1}`` -> ``+2 ~1 +-1``; other ops by name, ``same`` left out."""
-    parts = [f"{sign}{counts[op]}" for op, (sign, _) in CHANGES.items() if counts.get(op)]
+    """``{"create": 2, "update": 1, "replace": 1}`` -> ``+2 ~1 1 replaced``; other ops by name, ``same`` left out.
+
+    A replacement is said in words: its sign glued to a number (``+-1``) reads as "plus or minus one".
+    """
+    parts = [f"{counts[op]} replaced" if op == "replace" else f"{sign}{counts[op]}"
+             for op, (sign, _) in CHANGES.items() if counts.get(op)]
     parts += [f"{n} {op}" for op, n in counts.items() if op not in CHANGES and op != "same" and n]
     return " ".join(parts) or empty
 

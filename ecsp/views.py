@@ -1,4 +1,4 @@
-"""What commands print as rich renderables: the offline plan as a tree, the outputs and stack tables,
+"""What commands print as rich renderables: the offline plan as a tree, the outputs table,
 and :func:`console`, the console commands print with.
 
 Deploy results render themselves (:mod:`ecsp.results`, :mod:`ecsp.progress`).
@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ecsp.pipelines import PipelineModel
 from ecsp.planner import Plan, PlannedResource, PlannedStack
 from ecsp.styles import TYPE_STYLE, short_type
-
-if TYPE_CHECKING:
-    from ecsp.api import StackListing
 
 
 class _Console(Console):
@@ -37,9 +33,8 @@ def console(**kwargs: Any) -> Console:
 
 
 def _heading(stack: PlannedStack) -> Text:
-    # Every node of the tree counts (providers and stack references too), so the number matches
-    # `plan --json` and `len(plan.stack(name).resources)`.
-    label = Text.assemble((stack.spec.name, "bold"), f"  ({stack.spec.kind}, {len(stack.resources)} resources)")
+    # Counted as the progress display and the notebook count them: the providers aside (the tree shows them).
+    label = Text.assemble((stack.spec.name, "bold"), f"  ({stack.spec.kind}, {stack.resource_count} resources)")
     marks = [mark for mark, on in (("upstream", stack.upstream), ("from the cache", stack.cached)) if on]
     if marks:
         label.append(f"  {', '.join(marks)}", style="dim")
@@ -93,10 +88,31 @@ def stack_tree(stack: PlannedStack, *, inputs: bool = False) -> Text:
         text.append(f" {r.name}", style="dim" if dim else "")
         if inputs and r.inputs and under:
             nested = bool(children.get(f"{r.type}::{r.name}"))
-            text.append("\n")
-            text.append(under + (BRANCH if nested else LAST), style="tree.line")
-            text.append(json.dumps(r.inputs, sort_keys=True, default=str), style="dim")
+            for i, line in enumerate(pretty_inputs(r.inputs).splitlines()):
+                text.append("\n")
+                lead = (BRANCH if nested else LAST) if i == 0 else (PASSING if nested else AFTER_LAST)
+                text.append(under + lead, style="tree.line")
+                text.append(line, style="dim")
     return text
+
+
+def pretty_inputs(inputs: Mapping[str, Any]) -> str:
+    """A resource's inputs as indented JSON; inputs that are JSON documents in a string (policies, container
+    definitions) are shown as the documents they hold, not as one line of escaped quotes."""
+
+    def unpacked(value: Any) -> Any:
+        if isinstance(value, str) and value[:1] in "{[":
+            try:
+                return unpacked(json.loads(value))
+            except ValueError:
+                return value
+        if isinstance(value, Mapping):
+            return {k: unpacked(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [unpacked(v) for v in value]
+        return value
+
+    return json.dumps(unpacked(inputs), indent=2, sort_keys=True, default=str)
 
 
 def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
@@ -122,39 +138,13 @@ def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
             out.print(Padding(Text(f"note: {note}", style="yellow"), (0, 0, 0, 2)))
     totals: Counter[str] = Counter()
     for stack in shown:
-        totals[stack.spec.kind] += len(stack.resources)
+        totals[stack.spec.kind] += stack.resource_count
     out.print(Group(Text(
         "total: " + ", ".join(f"{n} {kind} resources" for kind, n in totals.items()), style="bold")))
 
 
 def _count(n: int, what: str) -> str:
     return f"{n} {what}" if n == 1 else f"{n} {what}s"
-
-
-def print_pipeline(model: PipelineModel, out: Console) -> None:
-    """A pipeline as ecsp builds it: source, then each stage with its command and generated buildspec."""
-
-    def say(text: str | Text) -> None:
-        # Whole lines: a buildspec or a command cut at the terminal's edge could not be copied.
-        out.print(text, soft_wrap=True)
-
-    connection = model.connection or ("none (codecommit)" if model.source == "codecommit" else "")
-    say(Text.assemble(("pipeline ", "bold"), (model.name, "bold"),
-                      f"  {model.stack}: CodePipeline V2 {model.pipeline_name} in {model.region}"))
-    say(f"  source: {model.source} {model.repository} branch {model.branch}; connection: {connection}")
-    note = model.connection_pending_note
-    if note:
-        say(Text(f"  note: {note}", style="yellow"))
-    for i, stage in enumerate(model.stages, 1):
-        what = "the environment and " if stage.deploys_environment else ""
-        apps = ", ".join(stage.applications) or "no applications"
-        say(Text.assemble((f"  stage {i}: {stage.environment}", "bold"),
-                          f" ({stage.region}{', ' + stage.account if stage.account else ''}): "
-                          + ("manual approval, then " if stage.approval else "") + f"deploys {what}{apps}"))
-        say(f"    runs: {stage.command}  (CodeBuild project {stage.build_project}, role {stage.deploy_role})")
-        say(Text("    buildspec:", style="dim"))
-        for line in stage.buildspec.splitlines():
-            say(Text(f"      {line}", style="dim"))
 
 
 def outputs_table(project: str, outputs: Mapping[str, Mapping[str, Any]]) -> Table:
@@ -164,38 +154,4 @@ def outputs_table(project: str, outputs: Mapping[str, Mapping[str, Any]]) -> Tab
         for i, (key, value) in enumerate(sorted(values.items())):
             shown = value if isinstance(value, str) else json.dumps(value, default=str)
             table.add_row(name if i == 0 else "", key, shown)
-    return table
-
-
-STATUS_STYLES = {"deployed": "green", "not deployed": "dim", "empty": "dim"}  # anything else is worth a look
-
-
-def stacks_table(project: str, rows: Sequence[StackListing]) -> Table:
-    """``ecsp ls``: each stack with its status, last update and resource count."""
-    # The stack's name says its kind (--json has it), and is never cut: the table fits 80 columns.
-    table = Table(title=f"stacks of {project}", title_justify="left")
-    table.add_column("stack", no_wrap=True)
-    for column in ("status", "last update", "resources"):
-        table.add_column(column)
-    for r in rows:
-        when = r.info.last_update.strftime("%Y-%m-%d %H:%M") if r.info and r.info.last_update else ""
-        count = str(r.info.resource_count) if r.info and r.info.resource_count is not None else ""
-        table.add_row(r.stack, Text(r.status, style=STATUS_STYLES.get(r.status, "yellow")), when, count)
-    return table
-
-
-def previews_table(rows: Sequence[StackListing]) -> Table | None:
-    """``ecsp ls``: the preview environments among the stacks, what each is like and when it expires (or None)."""
-    found = {r.environment: r for r in rows if r.preview is not None and r.kind == "environment"}
-    if not found:
-        return None
-    table = Table(title="preview environments", title_justify="left")
-    for column in ("environment", "like", "expires", "stacks deployed"):
-        table.add_column(column)
-    for env, r in sorted(found.items()):
-        assert r.preview is not None
-        expired = r.now is not None and r.preview.expired(r.now)
-        when = r.preview.expires.strftime("%Y-%m-%d %H:%M UTC") + (" (expired)" if expired else "")
-        deployed = sum(1 for x in rows if x.environment == env and x.info is not None and x.info.deployed)
-        table.add_row(env, r.preview.like, Text(when, style="red" if expired else ""), str(deployed))
     return table

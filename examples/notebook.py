@@ -3,16 +3,19 @@
 #
 # The CLI is a thin shell over this API. Open this file in VS Code or Jupyter (as a
 # percent-format notebook, e.g. with jupytext) and run it cell by cell, or run it as a script
-# (`python examples/notebook.py`). Nothing here needs AWS, credentials or the pulumi CLI:
-# `plan()` runs every stack's Pulumi program in-process under Pulumi's mocks.
+# (`python examples/notebook.py`). Nothing here needs AWS or credentials: `plan()` runs every
+# stack's Pulumi program in-process under Pulumi's mocks, and the last section deploys to a
+# local AWS emulator (which needs the pulumi CLI: `ecsp install-pulumi --plugins`).
 
 # %%
+import shutil
 from collections import Counter
 from pathlib import Path
-from tempfile import TemporaryDirectory
+from tempfile import TemporaryDirectory, mkdtemp
 
 import ecsp
-from ecsp.errors import ConfigError
+from ecsp.errors import ConfigError, RunFailed
+from ecsp.local import emulator
 
 # The examples folder: where this file is, or (in a notebook, which has no __file__) the folder it runs in.
 EXAMPLES = Path(globals().get("__file__", "notebook.py")).resolve().parent
@@ -47,13 +50,24 @@ for spec in project.stacks().order():
 # %%
 plan = project.plan(env="prod", app="api")
 for stack in plan.stacks:
-    print(f"{stack.spec.name:28} {len(stack.resources):3} resources")
+    print(f"{stack.spec.name:28} {stack.resource_count:3} resources")
 
 api_stack = plan.stack("shop-api/prod")
-Counter(resource.type for resource in api_stack.resources).most_common(5)
+Counter(resource.short_type for resource in api_stack.resources).most_common(5)
+
+# %% [markdown]
+# A cell that ends in the plan shows it as a table of stacks, each stack's resources folded
+# under it.
 
 # %%
-task = next(r for r in api_stack.resources if r.type == "aws:ecs/taskDefinition:TaskDefinition")
+plan
+
+# %% [markdown]
+# Resource types are the ones `ecsp plan` prints (`aws:ecs:TaskDefinition`); Pulumi's full
+# token (`aws:ecs/taskDefinition:TaskDefinition`, in `resource.type`) finds them too.
+
+# %%
+(task,) = api_stack.of_type("aws:ecs:TaskDefinition")
 print(task.name, "under", task.parent)
 print("cpu", task.inputs["cpu"], "memory", task.inputs["memory"], "family", task.inputs["family"])
 print("outputs:", sorted(api_stack.outputs))
@@ -92,3 +106,23 @@ with TemporaryDirectory() as folder:
     except ConfigError as error:
         for problem in error.problems:
             print(f"line {problem.line}: {problem.path}: {problem.message}")
+
+# %% [markdown]
+# ## Deploying
+# `up()` runs the stacks in dependency order with the progress the terminal shows, and returns
+# a `RunResult`: in a notebook, a table of each stack's result, changes and time, its URL as a
+# link and its outputs folded. Here a copy of `examples/hello` goes to the local AWS emulator
+# (moto on 127.0.0.1, from `pip install 'ecsp[local]'`), so nothing real is created. A stack
+# that fails raises `RunFailed`, which carries the result (`check=False` returns it instead).
+
+# %%
+hello = ecsp.load(shutil.copytree(EXAMPLES / "hello", Path(mkdtemp()) / "hello") / "ecsp.yaml")
+with emulator(hello.root) as aws:
+    try:
+        result = hello.up(local=aws, progress="plain")
+    except RunFailed as failed:
+        result = failed.result
+result
+
+# %%
+result["hello-web/test"].outputs["url"]

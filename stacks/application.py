@@ -88,6 +88,21 @@ def rule_keys_by_application(config: ProjectConfig, env: str) -> dict[str, list[
     return keys
 
 
+def route_rule_keys(config: ProjectConfig, env: str, app: str) -> list[list[str]]:
+    """Priority keys of each of ``app``'s routes in ``env``: its path, plus one per extra rule its host names need
+    (a route on '/' is keyed by its first host name, as a root application told apart by host names is)."""
+    settings = config.application(env, app)
+    host = [naming.application_host(config.project.name, env, app, config.project.domain)] \
+        if config.project.domain else []
+    keys = []
+    for i, route in enumerate(settings.routes):
+        hosts = route.aliases or [*host, *settings.aliases]
+        key = priorities.root_key(f"{hosts[0]}~{i + 1}") if route.path == priorities.ROOT_PATH and hosts \
+            else route.path
+        keys.append(priorities.rule_keys(key, priorities.rule_count(hosts)))
+    return keys
+
+
 def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
     """The rule keys of every application behind the load balancer in ``env`` (one per rule; more than
     one with many aliases).
@@ -95,7 +110,8 @@ def listener_rule_keys(config: ProjectConfig, env: str) -> tuple[str, ...]:
     Each stack numbers them all, so that it derives the same, unique priorities on its own.
     """
     keys = rule_keys_by_application(config, env)
-    return tuple(key for app, own in keys.items() for key in [*own, *test_rule_keys(config, env, app)])
+    return tuple(key for app, own in keys.items() for key in [
+        *own, *test_rule_keys(config, env, app), *(k for route in route_rule_keys(config, env, app) for k in route)])
 
 
 def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
@@ -329,7 +345,9 @@ def program(ctx: StackContext) -> None:
             vpc_id=upstream.vpc_id, http_listener_arn=upstream.http_listener_arn,
             https_listener_arn=upstream.https_listener_arn, load_balancer_dns_name=upstream.load_balancer_dns_name,
             load_balancer_zone_id=upstream.load_balancer_zone_id, hosted_zone_id=upstream.hosted_zone_id, host=host,
-            port=target[1], provider=provider)
+            port=target[1], provider=provider,
+            routes=[(route, traffic_target(settings, app, route.target_container)[1], [numbers[k] for k in keys])
+                    for route, keys in zip(settings.routes, route_rule_keys(config, env, app), strict=True)])
 
     task = TaskDefinition(
         app, names=names, settings=settings, containers=containers, image=image, url=routing.url if routing else None,
@@ -373,7 +391,10 @@ def program(ctx: StackContext) -> None:
         rules=[*routing.rules, *([routing.test_rule] if routing.test_rule else [])] if routing else [],
         wait_for_steady_state=ctx.wait_for_steady_state, provider=provider, service_connect=connect,
         extra_security_group_ids=extra_security_groups, shifting=shifting,
-        alarms=service_alarms(settings, created_alarms), target=target if routing else None)
+        alarms=service_alarms(settings, created_alarms), target=target if routing else None,
+        route_targets=[(group.arn, *traffic_target(settings, app, route.target_container))
+                       for route, group in zip(settings.routes, routing.route_target_groups, strict=True)]
+        if routing else ())
 
     scaling = settings.autoscaling
     if scaling is not None:

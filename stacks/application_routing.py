@@ -32,7 +32,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming, priorities
-from ecsp.config import ResolvedApplication
+from ecsp.config import HealthCheckConfig, ResolvedApplication, RouteConfig
 from stacks import _aws
 from stacks.application_deployment import WEIGHTS_ECS_OWNS, weighted_forward
 
@@ -56,10 +56,10 @@ def conditions(path: str, hosts: Sequence[str] | None,
 
 
 def target_group_args(settings: ResolvedApplication, vpc_id: pulumi.Input[str],
-                      port: int | None = None) -> aws.lb.TargetGroupArgs:
-    """The application's target group: ip targets on its port (or ``port``, a sidecar's), its health check (the
-    alternate group's too)."""
-    check = settings.healthcheck
+                      port: int | None = None, check: HealthCheckConfig | None = None) -> aws.lb.TargetGroupArgs:
+    """The application's target group: ip targets on its port (or ``port``, a sidecar's), its health check (or
+    ``check``, a route's; the alternate group's too)."""
+    check = check or settings.healthcheck
     return aws.lb.TargetGroupArgs(
         port=port if port is not None else settings.port,
         protocol="HTTP",
@@ -72,11 +72,34 @@ def target_group_args(settings: ResolvedApplication, vpc_id: pulumi.Input[str],
             unhealthy_threshold=check.unhealthy_threshold, matcher=check.success_codes))
 
 
+def route_rules(name: str, path: str, hosts: Sequence[str], numbers: list[int], group: aws.lb.TargetGroup, *,
+                http_listener_arn: pulumi.Input[str], https_listener_arn: pulumi.Input[str | None] | None,
+                opts: pulumi.ResourceOptions) -> list[aws.lb.ListenerRule]:
+    """A route's rules: forwarding on HTTPS (one per host-name chunk) and a redirect on HTTP; forwarding on
+    HTTP alone (by path) without HTTPS, as the application's own rule."""
+    chunks = priorities.host_chunks(hosts) or [[]]
+    if len(numbers) != len(chunks):
+        raise ValueError(f"{len(chunks)} rules need {len(chunks)} priorities, got {numbers}")
+    forward = [aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=group.arn)]
+    if https_listener_arn is None:
+        return [aws.lb.ListenerRule(f"{name}-http", listener_arn=http_listener_arn, priority=numbers[0],
+                                    actions=forward, conditions=conditions(path, None), opts=opts)]
+    redirect = [aws.lb.ListenerRuleActionArgs(type="redirect", redirect=aws.lb.ListenerRuleActionRedirectArgs(
+        protocol="HTTPS", port="443", status_code="HTTP_301"))]
+    rules = [aws.lb.ListenerRule(f"{name}-https" + (f"-{i}" if i else ""), listener_arn=https_listener_arn,
+                                 priority=numbers[i], actions=forward, conditions=conditions(path, chunk), opts=opts)
+             for i, chunk in enumerate(chunks)]
+    rules.append(aws.lb.ListenerRule(f"{name}-http", listener_arn=http_listener_arn, priority=numbers[0],
+                                     actions=redirect, conditions=conditions(path, chunks[0]), opts=opts))
+    return rules
+
+
 class Routing(pulumi.ComponentResource):
     """Target group, listener rules and (with a domain) the DNS alias of one application."""
 
     target_group: aws.lb.TargetGroup
     alternate_target_group: aws.lb.TargetGroup | None = None  # traffic-shifting deployments only
+    route_target_groups: list[aws.lb.TargetGroup]  # one per route, in order
     rules: list[aws.lb.ListenerRule]
     production_rule: aws.lb.ListenerRule  # the rule that forwards the application's traffic
     test_rule: aws.lb.ListenerRule | None = None
@@ -101,10 +124,12 @@ class Routing(pulumi.ComponentResource):
         managed_aliases: Sequence[str] = (),
         port: int | None = None,
         test_priority: int | None = None,
+        routes: Sequence[tuple[RouteConfig, int | None, Sequence[int]]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``test_priority``: the test rule's, with a deployment that has a test route (see the module docstring);
-        ``port``: the one requests go to, when it is not the application's own (a sidecar's)."""
+        ``port``: the one requests go to, when it is not the application's own (a sidecar's); ``routes``: each
+        route with its target's port and its rules' priorities."""
         super().__init__("ecsp:application:Routing", name, None, opts)
         self.target_group = aws.lb.TargetGroup(names.target_group, target_group_args(settings, vpc_id, port),
                                                opts=_aws.opts(provider, self))
@@ -156,6 +181,17 @@ class Routing(pulumi.ComponentResource):
             self.url = pulumi.Output.from_input(load_balancer_dns_name).apply(lambda dns: str(naming.application_url(
                 settings.path, host=host, aliases=settings.aliases, https=True, dns_name=dns)))
         self.production_rule = self.rules[0]
+        # Each route: a target group of its own (its container, port and health check) and its rules.
+        self.route_target_groups = []
+        for i, (extra, route_port, route_numbers) in enumerate(routes):
+            group = aws.lb.TargetGroup(names.route_target_group(i),
+                                       target_group_args(settings, vpc_id, route_port, extra.healthcheck),
+                                       opts=_aws.opts(provider, self))
+            self.route_target_groups.append(group)
+            self.rules += route_rules(
+                f"{name}-route{i + 1}", extra.path, extra.aliases or hosts, list(route_numbers),
+                group, http_listener_arn=http_listener_arn, https_listener_arn=https_listener_arn if secure else None,
+                opts=_aws.opts(provider, self))
         route = settings.deployment.test_route
         if shifting and route is not None:
             if test_priority is None:

@@ -93,10 +93,12 @@ class Service(pulumi.ComponentResource):
         shifting: aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs | None = None,
         alarms: aws.ecs.ServiceAlarmsArgs | None = None,
         target: tuple[str, int | None] | None = None,
+        route_targets: Sequence[tuple[pulumi.Input[str], str, int | None]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``shifting``: the alternate target group, rules and role of a web application's traffic-shifting
-        deployments (:mod:`stacks.application_deployment`); ``alarms``: the deployment alarms, rollback on."""
+        deployments (:mod:`stacks.application_deployment`); ``alarms``: the deployment alarms, rollback on;
+        ``route_targets``: each route's target group, container and port."""
         super().__init__("ecsp:application:Service", name, None, opts)
         public = settings.placement == "public"
         # The container and port the load balancer sends requests to (a sidecar's with target_container).
@@ -129,7 +131,9 @@ class Service(pulumi.ComponentResource):
                 assign_public_ip=public),
             load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
                 target_group_arn=target_group_arn, container_name=target_container, container_port=target_port,
-                advanced_configuration=shifting)]
+                advanced_configuration=shifting)] + [
+                aws.ecs.ServiceLoadBalancerArgs(target_group_arn=arn, container_name=container, container_port=port)
+                for arn, container, port in route_targets if port is not None]
             if balanced and target_group_arn is not None and target_port is not None else None,
             service_connect_configuration=service_connect.args() if service_connect is not None else None,
             enable_execute_command=settings.exec,

@@ -44,3 +44,14 @@ def no_name_check(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     calls: list[tuple[Any, ...]] = []
     monkeypatch.setattr(api, "NAME_CHECK", lambda *args: calls.append(args))
     return calls
+
+
+@pytest.fixture(scope="module")
+def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PULUMI_HOME of its own with the stand-in installed as every plugin the programs ask for."""
+    from stacks import PROGRAMS
+    from tests import standin_provider
+
+    home = tmp_path_factory.mktemp("pulumi-home")
+    standin_provider.install(home, PROGRAMS.plugin_versions())
+    return home

@@ -54,7 +54,7 @@ def check(args: argparse.Namespace) -> int:
     problems = [f for f in findings if not f.accepted]
     for finding in findings if args.accepted else problems:
         print(finding)
-    resources = sum(len(s.resources) for s in plan.stacks)
+    resources = sum(s.resource_count for s in plan.stacks)  # counted as plan and the progress display count
     print(f"{len(plan.stacks)} stacks, {resources} resources: {len(problems)} problems, "
           f"{len(findings) - len(problems)} accepted findings")
     return 1 if problems else 0

@@ -31,6 +31,7 @@ examples:
 
 INIT_EPILOG = """\
 examples:
+  ecsp init                                         asks; finds your Dockerfiles
   ecsp init --name shop                             environment test, app web
   ecsp init --name shop --region us-west-2 --env test --env prod:eu-west-1
   ecsp init --name shop --app api --build ./api     image from ./api/Dockerfile
@@ -61,11 +62,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser(
         "init", parents=[common], help="write a commented starter ecsp.yaml",
-        description="Write a commented starter ecsp.yaml from flags (no prompts). Refuses to replace an "
-        "existing file unless --force is given.",
+        description="Write a commented starter ecsp.yaml from flags, or, in a terminal without --name, from "
+        "your answers to a few questions (an application proposed for each Dockerfile found). Refuses to "
+        "replace an existing file unless --force is given.",
         epilog=INIT_EPILOG, formatter_class=raw,
     )
-    p.add_argument("--name", required=True, help="project name (lowercase letters, digits, hyphens)")
+    p.add_argument("--name", help="project name (lowercase letters, digits, hyphens); without it, in a terminal, "
+                   "init asks (and proposes an application for each Dockerfile it finds)")
     p.add_argument("--region", default="us-east-1", help="home region, and the default for environments "
                    "(default: us-east-1)")
     p.add_argument("--account", help="project AWS account id (12 digits)")
@@ -103,6 +106,8 @@ def validate(args: argparse.Namespace) -> int:
 
 def summary(config: ProjectConfig, file: str) -> str:
     """What a valid file describes, in a few lines: environments, applications, stacks."""
+    from ecsp.config import Capability
+
     envs = ", ".join(
         f"{name} ({env.region}" + (f", {config.account_of(name)}" if config.account_of(name) else "") + ")"
         for name, env in config.environments.items()
@@ -110,7 +115,8 @@ def summary(config: ProjectConfig, file: str) -> str:
     apps = []
     for name, app in config.applications.items():
         first = config.application(next(iter(config.environments)), name)
-        notes = [first.path]
+        # Only an application with a load balancer route has a path (as `ecsp show` says): the others their type.
+        notes = [first.path if first.has(Capability.HTTP) else first.kind]
         if app.image.build:
             notes.append(f"built from {app.image.build}")
         if first.placement == "private":
@@ -259,6 +265,9 @@ def starter(args: argparse.Namespace) -> str:
         "HTTPS\n",
         environments=environments,
     )
+    for name, build, port in getattr(args, "more_apps", None) or []:
+        text += (f"  {_scalar(name)}:\n    image:\n      build: {_scalar(build)}   # a directory with a Dockerfile\n"
+                 f"    port: {port}\n    path: /{name}                 # its own path on the load balancer\n")
     if getattr(args, "pipeline", False):
         stages = "\n".join(
             f"      - environment: {_scalar(env)}" + ("\n        approval: manual   # a person approves first"
@@ -293,6 +302,15 @@ def init(args: argparse.Namespace) -> int:
         raise UsageError(f"{target} is a directory", fix=f"name the file, e.g. -f {target / 'ecsp.yaml'}")
     if target.exists() and not args.force:
         raise UsageError(f"{target} already exists", fix="pass --force to overwrite it, or -f OTHER.yaml")
+    if args.name is None:
+        import sys
+
+        if not sys.stdin.isatty():
+            raise UsageError("ecsp init needs --name when standard input is not a terminal",
+                             fix="e.g. ecsp init --name shop (or run it in a terminal to be asked)")
+        from ecsp.commands import init_prompts
+
+        init_prompts.fill(args, target.parent if str(target.parent) else Path("."))
     text = starter(args)
     try:
         config = loader.loads(text, str(target))  # never write a file that does not validate
@@ -307,7 +325,9 @@ def init(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {target}: {e.strerror or e}", fix="choose a path you can write to with "
                          "-f PATH") from None
     envs = ", ".join(config.environments)
-    print(f"wrote {target}: project {config.project.name}, environments {envs}, application {args.app}")
+    apps = ", ".join(config.applications)
+    print(f"wrote {target}: project {config.project.name}, environments {envs}, "
+          f"application{'s' if len(config.applications) > 1 else ''} {apps}")
     flag = "" if str(target) == "ecsp.yaml" else f" -f {target}"
     dockerfile = target.parent / args.build / "Dockerfile" if args.build else None
     if dockerfile is not None and not dockerfile.is_file():

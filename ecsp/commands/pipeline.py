@@ -65,9 +65,12 @@ def _name(project: Any, name: str | None) -> str:
     if name is not None:
         return name
     names = list(project.config.pipelines)
+    if not names:
+        raise UsageError(f"{project.path.name} has no pipelines",
+                         fix="add one under pipelines: (README: Release pipelines; `ecsp init --pipeline` writes "
+                         "a starter)")
     if len(names) != 1:
-        raise UsageError("say which pipeline", fix=f"e.g. ecsp pipeline show {names[0]}" if names
-                         else "add one under pipelines: (`ecsp init --pipeline` writes a starter)")
+        raise UsageError(f"say which pipeline: {', '.join(names)}", fix=f"e.g. ecsp pipeline show {names[0]}")
     return names[0]
 
 
@@ -97,14 +100,14 @@ def ls(args: argparse.Namespace) -> int:
 def show(args: argparse.Namespace) -> int:
     import json
 
-    from ecsp import api, views
+    from ecsp import api, pipelines, views
 
     project = api.load(args.file)
     model = project.pipeline(_name(project, args.name))
     if args.json:
         print(json.dumps(model.to_json(), indent=2))
         return 0
-    views.print_pipeline(model, views.console())
+    pipelines.render(model, views.console())
     return 0
 
 

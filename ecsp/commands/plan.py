@@ -42,12 +42,12 @@ def plan(args: argparse.Namespace) -> int:
 
         print(json.dumps(result.to_json(), indent=2, sort_keys=False))
     else:
-        from ecsp import cost, views  # rich and the price table: only for the tree
+        from ecsp import cost, pipelines, views  # rich and the price table: only for the tree
 
         out = views.console()
         views.print_plan(result, out, inputs=args.inputs)
         shown = {stack.spec.name for stack in result.stacks if not stack.upstream}  # what was asked for
         out.print(cost.estimate_plan(project.config, result, only=shown).total_line())
         for model in project.pipelines() if args.with_pipeline else []:
-            views.print_pipeline(model, out)
+            pipelines.render(model, out)
     return 0

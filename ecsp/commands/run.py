@@ -137,6 +137,9 @@ def _deploy_role(p: argparse.ArgumentParser) -> None:
 
 
 def _deploy_options(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument("--allow-empty-passphrase", action="store_true",
+                   help="with PULUMI_CONFIG_PASSPHRASE unset, create stacks whose secrets use the empty passphrase "
+                   "(refused otherwise; a terminal asks for a passphrase instead)")
     p.add_argument("--with-upstream", action="store_true",
                    help=f"with --env/--app: also {verb} upstream stacks that are already deployed")
     p.add_argument("--skip-name-check", action="store_true",
@@ -254,22 +257,39 @@ def destroy(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, operation: Operation, *, project: Project | None = None) -> int:
     from ecsp import api, progress
+    from ecsp.errors import EmptyPassphraseError, PulumiMissingError
     from ecsp.orchestrator import DEFAULT_PARALLEL
     from ecsp.results import Interrupted, RunFailed
 
     project = project or api.load(args.file)
-    reporter = progress.reporter(args.progress, operation=operation, diff=getattr(args, "diff", None))
-    with contextlib.ExitStack() as stack:
-        local = _local(project, stack) if getattr(args, "local", False) else None
-        stack.enter_context(_acknowledge_ctrl_c(reporter.console if reporter.for_people else None))
-        result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
-                             reporter=reporter, local=local, backend=args.backend, check=False,
-                             with_upstream=getattr(args, "with_upstream", False), with_pipeline=args.with_pipeline,
-                             deploy_role=getattr(args, "deploy_role", None), like=getattr(args, "like", None),
-                             ttl=getattr(args, "ttl", None),
-                             delete_data=project.name if getattr(args, "delete_data", None) is not None else None,
-                             follow=getattr(args, "follow", True), policy_packs=getattr(args, "policy_packs", []),
-                             check_names=not getattr(args, "skip_name_check", False))
+    # Names before pulumi is looked for (an unknown application here; an environment may be a preview).
+    unknown = project.unknown_environments(args.env, args.app, with_pipeline=args.with_pipeline)
+    allow_empty = getattr(args, "allow_empty_passphrase", False)
+    delete_data = project.name if getattr(args, "delete_data", None) is not None else None
+    while True:
+        reporter = progress.reporter(args.progress, operation=operation, project=project.name,
+                                     diff=getattr(args, "diff", None))
+        try:
+            with contextlib.ExitStack() as stack:
+                try:
+                    local = _local(project, stack) if getattr(args, "local", False) else None
+                except PulumiMissingError:
+                    if unknown and not getattr(args, "like", None):  # most likely a typo: say that first
+                        raise api.unknown_environment(project.config, unknown[0]) from None
+                    raise
+                stack.enter_context(_acknowledge_ctrl_c(reporter.console if reporter.for_people else None))
+                result = project.run(operation, args.env, args.app, parallel=args.parallel or DEFAULT_PARALLEL,
+                                     reporter=reporter, local=local, backend=args.backend, check=False,
+                                     with_upstream=getattr(args, "with_upstream", False),
+                                     with_pipeline=args.with_pipeline, deploy_role=getattr(args, "deploy_role", None),
+                                     like=getattr(args, "like", None), ttl=getattr(args, "ttl", None),
+                                     allow_empty_passphrase=allow_empty,
+                                     delete_data=delete_data, follow=getattr(args, "follow", True),
+                                     policy_packs=getattr(args, "policy_packs", []),
+                                     check_names=not getattr(args, "skip_name_check", False))
+            break
+        except EmptyPassphraseError as refused:
+            allow_empty = _choose_passphrase(refused)  # nothing ran yet: ask, then run again
     if operation == "preview" and reporter.for_people:
         changes = result.changes_view(diff=reporter.diff)  # per resource, with the properties that differ
         if changes is not None:
@@ -283,6 +303,34 @@ def _run(args: argparse.Namespace, operation: Operation, *, project: Project | N
     if result.failed:
         raise RunFailed(result)
     return 0
+
+
+def _choose_passphrase(refused: Any) -> bool:
+    """In a terminal, when a run would create stacks with the empty passphrase: ask for one.
+
+    Returns True when the person chose none (the run may then use the empty one); sets
+    ``PULUMI_CONFIG_PASSPHRASE`` for this process otherwise. Without a terminal, or when the
+    project's other stacks exist already (they keep the passphrase they have), ``refused`` stands.
+    """
+    import getpass
+    import os
+
+    from ecsp.errors import UsageError
+
+    if not sys.stdin.isatty() or refused.existing:
+        raise refused
+    print(f"{refused.message}.\nChoose a passphrase for their secrets, and keep it: every later run needs it in "
+          "PULUMI_CONFIG_PASSPHRASE. Press Enter for none (secrets unprotected).", file=sys.stderr)
+    first = getpass.getpass("passphrase: ")
+    if not first:
+        return True
+    if getpass.getpass("passphrase again: ") != first:
+        raise UsageError("the two passphrases differ; nothing was created",
+                         fix="run the same command again, or set PULUMI_CONFIG_PASSPHRASE first")
+    os.environ["PULUMI_CONFIG_PASSPHRASE"] = first
+    print("using it for this run; set PULUMI_CONFIG_PASSPHRASE to it for every later run (your shell profile, "
+          "a password manager, CI secrets)", file=sys.stderr)
+    return False
 
 
 # What each Ctrl-C does (ecsp.orchestrator), said the moment it is pressed: pulumi can take a while to

@@ -33,8 +33,9 @@ examples:
 """
 
 INSTALL_EPILOG = """\
-example:
-  ecsp install-pulumi   then `ecsp up` finds it in ~/.ecsp/pulumi/VERSION/bin
+examples:
+  ecsp install-pulumi             `ecsp up` finds it in ~/.ecsp/pulumi/VERSION
+  ecsp install-pulumi --plugins   and the plugins `up` could not download
 
 Set ECSP_HOME to install somewhere else than ~/.ecsp.
 """
@@ -86,6 +87,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        description="Download the pinned pulumi CLI into ~/.ecsp/pulumi/VERSION "
                        "(PulumiCommand.install). ecsp uses a pulumi on PATH first when it is recent enough.",
                        epilog=INSTALL_EPILOG, formatter_class=RAW)
+    p.add_argument("--plugins", action="store_true",
+                   help="also install the provider plugins ecsp's stacks use (aws, docker-build, ...)")
     p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     p.set_defaults(handler=install_pulumi)
 
@@ -123,7 +126,11 @@ def outputs(args: argparse.Namespace) -> int:
         return 0
     from ecsp import views
 
-    views.console().print(views.outputs_table(project.name, document))
+    out = views.console()
+    if not out.is_terminal:
+        # A pipe or a log has no width to fit: every value whole, however long (a terminal wraps it in its cell).
+        out = views.console(width=100_000)
+    out.print(views.outputs_table(project.name, document))
     return 0
 
 
@@ -139,11 +146,7 @@ def ls(args: argparse.Namespace) -> int:
         return 0
     from ecsp import views
 
-    console = views.console()
-    console.print(views.stacks_table(project.name, rows))
-    previews = views.previews_table(rows)
-    if previews is not None:
-        console.print(previews)
+    views.console().print(rows)  # renders as its tables (the stacks, then the preview environments)
     return 0
 
 
@@ -163,9 +166,17 @@ def cancel(args: argparse.Namespace) -> int:
 
 
 def install_pulumi(args: argparse.Namespace) -> int:
+    from ecsp.engine.plugins import install_plugins
     from ecsp.engine.pulumi_cli import install_pulumi as install
 
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+
     with installing():
-        command = install(say=lambda line: print(line, file=sys.stderr))
+        command = install(say=say)
+    if args.plugins:
+        from ecsp import api
+
+        install_plugins(command, api.programs().plugin_versions(), say=say)
     print(command.command)
     return 0

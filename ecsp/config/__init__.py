@@ -77,7 +77,7 @@ from ecsp.config.environment import (
     NetworkConfig,
 )
 from ecsp.config.fields import Capability, Merge, Setting
-from ecsp.config.http import MAX_ALIASES, HealthCheckConfig, HttpBlock
+from ecsp.config.http import MAX_ALIASES, HealthCheckConfig, HttpBlock, RouteConfig
 from ecsp.config.job import ScheduleBlock
 from ecsp.config.messaging import PublishBlock, QueueBlock, QueueConfig, SubscriptionConfig
 from ecsp.config.needs import Feature, Need
@@ -145,7 +145,6 @@ from ecsp.config.types import (
     DOMAIN_PATTERN,
     HEALTHCHECK_PATH_PATTERN,
     HOST_PATTERN,
-    KNOWN_REGIONS,
     LOG_PREFIX_PATTERN,
     LOG_RETENTION_DAYS,
     MOUNT_PATH_PATTERN,
@@ -216,7 +215,6 @@ __all__ = [
     "GITHUB_REPOSITORY_PATTERN",
     "HEALTHCHECK_PATH_PATTERN",
     "HOST_PATTERN",
-    "KNOWN_REGIONS",
     "LOG_PREFIX_PATTERN",
     "LOG_RETENTION_DAYS",
     "LOG_ROUTER",
@@ -311,6 +309,7 @@ __all__ = [
     "Resolved",
     "ResolvedApplication",
     "RoleArn",
+    "RouteConfig",
     "Schedule",
     "ScheduleBlock",
     "ServiceBlock",

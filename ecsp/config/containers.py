@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 from ecsp import shellwords
 from ecsp.config.base import FieldError, Model, raise_all
 from ecsp.config.fields import Capability, Merge, Setting
-from ecsp.config.needs import Feature, Need
+from ecsp.config.needs import Feature, Need, private_subnets_problem
 from ecsp.config.storage import StorageConfig, VolumeConfig
 from ecsp.config.types import CONTAINER_NAME_PATTERN, ImageUri, MountPath
 from ecsp.config.variables import RegistryCredentials, Secrets, Variables, both_ways, stringify
@@ -178,4 +178,7 @@ class ContainerBlock(ContainerSettings):
 
     def environment_needs(self) -> list[Need]:
         """A volume on the managed file system needs the environment's file system."""
-        return [Need(Feature.FILE_SYSTEM, ("storage",))] if self.managed_volume is not None else []
+        if self.managed_volume is None:
+            return []
+        return [Need(Feature.FILE_SYSTEM, ("storage",)),
+                Need(Feature.PRIVATE_SUBNETS, ("storage",), private_subnets_problem("a volume on the file system"))]

@@ -11,8 +11,10 @@ from ecsp import naming
 from ecsp.config.application import ApplicationSpec
 from ecsp.config.base import FieldError, quoted_list
 from ecsp.config.data import Data, DataConfig
+from ecsp.config.data_types import DATA_KINDS
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.links import link_problems
+from ecsp.config.needs import private_subnets_problem
 from ecsp.config.project import name_problem
 from ecsp.config.resolve import Resolved, field_path, resolution_errors
 
@@ -51,6 +53,12 @@ def check_data(
                 errors += resolution_errors(e, "data", name, env,
                                             set(override.model_fields_set) if override else set(),
                                             drop_value_error=True)
+    for (env, name), resolved_data in out.items():
+        vpc = environments[env].network.vpc
+        if resolved_data.managed and DATA_KINDS[resolved_data.kind].in_vpc and vpc is not None \
+                and not vpc.private_subnets:
+            errors.append(FieldError(("data", name), private_subnets_problem(
+                f"a {resolved_data.kind} ecsp creates", ", or link one that exists (existing:)")([env])))
     for app, cfg in applications.items():
         for env in known:
             settings = resolved.get((env, app))

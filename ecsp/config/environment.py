@@ -34,12 +34,17 @@ class ImportedVpc(Model):
         description="At least two subnets in different availability zones, routed to an internet "
         "gateway: the load balancer (and tasks with placement: public) go here.")
     private_subnets: list[SubnetId] = Field(
-        description="At least two subnets for tasks with placement: private; they need a route to "
-        "a NAT gateway (or VPC endpoints) to pull images and write logs.")
+        default_factory=list,
+        description="At least two subnets for tasks with placement: private, databases, caches and the file "
+        "system; they need a route to a NAT gateway (or VPC endpoints) to pull images and write logs. None "
+        "(a VPC with public subnets only): every application runs with placement: public and the environment "
+        "holds no database, cache or file system of ecsp's.")
 
     @field_validator("public_subnets", "private_subnets")
     @classmethod
     def _two_or_more(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        if info.field_name == "private_subnets" and not v:
+            return v  # public subnets only
         if len(v) < 2:
             why = "the load balancer" if info.field_name == "public_subnets" else "ECS"
             raise ValueError(f"{len(v)} subnet(s) given; list at least two, in different availability zones "

@@ -18,6 +18,7 @@ import annotated_types
 from pydantic import BaseModel, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
+from ecsp import hints
 from ecsp.config.base import FieldError, FieldErrors, Hint, Indexed
 from ecsp.config.root import ProjectConfig
 from ecsp.config.salvage import partial_problems
@@ -67,6 +68,7 @@ def problems(e: ValidationError, data: Any, lines: Lines, filename: str) -> list
     found: list[tuple[Loc, str]] = []
     raw = e.errors(include_url=False)
     typo_for = _typo_suggestions(raw, data)
+    habits = hints.habits((_clean_loc(tuple(e["loc"])), e.get("input")) for e in raw if e["type"] == "extra_forbidden")
     for err in raw:
         loc = _clean_loc(tuple(err["loc"]))
         inner = err.get("ctx", {}).get("error")
@@ -75,6 +77,10 @@ def problems(e: ValidationError, data: Any, lines: Lines, filename: str) -> list
                 found.append((loc + one.path, one.message))
             elif err["type"] == "missing" and loc in typo_for.values():
                 continue  # `regoin: x` already says "did you mean 'region'?"; "region is required" is noise
+            elif err["type"] == "missing" and loc[:-1] in {hinted[:-1] for hinted in habits}:
+                continue  # `count: {range: 1-10}` is said in Copilot's words; "min is required" is noise
+            elif loc in habits:
+                found.append((loc, f"unknown key '{loc[-1]}'; {habits[loc]}"))
             else:
                 found.append((loc, _message(err, loc, lines, typo_for.get(loc))))
     # A field a typo left unset ("prot: 80") is not reported again by a cross-field rule that needs it.

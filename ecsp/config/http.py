@@ -34,6 +34,26 @@ class HealthCheckConfig(Model):
         return self
 
 
+MAX_ROUTES = 4  # ECS registers a service with at most 5 target groups: the application's and one per route
+
+
+class RouteConfig(Model):
+    """One more path (or host names) of the application: its own listener rules and target group."""
+
+    path: UrlPath = Field(max_length=120, description="URL path prefix routed here ('/' needs aliases, or the "
+                          "project's domain, to be told apart from the application's own rule).",
+                          examples=["/admin"])
+    aliases: list[HostName] = Field(
+        default_factory=list, max_length=MAX_ALIASES, description="The host names this route matches (they need "
+        "certificates as the application's aliases do); default the application's own host names.",
+        examples=[["admin.example.com"]])
+    target_container: str | None = Field(
+        None, min_length=1, description="The container this route's requests go to: the application's own or a "
+        "sidecar with a port; default the application's target (its target_container, else its own container).")
+    healthcheck: HealthCheckConfig | None = Field(
+        None, description="The health check of this route's target group; default the application's.")
+
+
 def _aliases_once(v: list[str]) -> list[str]:
     raise_all([FieldError((i,), f"'{a}' is listed twice; list each alias once") for i, a in enumerate(v) if a in v[:i]])
     return v
@@ -71,3 +91,8 @@ class HttpBlock(Model):
         None, min_length=1, description="The container the load balancer sends requests to: a sidecar with a port "
         "(e.g. a proxy in front of the application); default the application's own container and port.",
         examples=["nginx"])
+    routes: Annotated[list[RouteConfig], Setting(
+        HTTP, why="only web applications receive the load balancer's requests")] = Field(
+        default_factory=list, max_length=MAX_ROUTES, description="More paths or host names of the application, "
+        "each with its listener rules and target group, to the application's container or a sidecar (Copilot's "
+        "http.additional_rules).", examples=[[{"path": "/admin", "target_container": "admin"}]])

@@ -9,7 +9,7 @@ from typing import Any
 
 from ecsp import naming, priorities
 from ecsp.config.aliases import aliases_are_routable
-from ecsp.config.application import ApplicationSpec
+from ecsp.config.application import ApplicationSpec, ResolvedApplication
 from ecsp.config.base import FieldError, quoted_list
 from ecsp.config.environment import EnvironmentConfig
 from ecsp.config.fields import Capability
@@ -78,6 +78,7 @@ def paths_unique_per_environment(
             if (env, app) not in resolved or not resolved[(env, app)].has(Capability.HTTP):
                 continue
             settings = resolved[(env, app)]
+            errors += _route_path_problems(cfg, env, app, settings, seen, has_domain)
             path = settings.path
             if path == "/":
                 if has_domain or settings.aliases:
@@ -107,6 +108,28 @@ def paths_unique_per_environment(
     return errors
 
 
+def _route_path_problems(cfg: ApplicationSpec, env: str, app: str, settings: ResolvedApplication,
+                         seen: dict[str, str], has_domain: bool) -> list[FieldError]:
+    """Each route's path is its own on the load balancer (``seen``: path -> owner, filled in); a route on '/'
+    needs host names (its aliases, the application's, or the project's domain)."""
+    errors = []
+    own = {settings.path}
+    for i, route in enumerate(settings.routes):
+        where = (*field_path(cfg, env, "routes", app), i, "path")
+        if route.path == "/":
+            if not (has_domain or route.aliases or settings.aliases):
+                errors.append(FieldError(where, "a route on the root path '/' needs host names to be told apart "
+                                                "from the other applications: give it aliases"))
+            continue
+        if route.path in own or route.path in seen:
+            owner = seen.get(route.path, app)
+            errors.append(FieldError(where, f"'{route.path}' is already routed to application '{owner}'; give the "
+                                            "route its own path"))
+        own.add(route.path)
+        seen[route.path] = app
+    return errors
+
+
 def shifted_traffic_has_one_rule(
     project: ProjectSection, applications: Mapping[str, ApplicationSpec], resolved: Resolved,
 ) -> list[FieldError]:
@@ -125,6 +148,11 @@ def shifted_traffic_has_one_rule(
                                      f"(at most {priorities.HOSTS_PER_RULE} per rule); keep "
                                      f"{priorities.HOSTS_PER_RULE - (1 if project.domain else 0)} aliases at most, "
                                      "or use strategy: rolling"))
+        elif settings.routes and where not in seen:
+            seen.add(where)
+            errors.append(FieldError(where, f"strategy: {settings.deployment.strategy} moves the traffic of one "
+                                            f"target group, and routes give the application {len(settings.routes)} "
+                                            "more; remove routes, or use strategy: rolling"))
     return errors
 
 

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from ecsp import fargate
 from ecsp.config.base import FieldError, Hint, Model, or_list, quoted_list
 from ecsp.config.fields import Capability, Merge, Setting
-from ecsp.config.needs import Feature, Need
+from ecsp.config.needs import Feature, Need, private_subnets_problem
 from ecsp.config.types import LOG_RETENTION_DAYS, retention_problem
 from ecsp.config.variables import RegistryCredentials, TaskSecrets, TaskVariables, stringify
 
@@ -130,7 +130,11 @@ class TaskBlock(Model):
 
     def environment_needs(self) -> list[Need]:
         """Private subnets reach ECR and CloudWatch only through a NAT gateway."""
-        return [Need(Feature.NAT, ("placement",), _nat_problem)] if self.placement == "private" else []
+        if self.placement != "private":
+            return []
+        return [Need(Feature.NAT, ("placement",), _nat_problem),
+                Need(Feature.PRIVATE_SUBNETS, ("placement",),
+                     private_subnets_problem("private placement", ", or use placement: public"))]
 
 
 def _nat_problem(envs: Sequence[str]) -> str:

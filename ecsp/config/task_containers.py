@@ -87,10 +87,10 @@ def task_containers(settings: ResolvedApplication, app: str) -> list[Container]:
     return containers
 
 
-def traffic_target(settings: ResolvedApplication, app: str) -> tuple[str, int | None]:
+def traffic_target(settings: ResolvedApplication, app: str, target: str | None = None) -> tuple[str, int | None]:
     """The container the load balancer sends requests to, and its port: the application's own, or the sidecar
-    ``target_container`` names."""
-    target = settings.target_container
+    ``target_container`` names (``target``: a route's, which defaults to the application's)."""
+    target = target if target is not None else settings.target_container
     if target is None or target == app or target not in settings.sidecars:
         return app, settings.port
     return target, settings.sidecars[target].port
@@ -120,18 +120,20 @@ def container_problems(settings: ResolvedApplication, app: str) -> list[FieldErr
                                      else f"the port of sidecar '{container.name}'")
     errors += _dependency_problems(containers)
     errors += _mount_problems(settings)
-    target = settings.target_container
-    if target is not None and target != app:
+    targets: list[tuple[Loc, str | None]] = [(("target_container",), settings.target_container)]
+    targets += [(("routes", i, "target_container"), route.target_container) for i, route in enumerate(settings.routes)]
+    for at, target in targets:
+        if target is None or target == app:
+            continue
         sidecar = settings.sidecars.get(target)
         if sidecar is None:
             close = difflib.get_close_matches(target, list(settings.sidecars), n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else \
                 f"sidecars: {', '.join(settings.sidecars)}" if settings.sidecars else "add it under sidecars"
-            errors.append(FieldError(("target_container",), f"there is no sidecar '{target}' to send requests to; "
-                                                            f"{hint}"))
+            errors.append(FieldError(at, f"there is no sidecar '{target}' to send requests to; {hint}"))
         elif sidecar.port is None:
-            errors.append(FieldError(("target_container",), f"sidecar '{target}' has no port for the load balancer "
-                                                            "to send requests to; give it a port"))
+            errors.append(FieldError(at, f"sidecar '{target}' has no port for the load balancer to send requests "
+                                         "to; give it a port"))
     return errors
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib.util
+import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -49,21 +53,26 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 
-# Only used to spot typos ("us-wset-2"); a well-formed region that is not listed is accepted, so
-# regions AWS opens after this release still work.
-KNOWN_REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1",
-    "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1",
-    "eu-south-1", "eu-south-2", "il-central-1", "me-south-1", "me-central-1", "af-south-1",
-    "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2",
-    "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "us-gov-east-1", "us-gov-west-1",
-    "cn-north-1", "cn-northwest-1",
-)  # fmt: skip
+def known_regions() -> tuple[str, ...]:
+    """Every region of every partition botocore knows (its ``endpoints.json``), read once.
+
+    A region AWS opens after the installed botocore release is missing until ``pip install -U
+    boto3``; a hand list here would go stale the same way, and silently.
+    """
+    return _botocore_regions()
+
+
+@functools.cache
+def _botocore_regions() -> tuple[str, ...]:
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:  # pragma: no cover - boto3 depends on it
+        return ()
+    data = json.loads((Path(spec.origin).parent / "data" / "endpoints.json").read_text(encoding="utf-8"))
+    return tuple(sorted(region for partition in data["partitions"] for region in partition["regions"]))
 
 
 def _region_problem(value: str) -> str:
-    close = difflib.get_close_matches(value, KNOWN_REGIONS, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(value, known_regions(), n=3, cutoff=0.6)
     # Equally near misses are all named: 'us-est-1' is as close to us-west-1 as to us-east-1, and
     # suggesting one of them could send a deploy to the wrong side of the continent.
     best = [c for c in close if _closeness(value, c) == _closeness(value, close[0])] if close else []
@@ -75,13 +84,16 @@ def _closeness(a: str, b: str) -> float:
     return round(difflib.SequenceMatcher(None, a, b).ratio(), 3)
 
 
-def _check_region_typo(value: str) -> str:
-    # A well-formed region whose name part is a near miss of a known one ("us-wset-2") is a typo; a
-    # known name part with a new number ("eu-west-4") or a brand-new name part is a future region.
-    stem = value.rsplit("-", 1)[0]
-    stems = {r.rsplit("-", 1)[0] for r in KNOWN_REGIONS}
-    if stem not in stems and difflib.get_close_matches(stem, stems, n=1, cutoff=0.8):
-        raise ValueError(_region_problem(value))
+def _check_region_known(value: str) -> str:
+    # Well formed is not enough: a deploy to "eu-west-9" would fail late, at the first AWS call.
+    known = known_regions()
+    if known and value not in known:
+        stem = value.rsplit("-", 1)[0]
+        siblings = [r for r in known if r.rsplit("-", 1)[0] == stem]
+        if not siblings:
+            raise ValueError(_region_problem(value))
+        raise ValueError(f"'{value}' is not an AWS region (this botocore knows {', '.join(siblings)}); if AWS opened "
+                         "it after this release, `pip install -U boto3` brings it")
     return value
 
 
@@ -96,7 +108,7 @@ def _path_problem(value: str) -> str:
             "wildcard itself ('/api' matches /api and /api/*)")
 
 
-Region = Annotated[str, matches(REGION_PATTERN, _region_problem), AfterValidator(_check_region_typo),
+Region = Annotated[str, matches(REGION_PATTERN, _region_problem), AfterValidator(_check_region_known),
                    schema_pattern(REGION_PATTERN)]
 Account = Annotated[str, matches(
     ACCOUNT_PATTERN, lambda v: f"'{v}' is not an AWS account id; use the 12 digits in quotes, e.g. \"111111111111\""),

@@ -204,6 +204,7 @@ class AutomationEngine:
         environ: Mapping[str, str] | None = None,
         translate: Callable[[str, Any], list[Event]] | None = None,
         policy_packs: Sequence[str] = (),
+        allow_empty_passphrase: bool = False,
     ) -> None:
         """``programs``: the stack programs and the plugins they need (:data:`stacks.PROGRAMS`, or a test's own).
 
@@ -212,7 +213,8 @@ class AutomationEngine:
         resource of ``up`` and ``preview``; their violations arrive as policy events.
         """
         self.config = config
-        self.workspaces = Workspaces(root, config, backend=backend, local=local, environ=environ)
+        self.workspaces = Workspaces(root, config, backend=backend, local=local, environ=environ,
+                                     allow_empty_passphrase=allow_empty_passphrase)
         self.backend = self.workspaces.backend
         self._command = command
         self._translate = translate or translate_event
@@ -262,7 +264,6 @@ class AutomationEngine:
 
     def prepare(self, stacks: Sequence[StackSpec], operation: Operation) -> list[str]:
         """Main thread, before the fan-out: CLI, work dirs, imports, plugins. Returns warnings."""
-        warnings = self.workspaces.warnings()
         # The programs' imports take a while and need no CLI: they go on while the CLI answers
         # below and the first stacks' CLI starts up; each program waits for them (_program).
         if self._imports is None:
@@ -271,6 +272,8 @@ class AutomationEngine:
             importer.shutdown(wait=False)
         self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
         self._check_esc(stacks)
+        warnings = self.workspaces.warnings(operation, [s.name for s in stacks],
+                                            lambda: [info.name for info in self.list_stacks()])
         self.workspaces.ensure_backend_dir()
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
         for project in dict.fromkeys(s.pulumi_project for s in stacks):
@@ -318,7 +321,7 @@ class AutomationEngine:
             try:
                 workspace.install_plugin(plugin, version)
             except auto_errors.CommandError as e:
-                raise plugin_install_error(plugin, version, e) from e
+                raise plugin_install_error(plugin, version, e, self.command.command) from e
 
     # ------------------------------------------------------------------ operations
 

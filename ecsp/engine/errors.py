@@ -9,6 +9,7 @@ wrong passphrase, a program that raised. Nothing here runs pulumi.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 
 from pulumi.automation import errors as auto_errors
@@ -84,8 +85,8 @@ def translate_error(stack: str, error: BaseException, *, diagnostics: Sequence[s
     if _PLUGIN.search(everything):
         return PulumiMissingError(
             f"{stack}: a Pulumi provider plugin could not be installed: {message}",
-            fix="check network access to get.pulumi.com and github.com, then run again; or install it by hand "
-            "(`pulumi plugin install resource aws <version>`)")
+            fix="check network access to get.pulumi.com and github.com, then run again; or install the plugins "
+            "ecsp needs with `ecsp install-pulumi --plugins`")
     if _CREDENTIALS.search(everything):
         return EngineError(
             f"{stack}: no valid AWS credentials: {message}",
@@ -94,21 +95,28 @@ def translate_error(stack: str, error: BaseException, *, diagnostics: Sequence[s
     if _PASSPHRASE.search(everything):
         return EngineError(
             f"{stack}: the secrets passphrase is wrong or missing: {message}",
-            fix="set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase the stack was "
-            "created with")
+            fix="a stack keeps the passphrase it was created with: set PULUMI_CONFIG_PASSPHRASE (or "
+            "PULUMI_CONFIG_PASSPHRASE_FILE) to it, or unset it for stacks created without one "
+            "(--allow-empty-passphrase); to change it, move every stack with `pulumi stack change-secrets-provider` "
+            "(README: Secrets)")
     if isinstance(error, auto_errors.InlineSourceRuntimeError):
         return EngineError(f"{stack}: the stack's program raised an error: {message}",
                            fix="check the settings the message names; --debug shows pulumi's full output")
     return EngineError(f"{stack}: {message}", fix="see pulumi's errors above; --debug shows its full output")
 
 
-def plugin_install_error(plugin: str, version: str, error: BaseException) -> PulumiMissingError:
-    """A provider plugin that ``pulumi plugin install`` could not install, with how to do it by hand."""
+def plugin_install_error(plugin: str, version: str, error: BaseException, command: str) -> PulumiMissingError:
+    """A provider plugin that ``pulumi plugin install`` could not install, with how to do it by hand.
+
+    By hand means ``ecsp install-pulumi --plugins``, which finds the CLI where ecsp does, or that
+    CLI (``command``) by its full path: the ``pulumi`` ecsp installed is not on ``PATH``, so a bare
+    ``pulumi plugin install`` would not run.
+    """
     stdout, stderr = streams(error)
     return PulumiMissingError(
         f"could not install the Pulumi {plugin} provider plugin {version}: {shorten(first_error(stderr, stdout, ()))}",
-        fix=f"check network access to get.pulumi.com and github.com, or install it by hand: "
-        f"pulumi plugin install resource {plugin} {version}")
+        fix="check network access to get.pulumi.com and github.com, then run `ecsp install-pulumi --plugins` "
+        f"(or `{shlex.quote(command)} plugin install resource {plugin} {version.removeprefix('v')}`)")
 
 
 def nothing_to_cancel(error: BaseException) -> bool:

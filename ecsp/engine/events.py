@@ -22,10 +22,18 @@ from pulumi.automation.events import EngineEvent, StepEventMetadata
 from ecsp.diffs import PropertyChange, property_changes
 from ecsp.engine import DriftedProperty, DriftedResource
 from ecsp.errors import UsageError
-from ecsp.events import Diagnostic, Event, Operation, OutputLine, ResourceStep, Summary, name_of_urn, type_of_urn
-
-ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
-PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+from ecsp.events import (
+    ROOT_STACK_TYPE,
+    Diagnostic,
+    Event,
+    Operation,
+    OutputLine,
+    ResourceStep,
+    Summary,
+    hidden_type,
+    name_of_urn,
+    type_of_urn,
+)
 
 # The steps Pulumi takes for one replaced resource. They all share the URN, so a person
 # sees them as one "replace" row (see pulumi.md §2.3 and Pulumi's own display).
@@ -41,11 +49,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # How many unparseable lines may open a file before it is declared "not an event log".
 _GARBLED_PREFIX_LIMIT = 20
-
-
-def hidden_type(type_: str) -> bool:
-    """The root stack and provider resources: bookkeeping, not infrastructure a person asked for."""
-    return type_ == ROOT_STACK_TYPE or type_.startswith(PROVIDER_TYPE_PREFIX)
 
 
 def clean_message(text: str) -> str:

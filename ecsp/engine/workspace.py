@@ -15,9 +15,12 @@ with its reason:
   ecsp.yaml beats the default. The chosen URL is written to ``Pulumi.yaml`` *and* passed as
   ``PULUMI_BACKEND_URL`` to every CLI call, so a user's own ``pulumi login`` never redirects
   ecsp. Relative ``file://`` paths are relative to ecsp.yaml, not to the work dir.
-* **Secrets.** ``passphrase`` by default; an unset ``PULUMI_CONFIG_PASSPHRASE`` (and
-  ``..._FILE``) means the empty passphrase, with a warning. ``awskms://...`` and the other
-  provider URLs go to ``stack init --secrets-provider``.
+* **Secrets.** ``passphrase`` by default. A stack keeps the passphrase it was created with
+  for good, so an unset ``PULUMI_CONFIG_PASSPHRASE`` (and ``..._FILE``) is settled before a
+  stack is created (:func:`secrets_warnings`): creating one with the empty passphrase is
+  refused unless allowed (``--allow-empty-passphrase``), and stacks that already use it are
+  told to keep it, since setting a passphrase later breaks them. ``awskms://...`` and the
+  other provider URLs go to ``stack init --secrets-provider``.
 * **Stack config** comes from the model (:func:`stack_config`): the region and profile of
   the stack's AWS provider and which ecsp stack it is. The programs themselves get the
   validated model through the closure (:class:`StackContext`); config is what Pulumi Cloud
@@ -40,7 +43,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,7 @@ from pulumi import automation as auto
 from ecsp import statedir
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
+from ecsp.errors import EmptyPassphraseError
 from ecsp.rollout import recorded
 
 DEFAULT_SECRETS_PROVIDER = "passphrase"
@@ -57,9 +61,9 @@ PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FI
 PULUMI_ENV = {"PULUMI_SKIP_UPDATE_CHECK": "true"}
 # Local-emulator runs use fake credentials; providers get the endpoint from the program.
 LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-EMPTY_PASSPHRASE_WARNING = (
-    "PULUMI_CONFIG_PASSPHRASE is empty or not set: stack secrets are encrypted with an empty passphrase; set it "
-    "(and keep it: the stacks need it from now on) to protect them")
+# How a person moves stacks to another secrets provider: said wherever ecsp says to keep a passphrase.
+CHANGE_PROVIDER_HINT = ("to protect them, move every stack (`ecsp ls` lists them) to a passphrase or a KMS key with "
+                        "`pulumi stack change-secrets-provider` (README: Secrets)")
 
 
 def resolve_backend(root: Path, configured: str | None, *, override: str | None = None,
@@ -183,8 +187,13 @@ class Workspaces:
     """The work dirs, backend, secrets provider and environment of one ecsp project's ``pulumi`` calls."""
 
     def __init__(self, root: Path, config: ProjectConfig, *, backend: str | None = None,
-                 local: LocalEmulator | bool | None = None, environ: Mapping[str, str] | None = None) -> None:
-        """``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls)."""
+                 local: LocalEmulator | bool | None = None, environ: Mapping[str, str] | None = None,
+                 allow_empty_passphrase: bool = False) -> None:
+        """``local``: the emulator to deploy to, or True to only read local-mode state (outputs, ls).
+
+        ``allow_empty_passphrase``: create stacks whose secrets use the empty passphrase (see :func:`secrets_warnings`).
+        """
+        self.allow_empty_passphrase = allow_empty_passphrase
         self.root = root.resolve()
         self.config = config
         self.emulator = local if isinstance(local, LocalEmulator) else None
@@ -202,11 +211,28 @@ class Workspaces:
         """A non-empty passphrase or a passphrase file (an empty one protects nothing: warn)."""
         return bool(self.environ.get("PULUMI_CONFIG_PASSPHRASE")) or "PULUMI_CONFIG_PASSPHRASE_FILE" in self.environ
 
-    def warnings(self) -> list[str]:
-        """What the user should know before a run that writes state."""
-        if self.secrets_provider == DEFAULT_SECRETS_PROVIDER and not self.passphrase_set():
-            return [EMPTY_PASSPHRASE_WARNING]
-        return []
+    def empty_passphrase(self) -> bool:
+        """Secrets would be encrypted with the empty passphrase (local-mode stacks hold no real secret)."""
+        return (self.secrets_provider == DEFAULT_SECRETS_PROVIDER and not self.passphrase_set()
+                and not self.local_state)
+
+    def default_state(self) -> bool:
+        """State goes to the default file backend next to ecsp.yaml (nobody chose a backend)."""
+        return not self.local_state and self.backend == f"file://{state_dir(self.root)}"
+
+    def warnings(self, operation: str, stacks: Sequence[str], existing: Callable[[], Collection[str]]) -> list[str]:
+        """What the user should know before ``operation`` on ``stacks`` (raises when it must not run).
+
+        ``existing`` lists the stacks the backend has, asked only when the answer matters.
+        """
+        if operation not in ("up", "preview"):
+            return []
+        notes = state_notice(self, operation)
+        if self.empty_passphrase():
+            found = set(existing())
+            notes += secrets_warnings(self, [name for name in stacks if name not in found],
+                                      [name for name in stacks if name in found])
+        return notes
 
     def env_vars(self) -> dict[str, str]:
         """The environment of every ``pulumi`` call (on top of ecsp's own)."""
@@ -299,5 +325,52 @@ class Workspaces:
         return Path(os.path.expanduser(self.backend.removeprefix("file://").split("?", 1)[0]))
 
 
-__all__ = ["StackFile", "Workspaces", "is_cloud", "resolve_backend", "stack_config", "stack_environments",
-           "state_dir", "workspace_dir"]
+def _listed(names: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def secrets_warnings(workspaces: Workspaces, creating: Sequence[str], existing: Sequence[str]) -> list[str]:
+    """The empty-passphrase rule, before any stack is created.
+
+    A stack's secrets are encrypted with the passphrase it was created with, for good: set a
+    passphrase later and pulumi fails with ``incorrect passphrase``. So a stack is created with
+    the empty one only when the caller allowed it (:class:`EmptyPassphraseError` otherwise),
+    and stacks that use it are told to keep it, with the way to move them to another provider.
+    """
+    if not workspaces.empty_passphrase():
+        return []
+    if creating and not workspaces.allow_empty_passphrase:
+        fix = ("set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to a passphrase and keep it, since "
+               "every later run of these stacks needs the same one; or encrypt with a KMS key (state.secrets_provider: "
+               "awskms://alias/NAME?region=REGION in ecsp.yaml); or pass --allow-empty-passphrase to accept "
+               "unprotected secrets")
+        if existing:
+            fix = (f"{_listed(existing)} already exist; if they were created without a passphrase, pass "
+                   f"--allow-empty-passphrase so these match them. Otherwise " + fix)
+        raise EmptyPassphraseError(
+            f"PULUMI_CONFIG_PASSPHRASE is not set: {len(creating)} new stack(s) ({_listed(creating)}) would encrypt "
+            "their secrets with an empty passphrase, and keep it for good", fix=fix,
+            creating=list(creating), existing=list(existing))
+    using = [*existing, *creating]
+    if not using:
+        return []
+    return [f"PULUMI_CONFIG_PASSPHRASE is not set, so {_listed(using)} use the empty passphrase for their secrets: "
+            "keep it unset for them (set, it makes pulumi fail with `incorrect passphrase`); " + CHANGE_PROVIDER_HINT]
+
+
+def state_notice(workspaces: Workspaces, operation: str) -> list[str]:
+    """Where state goes when nobody chose a backend: said by the first ``up`` (the state folder holds no stack yet).
+
+    Read from the folder itself, which costs no pulumi call.
+    """
+    stacks = state_dir(workspaces.root) / ".pulumi" / "stacks"
+    if operation != "up" or not workspaces.default_state() or any(stacks.rglob("*.json*")):
+        return []
+    return [f"the Pulumi state of these stacks is kept in {state_dir(workspaces.root)}, next to ecsp.yaml and "
+            "on this machine only (.ecsp/ is git-ignored). To share it with your team and CI, set state.backend: "
+            "s3://BUCKET/PREFIX (or https://api.pulumi.com for Pulumi Cloud) in ecsp.yaml before anyone else deploys"]
+
+
+__all__ = ["StackFile", "Workspaces", "is_cloud", "resolve_backend", "secrets_warnings", "stack_config",
+           "stack_environments", "state_dir", "state_notice", "workspace_dir"]

@@ -207,10 +207,11 @@ def import_copilot(
     placements: dict[str, set[str]] = {e: set() for e in known}
     backlog: dict[str, set[str]] = {e: set() for e in known}  # workers scaling on queue_delay
     data_entries: dict[str, Any] = {}
-    environment_addons = _environment_addons(ws, out_dir, data_entries, project_notes)
+    linked = beside.live_data(live, [(env.copilot_name, env.name) for env, _ in envs]) if live else None
+    environment_addons = _environment_addons(ws, out_dir, data_entries, project_notes, linked)
     for workload in ws.workloads:
         entry = import_workload(ws, workload, names, [env for env, _ in envs], out_dir, dict(variables or {}),
-                                data_entries)
+                                data_entries, linked)
         apps[entry.name] = entry
         if isinstance(entry, Imported):
             for env_name, app_fields in entry.per_env.items():
@@ -306,13 +307,14 @@ def _taskdef_overrides(ws: Workspace) -> dict[str, tuple[str, dict[str, list[Any
     return found
 
 
-def _environment_addons(ws: Workspace, out_dir: Path, data_entries: dict[str, Any],
-                        notes: list[Note]) -> str | None:
+def _environment_addons(ws: Workspace, out_dir: Path, data_entries: dict[str, Any], notes: list[Note],
+                        live: beside.LiveData | None = None) -> str | None:
     """The environment addons: data entries (storage init templates), else the folder deployed as it is."""
     if not ws.environment_addons:
         return None
     folder = ws.environment_addons[0].parent
-    found = import_addons(folder, shown=str(ws.show(folder)), source=relative(folder, out_dir), workload=None)
+    found = import_addons(folder, shown=str(ws.show(folder)), source=relative(folder, out_dir), workload=None,
+                          live=live)
     data_entries.update(found.data)
     notes += found.notes
     return found.addons

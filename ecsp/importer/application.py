@@ -20,13 +20,15 @@ from ecsp import naming
 from ecsp.addons import parse_template
 from ecsp.config import APPLICATION_TYPES, Capability, name_problem
 from ecsp.importer import convert, runtime, schema, writer
+from ecsp.importer.beside import LiveData
 from ecsp.importer.data import import_addons
 from ecsp.importer.factor import factor
 from ecsp.importer.fields import COPILOT_TYPES, Env, Loc, Note, WorkloadContext, dotted, flag, strings
 from ecsp.importer.workload import map_workload
 from ecsp.importer.workspace import Manifest, Workload, Workspace
 
-ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "target_container", "healthcheck",
+ORDER = ("kind", "image", "entrypoint", "command", "port", "path", "aliases", "target_container", "routes",
+         "healthcheck",
          "cpu", "memory", "platform", "count", "capacity", "exec", "placement", "connect", "publish", "subscribe",
          "queue", "schedule", "timeout", "retries", "variables", "secrets", "link", "security_groups",
          "managed_policies", "addons", "sidecars", "logging", "log_retention", "storage", "deployment",
@@ -68,10 +70,12 @@ class Names:
 
 
 def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[Env], out_dir: Path,
-                    given: Mapping[str, str], data_entries: dict[str, Any]) -> Imported | Refused:
+                    given: Mapping[str, str], data_entries: dict[str, Any],
+                    live: LiveData | None = None) -> Imported | Refused:
     """The application ``workload`` becomes in ``envs`` (or its refusal).
 
-    The storage its addons hold becomes data entries, added to ``data_entries`` when it is imported.
+    The storage its addons hold becomes data entries, added to ``data_entries`` when it is imported
+    (linked to Copilot's live resources with ``live``).
     """
     manifest = workload.manifest
     data = manifest.data
@@ -166,7 +170,7 @@ def import_workload(ws: Workspace, workload: Workload, names: Names, envs: list[
     if workload.addons:
         folder = workload.addons[0].parent
         found = import_addons(folder, shown=str(ws.show(folder)), source=relative(folder, out_dir), workload=app,
-                              taken=data_entries)
+                              taken=data_entries, owner=copilot_name, live=live)
         notes += found.notes
         for fields in per_env.values():
             if found.link:

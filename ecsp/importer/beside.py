@@ -10,9 +10,11 @@ says which is which.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ecsp import naming
+from ecsp.importer.environment import imported_vpc
 from ecsp.importer.fields import Note
 from ecsp.importer.live import DATA_TYPES, LiveApp, LoadBalancer, Stack
 
@@ -27,7 +29,11 @@ def environment_fields(fields: dict[str, Any], stack: Stack, balancer: LoadBalan
             if stack.list_output(key):
                 imported[side] = stack.list_output(key)
         network = {k: v for k, v in fields.get("network", {}).items() if k not in ("cidr", "nat", "vpc")}
-        fields["network"] = {"vpc": imported, **network}
+        kept, said = imported_vpc(imported, where)
+        notes += said
+        if kept is None:
+            return notes
+        fields["network"] = {"vpc": kept, **network}
         notes.append(Note("note", "network.vpc", f"network.vpc is Copilot's VPC {vpc} (stack {stack.name}): ecsp's "
                                                  "environment runs in it, beside Copilot's, where the data is; the "
                                                  "runbook keeps it when Copilot's environment is retired", where))
@@ -37,6 +43,39 @@ def environment_fields(fields: dict[str, Any], stack: Stack, balancer: LoadBalan
                                                   f"{stack.name}: they cover Copilot's host names, which the web "
                                                   "applications keep as aliases", where))
     return notes
+
+
+# The outputs of Copilot's `storage init` templates that name the live resource, by ecsp data kind:
+# output suffix -> the key of ``existing:`` (the output is ``<logical id of the storage name><suffix>``).
+STORAGE_OUTPUTS: dict[str, dict[str, str]] = {
+    "table": {"Name": "name"}, "bucket": {"Name": "name"},
+    "postgres": {"Secret": "secret", "SecurityGroup": "security_group"},
+    "mysql": {"Secret": "secret", "SecurityGroup": "security_group"},
+}
+# Copilot's name of a storage owner -> (kind, storage name) -> ecsp environment -> ``existing:``, or None.
+LiveData = Callable[[str | None, str, str], dict[str, dict[str, str]] | None]
+
+
+def live_data(live: LiveApp, environments: Sequence[tuple[str, str]]) -> LiveData:
+    """What links a ``storage init`` resource of Copilot's in every imported environment (``environments``:
+    Copilot's name, ecsp's), read from the outputs of the addon stack of its owner (a service; None: the
+    environment). None when one environment lacks it: the data is then ecsp's own, new."""
+    def find(owner: str | None, kind: str, storage: str) -> dict[str, dict[str, str]] | None:
+        wanted = STORAGE_OUTPUTS.get(kind)
+        if not wanted:
+            return None
+        found: dict[str, dict[str, str]] = {}
+        for copilot_env, env in environments:
+            parent = live.workload(copilot_env, owner) if owner else live.environment(copilot_env)
+            outputs = {k: v for nested in (live.nested(parent) if parent else []) for k, v in nested.outputs.items()}
+            stem = naming.copilot_logical_id(storage)
+            existing = {key: outputs[stem + suffix] for suffix, key in wanted.items() if outputs.get(stem + suffix)}
+            if set(existing) != set(wanted.values()):
+                return None
+            found[env] = existing
+        return found or None
+
+    return find
 
 
 def report(live: LiveApp, environments: Mapping[str, str], applications: Mapping[str, str]) -> list[str]:

@@ -18,11 +18,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecsp import naming
 from ecsp.addons import PARAMETERS_FILES, parse_template, read, template_files
 from ecsp.importer.fields import Note
+
+if TYPE_CHECKING:
+    from ecsp.importer.beside import LiveData
 
 _TABLE, _BUCKET, _POLICY = "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::IAM::ManagedPolicy"
 _S3 = {_BUCKET, "AWS::S3::BucketPolicy", _POLICY}
@@ -154,10 +157,13 @@ def _apart(name: str, workload: str | None, taken: Mapping[str, Any]) -> str:
 
 
 def import_addons(folder: Path, *, shown: str, source: str, workload: str | None,
-                  taken: Mapping[str, Any] | None = None) -> AddonImport:
+                  taken: Mapping[str, Any] | None = None, owner: str | None = None,
+                  live: LiveData | None = None) -> AddonImport:
     """What the addons folder ``folder`` (``source`` relative to ecsp.yaml) becomes; ``workload``: its service.
 
     ``taken``: the data entries imported before (an entry of the same name is given another).
+    ``live`` (``--from-aws``): Copilot's live resource of each storage of ``owner`` (the service's
+    Copilot name; None for the environment's), linked as ``existing:`` instead of created anew.
     """
     out = AddonImport()
     templates = template_files(folder) if folder.is_dir() else []
@@ -206,11 +212,22 @@ def import_addons(folder: Path, *, shown: str, source: str, workload: str | None
         name = data_name(storage)
         if entry is not None:
             name = _apart(name, workload, {**(taken or {}), **out.data})
-            out.data[name] = {**entry, "copilot_name": storage}
-            out.notes.append(Note("note", "data", f"{shown}: `copilot storage init` storage {storage} is data "
-                                                  f"'{name}' ({entry['kind']}), created by ecsp with Copilot's "
-                                                  "variable names; Copilot's own resource and its data stay with "
-                                                  "Copilot: move the data, or link it as existing", shown))
+            linked = live(owner if workload is not None else None, entry["kind"], storage) if live else None
+            if linked:
+                # Copilot's resource, in every environment: its data stays where it is, and ecsp uses it.
+                out.data[name] = {"kind": entry["kind"], "copilot_name": storage,
+                                  "environments": {env: {"existing": existing} for env, existing in linked.items()}}
+                out.notes.append(Note("note", "data", f"{shown}: `copilot storage init` storage {storage} is data "
+                                                      f"'{name}' ({entry['kind']}), Copilot's live resource in each "
+                                                      "environment (existing:, from its addon stack's outputs), with "
+                                                      "Copilot's variable names; the runbook keeps it when Copilot's "
+                                                      "stacks are retired", shown))
+            else:
+                out.data[name] = {**entry, "copilot_name": storage}
+                out.notes.append(Note("note", "data", f"{shown}: `copilot storage init` storage {storage} is data "
+                                                      f"'{name}' ({entry['kind']}), created by ecsp with Copilot's "
+                                                      "variable names; Copilot's own resource and its data stay with "
+                                                      "Copilot: move the data, or link it as existing", shown))
         if workload is not None:
             out.link.append(name)
     return out

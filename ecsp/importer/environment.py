@@ -5,7 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ecsp.importer.fields import Loc, Mapped, Mapper, flag
+from ecsp.importer.fields import Loc, Mapped, Mapper, Note, flag
+
+
+def imported_vpc(vpc: dict[str, Any], where: str) -> tuple[dict[str, Any] | None, list[Note]]:
+    """An imported VPC as ecsp takes it (None: it cannot), and what to say about a VPC with one kind of subnet.
+
+    Copilot allowed public subnets only (every service public) and private subnets only (no
+    internet-facing load balancer). ecsp's environment runs its load balancer in public subnets
+    and needs private ones only for private placement and the data it creates.
+    """
+    if vpc.get("public_subnets") and not vpc.get("private_subnets"):
+        return vpc, [Note("note", "network.vpc", f"network.vpc {vpc['id']} has public subnets only: ecsp runs every "
+                                                 "application with placement: public there, and links data rather "
+                                                 "than creating databases, caches or file systems (those need "
+                                                 "private subnets)", where)]
+    if vpc.get("private_subnets") and not vpc.get("public_subnets"):
+        subnets = ", ".join(vpc["private_subnets"])
+        return None, [Note("refuse", "network.vpc", f"network.vpc {vpc['id']} has private subnets only ({subnets}): "
+                                                    "ecsp's load balancer is internet-facing and needs public "
+                                                    "subnets in two availability zones; add them to the VPC (routed "
+                                                    "to an internet gateway) and write network.vpc with id, "
+                                                    "public_subnets and private_subnets in ecsp.yaml, or leave "
+                                                    "network.vpc out to let ecsp create the environment's VPC", where)]
+    return vpc, []
 
 
 def map_environment(data: Mapping[str, Any], where: Callable[[Loc], str], skip: set[Loc]) -> Mapped:
@@ -25,7 +48,10 @@ def map_environment(data: Mapping[str, Any], where: Callable[[Loc], str], skip: 
             ids = [s.get("id") for s in subnets.get(side) or [] if isinstance(s, Mapping) and s.get("id")]
             if ids:
                 vpc[f"{side}_subnets"] = ids
-        network["vpc"] = vpc
+        kept, notes = imported_vpc(vpc, where(("network", "vpc", "id")))
+        m.out.notes += notes
+        if kept is not None:
+            network["vpc"] = kept
     cidr = f.get("network", "vpc", "cidr")
     if cidr is not None:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ecsp.config import APPLICATION_TYPES, ApplicationType
+from ecsp.hints import COPILOT_KINDS
 from ecsp.importer import convert
 from ecsp.importer.convert import Unconvertible
 
@@ -177,9 +178,9 @@ class Mapper:
         return self.out
 
 
-# Each Copilot workload type and the ecsp application type (ecsp.config.APPLICATION_TYPES) it becomes.
-COPILOT_TYPES = {"Load Balanced Web Service": "web", "Backend Service": "backend", "Worker Service": "worker",
-                 "Scheduled Job": "job"}
+# Each Copilot workload type and the ecsp application type (ecsp.config.APPLICATION_TYPES) it becomes: the
+# table the config's Copilot hints read too.
+COPILOT_TYPES = COPILOT_KINDS
 
 
 @dataclass(frozen=True)

@@ -84,12 +84,68 @@ def web(m: Mapper, ctx: WorkloadContext) -> None:
     version = http.get("version")
     if version is not None and str(version).lower() not in ("http1",):
         m.warn(("http", "version"), f"{version}: ecsp's target groups speak HTTP/1.1 only")
-    if http.get("additional_rules"):
-        m.refuse(("http", "additional_rules"), "routes more paths or ports to the service; ecsp gives an "
-                                               "application one path, so those requests would not arrive")
+    rules = http.get("additional_rules")
+    if isinstance(rules, list) and rules:
+        routes = [route for i, rule in enumerate(rules) if (route := _route(m, ctx, i, rule)) is not None]
+        if routes:
+            out["routes"] = routes
     if http.get("alb") is not None:
         m.refuse(("http", "alb"), "attaches the service to an existing load balancer; ecsp uses the "
                                   "environment's own ALB")
+
+
+# What an additional rule may set that ecsp's route has no counterpart for: (why it mattered).
+_ROUTE_DROPPED = {
+    "stickiness": "kept each client on one task; ecsp's target groups are not sticky",
+    "allowed_source_ips": "restricted the rule to some sources; ecsp's ALB accepts all sources",
+    "deregistration_delay": "set the rule's own draining time; ecsp drains every target group of the application "
+                            "for its deregistration_delay",
+    "version": "set the target group's protocol version; ecsp's target groups speak HTTP/1.1",
+}
+
+
+def _route(m: Mapper, ctx: WorkloadContext, i: int, rule: Any) -> dict[str, Any] | None:
+    """One of Copilot's ``http.additional_rules`` as an ecsp route (path, aliases, target container, health
+    check), or None (refused, or left out with a warning)."""
+    loc = ("http", "additional_rules", i)
+    if not isinstance(rule, Mapping) or rule.get("path") is None:
+        m.refuse(loc, "has no path; Copilot needs one for each rule, and so does ecsp's route")
+        return None
+    path = str(rule["path"]).strip()
+    mapped = "/" + path.strip("/") if path not in ("", "/", "*", "/*") else "/"
+    if not re.fullmatch(r"/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?", mapped):
+        m.refuse((*loc, "path"), f"'{path}' is a pattern ecsp cannot route (letters, digits and . _ ~ - between "
+                                 "slashes only)")
+        return None
+    route: dict[str, Any] = {"path": mapped}
+    aliases = servable(m, ctx.env, _aliases(m, rule.get("alias"), rule.get("hosted_zone")))
+    if aliases:
+        route["aliases"] = aliases
+    elif rule.get("alias"):
+        # Without its host names the route would match the application's: left out, as an unservable alias is.
+        m.warn((*loc, "alias"), "names only host names ecsp cannot serve here (see the warning above); the route is "
+                                "left out until they can be served")
+        return None
+    target = rule.get("target_container")
+    if target is not None and target not in (ctx.workload, ctx.copilot_workload):
+        route["target_container"] = str(target)
+    health = rule.get("healthcheck")
+    if isinstance(health, str):
+        route["healthcheck"] = {"path": health}
+    elif isinstance(health, Mapping) and health.get("path") is not None:
+        route["healthcheck"] = {"path": str(health["path"])}
+        if set(health) - {"path"}:
+            m.warn((*loc, "healthcheck"), "set more than the path; the route's health check takes ecsp's defaults "
+                                          "for the rest (its path only was carried over)")
+    if rule.get("target_port") is not None:
+        m.note("note", (*loc, "target_port"), f"target_port {rule['target_port']}: ecsp sends the route's "
+                                              "requests to its target container's port")
+    for key, why in _ROUTE_DROPPED.items():
+        if rule.get(key):
+            m.warn((*loc, key), why)
+    if rule.get("redirect_to_https") is False:
+        m.warn((*loc, "redirect_to_https"), "is false; ecsp redirects HTTP to HTTPS whenever there is HTTPS")
+    return route
 
 
 def _aliases(m: Mapper, alias: Any, zone: Any) -> list[str]:

@@ -21,6 +21,7 @@ from ecsp import naming
 from ecsp.aws import LOCAL_CREDENTIALS, Where, aws_errors, client_config, is_not_found
 from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator
+from ecsp.notebook import Printed, Renders
 from ecsp.ops import jsonable
 from ecsp.ops.find import PROJECT_TAG, tag_dict
 
@@ -60,9 +61,9 @@ class Execution:
     revision: str | None  # the source commit, short, with its summary
 
 
-@dataclass(frozen=True)
-class PipelineStatus:
-    """What ``ecsp pipeline status NAME`` shows."""
+@dataclass(frozen=True, repr=False)
+class PipelineStatus(Renders):
+    """What ``ecsp pipeline status NAME`` shows; renders in rich and Jupyter the same way."""
 
     name: str
     pipeline_name: str
@@ -75,6 +76,12 @@ class PipelineStatus:
 
     def to_json(self) -> dict[str, Any]:
         return jsonable(asdict(self))  # type: ignore[no-any-return,unused-ignore]
+
+    def summary(self) -> str:
+        return f"PipelineStatus {self.name}: {len(self.stages)} stages, {len(self.executions)} executions"
+
+    def __rich__(self) -> Printed:
+        return Printed(lambda out: render(self, out))
 
 
 def client_for(config: ProjectConfig, local: LocalEmulator | None = None) -> Any:

@@ -18,6 +18,7 @@ from ecsp import naming
 from ecsp.aws import Sessions, aws_errors
 from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig, ResolvedApplication
 from ecsp.errors import AwsError
+from ecsp.notebook import Printed, Renders, link
 from ecsp.notes import describe_capacity
 from ecsp.ops import data, find, jsonable
 from ecsp.ops.status import STYLES, AppStatus, EnvironmentProblem, Health, render_problems, status
@@ -64,8 +65,10 @@ class ApplicationView:
         return [p.environment for p in self.placements if p.health is not Health.NOT_DEPLOYED]
 
 
-@dataclass(frozen=True)
-class ShowReport:
+@dataclass(frozen=True, repr=False)
+class ShowReport(Renders):
+    """The project at a glance; renders in rich and Jupyter as ``ecsp show`` prints it."""
+
     project: str
     region: str
     account: str | None
@@ -81,6 +84,13 @@ class ShowReport:
         for app, view in zip(document["applications"], self.applications, strict=True):
             app["deployed_in"] = view.deployed_in
         return dict(jsonable(document))
+
+    def summary(self) -> str:
+        return (f"ShowReport {self.project}: {len(self.environments)} environments, "
+                f"{len(self.applications)} applications")
+
+    def __rich__(self) -> Printed:
+        return Printed(lambda out: render(self, out))
 
 
 def show(config: ProjectConfig, sessions: Sessions) -> ShowReport:
@@ -227,7 +237,7 @@ def render(report: ShowReport, out: Console, *, err: Console | None = None) -> N
     if bases:
         out.print(Text("URLs", style="bold"))
         for e in bases:
-            out.print(Text.assemble(f"  {e.name}  ", (e.url_base or "", "underline")), soft_wrap=True)
+            out.print(Text.assemble(f"  {e.name}  ", link(e.url_base or "")), soft_wrap=True)
 
     names = [e.name for e in report.environments]
     apps = Table(title="applications", title_justify="left")

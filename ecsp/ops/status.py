@@ -28,6 +28,7 @@ from ecsp import naming
 from ecsp.aws import Sessions, aws_errors
 from ecsp.config import APPLICATION_TYPES, Capability, ProjectConfig
 from ecsp.errors import AwsError
+from ecsp.notebook import Printed, Renders, link
 from ecsp.ops import check_names, data, find, jsonable, workloads
 from ecsp.ops.workloads import JobRun, QueueDepth
 from ecsp.service_deployments import ServiceDeployment
@@ -121,8 +122,10 @@ class EnvironmentProblem:
     fix: str | None
 
 
-@dataclass(frozen=True)
-class StatusReport:
+@dataclass(frozen=True, repr=False)
+class StatusReport(Renders):
+    """Each application's live state; renders in rich and Jupyter as ``ecsp status`` prints it."""
+
     project: str
     applications: tuple[AppStatus, ...] = ()
     problems: tuple[EnvironmentProblem, ...] = ()
@@ -136,6 +139,13 @@ class StatusReport:
             "data": [asdict(d) for d in self.data],
             "problems": [asdict(p) for p in self.problems],
         })
+
+    def summary(self) -> str:
+        return (f"StatusReport {self.project}: {len(self.applications)} applications, "
+                f"{len(self.problems)} environment problems")
+
+    def __rich__(self) -> Printed:
+        return Printed(lambda out: render(self, out))
 
     def raise_for_problems(self) -> None:
         """Raise the first environment's problem as an :class:`AwsError` (the API's way to fail)."""
@@ -345,8 +355,7 @@ def render(report: StatusReport, out: Console, *, details: bool = True, err: Con
     if links:
         out.print(Text("URLs", style="bold"))
         for a in links:
-            out.print(Text.assemble(f"  {a.environment}/{a.application}  ", (a.url or "", "underline")),
-                      soft_wrap=True)
+            out.print(Text.assemble(f"  {a.environment}/{a.application}  ", link(a.url or "")), soft_wrap=True)
     if details:
         # Applications with the very same details (every application of an environment that is not
         # deployed has the same hint) share one heading instead of repeating it.

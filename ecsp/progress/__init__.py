@@ -47,8 +47,9 @@ def choose_mode(console: Console) -> Literal["live", "plain"]:
 
 
 def reporter(mode: Mode = "auto", *, operation: Operation, console: Console | None = None,
-             clock: Callable[[], float] = time.monotonic, diff: bool | None = None) -> Reporter:
-    """A reporter for one run of ``operation``; see the module docstring.
+             clock: Callable[[], float] = time.monotonic, project: str | None = None,
+             diff: bool | None = None) -> Reporter:
+    """A reporter for one run of ``operation`` (of ``project``, named in headers); see the module docstring.
 
     ``diff``: show old -> new values of what changes (None: the mode's default, on for plain lines).
     """
@@ -61,15 +62,15 @@ def reporter(mode: Mode = "auto", *, operation: Operation, console: Console | No
     if chosen == "live":
         from ecsp.progress.live import LiveReporter
 
-        return LiveReporter(operation=operation, console=console, clock=clock, diff=diff)
+        return LiveReporter(operation=operation, console=console, clock=clock, project=project, diff=diff)
     if chosen == "plain":
         from ecsp.progress.plain import PlainReporter
 
-        return PlainReporter(operation=operation, console=console, clock=clock, diff=diff)
+        return PlainReporter(operation=operation, console=console, clock=clock, project=project, diff=diff)
     if chosen == "json":
         from ecsp.progress.jsonl import JsonReporter
 
-        return JsonReporter(operation=operation, console=console, clock=clock, diff=diff)
+        return JsonReporter(operation=operation, console=console, clock=clock, project=project, diff=diff)
     from ecsp.progress.base import NullReporter
 
-    return NullReporter(operation=operation, console=console, clock=clock, diff=diff)
+    return NullReporter(operation=operation, console=console, clock=clock, project=project, diff=diff)

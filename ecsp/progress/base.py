@@ -30,8 +30,9 @@ class Reporter:
     diff_by_default = False
 
     def __init__(self, *, operation: Operation, console: Console, clock: Callable[[], float],
-                 diff: bool | None = None) -> None:
+                 project: str | None = None, diff: bool | None = None) -> None:
         self.operation = operation
+        self.project = project  # the ecsp project's name, for headers
         self.diff = self.diff_by_default if diff is None else diff
         self.console = console
         self.clock = clock

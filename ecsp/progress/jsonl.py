@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from ecsp.events import Diagnostic, Event, OutputLine, ResourceStep, Secret, StackStatus, Summary, reveal
+from ecsp.progress import summary
 from ecsp.progress.base import Reporter
 from ecsp.progress.model import ResourceView, Update
 from ecsp.results import RunResult
@@ -70,7 +71,7 @@ class JsonReporter(Reporter):
                 "stack": s.stack, "kind": s.kind, "environment": s.environment, "application": s.application,
                 "status": s.status.value, "reason": s.reason,
                 "duration": round(float(s.duration), 3) if s.duration is not None else None,
-                "changes": s.changes or (dict(view.changes) if view else {}),
+                "changes": summary.stack_changes(s, view),
                 "outputs": _outputs(s.outputs or (dict(view.outputs) if view else {})),
                 "failed": [_row(r) for r in view.failed] if view else [],
                 "interrupted": [_row(r) for r in view.interrupted] if view else [],

@@ -15,19 +15,19 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ecsp.events import Diagnostic, Event, OutputLine, ResourceStep, StackStatus, Status, Summary
+from ecsp.events import NO_CHANGE_OPS, Diagnostic, Event, OutputLine, ResourceStep, StackStatus, Status, Summary
 
 RowState = Literal["running", "done", "failed", "interrupted"]
 
 # Diagnostics that mark a resource as the cause of a failure.
 ERROR_SEVERITIES = frozenset({"error"})
 
-# Ops whose completed steps count as changes, in display order with their sign.
-# Steps that look at a resource without changing it: a refresh takes one per resource,
-# drifted or not, so counting them would report every resource as changed.
-NO_CHANGE_OPS = frozenset({"same", "read", "refresh", "run"})
 
 SHORT_ERROR_LIMIT = 240
+
+# What a provider answers for a call that Ctrl-C cancelled (Go's context.Canceled): the echo of the
+# interrupt, not a failure of the resource. Its row is shown as interrupted and the message is dropped.
+CANCELLED_ECHO = re.compile(r"\bcontext canceled\b|\bupdate canceled\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,18 @@ class StackView:
     diagnostics: tuple[Diagnostic, ...]
     outputs: Mapping[str, Any]
     summary: Summary | None
+    # URNs of the rows other rows name as their parent: components wrapping the AWS resources.
+    components: frozenset[str] = frozenset()
+    # How many resources the stack's plan has (None: not known), counted as ``total`` is.
+    expected: int | None = None
+
+    @property
+    def known_total(self) -> int | None:
+        """The number of resources the stack will have seen when it is done, when the plan knows it.
+
+        The steps seen so far count too: a resource deleted by this run is in no plan.
+        """
+        return None if self.expected is None else max(self.expected, self.total)
 
     def elapsed(self, now: float) -> float | None:
         if self.started is None:
@@ -110,6 +122,7 @@ class _Stack:
     errors: dict[str, str] = field(default_factory=dict)  # urn -> last error message seen for it
     outputs: dict[str, Any] = field(default_factory=dict)
     summary: Summary | None = None
+    expected: int | None = None
 
     def view(self) -> StackView:
         rows = list(self.rows.values())
@@ -121,7 +134,8 @@ class _Stack:
             failed=tuple(r.view() for r in rows if r.state == "failed"),
             interrupted=tuple(r.view() for r in rows if r.state == "interrupted"),
             diagnostics=tuple(self.diagnostics), outputs=MappingProxyType(dict(self.outputs)),
-            summary=self.summary,
+            summary=self.summary, components=frozenset(r.parent for r in rows if r.parent),
+            expected=self.expected,
         )
 
     def interrupt(self, now: float) -> None:
@@ -144,12 +158,13 @@ class ProgressModel:
         self._lock = threading.Lock()
         self._stacks: dict[str, _Stack] = {}
         self._run_diagnostics: list[Diagnostic] = []
+        self._expected: dict[str, int] = {}
         self.started = clock()
 
     def _stack(self, name: str) -> _Stack:
         stack = self._stacks.get(name)
         if stack is None:
-            stack = self._stacks[name] = _Stack(name)
+            stack = self._stacks[name] = _Stack(name, expected=self._expected.get(name))
         return stack
 
     def _running(self, name: str, now: float) -> _Stack:
@@ -206,7 +221,9 @@ class ProgressModel:
         else:
             row.state, row.ended = "failed", now
             message = stack.errors.get(event.urn)
-            if message is not None:
+            if message is not None and CANCELLED_ECHO.search(message):
+                row.state = "interrupted"
+            elif message is not None:
                 row.error = shorten_error(message)
         return row.view()
 
@@ -236,6 +253,12 @@ class ProgressModel:
         stack = self._stack(event.stack)
         if event in stack.diagnostics:  # the engine repeats some messages (e.g. "update failed")
             return None
+        if event.severity in ERROR_SEVERITIES and CANCELLED_ECHO.search(event.message):
+            stack.errors[event.urn or ""] = event.message
+            row = stack.rows.get(event.urn or "")
+            if row is not None and row.state == "failed":
+                row.state, row.error = "interrupted", None
+            return None
         stack.diagnostics.append(event)
         if event.severity in ERROR_SEVERITIES and event.urn:
             stack.errors[event.urn] = event.message
@@ -250,6 +273,16 @@ class ProgressModel:
         with self._lock:
             for name in names:
                 self._stack(name)
+
+    def expect(self, counts: Mapping[str, int]) -> None:
+        """The number of resources each stack's plan has (:func:`ecsp.planner.kept_resource_counts`).
+
+        Stacks become known as the run announces them; a count for a stack the run never names stays unused.
+        """
+        with self._lock:
+            self._expected.update(counts)
+            for name, stack in self._stacks.items():
+                stack.expected = self._expected.get(name, stack.expected)
 
     def interrupt_all(self) -> None:
         """The run is over: whatever is still in flight was interrupted."""

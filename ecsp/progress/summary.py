@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecsp import styles
-from ecsp.events import Diagnostic, Status, reveal
+from ecsp.events import NO_CHANGE_OPS, Diagnostic, Status, reveal
 from ecsp.progress import text
 from ecsp.progress.model import ResourceView, StackView, shorten_error
 from ecsp.results import RunResult, StackResult
@@ -63,6 +63,15 @@ def _result_cell(result: StackResult) -> Text:
     return cell
 
 
+def stack_changes(result: StackResult, view: StackView | None) -> dict[str, int]:
+    """A stack's changes as every report says them: what the display saw, else the result's counts."""
+    # The changes the live rows and plain lines showed, when the model saw the steps (after a failure
+    # the engine's summary can be incomplete); the result's counts stand in for stacks it saw nothing of.
+    if view is None or not view.total:
+        return dict(result.changes)
+    return {**{op: n for op, n in result.changes.items() if op in NO_CHANGE_OPS}, **view.changes}
+
+
 def summary_table(result: RunResult, views: Mapping[str, StackView], now: float) -> Table:
     counts: dict[str, int] = {}
     for s in result.stacks:
@@ -75,16 +84,11 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
                   header_style="bold")
     table.add_column("stack", no_wrap=True)
     table.add_column("result")
-    table.add_column("changes", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    rows: list[tuple[str, Text, str, str]] = []
+    rows: list[tuple[str, Text, str, str, str]] = []
     extra: list[Text] = []
     for s in result.stacks:
         view = views.get(s.stack)
-        # The changes the live rows and plain lines showed, when the model saw the steps: the
-        # engine's own summary also counts the root stack resource, and after a failure it can
-        # be incomplete. The result's counts stand in for stacks the model saw nothing of.
-        changes = dict(view.changes) if view is not None and view.total else s.changes
+        changes = stack_changes(s, view)
         seconds = s.duration if s.duration is not None else (view.elapsed(now) if view else None)
         outputs = [(k, v) for k, v in person_outputs(s.outputs or (dict(view.outputs) if view else {}))
                    if k != "url"]  # the URL gets a line of its own below the table
@@ -92,13 +96,25 @@ def summary_table(result: RunResult, views: Mapping[str, StackView], now: float)
         for i, (key, value) in enumerate(outputs):
             out.append(("\n" if i else "") + f"{key}: {value}")
         empty = "no changes" if s.status == Status.SUCCEEDED else ""
-        rows.append((s.stack, _result_cell(s), styles.changes(changes, empty=empty), text.duration(seconds)))
+        # Complete only when the stack ran to its end: a failed or interrupted stack told of some of them.
+        resources = 0
+        if s.status is Status.SUCCEEDED:
+            resources = view.total if view is not None and view.total else sum(s.changes.values())
+        rows.append((s.stack, _result_cell(s), str(resources or ""), styles.changes(changes, empty=empty),
+                     text.duration(seconds)))
         extra.append(out)
+    # The count the plan and the live display give: every resource of the stack, changed or not.
+    with_resources = any(row[2] for row in rows)
+    if with_resources:
+        table.add_column("resources", justify="right", no_wrap=True)
+    table.add_column("changes", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
     with_outputs = any(out.plain for out in extra)
     if with_outputs:
         table.add_column("outputs", overflow="fold")  # fold, never cut: a link must stay complete
-    for row, out in zip(rows, extra, strict=True):
-        table.add_row(*row, *([out] if with_outputs else []))
+    for (stack, result_cell, count, changed, took), out in zip(rows, extra, strict=True):
+        table.add_row(stack, result_cell, *([count] if with_resources else []), changed, took,
+                      *([out] if with_outputs else []))
     return table
 
 
@@ -139,18 +155,34 @@ def problems(views: list[StackView], now: float, *, wrap: bool = True) -> Iterat
 
 def diagnostics(views: list[StackView], *, wrap: bool = True) -> Iterator[RenderableType]:
     """Every diagnostic, in full, per stack, in the order the engine sent them."""
-    shown = [v for v in views if v.diagnostics]
+    kept = {v.stack: [d for d in v.diagnostics if not _cancelled_echo(v, d)] for v in views}
+    shown = [v for v in views if kept[v.stack]]
     if not shown:
         return
     yield Text("Diagnostics", style="bold")
     for view in shown:
         yield Text(f"  {view.stack}", style="bold")
-        for d in view.diagnostics:
+        for d in kept[view.stack]:
             head = Text(f"    {d.severity}: ", style=SEVERITY_STYLE.get(d.severity, ""))
+            message = d.message.strip()
+            if not d.urn and "\n" not in message:
+                # About the stack, not a resource: one line, "warning: could not follow ...".
+                yield _indented(f"{d.severity}: {message}", 4, SEVERITY_STYLE.get(d.severity, ""), wrap)
+                continue
             if d.urn:
                 head.append(text.urn_label(d.urn), style=styles.TYPE_STYLE)
             yield head
             yield _indented(d.message, 6, "", wrap)
+
+
+# What the engine says, for no resource, as a stack that Ctrl-C cancelled winds down.
+CANCELLED_CLOSINGS = frozenset({"update failed", "resource monitor has terminated, shutting down"})
+
+
+def _cancelled_echo(view: StackView, diagnostic: Diagnostic) -> bool:
+    """The engine's closing words on a stack that Ctrl-C cancelled: its row says "cancelled" better."""
+    return (view.status is Status.CANCELLED and not diagnostic.urn
+            and diagnostic.message.strip().lower() in CANCELLED_CLOSINGS)
 
 
 def urls(result: RunResult, views: Mapping[str, StackView]) -> Iterator[Text]:

@@ -48,6 +48,16 @@ def reason(stack: str, why: str) -> str:
     return why.removeprefix(f"{stack}: ")
 
 
+def resource_count(n: int) -> str:
+    """``1 resource``, ``12 resources``: the one way a stack's count of resources is said (plan, live, summary)."""
+    return f"{n} resource{'' if n == 1 else 's'}"
+
+
+def run_header(operation: str, project: str | None, finished: int, total: int, seconds: float) -> str:
+    """``up shop · 5/9 stacks · 2m14s``: where a run stands, for the live header and plain status lines."""
+    return f"{operation}{' ' + project if project else ''} · {finished}/{total} stacks · {duration(seconds)}"
+
+
 def duration(seconds: float | None) -> str:
     """12s, 4m05s, 1h02m; empty for unknown."""
     if seconds is None:

@@ -237,7 +237,7 @@ def test_an_accepted_finding_fails_the_command_once_its_reason_is_withdrawn(
     assert cli.main(["check", "--aws-models", "-f", str(ROOT / "examples" / "hello" / "ecsp.yaml")]) == 1
     out = capsys.readouterr().out
     assert "iam: hello-project/global: Key artifacts-us-east-1: RESOURCE_STAR" in out
-    assert out.rstrip().endswith("3 stacks, 62 resources: 7 problems, 0 accepted findings")
+    assert out.rstrip().endswith("3 stacks, 59 resources: 7 problems, 0 accepted findings")
 
 
 # --------------------------------------------------------------------------- Step Functions
@@ -264,7 +264,7 @@ def test_an_invalid_state_machine_is_a_finding() -> None:
 def test_ecsp_check_aws_models_on_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check", "--aws-models", "--accepted", "-f", str(ROOT / "examples" / "hello" / "ecsp.yaml")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "3 stacks, 62 resources: 0 problems, 7 accepted findings"
+    assert out[-1] == "3 stacks, 59 resources: 0 problems, 7 accepted findings"
     assert all(" (accepted: " in line for line in out[:-1]) and len(out) == 8
 
 

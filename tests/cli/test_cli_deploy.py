@@ -172,7 +172,7 @@ def test_destroy_refuses_an_environment_with_applications_left(file: str, engine
     engine.state = {name: {} for name in [*ALL, "shop-legacy/e1"]}
     assert main(["destroy", "-f", file, "--env", "e1", "--yes"]) == 2
     err = capsys.readouterr().err
-    assert f"error: refusing to destroy {E1}: shop-legacy/e1 still depend on it" in err
+    assert f"error: refusing to destroy {E1}: shop-legacy/e1 still depends on it" in err
     assert engine.calls == []
 
 

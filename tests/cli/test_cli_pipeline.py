@@ -78,7 +78,7 @@ def test_destroy_refuses_the_project_while_a_pipeline_is_deployed(file: str, eng
     assert main(["up", "-f", file, "--progress", "none", "--with-pipeline"]) == 0
     assert main(["destroy", "-f", file, "--yes", "--progress", "none"]) == 2
     err = capsys.readouterr().err
-    assert "shop-pipeline/release still depend on it" in err and "ecsp destroy --with-pipeline" in err
+    assert "shop-pipeline/release still depends on it" in err and "ecsp destroy --with-pipeline" in err
     assert main(["destroy", "-f", file, "--yes", "--progress", "none", "--with-pipeline"]) == 0
     assert engine.state == {}
 

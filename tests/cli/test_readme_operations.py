@@ -50,6 +50,7 @@ def test_each_command_is_one_the_cli_takes(command: str, monkeypatch: pytest.Mon
     assert parsed.handler is expected
     parsed.handler = handler
     monkeypatch.setattr(parser, "parse_args", lambda argv=None: parsed)
+    monkeypatch.setattr(parser, "parse_known_args", lambda argv=None: (parsed, []))  # what cli.main calls
     assert cli.main(words) == 0  # the CLI's own path to the handler, the command after -- included
     if "--" in words:
         assert captured["args"].program == words[words.index("--") + 1:]  # type: ignore[attr-defined]

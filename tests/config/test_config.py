@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -157,9 +158,19 @@ def test_secret_kind(ref: str, kind: str | None) -> None:
     assert secret_kind(ref) == kind
 
 
-@pytest.mark.parametrize("region", ["us-west-2", "us-gov-west-1", "eu-west-4", "eusc-de-east-1", "ap-southeast-7"])
-def test_well_formed_regions_are_accepted_even_when_new(region: str) -> None:
+@pytest.mark.parametrize("region", ["us-west-2", "us-gov-west-1", "eusc-de-east-1", "ap-southeast-7", "mx-central-1"])
+def test_regions_botocore_knows_are_accepted(region: str) -> None:
     assert EnvironmentConfig(region=region).region == region
+
+
+@pytest.mark.parametrize(("region", "said"), [
+    ("eu-west-9", "'eu-west-9' is not an AWS region (this botocore knows eu-west-1, eu-west-2, eu-west-3); if AWS "
+                  "opened it after this release, `pip install -U boto3` brings it"),
+    ("us-wset-2", "'us-wset-2' is not an AWS region; did you mean us-west-2?"),
+])
+def test_regions_botocore_does_not_know_are_refused(region: str, said: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(said)):
+        EnvironmentConfig(region=region)
 
 
 def test_partial_problems_on_unreadable_documents_report_nothing() -> None:

@@ -186,7 +186,7 @@ CASES = [
     case(
         "unknown-far-from-any",
         BASE + "    tracing: {}\n",
-        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: addons, aliases, capacity, command, connect, container_healthcheck, count, cpu, depends_on, deployment, deregistration_delay, entrypoint, environments, exec, healthcheck, image, kind, link, log_retention, logging, managed_policies, memory, path, placement, platform, port, publish, queue, release, retries, schedule, secrets, security_groups, sidecars, storage, subscribe, target_container, timeout, variables",
+        "ecsp.yaml:16: applications.web.tracing: unknown key 'tracing'; valid keys: addons, aliases, capacity, command, connect, container_healthcheck, count, cpu, depends_on, deployment, deregistration_delay, entrypoint, environments, exec, healthcheck, image, kind, link, log_retention, logging, managed_policies, memory, path, placement, platform, port, publish, queue, release, retries, routes, schedule, secrets, security_groups, sidecars, storage, subscribe, target_container, timeout, variables",
     ),
     case(
         "missing-project",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ecsp import mocks
-from tests.engine.test_real_engine import Project, pulumi_home  # noqa: F401 (a fixture)
+from tests.engine.test_real_engine import Project
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
 pytestmark = MARKS
@@ -56,7 +56,7 @@ def resources(folder: Path, stack: str) -> list[dict[str, Any]]:
     return list(checkpoint["checkpoint"]["latest"]["resources"])
 
 
-def test_an_addon_stack_and_an_export_reach_the_task_definition(tmp_path: Path, pulumi_home: Path) -> None:  # noqa: F811
+def test_an_addon_stack_and_an_export_reach_the_task_definition(tmp_path: Path, pulumi_home: Path) -> None:
     folder = tmp_path / "shop"
     (folder / "addons" / "web").mkdir(parents=True)
     (folder / "addons" / "web" / "orders.yml").write_text(ADDON)

@@ -17,7 +17,7 @@ from ecsp.context import StackContext
 from ecsp.engine.automation import AutomationEngine
 from ecsp.programs import Plugin, Programs
 from tests.deploy_support import write_project
-from tests.engine.test_real_engine import Project, pulumi_home  # noqa: F401 (a fixture)
+from tests.engine.test_real_engine import Project
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
 pytestmark = MARKS
@@ -45,7 +45,7 @@ def retained_bucket(ctx: StackContext) -> None:
         aws.s3.Bucket("kept", opts=pulumi.ResourceOptions(retain_on_delete=True))
 
 
-def test_release_data_lets_the_engine_delete_what_it_kept(tmp_path: Path, pulumi_home: Path,  # noqa: F811
+def test_release_data_lets_the_engine_delete_what_it_kept(tmp_path: Path, pulumi_home: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     marks = tmp_path / "deleted"
     monkeypatch.setenv("PULUMI_HOME", str(pulumi_home))
@@ -69,7 +69,7 @@ def test_release_data_lets_the_engine_delete_what_it_kept(tmp_path: Path, pulumi
     assert deleted(marks) == ["aws:s3_bucket:Bucket.kept"] and gone.kept() == []
 
 
-def test_data_survives_a_removed_entry_a_replacement_and_a_destroy(tmp_path: Path, pulumi_home: Path) -> None:  # noqa: F811
+def test_data_survives_a_removed_entry_a_replacement_and_a_destroy(tmp_path: Path, pulumi_home: Path) -> None:
     folder = tmp_path / "shop"
     folder.mkdir()
     marks = tmp_path / "deleted"

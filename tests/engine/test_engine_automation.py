@@ -45,8 +45,15 @@ from ecsp.engine.pulumi_cli import (
     find_pulumi,
     install_pulumi,
 )
-from ecsp.engine.workspace import resolve_backend
-from ecsp.errors import Cancelled, EngineError, PulumiMissingError, StackLockedError, StackNotFoundError
+from ecsp.engine.workspace import CHANGE_PROVIDER_HINT, resolve_backend
+from ecsp.errors import (
+    Cancelled,
+    EmptyPassphraseError,
+    EngineError,
+    PulumiMissingError,
+    StackLockedError,
+    StackNotFoundError,
+)
 from ecsp.events import Diagnostic, OutputLine, ResourceStep, Secret, Summary
 from ecsp.programs import Programs
 from stacks import PROGRAMS
@@ -68,6 +75,9 @@ def fake() -> FakePulumiCommand:
     return FakePulumiCommand(events={"up": ENGINE_EVENTS / "up.json", "preview": ENGINE_EVENTS / "up-4.json",
                                      "destroy": ENGINE_EVENTS / "destroy-with-components.json"},
                              outputs={FQ_PROJECT: {"url": "http://x", "secretToken": "s3cr3t"}})
+
+
+PASSPHRASE = {"PULUMI_CONFIG_PASSPHRASE": "correct horse"}
 
 
 def engine_for(root: Path, fake: FakePulumiCommand, config: Any = CONFIG, **kwargs: Any) -> AutomationEngine:
@@ -126,9 +136,11 @@ def test_sdk_contract_the_fake_depends_on() -> None:
 
 
 def test_up_through_the_real_sdk(tmp_path: Path, fake: FakePulumiCommand) -> None:
-    engine = engine_for(tmp_path, fake)
+    engine = engine_for(tmp_path, fake, allow_empty_passphrase=True)
     warnings = engine.prepare(GRAPH.order(), "up")
-    assert any("PULUMI_CONFIG_PASSPHRASE is empty or not set" in w for w in warnings)
+    assert any("use the empty passphrase for their secrets: keep it unset" in w for w in warnings)
+    assert any(w.startswith(f"the Pulumi state of these stacks is kept in {tmp_path.resolve()}/.ecsp/state")
+               for w in warnings)
     recorder = Recorder()
     run = engine.run("up", ctx(PROJECT), recorder)
 
@@ -136,8 +148,9 @@ def test_up_through_the_real_sdk(tmp_path: Path, fake: FakePulumiCommand) -> Non
     assert run.outputs["url"] == "http://x"
     # A secret output is masked in the events: the outputs are read with `stack output` then.
     assert isinstance(run.outputs["secretToken"], Secret) and run.outputs["secretToken"].value == "s3cr3t"
-    assert commands(fake) == ["plugin ls", "plugin install", "plugin install", "stack select", "stack init",
-                              "stack tag set", "up", "stack output", "stack output"]
+    # Which stacks exist is asked once, since the empty passphrase is only for stacks allowed to have it.
+    assert commands(fake) == ["stack ls", "plugin ls", "plugin install", "plugin install", "stack select",
+                              "stack init", "stack tag set", "up", "stack output", "stack output"]
     assert fake.plugins == PLUGINS
     stack = fake.stacks[FQ_PROJECT]
     assert stack.secrets_provider == "passphrase"
@@ -177,7 +190,7 @@ def test_up_through_the_real_sdk(tmp_path: Path, fake: FakePulumiCommand) -> Non
     fake.next_outputs[FQ_PROJECT] = {"url": "http://y"}
     engine.prepare(GRAPH.order(), "up")
     again = engine.run("up", ctx(PROJECT), recorder)
-    assert commands(fake) == ["up"]
+    assert commands(fake) == ["stack ls", "up"]  # which stacks exist: the empty passphrase is allowed for them
     assert again.outputs == {"url": "http://y"}  # from the root stack's outputs event
 
 
@@ -460,20 +473,20 @@ def test_programs_run_once_one_thread_imported_the_declared_aws_submodules(tmp_p
         seen.append(all(type(getattr(pulumi_aws, name)) is type(os) for name in PROGRAMS.aws_modules))
 
     programs = Programs(by_kind={"project": program}, aws_modules=PROGRAMS.aws_modules)
-    engine = AutomationEngine(tmp_path, CONFIG, programs, command=fake, environ={})
+    engine = AutomationEngine(tmp_path, CONFIG, programs, command=fake, environ=PASSPHRASE)
     engine.prepare([PROJECT], "up")  # starts the imports, and returns while they go on
     engine._program(ctx(PROJECT))()  # what the SDK's language server calls when the CLI runs the program
     assert seen == [True]
 
 
 def test_plugins_are_installed_once_serially(tmp_path: Path, fake: FakePulumiCommand) -> None:
-    engine = engine_for(tmp_path, fake)
+    engine = engine_for(tmp_path, fake, environ=PASSPHRASE)
     engine.prepare(GRAPH.order(), "up")
     engine.prepare(GRAPH.order(), "destroy")
     assert fake.plugins == PLUGINS
     # Another run (another engine) asks which plugins there are, and installs none again.
     fake.calls.clear()
-    engine_for(tmp_path, fake).prepare(GRAPH.order(), "up")
+    engine_for(tmp_path, fake, environ=PASSPHRASE).prepare(GRAPH.order(), "up")
     assert commands(fake) == ["plugin ls"] and fake.plugins == PLUGINS
 
 
@@ -484,10 +497,10 @@ def test_plugin_install_failure_is_pulumi_missing(tmp_path: Path, fake: FakePulu
 
     fake.run = refuse  # type: ignore[method-assign]
     with pytest.raises(PulumiMissingError) as caught:
-        engine_for(tmp_path, fake).prepare([PROJECT], "up")
+        engine_for(tmp_path, fake, environ=PASSPHRASE).prepare([PROJECT], "up")
     aws_version = PLUGINS[0][1]
     assert f"could not install the Pulumi aws provider plugin {aws_version}" in caught.value.message
-    assert caught.value.fix is not None and f"pulumi plugin install resource aws {aws_version}" in caught.value.fix
+    assert caught.value.fix is not None and "`ecsp install-pulumi --plugins`" in caught.value.fix
 
 
 # --------------------------------------------------------------------------- the CLI itself
@@ -655,20 +668,59 @@ def test_the_api_runs_the_real_adapter_in_parallel_threads(tmp_path: Path, fake:
     assert config["ecsp:application"] == "a1" and config["ecsp:environment"] == "e1"
     assert app.tags == {"ecsp:project": "shop", "ecsp:environment": "e1", "ecsp:application": "a1"}
     assert {e.stack for e in recorder.events if isinstance(e, ResourceStep)} == set(project.stacks().names())
-    assert result["shop-a0/e0"].changes == {"create": 1, "same": 5}
+    assert result["shop-a0/e0"].changes == {"create": 1, "same": 4}  # the root stack is not counted
 
 
-@pytest.mark.parametrize(("environ", "warned", "passed"), [
-    ({}, True, ""),
-    ({"PULUMI_CONFIG_PASSPHRASE": ""}, True, ""),
-    ({"PULUMI_CONFIG_PASSPHRASE": "s3cret"}, False, "s3cret"),
-    ({"PULUMI_CONFIG_PASSPHRASE_FILE": "/run/secrets/p"}, False, None),
+@pytest.mark.parametrize(("environ", "passed"), [
+    ({}, ""),
+    ({"PULUMI_CONFIG_PASSPHRASE": ""}, ""),
+    ({"PULUMI_CONFIG_PASSPHRASE": "s3cret"}, "s3cret"),
+    ({"PULUMI_CONFIG_PASSPHRASE_FILE": "/run/secrets/p"}, None),
 ])
-def test_passphrase_warning(tmp_path: Path, fake: FakePulumiCommand, environ: dict[str, str], warned: bool,
-                            passed: str | None) -> None:
+def test_a_stack_is_created_with_the_empty_passphrase_only_when_allowed(
+        tmp_path: Path, fake: FakePulumiCommand, environ: dict[str, str], passed: str | None) -> None:
+    empty = passed == ""
     engine = engine_for(tmp_path, fake, environ=environ)
-    assert bool(engine.prepare([PROJECT], "up")) is warned
+    if empty:
+        with pytest.raises(EmptyPassphraseError) as refused:
+            engine.prepare([PROJECT], "up")
+        assert refused.value.creating == [PROJECT.name] and refused.value.existing == []
+        assert "--allow-empty-passphrase" in str(refused.value.fix)
+        assert fake.stacks == {}, "nothing was created"
+    else:
+        assert not any("passphrase" in w for w in engine.prepare([PROJECT], "up"))
     assert engine.workspaces.env_vars().get("PULUMI_CONFIG_PASSPHRASE") == passed
+    allowed = engine_for(tmp_path, fake, environ=environ, allow_empty_passphrase=True)
+    assert any("keep it unset" in w for w in allowed.prepare([PROJECT], "up")) is empty
+
+
+def test_stacks_that_use_the_empty_passphrase_are_told_to_keep_it(tmp_path: Path, fake: FakePulumiCommand) -> None:
+    allowed = engine_for(tmp_path, fake, allow_empty_passphrase=True)
+    allowed.prepare([PROJECT], "up")
+    allowed.run("up", ctx(PROJECT), Recorder())
+    # The next run needs no permission for a stack that exists, and hears how to keep (or change) its passphrase.
+    warnings = [w for w in engine_for(tmp_path, fake).prepare([PROJECT], "up") if not w.startswith("the Pulumi state ")]
+    assert warnings == [f"PULUMI_CONFIG_PASSPHRASE is not set, so {PROJECT.name} use the empty passphrase for their "
+                        "secrets: keep it unset for them (set, it makes pulumi fail with `incorrect passphrase`); "
+                        + CHANGE_PROVIDER_HINT]
+    # A new stack next to it is refused, saying the existing ones were made so.
+    env = next(s for s in GRAPH.order() if s.kind == "environment")
+    with pytest.raises(EmptyPassphraseError) as refused:
+        engine_for(tmp_path, fake).prepare([PROJECT, env], "up")
+    assert refused.value.existing == [PROJECT.name]
+    assert str(refused.value.fix).startswith(f"{PROJECT.name} already exist; if they were created without a "
+                                             "passphrase, pass --allow-empty-passphrase so these match them")
+    # Destroy and refresh create nothing: no question, no list of stacks.
+    fake.calls.clear()
+    assert engine_for(tmp_path, fake).prepare([PROJECT], "destroy") == []
+    assert "stack ls" not in commands(fake)
+
+
+def test_local_mode_and_other_providers_need_no_passphrase(tmp_path: Path, fake: FakePulumiCommand) -> None:
+    assert engine_for(tmp_path, fake, local=True).prepare([PROJECT], "up") == []
+    kms = CONFIG.model_copy(update={"state": CONFIG.state.model_copy(
+        update={"secrets_provider": "awskms://alias/shop?region=us-east-1"})})
+    assert not any("passphrase" in w for w in engine_for(tmp_path, fake, config=kms).prepare([PROJECT], "up"))
 
 
 def write_checkpoint(root: Path, name: str, outputs: dict[str, Any], *, compressed: bool = False,

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from ecsp.engine.pulumi_cli import find_pulumi
-from tests.engine.test_real_engine import HELLO, Project, copy_example, pulumi_home  # noqa: F401 (a fixture)
+from tests.engine.test_real_engine import HELLO, Project, copy_example
 from tests.pulumi_cli import MARKS, MISSING, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
 pytestmark = MARKS
@@ -33,7 +33,7 @@ exec {real} "$@"
 
 
 @pytest.fixture
-def counted(tmp_path: Path, pulumi_home: Path) -> Project:  # noqa: F811 (the fixture imported above)
+def counted(tmp_path: Path, pulumi_home: Path) -> Project:
     """examples/hello with every pulumi process it starts written to ``calls.log``."""
     shim = tmp_path / "shim"
     shim.mkdir()

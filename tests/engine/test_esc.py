@@ -18,7 +18,7 @@ from ecsp import loader
 from ecsp.context import StackContext
 from ecsp.errors import UsageError
 from tests.deploy_support import Recorder, synthetic_yaml
-from tests.engine.test_engine_automation import engine_for, fake  # noqa: F401 (the fixture)
+from tests.engine.test_engine_automation import PASSPHRASE, engine_for, fake  # noqa: F401 (the fixture)
 from tests.fake_pulumi import FakePulumiCommand
 from tests.paths import ROOT
 
@@ -44,7 +44,7 @@ def stack_file(root: Path, pulumi_project: str, stack: str) -> dict[str, Any]:
 
 
 def run_up(root: Path, fake: FakePulumiCommand, config: Any) -> None:  # noqa: F811
-    engine = engine_for(root, fake, config=config)
+    engine = engine_for(root, fake, config=config, environ=PASSPHRASE)
     stacks = graphs.build(config).order()
     engine.prepare(stacks, "up")
     for spec in stacks:
@@ -97,7 +97,7 @@ def test_environments_added_by_hand_stay_when_ecsp_yaml_names_none(tmp_path: Pat
 def test_esc_on_a_backend_that_is_not_pulumi_cloud_stops_before_anything_runs(
         tmp_path: Path, fake: FakePulumiCommand) -> None:  # noqa: F811
     config = config_with([], ["shop/e0-secrets"], state="")
-    engine = engine_for(tmp_path, fake, config=config)
+    engine = engine_for(tmp_path, fake, config=config, environ=PASSPHRASE)
     with pytest.raises(UsageError) as raised:
         engine.prepare(graphs.build(config).order(), "up")
     assert raised.value.message == (

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.test_real_engine import HELLO, Project, copy_example, pulumi_home  # noqa: F401 (the fixture)
+from tests.engine.test_real_engine import HELLO, Project, copy_example
 from tests.engine.test_transforms import TWEAKS, readme_recipes, with_transforms
 from tests.paths import ROOT
 from tests.pulumi_cli import MARKS, REQUIRED, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
@@ -31,14 +31,14 @@ def checkpoint(project: Project, pulumi_project: str, stack: str) -> list[dict[s
     return list(json.loads(path.read_text(encoding="utf-8"))["checkpoint"]["latest"]["resources"])
 
 
-def hello_with_tweaks(tmp_path: Path, pulumi_home: Path, *refs: str) -> Project:  # noqa: F811
+def hello_with_tweaks(tmp_path: Path, pulumi_home: Path, *refs: str) -> Project:
     folder = copy_example("hello", tmp_path)
     (folder / "tweaks.py").write_text(TWEAKS, encoding="utf-8")
     with_transforms(folder, *refs)
     return Project(folder, pulumi_home)
 
 
-def test_transforms_of_ecsp_yaml_run_in_the_real_engine(tmp_path: Path, pulumi_home: Path) -> None:  # noqa: F811
+def test_transforms_of_ecsp_yaml_run_in_the_real_engine(tmp_path: Path, pulumi_home: Path) -> None:
     """The engine runs the transforms on every registration: their properties are what it deploys."""
     hello = hello_with_tweaks(tmp_path, pulumi_home, "readme:cost_center", "readme:nofile_limit", "tweaks:two_tasks")
     (hello.folder / "readme.py").write_text(readme_recipes()[1], encoding="utf-8")
@@ -92,7 +92,7 @@ def policy_analyzer(tmp_path: Path) -> Path:
     return analyzer
 
 
-def test_drift_and_a_policy_pack_with_the_real_engine(tmp_path: Path, pulumi_home: Path) -> None:  # noqa: F811
+def test_drift_and_a_policy_pack_with_the_real_engine(tmp_path: Path, pulumi_home: Path) -> None:
     """Drift injected into the stand-in's reads is found by `ecsp drift`; a policy pack judges `preview`/`up`."""
     hello = Project(copy_example("hello", tmp_path), pulumi_home)
     analyzer = policy_analyzer(tmp_path)

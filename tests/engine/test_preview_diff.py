@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.engine.test_real_engine import Project, copy_example, pulumi_home, steps  # noqa: F401 (a fixture)
+from tests.engine.test_real_engine import Project, copy_example, steps
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
 pytestmark = MARKS
 
 
 def test_preview_and_up_show_the_variable_the_count_and_the_image_that_changed(tmp_path: Path,
-                                                                               pulumi_home: Path) -> None:  # noqa: F811
+                                                                               pulumi_home: Path) -> None:
     hello = Project(copy_example("hello", tmp_path), pulumi_home)
     hello.file.write_text(hello.file.read_text().replace(
         "variables: {LOG_LEVEL: info}", "variables: {LOG_LEVEL: info}\n    secrets: {DB_PASSWORD: /hello/db}"))

@@ -29,8 +29,6 @@ from typing import Any
 
 import pytest
 
-from stacks import PROGRAMS
-from tests import standin_provider
 from tests.paths import ROOT
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
@@ -38,14 +36,6 @@ PASSPHRASE = "ecsp-real-engine-test"
 
 
 pytestmark = MARKS
-
-
-@pytest.fixture(scope="module")
-def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A PULUMI_HOME of its own with the stand-in installed as every plugin the programs ask for."""
-    home = tmp_path_factory.mktemp("pulumi-home")
-    standin_provider.install(home, PROGRAMS.plugin_versions())
-    return home
 
 
 @dataclass

@@ -26,7 +26,7 @@ from ecsp import api
 from ecsp.ops import rollback
 from ecsp.rollout import ReleaseRun, RolloutEngine, revision_label, running_revision
 from tests import ops_support
-from tests.engine.test_real_engine import PASSPHRASE, Project, copy_example, pulumi_home  # noqa: F401 (a fixture)
+from tests.engine.test_real_engine import PASSPHRASE, Project, copy_example
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
 pytestmark = MARKS
@@ -35,7 +35,7 @@ RELEASE = "\n    release: {command: [./migrate, --all]}\n"
 
 
 @pytest.fixture
-def hello(tmp_path: Path, pulumi_home: Path) -> Iterator[Project]:  # noqa: F811 (the fixture it uses)
+def hello(tmp_path: Path, pulumi_home: Path) -> Iterator[Project]:
     yield Project(copy_example("hello", tmp_path), pulumi_home)
 
 
@@ -55,7 +55,7 @@ def outputs(project: Project) -> dict[str, Any]:
 
 
 def test_a_failed_release_keeps_the_old_revision_serving(
-        hello: Project, pulumi_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        hello: Project, pulumi_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = hello.run("up", "--progress", "json")
     assert first.code == 0, first
     old = outputs(hello)["taskDefinitionArn"]
@@ -87,7 +87,7 @@ def test_a_failed_release_keeps_the_old_revision_serving(
 
 
 def test_a_release_then_a_rollback_then_the_next_up_with_the_real_engine(
-        hello: Project, pulumi_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        hello: Project, pulumi_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert hello.run("up", "--progress", "none").code == 0
     first = outputs(hello)["taskDefinitionArn"]
     text = hello.file.read_text().replace("variables: {LOG_LEVEL: info}", "variables: {LOG_LEVEL: debug}")

@@ -21,7 +21,7 @@ from ecsp.events import Diagnostic, Status
 from ecsp.service_deployments import FollowingEngine
 from stacks import PROGRAMS
 from tests.deploy_support import Recorder
-from tests.engine.test_real_engine import ROOT, pulumi_home  # noqa: F401 (a fixture)
+from tests.engine.test_real_engine import ROOT
 from tests.ops.test_service_deployments import described
 from tests.pulumi_cli import MARKS, pulumi_cli_found  # noqa: F401 (the fixture MARKS uses)
 
@@ -29,7 +29,7 @@ pytestmark = MARKS
 
 
 def test_a_rolled_back_deployment_fails_the_application_stack_the_engine_deployed(
-        tmp_path: Path, pulumi_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        tmp_path: Path, pulumi_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "hello"
     shutil.copytree(ROOT / "examples" / "hello", folder, ignore=shutil.ignore_patterns(".ecsp"))
     monkeypatch.setenv("PULUMI_HOME", str(pulumi_home))

@@ -19,6 +19,7 @@ from ecsp.importer import import_copilot
 from ecsp.importer.live import read_stacks
 from tests import copilot_live
 from tests.ops_support import moto_endpoint, reset
+from tests.paths import ROOT
 
 MANIFESTS = {
     ".workspace": "application: shop\n",
@@ -116,3 +117,29 @@ def test_without_the_environment_stack_the_manifest_decides(endpoint: str, tmp_p
     assert "network" not in result.document["environments"]["test"]
     assert "vpc" in result.document["environments"]["prod"]["network"]
     assert "aliases" not in result.document["applications"]["web"].get("environments", {}).get("test", {})
+
+
+def test_storage_of_the_live_stacks_is_linked_not_created_again(endpoint: str, tmp_path: Path) -> None:
+    # The api service's addons folder holds what `copilot storage init -t DynamoDB -n orders` wrote, and
+    # Copilot's live addon stack holds that table: ecsp links it (existing:), so its data stays in use.
+    copilot_live.create(endpoint)
+    workspace(tmp_path)
+    addons = tmp_path / "copilot" / "api" / "addons"
+    addons.mkdir()
+    fixture = ROOT / "tests" / "fixtures" / "copilot" / "storage" / "copilot" / "api" / "addons" / "orders.yml"
+    (addons / "orders.yml").write_text(fixture.read_text())
+    result = import_copilot(tmp_path, from_aws=True, region="us-west-2", endpoint_url=endpoint)
+    assert result.document["data"] == {"orders": {"kind": "table", "copilot_name": "orders", "environments": {
+        "test": {"existing": {"name": "shop-test-api-orders"}}}}}
+    assert result.document["applications"]["api"]["link"] == ["orders"]
+    assert any("Copilot's live resource in each environment" in n.message for n in result.notes)
+    assert result.complete, result.incomplete_because()
+    (tmp_path / "ecsp.yaml").write_text(result.text)
+    project = ecsp.load(str(tmp_path / "ecsp.yaml"))
+    assert not project.config.data_in("test")["orders"].managed
+    plan = project.plan()
+    storage = plan.stack("shop-storage/test")
+    assert not [r for r in storage.resources if r.type == "aws:dynamodb/table:Table"]  # linked, never created
+    # Without --from-aws the same folder is data ecsp creates anew (with a note saying so).
+    offline = import_copilot(tmp_path, environments=["test=us-west-2:111111111111"], output=tmp_path / "o.yaml")
+    assert offline.document["data"]["orders"]["partition_key"] == "id:S"

@@ -21,8 +21,8 @@ from tests.importer.test_import_copilot import imported
 EXPECTED = {
     "realistic/ecsdemo": (["ecsdemo-crystal", "ecsdemo-frontend", "ecsdemo-nodejs"], {}),
     "realistic/rails": (["nightly-report", "sidekiq", "web"], {}),
-    "realistic/platform": (["api", "events", "gateway", "internal", "legacy-ui"], {
-        "admin": "http.additional_rules", "landing": "type", "media-resizer": "type"}),
+    "realistic/platform": (["admin", "api", "events", "gateway", "internal", "legacy-ui"], {
+        "landing": "type", "media-resizer": "type"}),
 }
 
 

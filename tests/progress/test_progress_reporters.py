@@ -24,11 +24,13 @@ from ecsp.results import RunResult, StackResult
 from tests.fixtures import ecsp_events as f
 
 ENV, WEB, API = "shop-environment/test", "shop-web/test", "shop-api/test"
-WIDTH = 80
+WIDTH, HEIGHT = 80, 25
 
 
 def console(**kwargs: Any) -> Console:
-    return Console(file=io.StringIO(), width=WIDTH, color_system=None, **kwargs)
+    # A fixed height too: the plain reporter repeats its status line by it, and rich would read the
+    # height from whatever terminal the test process has (none under pytest-xdist's workers).
+    return Console(file=io.StringIO(), **{"width": WIDTH, "height": HEIGHT, "color_system": None, **kwargs})
 
 
 def text_of(c: Console) -> str:
@@ -85,6 +87,7 @@ URLs
 
 PLAIN = """\
 [00:00] shop-environment/test: running up
+[00:00] up · 0/3 stacks · 0s · running: shop-environment/test
 [00:00] shop-environment/test: creating ecsp:environment:LoadBalancer alb
 [00:00] shop-environment/test: created ecsp:environment:LoadBalancer alb (0s)
 [00:00] shop-environment/test: creating aws:lb:LoadBalancer alb
@@ -110,6 +113,7 @@ PLAIN = """\
 [02:25] shop-api/test: created aws:cloudwatch:LogGroup web-logs (1s)
 [02:25] shop-api/test: creating aws:lb:TargetGroup web-tg
 [02:27] shop-api/test: created aws:lb:TargetGroup web-tg (2s)
+[02:27] up · 1/3 stacks · 2m27s · running: shop-web/test, shop-api/test
 [02:27] shop-api/test: creating aws:lb:ListenerRule web-http-rule
 [02:28] shop-api/test: failed to create aws:lb:ListenerRule web-http-rule (1s): creating ELBv2 Listener Rule: \
 PriorityInUse: Priority '100' is currently in use
@@ -184,20 +188,16 @@ def live_mid_run() -> tuple[ProgressModel, f.FakeClock]:
 def test_live_view_mid_run_exactly() -> None:
     model, clock = live_mid_run()
     c = console()
-    c.print(LiveView(model, clock))
+    c.print(LiveView(model, clock, project="shop"))
     assert text_of(c) == """\
-✓ shop-project/global                                32s
-⠇ shop-environment/test    1/3    +1                 50s
-    creating aws:lb:LoadBalancer alb                                         50s
-    creating aws:lb:Listener http                                            50s
-· shop-web/test          pending
-✗ shop-api/test            3/3    +2                  5s
-    ✗ aws:ecs:Service web failed to create
-      creating ECS Service (web): InvalidParameterException: The target group
-      with targetGroupArn
-      arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/web-tg-1a2
-      b3c4/0123456789abcdef does not have an associated load balancer.
-↷ shop-worker/test       skipped: upstream shop-api/test failed"""
+up shop · 3/5 stacks · 1m22s · 1 failed
+✓ 1 succeeded · ↷ 1 skipped
+✗ shop-api/test              5s  3 resources  +2
+    ✗ aws:ecs:Service web: creating ECS Service (web): InvalidParameterExceptio…
+⠇ shop-environment/test     50s  1 done · 2 in flight  +1
+    creating aws:lb:LoadBalancer alb 50s
+    creating aws:lb:Listener http 50s
+· 1 waiting: shop-web/test"""
 
 
 def test_live_view_spinner_turns_with_the_clock_and_rows_fit_a_narrow_terminal() -> None:
@@ -208,30 +208,34 @@ def test_live_view_spinner_turns_with_the_clock_and_rows_fit_a_narrow_terminal()
         c = Console(file=io.StringIO(), width=40, color_system=None)
         c.print(LiveView(model, clock))
         lines = text_of(c).splitlines()
-        frames.add(lines[1][0])
+        frames.add(lines[4][0])
         assert all(len(line) <= 40 for line in lines)
     assert len(frames) == 10
-    assert lines[2] == "    creating aws:lb:LoadBalancer a…  51s"
+    assert lines[5] == "    creating aws:lb:LoadBalancer alb 51s"
+    assert lines[3] == "    ✗ aws:ecs:Service web: creating ECS…"
 
 
-def test_live_view_caps_the_rows_in_flight() -> None:
+def test_live_view_shows_the_aws_resources_in_flight_before_the_components_around_them() -> None:
     clock = f.FakeClock(0)
     model = ProgressModel(clock)
-    s = f.Stream().begin("create")
+    component = f.Res("ecsp:application:Routing", "routing", custom=False)
+    s = f.Stream().begin("create").pre(component, "create").tick()
     for i in range(9):
-        s.pre(f.Res("aws:ecs/service:Service", f"svc{i}"), "create").tick()
+        s.pre(f.Res("aws:ecs/service:Service", f"svc{i}", parent=component), "create").tick()
     play(model.apply, clock, WEB, s)
-    c = console()
+    c = Console(file=io.StringIO(), width=WIDTH, height=8, color_system=None)
     c.print(LiveView(model, clock))
     lines = text_of(c).splitlines()
-    assert [line.split()[-2] for line in lines[1:7]] == [f"svc{i}" for i in range(6)]
-    assert lines[7] == "    … and 3 more"
+    assert len(lines) == 8, "never taller than the screen"
+    assert lines[1][2:].startswith("shop-web/test") and "0 done · 10 in flight" in lines[1]
+    assert [line.split()[2] for line in lines[2:]] == [f"svc{i}" for i in range(6)], "oldest AWS resource first"
+    assert lines[2] == "    creating aws:ecs:Service svc0 8s"
 
 
 def test_live_view_before_any_event() -> None:
     c = console()
-    c.print(LiveView(ProgressModel(f.FakeClock()), f.FakeClock()))
-    assert text_of(c) == "waiting for the engine…"
+    c.print(LiveView(ProgressModel(f.FakeClock()), f.FakeClock(), project="shop"))
+    assert text_of(c) == "up shop · 0/0 stacks · 0s\nwaiting for the engine…"
 
 
 # --- JSON lines ----------------------------------------------------------------------------------
@@ -445,7 +449,7 @@ def test_the_notebook_and_the_terminal_say_changes_and_statuses_the_same_way() -
     progress.reporter("plain", operation="up", console=c, clock=f.FakeClock()).finish(result)
     terminal, notebook = text_of(c), result._repr_html_()
     for shown in (terminal, notebook, str(result)):
-        assert "+2 ~1 +-1 -1" in shown
+        assert "+2 ~1 1 replaced -1" in shown
     # The notebook's colours are the terminal's styles: skipped is yellow there, darkorange here.
     assert "<td style='color:green'>succeeded</td>" in notebook
     assert "<td style='color:darkorange'>skipped</td>" in notebook

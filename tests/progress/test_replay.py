@@ -115,7 +115,7 @@ def test_a_replacement_replays_as_its_steps_and_one_change() -> None:
         "[00:01] test/dev: deleting original pulumi-python:dynamic:Resource test-r",
         "[00:04] test/dev: failed to update pulumi-python:dynamic:Resource test-x (3s)",
         "[00:08] test/dev: deleted original pulumi-python:dynamic:Resource test-r (7s)",
-        "[00:08] test/dev: failed +-1 in 8s: 1 resource(s) failed: test-x",
+        "[00:08] test/dev: failed 1 replaced in 8s: 1 resource(s) failed: test-x",
     ]
 
 

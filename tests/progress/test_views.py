@@ -25,7 +25,7 @@ def test_a_tree_with_nesting_inputs_and_an_orphan() -> None:
         PlannedResource("aws:ec2/subnet:Subnet", "lost", "ecsp:environment:Gone::gone", {}),
     ])
     assert drawn(stack) == [
-        "shop-environment/test  (environment, 5 resources)",
+        "shop-environment/test  (environment, 4 resources)",  # the provider aside, as the display counts
         "  after shop-project/global",
         "├── ecsp:environment:Network network",
         "│   ├── aws:ec2:Vpc vpc",
@@ -33,8 +33,27 @@ def test_a_tree_with_nesting_inputs_and_an_orphan() -> None:
         "├── pulumi:providers:aws aws",
         "└── aws:ec2:Subnet lost",
     ]
-    assert drawn(stack, inputs=True)[3:6] == [
+    assert drawn(stack, inputs=True)[3:8] == [
         "│   ├── aws:ec2:Vpc vpc",
-        '│   │   └── {"cidrBlock": "10.0.0.0/16"}',
+        "│   │   └── {",
+        '│   │         "cidrBlock": "10.0.0.0/16"',
+        "│   │       }",
         "│   └── aws:ec2:Subnet public-0",
+    ]
+
+
+def test_inputs_of_a_resource_with_children_run_down_its_guide_and_show_json_held_in_strings() -> None:
+    spec = StackSpec("project", "shop", None)
+    stack = PlannedStack(spec, [
+        PlannedResource("aws:iam/role:Role", "role", None, {"assumeRolePolicy": '{"Version": "2012-10-17"}'}),
+        PlannedResource("aws:iam/rolePolicy:RolePolicy", "inline", "aws:iam/role:Role::role", {}),
+    ])
+    assert drawn(stack, inputs=True)[1:] == [
+        "└── aws:iam:Role role",
+        "    ├── {",
+        '    │     "assumeRolePolicy": {',
+        '    │       "Version": "2012-10-17"',
+        "    │     }",
+        "    │   }",
+        "    └── aws:iam:RolePolicy inline",
     ]

@@ -111,7 +111,7 @@ def test_destroy_protects_what_its_stacks_depend_on(tmp_path: Path) -> None:
     engine = FakeEngine(deployed=project.stacks().names())
     with pytest.raises(UsageError) as caught:
         project.destroy(env="test", engine=engine, progress=False)
-    assert caught.value.message == ("refusing to destroy shop-environment/test: shop-monitor/test still depend "
+    assert caught.value.message == ("refusing to destroy shop-environment/test: shop-monitor/test still depends "
                                     "on it")
     assert engine.calls == []
 

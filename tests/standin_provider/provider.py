@@ -182,7 +182,10 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
             marks = os.environ.get("ECSP_STANDIN_MARKS")
             if marks:
                 Path(marks, f"{name}.started").write_text(str(os.getpid()), encoding="utf-8")
-            self.cancelled.wait(float(seconds))
+            if self.cancelled.wait(float(seconds)):
+                # As the AWS provider answers an in-flight call that pulumi cancels: its context is cancelled.
+                context.abort(grpc.StatusCode.UNKNOWN, f"creating {name}: operation error EC2: CreateVpc, "
+                              "context canceled")
         if name in _knob("ECSP_STANDIN_FAIL"):
             context.abort(grpc.StatusCode.UNKNOWN, f"stand-in provider: creating {name} fails, as the test asked")
         state = self._state(request.urn, inputs)
