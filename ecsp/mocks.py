@@ -301,7 +301,7 @@ def fake_state(type_: str, name: str, inputs: dict[str, Any], region: str, accou
         state["arn"] = f"arn:aws:iam::{account}:oidc-provider/{str(inputs.get('url', '')).removeprefix('https://')}"
         state["id"] = state["arn"]
     elif type_ == "aws:iam/policy:Policy":
-        state["arn"] = f"arn:aws:iam::{account}:policy/{physical}"
+        state["arn"] = f"arn:aws:iam::{account}:policy{inputs.get('path') or '/'}{physical}"
     elif type_ == "aws:cloudwatch/logGroup:LogGroup":
         state["arn"] = f"arn:aws:logs:{region}:{account}:log-group:{physical}"
         state["id"] = physical

@@ -40,6 +40,8 @@ MAX_PIPELINE = 24
 # <project>-<env>-<data> fits an RDS cluster identifier (63) and, shortened, an ElastiCache name (40).
 MAX_DATA = 24
 AUTONAME_SUFFIX = 8
+# That suffix ("-" and 7 random hex digits) as an IAM pattern, for policies naming auto-named resources.
+AUTONAME_PATTERN = "-" + "?" * (AUTONAME_SUFFIX - 1)
 DIY_ORGANIZATION = "organization"
 PROJECT_STACK = "global"
 # The Pulumi project labels of the stack kinds with one Pulumi project each (<project>-<label>).
@@ -186,6 +188,10 @@ class AppNames:
         """The role ECS assumes to move traffic between the target groups (it edits the listener rules)."""
         return autonamed(f"{self.base}-deploy", IAM_ROLE_NAME_LIMIT)
 
+    def rollback_alarm(self, what: str) -> str:
+        """The CloudWatch alarm ecsp creates to roll a deployment back on ``what`` (errors, response-time)."""
+        return shorten(f"{self.base}-rollback-{what}", ALARM_NAME_LIMIT)
+
     @property
     def execution_role(self) -> str:
         return autonamed(f"{self.base}-exec", IAM_ROLE_NAME_LIMIT)
@@ -262,6 +268,11 @@ class EnvNames:
     @property
     def cluster(self) -> str:
         return self.base
+
+    @property
+    def cluster_pattern(self) -> str:
+        """Every physical name Pulumi may give :attr:`cluster`, as an IAM pattern (for policies written before it)."""
+        return f"{self.cluster}{AUTONAME_PATTERN}"
 
     @property
     def service_connect_namespace(self) -> str:
@@ -386,6 +397,42 @@ def pull_request_preview(number: int | str) -> str:
 
 def role_arn(partition: str, account: str, name: str, path: str = "/") -> str:
     return f"arn:{partition}:iam::{account}:role{path}{name}"
+
+
+# Managed policies: 128 characters. Permissions boundaries live under their own path, which no
+# role-name pattern of a deploy role matches and which names them for what they are in the console.
+IAM_POLICY_NAME_LIMIT = 128
+BOUNDARY_PATH = "/ecsp-boundary/"
+# CloudWatch alarm names: 255 characters.
+ALARM_NAME_LIMIT = 255
+
+
+# Who wears a boundary of an environment's account beside its applications' roles (task, execution,
+# Step Functions, Scheduler, flow logs, ECS's infrastructure role): its deploy roles, the preview
+# environments' roles, the preview deploy role. The dot keeps these names apart from every
+# environment's: project and environment names have none.
+DEPLOYERS = "deployers"
+PREVIEWS = "previews"
+PREVIEW_DEPLOYERS = "preview-deployers"
+
+
+def permissions_boundary(project: str, environment: str | None = None, wearers: str | None = None) -> str:
+    """A permissions boundary: the project account's (no ``environment``), or one of environment ``environment``'s.
+
+    ``wearers``: None for the environment's applications' roles; :data:`DEPLOYERS` for its deploy
+    role; :data:`PREVIEWS` and :data:`PREVIEW_DEPLOYERS` for the preview environments made like it
+    and their deploy role. The environment stack creates its own, the project stack the project's;
+    the stacks downstream compute the ARN from this name (:func:`policy_arn`).
+    """
+    if environment is None:
+        name = f"{project}-boundary"
+    else:
+        name = f"{project}-{environment}{f'.{wearers}' if wearers else ''}-boundary"
+    return shorten(name, IAM_POLICY_NAME_LIMIT)
+
+
+def policy_arn(partition: str, account: str, name: str, path: str = "/") -> str:
+    return f"arn:{partition}:iam::{account}:policy{path}{name}"
 
 
 def ecr_repository(project: str, application: str) -> str:
@@ -594,6 +641,13 @@ NAMED_KINDS: tuple[NamedKind, ...] = (
               (rf"pipeline-{_C}-{_C}", _C), kept=True),  # before v1.16 a pipeline was named as written
     NamedKind("CodeBuild project", "aws:codebuild/project:Project", "name",
               (rf"pipeline-{_C}-{_C}-BuildProject", _CFN_GENERATED)),
+    # The permissions boundaries (their names end in -boundary, under /ecsp-boundary/); Copilot's
+    # managed policies come from CloudFormation (addons), auto-named.
+    NamedKind("IAM managed policy", "aws:iam/policy:Policy", "name", (_CFN_GENERATED,), ignore_case=True),
+    # The rollback alarms of traffic-shifting deployments (<project>-<env>-<app>-rollback-<what>);
+    # Copilot's rollback alarms for a service's CPU and memory.
+    NamedKind("CloudWatch alarm", "aws:cloudwatch/metricAlarm:MetricAlarm", "name",
+              (rf"{_C}-{_C}-{_C}-CopilotRollback(CPU|Mem)Alarm",)),
 )
 _NAMED_KINDS_BY_TYPE = {k.resource_type: k for k in NAMED_KINDS}
 

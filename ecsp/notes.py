@@ -7,6 +7,7 @@ of `ecsp preview` then shows the actual replacement.
 
 from __future__ import annotations
 
+from ecsp import naming
 from ecsp.config import Capacity, CapacitySpread, ProjectConfig
 from ecsp.graph import StackSpec
 
@@ -50,6 +51,18 @@ def vpc_note(config: ProjectConfig, environment: str) -> str | None:
             "and target group")
 
 
+def boundary_note(config: ProjectConfig, environment: str | None) -> str:
+    """What deploying over roles created before ecsp gave every role a permissions boundary does.
+
+    The boundary is a role argument that AWS updates in place (PutRolePermissionsBoundary), so
+    no role is replaced; the stack that creates the boundary says it, once per account.
+    """
+    boundary = naming.permissions_boundary(config.project.name, environment)
+    whose = f"environment '{environment}'" if environment else "the project account"
+    return (f"every role of {whose} carries the permissions boundary {boundary}; roles deployed before ecsp "
+            "added boundaries get it in place (no role is replaced)")
+
+
 def stack_notes(config: ProjectConfig, spec: StackSpec) -> list[str]:
     """Notes for one stack of the plan (empty for most)."""
     notes: list[str] = []
@@ -57,7 +70,10 @@ def stack_notes(config: ProjectConfig, spec: StackSpec) -> list[str]:
         note = capacity_note(config.application(spec.environment, spec.application).capacity)
         if note:
             notes.append(note)
-    elif spec.environment:  # the environment's own stack
+    elif spec.kind == "project":
+        notes.append(boundary_note(config, None))
+    elif spec.kind == "environment" and spec.environment:
+        notes.append(boundary_note(config, spec.environment))
         vpc = vpc_note(config, spec.environment)
         if vpc:
             notes.append(vpc)

@@ -345,6 +345,26 @@ def _build_project(client: Client, name: str) -> Found | None:
     return Found(projects[0]["arn"], _pairs(projects[0].get("tags"), "key", "value")) if projects else None
 
 
+def _managed_policy(client: Client, name: str) -> Found | None:
+    iam = client("iam")
+    # Policy names are unique in the account whatever their path; only a path-free lookup is by listing.
+    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
+        for policy in page.get("Policies", []):
+            if policy["PolicyName"].lower() == name.lower():
+                arn = policy["Arn"]
+                return Found(arn, _pairs(iam.list_policy_tags(PolicyArn=arn).get("Tags")))
+    return None
+
+
+def _alarm(client: Client, name: str) -> Found | None:
+    cloudwatch = client("cloudwatch")
+    found = cloudwatch.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm"]).get("MetricAlarms") or []
+    if not found:
+        return None
+    arn = found[0]["AlarmArn"]
+    return Found(arn, _pairs(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags")))
+
+
 # By the Pulumi type of naming.NAMED_KINDS (a test keeps the two tables in step).
 LOOKUPS: dict[str, Callable[[Client, str], Found | None]] = {
     "aws:ecr/repository:Repository": _ecr,
@@ -361,4 +381,6 @@ LOOKUPS: dict[str, Callable[[Client, str], Found | None]] = {
     "aws:kms/alias:Alias": _alias,
     "aws:codepipeline/pipeline:Pipeline": _pipeline,
     "aws:codebuild/project:Project": _build_project,
+    "aws:iam/policy:Policy": _managed_policy,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
 }

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -133,7 +134,8 @@ def print_plan(plan: Plan, out: Console, *, inputs: bool = False) -> None:
             continue
         out.print(stack_tree(stack, inputs=inputs), soft_wrap=True)
         for note in stack.notes:
-            out.print(Text(f"  note: {note}", style="yellow"), soft_wrap=True)
+            # Wrapped at the console's width (a note is a sentence), each line indented under "note:".
+            out.print(Padding(Text(f"note: {note}", style="yellow"), (0, 0, 0, 2)))
     totals: Counter[str] = Counter()
     for stack in shown:
         totals[stack.spec.kind] += stack.resource_count

@@ -231,7 +231,7 @@ def _deployment(
     shifting = None
     if routing is not None and routing.alternate_target_group is not None:
         role = InfrastructureRole(f"{app}-deploy", names=names, account=account, partition=partition,
-                                  provider=provider)
+                                  boundary=upstream.permissions_boundary_arn, provider=provider)
         # The role's policy must be attached before ECS first uses the role.
         role_arn = after(role.role.arn, [role.grant])
         shifting = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
@@ -289,7 +289,8 @@ def program(ctx: StackContext) -> None:
     # The task's containers, the application's own first: each brings its own secrets to the execution role.
     containers = task_containers(settings, app)
     roles = TaskRoles(app, names=names, secrets={c.name: c.secrets for c in containers}, exec_enabled=settings.exec,
-                      region=region, account=account, partition=partition, provider=provider,
+                      region=region, account=account, partition=partition,
+                      boundary=upstream.permissions_boundary_arn, provider=provider,
                       storage_policy=storage_policy,
                       registry_credentials=[c.credentials for c in containers if c.credentials is not None])
 
@@ -361,7 +362,8 @@ def program(ctx: StackContext) -> None:
                   task_definition_arn=task.task_definition.arn, execution_role_arn=execution_role_arn,
                   task_role_arn=task_role_arn, subnet_ids=subnet_ids,
                   security_group_id=upstream.environment_security_group_id, region=region, account=account,
-                  partition=partition, provider=provider, extra_security_group_ids=extra_security_groups)
+                  partition=partition, boundary=upstream.permissions_boundary_arn, provider=provider,
+                  extra_security_group_ids=extra_security_groups)
         ApplicationOutputs(
             task_definition_arn=task.task_definition.arn, log_group_name=task.log_group.name,
             topic_arns=topics.arns if topics is not None else None, state_machine_arn=job.state_machine.arn,

@@ -36,7 +36,7 @@ from ecsp.config import (
     ResolvedApplication,
     minutes,
 )
-from stacks import _aws
+from stacks import _aws, _iam
 from stacks._iam import service_trust
 
 # AWS's managed policy for the role ECS assumes to move load balancer traffic in a deployment.
@@ -87,11 +87,11 @@ class InfrastructureRole(pulumi.ComponentResource):
     role: aws.iam.Role
 
     def __init__(self, name: str, *, names: naming.AppNames, account: pulumi.Input[str],
-                 partition: pulumi.Input[str], provider: aws.Provider,
+                 partition: pulumi.Input[str], boundary: pulumi.Input[str], provider: aws.Provider,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:application:InfrastructureRole", name, None, opts)
-        self.role = aws.iam.Role(
-            names.infrastructure_role,
+        self.role = _iam.role(
+            names.infrastructure_role, boundary=boundary,
             assume_role_policy=pulumi.Output.from_input(account).apply(infrastructure_trust),
             description=f"ECS moves traffic between the target groups of {names.base} in its deployments",
             opts=_aws.opts(provider, self))
@@ -140,8 +140,10 @@ class RollbackAlarms(pulumi.ComponentResource):
 
         def alarm(suffix: str, what: str, threshold: float, queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgs],
                   result: aws.cloudwatch.MetricAlarmMetricQueryArgs) -> pulumi.Output[str]:
+            # Named <project>-<env>-<app>-<suffix>: the deploy role may manage the environment's alarms by name.
             return aws.cloudwatch.MetricAlarm(
-                f"{name}-{suffix}", alarm_description=f"{names.base}: {what} (rolls a deployment back)",
+                f"{name}-{suffix}", name=names.rollback_alarm(suffix),
+                alarm_description=f"{names.base}: {what} (rolls a deployment back)",
                 comparison_operator="GreaterThanThreshold", threshold=threshold,
                 evaluation_periods=ALARM_PERIODS, datapoints_to_alarm=ALARM_PERIODS, treat_missing_data="notBreaching",
                 metric_queries=[*queries, result], opts=_aws.opts(provider, self)).name

@@ -18,10 +18,21 @@ import pulumi_aws as aws
 
 from ecsp import naming
 from ecsp.config import secret_kind
-from stacks import _aws
+from stacks import _aws, _iam
 from stacks._iam import VERSION, service_trust
 
 EXECUTION_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
+# What that AWS managed policy grants, on "*" (its version 1, unchanged since 2017).
+EXECUTION_POLICY_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetAuthorizationToken",
+    "ecr:GetDownloadUrlForLayer",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+)
+# Reading a secret from each store ECS reads them from.
+SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue", "ssm:GetParameters")
 # What the SSM agent inside a task needs for `aws ecs execute-command`.
 EXEC_ACTIONS = (
     "ssmmessages:CreateControlChannel",
@@ -84,13 +95,22 @@ def assume_role_policy() -> str:
     return json.dumps(service_trust("ecs-tasks.amazonaws.com"), sort_keys=True)
 
 
+def key_arns(refs: Sequence[SecretRef], partition: str) -> list[str]:
+    """The KMS keys that may protect ``refs``: any key of each secret's own account and region.
+
+    Which key encrypts a secret is the user's choice and unknown here; SSM and Secrets Manager
+    call KMS in the secret's region, and a secret's key lives in its account (a Secrets Manager
+    secret encrypted with a third account's key needs that key granted by hand).
+    """
+    return sorted({f"arn:{partition}:kms:{r.region}:{r.resources[0].split(':')[4]}:key/*" for r in refs})
+
+
 def secrets_policy(refs: Sequence[SecretRef]) -> dict[str, Any] | None:
     """Read access to exactly ``refs``, and kms:Decrypt only as those stores decrypt them; None without secrets.
 
-    The keys that encrypt the secrets are the user's choice and unknown here, so
-    kms:Decrypt names no key; instead it is limited to calls made through SSM or Secrets
-    Manager in the secrets' regions (``kms:ViaService``) for exactly these secrets (their
-    ARN is the KMS encryption context those services send).
+    kms:Decrypt is scoped to the keys of the secrets' accounts and regions (:func:`key_arns`),
+    and only for calls made through SSM or Secrets Manager in those regions (``kms:ViaService``)
+    for exactly these secrets (their ARN is the KMS encryption context those services send).
     """
     statements: list[dict[str, Any]] = []
     for store, action, context_key in (
@@ -102,9 +122,10 @@ def secrets_policy(refs: Sequence[SecretRef]) -> dict[str, Any] | None:
             continue
         resources = sorted({resource for r in chosen for resource in r.resources})
         services = sorted({f"{store}.{r.region}.amazonaws.com" for r in chosen})
+        partition = chosen[0].resources[0].split(":")[1]
         statements.append({"Effect": "Allow", "Action": [action], "Resource": resources})
         statements.append({
-            "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*",
+            "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key_arns(chosen, partition),
             "Condition": {"StringEquals": {"kms:ViaService": services}, "StringLike": {context_key: resources}},
         })
     return {"Version": VERSION, "Statement": statements} if statements else None
@@ -148,6 +169,7 @@ class TaskRoles(pulumi.ComponentResource):
         region: str,
         account: pulumi.Input[str],
         partition: pulumi.Input[str],
+        boundary: pulumi.Input[str],
         provider: aws.Provider,
         storage_policy: pulumi.Input[str] | None = None,
         registry_credentials: Sequence[str] = (),
@@ -159,8 +181,8 @@ class TaskRoles(pulumi.ComponentResource):
         self.secrets = pulumi.Output.all(account, partition).apply(
             lambda ap: {container: secret_refs(refs, region=region, account=ap[0], partition=ap[1])
                         for container, refs in by_container.items()})
-        self.execution_role = aws.iam.Role(
-            names.execution_role, assume_role_policy=assume_role_policy(),
+        self.execution_role = _iam.role(
+            names.execution_role, boundary=boundary, assume_role_policy=assume_role_policy(),
             description=f"ECS task execution role of {names.base}: pulls the image, writes logs, reads its secrets",
             opts=_aws.opts(provider, self))
         execution_grants: list[pulumi.CustomResource] = [aws.iam.RolePolicyAttachment(
@@ -176,8 +198,8 @@ class TaskRoles(pulumi.ComponentResource):
             execution_grants.append(aws.iam.RolePolicy(
                 f"{name}-secrets", role=self.execution_role.id, policy=policy, opts=_aws.opts(provider, self)))
         # The task role carries the application's own AWS permissions: none by default.
-        self.task_role = aws.iam.Role(
-            names.task_role, assume_role_policy=assume_role_policy(),
+        self.task_role = _iam.role(
+            names.task_role, boundary=boundary, assume_role_policy=assume_role_policy(),
             description=f"ECS task role of {names.base}",
             opts=_aws.opts(provider, self))
         task_grants: list[pulumi.CustomResource] = []

@@ -24,7 +24,7 @@ import pulumi_aws as aws
 
 from ecsp import naming
 from ecsp.config import ResolvedApplication
-from stacks import _aws
+from stacks import _aws, _iam
 from stacks._iam import VERSION, service_trust
 
 RUN_STATE = "Run the task"
@@ -32,6 +32,9 @@ RETRY_INTERVAL = 10
 RETRY_BACKOFF = 1.5
 # Step Functions' .sync ECS integration watches the task through this managed EventBridge rule.
 SYNC_RULE = "StepFunctionsGetEventsForECSTaskRule"
+SYNC_RULE_ACTIONS = ("events:DescribeRule", "events:PutRule", "events:PutTargets")
+# How ecs:runTask.sync follows the task it started, and stops it when the execution stops.
+WATCH_TASK_ACTIONS = ("ecs:DescribeTasks", "ecs:StopTask")
 
 
 def definition(*, settings: ResolvedApplication, container: str, cluster_arn: str, task_definition_arn: str,
@@ -69,14 +72,18 @@ def definition(*, settings: ResolvedApplication, container: str, cluster_arn: st
 
 def state_machine_policy(*, task_definition_arn: str, role_arns: Sequence[str], cluster_arn: str, region: str,
                          account: str, partition: str) -> str:
-    """Run exactly this task definition in this cluster, pass it its two roles, and watch it (Copilot's grants)."""
+    """Run exactly this task definition in this cluster, pass its two roles to ECS, and watch it (Copilot's grants).
+
+    The task's ARN is unknown until it runs; the cluster's tasks are ``task/<cluster name>/*``.
+    """
     in_cluster = {"ArnEquals": {"ecs:cluster": cluster_arn}}
+    tasks = f"{cluster_arn.replace(':cluster/', ':task/', 1)}/*"
     return json.dumps({"Version": VERSION, "Statement": [
-        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": sorted(role_arns)},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": sorted(role_arns),
+         "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
         {"Effect": "Allow", "Action": "ecs:RunTask", "Resource": task_definition_arn, "Condition": in_cluster},
-        {"Effect": "Allow", "Action": ["ecs:DescribeTasks", "ecs:StopTask"], "Resource": "*",
-         "Condition": in_cluster},
-        {"Effect": "Allow", "Action": ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+        {"Effect": "Allow", "Action": list(WATCH_TASK_ACTIONS), "Resource": tasks, "Condition": in_cluster},
+        {"Effect": "Allow", "Action": list(SYNC_RULE_ACTIONS),
          "Resource": f"arn:{partition}:events:{region}:{account}:rule/{SYNC_RULE}"},
     ]}, sort_keys=True)
 
@@ -107,13 +114,14 @@ class Job(pulumi.ComponentResource):
         region: str,
         account: pulumi.Input[str],
         partition: pulumi.Input[str],
+        boundary: pulumi.Input[str],
         provider: aws.Provider,
         extra_security_group_ids: Sequence[pulumi.Input[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ecsp:application:Job", name, None, opts)
-        role = aws.iam.Role(
-            names.state_machine_role, assume_role_policy=assume("states.amazonaws.com"),
+        role = _iam.role(
+            names.state_machine_role, boundary=boundary, assume_role_policy=assume("states.amazonaws.com"),
             description=f"Step Functions role of {names.base}: runs the job's task and waits for it",
             opts=_aws.opts(provider, self))
         grant = aws.iam.RolePolicy(
@@ -135,8 +143,8 @@ class Job(pulumi.ComponentResource):
             opts=_aws.keeps_name(provider, self, depends_on=[grant]))
         self.schedule = None
         if settings.schedule is not None and settings.schedule != "none":
-            scheduler_role = aws.iam.Role(
-                names.scheduler_role, assume_role_policy=pulumi.Output.from_input(account).apply(
+            scheduler_role = _iam.role(
+                names.scheduler_role, boundary=boundary, assume_role_policy=pulumi.Output.from_input(account).apply(
                     lambda a: assume("scheduler.amazonaws.com", a)),
                 description=f"EventBridge Scheduler role of {names.base}: starts the job's state machine",
                 opts=_aws.opts(provider, self))

@@ -21,6 +21,8 @@ from stacks import _aws
 from stacks._iam import VERSION
 
 ACCESS_POINT_PERMISSIONS = "0755"
+# Mounting a volume, then writing to it (read-only volumes get the first alone).
+FILE_SYSTEM_ACTIONS = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
 
 
 def posix_id(application: str) -> int:
@@ -77,7 +79,7 @@ def efs_policy(
     statements = []
     for name in sorted(volumes):
         vol = volumes[name]
-        actions = ["elasticfilesystem:ClientMount"] + ([] if vol.read_only else ["elasticfilesystem:ClientWrite"])
+        actions = list(FILE_SYSTEM_ACTIONS[:1] if vol.read_only else FILE_SYSTEM_ACTIONS)
         where = dict(region=region, account=account, partition=partition)
         if isinstance(vol.efs, EfsConfig):
             resource = file_system_arn(vol.efs.id, **where)

@@ -64,10 +64,13 @@ class ProjectOutputs(Contract):
     """The project stack's outputs.
 
     ``regions``: ``{<region>: {repositories: {<app>: <repositoryUrl>}, kmsKeyArn, bucketName}}``;
+    ``permissions_boundary_arn``: the boundary the project account's roles carry (the pipeline
+    stacks read it; a project stack deployed before boundaries existed lacks it);
     the zone and the delegation role exist with a domain only, the GitHub roles with ``ci.github``.
     """
 
     regions: Any
+    permissions_boundary_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     project_zone_id: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     dns_delegation_role_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     # With ci.github: the roles GitHub Actions jobs assume, by role name.
@@ -79,7 +82,7 @@ class EnvironmentOutputs(Contract):
     """The environment stack's outputs; the zone and subdomain exist with a domain only, the HTTPS listener
     with a domain or certificates, the log bucket and group when those logs are configured, the Service
     Connect namespace when an application connects, the managed EFS file system while an application
-    asks for it."""
+    asks for it. ``permissions_boundary_arn``: the boundary every role of the environment carries."""
 
     vpc_id: Any
     public_subnet_ids: Any
@@ -93,6 +96,7 @@ class EnvironmentOutputs(Contract):
     load_balancer_security_group_id: Any
     environment_security_group_id: Any
     region: Any
+    permissions_boundary_arn: Any
     https_listener_arn: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     hosted_zone_id: Any = dataclasses.field(default=None, metadata=OPTIONAL)
     subdomain: Any = dataclasses.field(default=None, metadata=OPTIONAL)

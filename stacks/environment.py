@@ -11,6 +11,7 @@ asks for it).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -20,9 +21,11 @@ from ecsp import ci, naming
 from ecsp import network as ecsp_network
 from ecsp.config import AccessLogsBucket as AccessLogsConfig
 from ecsp.config import Feature, ProjectConfig, extra_certificate_names
+from ecsp.config.exports import FromCfn
 from ecsp.context import StackContext
 from ecsp.graph import StackSpec
-from stacks import _aws, environment_storage
+from ecsp.previews import LIKE_TAG
+from stacks import _aws, _iam, boundary_policies, environment_storage, exports
 from stacks.contracts import EnvironmentOutputs, ProjectOutputs
 from stacks.environment_cluster import Cluster
 from stacks.environment_deploy import DeployRole
@@ -45,7 +48,12 @@ def reads(config: ProjectConfig, spec: StackSpec) -> dict[str, Any]:
     return {"project": config.project, "environment": config.environments[env], "account": config.account_of(env),
             "needs": sorted(feature.value for feature in config.environment_needs(env)),
             "aliases": [a for app in config.applications for a in config.application(env, app).aliases],
-            "pipelines": config.pipelines_deploying(env)}
+            "pipelines": config.pipelines_deploying(env),
+            # The applications' boundary names the environment's buckets and tables; GitHub previews
+            # like it bring their boundaries and deploy role.
+            "data": {n: [d.kind, d.managed, d.existing.name if d.existing is not None else None]
+                     for n, d in config.data_in(env).items() if d.kind in ("bucket", "table")},
+            "github": config.ci.github}
 
 
 def delegates_across_accounts(config: ProjectConfig, environment: str) -> bool:
@@ -82,8 +90,8 @@ def delegation_provider(ctx: StackContext, environment: str, role_arn: pulumi.In
     )
 
 
-def deploy_role_inputs(ctx: StackContext, environment: str, provider: aws.Provider) -> dict[str, Any]:
-    """The accounts and partition the deploy role's documents name.
+def iam_inputs(ctx: StackContext, environment: str, provider: aws.Provider) -> dict[str, Any]:
+    """The accounts, partition and names the permissions boundary's and the deploy role's documents name.
 
     The environment's account is the configured one, else whatever the credentials reach; the
     project account likewise (validation requires it when the two may differ).
@@ -100,14 +108,68 @@ def deploy_role_inputs(ctx: StackContext, environment: str, provider: aws.Provid
     if project.domain and delegates_across_accounts(config, environment):
         dns_role = pulumi.Output.all(partition, project_account).apply(
             lambda a: naming.role_arn(a[0], a[1], naming.dns_delegation_role(project.name)))
+    zone = naming.environment_zone(project.name, environment, project.domain) if project.domain else None
     return {"project": project.name, "environment": environment, "region": config.environments[environment].region,
             "partition": partition, "account": account, "project_account": project_account,
-            "domain": bool(project.domain), "dns_delegation_role": dns_role}
+            "zone": zone, "dns_delegation_role": dns_role}
 
 
-def deploy_roles(ctx: StackContext, environment: str, provider: aws.Provider) -> None:
+def preview_template(ctx: StackContext, environment: str) -> str | None:
+    """The environment a GitHub preview environment (``pr-*``, like ``ci.github.previews.like``) is like; else None.
+
+    Such a preview's roles carry the previews' boundary its template's stack creates (the preview
+    deploy role creates no boundary); a preview made by hand (``ecsp up --env x --like test``)
+    creates its own like any environment.
+    """
+    github = ctx.config.ci.github
+    like = dict(ctx.stack.labels).get(LIKE_TAG)
+    if (github is None or github.previews is None or like is None or like != github.previews.like
+            or not environment.startswith(naming.PREVIEW_PREFIX)):
+        return None
+    return like
+
+
+def application_boundary(inputs: dict[str, Any], config: ProjectConfig, provider: aws.Provider, *,
+                         data_of: str, wearers: str | None = None) -> _iam.PermissionsBoundary:
+    """The applications' boundary (:func:`stacks.boundary_policies.application_boundary`) of ``inputs``' environment.
+
+    ``data_of``: the environment whose data its applications may link (the template's, for previews).
+    """
+    project, environment = inputs["project"], inputs["environment"]
+    buckets, tables = boundary_policies.data_names(config, data_of, named_in=environment)
+    # Existing buckets and tables named by a CloudFormation export: their names once resolved.
+    exported = {kind: [exports.value(d.existing.name, provider) for d in config.data_in(data_of).values()
+                       if d.kind == kind and not d.managed and d.existing is not None
+                       and isinstance(d.existing.name, FromCfn)] for kind in ("bucket", "table")}
+    document = pulumi.Output.all(inputs["partition"], inputs["account"], pulumi.Output.all(*exported["bucket"]),
+                                 pulumi.Output.all(*exported["table"])).apply(
+        lambda a: json.dumps(boundary_policies.application_boundary(
+            partition=a[0], account=a[1], region=inputs["region"], project=project, environment=environment,
+            buckets=[*buckets, *a[2]], tables=[*tables, *a[3]]), sort_keys=True))
+    name = naming.permissions_boundary(project, data_of if wearers else environment, wearers)
+    return _iam.PermissionsBoundary(
+        "permissions-boundary" if wearers is None else f"{wearers}-boundary", name=name, document=document,
+        description=f"ecsp: the most any application role of {project}-{environment} may do", provider=provider)
+
+
+def deployer_boundary(inputs: dict[str, Any], provider: aws.Provider, *, template: str, wearers: str,
+                      applications_boundary: pulumi.Input[str]) -> _iam.PermissionsBoundary:
+    """The deployers' boundary (:func:`stacks.boundary_policies.deployer_boundary`) of ``inputs``' environment."""
+    project, environment = inputs["project"], inputs["environment"]
+    document = pulumi.Output.all(inputs["partition"], inputs["account"], inputs["dns_delegation_role"],
+                                 applications_boundary).apply(
+        lambda a: json.dumps(boundary_policies.deployer_boundary(
+            partition=a[0], account=a[1], region=inputs["region"], project=project, environment=environment,
+            zone=inputs["zone"], dns_delegation_role=a[2], applications_boundary=a[3]), sort_keys=True))
+    return _iam.PermissionsBoundary(
+        f"{wearers}-boundary", name=naming.permissions_boundary(project, template, wearers), document=document,
+        description=f"ecsp: the most the deploy role of {project}-{environment} may do", provider=provider)
+
+
+def deploy_roles(ctx: StackContext, environment: str, provider: aws.Provider, boundary: pulumi.Input[str]) -> None:
     """The environment's deploy role, if a pipeline or GitHub workflow deploys it; the preview deploy role,
-    if previews are like it."""
+    if previews are like it. Each wears a deployers' boundary and creates roles only with the applications'
+    boundary: ``boundary``, the environment's, or the previews' (created here with it)."""
     config = ctx.config
     project = config.project.name
     pipelines = config.pipelines_deploying(environment)
@@ -118,14 +180,25 @@ def deploy_roles(ctx: StackContext, environment: str, provider: aws.Provider) ->
         deployers += github.deployers_of(environment)
         who.append(f"GitHub Actions ({github.repository})")
     if deployers:
+        inputs = iam_inputs(ctx, environment, provider)
+        cap = deployer_boundary(inputs, provider, template=environment, wearers=naming.DEPLOYERS,
+                                applications_boundary=boundary)
         DeployRole("deploy", role_name=naming.deploy_role(project, environment), deployers=deployers,
                    description=f"ecsp: {' and '.join(who)} deploy environment {environment} through this role",
-                   **deploy_role_inputs(ctx, environment, provider), provider=provider)
+                   **inputs, boundary=cap.arn, applications_boundary=boundary, provider=provider)
     if github is not None and github.previews is not None and github.previews.like == environment:
-        inputs = {**deploy_role_inputs(ctx, environment, provider), "environment": f"{naming.PREVIEW_PREFIX}*"}
+        previews = f"{naming.PREVIEW_PREFIX}*"
+        domain = config.project.domain
+        inputs = {**iam_inputs(ctx, environment, provider), "environment": previews,
+                  "zone": naming.environment_zone(project, previews, domain) if domain else None}
+        previews_boundary = application_boundary(inputs, config, provider, data_of=environment,
+                                                 wearers=naming.PREVIEWS)
+        cap = deployer_boundary(inputs, provider, template=environment, wearers=naming.PREVIEW_DEPLOYERS,
+                                applications_boundary=previews_boundary.arn)
         DeployRole("preview-deploy", role_name=github.previews.deploy_role, deployers=github.preview_deployers(),
                    description=f"ecsp: GitHub Actions ({github.repository}) deploy preview environments "
-                   f"{naming.PREVIEW_PREFIX}* like {environment} through this role", **inputs, provider=provider)
+                   f"{previews} like {environment} through this role", **inputs, boundary=cap.arn,
+                   applications_boundary=previews_boundary.arn, provider=provider)
 
 
 def program(ctx: StackContext) -> None:
@@ -136,6 +209,14 @@ def program(ctx: StackContext) -> None:
     project = config.project
     names = naming.EnvNames(project.name, env)
     provider = _aws.stack_provider(ctx)
+    iam = iam_inputs(ctx, env, provider)
+    # Every application role of the environment, here and in its applications' stacks, carries it.
+    template = preview_template(ctx, env)
+    boundary_arn: pulumi.Input[str]
+    if template is not None:
+        boundary_arn = _iam.boundary_of(iam["partition"], iam["account"], project.name, template, naming.PREVIEWS)
+    else:
+        boundary_arn = application_boundary(iam, config, provider, data_of=env).arn
 
     network = Network("network", settings=cfg.network, names=names, provider=provider)
     # What the applications need of it (ecsp.config.needs): what no application needs is not created,
@@ -179,7 +260,7 @@ def program(ctx: StackContext) -> None:
     if default_certificate is None and extra_certificates:
         default_certificate = extra_certificates.pop(0)
 
-    deploy_roles(ctx, env, provider)
+    deploy_roles(ctx, env, provider, boundary_arn)
 
     balancer = LoadBalancer("load-balancer", names=names, vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
                             environment_security_group_id=network.environment_security_group_id,
@@ -190,7 +271,7 @@ def program(ctx: StackContext) -> None:
     retention = cfg.network.flow_log_retention
     if retention is not None:
         flow_logs = FlowLogs("flow-logs", names=names, vpc_id=network.vpc_id, retention=retention,
-                             account=str(account), provider=provider)
+                             account=str(account), boundary=boundary_arn, provider=provider)
 
     storage = None
     if Feature.FILE_SYSTEM in needs:
@@ -216,6 +297,7 @@ def program(ctx: StackContext) -> None:
         hosted_zone_id=domain.zone_id if domain else None,
         subdomain=subdomain,
         region=cfg.region,
+        permissions_boundary_arn=boundary_arn,
         access_logs_bucket=access.bucket if access is not None else None,
         flow_log_group_name=flow_logs.log_group_name if flow_logs is not None else None,
         service_connect_namespace_arn=discovery.namespace_arn if discovery else None,

@@ -15,10 +15,11 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import access_logs, naming
-from stacks import _aws
+from stacks import _aws, _iam
 from stacks._iam import VERSION, service_trust
 
 FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
+FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
 
 
 def flow_logs_trust(account: str) -> dict[str, object]:
@@ -30,7 +31,7 @@ def flow_logs_permissions(group_arn: str) -> dict[str, object]:
     """Write log streams and events into one group (ecsp creates the group, so no CreateLogGroup)."""
     return {"Version": VERSION, "Statement": [{
         "Sid": "WriteFlowLogs", "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        "Action": list(FLOW_LOG_ACTIONS),
         "Resource": [group_arn, f"{group_arn}:*"]}]}
 
 
@@ -82,7 +83,7 @@ class FlowLogs(pulumi.ComponentResource):
     log_group_name: pulumi.Output[str]
 
     def __init__(self, name: str, *, names: naming.EnvNames, vpc_id: pulumi.Input[str], retention: int,
-                 account: pulumi.Input[str], provider: aws.Provider,
+                 account: pulumi.Input[str], boundary: pulumi.Input[str], provider: aws.Provider,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:environment:FlowLogs", name, None, opts)
 
@@ -91,7 +92,7 @@ class FlowLogs(pulumi.ComponentResource):
 
         group = aws.cloudwatch.LogGroup("flow-logs", name=naming.flow_log_group(names.project, names.environment),
                                         retention_in_days=retention, opts=child())
-        role = aws.iam.Role(naming.autonamed(f"{names.base}-flow-logs", naming.IAM_ROLE_NAME_LIMIT),
+        role = _iam.role(naming.autonamed(f"{names.base}-flow-logs", naming.IAM_ROLE_NAME_LIMIT), boundary=boundary,
                             description=f"Lets VPC Flow Logs write the flow logs of {names.base}",
                             assume_role_policy=pulumi.Output.from_input(account).apply(
                                 lambda a: json.dumps(flow_logs_trust(a))),

@@ -24,7 +24,7 @@ import pulumi_aws as aws
 from ecsp import naming, pipelines
 from ecsp.config import CONNECTION_PROVIDERS, PipelineConfig, ProjectConfig, secret_kind
 from ecsp.context import StackContext
-from stacks import _aws
+from stacks import _aws, _iam
 from stacks import pipeline_policies as policies
 from stacks._iam import service_trust
 from stacks.contracts import PipelineOutputs, ProjectOutputs
@@ -112,20 +112,20 @@ class Roles(pulumi.ComponentResource):
     build_grants: list[pulumi.Resource]
 
     def __init__(self, name: str, *, names: naming.PipelineNames, provider: aws.Provider,
-                 pipeline_policy: pulumi.Output[str], build_policy: pulumi.Output[str],
+                 pipeline_policy: pulumi.Output[str], build_policy: pulumi.Output[str], boundary: pulumi.Input[str],
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:pipeline:Roles", name, None, opts)
         path = naming.PIPELINE_ROLE_PATH
-        pipeline_role = aws.iam.Role(
-            f"{name}-pipeline", name=names.pipeline_role, path=path,
+        pipeline_role = _iam.role(
+            f"{name}-pipeline", boundary=boundary, name=names.pipeline_role, path=path,
             assume_role_policy=json.dumps(service_trust("codepipeline.amazonaws.com")),
             description=f"ecsp pipeline {names.pipeline_name}: moves artifacts, starts its builds",
             opts=_aws.opts(provider, self))
         pipeline_grant = aws.iam.RolePolicy(f"{name}-pipeline", role=pipeline_role.id, policy=pipeline_policy,
                                             opts=_aws.opts(provider, self))
         # A fixed name: environments' deploy roles trust it by ARN before this stack exists.
-        build_role = aws.iam.Role(
-            f"{name}-build", name=names.build_role, path=path,
+        build_role = _iam.role(
+            f"{name}-build", boundary=boundary, name=names.build_role, path=path,
             assume_role_policy=json.dumps(service_trust("codebuild.amazonaws.com")),
             description=f"ecsp pipeline {names.pipeline_name}: builds images and runs `ecsp up` per stage",
             opts=_aws.opts(provider, self))
@@ -175,8 +175,8 @@ class CodeCommitTrigger(pulumi.ComponentResource):
     """An EventBridge rule that starts the pipeline on pushes to the branch (CodeCommit sources)."""
 
     def __init__(self, name: str, *, pipeline: PipelineConfig, repository_arn: pulumi.Output[str],
-                 pipeline_arn: pulumi.Output[str], names: naming.PipelineNames, provider: aws.Provider,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 pipeline_arn: pulumi.Output[str], names: naming.PipelineNames, boundary: pulumi.Input[str],
+                 provider: aws.Provider, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:pipeline:CodeCommitTrigger", name, None, opts)
         rule = aws.cloudwatch.EventRule(
             name, description=f"pushes to {pipeline.repository}:{pipeline.branch} start {names.pipeline_name}",
@@ -186,8 +186,8 @@ class CodeCommitTrigger(pulumi.ComponentResource):
                                                "referenceType": ["branch"], "referenceName": [pipeline.branch]}},
                 sort_keys=True)),
             opts=_aws.opts(provider, self))
-        role = aws.iam.Role(
-            f"{name}-events", name=names.events_role, path=naming.PIPELINE_ROLE_PATH,
+        role = _iam.role(
+            f"{name}-events", boundary=boundary, name=names.events_role, path=naming.PIPELINE_ROLE_PATH,
             assume_role_policy=json.dumps(service_trust("events.amazonaws.com")),
             opts=_aws.opts(provider, self))
         grant = aws.iam.RolePolicy(f"{name}-events", role=role.id, policy=pipeline_arn.apply(lambda arn: json.dumps({
@@ -217,7 +217,9 @@ def program(ctx: StackContext) -> None:
     partition: pulumi.Output[str] = aws.get_partition_output(opts=invoke).partition
     account: pulumi.Output[str] = (pulumi.Output.from_input(project.account) if project.account
                                    else aws.get_caller_identity_output(opts=invoke).account_id)
-    regions = ProjectOutputs.pick(pulumi.StackReference(ctx.upstream_name("project")), "regions").regions
+    upstream = ProjectOutputs.pick(pulumi.StackReference(ctx.upstream_name("project")), "regions",
+                                   "permissions_boundary_arn")
+    regions, boundary = upstream.regions, upstream.permissions_boundary_arn
     stores = store_regions(config, name)
     stage_regions = list(dict.fromkeys(s.region for s in model.stages))
 
@@ -256,7 +258,7 @@ def program(ctx: StackContext) -> None:
     roles = Roles("roles", names=names, provider=home,
                   pipeline_policy=pulumi.Output.all(partition, account, regions, source.connection_arn,
                                                     source.codecommit_arn).apply(pipeline_policy),
-                  build_policy=pulumi.Output.all(partition, account, regions).apply(build_policy))
+                  build_policy=pulumi.Output.all(partition, account, regions).apply(build_policy), boundary=boundary)
 
     def key_of(region: str) -> pulumi.Output[str]:
         return regions.apply(lambda r: str(r[region]["kmsKeyArn"]))
@@ -301,6 +303,6 @@ def program(ctx: StackContext) -> None:
         opts=_aws.keeps_name(home, depends_on=roles.pipeline_grants))
     if source.codecommit_arn is not None:
         CodeCommitTrigger("trigger", pipeline=pipeline, repository_arn=source.codecommit_arn,
-                          pipeline_arn=codepipeline.arn, names=names, provider=home)
+                          pipeline_arn=codepipeline.arn, names=names, boundary=boundary, provider=home)
     PipelineOutputs(pipeline_name=codepipeline.name, pipeline_arn=codepipeline.arn,
                     build_role_arn=roles.build_role_arn, connection_arn=source.connection_arn).export()

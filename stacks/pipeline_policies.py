@@ -23,7 +23,8 @@ from typing import Any
 
 from ecsp import naming
 from ecsp.kinds import PROJECT_TAG
-from stacks.project_policies import ECR_PUSH_ACTIONS, KMS_USE_ACTIONS, VERSION, root
+from stacks.application_deployment import INFRASTRUCTURE_POLICY
+from stacks.project_policies import ECR_PUSH_ACTIONS, KMS_USE_ACTIONS, VERSION, record_names_condition, root
 
 Document = dict[str, Any]
 
@@ -47,8 +48,11 @@ ANY_RESOURCE_ACTIONS: Mapping[str, str] = {
     "route53:GetHostedZoneCount": "no resource-level permissions (read only)",
 }
 
-# Managed policy the task execution roles attach (stacks/application_iam.py).
+# Managed policies ecsp attaches to roles it creates: the task execution roles'
+# (stacks/application_iam.py) and the ECS infrastructure role of traffic-shifting deployments
+# (stacks/application_deployment.py). The deploy role may attach these and no other.
 EXECUTION_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
+ATTACHED_POLICIES = (EXECUTION_POLICY, INFRASTRUCTURE_POLICY)
 # Service-linked roles the first ECS cluster, load balancer and scaling target of an account need.
 SERVICE_LINKED = ("ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com",
                   "ecs.application-autoscaling.amazonaws.com")
@@ -221,39 +225,75 @@ SCALING_CHANGE = ("application-autoscaling:DeleteScalingPolicy", "application-au
                   "application-autoscaling:TagResource", "application-autoscaling:UntagResource")
 
 
+def tag_network_on_create() -> Document:
+    """Tagging EC2 resources as they are created (EC2 authorises the tags of a create apart from the create)."""
+    return _statement("TagNetworkOnCreate", ["ec2:CreateTags"], "*",
+                      Condition={"StringEquals": {"ec2:CreateAction": sorted(x.split(":")[1] for x in EC2_CREATE)}})
+
+
+# Role writes that create a role or change its permissions: AWS puts the role's permissions
+# boundary in their request context (iam:PermissionsBoundary), and the deploy role may make them
+# only with the environment's applications' boundary.
+ROLE_PERMISSION_WRITES = ("iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary",
+                          "iam:PutRolePolicy")
+# Role writes AWS evaluates without the boundary in the request: none of them grants a permission.
+ROLE_LIFECYCLE = ("iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+                  "iam:UpdateRoleDescription")
+ROLE_READS = ("iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+              "iam:ListRolePolicies")
+
+
 def deploy_role_policy(*, partition: str, account: str, region: str, project: str, environment: str,
-                       domain: bool, dns_delegation_role: str | None = None) -> Document:
+                       zone: str | None, boundary: str, dns_delegation_role: str | None = None) -> Document:
     """What deploying environment ``environment``'s stacks (environment and applications) needs.
 
-    Scoped by name where the names are ecsp's (ECS cluster, services and task families ``ecsp_<project>-<env>-*``,
-    log groups and IAM roles ``<project>-<env>-*``) and by the ``ecsp:project`` tag where ARNs
-    only exist after creation (EC2, load balancers, certificates, scaling targets): a create
-    must carry the tag (``aws:RequestTag``, which ecsp's providers add to every resource), a
-    change needs it on the resource (``aws:ResourceTag``), and tags may only be added at creation
-    or to resources already tagged. What stays wide: the read-only describes AWS only grants on
-    ``*``, task definition (de)registration, Route 53 hosted zones of the environment account
-    (no tag conditions), and the IAM roles ``<project>-<env>-*``: the deploy role writes their
-    policies, so whoever can push to the pipeline's branch can grant those roles anything in
-    the environment account (a permissions boundary would close that; see the README).
+    Scoped by name where the names are ecsp's (ECS cluster, services, task families
+    ``ecsp_<project>-<env>-*``, log groups and IAM roles ``<project>-<env>-*``, DNS records
+    ``zone`` and below) and by the ``ecsp:project`` tag where ARNs only exist after creation
+    (EC2, load balancers, certificates, scaling targets): a create must carry the tag (``aws:RequestTag``, which
+    ecsp's providers add to every resource), a change needs it on the resource
+    (``aws:ResourceTag``), and tags may only be added at creation or to resources already
+    tagged. What stays wide: the read-only describes AWS only grants on ``*``, task definition
+    (de)registration, and hosted zones of the environment account (Route 53 has no tag
+    conditions; a zone can only be deleted once empty, and records change only under ``zone``).
+
+    The roles ``<project>-<env>-*``: the deploy role creates them and writes their policies
+    only with the environment's applications' boundary ``boundary`` attached
+    (``iam:PermissionsBoundary``, :data:`ROLE_PERMISSION_WRITES`), so no role it makes can do
+    more than that boundary (:func:`stacks.boundary_policies.application_boundary`) allows, and
+    attaches only :data:`ATTACHED_POLICIES`. Its other role actions
+    (:data:`ROLE_LIFECYCLE`: trust, tags, description, deletion) take no boundary condition in
+    AWS and change no permission.
     """
     p, a, r = partition, account, region
     base = f"{project}-{environment}"
+    roles = [f"arn:{p}:iam::{a}:role/{base}-*"]
+    cluster = naming.EnvNames(project, environment).cluster_pattern
+    bounded = {"ArnEquals": {"iam:PermissionsBoundary": boundary}}
     statements: list[Document] = [
         _statement("Describe", ["application-autoscaling:Describe*", "ec2:Describe*", "ecs:DescribeTaskDefinition",
                                 "elasticloadbalancing:Describe*", "logs:DescribeLogGroups"], "*"),
         _statement("CreateNetwork", EC2_CREATE, "*", Condition=_tagged(project, "aws:RequestTag")),
         _statement("ChangeNetwork", EC2_CHANGE, "*", Condition=_tagged(project)),
-        _statement("TagNetworkOnCreate", ["ec2:CreateTags"], "*",
-                   Condition={"StringEquals": {"ec2:CreateAction": sorted(x.split(":")[1] for x in EC2_CREATE)}}),
+        tag_network_on_create(),
         _statement("CreateLoadBalancing", ELB_CREATE, "*", Condition=_tagged(project, "aws:RequestTag")),
         _statement("ChangeLoadBalancing", ELB_CHANGE, "*", Condition=_tagged(project)),
         _statement("Cluster", ["ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters",
                                "ecs:PutClusterCapacityProviders", "ecs:TagResource", "ecs:UntagResource",
                                "ecs:UpdateCluster", "ecs:UpdateClusterSettings"],
-                   [f"arn:{p}:ecs:{r}:{a}:cluster/{base}"]),
-        _statement("Services", ["ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:TagResource",
-                                "ecs:UntagResource", "ecs:UpdateService"],
-                   [f"arn:{p}:ecs:{r}:{a}:service/{base}/*"]),
+                   [f"arn:{p}:ecs:{r}:{a}:cluster/{cluster}"]),
+        _statement("Services", ["ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices",
+                                "ecs:ListServiceDeployments", "ecs:TagResource", "ecs:UntagResource",
+                                "ecs:UpdateService"],
+                   [f"arn:{p}:ecs:{r}:{a}:service/{cluster}/*"]),
+        # `ecsp up` follows each service deployment to its end (ecsp.service_deployments). AWS's
+        # Service Authorization Reference names the deployment's ARN; older data (parliament's) the service's.
+        _statement("ServiceDeployments", ["ecs:DescribeServiceDeployments"],
+                   [f"arn:{p}:ecs:{r}:{a}:service-deployment/{cluster}/*", f"arn:{p}:ecs:{r}:{a}:service/{cluster}/*"]),
+        # The rollback alarms of blue/green, canary and linear deployments (names.rollback_alarm).
+        _statement("Alarms", ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
+                              "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
+                   [f"arn:{p}:cloudwatch:{r}:{a}:alarm:{base}-*"]),
         _statement("TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
         _statement("TagTaskDefinitions", ["ecs:TagResource", "ecs:UntagResource"],
                    [f"arn:{p}:ecs:{r}:{a}:task-definition/{naming.OWN_MARK}{base}-*:*"]),
@@ -267,16 +307,17 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
                                  "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
                                  "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"],
                    [f"arn:{p}:logs:{r}:{a}:log-group:/ecsp/{base}-*"]),
-        _statement("ApplicationRoles", [
-            "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
-            "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
-            "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
-            "iam:UpdateRoleDescription"], [f"arn:{p}:iam::{a}:role/{base}-*"]),
-        _statement("ExecutionPolicy", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
-                   [f"arn:{p}:iam::{a}:role/{base}-*"],
-                   Condition={"ArnEquals": {"iam:PolicyARN": f"arn:{p}:iam::aws:{EXECUTION_POLICY}"}}),
-        _statement("PassRolesToTasks", ["iam:PassRole"], [f"arn:{p}:iam::{a}:role/{base}-*"],
+        _statement("BoundedRoles", ROLE_PERMISSION_WRITES, roles, Condition=bounded),
+        _statement("ManagedPolicies", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], roles,
+                   Condition={"ArnEquals": {"iam:PolicyARN": [f"arn:{p}:iam::aws:{x}" for x in ATTACHED_POLICIES],
+                                            "iam:PermissionsBoundary": boundary}}),
+        _statement("ApplicationRoles", [*ROLE_LIFECYCLE, *ROLE_READS], roles),
+        _statement("PassRolesToTasks", ["iam:PassRole"], roles,
                    Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+        # A traffic-shifting service names the role ECS edits its listener rules with
+        # (naming.AppNames.infrastructure_role; auto-named, and shortened when long, so by the prefix).
+        _statement("PassInfrastructureRoles", ["iam:PassRole"], roles,
+                   Condition={"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}}),
         _statement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"],
                    [f"arn:{p}:iam::{a}:role/aws-service-role/*"],
                    Condition={"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}}),
@@ -285,7 +326,8 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
                    Condition=_tagged(project, "aws:RequestTag")),
         _statement("ChangeScaling", SCALING_CHANGE, "*", Condition=_tagged(project)),
     ]
-    if domain:
+    if zone is not None:
+        zone = zone.rstrip(".").lower()  # as Route 53 normalises the record names it compares
         statements += [
             _statement("CreateCertificates", ["acm:AddTagsToCertificate", "acm:RequestCertificate"], "*",
                        Condition=_tagged(project, "aws:RequestTag")),
@@ -296,9 +338,12 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
             _statement("ListCertificates", ["acm:ListCertificates"], "*"),
             _statement("CreateZones", ["route53:CreateHostedZone", "route53:GetHostedZoneCount",
                                        "route53:ListHostedZones", "route53:ListHostedZonesByName"], "*"),
-            _statement("Zones", ["route53:ChangeResourceRecordSets", "route53:ChangeTagsForResource",
-                                 "route53:DeleteHostedZone", "route53:GetHostedZone", "route53:ListResourceRecordSets",
-                                 "route53:ListTagsForResource"], [f"arn:{p}:route53:::hostedzone/*"]),
+            _statement("Zones", ["route53:ChangeTagsForResource", "route53:DeleteHostedZone", "route53:GetHostedZone",
+                                 "route53:ListResourceRecordSets", "route53:ListTagsForResource"],
+                       [f"arn:{p}:route53:::hostedzone/*"]),
+            # The environment zone's records, and its NS delegation record in the project zone (same account).
+            _statement("EnvironmentRecords", ["route53:ChangeResourceRecordSets"], [f"arn:{p}:route53:::hostedzone/*"],
+                       Condition=record_names_condition([zone, f"*.{zone}"])),
             _statement("ZoneChanges", ["route53:GetChange"], [f"arn:{p}:route53:::change/*"]),
         ]
         if dns_delegation_role is not None:

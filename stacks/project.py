@@ -1,4 +1,5 @@
-"""The project stack: per-region artifacts (ECR, KMS, S3), with a domain the project DNS, with ci.github its roles.
+"""The project stack: per-region artifacts (ECR, KMS, S3), the project account's permissions boundary, with a
+domain the project DNS, with ci.github its roles.
 
 Runs in the project account with one explicit provider per region that hosts an
 environment (plus the home region for Route 53 and IAM when a domain is set). Its outputs
@@ -10,15 +11,17 @@ role to write its NS record in the project zone.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from ecsp import naming
 from ecsp.config import ProjectConfig
 from ecsp.context import StackContext
 from ecsp.graph import StackSpec
-from stacks import _aws
+from stacks import _aws, _iam, boundary_policies
 from stacks import project_policies as policies
 from stacks.contracts import ProjectOutputs
 from stacks.project_artifacts import RegionAccess, RegionalArtifacts
@@ -80,21 +83,28 @@ def program(ctx: StackContext) -> None:
             provider=r.provider)
         exported[region] = {"repositories": artifacts.repository_urls, "kmsKeyArn": artifacts.kms_key_arn,
                             "bucketName": artifacts.bucket_name}
+    # IAM and Route 53 are global; the home region's provider (shared with its artifacts when an
+    # environment lives there) manages them.
+    home = region_of(project.region)
+    zone = naming.project_zone(project.name, project.domain) if project.domain else None
+    boundary = _iam.PermissionsBoundary(
+        "permissions-boundary", name=naming.permissions_boundary(project.name),
+        document=pulumi.Output.all(home.partition, home.project_account).apply(lambda a: json.dumps(
+            boundary_policies.project_boundary(partition=a[0], account=a[1], project=project.name, zone=zone),
+            sort_keys=True)),
+        description=f"ecsp: the most any role of project {project.name} in this account may do",
+        provider=home.provider)
     github = None
     if config.ci.github is not None:
-        # IAM is global: the home region's provider creates the OIDC provider and the roles.
-        home = region_of(project.region)
-        github = GithubAccess("github", config=config, partition=home.partition, provider=home.provider)
+        github = GithubAccess("github", config=config, partition=home.partition, boundary=boundary.arn,
+                              provider=home.provider)
     github_roles = github.role_arns if github is not None else None
-    outputs = ProjectOutputs(regions=exported, github_role_arns=github_roles)
+    outputs = ProjectOutputs(regions=exported, permissions_boundary_arn=boundary.arn, github_role_arns=github_roles)
     if project.domain:
-        # Route 53 and IAM are global; the home region's provider (shared with its
-        # artifacts when an environment lives there) manages them.
-        home = region_of(project.region)
         dns = ProjectDns(
             "dns", project=project.name, domain=project.domain, partition=home.partition,
             environment_accounts=home.accounts([config.account_of(env) for env in config.environments]),
-            provider=home.provider)
-        outputs = ProjectOutputs(regions=exported, project_zone_id=dns.zone_id,
+            boundary=boundary.arn, provider=home.provider)
+        outputs = ProjectOutputs(regions=exported, permissions_boundary_arn=boundary.arn, project_zone_id=dns.zone_id,
                                  dns_delegation_role_arn=dns.delegation_role_arn, github_role_arns=github_roles)
     outputs.export()

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecsp import naming
-from stacks import _aws
+from stacks import _aws, _iam
 from stacks import project_policies as policies
 
 # Copilot's TTL for the delegation record: short enough that a mistake heals quickly.
@@ -26,7 +26,7 @@ class ProjectDns(pulumi.ComponentResource):
     delegation_role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, *, project: str, domain: str, partition: pulumi.Output[str],
-                 environment_accounts: pulumi.Output[list[str]], provider: aws.Provider,
+                 environment_accounts: pulumi.Output[list[str]], boundary: pulumi.Input[str], provider: aws.Provider,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecsp:project:ProjectDns", name, None, opts)
         child = _aws.opts(provider, parent=self)
@@ -41,8 +41,8 @@ class ProjectDns(pulumi.ComponentResource):
             "project-zone-delegation", zone_id=root.zone_id, name=zone_name, type="NS", ttl=DELEGATION_TTL,
             records=zone.name_servers, opts=child)
 
-        role = aws.iam.Role(
-            "dns-delegation",
+        role = _iam.role(
+            "dns-delegation", boundary=boundary,
             name=naming.dns_delegation_role(project),
             description=f"Lets ecsp environments of {project} write their NS delegation records in {zone_name}",
             assume_role_policy=pulumi.Output.all(partition, environment_accounts).apply(

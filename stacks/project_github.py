@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from ecsp import ci, naming
 from ecsp.config import ProjectConfig
-from stacks import _aws
+from stacks import _aws, _iam
 from stacks import ci_policies as policies
 
 
@@ -36,8 +36,9 @@ class GithubAccess(pulumi.ComponentResource):
     provider_arn: pulumi.Output[str]
     role_arns: pulumi.Output[dict[str, str]]
 
-    def __init__(self, name: str, *, config: ProjectConfig, partition: pulumi.Output[str], provider: aws.Provider,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, *, config: ProjectConfig, partition: pulumi.Output[str], boundary: pulumi.Input[str],
+                 provider: aws.Provider, opts: pulumi.ResourceOptions | None = None) -> None:
+        """``boundary``: the project account's permissions boundary, which every role here carries."""
         super().__init__("ecsp:project:GithubAccess", name, None, opts)
         github = config.ci.github
         assert github is not None
@@ -57,8 +58,8 @@ class GithubAccess(pulumi.ComponentResource):
             model = partition.apply(lambda p: ci.model(config, p))
             trust = pulumi.Output.all(self.provider_arn).apply(
                 lambda a: json.dumps(policies.github_trust(a[0], subject), sort_keys=True))
-            created = aws.iam.Role(
-                logical, name=role_name, path=naming.PIPELINE_ROLE_PATH, assume_role_policy=trust,
+            created = _iam.role(
+                logical, boundary=boundary, name=role_name, path=naming.PIPELINE_ROLE_PATH, assume_role_policy=trust,
                 description=description, max_session_duration=3600, opts=_aws.opts(provider, self))
             policy = model.apply(lambda m: json.dumps(policies.github_role_policy(
                 partition=m.partition, account=m.project_account,

@@ -131,6 +131,15 @@ def dns_delegation_trust(partition: str, environment_accounts: Iterable[str]) ->
     ]}
 
 
+def record_names_condition(names: Iterable[str]) -> Document:
+    """Every record a ChangeResourceRecordSets request changes is named like one of ``names`` (normalised).
+
+    ``Null: false`` too: ForAllValues over a request without names would be true.
+    """
+    key = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+    return {"ForAllValues:StringLike": {key: list(names)}, "Null": {key: "false"}}
+
+
 def dns_delegation_permissions(partition: str, zone_id: str, zone_name: str) -> Document:
     """Write NS delegation records below the project zone, and nothing else.
 
@@ -144,8 +153,7 @@ def dns_delegation_permissions(partition: str, zone_id: str, zone_name: str) -> 
         {"Sid": "ChangeDelegationRecords", "Effect": "Allow", "Action": "route53:ChangeResourceRecordSets",
          "Resource": zone_arn, "Condition": {
              "ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["NS"]},
-             "ForAllValues:StringLike": {
-                 "route53:ChangeResourceRecordSetsNormalizedRecordNames": [f"*.{zone_name.rstrip('.').lower()}"]},
+             **record_names_condition([f"*.{zone_name.rstrip('.').lower()}"]),
          }},
         {"Sid": "ReadProjectZone", "Effect": "Allow",
          "Action": ["route53:GetHostedZone", "route53:ListResourceRecordSets"], "Resource": zone_arn},

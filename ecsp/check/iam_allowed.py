@@ -23,6 +23,15 @@ class Allowed:
 _KEY = "aws:kms/key:Key"
 _ROLE = "aws:iam/role:Role"
 _ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+_POLICY = "aws:iam/policy:Policy"
+# The logical names of the deploy roles' policies and of the permissions boundaries (stacks/): every
+# boundary; the applications' ones (the environment's, the previews'; the project's shares the first
+# name); the deployers' ones (the environment's, the previews').
+_DEPLOY = "*deploy"
+_BOUNDARY = "*boundary"
+_APPLICATIONS = "*permissions-boundary"
+_PREVIEWS = "previews-boundary"
+_DEPLOYERS = "*deployers-boundary"
 _TAG_SCOPED = ("the statement only applies with the ecsp:project tag (aws:RequestTag on create, aws:ResourceTag "
                "on change), the scope AWS offers where ARNs only exist after creation; parliament does not read "
                "conditions as scoping")
@@ -30,22 +39,32 @@ _GITHUB_KEYS = ("token.actions.githubusercontent.com:aud and :sub are the condit
                 "which IAM documents for web identity federation (<provider>:aud, <provider>:sub); parliament "
                 "only knows those of the fixed providers (Cognito, Amazon, Facebook, Google)")
 
+
+def _deploy_and_boundary(issue: str, mentions: tuple[str, ...], reason: str) -> tuple[Allowed, Allowed]:
+    """The same finding in a deploy role's policy and in the deployers' boundary, which contains that policy."""
+    return (Allowed(issue, _ROLE_POLICY, _DEPLOY, mentions, reason),
+            Allowed(issue, _POLICY, _DEPLOYERS, mentions, reason))
+
+
+def _applications(issue: str, mentions: tuple[str, ...], reason: str) -> tuple[Allowed, Allowed]:
+    """The same finding in an environment's applications' boundary and in its previews' one."""
+    return (Allowed(issue, _POLICY, _APPLICATIONS, mentions, reason),
+            Allowed(issue, _POLICY, _PREVIEWS, mentions, reason))
+
+
+_SERVICE_WIDE = ("the deployers' boundary grants a service's actions (ecs:*, logs:*, cloudwatch:*, iam:*Role*) on the "
+                 "environment's own names and leaves the exact actions to the deploy role's policy; parliament "
+                 "expands the wildcard to actions whose resources are of another type, which those names never match")
+
 ALLOWED: tuple[Allowed, ...] = (
     Allowed("RESOURCE_STAR", _KEY, "*", (),
             'in a key policy "Resource": "*" means this key and nothing else (KMS developer guide, key policies)'),
     Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _KEY, "*", (),
             "the project account must be able to administer its own key (KMS refuses a policy that locks every "
             "principal out); the grant is narrower than AWS's default key policy, which gives the account kms:*"),
-    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*-secrets", ("kms:Decrypt",),
-            "the keys that encrypt the application's secrets are the user's choice and unknown to ecsp; the "
-            "statement only works through SSM or Secrets Manager (kms:ViaService) for exactly these secrets "
-            "(their ARN is the encryption context those services send)"),
     Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _ROLE_POLICY, "*-run-task", ("iam:passrole",),
             "Step Functions must pass the job's task and execution roles to ECS to run the task; the statement "
             "names those two role ARNs and nothing else"),
-    Allowed("RESOURCE_STAR", _ROLE_POLICY, "*-run-task", ("ecs:DescribeTasks", "ecs:StopTask"),
-            "ecs:runTask.sync polls and stops the task it started, whose ARN is not known in advance; the "
-            "statement is limited to the environment's cluster by the ecs:cluster condition"),
     Allowed("CREDENTIALS_EXPOSURE", _ROLE_POLICY, "*build", ("sts:assumerole", "ecr:getauthorizationtoken"),
             "a pipeline build deploys by assuming each environment's deploy role (named by ARN) and pushes "
             "images after logging in to ECR, whose GetAuthorizationToken has no resource to scope"),
@@ -86,4 +105,54 @@ ALLOWED: tuple[Allowed, ...] = (
             "a connection's ARN has the codestar-connections or the codeconnections prefix depending on when "
             "AWS created it, and the policy grants both actions on that ARN so either works; parliament "
             "checks the codeconnections action against the codestar-connections ARN the plan shows"),
+    # The boundaries' own grants beyond the deploy role's.
+    Allowed("CREDENTIALS_EXPOSURE", _POLICY, _BOUNDARY, ("ecr:getauthorizationtoken",),
+            "task execution roles log in to ECR to pull images (the AWS managed execution policy grants it), and "
+            "pipeline builds to push them (GetAuthorizationToken has no resource to scope); the project's boundary "
+            "lets the builds assume the deploy roles <project>-* at the pipeline role path"),
+    # The applications' boundaries beyond what their roles' own policies show.
+    *_applications("PERMISSIONS_MANAGEMENT_ACTIONS", ("iam:passrole",),
+                   "a job's state machine passes the job's task and execution roles (<project>-<env>-*) to ECS "
+                   "tasks, and only to ECS tasks (iam:PassedToService)"),
+    *_applications("RESOURCE_STAR", ("elasticloadbalancing:ModifyRule",),
+                   "ECS moves a blue/green, canary or linear deployment's traffic through the infrastructure role "
+                   "(AWS's managed policy for load balancers); the boundary lets it only on load balancer "
+                   "resources tagged with the project (aws:ResourceTag/ecsp:project)"),
+    # The deploy role (and the deployers' boundary, which contains its policy).
+    *_deploy_and_boundary(
+        "PERMISSIONS_MANAGEMENT_ACTIONS", ("iam:createrole", "iam:putrolepolicy"),
+        "the deploy role creates the application roles <project>-<env>-* and writes their policies, only with the "
+        "environment's applications' boundary attached (iam:PermissionsBoundary), which allows no IAM change and "
+        "which it can neither change nor remove; tests/stacks/test_boundaries.py shows the escalation refused"),
+    *_deploy_and_boundary(
+        "PRIVILEGE_ESCALATION", ("sts:assumerole",),
+        "the only role the deploy role may assume is the project's DNS delegation role (NS records below the "
+        "project zone); the roles it may change are <project>-<env>-*, capped by the applications' boundary"),
+    *_deploy_and_boundary(
+        "CREDENTIALS_EXPOSURE", ("sts:assumerole",),
+        "across accounts the environment writes its NS delegation record through the project's DNS delegation "
+        "role, named by ARN"),
+    *_deploy_and_boundary("RESOURCE_STAR", ("ec2:CreateVpc",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("ec2:DeleteVpc",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("elasticloadbalancing:CreateTargetGroup",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("elasticloadbalancing:DeleteTargetGroup",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("application-autoscaling:RegisterScalableTarget",), _TAG_SCOPED),
+    *_deploy_and_boundary("RESOURCE_STAR", ("acm:AddTagsToCertificate",), _TAG_SCOPED),
+    *_deploy_and_boundary(
+        "RESOURCE_STAR", ("ec2:DescribeFleetHistory",),
+        "ec2:Describe* is read only and EC2's describe calls have no resource-level permissions; parliament "
+        "expands the wildcard to the few describe actions that do"),
+    *_deploy_and_boundary(
+        "RESOURCE_MISMATCH", ("route53:ChangeTagsForResource",),
+        "ChangeTagsForResource takes a health check or a hosted zone; ecsp tags only hosted zones"),
+    Allowed("RESOURCE_STAR", _ROLE_POLICY, _DEPLOY, ("ecs:RegisterTaskDefinition",),
+            "a task definition revision's ARN exists only once registered; the roles a definition may name are "
+            "limited by iam:PassRole (<project>-<env>-*, to ECS tasks only)"),
+    # The deployers' boundary's service-wide grants.
+    Allowed("PRIVILEGE_ESCALATION", _POLICY, _DEPLOYERS, ("iam:passrole", "ec2:runinstances"),
+            "the deployers' boundary lets EC2 actions only on resources tagged with the project and roles only "
+            "<project>-<env>-*; the deploy role's own policy has no ec2:RunInstances and passes roles only to ECS "
+            "tasks, and it cannot change its own policy (the boundary denies every role action at the pipeline path)"),
+    *(Allowed("RESOURCE_MISMATCH", _POLICY, _DEPLOYERS, (service,), _SERVICE_WIDE)
+      for service in ("cloudwatch:", "ecs:", "iam:", "logs:")),
 )

@@ -348,14 +348,15 @@ def test_deploy_roles_trust_their_github_roles_with_the_pipelines_policy(cfg: An
 
     policy = json.loads(prod.one("aws:iam/rolePolicy:RolePolicy", "deploy").inputs["policy"])
     assert policy == pipeline_policies.deploy_role_policy(
-        partition="aws", account="222222222222", region="eu-west-1", project="shop", environment="prod", domain=False)
+        partition="aws", account="222222222222", region="eu-west-1", project="shop", environment="prod", zone=None,
+        boundary="arn:aws:iam::222222222222:policy/ecsp-boundary/shop-prod-boundary")
 
     test = harness.run_stack(cfg, "shop-environment/test")
     documents = list(policy_documents(test))
     assert [p for name, doc in documents for p in least_privilege_problems(name, doc)] == []
     preview = {s["Sid"]: s for s in json.loads(
         test.one("aws:iam/rolePolicy:RolePolicy", "preview-deploy").inputs["policy"])["Statement"]}
-    assert preview["Cluster"]["Resource"] == ["arn:aws:ecs:us-east-1:111111111111:cluster/shop-pr-*"]
+    assert preview["Cluster"]["Resource"] == ["arn:aws:ecs:us-east-1:111111111111:cluster/shop-pr-*-???????"]
     assert preview["ApplicationRoles"]["Resource"] == ["arn:aws:iam::111111111111:role/shop-pr-*-*"]
     preview_trust = json.loads(test.one("aws:iam/role:Role", "preview-deploy").inputs["assumeRolePolicy"])
     assert preview_trust["Statement"][0]["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [

@@ -37,9 +37,10 @@ def test_plan_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert app["environment"] == "test" and app["application"] == "web"
     assert app["depends_on"] == ["hello-environment/test", "hello-project/global"]
     for stack in doc["stacks"]:
-        # "cached": when the plan cache (.ecsp/plans) had it from an earlier run of the same code.
-        assert set(stack) - {"cached"} == {"name", "kind", "environment", "application", "depends_on", "resources",
-                                           "outputs"}
+        # "cached": when the plan cache (.ecsp/plans) had it from an earlier run of the same code;
+        # "notes": what the plan says about the stack beyond its resources (ecsp.notes).
+        assert set(stack) - {"cached", "notes"} == {"name", "kind", "environment", "application", "depends_on",
+                                                    "resources", "outputs"}
         for r in stack["resources"]:
             assert set(r) == {"type", "name", "parent", "inputs"}
 

@@ -42,7 +42,7 @@ def plan() -> object:
 def test_a_plan_is_a_table_of_stacks_with_each_stacks_resources_folded(plan: object) -> None:
     html = plan._repr_html_()  # type: ignore[attr-defined]
     shows_no_dataclass(plan)
-    assert repr(plan) == "<Plan for hello: 3 stacks, 55 resources>", "providers aside, as the display counts"
+    assert repr(plan) == "<Plan for hello: 3 stacks, 59 resources>", "providers aside, as the display counts"
     for stack in ("hello-project/global", "hello-environment/test", "hello-web/test"):
         assert f"<summary>{stack}: " in html
     # Types as the CLI shows them, the same words `ecsp plan` uses.

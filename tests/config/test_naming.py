@@ -122,6 +122,10 @@ def _every_name(project: str, env: str, app: str, topic: str, pipeline: str) -> 
         "KMS alias": [naming.kms_alias(project)],
         "CodePipeline pipeline": [pipe.pipeline_name],
         "CodeBuild project": [pipe.build_project(env)],
+        "IAM managed policy": [naming.permissions_boundary(project), naming.permissions_boundary(project, env),
+                               *(naming.permissions_boundary(project, env, w)
+                                 for w in (naming.DEPLOYERS, naming.PREVIEWS, naming.PREVIEW_DEPLOYERS))],
+        "CloudWatch alarm": [names.rollback_alarm("errors"), names.rollback_alarm("response-time")],
     }
 
 

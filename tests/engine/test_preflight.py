@@ -192,7 +192,14 @@ def _every_kind(endpoint: str) -> dict[str, str]:
         name="team-build", source={"type": "S3", "location": "bucket/source.zip"}, artifacts={"type": "NO_ARTIFACTS"},
         environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType":
                      "BUILD_GENERAL1_SMALL"}, serviceRole=role, tags=low)
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    client(endpoint, "iam").create_policy(PolicyName="team-boundary", Path="/team/", Tags=tag,
+                                          PolicyDocument=json.dumps(document))
+    client(endpoint, "cloudwatch", REGION).put_metric_alarm(
+        AlarmName="team-alarm", MetricName="CPUUtilization", Namespace="AWS/ECS", Statistic="Average", Period=60,
+        EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold", Tags=tag)
     return {
+        "aws:iam/policy:Policy": "team-boundary", "aws:cloudwatch/metricAlarm:MetricAlarm": "team-alarm",
         "aws:ecr/repository:Repository": "team/repo", "aws:sns/topic:Topic": "team-topic",
         "aws:sqs/queue:Queue": "team-queue", "aws:sfn/stateMachine:StateMachine": "team-machine",
         "aws:cloudwatch/logGroup:LogGroup": "/team/logs", "aws:ecs/taskDefinition:TaskDefinition": "team-family",

@@ -363,7 +363,8 @@ def test_a_pipeline_deploy_role_may_run_releases_in_its_environment_only() -> No
     from stacks.pipeline_policies import deploy_role_policy
 
     policy = deploy_role_policy(partition="aws", account="222222222222", region="eu-west-1", project="shop",
-                                environment="prod", domain=False)
+                                environment="prod", zone=None,
+                                boundary="arn:aws:iam::222222222222:policy/ecsp-boundary/shop-prod-boundary")
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["Releases"]["Action"] == ["ecs:RunTask"]
     assert by_sid["Releases"]["Resource"] == ["arn:aws:ecs:eu-west-1:222222222222:task-definition/ecsp_shop-prod-*:*"]

@@ -21,6 +21,7 @@ from ecsp.config import ProjectConfig
 from ecsp.context import LocalEmulator, StackContext
 from ecsp.mocks import Recording
 from stacks import PROGRAMS
+from stacks._iam import boundary_arn
 from stacks.application import repository_url
 from stacks.application_iam import SecretRef, secret_refs, secrets_policy
 from stacks.application_image import build_context, build_tag
@@ -110,6 +111,7 @@ def environment_outputs(cfg: ProjectConfig, env: str) -> dict[str, Any]:
         "hostedZoneId": f"Z{env.upper()}ZONE" if domain else None,
         "subdomain": f"{env}.shop.{domain}" if domain else None,
         "region": region,
+        "permissionsBoundaryArn": boundary_arn("aws", account, "shop", env),
     }
 
 

@@ -114,8 +114,9 @@ def test_ecsp_alarms_watch_both_target_groups_and_roll_back(prod: dict[str, Reco
     assert {q["id"]: q.get("expression") for q in slow["metricQueries"]}["slowest"] == "MAX([FILL(t0,0),FILL(t1,0)])"
     alarms = service(shop)["alarms"]
     assert alarms["enable"] is True and alarms["rollback"] is True
-    assert [name.rsplit("-", 1)[0] for name in alarms["alarmNames"]] == ["shop-rollback-errors",
-                                                                          "shop-rollback-response-time"]
+    # Named in the environment's names, which the deploy role may manage (and no other alarm).
+    assert alarms["alarmNames"] == ["deployments-prod-shop-rollback-errors",
+                                    "deployments-prod-shop-rollback-response-time"]
 
 
 def test_canary_in_prod_only_and_linear_steps(project: ProjectConfig, prod: dict[str, Recording]) -> None:

@@ -32,6 +32,7 @@ OUTPUTS = {
     "vpcId", "publicSubnetIds", "privateSubnetIds", "clusterName", "clusterArn", "loadBalancerArn",
     "loadBalancerDnsName", "loadBalancerZoneId", "httpListenerArn", "httpsListenerArn",
     "loadBalancerSecurityGroupId", "environmentSecurityGroupId", "hostedZoneId", "subdomain", "region",
+    "permissionsBoundaryArn",
 }  # fmt: skip
 
 NETWORK = "ecsp:environment:Network::network"
@@ -110,6 +111,8 @@ def expected_graph(nat: str, *, domain: bool, cross_account: bool) -> set[tuple[
         ("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "capacity-providers", CLUSTER),
         ("ecsp:environment:Network", "network", None), ("ecsp:environment:LoadBalancer", "load-balancer", None),
         ("ecsp:environment:Cluster", "cluster", None), ("pulumi:providers:aws", "aws", None),
+        ("ecsp:iam:PermissionsBoundary", "permissions-boundary", None),
+        ("aws:iam/policy:Policy", "permissions-boundary", "ecsp:iam:PermissionsBoundary::permissions-boundary"),
     }
     if domain:
         out |= {(t, n, DOMAIN) for t, n in [
@@ -217,7 +220,7 @@ def test_every_component_registers_its_outputs(monkeypatch: pytest.MonkeyPatch) 
     cfg = shop("single", domain=True)
     harness.plan_stack(cfg, graphs.build(cfg)["shop-environment/test"],
                        {"organization/shop-project/global": {"projectZoneId": PROJECT_ZONE_ID}})
-    assert sorted(registered) == ["Cluster", "Domain", "LoadBalancer", "Network"]
+    assert sorted(registered) == ["Cluster", "Domain", "LoadBalancer", "Network", "PermissionsBoundary"]
 
 
 def test_every_resource_uses_an_explicit_provider_with_the_environment_tags() -> None:

@@ -20,6 +20,7 @@ from ecsp import kinds, pipelines
 from ecsp.errors import UsageError
 from stacks import pipeline_policies as policies
 from tests import harness
+from tests.iam_evaluator import matches
 
 PIPELINE = "shop-pipeline/release"
 YAML = """\
@@ -116,6 +117,12 @@ def test_the_whole_graph(recording: Any) -> None:
     harness.assert_golden("pipeline-cross-account", harness.graph_document(recording))
 
 
+def test_an_environment_a_pipeline_deploys(cfg: Any) -> None:
+    # Its deploy role and the boundary that contains its policy: golden, so every check sees them.
+    recording = harness.run_stack(cfg, "shop-environment/prod")
+    harness.assert_golden("environment-deployed", harness.graph_document(recording))
+
+
 def test_every_policy_is_least_privilege(cfg: Any, recording: Any) -> None:
     documents = list(policy_documents(recording))
     for env in ("test", "prod"):
@@ -150,7 +157,12 @@ def test_an_environment_in_another_account_and_region_trusts_only_the_build_role
         "Action": "sts:AssumeRole", "Condition": {"ArnEquals": {"aws:PrincipalArn": [build_role]}}}]
     permissions = json.loads(prod.one("aws:iam/rolePolicy:RolePolicy", "deploy").inputs["policy"])
     by_sid = {s["Sid"]: s for s in permissions["Statement"]}
-    assert by_sid["Cluster"]["Resource"] == ["arn:aws:ecs:eu-west-1:222222222222:cluster/shop-prod"]
+    # The cluster's physical name is Pulumi's auto-name (logical name, "-", 7 random hex digits): the
+    # statement names exactly those, not another environment's cluster (prod-eu's).
+    (cluster,) = by_sid["Cluster"]["Resource"]
+    assert cluster == "arn:aws:ecs:eu-west-1:222222222222:cluster/shop-prod-???????"
+    assert matches(cluster, prod.outputs["clusterArn"])
+    assert not matches(cluster, "arn:aws:ecs:eu-west-1:222222222222:cluster/shop-prod-eu-5751c2b")
     assert by_sid["ApplicationRoles"]["Resource"] == ["arn:aws:iam::222222222222:role/shop-prod-*"]
     # Across accounts, the NS record goes through the project's DNS delegation role.
     assert by_sid["DelegateDns"]["Resource"] == ["arn:aws:iam::111111111111:role/shop-dns-delegation"]

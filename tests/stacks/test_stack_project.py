@@ -282,7 +282,8 @@ def test_dns_uses_the_home_region_even_without_an_environment_there() -> None:
 def test_outputs_follow_the_contract() -> None:
     cfg = harness.config(MULTI)
     rec = harness.run_stack(cfg, STACK)
-    assert set(rec.outputs) == {"regions", "projectZoneId", "dnsDelegationRoleArn"}
+    assert set(rec.outputs) == {"regions", "permissionsBoundaryArn", "projectZoneId", "dnsDelegationRoleArn"}
+    assert rec.outputs["permissionsBoundaryArn"] == f"arn:aws:iam::{PROJECT}:policy/ecsp-boundary/shop-boundary"
     assert list(rec.outputs["regions"]) == cfg.regions()
     for region, out in rec.outputs["regions"].items():
         assert set(out) == {"repositories", "kmsKeyArn", "bucketName"}
@@ -308,11 +309,13 @@ def test_every_resource_is_parented_to_its_component() -> None:
         "aws:route53/record:Record": "ecsp:project:ProjectDns",
         "aws:iam/role:Role": "ecsp:project:ProjectDns",
         "aws:iam/rolePolicy:RolePolicy": "ecsp:project:ProjectDns",
+        "aws:iam/policy:Policy": "ecsp:iam:PermissionsBoundary",
     }
     for node in rec.nodes:
         parent = by_urn.get(node.parent or "")
         if node.type == "pulumi:providers:aws" or node.type in ("ecsp:project:RegionalArtifacts",
-                                                                 "ecsp:project:ProjectDns"):
+                                                                 "ecsp:project:ProjectDns",
+                                                                 "ecsp:iam:PermissionsBoundary"):
             assert parent is None, node.name
             continue
         assert parent is not None, f"{node.type} {node.name} has no component parent"

@@ -234,9 +234,11 @@ def test_every_grant_is_scoped() -> None:
             actions = _as_list(statement["Action"])
             assert all("*" not in a for a in actions), (policy, actions)
             for resource in _as_list(statement["Resource"]):
-                if resource == "*":
-                    # Only KMS decryption, and only through Secrets Manager for exactly these secrets.
-                    assert actions == ["kms:Decrypt"] and "kms:ViaService" in statement["Condition"]["StringEquals"]
+                if actions == ["kms:Decrypt"]:
+                    # Only the secrets' account's keys, only through Secrets Manager, for exactly these secrets.
+                    assert resource == "arn:aws:kms:us-west-2:111111111111:key/*"
+                    assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+                    assert statement["Condition"]["StringLike"]["kms:EncryptionContext:SecretARN"]
                     continue
                 base = resource
                 for suffix in ("/index/*", "/stream/*", "/*", "-??????"):
