@@ -122,7 +122,8 @@ def test_plan_the_display_and_the_result_count_each_stacks_resources_alike(tmp_p
     # Providers (and the root stack) are bookkeeping: no report shows or counts them.
     counts = {s["name"]: sum(1 for r in s["resources"] if not r["type"].startswith("pulumi:providers:"))
               for s in json.loads(planned.stdout)["stacks"]}
-    assert counts == {"hello-project/global": 13, "hello-environment/test": 29, "hello-web/test": 13}
+    # The project's boundary and the environment's two (applications', deployers') are in the counts.
+    assert counts == {"hello-project/global": 15, "hello-environment/test": 31, "hello-web/test": 13}
     for run in ("first", "again"):  # created (and the StackReference read), then unchanged
         up = hello.run("up", "--progress", "json")
         assert up.code == 0, up
