@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from ecsp.config.service import ECS_STRATEGIES
 from ecsp.planner import Plan, PlannedResource, PlannedStack
 
 SERVICE = "aws:ecs/service:Service"
@@ -104,7 +105,7 @@ def shifting_minutes(service: PlannedResource) -> tuple[str, float] | None:
         linear = settings.get("linearConfiguration") or {}
         steps = math.ceil(100 / float(linear.get("stepPercent") or 100))
         minutes += (steps - 1) * float(linear.get("stepBakeTimeInMinutes") or 0)
-    return strategy.lower().replace("_", "-"), minutes
+    return next(name for name, ecs in ECS_STRATEGIES.items() if ecs == strategy), minutes
 
 
 def on_spot(service: PlannedResource, tasks: float) -> float:

@@ -104,9 +104,9 @@ def service(resource: PlannedResource, ctx: Context) -> Iterator[Usage]:
         periods.append(("deployments", deploys * minutes / 60,
                         f"{deploys:g} {strategy} deployments x {minutes:g} min side by side"))
     for label, (a, b), factor in (("Fargate", demand, 1.0), ("Fargate Spot", spot, 1 - ctx.assume.spot_discount)):
+        if a == b == 0:
+            continue
         for during, period, how in periods:
-            if a == b == 0:
-                continue
             tasks = f"{_range(a, b)} tasks x {how}"
             suffix = f" ({during})" if during else ""
             yield Usage(f"{label}{arch} vCPU{suffix}", f"{prefix}-vcpu-hour", a * size.vcpu * period,
