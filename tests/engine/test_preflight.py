@@ -11,7 +11,6 @@ owner's tags and the fix.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,8 @@ import pytest
 
 from ecsp import api, cli, naming, preflight
 from ecsp.engine.fake import FakeEngine
-from tests.ops_support import client, moto_endpoint, reset
+from tests import ops_support
+from tests.ops_support import client
 
 REGION = "us-west-2"
 PROJECT = """\
@@ -34,18 +34,15 @@ applications:
 """
 COPILOT = {"copilot-application": "shop", "copilot-environment": "test"}
 
+moto, aws_is_moto = ops_support.moto, ops_support.aws_is_moto  # fixtures
+
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def aws(aws_is_moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """moto's server as the account every boto3 client reaches (not --local: the path real runs take)."""
-    endpoint = moto_endpoint()
-    reset(endpoint)
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL": endpoint,
-                       "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setattr(api, "NAME_CHECK", api._check_names)  # the real look-up (conftest records it otherwise)
-    yield endpoint
+    return aws_is_moto
 
 
 def _project(tmp_path: Path, domain: str = "") -> api.Project:

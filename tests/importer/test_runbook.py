@@ -14,7 +14,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +22,22 @@ import pytest
 from ecsp import api, cli, loader
 from ecsp.engine.fake import FakeEngine
 from ecsp.importer import runbook
-from tests import copilot_live
+from tests import copilot_live, ops_support
 from tests.cli.test_readme import bash_blocks
 from tests.importer.test_import_live import workspace
-from tests.ops_support import client, moto_endpoint, reset
+from tests.ops_support import client
 
 REGION = "us-west-2"
 AWS = shutil.which("aws", path=str(Path(sys.executable).parent)) or "aws"  # the virtualenv's (a dev dependency)
 
+moto, aws_is_moto = ops_support.moto, ops_support.aws_is_moto  # fixtures
+
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    endpoint = moto_endpoint()
-    reset(endpoint)
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL": endpoint,
-                       "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def aws(aws_is_moto: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.chdir(tmp_path)
-    yield endpoint
+    return aws_is_moto
 
 
 def ecsp_load_balancer(endpoint: str, env: copilot_live.Environment) -> dict[str, Any]:
