@@ -72,15 +72,20 @@ class ServicePackage(types.ModuleType):
         return list(self.__dict__)
 
     def _from_own_module(self, name: str) -> Any:
-        if name in self._ecsp_modules:
-            return importlib.import_module(f"{self.__name__}.{name}")  # a submodule, such as ``outputs``
         for module in (_module_of(name), *_SHARED):
             if module in self._ecsp_modules:
                 loaded = importlib.import_module(f"{self.__name__}.{module}")
+                if hasattr(loaded, module):
+                    # Importing ``get_vpcs`` (for ``get_vpcs_output`` too) made the package's ``get_vpcs``
+                    # that module; the package's own ``__init__`` rebinds it to the function of that
+                    # name, and so does this.
+                    setattr(self, module, getattr(loaded, module))
                 if hasattr(loaded, name):
                     value = getattr(loaded, name)
                     setattr(self, name, value)
                     return value
+        if name in self._ecsp_modules:
+            return importlib.import_module(f"{self.__name__}.{name}")  # a submodule, such as ``outputs``
         return None
 
     def _complete(self) -> None:

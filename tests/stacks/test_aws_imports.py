@@ -42,7 +42,12 @@ def test_only_the_resources_used_are_imported_and_they_are_the_plain_imports_cla
         print(len(loaded))
         import pulumi_aws.ec2.vpc, pulumi_aws.ec2._inputs, pulumi_aws.ec2.get_subnets
         assert first_vpc is pulumi_aws.ec2.vpc.Vpc and first_ingress is pulumi_aws.ec2._inputs.SecurityGroupIngressArgs
-        assert first_subnets is pulumi_aws.ec2.get_subnets.get_subnets_output
+        assert first_subnets is sys.modules["pulumi_aws.ec2.get_subnets"].get_subnets_output
+        # A function is named as its module: the package's name is the function, as a plain import has
+        # it, whichever of the module's names was asked for first.
+        assert callable(aws.ec2.get_vpcs) and aws.ec2.get_vpcs is sys.modules["pulumi_aws.ec2.get_vpcs"].get_vpcs
+        assert callable(aws.ec2.get_subnets)
+        assert aws.ec2.get_subnets is sys.modules["pulumi_aws.ec2.get_subnets"].get_subnets
         assert aws.ec2.outputs is sys.modules["pulumi_aws.ec2.outputs"]
         # A name it cannot place, or a tool's question, runs the package's own __init__: all is there.
         star = {}
