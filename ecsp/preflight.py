@@ -418,37 +418,38 @@ def _table(client: Client, name: str) -> Found | None:
     return Found(arn, _pairs(tags))
 
 
-def _serverless_cache(client: Client, name: str) -> Found | None:
-    elasticache = client("elasticache")
-    found = _absent(lambda: elasticache.describe_serverless_caches(ServerlessCacheName=name),
-                    "ServerlessCacheNotFoundFault")
-    caches = found.get("ServerlessCaches") if found else None
-    if not caches:
+def _described(client: Client, service: str, describe: str, by: Mapping[str, str], listed: str, arn: str,
+               missing: str) -> Found | None:
+    """The resource an RDS or ElastiCache ``describe`` call answers for its name (``by``), with its tags: its
+    ``TagList``, or ListTagsForResource's where the description has none. None when AWS answers ``missing``."""
+    api = client(service)
+    found = _absent(lambda: getattr(api, describe)(**by), missing)
+    items = found.get(listed) if found else None
+    if not items:
         return None
-    arn = caches[0]["ARN"]
-    return Found(arn, _pairs(elasticache.list_tags_for_resource(ResourceName=arn).get("TagList")))
+    item = items[0]
+    tags = item["TagList"] if "TagList" in item else api.list_tags_for_resource(ResourceName=item[arn]).get("TagList")
+    return Found(item[arn], _pairs(tags))
+
+
+def _serverless_cache(client: Client, name: str) -> Found | None:
+    return _described(client, "elasticache", "describe_serverless_caches", {"ServerlessCacheName": name},
+                      "ServerlessCaches", "ARN", "ServerlessCacheNotFoundFault")
 
 
 def _db_cluster(client: Client, name: str) -> Found | None:
-    found = _absent(lambda: client("rds").describe_db_clusters(DBClusterIdentifier=name), "DBClusterNotFoundFault")
-    clusters = found.get("DBClusters") if found else None
-    return Found(clusters[0]["DBClusterArn"], _pairs(clusters[0].get("TagList"))) if clusters else None
+    return _described(client, "rds", "describe_db_clusters", {"DBClusterIdentifier": name}, "DBClusters",
+                      "DBClusterArn", "DBClusterNotFoundFault")
 
 
 def _db_instance(client: Client, name: str) -> Found | None:
-    found = _absent(lambda: client("rds").describe_db_instances(DBInstanceIdentifier=name), "DBInstanceNotFound")
-    instances = found.get("DBInstances") if found else None
-    return Found(instances[0]["DBInstanceArn"], _pairs(instances[0].get("TagList"))) if instances else None
+    return _described(client, "rds", "describe_db_instances", {"DBInstanceIdentifier": name}, "DBInstances",
+                      "DBInstanceArn", "DBInstanceNotFound")
 
 
 def _db_subnet_group(client: Client, name: str) -> Found | None:
-    rds = client("rds")
-    found = _absent(lambda: rds.describe_db_subnet_groups(DBSubnetGroupName=name), "DBSubnetGroupNotFoundFault")
-    groups = found.get("DBSubnetGroups") if found else None
-    if not groups:
-        return None
-    arn = groups[0]["DBSubnetGroupArn"]
-    return Found(arn, _pairs(rds.list_tags_for_resource(ResourceName=arn).get("TagList")))
+    return _described(client, "rds", "describe_db_subnet_groups", {"DBSubnetGroupName": name}, "DBSubnetGroups",
+                      "DBSubnetGroupArn", "DBSubnetGroupNotFoundFault")
 
 
 def _cloudformation_stack(client: Client, name: str) -> Found | None:

@@ -81,6 +81,21 @@ def _copilot_application(endpoint: str) -> None:
         Name="test.shop.local", Vpc=vpc, Tags=tags())
 
 
+def _table(endpoint: str, name: str, tags: dict[str, str]) -> None:
+    client(endpoint, "dynamodb", REGION).create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST", Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+
+
+def _subnet(endpoint: str) -> str:
+    """A subnet of a new VPC (what an RDS subnet group needs)."""
+    ec2 = client(endpoint, "ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]
+    return str(subnet["SubnetId"])
+
+
 def test_copilots_live_application_holds_none_of_ecsps_names(aws: str, tmp_path: Path) -> None:
     _copilot_application(aws)
     project = _project(tmp_path)
@@ -197,16 +212,10 @@ def _every_kind(endpoint: str) -> dict[str, str]:
     client(endpoint, "cloudwatch", REGION).put_metric_alarm(
         AlarmName="team-alarm", MetricName="CPUUtilization", Namespace="AWS/ECS", Statistic="Average", Period=60,
         EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold", Tags=tag)
-    client(endpoint, "dynamodb", REGION).create_table(
-        TableName="team-table", BillingMode="PAY_PER_REQUEST", Tags=tag,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
-    ec2 = client(endpoint, "ec2", REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    _table(endpoint, "team-table", {"owner": "someone"})
     rds = client(endpoint, "rds", REGION)
-    rds.create_db_subnet_group(DBSubnetGroupName="team-subnets", DBSubnetGroupDescription="team", SubnetIds=[subnet],
-                               Tags=tag)
+    rds.create_db_subnet_group(DBSubnetGroupName="team-subnets", DBSubnetGroupDescription="team",
+                               SubnetIds=[_subnet(endpoint)], Tags=tag)
     rds.create_db_cluster(DBClusterIdentifier="team-cluster", Engine="aurora-postgresql", MasterUsername="postgres",
                           MasterUserPassword="not-a-real-one", Tags=tag)
     rds.create_db_instance(DBInstanceIdentifier="team-database", Engine="mysql", DBInstanceClass="db.t4g.micro",
@@ -243,14 +252,9 @@ applications:
   web: {image: {location: nginx}, port: 80, link: [orders, ledger], addons: addons}
 """
 ADDON = """\
-Parameters:
-  App: {Type: String}
-  Env: {Type: String}
-  Name: {Type: String}
-Resources:
-  notesBucket: {Type: AWS::S3::Bucket}
-Outputs:
-  notesName: {Value: !Ref notesBucket}
+Parameters: {App: {Type: String}, Env: {Type: String}, Name: {Type: String}}
+Resources: {notesBucket: {Type: AWS::S3::Bucket}}
+Outputs: {notesName: {Value: !Ref notesBucket}}
 """
 # What the storage stack's provider tags everything with (its own ecsp:* tags).
 STORAGE_TAGS = {"ecsp:project": "shop", "ecsp:environment": "test"}
@@ -269,18 +273,13 @@ def _copilot_storage(endpoint: str) -> None:
     A workload addon's table is ``${App}-${Env}-${Name}-<name>``; CloudFormation names the Aurora
     cluster, its instance and subnet group (RDS keeps them lowercase) and the nested addon stack.
     """
-    tags = [{"Key": k, "Value": v} for k, v in {**COPILOT, "copilot-service": "web"}.items()]
-    client(endpoint, "dynamodb", REGION).create_table(
-        TableName="shop-test-web-orders", BillingMode="PAY_PER_REQUEST", Tags=tags,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
-    ec2 = client(endpoint, "ec2", REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    service = {**COPILOT, "copilot-service": "web"}
+    tags = [{"Key": k, "Value": v} for k, v in service.items()]
+    _table(endpoint, "shop-test-web-orders", service)
     rds = client(endpoint, "rds", REGION)
     addons = "shop-test-web-addonsstack-1x2y3z4a5b6c"
     rds.create_db_subnet_group(DBSubnetGroupName=f"{addons}-ledgersubnetgroup-1a2b3c4d5e6f",
-                               DBSubnetGroupDescription="Copilot's", SubnetIds=[subnet], Tags=tags)
+                               DBSubnetGroupDescription="Copilot's", SubnetIds=[_subnet(endpoint)], Tags=tags)
     rds.create_db_cluster(DBClusterIdentifier=f"{addons}-ledgercluster-7g8h9i0j1k2l", Engine="aurora-postgresql",
                           MasterUsername="postgres", MasterUserPassword="not-a-real-one", Tags=tags)
     cloudformation = client(endpoint, "cloudformation", REGION)
@@ -304,11 +303,7 @@ def test_live_data_of_ecsps_names_stops_the_run_and_the_fix_links_it(aws: str, t
     project = _data_project(tmp_path)
     # Copilot's environment addon named its table as ecsp names data 'orders'; someone made a cluster
     # of the ledger's name; the addon stack is the storage stack's own (its ecsp:* tags): ecsp's to update.
-    client(aws, "dynamodb", REGION).create_table(
-        TableName="shop-test-orders", BillingMode="PAY_PER_REQUEST",
-        Tags=[{"Key": k, "Value": v} for k, v in COPILOT.items()],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    _table(aws, "shop-test-orders", COPILOT)
     client(aws, "rds", REGION).create_db_cluster(
         DBClusterIdentifier="shop-test-ledger", Engine="aurora-postgresql", MasterUsername="postgres",
         MasterUserPassword="not-a-real-one", Tags=[{"Key": "team", "Value": "billing"}])
@@ -339,11 +334,7 @@ def test_a_data_collision_reads_as_one_error_on_the_command_line(aws: str, tmp_p
     _data_project(tmp_path)
     fake = FakeEngine()
     monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: fake)
-    client(aws, "dynamodb", REGION).create_table(
-        TableName="shop-test-orders", BillingMode="PAY_PER_REQUEST",
-        Tags=[{"Key": k, "Value": v} for k, v in COPILOT.items()],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    _table(aws, "shop-test-orders", COPILOT)
     assert cli.main(["up", "-f", str(tmp_path / "ecsp.yaml"), "--env", "test", "--progress", "none"]) == 1
     err = capsys.readouterr().err
     assert "DynamoDB table shop-test-orders (shop-storage/test, us-west-2) exists and is Copilot's" in err
