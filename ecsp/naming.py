@@ -443,6 +443,11 @@ def ecr_repository(project: str, application: str) -> str:
     return f"ecsp/{project}/{application}"
 
 
+def earlier_ecr_repository(project: str, application: str) -> str:
+    """The repository's name before ecsp marked it, which a project deployed then keeps (Copilot's shape)."""
+    return f"{project}/{application}"
+
+
 def kms_alias(project: str) -> str:
     return f"alias/ecsp/{project}"
 

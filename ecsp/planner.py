@@ -164,7 +164,9 @@ def plan_stack(
 ) -> tuple[mocks.Recording, PlannedStack]:
     """Evaluate one stack's program under mocks, in the account and region its kind places it."""
     from ecsp import mocks
+    from ecsp.aws_imports import load_on_demand
 
+    load_on_demand(programs.aws_modules)  # each resource's module loads when the program first uses it
     ctx = StackContext(config=config, stack=spec, organization=config.state.organization, local=local,
                        addons=dict(addons or {}))
     where = ctx.placement

@@ -119,6 +119,11 @@ def test_rule_key(path: str) -> str:
     The test rule matches the path *and* a header, so it must be evaluated before the
     application's own rule (which would take every request of the path); one level deeper
     puts it in the band evaluated just before. ``@`` never appears in an application path.
+
+    The root application's test rule, ``/@test``, goes in :data:`ROOT_ROOM` with the root's other
+    rules: after every path rule (a test request for ``/api/x`` is the ``/api`` application's, as
+    without the header) and before the root's own rule. It cannot meet a :func:`root_key`: those
+    are host names, which always hold a dot.
     """
     return f"{path.rstrip('/')}/@test"
 

@@ -44,7 +44,7 @@ class Model(BaseModel):
     """The base of every model of ecsp.yaml: frozen, no unknown keys, no type coercion."""
 
     # strict: YAML already yields native types, and lax mode would turn `port: yes` into 1.
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True, defer_build=True)
 
 
 def raise_all(errors: list[FieldError]) -> None:

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import types
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -76,23 +75,17 @@ from ecsp.programs import Programs
 
 
 def preimport_aws(names: Sequence[str]) -> list[str]:
-    """Load the ``pulumi_aws`` submodules now, in this thread.
+    """Make the ``pulumi_aws`` service packages ``names`` safe to share between the programs' threads.
 
-    pulumi_aws imports its submodules lazily; the first attribute access from several
-    threads at once races and fails with ``module 'pulumi_aws.s3' has no attribute 'Bucket'``
-    (python/cpython#114763). Touching each submodule once in one thread, before any program
-    runs, takes that race away.
+    pulumi_aws's own lazy packages race when first used from several threads at once
+    (``module 'pulumi_aws.s3' has no attribute 'Bucket'``, python/cpython#114763); the ones
+    :func:`ecsp.aws_imports.load_on_demand` puts in their place load under a lock, and only the
+    resources the programs use.
     """
-    import pulumi_aws
+    from ecsp.aws_imports import load_on_demand
 
-    loaded = []
-    for name in names:
-        module = getattr(pulumi_aws, name)
-        # Any non-introspection attribute access makes the lazy module execute its body.
-        getattr(module, "_ecsp_preimport", None)
-        assert type(module) is types.ModuleType, name
-        loaded.append(name)
-    return loaded
+    load_on_demand(names)
+    return list(names)
 
 
 def _outputs(raw: Mapping[str, auto.OutputValue]) -> dict[str, Any]:

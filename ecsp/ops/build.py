@@ -8,9 +8,10 @@ one-off task must not touch the stack, so this builds with the local ``docker`` 
 * the tag is the deploy's content hash of the build context (:func:`ecsp.images.build_tag`),
   so the same content is the same tag, and an image already in the repository (deployed, or
   built before) is used without building again;
-* the repository is the project's for the environment's region (``<project>/<app>``), read
-  from ECR with the project account's credentials (the project stack's: boto3's default),
-  which alone may push;
+* the repository is the project's for the environment's region (``ecsp/<project>/<app>``, or
+  ``<project>/<app>`` with the project's tag for a project deployed before ecsp marked its
+  names), read from ECR with the project account's credentials (the project stack's: boto3's
+  default), which alone may push;
 * the push authenticates with a ``config.json`` of its own (``docker --config DIR push``)
   holding the ECR token, so the token is never in a process's arguments and the user's
   Docker configuration is not changed; the build uses the user's own configuration
@@ -37,6 +38,8 @@ from ecsp import images, naming
 from ecsp.aws import NotDeployedError, Where, aws_errors, client_config, error_code, session_for
 from ecsp.config import ProjectConfig, ResolvedApplication
 from ecsp.errors import EcspError, ToolMissingError, UsageError
+from ecsp.kinds import PROJECT_TAG
+from ecsp.ops.find import tag_dict
 
 DOCKER = "docker"
 STDERR = 2
@@ -84,18 +87,41 @@ def build_arguments(root: Path, app: ResolvedApplication, uri: str) -> list[str]
     return [*argv, str(context)]
 
 
-def repository_uri(ecr: Any, repository: str, where: str) -> str:
-    """The project's ECR repository ``repository`` (NotDeployedError when the project stack has not made it)."""
+@dataclass(frozen=True)
+class Repository:
+    """The project's ECR repository of one application: its name and its URI."""
+
+    name: str
+    uri: str
+
+
+def _described(ecr: Any, name: str) -> dict[str, Any] | None:
     try:
-        found = ecr.describe_repositories(repositoryNames=[repository])["repositories"]
+        found = ecr.describe_repositories(repositoryNames=[name])["repositories"]
     except ClientError as e:
         if error_code(e) != "RepositoryNotFoundException":
             raise
-        found = []
-    if not found:
-        raise NotDeployedError(f"the ECR repository {repository} does not exist in {where}",
-                               fix="deploy the project stack first (`ecsp up`), which creates it")
-    return str(found[0]["repositoryUri"])
+        return None
+    return dict(found[0]) if found else None
+
+
+def project_repository(ecr: Any, project: str, application: str, where: str) -> Repository:
+    """The application's repository in the project stack (NotDeployedError when the stack has not made it).
+
+    A project deployed before ecsp marked its names keeps ``<project>/<app>``; Copilot's repositories
+    have that shape too, so only one carrying the project's tag is taken for the project's.
+    """
+    name = naming.ecr_repository(project, application)
+    found = _described(ecr, name)
+    if found is None:
+        earlier = _described(ecr, naming.earlier_ecr_repository(project, application))
+        tags = {} if earlier is None else tag_dict(
+            ecr.list_tags_for_resource(resourceArn=earlier["repositoryArn"]).get("tags"))
+        if earlier is None or tags.get(PROJECT_TAG) != project:
+            raise NotDeployedError(f"the ECR repository {name} does not exist in {where}",
+                                   fix="deploy the project stack first (`ecsp up`), which creates it")
+        found = earlier
+    return Repository(str(found["repositoryName"]), str(found["repositoryUri"]))
 
 
 def pushed(ecr: Any, repository: str, tag: str) -> bool:
@@ -122,14 +148,14 @@ def check_buildable(app: ResolvedApplication, application: str) -> None:
                          fix="run another image with --image URI, or set image.build in ecsp.yaml")
 
 
-def build_and_push(root: Path, app: ResolvedApplication, application: str, ecr: Any, repository: str, *,
-                   where: str, say: Callable[[str], None] = lambda _: None) -> BuiltImage:
-    """The application's image of the working tree in the project's repository: pushed now, or found there."""
-    check_buildable(app, application)
+def build_and_push(root: Path, app: ResolvedApplication, application: str, ecr: Any, repository: Repository, *,
+                   say: Callable[[str], None] = lambda _: None) -> BuiltImage:
+    """The image of the working tree of a buildable application (:func:`check_buildable`) in the project's
+    repository: pushed now, or found there."""
     tag = images.build_tag(root, app)
     assert tag is not None
-    uri = f"{repository_uri(ecr, repository, where)}:{tag}"
-    if pushed(ecr, repository, tag):
+    uri = f"{repository.uri}:{tag}"
+    if pushed(ecr, repository.name, tag):
         say(f"{uri} is in ECR already (the same build context): not building it again")
         return BuiltImage(uri, built=False)
     docker = docker_command()
@@ -159,13 +185,14 @@ def for_task(config: ProjectConfig, root: Path, env: str, application: str,
     (boto3's default), whichever profile the environment uses.
     """
     app = config.application(env, application)
+    check_buildable(app, application)
     region = config.environments[env].region
     where = Where(config.project.name, region, kind="project")
     with aws_errors(where):
         ecr = session_for(region).client("ecr", config=client_config())
-        return build_and_push(root, app, application, ecr, naming.ecr_repository(config.project.name, application),
-                              where=f"{region} (the project account)", say=say)
+        repository = project_repository(ecr, config.project.name, application, f"{region} (the project account)")
+        return build_and_push(root, app, application, ecr, repository, say=say)
 
 
-__all__ = ["BuildError", "BuiltImage", "build_and_push", "build_arguments", "check_buildable", "docker_command",
-           "for_task", "pushed", "registry_auth", "repository_uri"]
+__all__ = ["BuildError", "BuiltImage", "Repository", "build_and_push", "build_arguments", "check_buildable",
+           "docker_command", "for_task", "project_repository", "pushed", "registry_auth"]

@@ -462,15 +462,17 @@ def test_backend_precedence(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- imports and plugins
 
 
-def test_programs_run_once_one_thread_imported_the_declared_aws_submodules(tmp_path: Path,
-                                                                          fake: FakePulumiCommand) -> None:
+def test_programs_run_once_one_thread_made_the_declared_aws_submodules_thread_safe(tmp_path: Path,
+                                                                                   fake: FakePulumiCommand) -> None:
     import pulumi_aws
+
+    from ecsp.aws_imports import ServicePackage
 
     seen: list[bool] = []
 
     def program(ctx: StackContext) -> None:
-        # No lazy module left for the programs' threads to race on.
-        seen.append(all(type(getattr(pulumi_aws, name)) is type(os) for name in PROGRAMS.aws_modules))
+        # No lazy module of pulumi's left for the programs' threads to race on.
+        seen.append(all(type(getattr(pulumi_aws, name)) in (type(os), ServicePackage) for name in PROGRAMS.aws_modules))
 
     programs = Programs(by_kind={"project": program}, aws_modules=PROGRAMS.aws_modules)
     engine = AutomationEngine(tmp_path, CONFIG, programs, command=fake, environ=PASSPHRASE)

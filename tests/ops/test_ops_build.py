@@ -184,6 +184,31 @@ def test_without_the_project_stack_there_is_no_repository(moto: str, aws_is_moto
     assert docker_calls(docker) == []
 
 
+def test_a_project_deployed_before_ecsp_marked_its_names_pushes_to_its_earlier_repository(
+        moto: str, aws_is_moto: str, project: Path, docker: Path, fast: None) -> None:
+    env = aws.deploy_environment(moto, "shop", "test")
+    aws.deploy_application(moto, env, "web", runnable=True)
+    ecr = aws.client(moto, "ecr")
+    earlier = ecr.create_repository(repositoryName="shop/web", tags=[{"Key": "ecsp:project", "Value": "shop"}])
+
+    items = list(api.load(project).run_task("web", "test", ["./check"], build=True, follow=False))
+
+    built = items[0]
+    assert isinstance(built, build.BuiltImage) and built.built
+    assert built.uri.startswith(earlier["repository"]["repositoryUri"] + ":")
+    assert started_images(aws_is_moto) == [built.uri]
+
+
+def test_copilot_s_repository_of_the_same_name_is_not_the_project_s(moto: str, aws_is_moto: str, project: Path,
+                                                                     docker: Path) -> None:
+    aws.deploy_environment(moto, "shop", "test")
+    aws.client(moto, "ecr").create_repository(repositoryName="shop/web",
+                                               tags=[{"Key": "copilot-application", "Value": "shop"}])
+    with pytest.raises(NotDeployedError, match=r"the ECR repository ecsp/shop/web does not exist"):
+        list(api.load(project).run_task("web", "test", ["./check"], build=True))
+    assert docker_calls(docker) == []
+
+
 def test_build_needs_a_dockerfile_and_not_image_too(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(UsageError, match=r"'api' runs the image public\.ecr\.aws/nginx/nginx:stable: there is nothing"):
         api.load(project).run_task("api", "test", ["./check"], build=True)

@@ -86,6 +86,16 @@ def test_the_test_route_is_evaluated_before_the_production_rule(project: Project
     assert priorities.test_rule_key("/") == "/@test" and priorities.test_rule_key("/api") == "/api/@test"
 
 
+def test_the_root_test_rule_comes_after_every_path_and_before_the_root() -> None:
+    keys = ["/", priorities.test_rule_key("/"), "/api", priorities.test_rule_key("/api"), "/a/b/c",
+            priorities.root_key("shop.example.com")]
+    numbers = priorities.priorities(keys)
+    assert len(set(numbers.values())) == len(keys)
+    assert numbers["/@test"] in priorities.ROOT_ROOM and numbers["/@test"] < numbers["/"]
+    assert all(numbers["/@test"] > numbers[k] for k in ("/api", "/api/@test", "/a/b/c"))
+    assert numbers["/api/@test"] < numbers["/api"]
+
+
 def test_the_infrastructure_role_is_for_ecs_of_this_account_with_aws_s_policy(prod: dict[str, Recording]) -> None:
     shop = prod["shop"]
     role = shop.one("aws:iam/role:Role", "deployments-prod-shop-deploy")
