@@ -1,7 +1,5 @@
 """``python -m ecsp``."""
 
-import sys
+from ecsp.cli import run
 
-from ecsp.cli import main
-
-sys.exit(main())
+run()

@@ -831,14 +831,17 @@ def unknown_environment(config: ProjectConfig, name: str) -> UsageError:
 
 def _following(project: Project, engine: Engine) -> Engine:
     """``engine``, its application stacks' ``up`` followed to the end of their ECS deployments."""
-    from ecsp.aws import Sessions
     from ecsp.service_deployments import FollowingEngine
 
-    sessions = Sessions(project.config)
+    @functools.cache
+    def sessions() -> Any:
+        from ecsp.aws import Sessions  # boto3: loaded when a deployment is followed, not on every up
+
+        return Sessions(project.config)
 
     def ecs_for(spec: StackSpec) -> Any:
         assert spec.environment is not None
-        return sessions.client(spec.environment, "ecs")
+        return sessions().client(spec.environment, "ecs")
 
     return FollowingEngine(engine, ecs_for)
 

@@ -179,6 +179,8 @@ class FollowingEngine:
         service_arn = result.outputs.get("serviceArn")
         if operation != "up" or not isinstance(service_arn, str) or not service_arn.startswith("arn:"):
             return result
+        if result.changes and {op for op, count in result.changes.items() if count} <= {"same"}:
+            return result  # the update changed nothing, so it started no deployment
         stack = ctx.stack.name
         stop = threading.Event()
         with self._lock:

@@ -264,6 +264,13 @@ class AutomationEngine:
             self._imports = importer.submit(preimport_aws, self.programs.aws_modules)
             importer.shutdown(wait=False)
         self.command  # noqa: B018 -- find the CLI now: one clear error before anything starts
+        # The plugin check is a CLI call of its own: it goes on while the rest is set up, and is
+        # waited for (its error raised) before this returns, so before any stack starts.
+        plugins: Future[None] | None = None
+        if not self._plugins_installed and stacks:
+            checker = ThreadPoolExecutor(1, thread_name_prefix="ecsp-plugins")
+            plugins = checker.submit(self._install_plugins, self._workspace(stacks[0].pulumi_project))
+            checker.shutdown(wait=False)
         self._check_esc(stacks)
         warnings = self.workspaces.warnings(operation, [s.name for s in stacks],
                                             lambda: [info.name for info in self.list_stacks()])
@@ -271,8 +278,8 @@ class AutomationEngine:
         self.organization  # noqa: B018 -- may ask the CLI; do it once, not on every worker
         for project in dict.fromkeys(s.pulumi_project for s in stacks):
             self.workspaces.write_project(project)
-        if not self._plugins_installed and stacks:
-            self._install_plugins(self._workspace(stacks[0].pulumi_project))
+        if plugins is not None:
+            plugins.result()
             self._plugins_installed = True
         return warnings
 

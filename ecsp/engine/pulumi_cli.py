@@ -14,6 +14,7 @@ A second interrupt stops it at once; the engine then runs ``pulumi cancel`` so n
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -154,21 +155,68 @@ def _signal(process: subprocess.Popen[str], *, force: bool) -> bool:
 
 
 # Commands whose version was checked, by the executable's path, size and modification time:
-# `pulumi version` starts the CLI (a quarter of a second), once per process is enough.
+# `pulumi version` starts the CLI (a seventh of a second, on every run's critical path), so a
+# check is kept for this process and, in ecsp's home, for later runs (VERSIONS_FILE). A new
+# build or install at the same path changes its size or time, and is checked again.
 _CHECKED: dict[tuple[str, int, int], auto.PulumiCommand] = {}
+VERSIONS_FILE = "checked-versions.json"
+
+
+class _CheckedCommand(auto.PulumiCommand):
+    """``PulumiCommand`` for a CLI whose version an earlier run checked."""
+
+    def __init__(self, command: str, version: VersionInfo) -> None:
+        # Deliberately not super().__init__(): that runs `pulumi version`, which is what is saved.
+        self.command = command
+        self.version = version
+
+
+def _versions_path() -> Path:
+    return ecsp_home() / "pulumi" / VERSIONS_FILE
+
+
+def _remembered(key: tuple[str, int, int]) -> VersionInfo | None:
+    try:
+        entry = json.loads(_versions_path().read_text(encoding="utf-8")).get(key[0]) or {}
+        if [entry.get("size"), entry.get("mtime_ns")] == [key[1], key[2]]:
+            return VersionInfo.parse(str(entry["version"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # none kept, or unreadable: check again
+    return None
+
+
+def _remember(key: tuple[str, int, int], version: VersionInfo) -> None:
+    """Keep ``version`` for the CLI at ``key`` (best effort: a read-only home just checks every run)."""
+    path = _versions_path()
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        kept = {k: v for k, v in kept.items() if os.path.exists(k)} if isinstance(kept, dict) else {}
+        kept[key[0]] = {"size": key[1], "mtime_ns": key[2], "version": str(version)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(partial, path)  # whole or not at all, whatever other runs do at once
+    except (OSError, ValueError):
+        pass
 
 
 def _checked_command(candidate: Path | None, minimum: VersionInfo) -> auto.PulumiCommand:
-    """``PulumiCommand`` for ``candidate`` (None: ``pulumi`` on PATH), its version checked once per process."""
+    """``PulumiCommand`` for ``candidate`` (None: ``pulumi`` on PATH), its version checked once per build."""
     executable = shutil.which("pulumi") if candidate is None else str(candidate / "bin" / "pulumi")
     try:
         stat = os.stat(executable) if executable else None
     except OSError:
         stat = None
-    key = (executable, stat.st_size, stat.st_mtime_ns) if executable and stat else None
+    key = (os.path.realpath(executable), stat.st_size, stat.st_mtime_ns) if executable and stat else None
     if key is not None and key in _CHECKED:
         return _CHECKED[key]
-    command = auto.PulumiCommand(root=None if candidate is None else str(candidate), version=minimum)
+    known = _remembered(key) if key is not None else None
+    if known is not None and known.compare(minimum) >= 0:
+        command: auto.PulumiCommand = _CheckedCommand("pulumi" if candidate is None else str(executable), known)
+    else:
+        command = auto.PulumiCommand(root=None if candidate is None else str(candidate), version=minimum)
+        if key is not None and command.version is not None:
+            _remember(key, command.version)
     if key is not None:
         _CHECKED[key] = command
     return command

@@ -148,9 +148,12 @@ def test_up_through_the_real_sdk(tmp_path: Path, fake: FakePulumiCommand) -> Non
     assert run.outputs["url"] == "http://x"
     # A secret output is masked in the events: the outputs are read with `stack output` then.
     assert isinstance(run.outputs["secretToken"], Secret) and run.outputs["secretToken"].value == "s3cr3t"
-    # Which stacks exist is asked once, since the empty passphrase is only for stacks allowed to have it.
-    assert commands(fake) == ["stack ls", "plugin ls", "plugin install", "plugin install", "stack select",
-                              "stack init", "stack tag set", "up", "stack output", "stack output"]
+    # Which stacks exist is asked once, since the empty passphrase is only for stacks allowed to have it;
+    # the plugins are checked (and installed) meanwhile, all before the stack is opened.
+    called = commands(fake)
+    assert sorted(called[:4]) == ["plugin install", "plugin install", "plugin ls", "stack ls"]
+    assert called.index("plugin ls") < called.index("plugin install")
+    assert called[4:] == ["stack select", "stack init", "stack tag set", "up", "stack output", "stack output"]
     assert fake.plugins == PLUGINS
     stack = fake.stacks[FQ_PROJECT]
     assert stack.secrets_provider == "passphrase"
@@ -574,6 +577,35 @@ else:
     print("error: no stack named 'x' found", file=sys.stderr)
     sys.exit(255)
 """
+
+
+def test_a_cli_s_version_is_checked_once_per_build_across_runs(no_pulumi: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecsp.engine import pulumi_cli
+
+    root = tmp_path / "cli"
+    (root / "bin").mkdir(parents=True)
+    script, asked = root / "bin" / "pulumi", tmp_path / "asked.log"
+    script.write_text(FAKE_CLI.format(python=sys.executable, version=PINNED_PULUMI_VERSION).replace(
+        f'print("v{PINNED_PULUMI_VERSION}")',
+        f'open({str(asked)!r}, "a").write("version\\n"); print("v{PINNED_PULUMI_VERSION}")'))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+    def a_run() -> auto.PulumiCommand:
+        monkeypatch.setattr(pulumi_cli, "_CHECKED", {})  # a new process: only ecsp's home remembers
+        return find_pulumi(root=root)
+
+    first, second = a_run(), a_run()
+    assert asked.read_text() == "version\n"  # the second run took the version the first one checked
+    assert second.command == first.command == str(script) and str(second.version) == PINNED_PULUMI_VERSION
+    # Another build at the same path (another size or time) is checked again.
+    script.write_text(script.read_text() + "# rebuilt\n")
+    assert str(a_run().version) == PINNED_PULUMI_VERSION and asked.read_text() == "version\n" * 2
+    # A remembered version below what ecsp needs is not taken on trust: the CLI is asked.
+    kept = json.loads((no_pulumi / "pulumi" / pulumi_cli.VERSIONS_FILE).read_text())
+    kept[os.path.realpath(script)]["version"] = "3.0.0"
+    (no_pulumi / "pulumi" / pulumi_cli.VERSIONS_FILE).write_text(json.dumps(kept))
+    assert str(a_run().version) == PINNED_PULUMI_VERSION and asked.read_text() == "version\n" * 3
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals and sessions are POSIX")

@@ -158,6 +158,17 @@ def test_up_ends_when_the_deployment_completes_and_says_how_it_went() -> None:
                     "deployment canary, completed: 2 alarm(s), none firing"]
 
 
+def test_an_up_that_changed_nothing_started_no_deployment_and_asks_ecs_nothing() -> None:
+    class Unchanged(ServiceEngine):
+        def run(self, operation, ctx, on_event):  # type: ignore[no-untyped-def]
+            result = super().run(operation, ctx, on_event)
+            return StackRun({"same": 12}, result.outputs)
+
+    asked: list[str] = []
+    result = up(FollowingEngine(Unchanged(), lambda spec: asked.append(spec.name), poll=0), Recorder())
+    assert result.ok and asked == []
+
+
 def test_a_rolled_back_deployment_fails_its_stack_with_ecs_reason() -> None:
     ecs, _ = stubbed(described("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", weight=10.0,
                                firing=("shop-errors",)),
