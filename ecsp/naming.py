@@ -23,7 +23,10 @@ Beside Copilot: a project imported from Copilot keeps its application's name and
 the same accounts, so every name ecsp gives where Copilot also gives names must differ
 from all of Copilot's. :data:`NAMED_KINDS` lists each kind of AWS resource ecsp names
 explicitly with the names Copilot gives there; ecsp's names in those places carry a mark
-Copilot's never have (:data:`OWN_MARK`, or an ``ecsp`` path segment or label).
+Copilot's never have (:data:`OWN_MARK`, or an ``ecsp`` path segment or label). Two sorts keep
+their shape instead, and are looked up in the account before ``up`` creates them
+(:mod:`ecsp.preflight`): the names people type (hosted zones), and the names of data (tables,
+databases, caches, addon stacks), which never change because a new name would replace the data.
 """
 
 from __future__ import annotations
@@ -528,6 +531,11 @@ class DataNames:
         return shorten(self.base, RDS_IDENTIFIER_LIMIT)
 
     @property
+    def cluster_instance(self) -> str:
+        """The Aurora cluster's one instance: ``<database>-1``, shortened when that would pass RDS's limit."""
+        return shorten(f"{self.database}-1", RDS_IDENTIFIER_LIMIT)
+
+    @property
     def final_snapshot(self) -> str:
         return shorten(f"{self.base}-final", RDS_IDENTIFIER_LIMIT)
 
@@ -537,6 +545,7 @@ class DataNames:
 
     @property
     def table(self) -> str:
+        """Copilot's name for the same table of an environment addon (``${App}-${Env}-<name>``), on purpose."""
         return self.base
 
     @property
@@ -554,7 +563,10 @@ class DataNames:
 
 
 def addon_stack(project: str, environment: str, owner: str | None) -> str:
-    """The CloudFormation stack of an application's addons (``owner``), or of the environment's (None)."""
+    """The CloudFormation stack of an application's addons (``owner``), or of the environment's (None).
+
+    Unmarked: the stack may hold data, so its name never changes (:attr:`NamedKind.holds_data`).
+    """
     return f"{project}-{environment}-{owner}-addons" if owner else f"{project}-{environment}-addons"
 
 
@@ -591,6 +603,8 @@ _C = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"  # one Copilot name (application, environm
 # What CloudFormation generates for a resource Copilot leaves unnamed: <stack>-<LogicalId>-<RANDOM>,
 # the logical id in Copilot's templates starting with a capital (EventsQueue, TaskRole, Cluster).
 _CFN_GENERATED = r".+-[A-Z][A-Za-z0-9]*-[A-Z0-9]{12,13}"
+# The name given to `copilot storage init -n` for a DynamoDB table (aws/copilot-cli validate.go, ddbRegExp).
+_STORAGE = r"[A-Za-z0-9._-]+"
 
 
 @dataclass(frozen=True)
@@ -610,6 +624,12 @@ class NamedKind:
     # (the program ignores changes to the name, stacks._aws.keeps_name), because a new name would
     # replace it (an ECR repository with its images; a topic with its subscriptions).
     kept: bool = False
+    # Data, or what data stands on (a table, a database and its instance and subnet group, a cache, an
+    # addon stack): never marked nor renamed, because a new name replaces the resource and leaves its
+    # data behind. Where its name has the shape of Copilot's (a table is named exactly as Copilot's
+    # environment addon names it, so an imported project's code finds the same name), `up` checks
+    # it against the account instead (ecsp.preflight), and the fix links the live one as existing.
+    holds_data: bool = False
 
     def copilot_pattern(self, name: str) -> str | None:
         """The first of Copilot's patterns ``name`` matches (None: Copilot never gives that name)."""
@@ -653,6 +673,28 @@ NAMED_KINDS: tuple[NamedKind, ...] = (
     # Copilot's rollback alarms for a service's CPU and memory.
     NamedKind("CloudWatch alarm", "aws:cloudwatch/metricAlarm:MetricAlarm", "name",
               (rf"{_C}-{_C}-{_C}-CopilotRollback(CPU|Mem)Alarm",)),
+    # The storage stack's (stacks/storage_*.py). `copilot storage init` names its DynamoDB tables
+    # ${App}-${Env}-<name> (environment addon) and ${App}-${Env}-${Name}-<name> (workload addon); its
+    # Aurora clusters, their instances and subnet groups are named by CloudFormation, which RDS keeps
+    # lowercase (<stack>-<logicalid>-<random>); it makes no cache. Its CloudFormation stacks:
+    # <app>-<env>, <app>-<env>-<svc>, <app>-infrastructure-roles, pipeline-<app>-<name> (before v1.16
+    # the pipeline's name), task-<name>, the StackSet's instances, and each addon set's nested stack
+    # (<parent>-AddonsStack-<RANDOM>).
+    NamedKind("DynamoDB table", "aws:dynamodb/table:Table", "name",
+              (rf"{_C}-{_C}-{_STORAGE}", rf"{_C}-{_C}-{_C}-{_STORAGE}"), holds_data=True),
+    NamedKind("ElastiCache serverless cache", "aws:elasticache/serverlessCache:ServerlessCache", "name", (),
+              holds_data=True),
+    NamedKind("RDS cluster", "aws:rds/cluster:Cluster", "clusterIdentifier", (_CFN_GENERATED,), ignore_case=True,
+              holds_data=True),
+    NamedKind("RDS cluster instance", "aws:rds/clusterInstance:ClusterInstance", "identifier", (_CFN_GENERATED,),
+              ignore_case=True, holds_data=True),
+    NamedKind("RDS instance", "aws:rds/instance:Instance", "identifier", (_CFN_GENERATED,), ignore_case=True,
+              holds_data=True),
+    NamedKind("RDS subnet group", "aws:rds/subnetGroup:SubnetGroup", "name", (_CFN_GENERATED,), ignore_case=True,
+              holds_data=True),
+    NamedKind("CloudFormation stack", "aws:cloudformation/stack:Stack", "name",
+              (rf"{_C}-{_C}", rf"{_C}-{_C}-{_C}", rf"{_C}-infrastructure-roles", rf"pipeline-{_C}-{_C}", _C,
+               rf"task-{_C}", rf"StackSet-{_C}-infrastructure-[0-9a-f-]+", _CFN_GENERATED), holds_data=True),
 )
 _NAMED_KINDS_BY_TYPE = {k.resource_type: k for k in NAMED_KINDS}
 

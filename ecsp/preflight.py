@@ -8,6 +8,8 @@ run, or a person): creating it would fail halfway through a run, or, for the kin
 back instead of refusing (SNS topics, SQS queues, ECS clusters, task definition families),
 would quietly share it, so that a later ``destroy`` deletes someone else's resource. The run
 stops before the first stack starts, naming each resource, its owner's tags and the fix.
+Data is never created over live data: a table, database or cache that exists is to be linked
+as existing storage, and the fix says how.
 
 A resource ecsp created carries the ``ecsp:*`` tags of its stack (every provider sets them as
 default tags), which is how "in ecsp's state" is told without reading the state.
@@ -23,9 +25,10 @@ from typing import Any
 
 from ecsp import naming
 from ecsp.aws import LOCAL_CREDENTIALS, Where, assume_role_session, aws_errors, client_config, error_code
+from ecsp.config.data_types import DATA_KINDS
 from ecsp.context import LocalEmulator
 from ecsp.errors import AwsError
-from ecsp.planner import Plan, PlannedResource
+from ecsp.planner import Plan, PlannedResource, PlannedStack
 
 PROVIDER = "pulumi:providers:aws"
 # Tags of the tools whose resources an ecsp project may meet, and what to call their owner.
@@ -50,6 +53,22 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class DataEntry:
+    """The ``data:`` entry a named resource is the storage of, in one environment."""
+
+    name: str
+    kind: str  # its kind in ecsp.yaml: table, postgres, mysql, redis
+    environment: str
+
+    def link(self, resource: str) -> str:
+        """How ecsp.yaml links the live resource ``resource`` instead of creating it."""
+        placeholders = {"name": resource, "secret": "SECRET_ARN", "security_group": "sg-...", "host": "HOST",
+                        "port": "PORT", "arn": "ARN"}
+        keys = ", ".join(f"{key}: {placeholders[key]}" for key in DATA_KINDS[self.kind].existing)
+        return f"data.{self.name}.environments.{self.environment}.existing: {{{keys}}}"
+
+
+@dataclass(frozen=True)
 class NamedResource:
     """A resource the plan names explicitly, with where it goes and the tags it will carry."""
 
@@ -58,6 +77,7 @@ class NamedResource:
     stack: str
     placement: Placement
     tags: Mapping[str, str]
+    data: DataEntry | None = None  # the data entry it stores, for a storage stack's data
 
 
 @dataclass(frozen=True)
@@ -98,17 +118,26 @@ class NameTakenError(AwsError):
     def __init__(self, collisions: Sequence[Collision]) -> None:
         self.collisions = list(collisions)
         lines = "\n".join(f"  {c}" for c in collisions)
-        copilot = any("copilot" in c.owner.lower() for c in collisions)
-        zones = any(c.resource.kind.user_facing for c in collisions)
+        # Live data is linked, never deleted nor retired: Copilot's runbook keeps it, so it would still be there.
+        links = list(dict.fromkeys(c.resource.data.link(c.resource.name) for c in collisions
+                                   if c.resource.data is not None))
+        others = [c for c in collisions if c.resource.data is None]
+        copilot = any("copilot" in c.owner.lower() for c in others)
+        zones = any(c.resource.kind.user_facing for c in others)
         fix = []
         if zones:
             fix.append("hosted zones: the project keeps Copilot's application name and domain; remove project.domain "
                        "(serve Copilot's host names as aliases with the environment's certificates) until Copilot's "
                        "stacks are retired, or choose another project.name")
+        if links:
+            fix.append("data: ecsp never creates storage over live data; link the live one as existing storage "
+                       f"instead of creating it ({'; '.join(links)}; `ecsp import copilot --from-aws` writes this "
+                       "for Copilot's storage), or give the data entry another name")
         if copilot:
             fix.append("ecsp never takes over Copilot's resources: retire them first (`ecsp import copilot "
                        "--runbook`), or choose another project.name")
-        fix.append("a resource of yours left from an earlier deploy: delete or rename it, then run again")
+        if others:
+            fix.append("a resource of yours left from an earlier deploy: delete or rename it, then run again")
         super().__init__(f"{len(collisions)} resource(s) ecsp would create already exist, outside its stacks; "
                          f"nothing was created:\n{lines}", fix="; ".join(fix))
 
@@ -128,8 +157,21 @@ def named_resources(plan: Plan, stacks: Iterable[str] | None = None) -> list[Nam
             if kind is None or not isinstance(name, str) or provider is None:
                 continue
             tags = (_structured(provider.inputs.get("defaultTags")) or {}).get("tags") or {}
-            out.append(NamedResource(kind, name, stack.spec.name, Placement.of(provider), dict(tags)))
+            out.append(NamedResource(kind, name, stack.spec.name, Placement.of(provider), dict(tags),
+                                     _data_entry(stack, resource) if kind.holds_data else None))
     return out
+
+
+def _data_entry(stack: PlannedStack, resource: PlannedResource) -> DataEntry | None:
+    """The data entry ``resource`` stores: its parent component is named after the entry, which the storage
+    stack's ``data`` output lists with its kind (stacks.contracts.StorageOutputs)."""
+    entries = stack.outputs.get("data")
+    entry = (resource.parent or "").rpartition("::")[2]
+    facts = entries.get(entry) if isinstance(entries, Mapping) else None
+    kind = facts.get("kind") if isinstance(facts, Mapping) else None
+    if kind not in DATA_KINDS or stack.spec.environment is None:
+        return None
+    return DataEntry(entry, str(kind), stack.spec.environment)
 
 
 class Sessions:
@@ -365,6 +407,65 @@ def _alarm(client: Client, name: str) -> Found | None:
     return Found(arn, _pairs(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags")))
 
 
+def _table(client: Client, name: str) -> Found | None:
+    dynamodb = client("dynamodb")
+    found = _absent(lambda: dynamodb.describe_table(TableName=name))
+    if not found:
+        return None
+    arn = found["Table"]["TableArn"]
+    tags = [t for page in dynamodb.get_paginator("list_tags_of_resource").paginate(ResourceArn=arn)
+            for t in page.get("Tags", [])]
+    return Found(arn, _pairs(tags))
+
+
+def _described(client: Client, service: str, describe: str, by: Mapping[str, str], listed: str, arn: str,
+               missing: str) -> Found | None:
+    """The resource an RDS or ElastiCache ``describe`` call answers for its name (``by``), with its tags: its
+    ``TagList``, or ListTagsForResource's where the description has none. None when AWS answers ``missing``."""
+    api = client(service)
+    found = _absent(lambda: getattr(api, describe)(**by), missing)
+    items = found.get(listed) if found else None
+    if not items:
+        return None
+    item = items[0]
+    tags = item["TagList"] if "TagList" in item else api.list_tags_for_resource(ResourceName=item[arn]).get("TagList")
+    return Found(item[arn], _pairs(tags))
+
+
+def _serverless_cache(client: Client, name: str) -> Found | None:
+    return _described(client, "elasticache", "describe_serverless_caches", {"ServerlessCacheName": name},
+                      "ServerlessCaches", "ARN", "ServerlessCacheNotFoundFault")
+
+
+def _db_cluster(client: Client, name: str) -> Found | None:
+    return _described(client, "rds", "describe_db_clusters", {"DBClusterIdentifier": name}, "DBClusters",
+                      "DBClusterArn", "DBClusterNotFoundFault")
+
+
+def _db_instance(client: Client, name: str) -> Found | None:
+    return _described(client, "rds", "describe_db_instances", {"DBInstanceIdentifier": name}, "DBInstances",
+                      "DBInstanceArn", "DBInstanceNotFound")
+
+
+def _db_subnet_group(client: Client, name: str) -> Found | None:
+    return _described(client, "rds", "describe_db_subnet_groups", {"DBSubnetGroupName": name}, "DBSubnetGroups",
+                      "DBSubnetGroupArn", "DBSubnetGroupNotFoundFault")
+
+
+def _cloudformation_stack(client: Client, name: str) -> Found | None:
+    import botocore.exceptions
+
+    try:
+        stacks = client("cloudformation").describe_stacks(StackName=name).get("Stacks") or []
+    except botocore.exceptions.ClientError as e:
+        # CloudFormation answers a stack it does not know with a ValidationError ("... does not exist").
+        if error_code(e) == "ValidationError" and "does not exist" in str(e):
+            return None
+        raise
+    # By name, DescribeStacks answers only a stack that is not deleted.
+    return Found(stacks[0]["StackId"], _pairs(stacks[0].get("Tags"))) if stacks else None
+
+
 # By the Pulumi type of naming.NAMED_KINDS (a test keeps the two tables in step).
 LOOKUPS: dict[str, Callable[[Client, str], Found | None]] = {
     "aws:ecr/repository:Repository": _ecr,
@@ -383,4 +484,11 @@ LOOKUPS: dict[str, Callable[[Client, str], Found | None]] = {
     "aws:codebuild/project:Project": _build_project,
     "aws:iam/policy:Policy": _managed_policy,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:dynamodb/table:Table": _table,
+    "aws:elasticache/serverlessCache:ServerlessCache": _serverless_cache,
+    "aws:rds/cluster:Cluster": _db_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _db_instance,
+    "aws:rds/instance:Instance": _db_instance,
+    "aws:rds/subnetGroup:SubnetGroup": _db_subnet_group,
+    "aws:cloudformation/stack:Stack": _cloudformation_stack,
 }

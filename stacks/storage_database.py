@@ -128,7 +128,7 @@ class Database(pulumi.ComponentResource):
                 **({"master_password": password} if password is not None else managed), **common,
                 opts=child(ignore_changes=["masterPassword"] if generated else []))
             aws.rds.ClusterInstance(
-                name, identifier=f"{names.database}-1"[:naming.RDS_IDENTIFIER_LIMIT], cluster_identifier=cluster.id,
+                name, identifier=names.cluster_instance, cluster_identifier=cluster.id,
                 instance_class="db.serverless", engine=aws.rds.EngineType(engine),
                 engine_version=cluster.engine_version,
                 db_subnet_group_name=subnets.name, publicly_accessible=False, apply_immediately=True,

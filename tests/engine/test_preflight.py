@@ -3,9 +3,10 @@
 A Copilot application "shop" is live in the account: its resources are created here with
 Copilot's names and tags (aws/copilot-cli's templates). An ecsp project imported from it
 keeps the name "shop"; ecsp's own names never meet Copilot's, so the run goes ahead, except
-where a name is the same on purpose (hosted zones with Copilot's domain) or something else
-holds one of ecsp's names: then nothing starts, and the error names the resource, its
-owner's tags and the fix.
+where a name is the same on purpose (hosted zones with Copilot's domain, a table named as
+Copilot's environment addon names it) or something else holds one of ecsp's names: then
+nothing starts, and the error names the resource, its owner's tags and the fix (for data:
+link the live one as existing).
 """
 
 from __future__ import annotations
@@ -80,6 +81,21 @@ def _copilot_application(endpoint: str) -> None:
         Name="test.shop.local", Vpc=vpc, Tags=tags())
 
 
+def _table(endpoint: str, name: str, tags: dict[str, str]) -> None:
+    client(endpoint, "dynamodb", REGION).create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST", Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+
+
+def _subnet(endpoint: str) -> str:
+    """A subnet of a new VPC (what an RDS subnet group needs)."""
+    ec2 = client(endpoint, "ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]
+    return str(subnet["SubnetId"])
+
+
 def test_copilots_live_application_holds_none_of_ecsps_names(aws: str, tmp_path: Path) -> None:
     _copilot_application(aws)
     project = _project(tmp_path)
@@ -139,6 +155,7 @@ def test_every_named_kind_has_a_lookup_that_finds_and_misses(aws: str) -> None:
         return preflight.LOOKUPS[kind](lambda service: sessions.client(placement, service), name)
 
     made = _every_kind(aws)
+    assert set(made) | {CACHE} == set(preflight.LOOKUPS)  # the cache's: test_the_serverless_cache_lookup_...
     for kind, name in made.items():
         found = look(kind, name)
         assert found is not None, kind
@@ -195,6 +212,17 @@ def _every_kind(endpoint: str) -> dict[str, str]:
     client(endpoint, "cloudwatch", REGION).put_metric_alarm(
         AlarmName="team-alarm", MetricName="CPUUtilization", Namespace="AWS/ECS", Statistic="Average", Period=60,
         EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold", Tags=tag)
+    _table(endpoint, "team-table", {"owner": "someone"})
+    rds = client(endpoint, "rds", REGION)
+    rds.create_db_subnet_group(DBSubnetGroupName="team-subnets", DBSubnetGroupDescription="team",
+                               SubnetIds=[_subnet(endpoint)], Tags=tag)
+    rds.create_db_cluster(DBClusterIdentifier="team-cluster", Engine="aurora-postgresql", MasterUsername="postgres",
+                          MasterUserPassword="not-a-real-one", Tags=tag)
+    rds.create_db_instance(DBInstanceIdentifier="team-database", Engine="mysql", DBInstanceClass="db.t4g.micro",
+                           MasterUsername="admin", MasterUserPassword="not-real-1", AllocatedStorage=20, Tags=tag)
+    client(endpoint, "cloudformation", REGION).create_stack(
+        StackName="team-stack", TemplateBody=json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}),
+        Tags=tag)
     return {
         "aws:iam/policy:Policy": "team-boundary", "aws:cloudwatch/metricAlarm:MetricAlarm": "team-alarm",
         "aws:ecr/repository:Repository": "team/repo", "aws:sns/topic:Topic": "team-topic",
@@ -204,5 +232,173 @@ def _every_kind(endpoint: str) -> dict[str, str]:
         "aws:servicediscovery/httpNamespace:HttpNamespace": "team.local",
         "aws:route53/zone:Zone": "team.example.org", "aws:scheduler/schedule:Schedule": "team-schedule",
         "aws:kms/alias:Alias": "alias/team", "aws:codepipeline/pipeline:Pipeline": "team-pipeline",
-        "aws:codebuild/project:Project": "team-build",
+        "aws:codebuild/project:Project": "team-build", "aws:dynamodb/table:Table": "team-table",
+        "aws:rds/cluster:Cluster": "team-cluster", "aws:rds/clusterInstance:ClusterInstance": "team-database",
+        "aws:rds/instance:Instance": "team-database", "aws:rds/subnetGroup:SubnetGroup": "team-subnets",
+        "aws:cloudformation/stack:Stack": "team-stack",
     }
+
+
+# --------------------------------------------------------------------------- storage
+
+DATA_PROJECT = """\
+project: {name: shop, region: us-west-2}
+environments:
+  test: {region: us-west-2}
+data:
+  orders: {kind: table, partition_key: "id:S"}
+  ledger: {kind: postgres}
+applications:
+  web: {image: {location: nginx}, port: 80, link: [orders, ledger], addons: addons}
+"""
+ADDON = """\
+Parameters: {App: {Type: String}, Env: {Type: String}, Name: {Type: String}}
+Resources: {notesBucket: {Type: AWS::S3::Bucket}}
+Outputs: {notesName: {Value: !Ref notesBucket}}
+"""
+# What the storage stack's provider tags everything with (its own ecsp:* tags).
+STORAGE_TAGS = {"ecsp:project": "shop", "ecsp:environment": "test"}
+
+
+def _data_project(tmp_path: Path) -> api.Project:
+    (tmp_path / "addons").mkdir()
+    (tmp_path / "addons" / "notes.yml").write_text(ADDON)
+    (tmp_path / "ecsp.yaml").write_text(DATA_PROJECT)
+    return api.load(tmp_path / "ecsp.yaml")
+
+
+def _copilot_storage(endpoint: str) -> None:
+    """What `copilot storage init` left for application shop, environment test, service web, and Copilot's stacks.
+
+    A workload addon's table is ``${App}-${Env}-${Name}-<name>``; CloudFormation names the Aurora
+    cluster, its instance and subnet group (RDS keeps them lowercase) and the nested addon stack.
+    """
+    service = {**COPILOT, "copilot-service": "web"}
+    tags = [{"Key": k, "Value": v} for k, v in service.items()]
+    _table(endpoint, "shop-test-web-orders", service)
+    rds = client(endpoint, "rds", REGION)
+    addons = "shop-test-web-addonsstack-1x2y3z4a5b6c"
+    rds.create_db_subnet_group(DBSubnetGroupName=f"{addons}-ledgersubnetgroup-1a2b3c4d5e6f",
+                               DBSubnetGroupDescription="Copilot's", SubnetIds=[_subnet(endpoint)], Tags=tags)
+    rds.create_db_cluster(DBClusterIdentifier=f"{addons}-ledgercluster-7g8h9i0j1k2l", Engine="aurora-postgresql",
+                          MasterUsername="postgres", MasterUserPassword="not-a-real-one", Tags=tags)
+    cloudformation = client(endpoint, "cloudformation", REGION)
+    template = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    for stack, service in (("shop-test", None), ("shop-test-web", "web"),
+                           ("shop-test-web-AddonsStack-1X2Y3Z4A5B6C", "web")):
+        stack_tags = {**COPILOT, **({"copilot-service": service} if service else {})}
+        cloudformation.create_stack(StackName=stack, TemplateBody=template,
+                                    Tags=[{"Key": k, "Value": v} for k, v in stack_tags.items()])
+
+
+def test_copilots_live_storage_holds_none_of_ecsps_data_names(aws: str, tmp_path: Path) -> None:
+    _copilot_storage(aws)
+    project = _data_project(tmp_path)
+    engine = FakeEngine()
+    result = project.up(engine=engine, progress=False)
+    assert result.ok and "shop-storage/test" in engine.state
+
+
+def test_live_data_of_ecsps_names_stops_the_run_and_the_fix_links_it(aws: str, tmp_path: Path) -> None:
+    project = _data_project(tmp_path)
+    # Copilot's environment addon named its table as ecsp names data 'orders'; someone made a cluster
+    # of the ledger's name; the addon stack is the storage stack's own (its ecsp:* tags): ecsp's to update.
+    _table(aws, "shop-test-orders", COPILOT)
+    client(aws, "rds", REGION).create_db_cluster(
+        DBClusterIdentifier="shop-test-ledger", Engine="aurora-postgresql", MasterUsername="postgres",
+        MasterUserPassword="not-a-real-one", Tags=[{"Key": "team", "Value": "billing"}])
+    client(aws, "cloudformation", REGION).create_stack(
+        StackName=naming.addon_stack("shop", "test", "web"), TemplateBody=json.dumps(
+            {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}),
+        Tags=[{"Key": k, "Value": v} for k, v in STORAGE_TAGS.items()])
+    engine = FakeEngine()
+    with pytest.raises(preflight.NameTakenError) as e:
+        project.up(engine=engine, progress=False)
+    assert engine.calls == [] and engine.state == {}  # nothing started
+    assert [str(c) for c in e.value.collisions] == [
+        "DynamoDB table shop-test-orders (shop-storage/test, us-west-2) exists and is Copilot's "
+        "(copilot-application=shop, copilot-environment=test)",
+        "RDS cluster shop-test-ledger (shop-storage/test, us-west-2) exists and is not ecsp's (team=billing)"]
+    fix = e.value.fix or ""
+    assert "link the live one as existing storage instead of creating it" in fix
+    assert "data.orders.environments.test.existing: {name: shop-test-orders}" in fix
+    assert "data.ledger.environments.test.existing: {secret: SECRET_ARN, security_group: sg-...}" in fix
+    assert "--from-aws" in fix and "give the data entry another name" in fix
+    # Neither retiring Copilot's stacks (its runbook keeps the data) nor deleting data is the way.
+    assert "--runbook" not in fix and "delete" not in fix
+
+
+def test_a_data_collision_reads_as_one_error_on_the_command_line(aws: str, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _data_project(tmp_path)
+    fake = FakeEngine()
+    monkeypatch.setattr(api, "ENGINE_FACTORY", lambda project, **kwargs: fake)
+    _table(aws, "shop-test-orders", COPILOT)
+    assert cli.main(["up", "-f", str(tmp_path / "ecsp.yaml"), "--env", "test", "--progress", "none"]) == 1
+    err = capsys.readouterr().err
+    assert "DynamoDB table shop-test-orders (shop-storage/test, us-west-2) exists and is Copilot's" in err
+    assert "data.orders.environments.test.existing: {name: shop-test-orders}" in err
+    assert "Traceback" not in err and fake.calls == []
+
+
+def _stubbed_cache(found: bool) -> Any:
+    """An ElastiCache client answering one DescribeServerlessCaches (and its tags when ``found``).
+
+    botocore's Stubber, not moto: moto (5.2) does not implement ElastiCache Serverless.
+    """
+    import boto3
+    from botocore.stub import Stubber
+
+    elasticache = boto3.client("elasticache", region_name=REGION, aws_access_key_id="test",
+                               aws_secret_access_key="test")
+    stub = Stubber(elasticache)
+    arn = f"arn:aws:elasticache:{REGION}:123456789012:serverlesscache:shop-test-sessions"
+    if found:
+        stub.add_response("describe_serverless_caches",
+                          {"ServerlessCaches": [{"ServerlessCacheName": "shop-test-sessions", "ARN": arn}]},
+                          {"ServerlessCacheName": "shop-test-sessions"})
+        stub.add_response("list_tags_for_resource", {"TagList": [{"Key": "owner", "Value": "someone"}]},
+                          {"ResourceName": arn})
+    else:
+        stub.add_client_error("describe_serverless_caches", "ServerlessCacheNotFoundFault", http_status_code=404,
+                              expected_params={"ServerlessCacheName": "shop-test-sessions"})
+    stub.activate()
+    return elasticache
+
+
+CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
+
+
+@pytest.mark.parametrize("found", [True, False])
+def test_the_serverless_cache_lookup_finds_and_misses(found: bool) -> None:
+    elasticache = _stubbed_cache(found)
+    got = preflight.LOOKUPS[CACHE](lambda service: elasticache, "shop-test-sessions")
+    if found:
+        assert got == preflight.Found(
+            f"arn:aws:elasticache:{REGION}:123456789012:serverlesscache:shop-test-sessions", {"owner": "someone"})
+    else:
+        assert got is None
+
+
+def test_a_live_cache_of_a_redis_entrys_name_is_a_collision_whose_fix_links_it(tmp_path: Path) -> None:
+    (tmp_path / "ecsp.yaml").write_text(
+        "project: {name: shop, region: us-west-2}\nenvironments: {test: {region: us-west-2}}\n"
+        "data: {sessions: {kind: redis}}\n")
+    plan = api.load(tmp_path / "ecsp.yaml").plan("test")
+    named = [r for r in preflight.named_resources(plan, ["shop-storage/test"]) if r.kind.resource_type == CACHE]
+    assert [(r.name, r.data) for r in named] == [("shop-test-sessions", preflight.DataEntry("sessions", "redis",
+                                                                                           "test"))]
+
+    class Stubbed(preflight.Sessions):
+        def client(self, placement: preflight.Placement, service: str) -> Any:
+            assert service == "elasticache"
+            return elasticache
+
+    elasticache = _stubbed_cache(found=True)
+    found = preflight.collisions(named, Stubbed())
+    error = preflight.NameTakenError(found)
+    assert [str(c) for c in found] == ["ElastiCache serverless cache shop-test-sessions (shop-storage/test, us-west-2) "
+                                       "exists and is not ecsp's (owner=someone)"]
+    assert "data.sessions.environments.test.existing: {host: HOST, port: PORT, security_group: sg-...}" in (
+        error.fix or "")
