@@ -44,6 +44,7 @@ Decisions, each with its reason:
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -65,7 +66,7 @@ from ecsp.engine import DriftedResource, EventSink, StackInfo, StackRun, StackUp
 from ecsp.engine.errors import nothing_to_cancel, plugin_install_error, translate_error
 from ecsp.engine.events import change_counts, drifted, stack_outputs
 from ecsp.engine.events import translate as translate_event
-from ecsp.engine.pulumi_cli import InterruptiblePulumiCommand, find_pulumi
+from ecsp.engine.pulumi_cli import InterruptiblePulumiCommand, find_pulumi, plugins_installed
 from ecsp.engine.workspace import StackFile, Workspaces, is_cloud, stack_config, stack_environments
 from ecsp.errors import Cancelled, UsageError
 from ecsp.events import Event, Operation, OutputLine, Secret
@@ -308,8 +309,18 @@ class AutomationEngine:
 
         return run
 
+    def _plugins_folder(self) -> Path:
+        """Where the CLI keeps its plugins: ``$PULUMI_HOME/plugins`` (Pulumi's default home: ``~/.pulumi``)."""
+        home = self.workspaces.env_vars().get("PULUMI_HOME") or os.environ.get("PULUMI_HOME")
+        return (Path(home) if home else Path.home() / ".pulumi") / "plugins"
+
     def _install_plugins(self, workspace: auto.LocalWorkspace) -> None:
-        """Install the provider plugins the programs need that ``pulumi plugin ls`` does not list."""
+        """Install the provider plugins the programs need that ``pulumi plugin ls`` does not list.
+
+        The CLI is not asked when its plugin folder holds them all already (a process saved on every run).
+        """
+        if plugins_installed(self._plugins_folder(), self.programs.plugin_versions()):
+            return
         try:
             have = {(p.name, (p.version or "").removeprefix("v")) for p in workspace.list_plugins()
                     if p.kind == "resource"}

@@ -21,7 +21,7 @@ import signal
 import subprocess
 import threading
 import urllib.error
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -160,8 +160,6 @@ def _signal(process: subprocess.Popen[str], *, force: bool) -> bool:
 # build or install at the same path changes its size or time, and is checked again.
 _CHECKED: dict[tuple[str, int, int], auto.PulumiCommand] = {}
 VERSIONS_FILE = "checked-versions.json"
-
-
 class _CheckedCommand(auto.PulumiCommand):
     """``PulumiCommand`` for a CLI whose version an earlier run checked."""
 
@@ -171,33 +169,51 @@ class _CheckedCommand(auto.PulumiCommand):
         self.version = version
 
 
-def _versions_path() -> Path:
-    return ecsp_home() / "pulumi" / VERSIONS_FILE
+def _kept(name: str) -> dict[str, Any]:
+    """What earlier runs kept in ecsp's home under ``name`` (nothing, if it is missing or unreadable)."""
+    try:
+        kept = json.loads((ecsp_home() / "pulumi" / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def _keep(name: str, path: str, entry: dict[str, Any]) -> None:
+    """Keep ``entry`` for ``path`` (best effort: a read-only home just asks the CLI every run)."""
+    file = ecsp_home() / "pulumi" / name
+    try:
+        kept = {k: v for k, v in _kept(name).items() if os.path.exists(k)}  # forget what is gone
+        kept[path] = entry
+        file.parent.mkdir(parents=True, exist_ok=True)
+        partial = file.with_name(f"{file.name}.{os.getpid()}")
+        partial.write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(partial, file)  # whole or not at all, whatever other runs do at once
+    except OSError:
+        pass
 
 
 def _remembered(key: tuple[str, int, int]) -> VersionInfo | None:
-    try:
-        entry = json.loads(_versions_path().read_text(encoding="utf-8")).get(key[0]) or {}
-        if [entry.get("size"), entry.get("mtime_ns")] == [key[1], key[2]]:
-            return VersionInfo.parse(str(entry["version"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # none kept, or unreadable: check again
+    entry = _kept(VERSIONS_FILE).get(key[0])
+    if isinstance(entry, dict) and [entry.get("size"), entry.get("mtime_ns")] == [key[1], key[2]]:
+        try:
+            return VersionInfo.parse(str(entry.get("version")))
+        except ValueError:
+            pass
     return None
 
 
-def _remember(key: tuple[str, int, int], version: VersionInfo) -> None:
-    """Keep ``version`` for the CLI at ``key`` (best effort: a read-only home just checks every run)."""
-    path = _versions_path()
-    try:
-        kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        kept = {k: v for k, v in kept.items() if os.path.exists(k)} if isinstance(kept, dict) else {}
-        kept[key[0]] = {"size": key[1], "mtime_ns": key[2], "version": str(version)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}")
-        partial.write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(partial, path)  # whole or not at all, whatever other runs do at once
-    except (OSError, ValueError):
-        pass
+def plugins_installed(folder: Path, plugins: Iterable[tuple[str, str]]) -> bool:
+    """Whether every resource plugin of ``plugins`` (name, version) is installed, whole, in the CLI's ``folder``.
+
+    Pulumi's plugin cache layout (what ``pulumi plugin ls`` reads): ``resource-<name>-v<version>/``
+    holding ``pulumi-resource-<name>``, and beside it a ``.partial`` file while an install is under
+    way or after one broke off.
+    """
+    for name, version in plugins:
+        entry = folder / f"resource-{name}-v{version.removeprefix('v')}"
+        if not (entry / f"pulumi-resource-{name}").is_file() or entry.with_name(f"{entry.name}.partial").exists():
+            return False
+    return True
 
 
 def _checked_command(candidate: Path | None, minimum: VersionInfo) -> auto.PulumiCommand:
@@ -216,7 +232,7 @@ def _checked_command(candidate: Path | None, minimum: VersionInfo) -> auto.Pulum
     else:
         command = auto.PulumiCommand(root=None if candidate is None else str(candidate), version=minimum)
         if key is not None and command.version is not None:
-            _remember(key, command.version)
+            _keep(VERSIONS_FILE, key[0], {"size": key[1], "mtime_ns": key[2], "version": str(command.version)})
     if key is not None:
         _CHECKED[key] = command
     return command

@@ -70,6 +70,13 @@ PROJECT, ENV, APP = GRAPH.order()
 FQ_PROJECT = "organization/shop-project/global"
 
 
+@pytest.fixture(autouse=True)
+def plugin_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A PULUMI_HOME of the test's own: its plugin folder holds what the test puts there, nothing of the machine's."""
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
+    return tmp_path / "pulumi-home" / "plugins"
+
+
 @pytest.fixture
 def fake() -> FakePulumiCommand:
     return FakePulumiCommand(events={"up": ENGINE_EVENTS / "up.json", "preview": ENGINE_EVENTS / "up-4.json",
@@ -493,6 +500,20 @@ def test_plugins_are_installed_once_serially(tmp_path: Path, fake: FakePulumiCom
     fake.calls.clear()
     engine_for(tmp_path, fake, environ=PASSPHRASE).prepare(GRAPH.order(), "up")
     assert commands(fake) == ["plugin ls"] and fake.plugins == PLUGINS
+
+
+def test_plugins_whole_in_the_plugin_folder_are_not_asked_for(tmp_path: Path, fake: FakePulumiCommand,
+                                                               plugin_folder: Path) -> None:
+    from tests import standin_provider
+
+    standin_provider.install(plugin_folder.parent, PROGRAMS.plugin_versions())  # Pulumi's layout, as the CLI's
+    engine_for(tmp_path, fake, environ=PASSPHRASE).prepare(GRAPH.order(), "up")
+    assert commands(fake) == [] and fake.plugins == []
+    # An install under way, or one that broke off, leaves a .partial beside the plugin: the CLI is asked.
+    name, version = PROGRAMS.plugin_versions()[0]
+    (plugin_folder / f"resource-{name}-v{version.removeprefix('v')}.partial").touch()
+    engine_for(tmp_path, fake, environ=PASSPHRASE).prepare(GRAPH.order(), "up")
+    assert commands(fake) == ["plugin ls", "plugin install", "plugin install"]
 
 
 def test_plugin_install_failure_is_pulumi_missing(tmp_path: Path, fake: FakePulumiCommand) -> None:
