@@ -160,6 +160,8 @@ def _signal(process: subprocess.Popen[str], *, force: bool) -> bool:
 # build or install at the same path changes its size or time, and is checked again.
 _CHECKED: dict[tuple[str, int, int], auto.PulumiCommand] = {}
 VERSIONS_FILE = "checked-versions.json"
+
+
 class _CheckedCommand(auto.PulumiCommand):
     """``PulumiCommand`` for a CLI whose version an earlier run checked."""
 
@@ -169,37 +171,37 @@ class _CheckedCommand(auto.PulumiCommand):
         self.version = version
 
 
-def _kept(name: str) -> dict[str, Any]:
-    """What earlier runs kept in ecsp's home under ``name`` (nothing, if it is missing or unreadable)."""
+def _versions() -> dict[str, Any]:
+    """The versions earlier runs checked, by executable (none, if the file is missing or unreadable)."""
     try:
-        kept = json.loads((ecsp_home() / "pulumi" / name).read_text(encoding="utf-8"))
+        kept = json.loads((ecsp_home() / "pulumi" / VERSIONS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return kept if isinstance(kept, dict) else {}
 
 
-def _keep(name: str, path: str, entry: dict[str, Any]) -> None:
-    """Keep ``entry`` for ``path`` (best effort: a read-only home just asks the CLI every run)."""
-    file = ecsp_home() / "pulumi" / name
-    try:
-        kept = {k: v for k, v in _kept(name).items() if os.path.exists(k)}  # forget what is gone
-        kept[path] = entry
-        file.parent.mkdir(parents=True, exist_ok=True)
-        partial = file.with_name(f"{file.name}.{os.getpid()}")
-        partial.write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(partial, file)  # whole or not at all, whatever other runs do at once
-    except OSError:
-        pass
-
-
 def _remembered(key: tuple[str, int, int]) -> VersionInfo | None:
-    entry = _kept(VERSIONS_FILE).get(key[0])
+    entry = _versions().get(key[0])
     if isinstance(entry, dict) and [entry.get("size"), entry.get("mtime_ns")] == [key[1], key[2]]:
         try:
             return VersionInfo.parse(str(entry.get("version")))
         except ValueError:
             pass
     return None
+
+
+def _remember(key: tuple[str, int, int], version: VersionInfo) -> None:
+    """Keep ``version`` for the CLI at ``key`` (best effort: a read-only home just checks on every run)."""
+    file = ecsp_home() / "pulumi" / VERSIONS_FILE
+    try:
+        kept = {k: v for k, v in _versions().items() if os.path.exists(k)}  # forget CLIs that are gone
+        kept[key[0]] = {"size": key[1], "mtime_ns": key[2], "version": str(version)}
+        file.parent.mkdir(parents=True, exist_ok=True)
+        partial = file.with_name(f"{file.name}.{os.getpid()}")
+        partial.write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(partial, file)  # whole or not at all, whatever other runs do at once
+    except OSError:
+        pass
 
 
 def plugins_installed(folder: Path, plugins: Iterable[tuple[str, str]]) -> bool:
@@ -232,7 +234,7 @@ def _checked_command(candidate: Path | None, minimum: VersionInfo) -> auto.Pulum
     else:
         command = auto.PulumiCommand(root=None if candidate is None else str(candidate), version=minimum)
         if key is not None and command.version is not None:
-            _keep(VERSIONS_FILE, key[0], {"size": key[1], "mtime_ns": key[2], "version": str(command.version)})
+            _remember(key, command.version)
     if key is not None:
         _CHECKED[key] = command
     return command
