@@ -77,7 +77,7 @@ SECRET_SERVICES = ("secretsmanager.*.amazonaws.com", "ssm.*.amazonaws.com")
 TRAFFIC_SHIFT_ACTIONS = ("elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyListener",
                          "elasticloadbalancing:ModifyRule", "elasticloadbalancing:RegisterTargets")
 # Services whose resources the deploy role creates with the ecsp:project tag and changes only tagged.
-TAGGED_SERVICES = ("acm", "application-autoscaling", "ec2", "elasticloadbalancing")
+TAGGED_SERVICES = ("acm", "application-autoscaling", "ec2", "elasticfilesystem", "elasticloadbalancing", "rds")
 
 
 def _allow(sid: str, actions: Sequence[str], resources: Sequence[str] | str, **extra: Any) -> Document:
@@ -157,6 +157,27 @@ def application_boundary(*, partition: str, account: str, region: str, project: 
     return {"Version": VERSION, "Statement": statements}
 
 
+def _storage(p: str, a: str, r: str, project: str, environment: str) -> list[Document]:
+    """The storage stack's resources by the names ecsp gives them (the tagged ones are in ``CreateTagged``)."""
+    names = naming.DataNames(project, environment, "*")
+    rds = f"arn:{p}:rds:{r}:{a}"
+    bucket = f"arn:{p}:s3:::{names.bucket}"
+    return [
+        _allow("Tables", ["dynamodb:*"], f"arn:{p}:dynamodb:{r}:{a}:table/{names.table}"),
+        _allow("Caches", ["elasticache:*"], f"arn:{p}:elasticache:{r}:{a}:serverlesscache:{names.cache}"),
+        _allow("Databases", ["rds:*"], [f"{rds}:{kind}:{names.base}"
+                                        for kind in ("cluster", "db", "subgrp", "cluster-snapshot", "snapshot")]),
+        _allow("DatabaseSecrets", pipeline_policies.RDS_SECRET_ACTIONS, f"arn:{p}:secretsmanager:{r}:{a}:secret:rds!*"),
+        _allow("Secrets", ["secretsmanager:*"], f"arn:{p}:secretsmanager:{r}:{a}:secret:{names.secret}"),
+        _allow("Buckets", ["s3:*"], bucket),
+        _allow("EmptyBuckets", pipeline_policies.BUCKET_EMPTYING, f"{bucket}/*"),
+        _allow("MountTargetInterfaces", ["ec2:CreateNetworkInterface"], f"arn:{p}:ec2:{r}:{a}:network-interface/*"),
+        _allow("AddonStacks", ["cloudformation:*"],
+               f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, '*')}/*",
+               Condition={"Null": {"cloudformation:RoleArn": "true"}}),
+    ]
+
+
 def deployer_boundary(*, partition: str, account: str, region: str, project: str, environment: str,
                       zone: str | None, applications_boundary: str, dns_delegation_role: str | None = None) -> Document:
     """What the deploy role of ``environment`` (or the preview deploy role, ``pr-*``) may ever do, and the guards.
@@ -171,7 +192,7 @@ def deployer_boundary(*, partition: str, account: str, region: str, project: str
         _allow("AnyResource", ["acm:ListCertificates", "application-autoscaling:Describe*", "cloudwatch:DescribeAlarms",
                                "ec2:Describe*", "ecs:*TaskDefinition", "ecs:ListServiceDeployments",
                                "elasticloadbalancing:Describe*", "logs:DescribeLogGroups", "route53:CreateHostedZone",
-                               "route53:Get*", "route53:List*"], "*"),
+                               "route53:Get*", "route53:List*", "secretsmanager:GetRandomPassword"], "*"),
         _allow("CreateTagged", [f"{s}:*" for s in TAGGED_SERVICES], "*", Condition=_tagged(project, "aws:RequestTag")),
         _allow("ChangeTagged", [f"{s}:*" for s in TAGGED_SERVICES], "*", Condition=_tagged(project)),
         pipeline_policies.tag_network_on_create(),
@@ -184,6 +205,7 @@ def deployer_boundary(*, partition: str, account: str, region: str, project: str
         # The guards below hold these to roles that carry the applications' boundary.
         _allow("Roles", ["iam:*Role*"], f"arn:{p}:iam::{a}:role/{base}-*"),
         _allow("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], f"arn:{p}:iam::{a}:role/aws-service-role/*"),
+        *_storage(p, a, r, project, environment),
     ]
     if zone is not None:
         zone = zone.rstrip(".").lower()

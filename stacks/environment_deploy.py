@@ -6,8 +6,10 @@ environment, so other configs get exactly the environment stack they had; with
 to the preview environments' names (``pr-*``). The roles live at the pipeline role path
 (:data:`ecsp.naming.PIPELINE_ROLE_PATH`) under fixed names, so their deployers know their ARNs
 without reading this stack. Trust and permissions are the pure documents of
-:mod:`stacks.pipeline_policies`: every deploy role has the one least-privilege policy,
-:func:`~stacks.pipeline_policies.deploy_role_policy`. It carries the environment's
+:mod:`stacks.pipeline_policies`: every deploy role has the one least-privilege inline policy,
+:func:`~stacks.pipeline_policies.deploy_role_policy`, and the two managed ones of its environment's
+data (:func:`~stacks.pipeline_policies.deploy_role_storage_policies`; one role's inline policies hold
+only 10,240 characters). It carries the environment's
 deployers' boundary (:func:`stacks.boundary_policies.deployer_boundary`), and may create and change roles
 only with the applications' boundary attached.
 """
@@ -52,5 +54,15 @@ class DeployRole(pulumi.ComponentResource):
                 partition=a[0], account=a[1], region=region, project=project, environment=environment,
                 zone=zone, dns_delegation_role=a[2], boundary=a[3]), sort_keys=True))
         aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=_aws.opts(provider, self))
+        storage = pulumi.Output.all(partition, account).apply(lambda a: policies.deploy_role_storage_policies(
+            partition=a[0], account=a[1], region=region, project=project, environment=environment))
+        for part in ("databases", "data"):
+            managed = aws.iam.Policy(
+                f"{name}-{part}", name=f"{role_name}-{part}", path=naming.PIPELINE_ROLE_PATH,
+                description=f"ecsp: what {role_name} may do with the {part} of {project}-{environment}",
+                policy=storage.apply(lambda d, part=part: json.dumps(d[part], sort_keys=True)),
+                opts=_aws.opts(provider, self))
+            aws.iam.RolePolicyAttachment(f"{name}-{part}", role=role.name, policy_arn=managed.arn,
+                                         opts=_aws.opts(provider, self))
         self.arn = role.arn
         self.register_outputs({"arn": self.arn})

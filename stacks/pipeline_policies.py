@@ -9,7 +9,7 @@ job) may assume. :func:`deploy_role_policy` is the one least-privilege policy of
 Least privilege, honestly: every statement names its resources, except the ones listed in
 :data:`ANY_RESOURCE_ACTIONS`, which AWS only authorises on ``*`` (no resource-level permissions),
 and the create/change statements scoped by the ``ecsp:project`` tag instead of an ARN (EC2,
-load balancers, certificates, scaling targets get their ARNs at creation). Deploying an
+load balancers, certificates, scaling targets, EFS, RDS parameter groups get their ARNs at creation). Deploying an
 environment needs broad rights on the services ecsp manages; :func:`deploy_role_policy` documents
 what stays wide. ``tests/stacks/test_stack_pipeline.py`` walks every document of the pipeline and
 environment stacks against these rules.
@@ -46,6 +46,8 @@ ANY_RESOURCE_ACTIONS: Mapping[str, str] = {
     "route53:ListHostedZones": "no resource-level permissions (read only)",
     "route53:ListHostedZonesByName": "no resource-level permissions (read only)",
     "route53:GetHostedZoneCount": "no resource-level permissions (read only)",
+    "secretsmanager:GetRandomPassword": "no resource-level permissions; the password of a Copilot-style database "
+                                        "secret (stacks/storage_database.py)",
 }
 
 # Managed policies ecsp attaches to roles it creates: the task execution roles'
@@ -55,7 +57,8 @@ EXECUTION_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
 ATTACHED_POLICIES = (EXECUTION_POLICY, INFRASTRUCTURE_POLICY)
 # Service-linked roles the first ECS cluster, load balancer and scaling target of an account need.
 SERVICE_LINKED = ("ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com",
-                  "ecs.application-autoscaling.amazonaws.com")
+                  "ecs.application-autoscaling.amazonaws.com", "rds.amazonaws.com", "elasticache.amazonaws.com",
+                  "elasticfilesystem.amazonaws.com")
 
 
 @dataclass(frozen=True)
@@ -243,9 +246,117 @@ ROLE_READS = ("iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"
               "iam:ListRolePolicies")
 
 
+# The storage stack (stacks/storage*.py) and the environment's file system (stacks/environment_storage.py).
+TABLE_ACTIONS = ("dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeContinuousBackups",
+                 "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource",
+                 "dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:UpdateContinuousBackups",
+                 "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive")
+CACHE_ACTIONS = ("elasticache:AddTagsToResource", "elasticache:CreateServerlessCache",
+                 "elasticache:DeleteServerlessCache", "elasticache:DescribeServerlessCaches",
+                 "elasticache:ListTagsForResource", "elasticache:ModifyServerlessCache",
+                 "elasticache:RemoveTagsFromResource")
+DATABASE_CREATE = ("rds:AddTagsToResource", "rds:CreateDBCluster", "rds:CreateDBClusterParameterGroup",
+                   "rds:CreateDBInstance", "rds:CreateDBParameterGroup", "rds:CreateDBSubnetGroup")
+# On the clusters, instances, subnet groups and final snapshots ecsp names; deleting a database takes its
+# final snapshot (naming.DataNames.final_snapshot).
+DATABASE_CHANGE = ("rds:AddTagsToResource", "rds:CreateDBClusterSnapshot", "rds:CreateDBSnapshot",
+                   "rds:DeleteDBCluster", "rds:DeleteDBInstance", "rds:DeleteDBSubnetGroup", "rds:DescribeDBClusters",
+                   "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups", "rds:ListTagsForResource",
+                   "rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:ModifyDBSubnetGroup",
+                   "rds:RemoveTagsFromResource")
+# Parameter groups are auto-named, so tagged; a database's create or change also authorises the group it names.
+PARAMETER_GROUP_CHANGE = (
+    "rds:AddTagsToResource", "rds:CreateDBCluster", "rds:CreateDBInstance", "rds:DeleteDBClusterParameterGroup",
+    "rds:DeleteDBParameterGroup", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters",
+    "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:ListTagsForResource", "rds:ModifyDBCluster",
+    "rds:ModifyDBClusterParameterGroup", "rds:ModifyDBInstance", "rds:ModifyDBParameterGroup",
+    "rds:RemoveTagsFromResource")
+# The master password secret RDS creates (and deletes) in the caller's name when it manages it (rds!cluster-..., rds!db-...).
+RDS_SECRET_ACTIONS = ("secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
+                      "secretsmanager:TagResource")
+SECRET_ACTIONS = ("secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
+                  "secretsmanager:GetResourcePolicy", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+                  "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:UpdateSecret")
+# Pulumi reads every configuration of a bucket (s3:GetBucket* and the four other reads); it writes only these.
+BUCKET_ACTIONS = (
+    "s3:CreateBucket", "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:GetAccelerateConfiguration", "s3:GetBucket*",
+    "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration",
+    "s3:ListBucket", "s3:ListBucketVersions", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration")
+# A bucket is created with force_destroy: deleting it (`--delete-data`) empties it first. No object is read.
+BUCKET_EMPTYING = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+# A file system has no ARN before it exists (on "*", tagged); an access point is created on its file system.
+FILE_SYSTEM_CREATE = ("elasticfilesystem:CreateAccessPoint", "elasticfilesystem:CreateFileSystem",
+                      "elasticfilesystem:TagResource")
+FILE_SYSTEM_CHANGE = (
+    "elasticfilesystem:CreateMountTarget", "elasticfilesystem:DeleteAccessPoint", "elasticfilesystem:DeleteFileSystem",
+    "elasticfilesystem:DeleteFileSystemPolicy", "elasticfilesystem:DeleteMountTarget",
+    "elasticfilesystem:DescribeAccessPoints", "elasticfilesystem:DescribeBackupPolicy",
+    "elasticfilesystem:DescribeFileSystemPolicy", "elasticfilesystem:DescribeFileSystems",
+    "elasticfilesystem:DescribeLifecycleConfiguration", "elasticfilesystem:DescribeMountTargetSecurityGroups",
+    "elasticfilesystem:DescribeMountTargets", "elasticfilesystem:ListTagsForResource", "elasticfilesystem:ModifyMountTargetSecurityGroups",
+    "elasticfilesystem:PutBackupPolicy", "elasticfilesystem:PutFileSystemPolicy",
+    "elasticfilesystem:PutLifecycleConfiguration", "elasticfilesystem:TagResource", "elasticfilesystem:UntagResource",
+    "elasticfilesystem:UpdateFileSystem")
+# Addon stacks are created without a service role (cloudformation:RoleArn absent): CloudFormation then acts
+# with the deploy role's own permissions, so an addon's resources need grants of their own.
+ADDON_STACK_ACTIONS = ("cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:DescribeStackEvents",
+                       "cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:TagResource",
+                       "cloudformation:UntagResource", "cloudformation:UpdateStack")
+
+
+def deploy_role_storage_policies(*, partition: str, account: str, region: str, project: str,
+                                 environment: str) -> dict[str, Document]:
+    """What deploying the environment's data needs: two managed policies, ``databases`` and ``data``.
+
+    Apart from :func:`deploy_role_policy` because that inline policy is near IAM's 10,240
+    characters a role, and in two because a managed policy holds 6,144. By name where ecsp names
+    the resource (:class:`ecsp.naming.DataNames` of any entry, :func:`ecsp.naming.addon_stack`);
+    by the ``ecsp:project`` tag where the name is Pulumi's (RDS parameter groups) or AWS's (EFS
+    file systems and access points).
+    """
+    p, a, r = partition, account, region
+    names = naming.DataNames(project, environment, "*")
+    rds = f"arn:{p}:rds:{r}:{a}"
+    databases = [f"{rds}:{kind}:{names.base}" for kind in ("cluster", "db", "subgrp", "cluster-snapshot", "snapshot")]
+    parameter_groups = [f"{rds}:cluster-pg:*", f"{rds}:pg:*"]
+    buckets = [f"arn:{p}:s3:::{names.bucket}"]  # Pulumi's suffix follows the name, already a pattern
+    file_systems = [f"arn:{p}:elasticfilesystem:{r}:{a}:{kind}/*" for kind in ("access-point", "file-system")]
+    addons = f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, '*')}/*"
+    database_statements = [
+        _statement("CreateDatabases", DATABASE_CREATE, [*databases[:3], *parameter_groups],
+                   Condition=_tagged(project, "aws:RequestTag")),
+        _statement("Databases", DATABASE_CHANGE, databases),
+        _statement("ParameterGroups", PARAMETER_GROUP_CHANGE, parameter_groups, Condition=_tagged(project)),
+        _statement("DatabaseSecrets", RDS_SECRET_ACTIONS, [f"arn:{p}:secretsmanager:{r}:{a}:secret:rds!*"]),
+        _statement("CreateFileSystems", FILE_SYSTEM_CREATE, "*", Condition=_tagged(project, "aws:RequestTag")),
+        _statement("FileSystems", FILE_SYSTEM_CHANGE, file_systems, Condition=_tagged(project)),
+        # EFS makes a mount target's network interface in the caller's name; the subnet and security group
+        # it goes in must be the environment's (tagged), the interface itself has no tag yet.
+        _statement("MountTargetInterfaces", ["ec2:CreateNetworkInterface"],
+                   [f"arn:{p}:ec2:{r}:{a}:network-interface/*"]),
+        _statement("MountTargetPlacement", ["ec2:CreateNetworkInterface"],
+                   [f"arn:{p}:ec2:{r}:{a}:subnet/*", f"arn:{p}:ec2:{r}:{a}:security-group/*"],
+                   Condition=_tagged(project)),
+    ]
+    data_statements = [
+        _statement("Tables", TABLE_ACTIONS, [f"arn:{p}:dynamodb:{r}:{a}:table/{names.table}"]),
+        _statement("Caches", CACHE_ACTIONS, [f"arn:{p}:elasticache:{r}:{a}:serverlesscache:{names.cache}"]),
+        _statement("Secrets", SECRET_ACTIONS, [f"arn:{p}:secretsmanager:{r}:{a}:secret:{names.secret}"]),
+        _statement("RandomPasswords", ["secretsmanager:GetRandomPassword"], "*"),
+        _statement("Buckets", BUCKET_ACTIONS, buckets),
+        _statement("EmptyBuckets", BUCKET_EMPTYING, [f"{b}/*" for b in buckets]),
+        _statement("AddonStacks", ADDON_STACK_ACTIONS, [addons],
+                   Condition={"Null": {"cloudformation:RoleArn": "true"}}),
+    ]
+    return {"databases": {"Version": VERSION, "Statement": database_statements},
+            "data": {"Version": VERSION, "Statement": data_statements}}
+
+
 def deploy_role_policy(*, partition: str, account: str, region: str, project: str, environment: str,
                        zone: str | None, boundary: str, dns_delegation_role: str | None = None) -> Document:
-    """What deploying environment ``environment``'s stacks (environment and applications) needs.
+    """What deploying environment ``environment``'s stacks (environment, storage and applications) needs.
 
     Scoped by name where the names are ecsp's (ECS cluster, services, task families
     ``ecsp_<project>-<env>-*``, log groups and IAM roles ``<project>-<env>-*``, DNS records
@@ -264,6 +375,13 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
     attaches only :data:`ATTACHED_POLICIES`. Its other role actions
     (:data:`ROLE_LIFECYCLE`: trust, tags, description, deletion) take no boundary condition in
     AWS and change no permission.
+
+    The storage statements (:func:`deploy_role_storage_policies`, attached beside this one) are there whether or not the environment
+    has data yet: they reach only the environment's own names and tags, and a pipeline must be
+    able to deploy the first data entry a commit adds without the role being redeployed by hand.
+    Addon stacks (``<project>-<env>[-<app>]-addons``) are managed without a service role, so
+    CloudFormation creates an addon's resources with this role's permissions: those outside the
+    statements here fail, and such addons are deployed by a person (the README says so).
     """
     p, a, r = partition, account, region
     base = f"{project}-{environment}"

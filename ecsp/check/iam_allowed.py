@@ -28,6 +28,8 @@ _POLICY = "aws:iam/policy:Policy"
 # boundary; the applications' ones (the environment's, the previews'; the project's shares the first
 # name); the deployers' ones (the environment's, the previews').
 _DEPLOY = "*deploy"
+_DEPLOY_DATA = "*deploy-data"
+_DEPLOY_DATABASES = "*deploy-databases"
 _BOUNDARY = "*boundary"
 _APPLICATIONS = "*permissions-boundary"
 _PREVIEWS = "previews-boundary"
@@ -154,5 +156,29 @@ ALLOWED: tuple[Allowed, ...] = (
             "<project>-<env>-*; the deploy role's own policy has no ec2:RunInstances and passes roles only to ECS "
             "tasks, and it cannot change its own policy (the boundary denies every role action at the pipeline path)"),
     *(Allowed("RESOURCE_MISMATCH", _POLICY, _DEPLOYERS, (service,), _SERVICE_WIDE)
-      for service in ("cloudwatch:", "ecs:", "iam:", "logs:")),
+      for service in ("cloudwatch:", "ecs:", "iam:", "logs:", "dynamodb:", "elasticache:", "rds:", "s3:",
+                      "secretsmanager:", "cloudformation:")),
+    Allowed("PRIVILEGE_ESCALATION", _POLICY, _DEPLOYERS, ("iam:passrole", "cloudformation:createstack"),
+            "the deployers' boundary lets CloudFormation act only on the environment's addon stacks and only "
+            "without a service role (cloudformation:RoleArn absent), and roles only <project>-<env>-*; the deploy "
+            "role's own policy passes roles only to ECS (iam:PassedToService)"),
+    # The deploy role's managed policies of the environment's data: stacks/pipeline_policies.py.
+    Allowed("RESOURCE_POLICY_PRIVILEGE_ESCALATION", _POLICY, _DEPLOY_DATA, ("s3:putbucketpolicy",),
+            "the deploy role writes the TLS-only policy of the environment's own buckets (<project>-<env>-*) and "
+            "reads no object; it could write another policy on those buckets only, as anyone deploying the storage "
+            "stack can (the README's roles section says so)"),
+    Allowed("PERMISSIONS_MANAGEMENT_ACTIONS", _POLICY, _DEPLOY_DATA, ("s3:putbucketpolicy",),
+            "the bucket policy and public access block of the environment's own buckets (<project>-<env>-*), which "
+            "ecsp sets to TLS only and all public access blocked"),
+    Allowed("RESOURCE_MISMATCH", _POLICY, _DEPLOY_DATABASES, ("rds:CreateDBCluster",),
+            "RDS authorises a database create or change on every resource it names (cluster or instance, subnet "
+            "group, parameter group); the statements split those resources by their scope (ecsp's names, the "
+            "ecsp:project tag), so each lists some of the action's resource types"),
+    Allowed("RESOURCE_MISMATCH", _POLICY, _DEPLOY_DATABASES, ("ec2:CreateNetworkInterface",),
+            "EFS creates a mount target's network interface in the caller's name: on the interface (no tag yet) "
+            "and, in a statement of its own scoped by the ecsp:project tag, on the subnet and security group"),
+    Allowed("RESOURCE_MISMATCH", _POLICY, _DEPLOYERS, ("ec2:CreateNetworkInterface",),
+            "the interface EFS creates for a mount target has no tag yet; its subnet and security group are "
+            "allowed by the tagged EC2 statements"),
+    Allowed("RESOURCE_STAR", _POLICY, _DEPLOY_DATABASES, ("elasticfilesystem:CreateAccessPoint",), _TAG_SCOPED),
 )

@@ -92,6 +92,11 @@ class Role:
     boundary: dict[str, Any]
     inline: list[dict[str, Any]]
     managed: list[str]
+    own_managed: list[dict[str, Any]]  # the documents of the managed policies its graph creates for it
+
+    @property
+    def grants(self) -> list[dict[str, Any]]:
+        return [*self.inline, *self.own_managed]
 
     @property
     def arn(self) -> str:
@@ -177,9 +182,11 @@ def roles(graph: Graph) -> Iterator[Role]:
         arn = r.inputs.get("permissionsBoundary", "")
         key = arn.split(":policy", 1)[-1]
         boundary = boundaries.get(key) or (_rebuilt_boundary(graph, arn) if arn else {})
+        attached = [p.inputs["policyArn"] for p in graph.resources if p.type == ATTACHMENT and own(p)]
         yield Role(graph.name, name, r.inputs.get("path") or "/", arn, boundary,
                    [json.loads(p.inputs["policy"]) for p in graph.resources if p.type == ROLE_POLICY and own(p)],
-                   [p.inputs["policyArn"] for p in graph.resources if p.type == ATTACHMENT and own(p)])
+                   attached, [json.loads(p.inputs["policy"]) for p in graph.resources
+                              if p.type == POLICY and any(a.endswith(f"/{p.inputs['name']}") for a in attached)])
 
 
 def every_role(graphs: list[Graph]) -> list[Role]:
@@ -241,7 +248,7 @@ def test_only_the_role_constructor_creates_roles() -> None:
 def test_every_grant_ecsp_writes_lies_within_its_roles_boundary(graphs: list[Graph]) -> None:
     outside = []
     for role in every_role(graphs):
-        for document in role.inline:
+        for document in role.grants:
             for statement in statements(document):
                 if statement["Effect"] == "Allow":
                     outside += [f"{role.graph}: {role.name}: {x}" for x in within(statement, role.boundary)]
