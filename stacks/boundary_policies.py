@@ -173,7 +173,8 @@ def _storage(p: str, a: str, r: str, project: str, environment: str) -> list[Doc
         _allow("EmptyBuckets", pipeline_policies.BUCKET_EMPTYING, f"{bucket}/*"),
         _allow("MountTargetInterfaces", ["ec2:CreateNetworkInterface"], f"arn:{p}:ec2:{r}:{a}:network-interface/*"),
         _allow("AddonStacks", ["cloudformation:*"],
-               f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, '*')}/*",
+               [f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, owner)}/*"
+                for owner in (None, "*")],
                Condition={"Null": {"cloudformation:RoleArn": "true"}}),
     ]
 

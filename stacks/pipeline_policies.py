@@ -271,7 +271,8 @@ PARAMETER_GROUP_CHANGE = (
     "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:ListTagsForResource", "rds:ModifyDBCluster",
     "rds:ModifyDBClusterParameterGroup", "rds:ModifyDBInstance", "rds:ModifyDBParameterGroup",
     "rds:RemoveTagsFromResource")
-# The master password secret RDS creates (and deletes) in the caller's name when it manages it (rds!cluster-..., rds!db-...).
+# The master password secret RDS creates (and deletes) in the caller's name when it manages it
+# (rds!cluster-..., rds!db-...).
 RDS_SECRET_ACTIONS = ("secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
                       "secretsmanager:TagResource")
 SECRET_ACTIONS = ("secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
@@ -295,7 +296,8 @@ FILE_SYSTEM_CHANGE = (
     "elasticfilesystem:DescribeAccessPoints", "elasticfilesystem:DescribeBackupPolicy",
     "elasticfilesystem:DescribeFileSystemPolicy", "elasticfilesystem:DescribeFileSystems",
     "elasticfilesystem:DescribeLifecycleConfiguration", "elasticfilesystem:DescribeMountTargetSecurityGroups",
-    "elasticfilesystem:DescribeMountTargets", "elasticfilesystem:ListTagsForResource", "elasticfilesystem:ModifyMountTargetSecurityGroups",
+    "elasticfilesystem:DescribeMountTargets", "elasticfilesystem:ListTagsForResource",
+    "elasticfilesystem:ModifyMountTargetSecurityGroups",
     "elasticfilesystem:PutBackupPolicy", "elasticfilesystem:PutFileSystemPolicy",
     "elasticfilesystem:PutLifecycleConfiguration", "elasticfilesystem:TagResource", "elasticfilesystem:UntagResource",
     "elasticfilesystem:UpdateFileSystem")
@@ -323,7 +325,8 @@ def deploy_role_storage_policies(*, partition: str, account: str, region: str, p
     parameter_groups = [f"{rds}:cluster-pg:*", f"{rds}:pg:*"]
     buckets = [f"arn:{p}:s3:::{names.bucket}"]  # Pulumi's suffix follows the name, already a pattern
     file_systems = [f"arn:{p}:elasticfilesystem:{r}:{a}:{kind}/*" for kind in ("access-point", "file-system")]
-    addons = f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, '*')}/*"
+    addons = [f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, owner)}/*"
+              for owner in (None, "*")]  # the environment's addons, and its applications'
     database_statements = [
         _statement("CreateDatabases", DATABASE_CREATE, [*databases[:3], *parameter_groups],
                    Condition=_tagged(project, "aws:RequestTag")),
@@ -347,7 +350,7 @@ def deploy_role_storage_policies(*, partition: str, account: str, region: str, p
         _statement("RandomPasswords", ["secretsmanager:GetRandomPassword"], "*"),
         _statement("Buckets", BUCKET_ACTIONS, buckets),
         _statement("EmptyBuckets", BUCKET_EMPTYING, [f"{b}/*" for b in buckets]),
-        _statement("AddonStacks", ADDON_STACK_ACTIONS, [addons],
+        _statement("AddonStacks", ADDON_STACK_ACTIONS, addons,
                    Condition={"Null": {"cloudformation:RoleArn": "true"}}),
     ]
     return {"databases": {"Version": VERSION, "Statement": database_statements},
@@ -376,12 +379,13 @@ def deploy_role_policy(*, partition: str, account: str, region: str, project: st
     (:data:`ROLE_LIFECYCLE`: trust, tags, description, deletion) take no boundary condition in
     AWS and change no permission.
 
-    The storage statements (:func:`deploy_role_storage_policies`, attached beside this one) are there whether or not the environment
-    has data yet: they reach only the environment's own names and tags, and a pipeline must be
-    able to deploy the first data entry a commit adds without the role being redeployed by hand.
-    Addon stacks (``<project>-<env>[-<app>]-addons``) are managed without a service role, so
-    CloudFormation creates an addon's resources with this role's permissions: those outside the
-    statements here fail, and such addons are deployed by a person (the README says so).
+    The data's statements (:func:`deploy_role_storage_policies`, attached beside this one) are
+    there whether or not the environment has data yet: they reach only the environment's own
+    names and tags, and a pipeline must be able to deploy the first data entry a commit adds
+    without a person redeploying the role first. Addon stacks (``<project>-<env>[-<app>]-addons``)
+    are managed without a service role, so CloudFormation creates an addon's resources with the
+    deploy role's permissions: those outside its statements fail, and such addons are deployed
+    by a person (the README says so).
     """
     p, a, r = partition, account, region
     base = f"{project}-{environment}"

@@ -340,6 +340,73 @@ def test_the_deploy_role_cannot_touch_either_boundary_or_itself(graphs: list[Gra
                            role.boundary)
 
 
+def test_the_deploy_role_deploys_its_environments_data_and_no_one_elses(graphs: list[Graph]) -> None:
+    """The storage stack's resources, created, changed and deleted through the deploy role: the
+    environment's own (by name, or by the ``ecsp:project`` tag where AWS or Pulumi names them), and
+    nothing of another environment or project, nothing untagged, no object of a bucket read."""
+    graph = next(g for g in graphs if g.name == "golden environment-deployed")
+    deploy = next(r for r in deploy_roles([graph]))
+    assert len(deploy.own_managed) == 2, "the walk must see the deploy role's managed policies"
+    tables = next(s for d in deploy.own_managed for s in statements(d) if s["Sid"] == "Tables")
+    _, _, _, region, account, _ = str(tables["Resource"][0]).split(":", 5)
+    rds, efs = f"arn:aws:rds:{region}:{account}", f"arn:aws:elasticfilesystem:{region}:{account}"
+    stacks = f"arn:aws:cloudformation:{region}:{account}:stack"
+    ours, theirs = {"aws:RequestTag/ecsp:project": "shop"}, {"aws:RequestTag/ecsp:project": "other"}
+    tagged, tagged_other = {"aws:ResourceTag/ecsp:project": "shop"}, {"aws:ResourceTag/ecsp:project": "other"}
+
+    def may(action: str, resource: str, context: dict[str, str] | None = None) -> bool:
+        return allowed(Request(action, resource, context or {}), deploy.grants, deploy.boundary)
+
+    for action, resource, context in [
+        ("dynamodb:CreateTable", f"arn:aws:dynamodb:{region}:{account}:table/shop-prod-orders", {}),
+        ("dynamodb:DeleteTable", f"arn:aws:dynamodb:{region}:{account}:table/shop-prod-orders", {}),
+        ("rds:CreateDBCluster", f"{rds}:cluster:shop-prod-db", ours),
+        ("rds:CreateDBCluster", f"{rds}:cluster-pg:db-1a2b3c4", ours),
+        ("rds:ModifyDBCluster", f"{rds}:cluster:shop-prod-db", {}),
+        ("rds:CreateDBClusterSnapshot", f"{rds}:cluster-snapshot:shop-prod-db-final", {}),
+        ("rds:DeleteDBClusterParameterGroup", f"{rds}:cluster-pg:db-1a2b3c4", tagged),
+        ("elasticache:CreateServerlessCache", f"arn:aws:elasticache:{region}:{account}:serverlesscache:shop-prod-c", {}),
+        ("s3:CreateBucket", "arn:aws:s3:::shop-prod-uploads-1a2b3c4d", {}),
+        ("s3:PutBucketPolicy", "arn:aws:s3:::shop-prod-uploads-1a2b3c4d", {}),
+        ("s3:DeleteObjectVersion", "arn:aws:s3:::shop-prod-uploads-1a2b3c4d/a.txt", {}),
+        ("secretsmanager:CreateSecret", f"arn:aws:secretsmanager:{region}:{account}:secret:ecsp/shop-prod-db-x-AbCdEf",
+         {}),
+        ("elasticfilesystem:CreateFileSystem", f"{efs}:file-system/fs-1", ours),
+        ("elasticfilesystem:DeleteFileSystem", f"{efs}:file-system/fs-1", tagged),
+        ("cloudformation:CreateStack", f"{stacks}/shop-prod-addons/1", {}),
+        ("cloudformation:UpdateStack", f"{stacks}/shop-prod-api-addons/1", {}),
+    ]:
+        assert may(action, resource, context), (action, resource)
+    for action, resource, context in [
+        # Another environment's, another project's.
+        ("dynamodb:DeleteTable", f"arn:aws:dynamodb:{region}:{account}:table/shop-test-orders", {}),
+        ("dynamodb:DeleteTable", f"arn:aws:dynamodb:{region}:{account}:table/other-prod-orders", {}),
+        ("rds:DeleteDBCluster", f"{rds}:cluster:shop-test-db", {}),
+        ("rds:CreateDBCluster", f"{rds}:cluster:shop-prod-db", theirs),
+        ("rds:DeleteDBClusterParameterGroup", f"{rds}:cluster-pg:db-1a2b3c4", tagged_other),
+        ("s3:DeleteBucket", "arn:aws:s3:::other-prod-uploads-1a2b3c4d", {}),
+        ("s3:PutBucketPolicy", "arn:aws:s3:::shop-test-uploads-1a2b3c4d", {}),
+        ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:{region}:{account}:secret:ecsp/shop-test-db-AbCdEf",
+         {}),
+        ("elasticache:DeleteServerlessCache", f"arn:aws:elasticache:{region}:{account}:serverlesscache:shop-test-c", {}),
+        ("cloudformation:DeleteStack", f"{stacks}/shop-test-addons/1", {}),
+        ("cloudformation:DeleteStack", f"{stacks}/payroll/1", {}),
+        # Anything untagged, or created without the tag.
+        ("rds:DeleteDBClusterParameterGroup", f"{rds}:cluster-pg:db-1a2b3c4", {}),
+        ("rds:ModifyDBParameterGroup", f"{rds}:pg:db-1a2b3c4", {}),
+        ("elasticfilesystem:DeleteFileSystem", f"{efs}:file-system/fs-1", {}),
+        ("elasticfilesystem:PutFileSystemPolicy", f"{efs}:file-system/fs-1", tagged_other),
+        ("elasticfilesystem:CreateFileSystem", f"{efs}:file-system/fs-1", {}),
+        # An addon stack run with a service role of the caller's choosing.
+        ("cloudformation:CreateStack", f"{stacks}/shop-prod-addons/1",
+         {"cloudformation:RoleArn": f"arn:aws:iam::{account}:role/admin"}),
+        # The data itself.
+        ("s3:GetObject", "arn:aws:s3:::shop-prod-uploads-1a2b3c4d/a.txt", {}),
+        ("dynamodb:Scan", f"arn:aws:dynamodb:{region}:{account}:table/shop-prod-orders", {}),
+    ]:
+        assert not may(action, resource, context), (action, resource, context)
+
+
 def _zones(graph: Graph) -> set[str]:
     return {o["subdomain"].lower() for o in graph.outputs if o.get("subdomain")}
 
@@ -533,6 +600,9 @@ def test_every_boundary_and_every_roles_inline_policies_fit_iams_quotas(graphs: 
     # AWS refuses a larger managed policy (LimitExceeded) however valid its statements are.
     too_big = [f"{g.name}: {path} {_size(doc)} > {MANAGED_POLICY_LIMIT}"
                for g in graphs for path, doc in _boundary_documents(g).items() if _size(doc) > MANAGED_POLICY_LIMIT]
+    too_big += [f"{g.name}: {r.name} {_size(json.loads(r.inputs['policy']))} > {MANAGED_POLICY_LIMIT}"
+                for g in graphs for r in g.resources
+                if r.type == POLICY and _size(json.loads(r.inputs["policy"])) > MANAGED_POLICY_LIMIT]
     too_big += [f"{r.graph}: {r.name} inline {sum(map(_size, r.inline))} > {INLINE_POLICIES_PER_ROLE_LIMIT}"
                 for r in every_role(graphs) if sum(map(_size, r.inline)) > INLINE_POLICIES_PER_ROLE_LIMIT]
     assert too_big == []
