@@ -7,7 +7,7 @@ of `ecsp preview` then shows the actual replacement.
 
 from __future__ import annotations
 
-from ecsp import naming
+from ecsp import ci, naming
 from ecsp.config import Capacity, CapacitySpread, ProjectConfig
 from ecsp.graph import StackSpec
 
@@ -99,4 +99,11 @@ def data_notes(config: ProjectConfig, environment: str) -> list[str]:
     if addons:
         notes.append(f"addon stacks of {', '.join(addons)}: kept in AWS, with whatever they hold, when removed or "
                      "destroyed, as data is")
+        deployers = [f"pipeline {p}" for p in config.pipelines_deploying(environment)]
+        if config.ci.github is not None and ci.model(config).deployers_of(environment):
+            deployers.append("GitHub Actions")
+        if deployers:
+            notes.append(f"addons through the deploy role ({', '.join(deployers)}): CloudFormation creates their "
+                         "resources with its permissions, which cover the environment's data only; deploy addons "
+                         "with other resources yourself (`ecsp up` with your credentials) before the pipeline does")
     return notes

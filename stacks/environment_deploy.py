@@ -16,7 +16,9 @@ only with the applications' boundary attached.
 
 from __future__ import annotations
 
+import functools
 import json
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -60,9 +62,12 @@ class DeployRole(pulumi.ComponentResource):
             managed = aws.iam.Policy(
                 f"{name}-{part}", name=f"{role_name}-{part}", path=naming.PIPELINE_ROLE_PATH,
                 description=f"ecsp: what {role_name} may do with the {part} of {project}-{environment}",
-                policy=storage.apply(lambda d, part=part: json.dumps(d[part], sort_keys=True)),
-                opts=_aws.opts(provider, self))
+                policy=storage.apply(functools.partial(_document, part)), opts=_aws.opts(provider, self))
             aws.iam.RolePolicyAttachment(f"{name}-{part}", role=role.name, policy_arn=managed.arn,
                                          opts=_aws.opts(provider, self))
         self.arn = role.arn
         self.register_outputs({"arn": self.arn})
+
+
+def _document(part: str, documents: dict[str, Any]) -> str:
+    return json.dumps(documents[part], sort_keys=True)

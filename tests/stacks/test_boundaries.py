@@ -351,6 +351,7 @@ def test_the_deploy_role_deploys_its_environments_data_and_no_one_elses(graphs: 
     _, _, _, region, account, _ = str(tables["Resource"][0]).split(":", 5)
     rds, efs = f"arn:aws:rds:{region}:{account}", f"arn:aws:elasticfilesystem:{region}:{account}"
     stacks = f"arn:aws:cloudformation:{region}:{account}:stack"
+    caches = f"arn:aws:elasticache:{region}:{account}:serverlesscache"
     ours, theirs = {"aws:RequestTag/ecsp:project": "shop"}, {"aws:RequestTag/ecsp:project": "other"}
     tagged, tagged_other = {"aws:ResourceTag/ecsp:project": "shop"}, {"aws:ResourceTag/ecsp:project": "other"}
 
@@ -365,7 +366,7 @@ def test_the_deploy_role_deploys_its_environments_data_and_no_one_elses(graphs: 
         ("rds:ModifyDBCluster", f"{rds}:cluster:shop-prod-db", {}),
         ("rds:CreateDBClusterSnapshot", f"{rds}:cluster-snapshot:shop-prod-db-final", {}),
         ("rds:DeleteDBClusterParameterGroup", f"{rds}:cluster-pg:db-1a2b3c4", tagged),
-        ("elasticache:CreateServerlessCache", f"arn:aws:elasticache:{region}:{account}:serverlesscache:shop-prod-c", {}),
+        ("elasticache:CreateServerlessCache", f"{caches}:shop-prod-c", {}),
         ("s3:CreateBucket", "arn:aws:s3:::shop-prod-uploads-1a2b3c4d", {}),
         ("s3:PutBucketPolicy", "arn:aws:s3:::shop-prod-uploads-1a2b3c4d", {}),
         ("s3:DeleteObjectVersion", "arn:aws:s3:::shop-prod-uploads-1a2b3c4d/a.txt", {}),
@@ -388,7 +389,7 @@ def test_the_deploy_role_deploys_its_environments_data_and_no_one_elses(graphs: 
         ("s3:PutBucketPolicy", "arn:aws:s3:::shop-test-uploads-1a2b3c4d", {}),
         ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:{region}:{account}:secret:ecsp/shop-test-db-AbCdEf",
          {}),
-        ("elasticache:DeleteServerlessCache", f"arn:aws:elasticache:{region}:{account}:serverlesscache:shop-test-c", {}),
+        ("elasticache:DeleteServerlessCache", f"{caches}:shop-test-c", {}),
         ("cloudformation:DeleteStack", f"{stacks}/shop-test-addons/1", {}),
         ("cloudformation:DeleteStack", f"{stacks}/payroll/1", {}),
         # Anything untagged, or created without the tag.

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from ecsp import graph as graphs
-from ecsp import kinds, pipelines
+from ecsp import kinds, notes, pipelines
 from ecsp.errors import UsageError
 from stacks import pipeline_policies as policies
 from tests import harness
@@ -294,3 +294,12 @@ def test_a_build_writes_the_delegation_record_through_the_deploy_role(cfg: Any) 
         assert "profile" not in inputs and role in inputs["assumeRoles"], (name, inputs)
     chain = json.loads(recording.one("pulumi:providers:aws", "dns-delegation").inputs["assumeRoles"])
     assert [step["roleArn"] for step in chain] == [role, "arn:aws:iam::111111111111:role/shop-dns-delegation"]
+
+
+def test_plan_warns_that_addons_a_pipeline_deploys_get_only_the_deploy_roles_permissions() -> None:
+    with_addons = harness.config(YAML.replace("  api: {image:", "  api: {addons: copilot/api/addons, image:"))
+    warning = "addons through the deploy role (pipeline release)"
+    assert any(warning in n for n in notes.data_notes(with_addons, "prod"))
+    assert not any("deploy role" in n for n in notes.data_notes(harness.config(YAML), "prod"))
+    alone = harness.config(YAML.split("pipelines:")[0].replace("  api: {image:", "  api: {addons: x, image:"))
+    assert [n for n in notes.data_notes(alone, "prod") if "deploy role" in n] == []
