@@ -159,22 +159,17 @@ def application_boundary(*, partition: str, account: str, region: str, project: 
 
 def _storage(p: str, a: str, r: str, project: str, environment: str) -> list[Document]:
     """The storage stack's resources by the names ecsp gives them (the tagged ones are in ``CreateTagged``)."""
-    names = naming.DataNames(project, environment, "*")
-    rds = f"arn:{p}:rds:{r}:{a}"
-    bucket = f"arn:{p}:s3:::{names.bucket}"
+    arns = pipeline_policies.StorageArns.of(p, a, r, project, environment)
     return [
-        _allow("Tables", ["dynamodb:*"], f"arn:{p}:dynamodb:{r}:{a}:table/{names.table}"),
-        _allow("Caches", ["elasticache:*"], f"arn:{p}:elasticache:{r}:{a}:serverlesscache:{names.cache}"),
-        _allow("Databases", ["rds:*"], [f"{rds}:{kind}:{names.base}"
-                                        for kind in ("cluster", "db", "subgrp", "cluster-snapshot", "snapshot")]),
-        _allow("DatabaseSecrets", pipeline_policies.RDS_SECRET_ACTIONS, f"arn:{p}:secretsmanager:{r}:{a}:secret:rds!*"),
-        _allow("Secrets", ["secretsmanager:*"], f"arn:{p}:secretsmanager:{r}:{a}:secret:{names.secret}"),
-        _allow("Buckets", ["s3:*"], bucket),
-        _allow("EmptyBuckets", pipeline_policies.BUCKET_EMPTYING, f"{bucket}/*"),
-        _allow("MountTargetInterfaces", ["ec2:CreateNetworkInterface"], f"arn:{p}:ec2:{r}:{a}:network-interface/*"),
-        _allow("AddonStacks", ["cloudformation:*"],
-               [f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, owner)}/*"
-                for owner in (None, "*")],
+        _allow("Tables", ["dynamodb:*"], arns.tables),
+        _allow("Caches", ["elasticache:*"], arns.caches),
+        _allow("Databases", ["rds:*"], list(arns.databases)),
+        _allow("DatabaseSecrets", pipeline_policies.RDS_SECRET_ACTIONS, arns.rds_secrets),
+        _allow("Secrets", ["secretsmanager:*"], arns.secrets),
+        _allow("Buckets", ["s3:*"], arns.buckets),
+        _allow("EmptyBuckets", pipeline_policies.BUCKET_EMPTYING, f"{arns.buckets}/*"),
+        _allow("MountTargetInterfaces", ["ec2:CreateNetworkInterface"], arns.network_interfaces),
+        _allow("AddonStacks", ["cloudformation:*"], list(arns.addon_stacks),
                Condition={"Null": {"cloudformation:RoleArn": "true"}}),
     ]
 

@@ -308,6 +308,38 @@ ADDON_STACK_ACTIONS = ("cloudformation:CreateStack", "cloudformation:DeleteStack
                        "cloudformation:UntagResource", "cloudformation:UpdateStack")
 
 
+@dataclass(frozen=True)
+class StorageArns:
+    """The ARN patterns of an environment's data, by the names ecsp gives it: what the deploy role's data
+    policies and the deployers' boundary (stacks.boundary_policies) both name, so they cannot drift apart."""
+
+    tables: str
+    caches: str
+    databases: tuple[str, ...]  # clusters, instances, subnet groups, then their final snapshots
+    secrets: str
+    rds_secrets: str  # the master password secrets RDS manages (rds!cluster-..., rds!db-...)
+    buckets: str  # Pulumi's suffix follows the name, already a pattern
+    network_interfaces: str
+    addon_stacks: tuple[str, ...]  # the environment's addons, and its applications'
+
+    @classmethod
+    def of(cls, partition: str, account: str, region: str, project: str, environment: str) -> StorageArns:
+        p, a, r = partition, account, region
+        names = naming.DataNames(project, environment, "*")
+        rds = f"arn:{p}:rds:{r}:{a}"
+        return cls(
+            tables=f"arn:{p}:dynamodb:{r}:{a}:table/{names.table}",
+            caches=f"arn:{p}:elasticache:{r}:{a}:serverlesscache:{names.cache}",
+            databases=tuple(f"{rds}:{kind}:{names.base}"
+                            for kind in ("cluster", "db", "subgrp", "cluster-snapshot", "snapshot")),
+            secrets=f"arn:{p}:secretsmanager:{r}:{a}:secret:{names.secret}",
+            rds_secrets=f"arn:{p}:secretsmanager:{r}:{a}:secret:rds!*",
+            buckets=f"arn:{p}:s3:::{names.bucket}",
+            network_interfaces=f"arn:{p}:ec2:{r}:{a}:network-interface/*",
+            addon_stacks=tuple(f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, o)}/*"
+                               for o in (None, "*")))
+
+
 def deploy_role_storage_policies(*, partition: str, account: str, region: str, project: str,
                                  environment: str) -> dict[str, Document]:
     """What deploying the environment's data needs: two managed policies, ``databases`` and ``data``.
@@ -319,38 +351,33 @@ def deploy_role_storage_policies(*, partition: str, account: str, region: str, p
     file systems and access points).
     """
     p, a, r = partition, account, region
-    names = naming.DataNames(project, environment, "*")
+    arns = StorageArns.of(p, a, r, project, environment)
     rds = f"arn:{p}:rds:{r}:{a}"
-    databases = [f"{rds}:{kind}:{names.base}" for kind in ("cluster", "db", "subgrp", "cluster-snapshot", "snapshot")]
     parameter_groups = [f"{rds}:cluster-pg:*", f"{rds}:pg:*"]
-    buckets = [f"arn:{p}:s3:::{names.bucket}"]  # Pulumi's suffix follows the name, already a pattern
     file_systems = [f"arn:{p}:elasticfilesystem:{r}:{a}:{kind}/*" for kind in ("access-point", "file-system")]
-    addons = [f"arn:{p}:cloudformation:{r}:{a}:stack/{naming.addon_stack(project, environment, owner)}/*"
-              for owner in (None, "*")]  # the environment's addons, and its applications'
     database_statements = [
-        _statement("CreateDatabases", DATABASE_CREATE, [*databases[:3], *parameter_groups],
+        _statement("CreateDatabases", DATABASE_CREATE, [*arns.databases[:3], *parameter_groups],
                    Condition=_tagged(project, "aws:RequestTag")),
-        _statement("Databases", DATABASE_CHANGE, databases),
+        _statement("Databases", DATABASE_CHANGE, arns.databases),
         _statement("ParameterGroups", PARAMETER_GROUP_CHANGE, parameter_groups, Condition=_tagged(project)),
-        _statement("DatabaseSecrets", RDS_SECRET_ACTIONS, [f"arn:{p}:secretsmanager:{r}:{a}:secret:rds!*"]),
+        _statement("DatabaseSecrets", RDS_SECRET_ACTIONS, [arns.rds_secrets]),
         _statement("CreateFileSystems", FILE_SYSTEM_CREATE, "*", Condition=_tagged(project, "aws:RequestTag")),
         _statement("FileSystems", FILE_SYSTEM_CHANGE, file_systems, Condition=_tagged(project)),
         # EFS makes a mount target's network interface in the caller's name; the subnet and security group
         # it goes in must be the environment's (tagged), the interface itself has no tag yet.
-        _statement("MountTargetInterfaces", ["ec2:CreateNetworkInterface"],
-                   [f"arn:{p}:ec2:{r}:{a}:network-interface/*"]),
+        _statement("MountTargetInterfaces", ["ec2:CreateNetworkInterface"], [arns.network_interfaces]),
         _statement("MountTargetPlacement", ["ec2:CreateNetworkInterface"],
                    [f"arn:{p}:ec2:{r}:{a}:subnet/*", f"arn:{p}:ec2:{r}:{a}:security-group/*"],
                    Condition=_tagged(project)),
     ]
     data_statements = [
-        _statement("Tables", TABLE_ACTIONS, [f"arn:{p}:dynamodb:{r}:{a}:table/{names.table}"]),
-        _statement("Caches", CACHE_ACTIONS, [f"arn:{p}:elasticache:{r}:{a}:serverlesscache:{names.cache}"]),
-        _statement("Secrets", SECRET_ACTIONS, [f"arn:{p}:secretsmanager:{r}:{a}:secret:{names.secret}"]),
+        _statement("Tables", TABLE_ACTIONS, [arns.tables]),
+        _statement("Caches", CACHE_ACTIONS, [arns.caches]),
+        _statement("Secrets", SECRET_ACTIONS, [arns.secrets]),
         _statement("RandomPasswords", ["secretsmanager:GetRandomPassword"], "*"),
-        _statement("Buckets", BUCKET_ACTIONS, buckets),
-        _statement("EmptyBuckets", BUCKET_EMPTYING, [f"{b}/*" for b in buckets]),
-        _statement("AddonStacks", ADDON_STACK_ACTIONS, addons,
+        _statement("Buckets", BUCKET_ACTIONS, [arns.buckets]),
+        _statement("EmptyBuckets", BUCKET_EMPTYING, [f"{arns.buckets}/*"]),
+        _statement("AddonStacks", ADDON_STACK_ACTIONS, arns.addon_stacks,
                    Condition={"Null": {"cloudformation:RoleArn": "true"}}),
     ]
     return {"databases": {"Version": VERSION, "Statement": database_statements},
