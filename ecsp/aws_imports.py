@@ -98,7 +98,7 @@ class ServicePackage(types.ModuleType):
 
 def _unloaded(module: types.ModuleType) -> bool:
     """Whether ``module`` is a lazy module whose body has not run (``type()`` does not trigger the load)."""
-    return type(module) is not types.ModuleType and type(module).__name__ == "_LazyModule"
+    return type(module).__name__ == "_LazyModule"  # pulumi's own copy of the stdlib's, or the stdlib's
 
 
 def load_on_demand(services: Iterable[str]) -> None:
